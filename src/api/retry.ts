@@ -1,0 +1,50 @@
+/**
+ * Retry policy (DESIGN.md, "Retries"): exponential backoff with full jitter, as the AWS SDKs do,
+ * never sooner than Retry-After.
+ */
+
+/** The first retry waits up to 200 ms; each further one doubles that. */
+export const BACKOFF_BASE_MS = 200;
+/** No single wait exceeds 20 s, unless Retry-After asks for more. */
+export const BACKOFF_CAP_MS = 20_000;
+
+/** 429 and the 5xx codes a proxy or an overloaded server gives; 500 is "Transaction failed". */
+const RETRYABLE_STATUS: ReadonlySet<number> = new Set([429, 500, 502, 503, 504]);
+
+export function isRetryableStatus(status: number): boolean {
+  return RETRYABLE_STATUS.has(status);
+}
+
+/** Full jitter: a uniform random wait in [0, min(cap, base·2^attempt)), attempt counted from 0. */
+export function backoffDelay(attempt: number, random: () => number = Math.random): number {
+  return Math.floor(random() * Math.min(BACKOFF_CAP_MS, BACKOFF_BASE_MS * 2 ** attempt));
+}
+
+/** Retry-After is delta-seconds or an HTTP date (RFC 9110 §10.2.3); returns milliseconds. */
+export function parseRetryAfter(value: string | string[] | undefined, now: number = Date.now()): number | undefined {
+  const raw = Array.isArray(value) ? value[0] : value;
+  if (raw === undefined || raw.trim() === '') return undefined;
+  if (/^\s*\d+\s*$/.test(raw)) return Number(raw) * 1000;
+  const at = Date.parse(raw);
+  return Number.isNaN(at) ? undefined : Math.max(0, at - now);
+}
+
+/** Sleeps, but wakes early when `signal` aborts; resolves false when it was woken. */
+export function sleep(ms: number, signal?: AbortSignal): Promise<boolean> {
+  if (ms <= 0) return Promise.resolve(!signal?.aborted);
+  return new Promise((resolve) => {
+    if (signal?.aborted) {
+      resolve(false);
+      return;
+    }
+    const onAbort = (): void => {
+      clearTimeout(timer);
+      resolve(false);
+    };
+    const timer = setTimeout(() => {
+      signal?.removeEventListener('abort', onAbort);
+      resolve(true);
+    }, ms);
+    signal?.addEventListener('abort', onAbort, { once: true });
+  });
+}

@@ -1,0 +1,129 @@
+/**
+ * `ciopulse-contacts delete <file.csv>`: DELETE every system_id in the file, on the same
+ * pipeline as `import` (ordering, concurrency, retries, results and errors CSVs, resume).
+ *
+ * Deleting is the one command that cannot be undone, so it asks first (DESIGN.md, "Deleting"):
+ * on a terminal it shows the count and the base URL and waits for "y"; without a terminal it
+ * requires --yes, as `gh` does for destructive commands, because a script that pipes into it
+ * cannot answer and must say so up front.
+ */
+import { createInterface } from 'node:readline/promises';
+import type { ArgumentsCamelCase, CommandModule } from 'yargs';
+import type { Connection } from '../config.js';
+import { openCsv, type InputEncoding } from '../csv/read.js';
+import { UsageError } from '../errors.js';
+import { checkRunArgs, withRunOptions } from './import.js';
+import { connectionFromArgs, withConnectionOptions, withOutputOptions, type ConnectionArgs, type OutputArgs } from './options.js';
+import { runRowsAndReport } from './run.js';
+
+export interface DeleteArgs extends ConnectionArgs, OutputArgs {
+  file: string;
+  'dry-run'?: boolean | undefined;
+  'ignore-missing'?: boolean | undefined;
+  yes?: boolean | undefined;
+  results?: string | undefined;
+  errors?: string | undefined;
+  concurrency: number;
+  map?: string[] | undefined;
+  limit?: number | undefined;
+  encoding: InputEncoding;
+  retries: number;
+  timeout: number;
+  rate?: number | undefined;
+  'max-consecutive-failures': number;
+  resume?: boolean | undefined;
+}
+
+/** Data rows in the file (the header excluded); openCsv also checks the whole file first. */
+export async function countRows(path: string, options: { encoding: InputEncoding; map?: readonly string[] | undefined }): Promise<number> {
+  const source = await openCsv(path, {
+    encoding: options.encoding,
+    ...(options.map === undefined ? {} : { map: options.map }),
+    requiredFields: ['system_id'],
+  });
+  let rows = 0;
+  try {
+    for await (const _record of source.records) rows++;
+  } finally {
+    source.close();
+  }
+  return rows;
+}
+
+/** Asks on stderr, so stdout stays clean for --json; anything but y/yes is a no. */
+async function confirm(question: string): Promise<boolean> {
+  const prompt = createInterface({ input: process.stdin, output: process.stderr });
+  try {
+    const answer = await prompt.question(question);
+    return /^\s*y(es)?\s*$/i.test(answer);
+  } finally {
+    prompt.close();
+  }
+}
+
+async function confirmDelete(args: DeleteArgs, connection: Connection): Promise<boolean> {
+  if (args.yes === true) return true;
+  if (process.stdin.isTTY !== true) {
+    throw new UsageError('refusing to delete without confirmation: stdin is not a terminal; pass --yes', {
+      hint: `check the file first with: ciopulse-contacts delete ${args.file} --dry-run`,
+    });
+  }
+  const rows = await countRows(args.file, { encoding: args.encoding, map: args.map });
+  const count = args.limit === undefined ? rows : Math.min(rows, args.limit);
+  const upTo = args.resume === true ? 'up to ' : '';
+  return confirm(`Delete ${upTo}${count} contact${count === 1 ? '' : 's'} listed in ${args.file} from ${connection.baseUrl}? [y/N] `);
+}
+
+export const deleteCommand: CommandModule<object, DeleteArgs> = {
+  command: 'delete <file>',
+  describe: 'DELETE every system_id in a CSV file; write a results CSV',
+  builder: (yargs) =>
+    withOutputOptions(
+      withConnectionOptions(
+        withRunOptions(yargs)
+          .positional('file', { type: 'string', demandOption: true, describe: 'A CSV file with a system_id column (other columns are kept in the results, never sent)' })
+          .option('dry-run', { type: 'boolean', describe: 'Check the file and list what would be deleted: send nothing, need no credentials' })
+          .option('ignore-missing', { type: 'boolean', describe: 'A contact that is not there (404) counts as deleted' })
+          .option('yes', { type: 'boolean', alias: 'y', describe: 'Do not ask for confirmation (required when stdin is not a terminal)' })
+          .conflicts('dry-run', 'resume')
+          .example('$0 delete leavers.csv --dry-run', 'Check the file; write leavers.dryrun.csv; send nothing')
+          .example('$0 delete leavers.csv', 'Ask, then delete; write leavers.results.csv and leavers.errors.csv')
+          .example('$0 delete leavers.csv --yes --ignore-missing', 'In a script: no question, and already-gone contacts are fine')
+          .epilogue(
+            'A contact that is the Support Lead or an Also Alert of a support group cannot be deleted (the API answers 400 naming the group): ' +
+              'reassign the group in the Portal first. Those rows are failed, and the errors CSV lists them, ready to run again.',
+          ),
+      ),
+    ),
+  handler: async (args: ArgumentsCamelCase<DeleteArgs>) => {
+    checkRunArgs(args);
+    const dryRun = args['dry-run'] === true;
+    // A dry run sends nothing, so it needs neither credentials nor confirmation.
+    const connection = dryRun ? undefined : connectionFromArgs(args);
+    if (connection !== undefined && !(await confirmDelete(args, connection))) {
+      process.stderr.write('cancelled: nothing was deleted\n');
+      process.exitCode = Math.max(Number(process.exitCode ?? 0), 1);
+      return;
+    }
+    await runRowsAndReport(
+      {
+        input: args.file,
+        mode: dryRun ? 'delete-dry-run' : 'delete',
+        results: args.results,
+        errors: args.errors,
+        encoding: args.encoding,
+        map: args.map,
+        limit: args.limit,
+        connection,
+        concurrency: args.concurrency,
+        retries: args.retries,
+        timeoutMs: args.timeout,
+        rate: args.rate,
+        maxConsecutiveFailures: args['max-consecutive-failures'],
+        resume: args.resume,
+        ignoreMissing: args['ignore-missing'] === true,
+      },
+      args,
+    );
+  },
+};

@@ -1,0 +1,131 @@
+/**
+ * `ciopulse-contacts export [--out file.csv]`: GET all contacts → CSV (DESIGN.md, "Export").
+ *
+ * stdout carries the CSV unless `--out` is given, so everything for people (the summary line,
+ * warnings) goes to stderr. `--json` prints a JSON summary on stdout, which is only possible when
+ * the CSV goes to a file; without `--out` it is a usage error rather than a mix of CSV and JSON.
+ */
+import type { ArgumentsCamelCase, CommandModule } from 'yargs';
+import { createApiClient } from '../api/client.js';
+import { UsageError, ApiError, EXIT_INTERRUPTED } from '../errors.js';
+import { runExport, type ExportSummary } from '../export.js';
+import { positiveInt } from './import.js';
+import { connectionFromArgs, withConnectionOptions, withOutputOptions, type ConnectionArgs, type OutputArgs } from './options.js';
+
+export interface ExportArgs extends ConnectionArgs, OutputArgs {
+  out?: string | undefined;
+  'excel-safe'?: boolean | undefined;
+  bom?: boolean | undefined;
+  retries: number;
+  timeout: number;
+}
+
+function seconds(ms: number): string {
+  return ms < 10_000 ? (ms / 1000).toFixed(1) : String(Math.round(ms / 1000));
+}
+
+function summaryLine(summary: ExportSummary): string {
+  const noun = summary.rows === 1 ? 'contact' : 'contacts';
+  const where = summary.out === undefined ? 'stdout' : summary.out;
+  return `exported ${summary.rows} ${noun} to ${where} in ${seconds(summary.elapsedMs)} s${summary.repaired ? ' (the answer was repaired)' : ''}\n`;
+}
+
+/** Peak resident memory of this process, from the kernel's own count (KiB on Linux). */
+function peakRssMb(): number {
+  return Math.round(process.resourceUsage().maxRSS / 1024);
+}
+
+function isBrokenPipe(error: unknown): boolean {
+  return (error as { code?: unknown } | null)?.code === 'EPIPE';
+}
+
+export const exportCommand: CommandModule<object, ExportArgs> = {
+  command: 'export',
+  describe: 'Write every contact to CSV (stdout, or --out file.csv)',
+  builder: (yargs) =>
+    withOutputOptions(
+      withConnectionOptions(
+        yargs
+          .option('out', {
+            type: 'string',
+            alias: 'o',
+            describe: 'Write the CSV to this file (via a temporary file renamed at the end, so a failed export never leaves half a file); default: stdout',
+          })
+          .option('excel-safe', {
+            type: 'boolean',
+            describe:
+              'For files people will open in a spreadsheet: prefix \' to cells that start with = + - @ (or a tab), so Excel, Sheets and LibreOffice show them as text instead of running them as formulas. import strips the prefix again',
+          })
+          .option('bom', {
+            type: 'boolean',
+            describe: 'Start the file with a UTF-8 byte order mark. Use it when the file will be opened by double-clicking it in Excel, so accents and other non-ASCII text show right',
+          })
+          .option('retries', { type: 'number', default: 5, describe: 'Retries for the GET (429, 5xx, network)' })
+          .option('timeout', { type: 'number', default: 30_000, describe: 'Time limit, in ms, for the answer to start and between its chunks' })
+          .example('$0 export --out contacts.csv', 'Every contact to contacts.csv')
+          .example('$0 export --out contacts.csv --excel-safe --bom', 'A file to open in Excel: formulas defused, accents right')
+          .example('$0 export > contacts.csv', 'The CSV on stdout; the summary on stderr')
+          .example('$0 export --out contacts.csv --json', 'A machine-readable summary on stdout')
+          .epilogue(
+            'Columns: system_id, first_name, last_name, email, job_title, mobile, then any other field the API returns, in first-seen order. ' +
+              'An empty field is an empty cell, so importing the unchanged file changes nothing.',
+          ),
+      ),
+    ),
+  handler: async (args: ArgumentsCamelCase<ExportArgs>) => {
+    positiveInt('retries', args.retries, 0);
+    positiveInt('timeout', args.timeout);
+    if (args.json === true && args.out === undefined) {
+      throw new UsageError('--json needs --out: without it, stdout carries the CSV itself');
+    }
+    const connection = connectionFromArgs(args);
+    const quiet = args.quiet === true;
+    const client = createApiClient({ connection, concurrency: 1, retries: args.retries, timeoutMs: args.timeout });
+    const controller = new AbortController();
+    const onSignal = (): void => {
+      // A second Ctrl-C quits at once; the temporary files carry the process id, so they are easy to spot.
+      if (controller.signal.aborted) process.exit(EXIT_INTERRUPTED);
+      controller.abort();
+    };
+    process.on('SIGINT', onSignal);
+    process.on('SIGTERM', onSignal);
+    const warnings: string[] = [];
+    let summary: ExportSummary;
+    try {
+      summary = await runExport({
+        client,
+        out: args.out,
+        stream: args.out === undefined ? process.stdout : undefined,
+        excelSafe: args['excel-safe'] === true,
+        bom: args.bom === true,
+        signal: controller.signal,
+        onWarning: (message) => {
+          warnings.push(message);
+          if (!quiet) process.stderr.write(`warning: ${message}\n`);
+        },
+      });
+    } catch (error) {
+      // `export | head`: the reader left; that is not a failure worth a message.
+      if (isBrokenPipe(error)) return;
+      if (controller.signal.aborted && error instanceof ApiError) {
+        process.stderr.write('interrupted: nothing was written\n');
+        process.exitCode = EXIT_INTERRUPTED;
+        return;
+      }
+      throw error;
+    } finally {
+      process.off('SIGINT', onSignal);
+      process.off('SIGTERM', onSignal);
+      await client.close();
+    }
+    if (args.json === true) {
+      process.stdout.write(`${JSON.stringify({ command: 'export', ...summary, elapsedMs: Math.round(summary.elapsedMs), warnings })}\n`);
+    } else if (!quiet) {
+      process.stderr.write(summaryLine(summary));
+    }
+    if (args.verbose === true) {
+      process.stderr.write(`columns: ${summary.columns.join(', ')}\npeak RSS: ${peakRssMb()} MB\n`);
+    }
+    process.exitCode = Math.max(Number(process.exitCode ?? 0), 0);
+  },
+};

@@ -1,0 +1,95 @@
+/**
+ * `ciopulse-contacts get <system_id>`: one contact as pretty JSON, keys in snake_case.
+ *
+ * The API returns a contact in the listing's shape (`{"contact":{"System_ID":…}}`, like the
+ * document's `{"support_group":{…}}` example); it is unwrapped and its keys normalised exactly as
+ * `export` does, with the six contact fields first. Values are printed as the API sent them:
+ * null stays null.
+ */
+import type { ArgumentsCamelCase, CommandModule } from 'yargs';
+import { createApiClient, type ApiResult } from '../api/client.js';
+import { ApiError, AuthError, NotFoundError, UsageError } from '../errors.js';
+import { EXPORT_COLUMNS, extractRecords } from '../export.js';
+import { positiveInt } from './import.js';
+import { connectionFromArgs, withConnectionOptions, type ConnectionArgs } from './options.js';
+
+export interface GetArgs extends ConnectionArgs {
+  system_id: string;
+  retries: number;
+  timeout: number;
+  verbose?: boolean | undefined;
+}
+
+/** The six fields first, then the rest as the API ordered them. */
+function ordered(record: Record<string, unknown>): Record<string, unknown> {
+  const result: Record<string, unknown> = {};
+  for (const name of EXPORT_COLUMNS) if (name in record) result[name] = record[name];
+  for (const [name, value] of Object.entries(record)) if (!(name in result)) result[name] = value;
+  return result;
+}
+
+/** 200 → the flat record; everything else → the typed error the top-level handler prints. */
+export function resolveContact(systemId: string, result: ApiResult, baseUrl: string): Record<string, unknown> {
+  switch (result.status) {
+    case 200: {
+      const body = result.body;
+      if (typeof body !== 'object' || body === null || Array.isArray(body)) {
+        throw new ApiError(`GET ${baseUrl}/contacts/${encodeURIComponent(systemId)} answered 200 with ${body === undefined ? 'no body' : 'something that is not a contact'}`);
+      }
+      // A contact is a one-record listing; extractRecords unwraps `{"contact":{…}}` and renames keys.
+      const [record] = extractRecords([body]);
+      return ordered(record ?? {});
+    }
+    case 404:
+      throw new NotFoundError(`no contact with system_id "${systemId}" (404 ${result.message ?? 'A Contact with this System ID was not found'})`, {
+        hint: 'system_id is matched exactly, case included; `export` lists every contact',
+      });
+    case 401:
+      throw new AuthError(`the API refused the credentials (401 ${result.message ?? 'Invalid security credentials'})`, {
+        hint: 'check the portal code, the API key (40 characters, from the Preferences page), and the Portal’s IP allow-list, which must include this machine’s address',
+      });
+    case undefined:
+      throw new ApiError(`no answer from ${baseUrl}: ${result.message ?? 'a network error'}${result.attempts > 1 ? ` (${result.attempts} attempts)` : ''}`, {
+        hint: 'is the base URL right, and is the API up?',
+      });
+    default:
+      throw new ApiError(`GET ${baseUrl}/contacts/${encodeURIComponent(systemId)} answered ${result.status}${result.message === undefined ? '' : ` ${result.message}`}`, {
+        status: result.status,
+      });
+  }
+}
+
+export const getCommand: CommandModule<object, GetArgs> = {
+  command: 'get <system_id>',
+  describe: 'Print one contact as JSON',
+  builder: (yargs) =>
+    withConnectionOptions(
+      yargs
+        // type string: a system_id such as 007 must not become the number 7.
+        .positional('system_id', { type: 'string', demandOption: true, describe: 'The contact’s system_id, exactly as stored' })
+        .option('retries', { type: 'number', default: 5, describe: 'Retries (429, 5xx, network)' })
+        .option('timeout', { type: 'number', default: 30_000, describe: 'Time limit per attempt, in ms' })
+        .option('verbose', { type: 'boolean', describe: 'Stack traces for unexpected errors' })
+        .example('$0 get CONTACT123', 'Print the contact CONTACT123')
+        .example('$0 get CONTACT123 | jq -r .email', 'Just its email'),
+    ),
+  handler: async (args: ArgumentsCamelCase<GetArgs>) => {
+    positiveInt('retries', args.retries, 0);
+    positiveInt('timeout', args.timeout);
+    const systemId = String(args.system_id);
+    // An empty segment, "." or ".." would address /contacts itself once URL parsers resolve dot segments (DESIGN.md, "system_id").
+    if (systemId.trim() === '' || systemId === '.' || systemId === '..') {
+      throw new UsageError(`"${systemId}" cannot be a system_id`);
+    }
+    const connection = connectionFromArgs(args);
+    const client = createApiClient({ connection, concurrency: 1, retries: args.retries, timeoutMs: args.timeout });
+    let result: ApiResult;
+    try {
+      result = await client.getOne(systemId);
+    } finally {
+      await client.close();
+    }
+    const record = resolveContact(systemId, result, connection.baseUrl);
+    process.stdout.write(`${JSON.stringify(record, null, 2)}\n`);
+  },
+};

@@ -1,0 +1,141 @@
+/**
+ * `ciopulse-contacts import <file.csv>`: flags → library options → pipeline.
+ */
+import type { ArgumentsCamelCase, Argv, CommandModule } from 'yargs';
+import { isSupportedCountry, type CountryCode } from 'libphonenumber-js/max';
+import { CONTACT_FIELDS, type ContactField } from '../contact.js';
+import type { InputEncoding } from '../csv/read.js';
+import { UsageError } from '../errors.js';
+import type { RunMode } from '../import/paths.js';
+import { connectionFromArgs, withConnectionOptions, withOutputOptions, type ConnectionArgs, type OutputArgs } from './options.js';
+import { runRowsAndReport } from './run.js';
+
+export const ENCODINGS: readonly InputEncoding[] = ['utf8', 'windows-1252', 'latin1', 'utf16le'];
+const DEFAULT_ENCODING: InputEncoding = 'utf8';
+
+export interface ImportArgs extends ConnectionArgs, OutputArgs {
+  file: string;
+  'dry-run'?: boolean | undefined;
+  plan?: boolean | undefined;
+  results?: string | undefined;
+  errors?: string | undefined;
+  concurrency: number;
+  map?: string[] | undefined;
+  fields?: string | undefined;
+  limit?: number | undefined;
+  empty: 'omit' | 'null';
+  'null-token'?: string | undefined;
+  'default-country'?: string | undefined;
+  encoding: InputEncoding;
+  retries: number;
+  timeout: number;
+  rate?: number | undefined;
+  'max-consecutive-failures': number;
+  resume?: boolean | undefined;
+  report?: string | undefined;
+  backup?: string | undefined;
+}
+
+/** Options that `delete` shares with `import`. */
+export function withRunOptions<T>(yargs: Argv<T>) {
+  return yargs
+    .option('results', { type: 'string', describe: 'Results CSV path (default: <input stem>.results.csv beside the input)' })
+    .option('errors', { type: 'string', describe: 'Errors CSV path (default: the results path with .errors.csv)' })
+    .option('concurrency', { type: 'number', default: 8, describe: 'Requests in flight at once' })
+    .option('map', { type: 'string', array: true, describe: 'Map a header to a field: "<CSV header>=<field>"; "<header>=" ignores it' })
+    .option('limit', { type: 'number', describe: 'A trial run on the first n rows' })
+    .option('encoding', { choices: ENCODINGS, default: DEFAULT_ENCODING, describe: 'Input encoding (Excel on Windows writes windows-1252)' })
+    .option('retries', { type: 'number', default: 5, describe: 'Retries per request (429, 5xx, network)' })
+    .option('timeout', { type: 'number', default: 30_000, describe: 'Time limit per request, in ms' })
+    .option('rate', { type: 'number', describe: 'Cap on requests per second' })
+    .option('max-consecutive-failures', { type: 'number', default: 10, describe: 'Rows in a row that may use up their retries before the run stops' })
+    .option('resume', { type: 'boolean', describe: 'Continue an earlier run: send only rows without a final answer' })
+    .option('report', { type: 'string', describe: 'Also write an HTML report to this file' });
+}
+
+export function positiveInt(name: string, value: number | undefined, min = 1): void {
+  if (value === undefined) return;
+  if (!Number.isInteger(value) || value < min) throw new UsageError(`--${name} must be a whole number of at least ${min}, not ${value}`);
+}
+
+export function checkRunArgs(args: { concurrency: number; retries: number; timeout: number; limit?: number | undefined; rate?: number | undefined; 'max-consecutive-failures': number }): void {
+  positiveInt('concurrency', args.concurrency);
+  positiveInt('retries', args.retries, 0);
+  positiveInt('timeout', args.timeout);
+  positiveInt('limit', args.limit);
+  positiveInt('max-consecutive-failures', args['max-consecutive-failures']);
+  if (args.rate !== undefined && !(args.rate > 0)) throw new UsageError(`--rate must be a positive number of requests per second, not ${args.rate}`);
+}
+
+function parseFields(list: string | undefined): ContactField[] | undefined {
+  if (list === undefined) return undefined;
+  const fields = list.split(',').map((f) => f.trim()).filter((f) => f !== '');
+  for (const field of fields) {
+    if (!(CONTACT_FIELDS as readonly string[]).includes(field)) {
+      throw new UsageError(`--fields: "${field}" is not a field; the fields are ${CONTACT_FIELDS.join(', ')}`);
+    }
+  }
+  return fields as ContactField[];
+}
+
+function parseCountry(value: string | undefined): CountryCode | undefined {
+  if (value === undefined) return undefined;
+  const code = value.toUpperCase();
+  if (!isSupportedCountry(code)) throw new UsageError(`--default-country: "${value}" is not an ISO 3166 country code such as AU, GB or US`);
+  return code;
+}
+
+export const importCommand: CommandModule<object, ImportArgs> = {
+  command: 'import <file>',
+  describe: 'Upsert every row of a CSV file; write a results CSV',
+  builder: (yargs) =>
+    withOutputOptions(
+      withConnectionOptions(
+        withRunOptions(yargs)
+          .positional('file', { type: 'string', demandOption: true, describe: 'The CSV file to import' })
+          .option('dry-run', { type: 'boolean', describe: 'Validate only: send nothing, need no credentials' })
+          .option('plan', { type: 'boolean', describe: 'Online dry run: read GET all once, predict each row, write nothing' })
+          .option('fields', { type: 'string', describe: 'Send only these fields, comma-separated' })
+          .option('empty', { choices: ['omit', 'null'] as const, default: 'omit' as const, describe: 'An empty cell: omit (field unchanged) or null (field cleared)' })
+          .option('null-token', { type: 'string', describe: 'A cell equal to this text is sent as null (#N/A is the usual choice)' })
+          .option('default-country', { type: 'string', describe: 'Normalise local mobile numbers for this ISO country, e.g. AU' })
+          .option('backup', { type: 'string', describe: 'Before writing, save the current values of the contacts to be updated (an undo file)' })
+          .conflicts('dry-run', ['plan', 'resume'])
+          .example('$0 import contacts.csv --dry-run', 'Check every row; write contacts.dryrun.csv')
+          .example('$0 import contacts.csv --env-file .env', 'Upsert; write contacts.results.csv and contacts.errors.csv')
+          .example('$0 import contacts.csv --plan --report plan.html', 'Preview every change against the API, as a report')
+          .example('$0 import contacts.csv --resume', 'Continue a run that was stopped or crashed')
+          .example('$0 import legacy.csv --encoding windows-1252 --null-token "#N/A" --default-country AU', 'An Excel export'),
+      ),
+    ),
+  handler: async (args: ArgumentsCamelCase<ImportArgs>) => {
+    checkRunArgs(args);
+    const mode: RunMode = args['dry-run'] === true ? 'dry-run' : args.plan === true ? 'plan' : 'import';
+    const fields = parseFields(args.fields);
+    const defaultCountry = parseCountry(args['default-country']);
+    const connection = mode === 'dry-run' ? undefined : connectionFromArgs(args);
+    await runRowsAndReport(
+      {
+        input: args.file,
+        mode,
+        results: args.results,
+        errors: args.errors,
+        encoding: args.encoding,
+        map: args.map,
+        fields,
+        limit: args.limit,
+        empty: args.empty,
+        nullToken: args['null-token'],
+        defaultCountry,
+        connection,
+        concurrency: args.concurrency,
+        retries: args.retries,
+        timeoutMs: args.timeout,
+        rate: args.rate,
+        maxConsecutiveFailures: args['max-consecutive-failures'],
+        resume: args.resume,
+      },
+      args,
+    );
+  },
+};

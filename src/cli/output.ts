@@ -1,0 +1,23 @@
+/**
+ * What the CLI prints for people: the one-line fatal error (no stack trace unless --verbose).
+ */
+import { isCiopulseError } from '../errors.js';
+import { createStyles, resolveColor, type Styles } from '../report/styles.js';
+
+export const stderrStyles: Styles = createStyles(resolveColor(process.stderr));
+
+/** Prints a whole-run error as one readable line (plus a hint) and returns the exit code. */
+export function reportFatal(error: unknown, options: { verbose: boolean }): number {
+  const s = stderrStyles;
+  if (isCiopulseError(error)) {
+    process.stderr.write(`${s.red('error:')} ${error.message}\n`);
+    if (error.hint !== undefined) process.stderr.write(`${s.dim('hint:')} ${error.hint}\n`);
+    if (options.verbose && error.stack !== undefined) process.stderr.write(`${s.dim(error.stack)}\n`);
+    return error.exitCode;
+  }
+  const message = error instanceof Error ? error.message : String(error);
+  process.stderr.write(`${s.red('error:')} unexpected failure: ${message}\n`);
+  if (options.verbose && error instanceof Error && error.stack !== undefined) process.stderr.write(`${s.dim(error.stack)}\n`);
+  else process.stderr.write(`${s.dim('hint:')} run again with --verbose for details, and report it if it persists\n`);
+  return 2;
+}

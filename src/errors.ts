@@ -1,0 +1,67 @@
+/**
+ * The typed errors the library throws. Each carries the exit code the CLI maps it to
+ * (DESIGN.md, "Exit codes": 130 > 2 > 1 > 0). A bad *row* is never one of these: it is
+ * data in the results file. Only whole-file and whole-run problems throw.
+ */
+export abstract class CiopulseError extends Error {
+  abstract readonly exitCode: number;
+  /** An optional second line for people: what to do about it. */
+  readonly hint: string | undefined;
+
+  constructor(message: string, options?: { hint?: string; cause?: unknown }) {
+    super(message, options?.cause === undefined ? undefined : { cause: options.cause });
+    this.name = new.target.name;
+    this.hint = options?.hint;
+  }
+}
+
+/** Wrong flags or arguments. */
+export class UsageError extends CiopulseError {
+  readonly exitCode = 2;
+}
+
+/** Settings that cannot work: a missing portal code, a key file others can read. */
+export class ConfigError extends CiopulseError {
+  readonly exitCode = 2;
+}
+
+/** The API answered 401, or the key cannot be right (not 40 characters). */
+export class AuthError extends CiopulseError {
+  readonly exitCode = 2;
+}
+
+/** A problem with the whole input file: unreadable, bad encoding, unclosed quote, no system_id. */
+export class FileError extends CiopulseError {
+  readonly exitCode = 2;
+  readonly file: string | undefined;
+  readonly line: number | undefined;
+
+  constructor(message: string, options?: { hint?: string; cause?: unknown; file?: string; line?: number }) {
+    super(message, options);
+    this.file = options?.file;
+    this.line = options?.line;
+  }
+}
+
+/** A whole-run API problem that is not about credentials: an answer export cannot read. */
+export class ApiError extends CiopulseError {
+  readonly exitCode = 2;
+  readonly status: number | undefined;
+
+  constructor(message: string, options?: { hint?: string; cause?: unknown; status?: number }) {
+    super(message, options);
+    this.status = options?.status;
+  }
+}
+
+/** One thing that was asked for does not exist (`get` of an unknown system_id). */
+export class NotFoundError extends CiopulseError {
+  readonly exitCode = 1;
+}
+
+/** Exit code for a run ended by SIGINT or SIGTERM after draining. */
+export const EXIT_INTERRUPTED = 130;
+
+export function isCiopulseError(error: unknown): error is CiopulseError {
+  return error instanceof CiopulseError;
+}

@@ -1,0 +1,14 @@
+/**
+ * The exit code of a run (DESIGN.md, "Exit codes"): the highest that applies wins,
+ * 130 > 2 > 1 > 0.
+ */
+import { EXIT_INTERRUPTED } from '../errors.js';
+import type { RunSummary } from './pipeline.js';
+
+export function resolveExitCode(summary: Pick<RunSummary, 'stopped' | 'counts'>): number {
+  if (summary.stopped?.reason === 'signal') return EXIT_INTERRUPTED;
+  if (summary.stopped !== undefined) return 2;
+  const { counts } = summary;
+  if (counts.invalid > 0 || counts.failed > 0 || counts['would-fail'] > 0) return 1;
+  return 0;
+}

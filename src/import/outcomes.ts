@@ -1,0 +1,75 @@
+/**
+ * How a run can stop, and the words for an API answer that was not a success.
+ */
+import type { ApiResult } from '../api/client.js';
+import type { ContactPatch, RowError } from '../contact.js';
+import type { ResultRow } from './results.js';
+
+/** Why a run stopped before its last row (DESIGN.md, "Stopping"). */
+export type StopReason = 'auth' | 'dead_server' | 'unreachable' | 'signal';
+
+/** "400 First name is required", or "no answer after 6 attempts: the connection was reset …". */
+export function describeApiFailure(result: ApiResult): string {
+  const tries = result.attempts > 1 ? ` after ${result.attempts} attempts` : '';
+  if (result.status === undefined) return `no answer${tries}: ${result.message ?? 'a network error'}`;
+  const message = result.message === undefined ? '' : ` ${result.message}`;
+  const stopped = result.stoppedBeforeRetry ? ' (the run stopped before it could retry)' : '';
+  return `${result.status}${message}${result.retryable ? tries : ''}${stopped}`;
+}
+
+/** A row that passed every local check, ready to send (or to predict, in a plan). */
+export interface PreparedRow {
+  seq: number;
+  line: number;
+  cells: readonly string[];
+  systemId: string;
+  patch: ContactPatch;
+  warnings: string[];
+}
+
+/** Status code → result row (DESIGN.md, "Statuses"; API document, "Error Handling"). */
+export function toResult(job: PreparedRow, result: ApiResult, how: { isDelete: boolean; ignoreMissing: boolean }): ResultRow {
+  const base = { seq: job.seq, line: job.line, cells: job.cells, systemId: job.systemId, httpStatus: result.status };
+  const notes: string[] = [...job.warnings];
+  const lost = result.lostAttempts.length > 0 ? `response lost on attempt ${result.lostAttempts.join(', ')}` : undefined;
+  if (result.attempts > 1) notes.push(`${result.attempts} attempts`);
+  const detail = (extra?: string): string | undefined => {
+    const all = extra === undefined ? notes : [extra, ...notes];
+    return all.length > 0 ? all.join('; ') : undefined;
+  };
+  switch (result.status) {
+    case 201:
+      return { ...base, status: 'created', detail: detail() };
+    case 200:
+      return how.isDelete
+        ? { ...base, status: 'deleted', detail: detail() }
+        : { ...base, status: 'updated', detail: detail(lost === undefined ? undefined : `${lost}; this update may have been the create`) };
+    case 202:
+      return { ...base, status: 'deleted', detail: detail(lost) };
+    case 404:
+      if (how.isDelete && lost !== undefined) return { ...base, status: 'deleted', detail: detail(`${lost}; the retry found it gone, so that attempt deleted it`) };
+      if (how.isDelete && how.ignoreMissing) return { ...base, status: 'deleted', detail: detail('was not there (--ignore-missing)') };
+      return { ...base, status: 'failed', errors: [{ code: 'not_found', message: `not found: ${result.message ?? 'no contact with this system_id'}` }], detail: detail(lost) };
+    default:
+      return { ...base, status: 'failed', errors: [describeFailure(result, how.isDelete)], detail: detail(lost) };
+  }
+}
+
+function describeFailure(result: ApiResult, isDelete: boolean): RowError {
+  const message = describeApiFailure(result);
+  switch (result.status) {
+    case 400:
+      if (isDelete && /support lead|also alert/i.test(result.message ?? '')) {
+        return { code: 'protected_contact', message: `${message}; reassign the support group first` };
+      }
+      return { code: 'api_rejected', message };
+    case 401:
+      return { code: 'auth_failed', message };
+    case 422:
+      return { code: 'email_taken', message };
+    case undefined:
+      return { code: 'network_error', message };
+    default:
+      return { code: result.retryable ? 'server_error' : 'api_rejected', message };
+  }
+}

@@ -1,0 +1,33 @@
+/**
+ * Where a run's files go (DESIGN.md, "Import options"): beside the input, named after its stem,
+ * so a dry run or a plan never overwrites a real run's results.
+ */
+import { basename, dirname, extname, join } from 'node:path';
+
+export type RunMode = 'import' | 'dry-run' | 'plan' | 'delete' | 'delete-dry-run';
+
+const SUFFIX: Record<RunMode, string> = {
+  import: 'results',
+  'dry-run': 'dryrun',
+  plan: 'plan',
+  delete: 'results',
+  'delete-dry-run': 'dryrun',
+};
+
+export function inputStem(input: string): string {
+  return join(dirname(input), basename(input, extname(input)));
+}
+
+export function resolveResultsPath(input: string, mode: RunMode, explicit?: string): string {
+  return explicit ?? `${inputStem(input)}.${SUFFIX[mode]}.csv`;
+}
+
+/** The results path with `.csv` replaced by `.errors.csv`. */
+export function resolveErrorsPath(resultsPath: string, explicit?: string): string {
+  if (explicit !== undefined) return explicit;
+  return resultsPath.toLowerCase().endsWith('.csv') ? `${resultsPath.slice(0, -4)}.errors.csv` : `${resultsPath}.errors.csv`;
+}
+
+export function resolveJournalPath(resultsPath: string): string {
+  return `${resultsPath}.journal`;
+}

@@ -1,0 +1,459 @@
+/**
+ * The streaming pipeline behind `import` and `delete`:
+ *
+ *   CSV ─► validate ─► per-key chain ─► request gate (AIMD, --rate) ─► reorder buffer ─► results CSV
+ *
+ * Rows are pulled with `for await`, so the file is read only as fast as rows are dispatched: the
+ * loop waits for a request permit before it sends a row, and for room in the capped reorder
+ * buffer. A bad row is data (a result row); only whole-file and whole-run problems throw.
+ */
+import type { CountryCode } from 'libphonenumber-js/max';
+import { createApiClient, type ApiClient, type ApiResult, type RetryEvent } from '../api/client.js';
+import type { Connection } from '../config.js';
+import { CONTACT_FIELDS, createRowParser, type ContactField, type RowCells, type RowError } from '../contact.js';
+import { openCsv, type CsvHeader, type CsvRecord, type CsvSource, type InputEncoding } from '../csv/read.js';
+import { UsageError } from '../errors.js';
+import { resolveErrorsPath, resolveJournalPath, resolveResultsPath, type RunMode } from './paths.js';
+import { createResultsSink, parseErrors, type ResultRow, type ResultsSink, type RowStatus, type ErrorGroup } from './results.js';
+import { openResume, type ResumeState } from './resume.js';
+import { runDeferredPass, type DeferredRow } from './deferred.js';
+import { describeApiFailure, toResult, type PreparedRow, type StopReason } from './outcomes.js';
+
+export type { PreparedRow } from './outcomes.js';
+import type { Planner } from './plan.js';
+
+export interface RunOptions {
+  input: string;
+  mode: RunMode;
+  results?: string | undefined;
+  errors?: string | undefined;
+  encoding?: InputEncoding | undefined;
+  map?: readonly string[] | undefined;
+  /** Send only these fields (`--fields`). */
+  fields?: readonly ContactField[] | undefined;
+  /** A trial run on the first n rows. */
+  limit?: number | undefined;
+  empty?: 'omit' | 'null' | undefined;
+  nullToken?: string | undefined;
+  defaultCountry?: CountryCode | undefined;
+  /** Required unless the mode is a dry run. */
+  connection?: Connection | undefined;
+  concurrency?: number | undefined;
+  retries?: number | undefined;
+  timeoutMs?: number | undefined;
+  rate?: number | undefined;
+  maxConsecutiveFailures?: number | undefined;
+  resume?: boolean | undefined;
+  /** delete: a 404 counts as deleted. */
+  ignoreMissing?: boolean | undefined;
+  reorderCap?: number | undefined;
+  /** Aborting it stops the run gracefully: no new requests, in-flight ones finish. */
+  signal?: AbortSignal | undefined;
+  /** plan: predicts each row from a GET-all snapshot. */
+  createPlanner?: ((client: ApiClient) => Promise<Planner>) | undefined;
+  onProgress?: ((progress: RunProgress) => void) | undefined;
+  onRetry?: ((event: RetryEvent) => void) | undefined;
+  onRow?: ((row: ResultRow) => void) | undefined;
+  /** Called once the input's header is known (e.g. to size a progress bar). */
+  onStart?: ((info: { header: CsvHeader; bytesTotal: number }) => void) | undefined;
+}
+
+export interface RunProgress {
+  rowsRead: number;
+  rowsWritten: number;
+  bytesRead: number;
+  bytesTotal: number;
+  failed: number;
+  retries: number;
+  inFlight: number;
+  window: number;
+}
+
+export interface RunSummary {
+  mode: RunMode;
+  input: string;
+  resultsPath: string;
+  errorsPath: string;
+  /** Kept only when the run did not finish cleanly. */
+  journalPath: string | undefined;
+  rows: number;
+  counts: Record<RowStatus, number>;
+  errorGroups: ErrorGroup[];
+  warnings: number;
+  retries: number;
+  elapsedMs: number;
+  rowsPerSecond: number;
+  /** Rows whose final answer came from the earlier run (`--resume`). */
+  reused: number;
+  stopped: { reason: StopReason; message: string; hint?: string | undefined } | undefined;
+}
+
+const SENDING_MODES: ReadonlySet<RunMode> = new Set(['import', 'delete']);
+
+
+function columnLabel(header: CsvHeader, field: ContactField | 'system_id'): string {
+  const index = header.fields[field];
+  return index === undefined ? field : `"${header.columns[index] ?? field}"`;
+}
+
+/** Names the column in every message: `column "Mobile Phone": "0412" is not …`. */
+function withColumns(header: CsvHeader, errors: readonly RowError[]): RowError[] {
+  return errors.map((e) => (e.field === undefined ? e : { ...e, message: `column ${columnLabel(header, e.field)} ${e.message}` }));
+}
+
+/** FNV-1a, 32 bits: a cheap fingerprint of a system_id for the in-file email check. */
+function hash32(text: string): number {
+  let h = 0x811c9dc5;
+  for (let i = 0; i < text.length; i++) h = Math.imul(h ^ text.charCodeAt(i), 0x01000193);
+  return h | 0;
+}
+
+/**
+ * "two contacts cannot share the same email address": a later row that reuses an earlier row's
+ * email under another system_id is invalid before it is sent. Holds one Map entry per email and
+ * four bytes per row, so memory grows only by this set (DESIGN.md, "Order and uniqueness").
+ */
+function createEmailIndex(): (email: string, systemId: string, line: number) => number | undefined {
+  const owners = new Map<string, number>();
+  let idHashes = new Int32Array(1024);
+  return (email, systemId, line) => {
+    const key = email.toLowerCase();
+    const id = hash32(systemId);
+    const owner = owners.get(key);
+    if (owner !== undefined) return idHashes[owner] === id ? undefined : owner;
+    if (line >= idHashes.length) {
+      const grown = new Int32Array(Math.max(line + 1, idHashes.length * 2));
+      grown.set(idHashes);
+      idHashes = grown;
+    }
+    idHashes[line] = id;
+    owners.set(key, line);
+    return undefined;
+  };
+}
+
+export async function runImport(options: RunOptions): Promise<RunSummary> {
+  const started = performance.now();
+  const { mode } = options;
+  const sending = SENDING_MODES.has(mode);
+  const isDelete = mode === 'delete' || mode === 'delete-dry-run';
+  if ((sending || mode === 'plan') && options.connection === undefined) {
+    throw new UsageError(`${mode} needs a connection (base URL, portal code and API key)`);
+  }
+  if (options.resume === true && !sending) throw new UsageError('--resume goes with a real run, not --dry-run or --plan');
+
+  const source: CsvSource = await openCsv(options.input, {
+    ...(options.encoding === undefined ? {} : { encoding: options.encoding }),
+    ...(options.map === undefined ? {} : { map: options.map }),
+    requiredFields: ['system_id'],
+  });
+  const { header } = source;
+  options.onStart?.({ header, bytesTotal: source.bytesTotal });
+  const systemIdIndex = header.fields.system_id ?? 0;
+
+  const resultsPath = resolveResultsPath(options.input, mode, options.results);
+  const errorsPath = resolveErrorsPath(resultsPath, options.errors);
+  const journalPath = sending ? resolveJournalPath(resultsPath) : undefined;
+  const resume: ResumeState | undefined =
+    options.resume === true && journalPath !== undefined
+      ? await openResume({ resultsPath, journalPath, errorsPath, columns: header.columns, systemIdIndex })
+      : undefined;
+
+  const stopController = new AbortController();
+  let stopped: RunSummary['stopped'];
+  const stop = (reason: StopReason, message: string, hint?: string): void => {
+    if (stopped !== undefined) return;
+    stopped = { reason, message, hint };
+    stopController.abort();
+  };
+  const onAbort = (): void => stop('signal', 'interrupted', undefined);
+  options.signal?.addEventListener('abort', onAbort, { once: true });
+  if (options.signal?.aborted === true) onAbort();
+
+  let retries = 0;
+  const client: ApiClient | undefined =
+    options.connection === undefined || !(sending || mode === 'plan')
+      ? undefined
+      : createApiClient({
+          connection: options.connection,
+          concurrency: options.concurrency,
+          timeoutMs: options.timeoutMs,
+          retries: options.retries,
+          rate: options.rate,
+          stopSignal: stopController.signal,
+          onRetry: (event) => {
+            retries++;
+            options.onRetry?.(event);
+          },
+        });
+
+  const sink: ResultsSink = createResultsSink({
+    resultsPath,
+    errorsPath,
+    columns: header.columns,
+    journalPath,
+    reorderCap: options.reorderCap,
+    atomic: resume !== undefined,
+    onRow: (row) => {
+      options.onRow?.(row);
+      maybeProgress();
+    },
+  });
+
+  let rowsRead = 0;
+  let lastProgress = 0;
+  function maybeProgress(force = false): void {
+    if (options.onProgress === undefined) return;
+    const now = performance.now();
+    if (!force && now - lastProgress < 100) return;
+    lastProgress = now;
+    const gate = client?.gate.stats();
+    options.onProgress({
+      rowsRead,
+      rowsWritten: sink.written(),
+      bytesRead: source.bytesRead(),
+      bytesTotal: source.bytesTotal,
+      failed: sink.tally.counts.failed + sink.tally.counts.invalid,
+      retries,
+      inFlight: gate?.inFlight ?? 0,
+      window: gate?.window ?? 0,
+    });
+  }
+
+  let reused = 0;
+  let summary: RunSummary | undefined;
+  try {
+    // Credentials first: one GET of a system_id that cannot exist; 404 means they work.
+    if (client !== undefined && stopped === undefined) await checkCredentials(client, stop);
+    const planner = mode === 'plan' && client !== undefined && stopped === undefined ? await options.createPlanner?.(client) : undefined;
+    if (mode === 'plan' && planner === undefined && stopped === undefined) throw new UsageError('--plan is not available in this build');
+
+    const parseRow = createRowParser({ empty: options.empty, nullToken: options.nullToken, defaultCountry: options.defaultCountry });
+    const sentFields = (options.fields ?? CONTACT_FIELDS).filter((f) => header.fields[f] !== undefined);
+    const fieldColumns = sentFields.map((f) => [f, header.fields[f] ?? 0] as const);
+    const emailOwner = isDelete ? undefined : createEmailIndex();
+
+    const prepare = (record: CsvRecord, seq: number): PreparedRow | ResultRow => {
+      const base = { seq, line: record.line, cells: record.cells };
+      const rawId = record.cells[systemIdIndex] ?? '';
+      if (record.error !== undefined) {
+        return { ...base, systemId: rawId.trim(), status: 'invalid', errors: [{ code: record.error.code, message: record.error.message }] };
+      }
+      const cells: RowCells = { system_id: rawId };
+      if (!isDelete) for (const [field, index] of fieldColumns) cells[field] = record.cells[index] ?? '';
+      const parsed = parseRow(cells);
+      if (!parsed.ok) return { ...base, systemId: parsed.systemId, status: 'invalid', errors: withColumns(header, parsed.errors) };
+      const email = parsed.patch.email;
+      if (emailOwner !== undefined && typeof email === 'string') {
+        const ownerLine = emailOwner(email, parsed.systemId, record.line);
+        if (ownerLine !== undefined) {
+          return {
+            ...base,
+            systemId: parsed.systemId,
+            status: 'invalid',
+            errors: [{ code: 'duplicate_email', field: 'email', message: `column ${columnLabel(header, 'email')} "${email}" is already used by line ${ownerLine} for another system_id (emails are unique, compared case-insensitively)` }],
+          };
+        }
+      }
+      return { ...base, systemId: parsed.systemId, patch: parsed.patch, warnings: parsed.warnings };
+    };
+
+    const skipped = (record: CsvRecord, seq: number): ResultRow => ({
+      seq,
+      line: record.line,
+      cells: record.cells,
+      systemId: (record.cells[systemIdIndex] ?? '').trim(),
+      status: 'skipped',
+      detail: 'not attempted: the run was stopped',
+    });
+
+    const sender = client === undefined ? undefined : createSender({ client, sink, isDelete, options, stop, stopSignal: stopController.signal });
+
+    let seq = 0;
+    for await (const record of source.records) {
+      if (options.limit !== undefined && seq >= options.limit) break;
+      rowsRead++;
+      const rowSeq = seq++;
+      if (resume !== undefined) {
+        const previous = await resume.take(rowSeq, record.cells[systemIdIndex] ?? '', record.line);
+        if (previous !== undefined) {
+          reused++;
+          const row: ResultRow = {
+            seq: rowSeq,
+            line: record.line,
+            cells: record.cells,
+            systemId: (record.cells[systemIdIndex] ?? '').trim(),
+            status: previous.status,
+            httpStatus: previous.httpStatus,
+            detail: previous.detail,
+            errors: parseErrors(previous.error),
+          };
+          await sink.put(row);
+          continue;
+        }
+      }
+      if (stopped !== undefined) {
+        await sink.put(skipped(record, rowSeq));
+        continue;
+      }
+      const prepared = prepare(record, rowSeq);
+      if ('status' in prepared) {
+        await sink.put(prepared);
+        continue;
+      }
+      if (mode === 'dry-run' || mode === 'delete-dry-run') {
+        const detail = prepared.warnings.length > 0 ? prepared.warnings.join('; ') : isDelete ? 'would be deleted' : undefined;
+        await sink.put({ ...prepared, status: 'valid', detail });
+        continue;
+      }
+      if (planner !== undefined) {
+        await sink.put({ ...prepared, ...planner.predict(prepared) });
+        continue;
+      }
+      if (sender === undefined) throw new Error('internal: no sender for a sending mode');
+      await sink.whenRoom();
+      await sender.dispatch(prepared);
+    }
+    if (sender !== undefined) {
+      await sender.drain();
+      if (stopped === undefined) {
+        const overrides = await runDeferredPass({ client: sender.client, deferred: sender.deferred(), appliedAfter: sender.appliedAfter, stopSignal: stopController.signal });
+        await sink.end({ keepJournal: false });
+        if (overrides.size > 0) await sink.rewrite(overrides);
+      } else {
+        await sink.end({ keepJournal: true });
+      }
+    } else {
+      const overrides = planner?.finish();
+      await sink.end({ keepJournal: false });
+      if (overrides !== undefined && overrides.size > 0) await sink.rewrite(overrides);
+    }
+    maybeProgress(true);
+
+    const elapsedMs = performance.now() - started;
+    summary = {
+      mode,
+      input: options.input,
+      resultsPath,
+      errorsPath,
+      journalPath: stopped !== undefined ? journalPath : undefined,
+      rows: sink.tally.rows,
+      counts: { ...sink.tally.counts },
+      errorGroups: sink.tally.sortedGroups(),
+      warnings: sink.tally.warnings,
+      retries,
+      elapsedMs,
+      rowsPerSecond: sink.tally.rows / Math.max(elapsedMs / 1000, 1e-3),
+      reused,
+      stopped,
+    };
+    return summary;
+  } finally {
+    options.signal?.removeEventListener('abort', onAbort);
+    resume?.close();
+    await client?.close();
+    if (summary === undefined) await sink.end({ keepJournal: true }).catch(() => undefined);
+  }
+}
+
+async function checkCredentials(client: ApiClient, stop: (reason: StopReason, message: string, hint?: string) => void): Promise<void> {
+  const result = await client.checkCredentials();
+  if (result.status === 404 || result.status === 200) return;
+  if (result.status === 401) {
+    stop(
+      'auth',
+      `the API refused the credentials (401 ${result.message ?? 'Invalid security credentials'}); nothing was sent`,
+      'check the portal code, the API key (40 characters, from the Preferences page), and the Portal’s IP allow-list, which must include this machine’s address',
+    );
+    return;
+  }
+  stop('unreachable', `the credential check failed: ${describeApiFailure(result)}; nothing was sent`, `is ${client.baseUrl} the right base URL, and is it up?`);
+}
+
+interface SenderContext {
+  client: ApiClient;
+  sink: ResultsSink;
+  isDelete: boolean;
+  options: RunOptions;
+  stop: (reason: StopReason, message: string, hint?: string) => void;
+  stopSignal: AbortSignal;
+}
+
+/**
+ * Sends prepared rows: rows sharing a system_id are chained in file order, never concurrent;
+ * every attempt passes the client's gate. Turns each answer into a result row.
+ */
+function createSender(ctx: SenderContext) {
+  const { client, sink, isDelete, options, stop } = ctx;
+  const maxConsecutive = options.maxConsecutiveFailures ?? 10;
+  const chains = new Map<string, Promise<void>>();
+  const pending = new Set<Promise<void>>();
+  const deferred: DeferredRow[] = [];
+  /** For system_ids with a deferred 422: the seq of the latest row applied for them. */
+  const appliedAfter = new Map<string, { seq: number; line: number }>();
+  const deferredKeys = new Set<string>();
+  let consecutiveFailures = 0;
+  const maxPending = 2 * client.gate.maxWindow;
+  const roomWaiters: (() => void)[] = [];
+
+  function finish(row: ResultRow, result: ApiResult | undefined): void {
+    if (result !== undefined) sink.journal(row);
+    void sink.put(row);
+  }
+
+  async function sendRow(job: PreparedRow): Promise<void> {
+    if (ctx.stopSignal.aborted) {
+      finish({ ...job, status: 'skipped', detail: 'not attempted: the run was stopped' }, undefined);
+      return;
+    }
+    const result = isDelete ? await client.remove(job.systemId) : await client.put(job.systemId, job.patch);
+    const row = toResult(job, result, { isDelete, ignoreMissing: options.ignoreMissing === true });
+
+    if (result.status === 401) stop('auth', 'the API answered 401 Invalid security credentials mid-run; the key may have been revoked', 'check the API key and the Portal’s IP allow-list, then run again with --resume');
+    if (result.retryable && !result.stoppedBeforeRetry) {
+      consecutiveFailures++;
+      if (consecutiveFailures >= maxConsecutive) {
+        stop('dead_server', `${consecutiveFailures} rows in a row used up their retries (last: ${describeApiFailure(result)})`, 'the server looks down; run again later with --resume');
+      }
+    } else if (!result.retryable) {
+      consecutiveFailures = 0;
+    }
+    if (!isDelete && result.status === 422) {
+      deferred.push({ job, result: row });
+      deferredKeys.add(job.systemId);
+    }
+    if ((row.status === 'created' || row.status === 'updated') && deferredKeys.has(job.systemId)) {
+      appliedAfter.set(job.systemId, { seq: job.seq, line: job.line });
+    }
+    finish(row, result);
+  }
+
+  return {
+    client,
+    appliedAfter,
+    deferred: () => deferred,
+    /** Starts the row; resolves when the loop may read the next one. */
+    async dispatch(job: PreparedRow): Promise<void> {
+      const previous = chains.get(job.systemId);
+      const task = previous === undefined ? sendRow(job) : previous.then(() => sendRow(job));
+      const tracked = task.catch((error: unknown) => {
+        finish({ ...job, status: 'failed', errors: [{ code: 'network_error', message: `internal error: ${String(error)}` }] }, undefined);
+      });
+      chains.set(job.systemId, tracked);
+      pending.add(tracked);
+      void tracked.finally(() => {
+        pending.delete(tracked);
+        roomWaiters.shift()?.();
+        if (chains.get(job.systemId) === tracked) chains.delete(job.systemId);
+      });
+      // Backpressure: read on only once a request permit is free again, and while rows started
+      // but unfinished (sending, or sleeping out a backoff) stay under 2 × concurrency, so a dead
+      // server costs at most that many rows beyond --max-consecutive-failures.
+      await client.gate.whenFree();
+      while (pending.size >= maxPending) await new Promise<void>((resolve) => roomWaiters.push(resolve));
+    },
+    async drain(): Promise<void> {
+      while (pending.size > 0) await Promise.all(pending);
+    },
+  };
+}

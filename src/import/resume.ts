@@ -1,0 +1,198 @@
+/**
+ * `--resume`: the earlier run's results file (a prefix of the input's rows, possibly cut short
+ * by a crash) plus its journal (answers that arrived but had not reached the results file yet)
+ * say which rows already have a final answer. Only the others are sent again
+ * (DESIGN.md, "Journal and resume").
+ */
+import { createReadStream, existsSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { basename, dirname, join } from 'node:path';
+import { parse, type Parser } from 'csv-parse';
+import { FileError } from '../errors.js';
+import { FINAL_STATUSES, RESULT_COLUMNS, STATUSES, type RowStatus } from './results.js';
+
+const PREVIEW_STATUSES: ReadonlySet<string> = new Set(['valid', 'would-create', 'would-update', 'unchanged', 'would-fail']);
+const KNOWN_STATUSES: ReadonlySet<string> = new Set(STATUSES);
+
+export interface PreviousAnswer {
+  status: RowStatus;
+  httpStatus: number | undefined;
+  error: string;
+  detail: string;
+}
+
+export interface ResumeState {
+  /** The earlier final answer for row `seq`, or undefined when it must be sent (again). */
+  take(seq: number, systemIdCell: string, line: number): Promise<PreviousAnswer | undefined>;
+  /** How many rows the earlier results file held. */
+  readonly previousRows: number;
+  close(): void;
+}
+
+interface JournalEntry {
+  seq: number;
+  system_id: string;
+  status: RowStatus;
+  http: number | null;
+}
+
+function openResults(path: string): Parser {
+  // Our own file: comma, CRLF. relax_column_count so a cut-off last line arrives short, not as an error.
+  return createReadStream(path).pipe(parse({ bom: true, relax_column_count: true, record_delimiter: ['\r\n', '\n'] }));
+}
+
+function mismatch(resultsPath: string, why: string): FileError {
+  return new FileError(`${resultsPath} does not belong to this input: ${why}`, {
+    file: resultsPath,
+    hint: 'resume with the same input file, or pass --results to start a new results file',
+  });
+}
+
+/** Reads a results file's records, ignoring a last record a crash cut short. */
+async function* readResultRows(path: string, width: number): AsyncGenerator<string[]> {
+  const parser = openResults(path);
+  let header = true;
+  try {
+    for await (const record of parser as AsyncIterable<string[]>) {
+      if (header) {
+        header = false;
+        continue;
+      }
+      if (record.length !== width) return; // a cut-off last line
+      yield record;
+    }
+  } catch (error) {
+    // An unclosed quote at the very end is a line the crash cut in half; anything else is not ours.
+    if ((error as { code?: string }).code !== 'CSV_QUOTE_NOT_CLOSED') throw error;
+  } finally {
+    parser.destroy();
+  }
+}
+
+async function readHeader(path: string): Promise<string[]> {
+  const parser = openResults(path);
+  try {
+    for await (const record of parser as AsyncIterable<string[]>) return record;
+    return [];
+  } finally {
+    parser.destroy();
+  }
+}
+
+function readJournal(path: string, fromSeq: number): Map<number, JournalEntry> {
+  const entries = new Map<number, JournalEntry>();
+  if (!existsSync(path)) return entries;
+  for (const text of readFileSync(path, 'utf8').split('\n')) {
+    if (text === '') continue;
+    let entry: JournalEntry;
+    try {
+      entry = JSON.parse(text) as JournalEntry;
+    } catch {
+      continue; // the line a crash cut short
+    }
+    if (entry.seq >= fromSeq) entries.set(entry.seq, entry); // the last answer for a row wins
+  }
+  return entries;
+}
+
+function fromJournal(journal: Map<number, JournalEntry>, journalPath: string, seq: number, systemIdCell: string, line: number): PreviousAnswer | undefined {
+  const entry = journal.get(seq);
+  if (entry === undefined || !FINAL_STATUSES.has(entry.status)) return undefined;
+  if (entry.system_id !== systemIdCell.trim()) {
+    throw mismatch(journalPath, `line ${line} has system_id "${systemIdCell}" in the input but "${entry.system_id}" in the journal`);
+  }
+  return { status: entry.status, httpStatus: entry.http ?? undefined, error: '', detail: 'answered in an earlier run (from its journal)' };
+}
+
+/** Removes `<file>.tmp-<pid>` files left by resumed runs that were killed (their pid is gone). */
+function removeStaleTemporaries(paths: readonly string[]): void {
+  for (const path of paths) {
+    const dir = dirname(path);
+    const prefix = `${basename(path)}.tmp-`;
+    for (const name of readdirSync(dir)) {
+      if (!name.startsWith(prefix)) continue;
+      const pid = Number(name.slice(prefix.length));
+      if (!Number.isInteger(pid) || pid === process.pid || isAlive(pid)) continue;
+      rmSync(join(dir, name), { force: true });
+    }
+  }
+}
+
+function isAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
+export async function openResume(options: {
+  resultsPath: string;
+  journalPath: string;
+  columns: readonly string[];
+  systemIdIndex: number;
+  errorsPath?: string;
+}): Promise<ResumeState> {
+  const { resultsPath, journalPath, columns, systemIdIndex } = options;
+  removeStaleTemporaries([resultsPath, ...(options.errorsPath === undefined ? [] : [options.errorsPath])]);
+  const expected = [...columns, ...RESULT_COLUMNS];
+  // A run killed before its results file got its header has answered nothing yet: every row is
+  // "missing", so resuming it is a fresh run (the journal, if any, still counts).
+  if (!existsSync(resultsPath) || statSync(resultsPath).size === 0) {
+    const journal = readJournal(journalPath, 0);
+    return {
+      previousRows: 0,
+      take: (seq, systemIdCell, line) => Promise.resolve(fromJournal(journal, journalPath, seq, systemIdCell, line)),
+      close() {},
+    };
+  }
+  const header = await readHeader(resultsPath);
+  if (header.length !== expected.length || header.some((h, i) => h !== expected[i])) {
+    throw mismatch(resultsPath, 'its header is not the input’s columns followed by status,http_status,error,detail');
+  }
+  const width = expected.length;
+  const statusIndex = columns.length;
+
+  // First pass: count the rows, and refuse a preview's results (a dry run or a plan sent nothing).
+  let previousRows = 0;
+  for await (const record of readResultRows(resultsPath, width)) {
+    const status = record[statusIndex] ?? '';
+    if (PREVIEW_STATUSES.has(status)) {
+      throw new FileError(`${resultsPath} comes from --dry-run or --plan (status "${status}"), which sent nothing`, {
+        file: resultsPath,
+        hint: 'run the import without --resume',
+      });
+    }
+    if (!KNOWN_STATUSES.has(status)) throw mismatch(resultsPath, `row ${previousRows + 1} has the unknown status "${status}"`);
+    previousRows++;
+  }
+  const journal = readJournal(journalPath, previousRows);
+  const rows = readResultRows(resultsPath, width);
+
+  return {
+    previousRows,
+    async take(seq, systemIdCell, line) {
+      if (seq < previousRows) {
+        const next = await rows.next();
+        const record = next.done === true ? undefined : next.value;
+        if (record === undefined) throw mismatch(resultsPath, 'it changed while being read');
+        if (record[systemIdIndex] !== systemIdCell) {
+          throw mismatch(resultsPath, `line ${line} has system_id "${systemIdCell}" in the input but "${record[systemIdIndex] ?? ''}" in the results`);
+        }
+        const status = record[statusIndex] as RowStatus;
+        if (!FINAL_STATUSES.has(status)) return undefined;
+        const http = record[statusIndex + 1] ?? '';
+        return {
+          status,
+          httpStatus: http === '' ? undefined : Number(http),
+          error: record[statusIndex + 2] ?? '',
+          detail: record[statusIndex + 3] ?? '',
+        };
+      }
+      return fromJournal(journal, journalPath, seq, systemIdCell, line);
+    },
+    close() {
+      void rows.return(undefined);
+    },
+  };
+}

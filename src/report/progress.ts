@@ -1,0 +1,90 @@
+/**
+ * Progress on stderr: a cli-progress bar on a TTY (bytes read out of the file size, rows/s, ETA,
+ * failures and retries), otherwise a plain line at most every few seconds, so that logs of CI
+ * jobs and cron runs stay readable.
+ */
+import cliProgress from 'cli-progress';
+import type { RunProgress } from '../import/pipeline.js';
+
+export interface ProgressReporter {
+  update(progress: RunProgress): void;
+  stop(): void;
+}
+
+export interface ProgressOptions {
+  stream?: NodeJS.WriteStream;
+  /** Print nothing at all (`--quiet`, `--json`). */
+  silent?: boolean;
+  /** Milliseconds between plain lines when not on a TTY. */
+  plainIntervalMs?: number;
+  label?: string;
+}
+
+function megabytes(bytes: number): string {
+  return `${(bytes / 1_048_576).toFixed(1)} MB`;
+}
+
+export function createProgressReporter(options: ProgressOptions = {}): ProgressReporter {
+  const stream = options.stream ?? process.stderr;
+  if (options.silent === true) return { update() {}, stop() {} };
+  const started = performance.now();
+  const label = options.label ?? 'rows';
+
+  if (stream.isTTY !== true) {
+    const interval = options.plainIntervalMs ?? 5000;
+    let last = started;
+    let latest: RunProgress | undefined;
+    const line = (p: RunProgress): string => {
+      const elapsed = (performance.now() - started) / 1000;
+      const rate = Math.round(p.rowsWritten / Math.max(elapsed, 1e-3));
+      const pct = p.bytesTotal > 0 ? ` (${Math.round((100 * p.bytesRead) / p.bytesTotal)}% of the file)` : '';
+      return `progress: ${p.rowsWritten} ${label} done${pct}, ${rate}/s, ${p.failed} failed or invalid, ${p.retries} retries\n`;
+    };
+    return {
+      update(p) {
+        latest = p;
+        const now = performance.now();
+        if (now - last < interval) return;
+        last = now;
+        stream.write(line(p));
+      },
+      stop() {
+        if (latest !== undefined && performance.now() - started >= interval) stream.write(line(latest));
+      },
+    };
+  }
+
+  const bar = new cliProgress.SingleBar(
+    {
+      stream,
+      format: ` {bar} {percentage}% | {rows} ${label} | {rate}/s | ETA {eta_formatted} | {failed} failed | {retries} retries | {bytes}`,
+      hideCursor: true,
+      clearOnComplete: true,
+      barsize: 24,
+      etaBuffer: 50,
+    },
+    cliProgress.Presets.shades_classic,
+  );
+  let startedBar = false;
+  return {
+    update(p) {
+      const elapsed = (performance.now() - started) / 1000;
+      const payload = {
+        rows: p.rowsWritten,
+        rate: Math.round(p.rowsWritten / Math.max(elapsed, 1e-3)),
+        failed: p.failed,
+        retries: p.retries,
+        bytes: `${megabytes(p.bytesRead)} / ${megabytes(p.bytesTotal)}`,
+      };
+      if (!startedBar) {
+        bar.start(Math.max(p.bytesTotal, 1), p.bytesRead, payload);
+        startedBar = true;
+      } else {
+        bar.update(p.bytesRead, payload);
+      }
+    },
+    stop() {
+      if (startedBar) bar.stop();
+    },
+  };
+}

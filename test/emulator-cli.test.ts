@@ -1,0 +1,101 @@
+/**
+ * `ciopulse-contacts emulator` as a process, the way benchmarks and people run it (DESIGN.md,
+ * "The emulator"): three env-file lines on stdout, then up until SIGTERM, then exit 0. Needs
+ * `npm run build` (the npm `pretest` script does it).
+ */
+import { describe, it, expect, afterEach } from 'vitest';
+import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { CLI, ROOT, tempDir } from './helpers.js';
+
+interface RunningCli {
+  child: ChildProcessWithoutNullStreams;
+  lines: string[];
+  env: Record<string, string>;
+  stderr: () => string;
+  exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
+}
+
+const running: RunningCli[] = [];
+afterEach(() => {
+  for (const cli of running.splice(0)) if (cli.child.exitCode === null) cli.child.kill('SIGKILL');
+});
+
+/** Starts the CLI and resolves once its three startup lines have arrived. */
+function startCli(args: string[], extraEnv: Record<string, string> = {}): Promise<RunningCli> {
+  const env: Record<string, string> = { NO_COLOR: '1' };
+  for (const [key, value] of Object.entries(process.env)) {
+    if (value !== undefined && !key.startsWith('CIOPULSE_')) env[key] = value;
+  }
+  Object.assign(env, extraEnv);
+  const child = spawn(process.execPath, [CLI, 'emulator', ...args], { cwd: ROOT, env, stdio: ['pipe', 'pipe', 'pipe'] });
+  let stdout = '';
+  let stderr = '';
+  const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) => {
+    child.on('close', (code, signal) => resolve({ code, signal }));
+  });
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`no startup lines within 15 s; stderr: ${stderr}`)), 15_000);
+    child.stderr.setEncoding('utf8').on('data', (chunk: string) => (stderr += chunk));
+    child.stdout.setEncoding('utf8').on('data', (chunk: string) => {
+      stdout += chunk;
+      const lines = stdout.split('\n');
+      if (lines.length < 4) return;
+      clearTimeout(timer);
+      const parsed = Object.fromEntries(lines.slice(0, 3).map((line) => [line.slice(0, line.indexOf('=')), line.slice(line.indexOf('=') + 1)]));
+      const cli: RunningCli = { child, lines: lines.slice(0, -1), env: parsed, stderr: () => stderr, exited };
+      running.push(cli);
+      resolve(cli);
+    });
+    void exited.then(({ code }) => {
+      clearTimeout(timer);
+      reject(new Error(`${CLI} exited with ${code} before printing its startup lines (run npm run build first); stderr: ${stderr}`));
+    });
+  });
+}
+
+function authorization(env: Record<string, string>): string {
+  return `Basic ${Buffer.from(`${env.CIOPULSE_PORTAL_CODE}:${env.CIOPULSE_API_KEY}`).toString('base64')}`;
+}
+
+describe('ciopulse-contacts emulator', () => {
+  it('prints exactly three env-file lines, answers authenticated requests, and exits 0 on SIGTERM', async () => {
+    const cli = await startCli(['--port', '0']);
+    expect(cli.lines).toHaveLength(3);
+    expect(cli.lines[0]).toMatch(/^CIOPULSE_BASE_URL=http:\/\/127\.0\.0\.1:\d+\/api\/v5$/);
+    expect(cli.lines[1]).toMatch(/^CIOPULSE_PORTAL_CODE=\S+$/);
+    expect(cli.lines[2]).toMatch(/^CIOPULSE_API_KEY=[A-Za-z0-9]{40}$/);
+
+    const baseUrl = cli.env.CIOPULSE_BASE_URL ?? '';
+    const response = await fetch(`${baseUrl}/contacts`, { headers: { authorization: authorization(cli.env) } });
+    expect(response.status).toBe(200);
+    expect(await response.json()).toEqual({ contacts: [] });
+    expect((await fetch(`${baseUrl}/contacts`)).status).toBe(401);
+
+    cli.child.kill('SIGTERM');
+    expect(await cli.exited).toEqual({ code: 0, signal: null });
+  });
+
+  it('takes CIOPULSE_PORTAL_CODE and CIOPULSE_API_KEY from the environment, and flushes --data on SIGTERM', async () => {
+    const dir = tempDir('emulator-cli-');
+    const dataFile = join(dir, 'contacts.json');
+    const key = 'EmuLatorCliTestKey0123456789abcdefghijkl';
+    const cli = await startCli(['--port', '0', '--data', dataFile, '--latency', '1'], { CIOPULSE_PORTAL_CODE: 'CLITEST', CIOPULSE_API_KEY: key });
+    expect(cli.env.CIOPULSE_PORTAL_CODE).toBe('CLITEST');
+    expect(cli.env.CIOPULSE_API_KEY).toBe(key);
+
+    const put = await fetch(`${cli.env.CIOPULSE_BASE_URL}/contacts/cli-1`, {
+      method: 'PUT',
+      headers: { authorization: authorization(cli.env), 'content-type': 'application/json' },
+      body: '{"first_name":"Cli","last_name":"Test","email":"cli@example.com"}',
+    });
+    expect(put.status).toBe(201);
+
+    cli.child.kill('SIGTERM');
+    expect(await cli.exited).toEqual({ code: 0, signal: null });
+    expect(JSON.parse(readFileSync(dataFile, 'utf8'))).toEqual({
+      contacts: [{ system_id: 'cli-1', first_name: 'Cli', last_name: 'Test', email: 'cli@example.com', job_title: null, mobile: null }],
+    });
+  });
+});

@@ -1,0 +1,278 @@
+/**
+ * Failure behaviour end to end (issue: retries, fail-fast, resume, Ctrl-C, credentials), proved
+ * with the emulator's fault injection and a real CLI process.
+ */
+import { afterEach, describe, expect, it } from 'vitest';
+import { spawn } from 'node:child_process';
+import { chmodSync, existsSync, statSync } from 'node:fs';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { join } from 'node:path';
+import { startEmulator, type Emulator } from '../src/emulator/server.js';
+import { CLI, emulatorEnv, readResults, runCli, secretsDir, tempDir, TEST_API_KEY, TEST_PORTAL_CODE, writeFile } from './helpers.js';
+
+const HEADER = 'system_id,first_name,last_name,email,job_title,mobile';
+const started: Emulator[] = [];
+afterEach(async () => {
+  await Promise.all(started.splice(0).map((e) => e.close()));
+});
+
+async function emulator(options: Parameters<typeof startEmulator>[0] = {}): Promise<Emulator> {
+  const emu = await startEmulator({ port: 0, portalCode: TEST_PORTAL_CODE, apiKey: TEST_API_KEY, ...options });
+  started.push(emu);
+  return emu;
+}
+
+function contactsCsv(count: number, prefix = 'R'): string {
+  const rows: string[] = [HEADER];
+  for (let i = 0; i < count; i++) rows.push(`${prefix}${i},First${i},Last${i},${prefix.toLowerCase()}${i}@example.com,Title ${i},+614111${String(i).padStart(5, '0')}`);
+  return `${rows.join('\n')}\n`;
+}
+
+describe('retries under injected faults', () => {
+  it('ends every row in the right state under 500s, lost responses, resets and 429s, never retrying before Retry-After', async () => {
+    const emu = await emulator({ failRate: 0.1, loseRate: 0.05, resetRate: 0.02, throttleRate: 0.03, seed: 7 });
+    const dir = tempDir('faults-');
+    const file = writeFile(dir, 'c.csv', contactsCsv(3000));
+    const result = await runCli(['import', file, '--concurrency', '16', '--retries', '8', '--max-consecutive-failures', '50'], { env: emulatorEnv(emu), timeoutMs: 120_000 });
+    const results = readResults(join(dir, 'c.results.csv'));
+    expect(results).toHaveLength(3000);
+    expect(result.code).toBe(0);
+    const server = new Map(emu.contacts().map((c) => [c.system_id, c]));
+    for (const [i, row] of results.entries()) {
+      expect(row.system_id).toBe(`R${i}`);
+      expect(['created', 'updated']).toContain(row.status);
+      expect(server.get(`R${i}`)?.job_title).toBe(`Title ${i}`);
+    }
+    // A lost response means the write may have been applied: the results say so.
+    const lostRows = results.filter((r) => (r.detail ?? '').includes('response lost'));
+    expect(lostRows.length).toBeGreaterThan(0);
+    expect(lostRows.filter((r) => r.status === 'updated').every((r) => (r.detail ?? '').includes('may have been the create'))).toBe(true);
+
+    const byKey = new Map<string, { t: number; status: number | string }[]>();
+    for (const entry of emu.log()) {
+      if (entry.method !== 'PUT' || entry.systemId === null) continue;
+      const list = byKey.get(entry.systemId) ?? [];
+      list.push({ t: entry.t, status: entry.status });
+      byKey.set(entry.systemId, list);
+    }
+    let throttled = 0;
+    for (const attempts of byKey.values()) {
+      for (let i = 0; i + 1 < attempts.length; i++) {
+        const a = attempts[i];
+        const b = attempts[i + 1];
+        if (a === undefined || b === undefined || a.status !== 429) continue;
+        throttled++;
+        expect(b.t - a.t).toBeGreaterThanOrEqual(999);
+      }
+    }
+    expect(throttled).toBeGreaterThan(0);
+  });
+});
+
+describe('fail fast', () => {
+  it('a wrong key: exactly one request, every row skipped, exit 2, and the causes named', async () => {
+    const emu = await emulator();
+    const dir = tempDir('wrongkey-');
+    const file = writeFile(dir, 'c.csv', contactsCsv(50));
+    const result = await runCli(['import', file], { env: { ...emulatorEnv(emu), CIOPULSE_API_KEY: 'x'.repeat(40) } });
+    expect(result.code).toBe(2);
+    expect(emu.stats().requests).toBe(1);
+    const results = readResults(join(dir, 'c.results.csv'));
+    expect(results).toHaveLength(50);
+    expect(results.every((r) => r.status === 'skipped')).toBe(true);
+    expect(result.stdout).toMatch(/portal code/);
+    expect(result.stdout).toMatch(/IP allow-list/);
+  });
+
+  it('a key that is not 40 characters is refused before any request', async () => {
+    const emu = await emulator();
+    const dir = tempDir('shortkey-');
+    const file = writeFile(dir, 'c.csv', contactsCsv(2));
+    const result = await runCli(['import', file], { env: { ...emulatorEnv(emu), CIOPULSE_API_KEY: 'short' } });
+    expect(result.code).toBe(2);
+    expect(result.stderr).toMatch(/40/);
+    expect(emu.stats().requests).toBe(0);
+  });
+
+  it('a key revoked mid-run stops it within --concurrency further requests', async () => {
+    const emu = await emulator({ revokeAfter: 40, latencyMs: 5 });
+    const dir = tempDir('revoked-');
+    const file = writeFile(dir, 'c.csv', contactsCsv(500));
+    const result = await runCli(['import', file, '--concurrency', '8'], { env: emulatorEnv(emu) });
+    expect(result.code).toBe(2);
+    expect(emu.stats().requests).toBeLessThanOrEqual(40 + 8);
+    const results = readResults(join(dir, 'c.results.csv'));
+    expect(results).toHaveLength(500);
+    const failed = results.filter((r) => r.status === 'failed');
+    expect(failed.length).toBeGreaterThan(0);
+    expect(failed.every((r) => r.http_status === '401')).toBe(true);
+    expect(results.filter((r) => r.status === 'skipped').length).toBeGreaterThan(400);
+    expect(result.stdout).toMatch(/--resume/);
+  });
+
+  it('a dead server (every PUT 503) stops after --max-consecutive-failures rows, exit 2', async () => {
+    let puts = 0;
+    const server = createServer((req, res) => {
+      req.resume();
+      if (req.method === 'PUT') puts++;
+      const status = req.method === 'GET' ? 404 : 503;
+      res.writeHead(status, { 'content-type': 'application/json' }).end(JSON.stringify({ message: status === 404 ? 'not found' : 'Service Unavailable', status }));
+    });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    try {
+      const { port } = server.address() as AddressInfo;
+      const dir = tempDir('dead-');
+      const file = writeFile(dir, 'c.csv', contactsCsv(300));
+      const result = await runCli(['import', file, '--concurrency', '2', '--retries', '1', '--max-consecutive-failures', '5'], {
+        env: { CIOPULSE_BASE_URL: `http://127.0.0.1:${port}/api/v5`, CIOPULSE_PORTAL_CODE: TEST_PORTAL_CODE, CIOPULSE_API_KEY: TEST_API_KEY },
+      });
+      expect(result.code).toBe(2);
+      const results = readResults(join(dir, 'c.results.csv'));
+      expect(results).toHaveLength(300);
+      const failed = results.filter((r) => r.status === 'failed').length;
+      expect(failed).toBeGreaterThanOrEqual(5);
+      // Rows already sent when the fifth ran out of retries still finish: at most 2 × concurrency.
+      expect(failed).toBeLessThanOrEqual(5 + 2 * 2);
+      expect(results.filter((r) => r.status === 'skipped')).toHaveLength(300 - failed);
+      expect(puts).toBeLessThanOrEqual((5 + 2 * 2) * 2);
+      expect(result.stdout).toMatch(/in a row used up their retries/);
+    } finally {
+      server.close();
+    }
+  });
+});
+
+/** Starts the CLI and kills it with SIGKILL once the journal (appended across resumes) passes `bytes`. */
+function runAndKill(args: string[], env: Record<string, string>, journalPath: string, bytes: number): Promise<void> {
+  return new Promise((resolve) => {
+    const child = spawn(process.execPath, [CLI, ...args], { env: { ...process.env, ...env, NO_COLOR: '1' }, stdio: 'ignore' });
+    const poll = setInterval(() => {
+      if (existsSync(journalPath) && statSync(journalPath).size > bytes) {
+        clearInterval(poll);
+        child.kill('SIGKILL');
+      }
+    }, 5);
+    child.on('close', () => {
+      clearInterval(poll);
+      resolve();
+    });
+  });
+}
+
+describe('resume and interruption', () => {
+  it('after kill -9 at several points, --resume completes with at most --concurrency rows sent again each time', async () => {
+    const emu = await emulator({ latencyMs: 4 });
+    const dir = tempDir('kill-');
+    const rows = 3000;
+    const file = writeFile(dir, 'c.csv', contactsCsv(rows));
+    const env = emulatorEnv(emu);
+    const concurrency = 8;
+    const journalPath = join(dir, 'c.results.csv.journal');
+    // Kill points by journal size (about 70 bytes a row): a fifth, a half and four fifths through.
+    const kills = [40_000, 100_000, 165_000];
+    await runAndKill(['import', file, '--concurrency', String(concurrency), '--quiet'], env, journalPath, kills[0] ?? 0);
+    for (const bytes of kills.slice(1)) {
+      await runAndKill(['import', file, '--resume', '--concurrency', String(concurrency), '--quiet'], env, journalPath, bytes);
+    }
+    const final = await runCli(['import', file, '--resume', '--concurrency', String(concurrency)], { env, timeoutMs: 120_000 });
+    expect(final.code).toBe(0);
+    const results = readResults(join(dir, 'c.results.csv'));
+    expect(results).toHaveLength(rows);
+    expect(results.every((r) => r.status === 'created' || r.status === 'updated')).toBe(true);
+    expect(emu.contacts()).toHaveLength(rows);
+    const puts = new Map<string, number>();
+    for (const entry of emu.log()) if (entry.method === 'PUT' && entry.systemId !== null) puts.set(entry.systemId, (puts.get(entry.systemId) ?? 0) + 1);
+    const resent = [...puts.values()].filter((n) => n > 1).length;
+    expect(resent).toBeLessThanOrEqual(concurrency * kills.length);
+    expect(existsSync(join(dir, 'c.results.csv.journal'))).toBe(false);
+  });
+
+  it('SIGINT drains, writes every row (the rest skipped), says how to resume, and exits 130', async () => {
+    const emu = await emulator({ latencyMs: 20 });
+    const dir = tempDir('sigint-');
+    const file = writeFile(dir, 'c.csv', contactsCsv(2000));
+    const resultsPath = join(dir, 'c.results.csv');
+    const result = await new Promise<{ code: number | null; stdout: string }>((resolve) => {
+      const child = spawn(process.execPath, [CLI, 'import', file, '--concurrency', '4'], { env: { ...process.env, ...emulatorEnv(emu), NO_COLOR: '1' } });
+      let stdout = '';
+      child.stdout.setEncoding('utf8').on('data', (d: string) => (stdout += d));
+      // Interrupt once rows are being answered, whatever the machine's speed.
+      const poll = setInterval(() => {
+        if (existsSync(resultsPath) && statSync(resultsPath).size > 2000) {
+          clearInterval(poll);
+          child.kill('SIGINT');
+        }
+      }, 20);
+      child.on('close', (code) => {
+        clearInterval(poll);
+        resolve({ code, stdout });
+      });
+    });
+    expect(result.code).toBe(130);
+    expect(result.stdout).toMatch(/--resume/);
+    const results = readResults(join(dir, 'c.results.csv'));
+    expect(results).toHaveLength(2000);
+    expect(results.some((r) => r.status === 'skipped')).toBe(true);
+    expect(results.some((r) => r.status === 'created')).toBe(true);
+    const resumed = await runCli(['import', file, '--resume'], { env: emulatorEnv(emu) });
+    expect(resumed.code).toBe(0);
+    expect(emu.contacts()).toHaveLength(2000);
+  });
+
+  it('refuses to resume from a dry run’s results or another input’s', async () => {
+    const emu = await emulator();
+    const dir = tempDir('resume-refuse-');
+    const file = writeFile(dir, 'c.csv', contactsCsv(5));
+    await runCli(['import', file, '--dry-run', '--results', join(dir, 'c.results.csv')]);
+    const fromDry = await runCli(['import', file, '--resume'], { env: emulatorEnv(emu) });
+    expect(fromDry.code).toBe(2);
+    expect(fromDry.stderr).toMatch(/--dry-run or --plan/);
+
+    await runCli(['import', file], { env: emulatorEnv(emu) });
+    writeFile(dir, 'c.csv', contactsCsv(5, 'OTHER'));
+    const other = await runCli(['import', file, '--resume'], { env: emulatorEnv(emu) });
+    expect(other.code).toBe(2);
+    expect(other.stderr).toMatch(/does not belong to this input/);
+  });
+});
+
+describe('credentials and transport', () => {
+  it('reads the key from a 600 key file and refuses one others can read', async () => {
+    const emu = await emulator();
+    const dir = tempDir('keyfile-');
+    const file = writeFile(dir, 'c.csv', contactsCsv(3));
+    const keyFile = writeFile(secretsDir(), 'key', `${TEST_API_KEY}\n`);
+    chmodSync(keyFile, 0o644);
+    const env = { CIOPULSE_BASE_URL: emu.baseUrl, CIOPULSE_PORTAL_CODE: emu.portalCode };
+    const refused = await runCli(['import', file, '--api-key-file', keyFile], { env });
+    expect(refused.code).toBe(2);
+    expect(refused.stderr).toMatch(/chmod 600/);
+    chmodSync(keyFile, 0o600);
+    const accepted = await runCli(['import', file, '--api-key-file', keyFile], { env });
+    expect(accepted.code).toBe(0);
+    expect(emu.contacts()).toHaveLength(3);
+  });
+
+  it('takes settings from --env-file over the environment, and flags over both', async () => {
+    const emu = await emulator();
+    const dir = tempDir('envfile-');
+    const file = writeFile(dir, 'c.csv', contactsCsv(2));
+    const envFile = writeFile(secretsDir(), '.env', `CIOPULSE_BASE_URL=${emu.baseUrl}\nCIOPULSE_PORTAL_CODE=WRONG\nCIOPULSE_API_KEY=${TEST_API_KEY}\n`);
+    const result = await runCli(['import', file, '--env-file', envFile, '--portal-code', emu.portalCode], {
+      env: { CIOPULSE_BASE_URL: 'http://127.0.0.1:9/api/v5', CIOPULSE_API_KEY: 'y'.repeat(40) },
+    });
+    expect(result.code).toBe(0);
+    expect(emu.contacts()).toHaveLength(2);
+  });
+
+  it('refuses plain http to a host that is not loopback, before any request', async () => {
+    const dir = tempDir('insecure-');
+    const file = writeFile(dir, 'c.csv', contactsCsv(1));
+    const result = await runCli(['import', file], {
+      env: { CIOPULSE_BASE_URL: 'http://contacts.example.invalid/api/v5', CIOPULSE_PORTAL_CODE: TEST_PORTAL_CODE, CIOPULSE_API_KEY: TEST_API_KEY },
+    });
+    expect(result.code).toBe(2);
+    expect(result.stderr).toMatch(/--allow-insecure/);
+  });
+});

@@ -1,0 +1,45 @@
+/**
+ * Suite-wide: every CLI transcript and every temp folder lives under one root, and after the
+ * last test the whole of it is searched for the user's API key, plain and as the base64 Basic
+ * credential (DESIGN.md: it is never printed and never written to any file).
+ */
+import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { TestProject } from 'vitest/node';
+
+const KEY = 'tEsTkEy0NeverPrinted1ZQXW9vb8nm7lk6jh5gf';
+const PORTAL = 'TESTPORTAL';
+
+function* walk(dir: string): Generator<string> {
+  for (const name of readdirSync(dir)) {
+    const path = join(dir, name);
+    if (statSync(path).isDirectory()) yield* walk(path);
+    else yield path;
+  }
+}
+
+export default function setup(project: TestProject): () => void {
+  const root = mkdtempSync(join(tmpdir(), 'ciopulse-suite-'));
+  process.env.CIOPULSE_TEST_ROOT = root;
+  project.provide('suiteRoot', root);
+  return () => {
+    const needles = [KEY, Buffer.from(`${PORTAL}:${KEY}`).toString('base64')];
+    const leaks: string[] = [];
+    let files = 0;
+    for (const path of walk(root)) {
+      files++;
+      const text = readFileSync(path, 'latin1');
+      for (const needle of needles) if (text.includes(needle)) leaks.push(`${path} contains ${needle === KEY ? 'the API key' : 'the base64 credential'}`);
+    }
+    if (leaks.length > 0) throw new Error(`secret leak check failed in ${leaks.length} file(s):\n${leaks.join('\n')}`);
+    if (files === 0) throw new Error('secret leak check saw no files: the transcripts were not collected');
+    rmSync(root, { recursive: true, force: true });
+  };
+}
+
+declare module 'vitest' {
+  export interface ProvidedContext {
+    suiteRoot: string;
+  }
+}

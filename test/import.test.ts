@@ -1,0 +1,285 @@
+/**
+ * End to end: the real CLI, as a process, against the emulator on a loopback port; then the
+ * emulator's state is checked. One rule per case (issue: bulk import).
+ */
+import { afterEach, describe, expect, it } from 'vitest';
+import { existsSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { startEmulator, type Emulator } from '../src/emulator/server.js';
+import { emulatorEnv, readCsv, readResults, runCli, tempDir, TEST_API_KEY, TEST_PORTAL_CODE, writeFile } from './helpers.js';
+
+const started: Emulator[] = [];
+afterEach(async () => {
+  await Promise.all(started.splice(0).map((e) => e.close()));
+});
+
+async function emulator(options: Parameters<typeof startEmulator>[0] = {}): Promise<Emulator> {
+  const emu = await startEmulator({ port: 0, portalCode: TEST_PORTAL_CODE, apiKey: TEST_API_KEY, ...options });
+  started.push(emu);
+  return emu;
+}
+
+const HEADER = 'system_id,first_name,last_name,email,job_title,mobile';
+
+async function importFile(content: string | Buffer, args: string[] = [], emu?: Emulator) {
+  const dir = tempDir('import-');
+  const file = writeFile(dir, 'contacts.csv', content);
+  const server = emu ?? (await emulator());
+  const result = await runCli(['import', file, ...args], { env: emulatorEnv(server) });
+  const resultsPath = join(dir, 'contacts.results.csv');
+  const results = existsSync(resultsPath) ? readResults(resultsPath) : [];
+  return { dir, file, server, result, results, byId: new Map(server.contacts().map((c) => [c.system_id, c])) };
+}
+
+describe('import: reading the file', () => {
+  it('reads a UTF-8 BOM file with CRLF line endings; the first header is not broken', async () => {
+    const { result, results, byId } = await importFile(`\uFEFF${HEADER}\r\nA1,Tim,Test,tim@example.com,,+61411112233\r\n`);
+    expect(result.code).toBe(0);
+    expect(results[0]?.status).toBe('created');
+    expect(byId.get('A1')).toEqual({ system_id: 'A1', first_name: 'Tim', last_name: 'Test', email: 'tim@example.com', job_title: null, mobile: '+61411112233' });
+  });
+
+  it('detects semicolons and matches spaced, odd-case headers', async () => {
+    const { result, byId } = await importFile('System ID;First Name;Last Name;E-mail;Job Title;Mobile Phone\nS1;Zoë;Ångström;zoe@example.com;Boss;+4915112345678\n');
+    expect(result.code).toBe(0);
+    expect(byId.get('S1')?.first_name).toBe('Zoë');
+    expect(byId.get('S1')?.mobile).toBe('+4915112345678');
+    expect(byId.get('S1')?.job_title).toBe('Boss');
+  });
+
+  it('keeps quoted commas, and rejects a quoted newline because JSON would escape it', async () => {
+    const { results, byId } = await importFile(`${HEADER}\nQ1,"Smith, Jr",Jones,q1@example.com,"Head, Ops",\nQ2,Anna,"Multi\nLine",q2@example.com,,\nQ3,After,Row,q3@example.com,,\n`);
+    expect(byId.get('Q1')?.first_name).toBe('Smith, Jr');
+    expect(byId.get('Q1')?.job_title).toBe('Head, Ops');
+    expect(results.map((r) => r.status)).toEqual(['created', 'invalid', 'created']);
+    expect(results[1]?.error).toMatch(/backslash_char: column "last_name" contains a line break/);
+    expect(byId.has('Q2')).toBe(false);
+  });
+
+  it('refuses a quote, a backslash and a tab in a value, naming the column and the character', async () => {
+    const { results, result, server } = await importFile(`${HEADER}\nB1,"Say ""hi""",X,b1@example.com,,\nB2,Back\\slash,X,b2@example.com,,\nB3,Tab\there,X,b3@example.com,,\n`);
+    expect(result.code).toBe(1);
+    expect(results.map((r) => r.status)).toEqual(['invalid', 'invalid', 'invalid']);
+    expect(results[0]?.error).toContain('column "first_name" contains a double quote');
+    expect(results[1]?.error).toContain('a backslash');
+    expect(results[2]?.error).toContain('a tab');
+    expect(server.contacts()).toHaveLength(0);
+    // Only the credential check reached the server: invalid rows are never sent.
+    expect(server.stats().byMethod.PUT ?? 0).toBe(0);
+  });
+
+  it('turns an unclosed quote into one readable line and exit 2, with nothing sent', async () => {
+    const { result, server } = await importFile(`${HEADER}\nU1,ok,ok,u1@example.com,,\nU2,"never closed,x,u2@example.com,,\nU3,a,b,u3@example.com,,\n`);
+    expect(result.code).toBe(2);
+    expect(result.stderr).toMatch(/line 3/);
+    expect(result.stderr.trim().split('\n').length).toBeLessThanOrEqual(2);
+    expect(result.stderr).not.toMatch(/\n\s+at /);
+    expect(server.stats().requests).toBe(0);
+  });
+
+  it('reads a windows-1252 file with --encoding, and refuses it as UTF-8 with a hint', async () => {
+    const bytes = Buffer.concat([Buffer.from(`${HEADER}\nW1,Caf`), Buffer.from([0xe9]), Buffer.from(',Zo'), Buffer.from([0xeb]), Buffer.from(',w1@example.com,'), Buffer.from([0x80]), Buffer.from(' desk,\n')]);
+    const refused = await importFile(bytes);
+    expect(refused.result.code).toBe(2);
+    expect(refused.result.stderr).toContain('--encoding windows-1252');
+    expect(refused.server.stats().requests).toBe(0);
+    const accepted = await importFile(bytes, ['--encoding', 'windows-1252']);
+    expect(accepted.result.code).toBe(0);
+    expect(accepted.byId.get('W1')).toMatchObject({ first_name: 'Café', last_name: 'Zoë', job_title: '€ desk' });
+  });
+
+  it('keeps duplicate header names as their own columns in the results', async () => {
+    const { results, dir, byId } = await importFile('system_id,first_name,last_name,email,Notes,Notes\nD1,A,B,d1@example.com,one,two\n');
+    const rows = readCsv(join(dir, 'contacts.results.csv'));
+    expect(rows[0]).toEqual(['system_id', 'first_name', 'last_name', 'email', 'Notes', 'Notes', 'status', 'http_status', 'error', 'detail']);
+    expect(rows[1]?.slice(4, 6)).toEqual(['one', 'two']);
+    expect(results[0]?.status).toBe('created');
+    expect(Object.keys(byId.get('D1') ?? {})).not.toContain('Notes');
+  });
+
+  it('makes a ragged row its own error and carries on', async () => {
+    const { results } = await importFile(`${HEADER}\nR1,A,B,r1@example.com,,\nR2,A,B\nR3,A,B,r3@example.com,,,EXTRA\nR4,A,B,r4@example.com,,\n`);
+    expect(results.map((r) => r.status)).toEqual(['created', 'invalid', 'invalid', 'created']);
+    expect(results[1]?.error).toMatch(/ragged_row/);
+    expect(results[2]?.error).toMatch(/EXTRA/);
+  });
+
+  it('has no system_id column: exit 2 naming the headers', async () => {
+    const { result } = await importFile('id,first_name\n1,A\n');
+    expect(result.code).toBe(2);
+    expect(result.stderr).toMatch(/system_id/);
+  });
+});
+
+describe('import: cells and values', () => {
+  it('trims cells, omits empty ones, and keeps the text "null" as a string', async () => {
+    const emu = await emulator();
+    emu.seedContacts([{ system_id: 'N1', first_name: 'Old', last_name: 'Name', email: 'n1@example.com', job_title: 'Keep me', mobile: '+61411112233' }]);
+    const { byId } = await importFile(`${HEADER}\nN1 ,  New  ,,,,\nN2,null,Null,n2@example.com,null,\n`, [], emu);
+    expect(byId.get('N1')).toEqual({ system_id: 'N1', first_name: 'New', last_name: 'Name', email: 'n1@example.com', job_title: 'Keep me', mobile: '+61411112233' });
+    expect(byId.get('N2')?.first_name).toBe('null');
+    expect(byId.get('N2')?.job_title).toBe('null');
+  });
+
+  it('#N/A is invalid without a null token, and clears the field with --null-token "#N/A"', async () => {
+    const emu = await emulator();
+    emu.seedContacts([{ system_id: 'V1', first_name: 'A', last_name: 'B', email: 'v1@example.com', job_title: 'Analyst', mobile: null }]);
+    const refused = await importFile(`${HEADER}\nV1,A,B,v1@example.com,#N/A,\n`, [], emu);
+    expect(refused.results[0]?.status).toBe('invalid');
+    expect(refused.results[0]?.error).toMatch(/spreadsheet_error: column "job_title" holds the spreadsheet error #N\/A/);
+    expect(refused.byId.get('V1')?.job_title).toBe('Analyst');
+    const cleared = await importFile(`${HEADER}\nV1,A,B,v1@example.com,#N/A,\n`, ['--null-token', '#N/A'], emu);
+    expect(cleared.results[0]?.status).toBe('updated');
+    expect(cleared.byId.get('V1')?.job_title).toBeNull();
+  });
+
+  it('--empty null clears fields that are empty in the file', async () => {
+    const emu = await emulator();
+    emu.seedContacts([{ system_id: 'E1', first_name: 'A', last_name: 'B', email: 'e1@example.com', job_title: 'Analyst', mobile: '+61411112233' }]);
+    const { byId } = await importFile(`${HEADER}\nE1,A,B,e1@example.com,,\n`, ['--empty', 'null'], emu);
+    expect(byId.get('E1')).toMatchObject({ job_title: null, mobile: null });
+  });
+
+  it('refuses bad emails and mobiles, and normalises local numbers with --default-country', async () => {
+    const { results, byId } = await importFile(
+      `${HEADER}\nM1,A,B,not-an-email,,\nM2,A,B,m2@example.com,,0411 112 233\nM3,A,B,m3@example.com,,+61 411-112-233\nM4,A,B,m4@example.com,,6.14111E+10\nM5,A,B,m5@example.com,,+610411112233\n`,
+    );
+    expect(results.map((r) => r.status)).toEqual(['invalid', 'invalid', 'invalid', 'invalid', 'created']);
+    expect(results[0]?.error).toMatch(/^invalid_email: column "email"/);
+    expect(results[1]?.error).toMatch(/^invalid_mobile: column "mobile"/);
+    expect(results[3]?.error).toMatch(/scientific notation/);
+    // Passes the API's rule, so it is sent, with libphonenumber's warning in detail.
+    expect(results[4]?.detail).toMatch(/trunk zero/);
+    expect(byId.get('M5')?.mobile).toBe('+610411112233');
+
+    const normalised = await importFile(`${HEADER}\nL1,A,B,l1@example.com,,0411 112 233\n`, ['--default-country', 'AU']);
+    expect(normalised.byId.get('L1')?.mobile).toBe('+61411112233');
+  });
+
+  it('a create missing its email fails with the API’s 400', async () => {
+    const { results, result } = await importFile(`${HEADER}\nC1,A,B,,,\n`);
+    expect(result.code).toBe(1);
+    expect(results[0]?.status).toBe('failed');
+    expect(results[0]?.http_status).toBe('400');
+  });
+
+  it('stores unicode and emoji byte for byte', async () => {
+    const name = 'Siobhán 😀 José 李';
+    const { byId } = await importFile(`${HEADER}\nU1,${name},Ünïcödé,u1@example.com,Ingeniør,\n`);
+    expect(byId.get('U1')?.first_name).toBe(name);
+    expect(Buffer.from(byId.get('U1')?.first_name ?? '')).toEqual(Buffer.from(name));
+  });
+
+  it('sends system_ids that need URL encoding as one path segment', async () => {
+    const ids = ['a/b', 'with space', 'q?x', 'h#1', '50%', 'p+1'];
+    const rows = ids.map((id, i) => `"${id}",A,B,enc${i}@example.com,,`).join('\n');
+    const { results, byId } = await importFile(`${HEADER}\n${rows}\n.,A,B,dot@example.com,,\n..,A,B,dots@example.com,,\n`);
+    expect(results.map((r) => r.status)).toEqual([...ids.map(() => 'created'), 'invalid', 'invalid']);
+    for (const id of ids) expect(byId.has(id)).toBe(true);
+  });
+});
+
+describe('import: order, uniqueness and the 422 second chance', () => {
+  it('applies rows with the same system_id in file order: the later row wins', async () => {
+    const rows = Array.from({ length: 20 }, (_, i) => `DUP,A,B,dup@example.com,Version ${i},`).join('\n');
+    const { results, byId } = await importFile(`${HEADER}\n${rows}\n`, ['--concurrency', '16']);
+    expect(results[0]?.status).toBe('created');
+    expect(results.slice(1).every((r) => r.status === 'updated')).toBe(true);
+    expect(byId.get('DUP')?.job_title).toBe('Version 19');
+  });
+
+  it('refuses a later row that reuses an earlier row’s email under another system_id, ignoring case', async () => {
+    const { results } = await importFile(`${HEADER}\nX1,A,B,same@example.com,,\nX2,A,B,SAME@Example.com,,\n`);
+    expect(results[1]?.status).toBe('invalid');
+    expect(results[1]?.error).toMatch(/duplicate_email: .*line 2/);
+  });
+
+  it('gives a 422 one more attempt after the other rows: a rename frees the email', async () => {
+    const emu = await emulator();
+    emu.seedContacts([{ system_id: 'OLD', first_name: 'A', last_name: 'B', email: 'moving@example.com', job_title: null, mobile: null }]);
+    const { results, byId, dir } = await importFile(`${HEADER}\nNEW,C,D,moving@example.com,,\nOLD,A,B,renamed@example.com,,\n`, ['--concurrency', '1'], emu);
+    expect(results.map((r) => r.status)).toEqual(['created', 'updated']);
+    expect(results[0]?.detail).toMatch(/second attempt/);
+    expect(byId.get('NEW')?.email).toBe('moving@example.com');
+    expect(readCsv(join(dir, 'contacts.results.errors.csv'))).toHaveLength(1);
+  });
+
+  it('marks a 422 superseded when a later row for the same system_id was applied', async () => {
+    const emu = await emulator();
+    emu.seedContacts([{ system_id: 'HOLDER', first_name: 'A', last_name: 'B', email: 'taken@example.com', job_title: null, mobile: null }]);
+    const { results } = await importFile(`${HEADER}\nZ1,C,D,taken@example.com,,\nZ1,C,D,free@example.com,,\n`, ['--concurrency', '1'], emu);
+    expect(results.map((r) => r.status)).toEqual(['superseded', 'created']);
+    expect(results[0]?.detail).toMatch(/superseded by line 3/);
+  });
+
+  it('names a swap of two emails, which no ordering can apply', async () => {
+    const emu = await emulator();
+    emu.seedContacts([
+      { system_id: 'P', first_name: 'A', last_name: 'B', email: 'p@example.com', job_title: null, mobile: null },
+      { system_id: 'Q', first_name: 'A', last_name: 'B', email: 'q@example.com', job_title: null, mobile: null },
+    ]);
+    const { results, result } = await importFile(`${HEADER}\nP,A,B,q@example.com,,\nQ,A,B,p@example.com,,\n`, [], emu);
+    expect(result.code).toBe(1);
+    expect(results.map((r) => r.status)).toEqual(['failed', 'failed']);
+    expect(results[0]?.error).toMatch(/email_swap/);
+  });
+});
+
+describe('import: concurrency, results and options', () => {
+  it('reaches the concurrency limit and never exceeds it', async () => {
+    const emu = await emulator({ latencyMs: 20 });
+    const rows = Array.from({ length: 200 }, (_, i) => `C${i},A,B,c${i}@example.com,,`).join('\n');
+    const { results } = await importFile(`${HEADER}\n${rows}\n`, ['--concurrency', '6'], emu);
+    expect(results).toHaveLength(200);
+    expect(emu.stats().maxInFlight).toBe(6);
+  });
+
+  it('writes one results row per input row, in input order, and an errors file that is an import file', async () => {
+    const rows = Array.from({ length: 300 }, (_, i) => (i % 7 === 3 ? `O${i},A,B,bad-email,,` : `O${i},A,B,o${i}@example.com,,`)).join('\n');
+    const { results, dir, result } = await importFile(`${HEADER}\n${rows}\n`, ['--concurrency', '16']);
+    expect(results.map((r) => r.system_id)).toEqual(Array.from({ length: 300 }, (_, i) => `O${i}`));
+    const errors = readCsv(join(dir, 'contacts.results.errors.csv'));
+    expect(errors[0]).toEqual(HEADER.split(','));
+    expect(errors).toHaveLength(1 + results.filter((r) => r.status === 'invalid').length);
+    expect(result.stdout).toMatch(/invalid_email\s+43 rows/);
+    expect(existsSync(join(dir, 'contacts.results.csv.journal'))).toBe(false);
+  });
+
+  it('--dry-run sends nothing, needs no credentials, and writes <stem>.dryrun.csv', async () => {
+    const dir = tempDir('dry-');
+    const file = writeFile(dir, 'c.csv', `${HEADER}\nY1,A,B,y1@example.com,,\nY2,A,B,bad,,\n`);
+    const result = await runCli(['import', file, '--dry-run']);
+    expect(result.code).toBe(1);
+    const results = readResults(join(dir, 'c.dryrun.csv'));
+    expect(results.map((r) => r.status)).toEqual(['valid', 'invalid']);
+    expect(existsSync(join(dir, 'c.results.csv'))).toBe(false);
+  });
+
+  it('--limit makes a trial run on the first rows; --fields sends only those fields', async () => {
+    const emu = await emulator();
+    emu.seedContacts([{ system_id: 'F1', first_name: 'A', last_name: 'B', email: 'f1@example.com', job_title: 'Keep', mobile: null }]);
+    const { results, byId } = await importFile(`${HEADER}\nF1,Changed,Changed,f1@example.com,Changed,bad mobile\nF2,A,B,f2@example.com,,\n`, ['--fields', 'first_name', '--limit', '1'], emu);
+    expect(results).toHaveLength(1);
+    expect(byId.get('F1')).toMatchObject({ first_name: 'Changed', last_name: 'B', job_title: 'Keep' });
+    expect(byId.has('F2')).toBe(false);
+  });
+
+  it('--map maps a header to a field', async () => {
+    const { byId } = await importFile('Agent Key,Given,Family,Mail\nK1,A,B,k1@example.com\n', ['--map', 'Agent Key=system_id', '--map', 'Given=first_name', '--map', 'Family=last_name', '--map', 'Mail=email']);
+    expect(byId.get('K1')).toMatchObject({ first_name: 'A', last_name: 'B', email: 'k1@example.com' });
+  });
+
+  it('--json prints the summary as JSON on stdout', async () => {
+    const { result } = await importFile(`${HEADER}\nJ1,A,B,j1@example.com,,\n`, ['--json']);
+    const summary = JSON.parse(result.stdout) as { counts: Record<string, number>; rows: number };
+    expect(summary.counts.created).toBe(1);
+    expect(summary.rows).toBe(1);
+  });
+
+  it('--help shows examples', async () => {
+    const result = await runCli(['import', '--help']);
+    expect(result.code).toBe(0);
+    expect(result.stdout).toMatch(/Examples:/);
+    expect(readFileSync(join(import.meta.dirname, '..', 'package.json'), 'utf8')).toContain('"ciopulse-contacts"');
+  });
+});
