@@ -100,7 +100,8 @@ export const importCommand: CommandModule<object, ImportArgs> = {
           .option('null-token', { type: 'string', describe: 'A cell equal to this text is sent as null (#N/A is the usual choice)' })
           .option('default-country', { type: 'string', describe: 'Normalise local mobile numbers for this ISO country, e.g. AU' })
           .option('backup', { type: 'string', describe: 'Before writing, save the current values of the contacts to be updated (an undo file)' })
-          .conflicts('dry-run', ['plan', 'resume'])
+          .conflicts('dry-run', ['plan', 'resume', 'backup'])
+          .conflicts('plan', ['resume', 'backup'])
           .example('$0 import contacts.csv --dry-run', 'Check every row; write contacts.dryrun.csv')
           .example('$0 import contacts.csv --env-file .env', 'Upsert; write contacts.results.csv and contacts.errors.csv')
           .example('$0 import contacts.csv --plan --report plan.html', 'Preview every change against the API, as a report')
@@ -134,8 +135,10 @@ export const importCommand: CommandModule<object, ImportArgs> = {
         rate: args.rate,
         maxConsecutiveFailures: args['max-consecutive-failures'],
         resume: args.resume,
+        backup: args.backup,
       },
       args,
+      { report: args.report },
     );
   },
 };

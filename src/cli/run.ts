@@ -4,18 +4,37 @@
  */
 import { runImport, type RunOptions, type RunSummary } from '../import/pipeline.js';
 import { resolveExitCode } from '../import/exit.js';
+import { writeHtmlReport } from '../report/html.js';
 import { createProgressReporter } from '../report/progress.js';
 import { formatSummary, summaryToJson } from '../report/summary.js';
 import { createStyles, resolveColor } from '../report/styles.js';
 import { createInterruptHandler, type OutputArgs } from './options.js';
 
-export interface RunHooks {
-  /** After the run, before the summary is printed (e.g. writing an HTML report). */
-  afterRun?: (summary: RunSummary) => Promise<string | undefined>;
+export interface RunExtras {
+  /** `--report`: also write the HTML report here. */
+  report?: string | undefined;
 }
 
-export async function runRowsAndReport(options: Omit<RunOptions, 'signal' | 'onProgress'>, output: OutputArgs, hooks: RunHooks = {}): Promise<void> {
+/** Line numbers by row, four bytes a row, for the report's problem table. */
+function createLineIndex(): { set(seq: number, line: number): void; get(seq: number): number } {
+  let lines = new Int32Array(4096);
+  return {
+    set(seq, line) {
+      if (seq >= lines.length) {
+        const grown = new Int32Array(Math.max(seq + 1, lines.length * 2));
+        grown.set(lines);
+        lines = grown;
+      }
+      lines[seq] = line;
+    },
+    get: (seq) => lines[seq] ?? seq + 2,
+  };
+}
+
+export async function runRowsAndReport(options: Omit<RunOptions, 'signal' | 'onProgress'>, output: OutputArgs, extras: RunExtras = {}): Promise<void> {
   const silent = output.quiet === true || output.json === true;
+  const lines = extras.report === undefined ? undefined : createLineIndex();
+  let systemIdColumn: number | undefined;
   const progress = createProgressReporter({ silent });
   const interrupt = createInterruptHandler(() => {
     progress.stop();
@@ -27,6 +46,12 @@ export async function runRowsAndReport(options: Omit<RunOptions, 'signal' | 'onP
       ...options,
       signal: interrupt.signal,
       onProgress: (p) => progress.update(p),
+      onStart: (info) => {
+        systemIdColumn = info.header.fields.system_id;
+        options.onStart?.(info);
+      },
+      onWarning: (message) => process.stderr.write(`warning: ${message}\n`),
+      ...(lines === undefined ? {} : { onRow: (row) => lines.set(row.seq, row.line) }),
       ...(output.verbose === true
         ? {
             onRetry: (event) => {
@@ -40,7 +65,10 @@ export async function runRowsAndReport(options: Omit<RunOptions, 'signal' | 'onP
     progress.stop();
     interrupt.dispose();
   }
-  const extra = await hooks.afterRun?.(summary);
+  const extra =
+    extras.report === undefined
+      ? undefined
+      : `Report:  ${(await writeHtmlReport({ summary, resultsPath: summary.resultsPath, outPath: extras.report, systemIdColumn, lineOf: (i) => lines?.get(i) ?? i + 2 })).path}`;
   const code = resolveExitCode(summary);
   if (output.json === true) {
     process.stdout.write(summaryToJson(summary));

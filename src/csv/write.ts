@@ -33,8 +33,10 @@ export function temporaryPathFor(path: string): string {
 export function createCsvWriter(path: string, options: CsvWriterOptions = {}): CsvWriter {
   const target = options.atomic === true ? temporaryPathFor(path) : path;
   const file: WriteStream = createWriteStream(target);
-  // CRLF is what RFC 4180 and Excel expect; csv-parse reads either.
-  const stringifier: Stringifier = stringify({ bom: options.bom === true, record_delimiter: 'windows' });
+  // CRLF is what RFC 4180 and Excel expect; csv-parse reads either. With a CRLF record
+  // delimiter csv-stringify would leave a cell holding a bare LF unquoted, and every reader
+  // would split the row there, so any cell with a line break is quoted.
+  const stringifier: Stringifier = stringify({ bom: options.bom === true, record_delimiter: 'windows', quoted_match: /[\r\n]/ });
   stringifier.pipe(file);
   let failure: Error | undefined;
   const fail = (error: Error): void => {

@@ -20,7 +20,8 @@ import { runDeferredPass, type DeferredRow } from './deferred.js';
 import { describeApiFailure, toResult, type PreparedRow, type StopReason } from './outcomes.js';
 
 export type { PreparedRow } from './outcomes.js';
-import type { Planner } from './plan.js';
+import { createPlanner, loadSnapshot } from './plan.js';
+import { writeBackup, type BackupSummary } from './backup.js';
 
 export interface RunOptions {
   input: string;
@@ -49,8 +50,13 @@ export interface RunOptions {
   reorderCap?: number | undefined;
   /** Aborting it stops the run gracefully: no new requests, in-flight ones finish. */
   signal?: AbortSignal | undefined;
-  /** plan: predicts each row from a GET-all snapshot. */
-  createPlanner?: ((client: ApiClient) => Promise<Planner>) | undefined;
+  /**
+   * An undo file (`--backup`): before the first write, the current values of every contact the
+   * file will update, as an import-ready CSV; beside it `<stem>.created.csv` lists the ones it
+   * will create, a ready delete file.
+   */
+  backup?: string | undefined;
+  onWarning?: ((message: string) => void) | undefined;
   onProgress?: ((progress: RunProgress) => void) | undefined;
   onRetry?: ((event: RetryEvent) => void) | undefined;
   onRow?: ((row: ResultRow) => void) | undefined;
@@ -86,6 +92,8 @@ export interface RunSummary {
   /** Rows whose final answer came from the earlier run (`--resume`). */
   reused: number;
   stopped: { reason: StopReason; message: string; hint?: string | undefined } | undefined;
+  /** `--backup`: where the undo files went. */
+  backup?: BackupSummary | undefined;
 }
 
 const SENDING_MODES: ReadonlySet<RunMode> = new Set(['import', 'delete']);
@@ -221,12 +229,17 @@ export async function runImport(options: RunOptions): Promise<RunSummary> {
   }
 
   let reused = 0;
+  let backup: BackupSummary | undefined;
   let summary: RunSummary | undefined;
   try {
     // Credentials first: one GET of a system_id that cannot exist; 404 means they work.
     if (client !== undefined && stopped === undefined) await checkCredentials(client, stop);
-    const planner = mode === 'plan' && client !== undefined && stopped === undefined ? await options.createPlanner?.(client) : undefined;
-    if (mode === 'plan' && planner === undefined && stopped === undefined) throw new UsageError('--plan is not available in this build');
+    const needsSnapshot = (mode === 'plan' || options.backup !== undefined) && client !== undefined && stopped === undefined;
+    const snapshot = needsSnapshot ? await loadSnapshot(client, options.onWarning) : undefined;
+    const planner = mode === 'plan' && snapshot !== undefined ? createPlanner(snapshot) : undefined;
+    if (options.backup !== undefined && snapshot !== undefined && mode === 'import') {
+      backup = await writeBackup({ input: options.input, csv: { encoding: options.encoding, map: options.map }, snapshot, backupPath: options.backup, limit: options.limit });
+    }
 
     const parseRow = createRowParser({ empty: options.empty, nullToken: options.nullToken, defaultCountry: options.defaultCountry });
     const sentFields = (options.fields ?? CONTACT_FIELDS).filter((f) => header.fields[f] !== undefined);
@@ -267,7 +280,7 @@ export async function runImport(options: RunOptions): Promise<RunSummary> {
       detail: 'not attempted: the run was stopped',
     });
 
-    const sender = client === undefined ? undefined : createSender({ client, sink, isDelete, options, stop, stopSignal: stopController.signal });
+    const sender = client === undefined || !sending ? undefined : createSender({ client, sink, isDelete, options, stop, stopSignal: stopController.signal });
 
     let seq = 0;
     for await (const record of source.records) {
@@ -346,10 +359,12 @@ export async function runImport(options: RunOptions): Promise<RunSummary> {
       rowsPerSecond: sink.tally.rows / Math.max(elapsedMs / 1000, 1e-3),
       reused,
       stopped,
+      backup,
     };
     return summary;
   } finally {
     options.signal?.removeEventListener('abort', onAbort);
+    source.close();
     resume?.close();
     await client?.close();
     if (summary === undefined) await sink.end({ keepJournal: true }).catch(() => undefined);

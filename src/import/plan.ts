@@ -5,7 +5,11 @@
  * unique; null clears a field and an omitted field stays as it is. A 422 gets the same second
  * chance as in a real import, so the plan and the import agree row by row.
  */
+import type { ApiClient } from '../api/client.js';
+import { parseApiJson } from '../api/client.js';
 import { CONTACT_FIELDS, REQUIRED_ON_CREATE, type Contact, type ContactField, type RowError } from '../contact.js';
+import { AuthError, ApiError } from '../errors.js';
+import { extractRecords, toCell } from '../export.js';
 import type { PreparedRow } from './outcomes.js';
 import type { ResultRow } from './results.js';
 import type { Override } from './deferred.js';
@@ -137,4 +141,43 @@ export function createPlanner(snapshot: Iterable<Contact>): Planner {
 function joinDetail(parts: readonly string[], warnings: readonly string[]): string | undefined {
   const all = [...parts, ...warnings];
   return all.length > 0 ? all.join('; ') : undefined;
+}
+
+/**
+ * One GET all, unwrapped like export does (any casing, wrapped or bare records), and turned into
+ * contacts. Held in memory, because a plan looks each row's system_id and email up in it.
+ */
+export async function loadSnapshot(client: ApiClient, onWarning?: (message: string) => void): Promise<Contact[]> {
+  const response = await client.getAllResponse();
+  if (response.status === 401) {
+    throw new AuthError('the API refused the credentials (401) when reading the contacts for the plan', {
+      hint: 'check the portal code, the API key, and the Portal’s IP allow-list',
+    });
+  }
+  if (response.status !== 200 || response.body === null) {
+    throw new ApiError(`GET all contacts answered ${response.status}${response.message === undefined ? '' : ` ${response.message}`}`, { status: response.status });
+  }
+  const text = await new Response(response.body).text();
+  let body: unknown;
+  try {
+    body = JSON.parse(text);
+  } catch {
+    body = parseApiJson(text);
+    if (typeof body === 'string') throw new ApiError('the API’s list of contacts is not JSON, even after repair');
+    onWarning?.('the API’s list of contacts was not valid JSON; it was repaired to make the plan');
+  }
+  return extractRecords(body).map((record) => {
+    const value = (field: string): string | null => {
+      const cell = record[field];
+      return cell === null || cell === undefined ? null : toCell(cell);
+    };
+    return {
+      system_id: toCell(record.system_id),
+      first_name: value('first_name'),
+      last_name: value('last_name'),
+      email: value('email'),
+      job_title: value('job_title'),
+      mobile: value('mobile'),
+    };
+  });
 }

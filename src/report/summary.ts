@@ -76,6 +76,10 @@ export function formatSummary(summary: RunSummary, styles: Styles = createStyles
   const bad = summary.counts.invalid + summary.counts.failed + summary.counts['would-fail'];
   if (bad > 0) lines.push(`Errors:  ${display(summary.errorsPath)} (${bad} rows, ready to fix and import again)`);
   if (summary.journalPath !== undefined) lines.push(`Journal: ${display(summary.journalPath)} (kept for --resume)`);
+  if (summary.backup !== undefined) {
+    lines.push(`Backup:  ${display(summary.backup.backupPath)} (${summary.backup.updated} contacts as they were; import it with --empty null to undo the updates)`);
+    lines.push(`Created: ${display(summary.backup.createdPath)} (${summary.backup.created} new system_ids; delete them to undo the creates)`);
+  }
   const next = nextCommand(summary);
   if (next !== undefined) lines.push(`Next:    ${next}`);
   return `${lines.join('\n')}\n`;

@@ -1,0 +1,68 @@
+/**
+ * `import --backup <file.csv>`: the undo file. Before the first write, the current values of
+ * every contact the input will update go to an import-ready CSV (nulls as empty cells, so
+ * importing it with `--empty null` also clears what was empty before); the system_ids the input
+ * will create go to `<backup stem>.created.csv`, a ready `delete` file.
+ */
+import { CONTACT_FIELDS, type Contact } from '../contact.js';
+import { openCsv, type CsvReadOptions } from '../csv/read.js';
+import { createCsvWriter } from '../csv/write.js';
+import { inputStem } from './paths.js';
+
+export interface BackupSummary {
+  backupPath: string;
+  createdPath: string;
+  updated: number;
+  created: number;
+}
+
+export function resolveCreatedPath(backupPath: string): string {
+  return `${inputStem(backupPath)}.created.csv`;
+}
+
+export async function writeBackup(options: {
+  input: string;
+  csv: Pick<CsvReadOptions, 'encoding' | 'map'>;
+  snapshot: readonly Contact[];
+  backupPath: string;
+  limit?: number | undefined;
+}): Promise<BackupSummary> {
+  const byId = new Map(options.snapshot.map((c) => [c.system_id, c]));
+  const source = await openCsv(options.input, { ...stripUndefined(options.csv), requiredFields: ['system_id'] });
+  const idIndex = source.header.fields.system_id ?? 0;
+  const createdPath = resolveCreatedPath(options.backupPath);
+  const backup = createCsvWriter(options.backupPath, { atomic: true });
+  const created = createCsvWriter(createdPath, { atomic: true });
+  const seen = new Set<string>();
+  let updated = 0;
+  let creates = 0;
+  try {
+    await backup.write(['system_id', ...CONTACT_FIELDS]);
+    await created.write(['system_id']);
+    let rows = 0;
+    for await (const record of source.records) {
+      if (options.limit !== undefined && rows >= options.limit) break;
+      rows++;
+      const id = (record.cells[idIndex] ?? '').trim();
+      if (id === '' || seen.has(id)) continue;
+      seen.add(id);
+      const current = byId.get(id);
+      if (current === undefined) {
+        creates++;
+        await created.write([id]);
+      } else {
+        updated++;
+        await backup.write([id, ...CONTACT_FIELDS.map((f) => current[f] ?? '')]);
+      }
+    }
+    await Promise.all([backup.end(), created.end()]);
+  } catch (error) {
+    await Promise.all([backup.abort(), created.abort()]);
+    throw error;
+  }
+  return { backupPath: options.backupPath, createdPath, updated, created: creates };
+}
+
+function stripUndefined<T extends object>(value: T): T {
+  return Object.fromEntries(Object.entries(value).filter(([, v]) => v !== undefined)) as T;
+}

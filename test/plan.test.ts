@@ -1,0 +1,130 @@
+/**
+ * `import --plan` predicts, row by row, what a real import then does; `--backup` makes an undo
+ * file that restores the state from before (issue: validation reports people can read).
+ */
+import { afterEach, describe, expect, it } from 'vitest';
+import { existsSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import type { Contact } from '../src/contact.js';
+import { startEmulator, type Emulator } from '../src/emulator/server.js';
+import { emulatorEnv, readResults, runCli, tempDir, TEST_API_KEY, TEST_PORTAL_CODE, writeFile } from './helpers.js';
+
+const started: Emulator[] = [];
+afterEach(async () => {
+  await Promise.all(started.splice(0).map((e) => e.close()));
+});
+
+const contact = (system_id: string, email: string, job_title: string | null = null, mobile: string | null = null): Contact => ({
+  system_id,
+  first_name: `First ${system_id}`,
+  last_name: `Last ${system_id}`,
+  email,
+  job_title,
+  mobile,
+});
+
+async function seeded(): Promise<Emulator> {
+  const emu = await startEmulator({ port: 0, portalCode: TEST_PORTAL_CODE, apiKey: TEST_API_KEY });
+  started.push(emu);
+  emu.seedContacts([
+    contact('A', 'a@example.com', 'Analyst'),
+    contact('B', 'b@example.com', 'Boss', '+61411112233'),
+    contact('C', 'c@example.com'),
+    contact('D', 'd@example.com'),
+    contact('HOLD', 'held@example.com'),
+  ]);
+  return emu;
+}
+
+const FILE = [
+  'system_id,first_name,last_name,email,job_title,mobile',
+  'A,First A,Last A,a@example.com,Senior Analyst,', // would-update: job_title
+  'B,First B,Last B,b@example.com,Boss,+61411112233', // unchanged
+  'NEW1,New,One,new1@example.com,Agent,', // would-create
+  'NEW2,New,Two,,Agent,', // would-fail: a create needs an email
+  'NEW3,New,Three,held@example.com,,', // would-fail: the API holds that email for HOLD
+  'A,First A,Last A,a@example.com,Senior Analyst,+61422223333', // the same system_id again: would-update mobile
+  'C,First C,Last C,c2@example.com,,', // C moves off c@ …
+  'NEW4,New,Four,c@example.com,,', // … so NEW4 may take it
+  'NEW5,New,Five,d@example.com,,', // d@ is D's until the next row frees it: the second chance
+  'D,First D,Last D,d2@example.com,,',
+  'BAD,Bad,Email,not-an-email,,', // invalid
+  'NEW6,New,Six,NEW1@example.com,,', // invalid: line 4 already uses that email
+].join('\n');
+
+const AGREES: Record<string, string[]> = {
+  'would-create': ['created'],
+  'would-update': ['updated'],
+  unchanged: ['updated'],
+  'would-fail': ['failed', 'invalid'],
+  invalid: ['invalid'],
+  superseded: ['superseded'],
+};
+
+describe('import --plan', () => {
+  it('predicts each row, names the field changes, and agrees with the real import row by row', async () => {
+    const emu = await seeded();
+    const dir = tempDir('plan-');
+    const file = writeFile(dir, 'contacts.csv', `${FILE}\n`);
+    const before = emu.contacts();
+    const planRun = await runCli(['import', file, '--plan', '--report', join(dir, 'plan.html')], { env: emulatorEnv(emu) });
+    expect(planRun.code).toBe(1);
+    // A plan writes nothing: the state is as it was, and only GETs were sent.
+    expect(emu.contacts()).toEqual(before);
+    expect(Object.keys(emu.stats().byMethod).sort()).toEqual(['GET']);
+
+    const plan = readResults(join(dir, 'contacts.plan.csv'));
+    expect(plan.map((r) => r.status)).toEqual([
+      'would-update',
+      'unchanged',
+      'would-create',
+      'would-fail',
+      'would-fail',
+      'would-update',
+      'would-update',
+      'would-create',
+      'would-create',
+      'would-update',
+      'invalid',
+      'invalid',
+    ]);
+    expect(plan[0]?.detail).toBe('job_title: Analyst → Senior Analyst');
+    expect(plan[5]?.detail).toBe('mobile: (empty) → +61422223333');
+    expect(plan[4]?.error).toMatch(/email_taken: .*HOLD/);
+    expect(plan[8]?.detail).toMatch(/second attempt/);
+    expect(planRun.stdout).toMatch(/would-create\s+3/);
+    expect(existsSync(join(dir, 'plan.html'))).toBe(true);
+    expect(readFileSync(join(dir, 'plan.html'), 'utf8')).toContain('Senior Analyst');
+
+    const importRun = await runCli(['import', file, '--concurrency', '4'], { env: emulatorEnv(emu) });
+    expect(importRun.code).toBe(1);
+    const actual = readResults(join(dir, 'contacts.results.csv'));
+    expect(actual).toHaveLength(plan.length);
+    for (const [i, predicted] of plan.entries()) {
+      expect({ line: i + 2, status: AGREES[predicted.status ?? '']?.includes(actual[i]?.status ?? '') }).toEqual({ line: i + 2, status: true });
+    }
+  });
+
+  it('--backup saves the contacts it will update and lists the ones it will create; importing it and deleting those restores the state', async () => {
+    const emu = await seeded();
+    const before = emu.contacts();
+    const dir = tempDir('backup-');
+    const file = writeFile(
+      dir,
+      'contacts.csv',
+      'system_id,first_name,last_name,email,job_title,mobile\nA,Changed,Last A,a@example.com,,+61433334444\nB,First B,Last B,b@example.com,,\nZED,New,Contact,zed@example.com,Agent,\n',
+    );
+    const backup = join(dir, 'undo.csv');
+    const run = await runCli(['import', file, '--backup', backup, '--empty', 'null'], { env: emulatorEnv(emu) });
+    expect(run.code).toBe(0);
+    expect(run.stdout).toMatch(/undo\.csv/);
+    expect(emu.contacts().find((c) => c.system_id === 'B')?.job_title).toBeNull();
+    expect(readResults(join(dir, 'undo.created.csv')).map((r) => r.system_id)).toEqual(['ZED']);
+
+    const restore = await runCli(['import', backup, '--empty', 'null'], { env: emulatorEnv(emu) });
+    expect(restore.code).toBe(0);
+    const undoCreates = await runCli(['delete', join(dir, 'undo.created.csv'), '--yes'], { env: emulatorEnv(emu) });
+    expect(undoCreates.code).toBe(0);
+    expect(emu.contacts()).toEqual(before);
+  });
+});
