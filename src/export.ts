@@ -367,7 +367,7 @@ function createColumns(): { names: string[]; row(record: Record<string, unknown>
   };
 }
 
-type ReadOutcome = { ok: true; bytes: number } | { ok: false; truncated: boolean; message: string; bytes: number };
+type ReadOutcome = { ok: true; bytes: number } | { ok: false; truncated: boolean; message: string; bytes: number; head: string };
 
 /** Thrown out of the token handler to stop the read; carries the real error. */
 class StopRead extends Error {
@@ -469,6 +469,8 @@ interface ReadContext {
   onRecord: (record: Record<string, unknown>) => Promise<void> | undefined;
 }
 
+const HEAD_CHARS = 60;
+
 /** The token stream closed without ending: we destroyed it after the body failed. */
 class Closed extends Error {}
 
@@ -509,6 +511,8 @@ async function readAnswer(ctx: ReadContext): Promise<ReadOutcome> {
   const reader = answer.body.getReader();
   const decoder = new TextDecoder('utf-8');
   let bytes = 0;
+  /** The answer's first characters, to show people what came back when it is not JSON. */
+  let head = '';
   let inputComplete = false;
   let stopped = false;
 
@@ -551,6 +555,7 @@ async function readAnswer(ctx: ReadContext): Promise<ReadOutcome> {
       if (done || stopped) break;
       bytes += value.byteLength;
       const text = decoder.decode(value, { stream: true });
+      if (head.length < HEAD_CHARS) head += text.slice(0, HEAD_CHARS - head.length);
       // Awaiting each write means: once the last write is accepted, every byte has parsed.
       if (text.length > 0) await writeChunk(input, text);
     }
@@ -576,7 +581,7 @@ async function readAnswer(ctx: ReadContext): Promise<ReadOutcome> {
       if (bytes === 0) throw new ApiError(`GET ${client.baseUrl}/contacts answered 200 with an empty body`);
       const message = parseError instanceof Error ? parseError.message : JSON.stringify(parseError);
       // Every byte was accepted and only the end failed: a valid prefix of JSON, cut short.
-      return { ok: false, truncated: inputComplete, message, bytes };
+      return { ok: false, truncated: inputComplete, message, bytes, head };
     }
     if (pumpError !== undefined || parseError !== undefined) throw readFailure(pumpError ?? parseError, bytes);
     tracker.finish();
@@ -707,8 +712,9 @@ export async function runExport(options: ExportOptions): Promise<ExportSummary> 
       // "Also_Alert_1_System_ID":CONTACT456 in the document's own example: read it again through jsonrepair.
       const second = await attempt(true);
       if (!second.ok) {
+        const start = JSON.stringify(second.head.replace(/\s+/g, ' ')).slice(1, -1);
         throw new ApiError(`the API's answer is not valid JSON and could not be repaired (${strict.message}; then ${second.message})`, {
-          hint: 'run with --verbose, and look at what the base URL returns; it may be an error page from a proxy',
+          hint: `it starts with "${start}${second.bytes > second.head.length ? '…' : ''}": an error page from a proxy, or the wrong base URL?`,
         });
       }
       repaired = true;

@@ -10,12 +10,25 @@ export function isFormulaLike(value: string): boolean {
   return FORMULA_START.test(value);
 }
 
-/** `export --excel-safe`: prefix a formula-like cell with `'` so a spreadsheet shows it as text. */
-export function excelSafe(value: string): string {
-  return isFormulaLike(value) ? `'${value}` : value;
+/**
+ * True when `import` reads this cell as an excel-safe guard: a `'` before formula-like text, or
+ * before another guard (so a value that itself starts with `'=` survives a round trip).
+ */
+export function isGuarded(value: string): boolean {
+  let i = 0;
+  while (value.charCodeAt(i) === 0x27) {
+    i++;
+    if (isFormulaLike(value.slice(i))) return true;
+  }
+  return false;
 }
 
-/** `import` undoes `excelSafe`: a `'` that guards a formula-like value is dropped. */
+/** `export --excel-safe`: prefix a formula-like (or already guarded-looking) cell with `'`. */
+export function excelSafe(value: string): string {
+  return isFormulaLike(value) || isGuarded(value) ? `'${value}` : value;
+}
+
+/** `import` undoes `excelSafe`: one `'` that guards a formula-like value is dropped. */
 export function stripExcelSafe(value: string): string {
-  return value.charCodeAt(0) === 0x27 && isFormulaLike(value.slice(1)) ? value.slice(1) : value;
+  return isGuarded(value) ? value.slice(1) : value;
 }

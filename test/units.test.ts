@@ -1,0 +1,172 @@
+/**
+ * Unit tests of the pieces under the pipeline: the retry policy, the request gate, credentials,
+ * cell rules, paths and the results sink. The end-to-end files test the same rules through the CLI.
+ */
+import { describe, expect, it } from 'vitest';
+import { inspect } from 'node:util';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import fc from 'fast-check';
+import { backoffDelay, parseRetryAfter, BACKOFF_CAP_MS } from '../src/api/retry.js';
+import { createRequestGate } from '../src/api/gate.js';
+import { resolveBaseUrl, resolveConnection, Secret } from '../src/config.js';
+import { createRowParser, findEscapedChar } from '../src/contact.js';
+import { excelSafe, stripExcelSafe } from '../src/csv/formula.js';
+import { resolveErrorsPath, resolveResultsPath } from '../src/import/paths.js';
+import { createResultsSink, formatErrors, parseErrors } from '../src/import/results.js';
+import { resolveExitCode } from '../src/import/exit.js';
+import { AuthError, ConfigError } from '../src/errors.js';
+import { tempDir, TEST_API_KEY } from './helpers.js';
+
+describe('retry policy', () => {
+  it('waits a random time in [0, min(20 s, 200 ms·2^attempt))', () => {
+    expect(backoffDelay(0, () => 0.999)).toBe(199);
+    expect(backoffDelay(3, () => 0.5)).toBe(800);
+    expect(backoffDelay(20, () => 0.999)).toBeLessThan(BACKOFF_CAP_MS);
+    expect(backoffDelay(5, () => 0)).toBe(0);
+  });
+
+  it('reads Retry-After as seconds or as an HTTP date', () => {
+    expect(parseRetryAfter('1')).toBe(1000);
+    expect(parseRetryAfter(' 120 ')).toBe(120_000);
+    const now = Date.parse('2026-12-01T10:00:00Z');
+    expect(parseRetryAfter('Tue, 01 Dec 2026 10:00:05 GMT', now)).toBe(5000);
+    expect(parseRetryAfter('soon')).toBeUndefined();
+    expect(parseRetryAfter(undefined)).toBeUndefined();
+  });
+});
+
+describe('request gate', () => {
+  it('never grants more than the window, and a 429 halves it once per burst', async () => {
+    const gate = createRequestGate({ concurrency: 8 });
+    const releases = await Promise.all(Array.from({ length: 8 }, () => gate.acquire()));
+    expect(gate.stats().inFlight).toBe(8);
+    let ninth = false;
+    const waiting = gate.acquire().then((release) => {
+      ninth = true;
+      return release;
+    });
+    await Promise.resolve();
+    expect(ninth).toBe(false);
+    expect(gate.whenFree()).toBeInstanceOf(Promise);
+    gate.onThrottle();
+    gate.onThrottle(); // same burst: no second halving
+    expect(gate.stats().window).toBe(4);
+    for (const release of releases) release();
+    const release9 = await waiting;
+    expect(gate.stats().inFlight).toBe(1);
+    release9();
+    // Additive increase: a window's worth of successes grows it by one.
+    for (let i = 0; i < 4; i++) gate.onSuccess();
+    expect(gate.stats().window).toBe(5);
+  });
+
+  it('spaces requests to honour --rate', async () => {
+    const gate = createRequestGate({ concurrency: 10, rate: 50 });
+    const start = performance.now();
+    for (let i = 0; i < 6; i++) (await gate.acquire())();
+    // Six starts at 50/s are at least five gaps of 20 ms apart.
+    expect(performance.now() - start).toBeGreaterThanOrEqual(95);
+  });
+});
+
+describe('credentials', () => {
+  it('never shows the key: String, JSON and inspect are redacted', () => {
+    const secret = new Secret(TEST_API_KEY);
+    expect(String(secret)).toBe('[redacted]');
+    expect(JSON.stringify({ secret })).toBe('{"secret":"[redacted]"}');
+    expect(inspect({ secret })).not.toContain(TEST_API_KEY);
+    expect(secret.authorization('P')).toBe(`Basic ${Buffer.from(`P:${TEST_API_KEY}`).toString('base64')}`);
+  });
+
+  it('refuses a key that is not 40 characters, and names what is missing', () => {
+    expect(() => resolveConnection({}, { CIOPULSE_PORTAL_CODE: 'P', CIOPULSE_API_KEY: 'short' })).toThrow(AuthError);
+    expect(() => resolveConnection({}, { CIOPULSE_API_KEY: TEST_API_KEY })).toThrow(/portal code/);
+    expect(() => resolveConnection({}, { CIOPULSE_PORTAL_CODE: 'P' })).toThrow(ConfigError);
+  });
+
+  it('allows plain http only to loopback', () => {
+    expect(resolveBaseUrl('http://127.0.0.1:8080/api/v5/')).toBe('http://127.0.0.1:8080/api/v5');
+    expect(resolveBaseUrl('http://localhost/api/v5')).toBe('http://localhost/api/v5');
+    expect(resolveBaseUrl('http://[::1]:1/api/v5')).toBe('http://[::1]:1/api/v5');
+    expect(() => resolveBaseUrl('http://contacts.example.com/api/v5')).toThrow(/refusing plain http/);
+    expect(resolveBaseUrl('http://contacts.example.com/api/v5', true)).toBe('http://contacts.example.com/api/v5');
+    expect(() => resolveBaseUrl('ftp://x')).toThrow(ConfigError);
+  });
+});
+
+describe('cell rules', () => {
+  const parse = createRowParser({});
+  it('names the character JSON would escape, exactly as JSON.stringify does', () => {
+    fc.assert(
+      fc.property(fc.string({ unit: 'binary' }), (s) => {
+        const escaped = JSON.stringify(s).slice(1, -1).includes('\\');
+        expect(findEscapedChar(s) !== undefined).toBe(escaped);
+      }),
+      { numRuns: 2000 },
+    );
+    expect(findEscapedChar('a\u0007b')).toBe('the control character U+0007');
+    expect(findEscapedChar('\uD800')).toMatch(/lone UTF-16 surrogate/);
+    expect(findEscapedChar('emoji 😀 and U+2028 \u2028')).toBeUndefined();
+  });
+
+  it('refuses U+FFFD, the mark of an earlier mis-decoding', () => {
+    const row = parse({ system_id: 'x', first_name: 'Caf\uFFFD' });
+    expect(row.ok).toBe(false);
+    expect(!row.ok && row.errors[0]?.code).toBe('replacement_char');
+  });
+
+  it('an excel-safe prefix round-trips through export and import for any formula-like text', () => {
+    const tricky = fc.array(fc.constantFrom("'", '=', '+', '-', '@', '\t', '\uFF1D', 'a', ' '), { maxLength: 6 }).map((a) => a.join(''));
+    fc.assert(
+      fc.property(fc.oneof(fc.string(), tricky), (s) => {
+        expect(stripExcelSafe(excelSafe(s))).toBe(s);
+      }),
+      { numRuns: 3000 },
+    );
+    expect(excelSafe('=SUM(A1)')).toBe("'=SUM(A1)");
+    expect(excelSafe('\uFF1Dx')).toBe("'\uFF1Dx");
+    expect(stripExcelSafe("'plain")).toBe("'plain");
+  });
+});
+
+describe('paths, errors and exit codes', () => {
+  it('puts results beside the input, and the errors file beside the results', () => {
+    expect(resolveResultsPath(join('data', 'contacts.csv'), 'import')).toBe(join('data', 'contacts.results.csv'));
+    expect(resolveResultsPath('contacts.csv', 'dry-run')).toBe('contacts.dryrun.csv');
+    expect(resolveResultsPath('contacts.csv', 'plan')).toBe('contacts.plan.csv');
+    expect(resolveErrorsPath('out/r.csv')).toBe('out/r.errors.csv');
+  });
+
+  it('parses back what it formats, so a resumed run keeps the error codes', () => {
+    const errors = [
+      { code: 'invalid_email' as const, message: 'column "email" "x; y" is not valid' },
+      { code: 'invalid_mobile' as const, message: 'column "mobile" "1" is not …' },
+    ];
+    expect(parseErrors(formatErrors(errors))).toEqual(errors);
+    expect(parseErrors('')).toBeUndefined();
+  });
+
+  it('picks the highest exit code that applies', () => {
+    const counts = { invalid: 0, failed: 0, 'would-fail': 0 } as Parameters<typeof resolveExitCode>[0]['counts'];
+    expect(resolveExitCode({ counts, stopped: undefined })).toBe(0);
+    expect(resolveExitCode({ counts: { ...counts, failed: 1 }, stopped: undefined })).toBe(1);
+    expect(resolveExitCode({ counts: { ...counts, failed: 1 }, stopped: { reason: 'auth', message: '' } })).toBe(2);
+    expect(resolveExitCode({ counts, stopped: { reason: 'signal', message: '' } })).toBe(130);
+  });
+
+  it('the results sink writes rows in input order whatever order they finish in', async () => {
+    const dir = tempDir('sink-');
+    const resultsPath = join(dir, 'r.csv');
+    const sink = createResultsSink({ resultsPath, errorsPath: join(dir, 'r.errors.csv'), columns: ['system_id'], reorderCap: 2 });
+    const order = [3, 1, 0, 2, 4];
+    for (const seq of order) {
+      await sink.put({ seq, line: seq + 2, cells: [`id${seq}`], systemId: `id${seq}`, status: seq === 2 ? 'invalid' : 'created' });
+    }
+    expect(sink.buffered()).toBe(0);
+    await sink.end({ keepJournal: false });
+    const lines = readFileSync(resultsPath, 'utf8').trim().split('\r\n');
+    expect(lines.map((l) => l.split(',')[0])).toEqual(['system_id', 'id0', 'id1', 'id2', 'id3', 'id4']);
+    expect(readFileSync(join(dir, 'r.errors.csv'), 'utf8').trim().split('\r\n')).toEqual(['system_id', 'id2']);
+  });
+});
