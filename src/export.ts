@@ -282,8 +282,11 @@ interface Spool {
   remove(): Promise<void>;
 }
 
-/** Rows are batched into ~256 KiB writes; a JSON line per row keeps the reader trivial and exact. */
-const SPOOL_BATCH = 256 * 1024;
+/**
+ * Rows are spooled in batches, one JSON array of rows per line: one JSON.stringify and one
+ * JSON.parse per batch instead of per row (per row, they were a tenth of the run at 100k).
+ */
+const SPOOL_BATCH_ROWS = 1000;
 
 function createSpool(dir: string, stem: string): Spool {
   const path = join(dir, `.${stem}.${process.pid}-${randomBytes(4).toString('hex')}.spool`);
@@ -292,11 +295,11 @@ function createSpool(dir: string, stem: string): Spool {
   file.on('error', (error) => (failure ??= error));
   // A function, because TypeScript cannot see the listener above assign `failure` across an await.
   const failed = (): Error | undefined => failure;
-  let batch = '';
+  let batch: (readonly string[])[] = [];
   const flush = (): Promise<void> | undefined => {
     if (failure !== undefined) return Promise.reject(failure);
-    const text = batch;
-    batch = '';
+    const text = `${JSON.stringify(batch)}\n`;
+    batch = [];
     if (file.write(text)) return undefined;
     return new Promise((resolve, reject) => {
       const done = (): void => {
@@ -314,8 +317,8 @@ function createSpool(dir: string, stem: string): Spool {
   return {
     path,
     push(cells) {
-      batch += `${JSON.stringify(cells)}\n`;
-      return batch.length >= SPOOL_BATCH ? flush() : undefined;
+      batch.push(cells);
+      return batch.length >= SPOOL_BATCH_ROWS ? flush() : undefined;
     },
     async end() {
       if (batch.length > 0) await flush();
@@ -331,12 +334,12 @@ function createSpool(dir: string, stem: string): Spool {
         const text = rest + (chunk as string);
         let start = 0;
         for (let end = text.indexOf('\n'); end !== -1; end = text.indexOf('\n', start)) {
-          yield JSON.parse(text.slice(start, end)) as string[];
+          yield* JSON.parse(text.slice(start, end)) as string[][];
           start = end + 1;
         }
         rest = text.slice(start);
       }
-      if (rest.length > 0) throw new Error(`internal: the export spool ${path} ends mid-row`);
+      if (rest.length > 0) throw new Error(`internal: the export spool ${path} ends mid-batch`);
     },
     async remove() {
       file.destroy();

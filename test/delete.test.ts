@@ -37,7 +37,7 @@ async function emulator(): Promise<Emulator> {
 function deleteFile(content: string) {
   const dir = tempDir('delete-');
   const file = writeFile(dir, 'leavers.csv', content);
-  return { dir, file, results: join(dir, 'leavers.results.csv'), errors: join(dir, 'leavers.errors.csv') };
+  return { dir, file, results: join(dir, 'leavers.results.csv'), errors: join(dir, 'leavers.results.errors.csv') };
 }
 
 const ids = (emu: Emulator): string[] => emu.contacts().map((c) => c.system_id);
