@@ -28,7 +28,7 @@
  */
 import { randomBytes } from 'node:crypto';
 import { createReadStream, createWriteStream, type WriteStream } from 'node:fs';
-import { rm } from 'node:fs/promises';
+import { access, constants, rm } from 'node:fs/promises';
 import { once } from 'node:events';
 import { tmpdir } from 'node:os';
 import { basename, dirname, join } from 'node:path';
@@ -38,9 +38,10 @@ import { jsonrepairTransform } from 'jsonrepair/stream';
 import Assembler from 'stream-json/assembler.js';
 import parser from 'stream-json/parser.js';
 import type { ApiClient } from './api/client.js';
+import { resolveHeaderField } from './csv/headers.js';
 import { createCsvWriter, type CsvWriter } from './csv/write.js';
 import { excelSafe, isFormulaLike } from './csv/formula.js';
-import { ApiError, AuthError, CiopulseError } from './errors.js';
+import { ApiError, AuthError, CiopulseError, FileError } from './errors.js';
 
 type Token = parser.Token;
 
@@ -273,6 +274,13 @@ export function toCell(value: unknown): string {
 
 // ───────────────────────────── the spool ─────────────────────────────
 
+/** A disk problem on our side (no such folder, disk full) is a FileError, never blamed on the API. */
+function localFileError(path: string, error: unknown): CiopulseError {
+  if (error instanceof CiopulseError) return error;
+  const code = (error as NodeJS.ErrnoException | null)?.code;
+  return new FileError(`cannot write ${path}: ${code ?? (error instanceof Error ? error.message : String(error))}`, { file: path, cause: error });
+}
+
 interface Spool {
   readonly path: string;
   /** Appends one row; a promise means: wait for it before the next (the file is behind). */
@@ -292,7 +300,7 @@ function createSpool(dir: string, stem: string): Spool {
   const path = join(dir, `.${stem}.${process.pid}-${randomBytes(4).toString('hex')}.spool`);
   const file: WriteStream = createWriteStream(path);
   let failure: Error | undefined;
-  file.on('error', (error) => (failure ??= error));
+  file.on('error', (error: NodeJS.ErrnoException) => (failure ??= localFileError(path, error)));
   // A function, because TypeScript cannot see the listener above assign `failure` across an await.
   const failed = (): Error | undefined => failure;
   let batch: (readonly string[])[] = [];
@@ -623,11 +631,13 @@ function unwrapStop(stop: StopRead, bytes: number, signal: AbortSignal | undefin
 async function writeToStream(stream: NodeJS.WritableStream, bom: boolean, rows: AsyncIterable<readonly string[]>): Promise<void> {
   const csv = stringify({ bom, record_delimiter: 'windows' });
   let failure: Error | undefined;
-  const onError = (error: Error): void => {
+  csv.on('error', (error: Error) => (failure ??= error));
+  // EPIPE from `export | head`: stop the stringifier; its pending 'drain' or 'end' then rejects.
+  const onStreamError = (error: Error): void => {
     failure ??= error;
     csv.destroy(error);
   };
-  stream.on('error', onError);
+  stream.on('error', onStreamError);
   csv.pipe(stream, { end: false });
   try {
     for await (const row of rows) {
@@ -640,7 +650,8 @@ async function writeToStream(stream: NodeJS.WritableStream, bom: boolean, rows: 
     if (failure !== undefined) throw failure;
   } finally {
     csv.unpipe(stream);
-    stream.removeListener('error', onError);
+    // A broken stream may report again later (stdout at exit); keep a listener on it so that is not fatal.
+    if (failure === undefined) stream.removeListener('error', onStreamError);
   }
 }
 
@@ -668,6 +679,12 @@ export async function runExport(options: ExportOptions): Promise<ExportSummary> 
   if (out === undefined && options.stream === undefined) throw new Error('internal: runExport needs `out` or `stream`');
   const spoolDir = options.spoolDir ?? (out === undefined ? tmpdir() : dirname(out));
   const stem = out === undefined ? 'ciopulse-export' : basename(out);
+  // Before the GET: a folder we cannot write to would otherwise fail only after the whole download.
+  for (const dir of new Set([spoolDir, ...(out === undefined ? [] : [dirname(out)])])) {
+    await access(dir, constants.W_OK).catch((error: unknown) => {
+      throw localFileError(dir, error);
+    });
+  }
 
   let spool: Spool | undefined;
   let columns = createColumns();
@@ -731,12 +748,20 @@ export async function runExport(options: ExportOptions): Promise<ExportSummary> 
     }
 
     const header = columns.names;
+    // import matches headers loosely (`Title` → job_title): an extra column it would read as a field
+    // clashes with the real one, and the file would not import back.
+    const clashing = header.slice(EXPORT_COLUMNS.length).filter((name) => resolveHeaderField(name) !== undefined);
+    if (clashing.length > 0) {
+      const flags = clashing.map((name) => `--map "${name}="`).join(' ');
+      warn(`import would read the extra column${clashing.length === 1 ? '' : 's'} ${clashing.join(', ')} as a contact field too; to import this file back, drop ${clashing.length === 1 ? 'it' : 'them'} or pass ${flags}`);
+    }
     const width = header.length;
     const safe = options.excelSafe === true;
     const source = spool;
     async function* finalRows(): AsyncGenerator<string[]> {
       yield safe ? header.map(excelSafe) : header;
       for await (const cells of source.rows()) {
+        if (options.signal?.aborted === true) throw abortError();
         while (cells.length < width) cells.push('');
         yield safe ? cells.map(excelSafe) : cells;
       }
@@ -744,7 +769,9 @@ export async function runExport(options: ExportOptions): Promise<ExportSummary> 
     if (options.signal?.aborted === true) throw abortError();
     if (out !== undefined) {
       writer = createCsvWriter(out, { atomic: true, bom: options.bom === true });
-      await writeToFile(writer, finalRows());
+      await writeToFile(writer, finalRows()).catch((error: unknown) => {
+        throw localFileError(out, error);
+      });
       writer = undefined;
     } else {
       await writeToStream(options.stream as NodeJS.WritableStream, options.bom === true, finalRows());

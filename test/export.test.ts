@@ -341,9 +341,10 @@ describe('export: the shapes of the answer', () => {
   });
 
   it('warns about cells that import would not read back unchanged', async () => {
-    const server = await serveJson(JSON.stringify([{ System_ID: 'W1', First_Name: ' padded ' }, { First_Name: 'no id' }]));
+    const server = await serveJson(JSON.stringify([{ System_ID: 'W1', First_Name: ' padded ', Title: 'Dr' }, { First_Name: 'no id' }]));
     const { result, out } = await exportTo(server);
     expect(result.code).toBe(0);
+    expect(result.stderr).toMatch(/warning: import would read the extra column title as a contact field too; .* pass --map "title="/);
     expect(result.stderr).toMatch(/warning: 1 records have no system_id/);
     expect(result.stderr).toMatch(/warning: 1 cells start or end with spaces/);
     expect(readCsv(out)[1]?.[1]).toBe(' padded ');
