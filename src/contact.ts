@@ -273,7 +273,7 @@ export function createRowParser(options: RowParserOptions = {}): (cells: RowCell
       .pipe(FIELD_SCHEMAS[field].nullable().optional());
 
   const rowSchema = z.object({
-    system_id: z.string().transform((s) => s.trim()).pipe(systemIdSchema),
+    system_id: z.string().transform((s) => stripExcelSafe(s.trim())).pipe(systemIdSchema),
     first_name: cell('first_name').optional(),
     last_name: cell('last_name').optional(),
     email: cell('email').optional(),
@@ -288,7 +288,7 @@ export function createRowParser(options: RowParserOptions = {}): (cells: RowCell
       for (const error of errors) {
         if (error.code === 'invalid_mobile') error.message += mobileHint(stripExcelSafe((cells.mobile ?? '').trim()));
       }
-      return { ok: false, systemId: cells.system_id.trim(), errors };
+      return { ok: false, systemId: stripExcelSafe(cells.system_id.trim()), errors };
     }
     const { system_id: systemId, ...values } = result.data;
     const patch: ContactPatch = {};

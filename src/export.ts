@@ -40,7 +40,7 @@ import parser from 'stream-json/parser.js';
 import type { ApiClient } from './api/client.js';
 import { resolveHeaderField } from './csv/headers.js';
 import { createCsvWriter, type CsvWriter } from './csv/write.js';
-import { excelSafe, isFormulaLike } from './csv/formula.js';
+import { excelSafe, isGuarded } from './csv/formula.js';
 import { ApiError, AuthError, CiopulseError, FileError } from './errors.js';
 
 type Token = parser.Token;
@@ -663,11 +663,9 @@ async function writeToFile(writer: CsvWriter, rows: AsyncIterable<readonly strin
   await writer.end();
 }
 
-/** Cells that `import` would not read back as written: it trims, and drops a `'` before a formula. */
-function changesOnImport(cell: string): boolean {
-  if (cell.length === 0) return false;
-  if (cell !== cell.trim()) return true;
-  return cell.charCodeAt(0) === 0x27 && isFormulaLike(cell.slice(1));
+/** import trims every cell, so padding spaces do not come back. */
+function hasPadding(cell: string): boolean {
+  return cell.length > 0 && cell !== cell.trim();
 }
 
 // ───────────────────────────── runExport ─────────────────────────────
@@ -691,7 +689,9 @@ export async function runExport(options: ExportOptions): Promise<ExportSummary> 
   let repaired = false;
   let rows = 0;
   let noSystemId = 0;
-  let unstable = 0;
+  let padded = 0;
+  let guarded = 0;
+  const safe = options.excelSafe === true;
   let tracker = createShapeTracker();
 
   const attempt = async (repair: boolean): Promise<ReadOutcome> => {
@@ -702,7 +702,8 @@ export async function runExport(options: ExportOptions): Promise<ExportSummary> 
     tracker = createShapeTracker();
     rows = 0;
     noSystemId = 0;
-    unstable = 0;
+    padded = 0;
+    guarded = 0;
     const outcome = await readAnswer({
       client,
       repair,
@@ -712,7 +713,13 @@ export async function runExport(options: ExportOptions): Promise<ExportSummary> 
         rows++;
         const cells = columns.row(record);
         if (cells[0] === '') noSystemId++;
-        for (let i = 0; i < EXPORT_COLUMNS.length; i++) if (changesOnImport(cells[i] as string)) unstable++;
+        // Only the six columns matter: import reads no other.
+        for (let i = 0; i < EXPORT_COLUMNS.length; i++) {
+          const cell = cells[i] as string;
+          if (hasPadding(cell)) padded++;
+          // `'=x` reads as a guarded `=x`; --excel-safe nests the guard (`''=x`), so only a plain export loses it.
+          if (!safe && isGuarded(cell)) guarded++;
+        }
         return current.push(cells);
       },
     });
@@ -743,8 +750,9 @@ export async function runExport(options: ExportOptions): Promise<ExportSummary> 
     if (spool === undefined) throw new Error('internal: no spool');
     for (const name of tracker.collisions) warn(`the API's records hold two fields that both map to "${name}"; the first non-empty value was kept`);
     if (noSystemId > 0) warn(`${noSystemId} records have no system_id; import will refuse those rows`);
-    if (unstable > 0) {
-      warn(`${unstable} cells start or end with spaces, or start with ' before a formula character; import trims and strips those, so importing this file back would change them`);
+    if (padded > 0) warn(`${padded} cells start or end with spaces; import trims cells, so importing this file back would change them`);
+    if (guarded > 0) {
+      warn(`${guarded} cells start with ' before a formula character; import strips that ', so importing this file back would change them: export with --excel-safe to keep them`);
     }
 
     const header = columns.names;
@@ -756,7 +764,6 @@ export async function runExport(options: ExportOptions): Promise<ExportSummary> 
       warn(`import would read the extra column${clashing.length === 1 ? '' : 's'} ${clashing.join(', ')} as a contact field too; to import this file back, drop ${clashing.length === 1 ? 'it' : 'them'} or pass ${flags}`);
     }
     const width = header.length;
-    const safe = options.excelSafe === true;
     const source = spool;
     async function* finalRows(): AsyncGenerator<string[]> {
       yield safe ? header.map(excelSafe) : header;

@@ -30,6 +30,15 @@ describe('demo', () => {
   });
 });
 
+describe('shell completion', () => {
+  it('prints a completion script that knows the commands', async () => {
+    const result = await runCli(['completion']);
+    expect(result.code).toBe(0);
+    expect(result.stdout).toMatch(/ciopulse-contacts/);
+    expect(result.stdout).toMatch(/complete/);
+  });
+});
+
 describe('progress without a terminal', () => {
   it('prints a plain line at most every interval, with rows, rate, failures and retries', () => {
     const stream = Object.assign(new PassThrough(), { isTTY: false }) as unknown as NodeJS.WriteStream;

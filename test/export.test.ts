@@ -341,9 +341,14 @@ describe('export: the shapes of the answer', () => {
   });
 
   it('warns about cells that import would not read back unchanged', async () => {
-    const server = await serveJson(JSON.stringify([{ System_ID: 'W1', First_Name: ' padded ', Title: 'Dr' }, { First_Name: 'no id' }]));
+    const server = await serveJson(JSON.stringify([{ System_ID: 'W1', First_Name: ' padded ', Last_Name: "'=guarded", Title: 'Dr' }, { First_Name: 'no id' }]));
     const { result, out } = await exportTo(server);
     expect(result.code).toBe(0);
+    expect(result.stderr).toMatch(/warning: 1 cells start with ' before a formula character; .*export with --excel-safe to keep them/);
+    // --excel-safe nests the guard ('' then =), which import reads back as '=guarded: no warning.
+    const safe = await exportTo(server, ['--excel-safe']);
+    expect(safe.result.stderr).not.toMatch(/before a formula character/);
+    expect(readCsv(safe.out)[1]?.[2]).toBe("''=guarded");
     expect(result.stderr).toMatch(/warning: import would read the extra column title as a contact field too; .* pass --map "title="/);
     expect(result.stderr).toMatch(/warning: 1 records have no system_id/);
     expect(result.stderr).toMatch(/warning: 1 cells start or end with spaces/);

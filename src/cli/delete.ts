@@ -32,6 +32,7 @@ export interface DeleteArgs extends ConnectionArgs, OutputArgs {
   rate?: number | undefined;
   'max-consecutive-failures': number;
   resume?: boolean | undefined;
+  report?: string | undefined;
 }
 
 /** Data rows in the file (the header excluded); openCsv also checks the whole file first. */
@@ -86,8 +87,8 @@ export const deleteCommand: CommandModule<object, DeleteArgs> = {
           .option('ignore-missing', { type: 'boolean', describe: 'A contact that is not there (404) counts as deleted' })
           .option('yes', { type: 'boolean', alias: 'y', describe: 'Do not ask for confirmation (required when stdin is not a terminal)' })
           .conflicts('dry-run', 'resume')
-          .example('$0 delete leavers.csv --dry-run', 'Check the file; write leavers.dryrun.csv; send nothing')
-          .example('$0 delete leavers.csv', 'Ask, then delete; write leavers.results.csv and leavers.errors.csv')
+          .example('$0 delete leavers.csv --dry-run', 'Check the file; write leavers.delete-dryrun.csv; send nothing')
+          .example('$0 delete leavers.csv', 'Ask, then delete; write leavers.delete.csv and leavers.delete.errors.csv')
           .example('$0 delete leavers.csv --yes --ignore-missing', 'In a script: no question, and already-gone contacts are fine')
           .epilogue(
             'A contact that is the Support Lead or an Also Alert of a support group cannot be deleted (the API answers 400 naming the group): ' +
@@ -124,6 +125,7 @@ export const deleteCommand: CommandModule<object, DeleteArgs> = {
         ignoreMissing: args['ignore-missing'] === true,
       },
       args,
+      { report: args.report },
     );
   },
 };

@@ -68,7 +68,7 @@ export const demoCommand: CommandModule<object, DemoArgs> = {
         await client.close();
       }
       process.stdout.write(
-        `\n${styles.dim('Next: start the emulator with')} npx ciopulse-contacts emulator ${styles.dim('and point the tool at it, or see README.md.')}\n`,
+        `\n${styles.dim('Try it by hand: run')} npx ciopulse-contacts emulator ${styles.dim('in another terminal, then follow the tour in README.md.')}\n`,
       );
     } finally {
       await emulator.close();

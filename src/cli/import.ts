@@ -39,7 +39,7 @@ export interface ImportArgs extends ConnectionArgs, OutputArgs {
 /** Options that `delete` shares with `import`. */
 export function withRunOptions<T>(yargs: Argv<T>) {
   return yargs
-    .option('results', { type: 'string', describe: 'Results CSV path (default: <input stem>.results.csv beside the input)' })
+    .option('results', { type: 'string', describe: 'Results CSV path (default beside the input: <stem>.results.csv, or <stem>.delete.csv for delete)' })
     .option('errors', { type: 'string', describe: 'Errors CSV path (default: the results path with .errors.csv)' })
     .option('concurrency', { type: 'number', default: 8, describe: 'Requests in flight at once' })
     .option('map', { type: 'string', array: true, describe: 'Map a header to a field: "<CSV header>=<field>"; "<header>=" ignores it' })
@@ -103,7 +103,7 @@ export const importCommand: CommandModule<object, ImportArgs> = {
           .conflicts('dry-run', ['plan', 'resume', 'backup'])
           .conflicts('plan', ['resume', 'backup'])
           .example('$0 import contacts.csv --dry-run', 'Check every row; write contacts.dryrun.csv')
-          .example('$0 import contacts.csv --env-file .env', 'Upsert; write contacts.results.csv and contacts.errors.csv')
+          .example('$0 import contacts.csv --env-file .env', 'Upsert; write contacts.results.csv and contacts.results.errors.csv')
           .example('$0 import contacts.csv --plan --report plan.html', 'Preview every change against the API, as a report')
           .example('$0 import contacts.csv --resume', 'Continue a run that was stopped or crashed')
           .example('$0 import legacy.csv --encoding windows-1252 --null-token "#N/A" --default-country AU', 'An Excel export'),

@@ -6,6 +6,7 @@
  */
 import { CONTACT_FIELDS, type Contact } from '../contact.js';
 import { openCsv, type CsvReadOptions } from '../csv/read.js';
+import { stripExcelSafe } from '../csv/formula.js';
 import { createCsvWriter } from '../csv/write.js';
 import { inputStem } from './paths.js';
 
@@ -43,7 +44,7 @@ export async function writeBackup(options: {
     for await (const record of source.records) {
       if (options.limit !== undefined && rows >= options.limit) break;
       rows++;
-      const id = (record.cells[idIndex] ?? '').trim();
+      const id = stripExcelSafe((record.cells[idIndex] ?? '').trim());
       if (id === '' || seen.has(id)) continue;
       seen.add(id);
       const current = byId.get(id);

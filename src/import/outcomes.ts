@@ -60,7 +60,8 @@ function describeFailure(result: ApiResult, isDelete: boolean): RowError {
   switch (result.status) {
     case 400:
       if (isDelete && /support lead|also alert/i.test(result.message ?? '')) {
-        return { code: 'protected_contact', message: `${message}; reassign the support group first` };
+        const hint = /reassign/i.test(message) ? '' : '; reassign the support group first';
+        return { code: 'protected_contact', message: `${message}${hint}` };
       }
       return { code: 'api_rejected', message };
     case 401:

@@ -10,8 +10,9 @@ const SUFFIX: Record<RunMode, string> = {
   import: 'results',
   'dry-run': 'dryrun',
   plan: 'plan',
-  delete: 'results',
-  'delete-dry-run': 'dryrun',
+  // A delete of the same file must never pick up an import's results (or --resume them).
+  delete: 'delete',
+  'delete-dry-run': 'delete-dryrun',
 };
 
 export function inputStem(input: string): string {

@@ -164,7 +164,7 @@ export async function runImport(options: RunOptions): Promise<RunSummary> {
   const journalPath = sending ? resolveJournalPath(resultsPath) : undefined;
   const resume: ResumeState | undefined =
     options.resume === true && journalPath !== undefined
-      ? await openResume({ resultsPath, journalPath, errorsPath, columns: header.columns, systemIdIndex })
+      ? await openResume({ resultsPath, journalPath, errorsPath, columns: header.columns, systemIdIndex, kind: isDelete ? 'delete' : 'import' })
       : undefined;
 
   const stopController = new AbortController();
@@ -229,6 +229,7 @@ export async function runImport(options: RunOptions): Promise<RunSummary> {
   }
 
   let reused = 0;
+  let warnings = 0;
   let backup: BackupSummary | undefined;
   let summary: RunSummary | undefined;
   try {
@@ -268,6 +269,7 @@ export async function runImport(options: RunOptions): Promise<RunSummary> {
           };
         }
       }
+      warnings += parsed.warnings.length;
       return { ...base, systemId: parsed.systemId, patch: parsed.patch, warnings: parsed.warnings };
     };
 
@@ -353,7 +355,7 @@ export async function runImport(options: RunOptions): Promise<RunSummary> {
       rows: sink.tally.rows,
       counts: { ...sink.tally.counts },
       errorGroups: sink.tally.sortedGroups(),
-      warnings: sink.tally.warnings,
+      warnings,
       retries,
       elapsedMs,
       rowsPerSecond: sink.tally.rows / Math.max(elapsedMs / 1000, 1e-3),

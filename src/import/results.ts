@@ -83,7 +83,6 @@ export class Tally {
   readonly counts = Object.fromEntries(STATUSES.map((s) => [s, 0])) as Record<RowStatus, number>;
   readonly groups = new Map<RowErrorCode, ErrorGroup>();
   rows = 0;
-  warnings = 0;
 
   add(row: ResultRow, sign: 1 | -1 = 1): void {
     this.counts[row.status] += sign;

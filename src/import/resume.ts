@@ -12,6 +12,11 @@ import { FINAL_STATUSES, RESULT_COLUMNS, STATUSES, type RowStatus } from './resu
 
 const PREVIEW_STATUSES: ReadonlySet<string> = new Set(['valid', 'would-create', 'would-update', 'unchanged', 'would-fail']);
 const KNOWN_STATUSES: ReadonlySet<string> = new Set(STATUSES);
+/** A delete must not resume from an import's results, nor an import from a delete's. */
+const OTHER_KIND_STATUSES: Record<'import' | 'delete', ReadonlySet<string>> = {
+  import: new Set(['deleted']),
+  delete: new Set(['created', 'updated']),
+};
 
 export interface PreviousAnswer {
   status: RowStatus;
@@ -132,6 +137,7 @@ export async function openResume(options: {
   columns: readonly string[];
   systemIdIndex: number;
   errorsPath?: string;
+  kind: 'import' | 'delete';
 }): Promise<ResumeState> {
   const { resultsPath, journalPath, columns, systemIdIndex } = options;
   removeStaleTemporaries([resultsPath, ...(options.errorsPath === undefined ? [] : [options.errorsPath])]);
@@ -164,6 +170,9 @@ export async function openResume(options: {
       });
     }
     if (!KNOWN_STATUSES.has(status)) throw mismatch(resultsPath, `row ${previousRows + 1} has the unknown status "${status}"`);
+    if (OTHER_KIND_STATUSES[options.kind].has(status)) {
+      throw mismatch(resultsPath, `it comes from ${options.kind === 'delete' ? 'an import' : 'a delete'} (status "${status}")`);
+    }
     previousRows++;
   }
   const journal = readJournal(journalPath, previousRows);

@@ -55,6 +55,7 @@ export function formatSummary(summary: RunSummary, styles: Styles = createStyles
   const extras = [
     summary.retries > 0 ? `${summary.retries} retries` : undefined,
     summary.reused > 0 ? `${summary.reused} answered in the earlier run` : undefined,
+    summary.warnings > 0 ? `${summary.warnings} warnings (see detail)` : undefined,
   ].filter((x) => x !== undefined);
   lines.push(
     `  ${'rows'.padEnd(width)}  ${String(summary.rows).padStart(8)}  in ${seconds(summary.elapsedMs)}, ${Math.round(summary.rowsPerSecond).toLocaleString('en-US')} rows/s${extras.length > 0 ? `, ${extras.join(', ')}` : ''}`,
