@@ -2,26 +2,16 @@
  * Failure behaviour end to end (issue: retries, fail-fast, resume, Ctrl-C, credentials), proved
  * with the emulator's fault injection and a real CLI process.
  */
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { spawn } from 'node:child_process';
 import { chmodSync, existsSync, statSync } from 'node:fs';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
-import { startEmulator, type Emulator } from '../src/emulator/server.js';
-import { CLI, emulatorEnv, readResults, runCli, secretsDir, tempDir, TEST_API_KEY, TEST_PORTAL_CODE, writeFile } from './helpers.js';
+import { CLI, emulatorEnv, readResults, runCli, secretsDir, tempDir, TEST_API_KEY, TEST_PORTAL_CODE, useEmulators, writeFile } from './helpers.js';
 
 const HEADER = 'system_id,first_name,last_name,email,job_title,mobile';
-const started: Emulator[] = [];
-afterEach(async () => {
-  await Promise.all(started.splice(0).map((e) => e.close()));
-});
-
-async function emulator(options: Parameters<typeof startEmulator>[0] = {}): Promise<Emulator> {
-  const emu = await startEmulator({ port: 0, portalCode: TEST_PORTAL_CODE, apiKey: TEST_API_KEY, ...options });
-  started.push(emu);
-  return emu;
-}
+const emulator = useEmulators();
 
 function contactsCsv(count: number, prefix = 'R'): string {
   const rows: string[] = [HEADER];

@@ -7,6 +7,8 @@ import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { parse } from 'csv-parse/sync';
+import { afterEach } from 'vitest';
+import { startEmulator, type Emulator, type EmulatorOptions } from '../src/emulator/server.js';
 
 export const ROOT = resolve(import.meta.dirname, '..');
 export const CLI = join(ROOT, 'dist', 'cli', 'main.js');
@@ -105,4 +107,20 @@ export function readResults(path: string): Record<string, string>[] {
   const [header, ...rows] = readCsv(path);
   if (header === undefined) return [];
   return rows.map((row) => Object.fromEntries(header.map((h, i) => [h, row[i] ?? ''])));
+}
+
+/**
+ * Registers an afterEach that closes every emulator the test started, and returns a starter
+ * for in-process emulators on a random loopback port with the suite's test credentials.
+ */
+export function useEmulators(): (options?: EmulatorOptions) => Promise<Emulator> {
+  const started: Emulator[] = [];
+  afterEach(async () => {
+    await Promise.all(started.splice(0).map((e) => e.close()));
+  });
+  return async (options = {}) => {
+    const emulator = await startEmulator({ port: 0, portalCode: TEST_PORTAL_CODE, apiKey: TEST_API_KEY, ...options });
+    started.push(emulator);
+    return emulator;
+  };
 }

@@ -2,22 +2,13 @@
  * End to end: the real CLI, as a process, against the emulator on a loopback port; then the
  * emulator's state is checked. One rule per case (issue: bulk import).
  */
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { startEmulator, type Emulator } from '../src/emulator/server.js';
-import { emulatorEnv, readCsv, readResults, runCli, tempDir, TEST_API_KEY, TEST_PORTAL_CODE, writeFile } from './helpers.js';
+import type { Emulator } from '../src/emulator/server.js';
+import { emulatorEnv, readCsv, readResults, runCli, tempDir, useEmulators, writeFile } from './helpers.js';
 
-const started: Emulator[] = [];
-afterEach(async () => {
-  await Promise.all(started.splice(0).map((e) => e.close()));
-});
-
-async function emulator(options: Parameters<typeof startEmulator>[0] = {}): Promise<Emulator> {
-  const emu = await startEmulator({ port: 0, portalCode: TEST_PORTAL_CODE, apiKey: TEST_API_KEY, ...options });
-  started.push(emu);
-  return emu;
-}
+const emulator = useEmulators();
 
 const HEADER = 'system_id,first_name,last_name,email,job_title,mobile';
 

@@ -12,27 +12,13 @@ import type { ArgumentsCamelCase, CommandModule } from 'yargs';
 import type { Connection } from '../config.js';
 import { openCsv, type InputEncoding } from '../csv/read.js';
 import { UsageError } from '../errors.js';
-import { checkRunArgs, withRunOptions } from './import.js';
-import { connectionFromArgs, withConnectionOptions, withOutputOptions, type ConnectionArgs, type OutputArgs } from './options.js';
+import { checkRunArgs, runOptionsFromArgs, withRunOptions, type RunArgs } from './import.js';
+import { connectionFromArgs, withConnectionOptions, withOutputOptions } from './options.js';
 import { runRowsAndReport } from './run.js';
 
-export interface DeleteArgs extends ConnectionArgs, OutputArgs {
-  file: string;
-  'dry-run'?: boolean | undefined;
+export interface DeleteArgs extends RunArgs {
   'ignore-missing'?: boolean | undefined;
   yes?: boolean | undefined;
-  results?: string | undefined;
-  errors?: string | undefined;
-  concurrency: number;
-  map?: string[] | undefined;
-  limit?: number | undefined;
-  encoding: InputEncoding;
-  retries: number;
-  timeout: number;
-  rate?: number | undefined;
-  'max-consecutive-failures': number;
-  resume?: boolean | undefined;
-  report?: string | undefined;
 }
 
 /** Data rows in the file (the header excluded); openCsv also checks the whole file first. */
@@ -108,20 +94,7 @@ export const deleteCommand: CommandModule<object, DeleteArgs> = {
     }
     await runRowsAndReport(
       {
-        input: args.file,
-        mode: dryRun ? 'delete-dry-run' : 'delete',
-        results: args.results,
-        errors: args.errors,
-        encoding: args.encoding,
-        map: args.map,
-        limit: args.limit,
-        connection,
-        concurrency: args.concurrency,
-        retries: args.retries,
-        timeoutMs: args.timeout,
-        rate: args.rate,
-        maxConsecutiveFailures: args['max-consecutive-failures'],
-        resume: args.resume,
+        ...runOptionsFromArgs(args, dryRun ? 'delete-dry-run' : 'delete', connection),
         ignoreMissing: args['ignore-missing'] === true,
       },
       args,

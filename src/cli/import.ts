@@ -6,26 +6,24 @@ import { isSupportedCountry, type CountryCode } from 'libphonenumber-js/max';
 import { CONTACT_FIELDS, type ContactField } from '../contact.js';
 import type { InputEncoding } from '../csv/read.js';
 import { UsageError } from '../errors.js';
+import type { Connection } from '../config.js';
 import type { RunMode } from '../import/paths.js';
+import type { RunOptions } from '../import/pipeline.js';
 import { connectionFromArgs, withConnectionOptions, withOutputOptions, type ConnectionArgs, type OutputArgs } from './options.js';
 import { runRowsAndReport } from './run.js';
 
 export const ENCODINGS: readonly InputEncoding[] = ['utf8', 'windows-1252', 'latin1', 'utf16le'];
 const DEFAULT_ENCODING: InputEncoding = 'utf8';
 
-export interface ImportArgs extends ConnectionArgs, OutputArgs {
+/** The flags `import` and `delete` share (withRunOptions, connection and output options). */
+export interface RunArgs extends ConnectionArgs, OutputArgs {
   file: string;
   'dry-run'?: boolean | undefined;
-  plan?: boolean | undefined;
   results?: string | undefined;
   errors?: string | undefined;
   concurrency: number;
   map?: string[] | undefined;
-  fields?: string | undefined;
   limit?: number | undefined;
-  empty: 'omit' | 'null';
-  'null-token'?: string | undefined;
-  'default-country'?: string | undefined;
   encoding: InputEncoding;
   retries: number;
   timeout: number;
@@ -33,7 +31,38 @@ export interface ImportArgs extends ConnectionArgs, OutputArgs {
   'max-consecutive-failures': number;
   resume?: boolean | undefined;
   report?: string | undefined;
+}
+
+export interface ImportArgs extends RunArgs {
+  plan?: boolean | undefined;
+  fields?: string | undefined;
+  empty: 'omit' | 'null';
+  'null-token'?: string | undefined;
+  'default-country'?: string | undefined;
   backup?: string | undefined;
+}
+
+/** The pipeline settings that come straight from the shared flags. */
+export function runOptionsFromArgs(args: RunArgs, mode: RunMode, connection: Connection | undefined): Pick<
+  RunOptions,
+  'input' | 'mode' | 'results' | 'errors' | 'encoding' | 'map' | 'limit' | 'connection' | 'concurrency' | 'retries' | 'timeoutMs' | 'rate' | 'maxConsecutiveFailures' | 'resume'
+> {
+  return {
+    input: args.file,
+    mode,
+    results: args.results,
+    errors: args.errors,
+    encoding: args.encoding,
+    map: args.map,
+    limit: args.limit,
+    connection,
+    concurrency: args.concurrency,
+    retries: args.retries,
+    timeoutMs: args.timeout,
+    rate: args.rate,
+    maxConsecutiveFailures: args['max-consecutive-failures'],
+    resume: args.resume,
+  };
 }
 
 /** Options that `delete` shares with `import`. */
@@ -117,24 +146,11 @@ export const importCommand: CommandModule<object, ImportArgs> = {
     const connection = mode === 'dry-run' ? undefined : connectionFromArgs(args);
     await runRowsAndReport(
       {
-        input: args.file,
-        mode,
-        results: args.results,
-        errors: args.errors,
-        encoding: args.encoding,
-        map: args.map,
+        ...runOptionsFromArgs(args, mode, connection),
         fields,
-        limit: args.limit,
         empty: args.empty,
         nullToken: args['null-token'],
         defaultCountry,
-        connection,
-        concurrency: args.concurrency,
-        retries: args.retries,
-        timeoutMs: args.timeout,
-        rate: args.rate,
-        maxConsecutiveFailures: args['max-consecutive-failures'],
-        resume: args.resume,
         backup: args.backup,
       },
       args,

@@ -1,0 +1,184 @@
+/**
+ * #2 (import vs. the ideal under latency) and #3 (client overhead at zero latency).
+ *
+ * Every measured import creates fresh contacts: each run gets its own CSV whose system_ids and
+ * emails carry a prefix no other run in this emulator uses (creates and updates cost differently).
+ * Rows per second is the CLI's own `rowsPerSecond` (rows / in-run elapsed time, which includes the
+ * credential-check GET and the results file); the raw loop times itself the same way, from its
+ * first request to its last answer.
+ */
+import { chmodSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { parse } from 'csv-parse/sync';
+import { ensureCsv } from '../data.mjs';
+import { expectExit } from '../context.mjs';
+import { startEmulatorProcess } from '../emulator.mjs';
+import { childEnv, median, parseJsonOutput, runMeasured } from '../measure.mjs';
+import { fmt } from '../report.mjs';
+
+const LATENCY_TARGET = 0.9;
+const OVERHEAD_TARGET = 0.7;
+
+async function importRun(ctx, emulator, file, concurrency, tag) {
+  const results = ctx.out(`import-${tag}.results.csv`);
+  const errors = ctx.out(`import-${tag}.errors.csv`);
+  await emulator.resetStats();
+  const run = expectExit(await ctx.runCli(['import', file, '--concurrency', String(concurrency), '--json', '--results', results, '--errors', errors], emulator.env), `import of ${file}`);
+  const summary = parseJsonOutput(run.stdout);
+  const stats = await emulator.stats();
+  ctx.clean(results, errors);
+  if (summary.counts.created !== summary.rows) {
+    throw new Error(`import of ${file}: ${summary.counts.created} of ${summary.rows} rows created (${JSON.stringify(summary.counts)})`);
+  }
+  return { rows: summary.rows, elapsedMs: summary.elapsedMs, rps: summary.rowsPerSecond, wallMs: run.wallMs, rssMb: run.maxRssMb, cpuS: run.cpuS, maxInFlight: stats.maxInFlight, requests: stats.requests };
+}
+
+async function rawLoop(ctx, emulator, file, concurrency) {
+  await emulator.resetStats();
+  const run = expectExit(await ctx.runScript('raw-loop.mjs', [file, String(concurrency)], emulator.env), 'raw loop');
+  const result = parseJsonOutput(run.stdout);
+  const stats = await emulator.stats();
+  if ((result.statuses['201'] ?? 0) !== result.rows) throw new Error(`raw loop: statuses ${JSON.stringify(result.statuses)} for ${result.rows} rows`);
+  return { rows: result.rows, elapsedMs: result.elapsedMs, rps: result.rowsPerSecond, wallMs: run.wallMs, cpuS: run.cpuS, maxInFlight: stats.maxInFlight };
+}
+
+/**
+ * What a user would write instead: `xargs -P 16 curl`, one process and one PUT per row. The
+ * Authorization header sits in a mode-600 file read with `curl -H @file`, so the credential is
+ * never on a command line (visible in `ps`); the file is deleted afterwards. Each row is three
+ * NUL-separated arguments for one curl: `--data-raw <json> <url>`.
+ */
+async function curlRun(ctx, emulator, file, concurrency) {
+  const [header, ...rows] = parse(readFileSync(file), { bom: true });
+  const fields = ['first_name', 'last_name', 'email', 'job_title', 'mobile'].map((f) => [f, header.indexOf(f)]);
+  const idIndex = header.indexOf('system_id');
+  const dir = mkdtempSync(join(tmpdir(), 'ciopulse-curl-'));
+  try {
+    const headerFile = join(dir, 'auth.header');
+    writeFileSync(headerFile, `Authorization: ${emulator.authorization}\n`, { mode: 0o600 });
+    chmodSync(headerFile, 0o600);
+    const argsFile = join(dir, 'args');
+    const parts = [];
+    for (const cells of rows) {
+      const body = {};
+      for (const [field, index] of fields) if (cells[index] !== '') body[field] = cells[index];
+      parts.push('--data-raw', JSON.stringify(body), `${emulator.baseUrl}/contacts/${encodeURIComponent(cells[idIndex])}`);
+    }
+    writeFileSync(argsFile, `${parts.join('\0')}\0`);
+    await emulator.resetStats();
+    const script =
+      `xargs -0 -P ${concurrency} -n 3 curl -s -o /dev/null -w '%{http_code}\\n' -X PUT ` +
+      `-H @"$BENCH_HEADER_FILE" -H 'Content-Type: application/json' -H 'Accept: application/json' < "$BENCH_ARGS_FILE"`;
+    const run = expectExit(await runMeasured('sh', ['-c', script], { env: childEnv({ BENCH_HEADER_FILE: headerFile, BENCH_ARGS_FILE: argsFile }) }), 'xargs curl');
+    const stats = await emulator.stats();
+    const codes = {};
+    for (const code of run.stdout.split('\n').filter(Boolean)) codes[code] = (codes[code] ?? 0) + 1;
+    if ((codes['201'] ?? 0) !== rows.length) throw new Error(`xargs curl: statuses ${JSON.stringify(codes)} for ${rows.length} rows`);
+    return { rows: rows.length, wallMs: run.wallMs, rps: rows.length / (run.wallMs / 1000), cpuS: run.cpuS, maxInFlight: stats.maxInFlight };
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+export async function latencySection(ctx) {
+  const { ms, levels, reps } = ctx.cfg.latency;
+  ctx.log(`emulator with --latency ${ms}`);
+  const emulator = await startEmulatorProcess({ cli: ctx.cli, latency: ms });
+  const lines = [];
+  try {
+    for (const [concurrency, rows] of levels) {
+      const runs = [];
+      for (let rep = 0; rep < reps; rep++) {
+        const file = ensureCsv(ctx.dataDir, { rows, prefix: `L${concurrency}R${rep}` });
+        ctx.log(`import, ${ms} ms latency, --concurrency ${concurrency}, ${fmt(rows)} rows (${rep + 1}/${reps})`);
+        runs.push(await importRun(ctx, emulator, file, concurrency, `lat-${concurrency}-${rep}`));
+      }
+      const ideal = concurrency / (ms / 1000);
+      const ratio = median(runs.map((r) => r.rps / ideal));
+      ctx.add({
+        section: 'latency',
+        name: `--concurrency ${concurrency}, ${fmt(rows)} rows`,
+        value: fmt(median(runs.map((r) => r.rps))),
+        unit: 'rows/s',
+        reference: `ideal ${fmt(ideal)} rows/s`,
+        ratio: fmt(ratio, 2),
+        target: `≥ ${LATENCY_TARGET}`,
+        pass: ratio >= LATENCY_TARGET,
+        note: `emulator saw at most ${Math.max(...runs.map((r) => r.maxInFlight))} requests in flight; median of ${reps}`,
+      });
+      lines.push(
+        `- --concurrency ${concurrency}: ${runs.map((r) => `${fmt(r.rps)} rows/s (${fmt(r.elapsedMs / 1000, 2)} s in-run, ${fmt(r.wallMs / 1000, 2)} s wall, max in flight ${r.maxInFlight}, ${r.requests} requests)`).join('; ')}`,
+      );
+    }
+  } finally {
+    await emulator.stop();
+  }
+  ctx.detail(`Import repetitions at ${ms} ms latency`, lines);
+}
+
+export async function overheadSection(ctx) {
+  const { concurrency, rows, warmup, curlRows, reps } = ctx.cfg.overhead;
+  ctx.log('emulator with no latency');
+  const emulator = await startEmulatorProcess({ cli: ctx.cli });
+  try {
+    // Warm the emulator's JIT, so the first measured run is not its warm-up.
+    ctx.log(`warm-up import, ${fmt(warmup)} rows`);
+    await importRun(ctx, emulator, ensureCsv(ctx.dataDir, { rows: warmup, prefix: 'W' }), concurrency, 'warmup');
+    const imports = [];
+    const raws = [];
+    for (let rep = 0; rep < reps; rep++) {
+      const order = rep % 2 === 0 ? ['import', 'raw'] : ['raw', 'import'];
+      for (const which of order) {
+        ctx.log(`${which === 'import' ? 'import' : 'raw undici loop'}, no latency, concurrency ${concurrency}, ${fmt(rows)} rows (${rep + 1}/${reps})`);
+        if (which === 'import') imports.push(await importRun(ctx, emulator, ensureCsv(ctx.dataDir, { rows, prefix: `I${rep}` }), concurrency, `zero-${rep}`));
+        else raws.push(await rawLoop(ctx, emulator, ensureCsv(ctx.dataDir, { rows, prefix: `R${rep}` }), concurrency));
+      }
+    }
+    ctx.log(`xargs -P ${concurrency} curl, ${fmt(curlRows)} rows`);
+    const curl = await curlRun(ctx, emulator, ensureCsv(ctx.dataDir, { rows: curlRows, prefix: 'K' }), concurrency);
+
+    const ratios = imports.map((r, i) => r.rps / raws[i].rps);
+    const ratio = median(ratios);
+    const rawRps = median(raws.map((r) => r.rps));
+    ctx.add({
+      section: 'overhead',
+      name: `import --concurrency ${concurrency}, ${fmt(rows)} rows`,
+      value: fmt(median(imports.map((r) => r.rps))),
+      unit: 'rows/s',
+      reference: `raw undici loop ${fmt(rawRps)} rows/s`,
+      ratio: fmt(ratio, 2),
+      target: `≥ ${OVERHEAD_TARGET}`,
+      pass: ratio >= OVERHEAD_TARGET,
+      note: `median of ${reps} side-by-side pairs; per pair ${ratios.map((r) => fmt(r, 2)).join(', ')}; import CPU ${imports.map((r) => fmt(r.cpuS, 1)).join(', ')} s, raw loop CPU ${raws.map((r) => fmt(r.cpuS, 1)).join(', ')} s`,
+    });
+    ctx.add({
+      section: 'overhead',
+      name: `raw undici Pool loop, ${concurrency} connections`,
+      value: fmt(rawRps),
+      unit: 'rows/s',
+      reference: 'the practical limit',
+      ratio: '1.00',
+      target: '',
+      pass: undefined,
+    });
+    ctx.add({
+      section: 'overhead',
+      name: `xargs -P ${concurrency} curl, ${fmt(curlRows)} rows`,
+      value: fmt(curl.rps),
+      unit: 'rows/s',
+      reference: `raw undici loop ${fmt(rawRps)} rows/s`,
+      ratio: fmt(curl.rps / rawRps, 2),
+      target: '',
+      pass: undefined,
+      note: `one curl process per row, wall time of the whole xargs; at most ${curl.maxInFlight} in flight at the emulator; import is ${fmt(median(imports.map((r) => r.rps)) / curl.rps, 1)}× faster`,
+    });
+    ctx.detail(`Zero-latency repetitions (concurrency ${concurrency})`, [
+      `- import: ${imports.map((r) => `${fmt(r.rps)} rows/s (${fmt(r.elapsedMs / 1000, 2)} s in-run, ${fmt(r.wallMs / 1000, 2)} s wall, max in flight ${r.maxInFlight})`).join('; ')}`,
+      `- raw loop: ${raws.map((r) => `${fmt(r.rps)} rows/s (${fmt(r.elapsedMs / 1000, 2)} s, max in flight ${r.maxInFlight})`).join('; ')}`,
+      `- xargs curl: ${fmt(curl.rps)} rows/s (${fmt(curl.wallMs / 1000, 2)} s wall for ${fmt(curl.rows)} rows)`,
+    ]);
+  } finally {
+    await emulator.stop();
+  }
+}
