@@ -113,6 +113,7 @@ function summaryOf(rows: readonly Row[], overrides: Partial<RunSummary> = {}): R
     resultsPath: 'contacts.results.csv',
     errorsPath: 'contacts.errors.csv',
     journalPath: undefined,
+    unmappedColumns: [],
     rows: rows.length,
     counts,
     errorGroups: [],

@@ -60,6 +60,7 @@ function summaryFor(rows: number, counts: Record<RowStatus, number>, overrides: 
     resultsPath: 'contacts.results.csv',
     errorsPath: 'contacts.errors.csv',
     journalPath: undefined,
+    unmappedColumns: [],
     rows,
     counts,
     errorGroups: [],

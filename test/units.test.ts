@@ -15,6 +15,7 @@ import { excelSafe, stripExcelSafe } from '../src/csv/formula.js';
 import { resolveErrorsPath, resolveResultsPath } from '../src/import/paths.js';
 import { createResultsSink, formatErrors, parseErrors } from '../src/import/results.js';
 import { resolveExitCode } from '../src/import/exit.js';
+import { createEmailIndex } from '../src/import/email-index.js';
 import { AuthError, ConfigError } from '../src/errors.js';
 import { tempDir, TEST_API_KEY } from './helpers.js';
 
@@ -127,6 +128,17 @@ describe('cell rules', () => {
     expect(excelSafe('=SUM(A1)')).toBe("'=SUM(A1)");
     expect(excelSafe('\uFF1Dx')).toBe("'\uFF1Dx");
     expect(stripExcelSafe("'plain")).toBe("'plain");
+  });
+});
+
+describe('in-file email index', () => {
+  it('finds an earlier row’s email under another system_id, ignoring case, through many resizes', () => {
+    const index = createEmailIndex(4);
+    for (let line = 2; line < 50_002; line++) expect(index(`user${line}@example.com`, `id${line}`, line)).toBeUndefined();
+    expect(index('USER77@Example.COM', 'other', 60_000)).toBe(77);
+    expect(index('user77@example.com', 'id77', 60_001)).toBeUndefined(); // the same contact again
+    expect(index('ÜSER@example.com', 'a', 60_002)).toBeUndefined();
+    expect(index('üser@EXAMPLE.com', 'b', 60_003)).toBe(60_002);
   });
 });
 

@@ -159,6 +159,27 @@ export async function dryRunSection(ctx) {
     });
   }
 
+  // Linearity without the fixed cost (start-up inside the run, JIT warm-up): the marginal cost of a
+  // row between the sizes, from the in-run times.
+  if (ordered.length >= 3) {
+    const t = (n) => median(bySize.get(n).map((x) => x.elapsedMs));
+    const [a, b, c] = ordered.slice(-3);
+    const early = ((t(b) - t(a)) * 1000) / (b - a);
+    const late = ((t(c) - t(b)) * 1000) / (c - b);
+    const fixedMs = t(a) - (early * a) / 1000;
+    ctx.add({
+      section: 'scaling',
+      name: `marginal cost per row, ${fmt(b)} → ${fmt(c)}`,
+      value: fmt(late, 2),
+      unit: 'µs/row',
+      reference: `${fmt(early, 2)} µs/row for ${fmt(a)} → ${fmt(b)}`,
+      ratio: fmt(late / early, 2),
+      target: '',
+      pass: undefined,
+      note: `the slope of in-run time against rows; a fixed part of about ${fmt(fixedMs)} ms (JIT warm-up, opening and pre-scanning the file) is what makes the smallest size look dearer per row`,
+    });
+  }
+
   // Where the dry run's time goes.
   ctx.log(`profile: dry run of ${fmt(ctx.cfg.profileRows)} rows under --cpu-prof`);
   const profDir = ctx.out('prof');

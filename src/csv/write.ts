@@ -45,12 +45,18 @@ export function createCsvWriter(path: string, options: CsvWriterOptions = {}): C
   file.on('error', fail);
   stringifier.on('error', fail);
 
+  // One 'drain' wait shared by every write made while the file is behind, so callers that do
+  // not await each write cannot pile up listeners.
+  let drained: Promise<void> | undefined;
   return {
     path,
     write(row) {
       if (failure !== undefined) return Promise.reject(failure);
-      if (stringifier.write(row)) return undefined;
-      return once(stringifier, 'drain').then(() => undefined);
+      if (stringifier.write(row) && drained === undefined) return undefined;
+      drained ??= once(stringifier, 'drain').then(() => {
+        drained = undefined;
+      });
+      return drained;
     },
     async end() {
       if (failure === undefined) {

@@ -16,6 +16,8 @@ import { UsageError } from '../errors.js';
 import { resolveErrorsPath, resolveJournalPath, resolveResultsPath, type RunMode } from './paths.js';
 import { createResultsSink, parseErrors, type ResultRow, type ResultsSink, type RowStatus, type ErrorGroup } from './results.js';
 import { openResume, type ResumeState } from './resume.js';
+import { createEmailIndex } from './email-index.js';
+import { setMaxListeners } from 'node:events';
 import { runDeferredPass, type DeferredRow } from './deferred.js';
 import { describeApiFailure, toResult, type PreparedRow, type StopReason } from './outcomes.js';
 
@@ -94,6 +96,8 @@ export interface RunSummary {
   stopped: { reason: StopReason; message: string; hint?: string | undefined } | undefined;
   /** `--backup`: where the undo files went. */
   backup?: BackupSummary | undefined;
+  /** Input columns that map to no field: kept in the results, never sent. */
+  unmappedColumns: string[];
 }
 
 const SENDING_MODES: ReadonlySet<RunMode> = new Set(['import', 'delete']);
@@ -107,37 +111,6 @@ function columnLabel(header: CsvHeader, field: ContactField | 'system_id'): stri
 /** Names the column in every message: `column "Mobile Phone": "0412" is not …`. */
 function withColumns(header: CsvHeader, errors: readonly RowError[]): RowError[] {
   return errors.map((e) => (e.field === undefined ? e : { ...e, message: `column ${columnLabel(header, e.field)} ${e.message}` }));
-}
-
-/** FNV-1a, 32 bits: a cheap fingerprint of a system_id for the in-file email check. */
-function hash32(text: string): number {
-  let h = 0x811c9dc5;
-  for (let i = 0; i < text.length; i++) h = Math.imul(h ^ text.charCodeAt(i), 0x01000193);
-  return h | 0;
-}
-
-/**
- * "two contacts cannot share the same email address": a later row that reuses an earlier row's
- * email under another system_id is invalid before it is sent. Holds one Map entry per email and
- * four bytes per row, so memory grows only by this set (DESIGN.md, "Order and uniqueness").
- */
-function createEmailIndex(): (email: string, systemId: string, line: number) => number | undefined {
-  const owners = new Map<string, number>();
-  let idHashes = new Int32Array(1024);
-  return (email, systemId, line) => {
-    const key = email.toLowerCase();
-    const id = hash32(systemId);
-    const owner = owners.get(key);
-    if (owner !== undefined) return idHashes[owner] === id ? undefined : owner;
-    if (line >= idHashes.length) {
-      const grown = new Int32Array(Math.max(line + 1, idHashes.length * 2));
-      grown.set(idHashes);
-      idHashes = grown;
-    }
-    idHashes[line] = id;
-    owners.set(key, line);
-    return undefined;
-  };
 }
 
 export async function runImport(options: RunOptions): Promise<RunSummary> {
@@ -168,6 +141,8 @@ export async function runImport(options: RunOptions): Promise<RunSummary> {
       : undefined;
 
   const stopController = new AbortController();
+  // Every row sleeping out a backoff listens for the stop: up to 2 × concurrency at once.
+  setMaxListeners(0, stopController.signal);
   let stopped: RunSummary['stopped'];
   const stop = (reason: StopReason, message: string, hint?: string): void => {
     if (stopped !== undefined) return;
@@ -362,6 +337,7 @@ export async function runImport(options: RunOptions): Promise<RunSummary> {
       reused,
       stopped,
       backup,
+      unmappedColumns: isDelete ? [] : header.columns.filter((_, i) => header.columnFields[i] === undefined),
     };
     return summary;
   } finally {

@@ -4,6 +4,7 @@
  */
 import { relative } from 'node:path';
 import { createStyles, type Styles } from './styles.js';
+import { resolveResultsPath } from '../import/paths.js';
 import { STATUSES, type RowStatus } from '../import/results.js';
 import type { RunSummary } from '../import/pipeline.js';
 
@@ -18,6 +19,10 @@ function seconds(ms: number): string {
   return ms < 10_000 ? `${(ms / 1000).toFixed(2)} s` : `${Math.round(ms / 1000)} s`;
 }
 
+function plural(count: number, noun: string): string {
+  return `${count} ${noun}${count === 1 ? '' : 's'}`;
+}
+
 function truncate(text: string, width: number): string {
   return text.length > width ? `${text.slice(0, width - 1)}…` : text;
 }
@@ -25,10 +30,12 @@ function truncate(text: string, width: number): string {
 /** The command that carries on from here, or undefined when nothing is left to do. */
 export function nextCommand(summary: RunSummary): string | undefined {
   const verb = summary.mode.startsWith('delete') ? 'delete' : 'import';
+  // A resume must find this run's results, so name them when they are not in the default place.
+  const results = summary.resultsPath === resolveResultsPath(summary.input, summary.mode) ? '' : ` --results ${display(summary.resultsPath)}`;
   if (summary.stopped !== undefined && summary.stopped.reason !== 'auth' && summary.mode !== 'dry-run') {
-    return `ciopulse-contacts ${verb} ${display(summary.input)} --resume`;
+    return `ciopulse-contacts ${verb} ${display(summary.input)} --resume${results}`;
   }
-  if (summary.stopped?.reason === 'auth') return `fix the credentials, then: ciopulse-contacts ${verb} ${display(summary.input)} --resume`;
+  if (summary.stopped?.reason === 'auth') return `fix the credentials, then: ciopulse-contacts ${verb} ${display(summary.input)} --resume${results}`;
   const bad = summary.counts.invalid + summary.counts.failed + summary.counts['would-fail'];
   const preview = summary.mode === 'dry-run' || summary.mode === 'plan' || summary.mode === 'delete-dry-run';
   if (preview) {
@@ -55,7 +62,7 @@ export function formatSummary(summary: RunSummary, styles: Styles = createStyles
   const extras = [
     summary.retries > 0 ? `${summary.retries} retries` : undefined,
     summary.reused > 0 ? `${summary.reused} answered in the earlier run` : undefined,
-    summary.warnings > 0 ? `${summary.warnings} warnings (see detail)` : undefined,
+    summary.warnings > 0 ? `${plural(summary.warnings, 'warning')} (see detail)` : undefined,
   ].filter((x) => x !== undefined);
   lines.push(
     `  ${'rows'.padEnd(width)}  ${String(summary.rows).padStart(8)}  in ${seconds(summary.elapsedMs)}, ${Math.round(summary.rowsPerSecond).toLocaleString('en-US')} rows/s${extras.length > 0 ? `, ${extras.join(', ')}` : ''}`,
@@ -64,7 +71,7 @@ export function formatSummary(summary: RunSummary, styles: Styles = createStyles
     lines.push('', s.bold('Most common errors'));
     const codeWidth = Math.max(...summary.errorGroups.slice(0, 8).map((g) => g.code.length));
     for (const group of summary.errorGroups.slice(0, 8)) {
-      const rows = `${group.count} row${group.count === 1 ? '' : 's'}`;
+      const rows = plural(group.count, 'row');
       lines.push(`  ${s.red(group.code.padEnd(codeWidth))}  ${rows.padStart(10)}  ${s.dim(truncate(`first at line ${group.firstLine}: ${group.example}`, 90))}`);
     }
     if (summary.errorGroups.length > 8) lines.push(s.dim(`  … and ${summary.errorGroups.length - 8} more kinds; see the errors file`));
@@ -75,7 +82,11 @@ export function formatSummary(summary: RunSummary, styles: Styles = createStyles
   }
   lines.push('', `Results: ${display(summary.resultsPath)}`);
   const bad = summary.counts.invalid + summary.counts.failed + summary.counts['would-fail'];
-  if (bad > 0) lines.push(`Errors:  ${display(summary.errorsPath)} (${bad} rows, ready to fix and import again)`);
+  const again = summary.mode.startsWith('delete') ? 'run again' : 'import again';
+  if (bad > 0) lines.push(`Errors:  ${display(summary.errorsPath)} (${plural(bad, 'row')}, ready to fix and ${again})`);
+  if (summary.unmappedColumns.length > 0) {
+    lines.push(`${s.yellow('Not sent:')} ${summary.unmappedColumns.map((c) => `"${c}"`).join(', ')} (no field; kept in the results; --map "<header>=<field>" sends one)`);
+  }
   if (summary.journalPath !== undefined) lines.push(`Journal: ${display(summary.journalPath)} (kept for --resume)`);
   if (summary.backup !== undefined) {
     lines.push(`Backup:  ${display(summary.backup.backupPath)} (${summary.backup.updated} contacts as they were; import it with --empty null to undo the updates)`);
