@@ -4,15 +4,17 @@
  *   node --expose-gc bench/dry-memory.mjs pipeline <dist dir> <file.csv> <rows>
  *     runs the real dry run (dist/import/pipeline.js runImport) in this process and, once every
  *     row has been written (the sets are still alive then), reads the heap after a full GC;
- *   node --expose-gc bench/dry-memory.mjs sets <file.csv> <rows>
- *     builds only what the in-file duplicate check must hold for those rows, one Map entry per
- *     distinct lower-cased email plus 4 bytes a row (pipeline.ts createEmailIndex), and reads
- *     the heap the same way.
+ *   node --expose-gc bench/dry-memory.mjs sets <dist dir> <file.csv> <rows>
+ *     builds only what the in-file duplicate check holds for those rows: the pipeline's own
+ *     index (dist/import/email-index.js createEmailIndex, fed each row's email, system_id and
+ *     line), or, where dist has no such module, a Map of lower-cased emails plus 4 bytes a row;
+ *     and reads the memory the same way.
  *
+ * "Memory" is the JS heap plus external memory (typed arrays live outside the heap).
  * Between 100k and 1M rows the pipeline's retained heap should grow by about what the sets grow
  * by, and not more. Prints one JSON line.
  */
-import { createReadStream } from 'node:fs';
+import { createReadStream, existsSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { parse } from 'csv-parse';
@@ -22,9 +24,30 @@ if (typeof globalThis.gc !== 'function') {
   process.exit(2);
 }
 
+/** JS heap plus memory outside it (typed arrays, buffers), after a full GC. */
 function retainedMb() {
   for (let i = 0; i < 3; i++) globalThis.gc();
-  return process.memoryUsage().heapUsed / 2 ** 20;
+  const { heapUsed, external } = process.memoryUsage();
+  return (heapUsed + external) / 2 ** 20;
+}
+
+/** The index as it was before email-index.js: a Map of lower-cased emails, 4 bytes a row. */
+function createMapIndex() {
+  const owners = new Map();
+  let idHashes = new Int32Array(1024);
+  return (email, systemId, line) => {
+    const key = email.toLowerCase();
+    const owner = owners.get(key);
+    if (owner !== undefined) return owner;
+    if (line >= idHashes.length) {
+      const grown = new Int32Array(Math.max(line + 1, idHashes.length * 2));
+      grown.set(idHashes);
+      idHashes = grown;
+    }
+    idHashes[line] = systemId.length;
+    owners.set(key, line);
+    return undefined;
+  };
 }
 
 const [mode, ...rest] = process.argv.slice(2);
@@ -48,32 +71,27 @@ if (mode === 'pipeline') {
   rmSync(`${file}.mem-${process.pid}.dryrun.errors.csv`, { force: true });
   process.stdout.write(`${JSON.stringify({ mode, rows: summary.rows, baseMb: base, retainedMb: atEnd, grownMb: atEnd === undefined ? undefined : atEnd - base })}\n`);
 } else if (mode === 'sets') {
-  const [file, rowsText] = rest;
+  const [dist, file, rowsText] = rest;
   const rows = Number(rowsText);
+  const modulePath = join(resolve(dist), 'import/email-index.js');
+  const real = existsSync(modulePath) ? (await import(pathToFileURL(modulePath).href)).createEmailIndex : undefined;
+  const index = real?.() ?? createMapIndex();
   const base = retainedMb();
-  const owners = new Map();
-  let idHashes = new Int32Array(1024);
   let line = 1;
-  let emailIndex = -1;
+  let count = 0;
+  let columns;
   const parser = createReadStream(file).pipe(parse({ bom: true, to_line: rows + 1 }));
   for await (const cells of parser) {
-    line++;
-    if (emailIndex < 0) {
-      emailIndex = cells.indexOf('email');
+    if (columns === undefined) {
+      columns = { email: cells.indexOf('email'), id: cells.indexOf('system_id') };
       continue;
     }
-    if (line >= idHashes.length) {
-      const grown = new Int32Array(Math.max(line + 1, idHashes.length * 2));
-      grown.set(idHashes);
-      idHashes = grown;
-    }
-    idHashes[line] = line;
-    const key = cells[emailIndex].trim().toLowerCase();
-    if (!owners.has(key)) owners.set(key, line);
+    line++;
+    if (index(cells[columns.email].trim(), cells[columns.id].trim(), line) === undefined) count++;
   }
   const held = retainedMb();
-  process.stdout.write(`${JSON.stringify({ mode, rows: owners.size, baseMb: base, retainedMb: held, grownMb: held - base, keep: idHashes.length > 0 })}\n`);
+  process.stdout.write(`${JSON.stringify({ mode, model: real === undefined ? 'Map' : 'email-index.js', rows: count, baseMb: base, retainedMb: held, grownMb: held - base, alive: typeof index })}\n`);
 } else {
-  process.stderr.write('usage: dry-memory.mjs pipeline <dist> <file.csv> <rows> | sets <file.csv> <rows>\n');
+  process.stderr.write('usage: dry-memory.mjs pipeline <dist> <file.csv> <rows> | sets <dist> <file.csv> <rows>\n');
   process.exit(2);
 }

@@ -627,6 +627,26 @@ function unwrapStop(stop: StopRead, bytes: number, signal: AbortSignal | undefin
 
 // ───────────────────────────── writing ─────────────────────────────
 
+/**
+ * Waits for `event`, or for the stream to close: a stringifier destroyed by EPIPE emits neither
+ * 'drain' nor 'end', and a wait on those alone would never settle (`export | head`).
+ */
+function settled(stream: NodeJS.EventEmitter & { destroyed: boolean }, event: string): Promise<void> {
+  return new Promise((resolve) => {
+    if (stream.destroyed) {
+      resolve();
+      return;
+    }
+    const done = (): void => {
+      stream.removeListener(event, done);
+      stream.removeListener('close', done);
+      resolve();
+    };
+    stream.once(event, done);
+    stream.once('close', done);
+  });
+}
+
 /** csv-stringify straight into a caller's stream, which stays open (stdout). */
 async function writeToStream(stream: NodeJS.WritableStream, bom: boolean, rows: AsyncIterable<readonly string[]>): Promise<void> {
   const csv = stringify({ bom, record_delimiter: 'windows' });
@@ -642,9 +662,9 @@ async function writeToStream(stream: NodeJS.WritableStream, bom: boolean, rows: 
   try {
     for await (const row of rows) {
       if (failure !== undefined) throw failure;
-      if (!csv.write(row)) await once(csv, 'drain');
+      if (!csv.write(row)) await settled(csv, 'drain');
     }
-    const ended = once(csv, 'end');
+    const ended = settled(csv, 'end');
     csv.end();
     await ended;
     if (failure !== undefined) throw failure;

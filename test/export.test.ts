@@ -3,6 +3,7 @@
  * server for the response shapes the emulator does not produce (the API document leaves the
  * listing's shape open, and its one example is not even valid JSON). Plus the pure helpers.
  */
+import { spawn } from 'node:child_process';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
@@ -11,7 +12,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import type { Contact } from '../src/contact.js';
 import { startEmulator, type Emulator } from '../src/emulator/server.js';
 import { EXPORT_COLUMNS, extractRecords, normaliseKey, toCell } from '../src/export.js';
-import { emulatorEnv, readCsv, runCli, tempDir, TEST_API_KEY, TEST_PORTAL_CODE } from './helpers.js';
+import { CLI, emulatorEnv, readCsv, runCli, tempDir, TEST_API_KEY, TEST_PORTAL_CODE } from './helpers.js';
 
 const cleanups: (() => Promise<void>)[] = [];
 afterEach(async () => {
@@ -179,6 +180,28 @@ describe('export against the emulator', () => {
     expect(result.stderr).toMatch(/portal code.*API key.*IP allow-list/);
     expectNoStack(result.stderr);
     expect(text).toBe('old,file\r\n');
+  });
+});
+
+describe('export to a pipe that closes early', () => {
+  it('`export | head` stops quietly with exit 0', async () => {
+    const contacts = Array.from({ length: 3000 }, (_, i) => contact({ system_id: `P${i}`, first_name: 'A', last_name: 'B', email: `p${i}@example.com`, job_title: 'x'.repeat(50), mobile: null }));
+    const emu = await emulator(contacts);
+    const outcome = await new Promise<{ code: number | null; stderr: string; first: string }>((resolve) => {
+      const child = spawn(process.execPath, [CLI, 'export'], { env: { ...process.env, ...emulatorEnv(emu), NO_COLOR: '1' } });
+      let first = '';
+      let stderr = '';
+      child.stderr.setEncoding('utf8').on('data', (d: string) => (stderr += d));
+      // Like `head -1`: read one chunk, then close the read end of the pipe.
+      child.stdout.once('data', (d: Buffer) => {
+        first = d.toString('utf8');
+        child.stdout.destroy();
+      });
+      child.on('close', (code) => resolve({ code, stderr, first }));
+    });
+    expect(outcome.first.startsWith(HEADER)).toBe(true);
+    expect(outcome.code).toBe(0);
+    expect(outcome.stderr).not.toMatch(/\n\s+at /);
   });
 });
 
