@@ -6,7 +6,8 @@
  * The emulator's throwaway key stays in this object: it is handed to children in their
  * environment (or in a mode-600 header file for curl) and never printed.
  */
-/* global clearTimeout, fetch */
+import { clearTimeout } from 'node:timers';
+import { fetch } from 'undici';
 import { childEnv, spawnTracked } from './measure.mjs';
 
 const START_TIMEOUT_MS = 60_000;

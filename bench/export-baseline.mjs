@@ -7,7 +7,7 @@
  *
  * Prints one JSON line: rows, elapsedMs (request sent → file closed), rowsPerSecond.
  */
-/* global fetch */
+import { fetch } from 'undici';
 import { createWriteStream } from 'node:fs';
 import { once } from 'node:events';
 import { stringify } from 'csv-stringify';

@@ -5,7 +5,7 @@
  * is installed. Without it, a node child is started with `--import bench/rss-reporter.mjs`, which
  * writes `process.resourceUsage()` to a file as the child exits; other children then get no RSS.
  */
-/* global clearTimeout */
+import { clearTimeout } from 'node:timers';
 import { spawn } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';

@@ -82,6 +82,14 @@ function reportMarkdown({ machine, rows, details, totalS, quick }) {
     `- **Runtime:** ${fmt(totalS)} s for the whole run; peak RSS from ${HAS_GNU_TIME ? 'GNU time (`/usr/bin/time -f %M`)' : '`process.resourceUsage().maxRSS` in the child'}`,
     `- **Targets:** ${rows.filter((r) => r.pass === true).length} pass, ${misses.length} missed${misses.length > 0 ? ` (${misses.map((r) => r.name).join('; ')})` : ''}`,
     '',
+    'How it is measured:',
+    '',
+    '- Every compared pair runs side by side in this one run, alternating which goes first; a ratio is the median of the per-pair ratios (or of per-run ratios against a fixed ideal).',
+    '- Rows per second are the in-run numbers: the CLI\'s own `elapsedMs`/`rowsPerSecond` from `--json` (from opening the file to the results file closed; an import includes its credential-check GET), and the baselines time themselves the same way. Process wall time, which adds about 0.3–0.5 s of node start-up and module loading, is listed beside them.',
+    '- The emulator always runs as its own process (`node dist/cli/main.js emulator --port 0`). Every import run creates fresh contacts (its own system_id and email prefix).',
+    '- CPU time (user + system of the whole child, from GNU time) is given where load from other work on the machine makes rows per second jumpy: it moves much less.',
+    '- Data is generated deterministically (bench/data.mjs, seeded PRNG) into bench/.data/: six columns, about 92 % of rows with a real-range mobile in E.164, accents, quoted cells, every email unique.',
+    '',
     markdownTables(rows),
   ];
   for (const { title, lines: body } of details) lines.push(`#### ${title}`, '', ...body, '');

@@ -180,6 +180,23 @@ export async function dryRunSection(ctx) {
     });
   }
 
+  // The known suspect: the mobile check (libphonenumber-js), per number and as a share of a row.
+  ctx.log('mobile check: cost per number');
+  const phone = parseJsonOutput(expectExit(await ctx.runScript('phone-cost.mjs', [ctx.dist, files.get(ctx.cfg.profileRows)]), 'phone-cost').stdout);
+  const rowUs = perRow.get(rows);
+  const phoneShare = (phone.mobileWarningUs * phone.mobiles) / phone.rows / rowUs;
+  ctx.add({
+    section: 'dry',
+    name: 'mobile check (mobileWarning), per number',
+    value: fmt(phone.mobileWarningUs, 2),
+    unit: 'µs',
+    reference: `libphonenumber-js/max alone ${fmt(phone.libphonenumberUs, 1)} µs`,
+    ratio: fmt(phone.mobileWarningUs / phone.libphonenumberUs, 2),
+    target: '',
+    pass: undefined,
+    note: `${fmt((100 * phone.mobiles) / phone.rows)} % of rows have a mobile, ${fmt(phone.warnings)} of ${fmt(phone.mobiles)} get a warning; the check is ${fmt(100 * phoneShare, 1)} % of the dry run's ${fmt(rowUs, 1)} µs a row at ${fmt(rows)} rows (best of 3 passes in a child process)`,
+  });
+
   // Where the dry run's time goes.
   ctx.log(`profile: dry run of ${fmt(ctx.cfg.profileRows)} rows under --cpu-prof`);
   const profDir = ctx.out('prof');

@@ -169,6 +169,19 @@ export async function overheadSection(ctx) {
       pass: ratio >= OVERHEAD_TARGET,
       note: `median of ${reps} side-by-side pairs; per pair ${ratios.map((r) => fmt(r, 2)).join(', ')}; import CPU ${imports.map((r) => fmt(r.cpuS, 1)).join(', ')} s, raw loop CPU ${raws.map((r) => fmt(r.cpuS, 1)).join(', ')} s`,
     });
+    // CPU time per row moves far less with the machine's load than rows per second do.
+    const cpuPerRow = (runs) => median(runs.map((r) => (r.cpuS * 1e6) / r.rows));
+    ctx.add({
+      section: 'overhead',
+      name: '  client CPU per row (user + system, whole process)',
+      value: fmt(cpuPerRow(imports)),
+      unit: 'µs',
+      reference: `raw undici loop ${fmt(cpuPerRow(raws))} µs`,
+      ratio: fmt(cpuPerRow(raws) / cpuPerRow(imports), 2),
+      target: '',
+      pass: undefined,
+      note: 'ratio = raw loop CPU / import CPU; both include node start-up and reading the CSV',
+    });
     ctx.add({
       section: 'overhead',
       name: `raw undici Pool loop, ${concurrency} connections`,

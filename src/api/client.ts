@@ -53,6 +53,8 @@ export interface ApiClientOptions {
   /** Once aborted, no new attempt starts; waits for a retry end early. */
   stopSignal?: AbortSignal | undefined;
   onRetry?: ((event: RetryEvent) => void) | undefined;
+  /** Called the moment a 401 arrives, before its permit is handed on (the run stops on it). */
+  onUnauthorized?: (() => void) | undefined;
   /** For tests: a fixed random source for the jitter. */
   random?: () => number;
 }
@@ -166,7 +168,20 @@ export function createApiClient(options: ApiClientOptions): ApiClient {
     for (;;) {
       attempt++;
       const release = await gate.acquire();
-      const outcome = await attemptOnce(method, systemId, payload).finally(release);
+      if (stop?.aborted) {
+        // The run stopped while this request waited for a permit: it is never sent.
+        release();
+        return { status: undefined, body: undefined, message: 'the run stopped before it was sent', attempts: attempt - 1, lostAttempts, retryable: false, stoppedBeforeRetry: true };
+      }
+      let outcome: Awaited<ReturnType<typeof attemptOnce>>;
+      try {
+        outcome = await attemptOnce(method, systemId, payload);
+        // Before the permit goes to the next request, so that a revoked key stops the run
+        // within the requests already in flight.
+        if ('status' in outcome && outcome.status === 401) options.onUnauthorized?.();
+      } finally {
+        release();
+      }
       let reason: number | TransportFailure;
       let retryAfterMs: number | undefined;
       let result: ApiResult;

@@ -168,7 +168,14 @@ export async function runImport(options: RunOptions): Promise<RunSummary> {
             retries++;
             options.onRetry?.(event);
           },
+          onUnauthorized: () => stopForAuth(),
         });
+  // The credential check words its own 401; after it, a 401 means the key stopped working.
+  let credentialsChecked = false;
+  function stopForAuth(): void {
+    if (!credentialsChecked) return;
+    stop('auth', 'the API answered 401 Invalid security credentials mid-run; the key may have been revoked', 'check the API key and the Portal’s IP allow-list, then run again with --resume');
+  }
 
   const sink: ResultsSink = createResultsSink({
     resultsPath,
@@ -210,6 +217,7 @@ export async function runImport(options: RunOptions): Promise<RunSummary> {
   try {
     // Credentials first: one GET of a system_id that cannot exist; 404 means they work.
     if (client !== undefined && stopped === undefined) await checkCredentials(client, stop);
+    credentialsChecked = true;
     const needsSnapshot = (mode === 'plan' || options.backup !== undefined) && client !== undefined && stopped === undefined;
     const snapshot = needsSnapshot ? await loadSnapshot(client, options.onWarning) : undefined;
     const planner = mode === 'plan' && snapshot !== undefined ? createPlanner(snapshot) : undefined;
@@ -222,30 +230,33 @@ export async function runImport(options: RunOptions): Promise<RunSummary> {
     const fieldColumns = sentFields.map((f) => [f, header.fields[f] ?? 0] as const);
     const emailOwner = isDelete ? undefined : createEmailIndex();
 
+    // Objects are built whole, not spread: this runs for every row of a million-row file.
+    const invalid = (record: CsvRecord, seq: number, systemId: string, errors: RowError[]): ResultRow => ({
+      seq,
+      line: record.line,
+      cells: record.cells,
+      systemId,
+      status: 'invalid',
+      errors,
+    });
     const prepare = (record: CsvRecord, seq: number): PreparedRow | ResultRow => {
-      const base = { seq, line: record.line, cells: record.cells };
       const rawId = record.cells[systemIdIndex] ?? '';
-      if (record.error !== undefined) {
-        return { ...base, systemId: rawId.trim(), status: 'invalid', errors: [{ code: record.error.code, message: record.error.message }] };
-      }
+      if (record.error !== undefined) return invalid(record, seq, rawId.trim(), [{ code: record.error.code, message: record.error.message }]);
       const cells: RowCells = { system_id: rawId };
       if (!isDelete) for (const [field, index] of fieldColumns) cells[field] = record.cells[index] ?? '';
       const parsed = parseRow(cells);
-      if (!parsed.ok) return { ...base, systemId: parsed.systemId, status: 'invalid', errors: withColumns(header, parsed.errors) };
+      if (!parsed.ok) return invalid(record, seq, parsed.systemId, withColumns(header, parsed.errors));
       const email = parsed.patch.email;
       if (emailOwner !== undefined && typeof email === 'string') {
         const ownerLine = emailOwner(email, parsed.systemId, record.line);
         if (ownerLine !== undefined) {
-          return {
-            ...base,
-            systemId: parsed.systemId,
-            status: 'invalid',
-            errors: [{ code: 'duplicate_email', field: 'email', message: `column ${columnLabel(header, 'email')} "${email}" is already used by line ${ownerLine} for another system_id (emails are unique, compared case-insensitively)` }],
-          };
+          return invalid(record, seq, parsed.systemId, [
+            { code: 'duplicate_email', field: 'email', message: `column ${columnLabel(header, 'email')} "${email}" is already used by line ${ownerLine} for another system_id (emails are unique, compared case-insensitively)` },
+          ]);
         }
       }
       warnings += parsed.warnings.length;
-      return { ...base, systemId: parsed.systemId, patch: parsed.patch, warnings: parsed.warnings };
+      return { seq, line: record.line, cells: record.cells, systemId: parsed.systemId, patch: parsed.patch, warnings: parsed.warnings };
     };
 
     const skipped = (record: CsvRecord, seq: number): ResultRow => ({
@@ -260,49 +271,52 @@ export async function runImport(options: RunOptions): Promise<RunSummary> {
     const sender = client === undefined || !sending ? undefined : createSender({ client, sink, isDelete, options, stop, stopSignal: stopController.signal });
 
     let seq = 0;
-    for await (const record of source.records) {
-      if (options.limit !== undefined && seq >= options.limit) break;
-      rowsRead++;
-      const rowSeq = seq++;
-      if (resume !== undefined) {
-        const previous = await resume.take(rowSeq, record.cells[systemIdIndex] ?? '', record.line);
-        if (previous !== undefined) {
-          reused++;
-          const row: ResultRow = {
-            seq: rowSeq,
-            line: record.line,
-            cells: record.cells,
-            systemId: (record.cells[systemIdIndex] ?? '').trim(),
-            status: previous.status,
-            httpStatus: previous.httpStatus,
-            detail: previous.detail,
-            errors: parseErrors(previous.error),
-          };
-          await sink.put(row);
+    // Records come in batches of what the parser has ready: one await per batch, not per row.
+    reading: for await (const batch of source.batches) {
+      for (const record of batch) {
+        if (options.limit !== undefined && seq >= options.limit) break reading;
+        rowsRead++;
+        const rowSeq = seq++;
+        if (resume !== undefined) {
+          const previous = await resume.take(rowSeq, record.cells[systemIdIndex] ?? '', record.line);
+          if (previous !== undefined) {
+            reused++;
+            const row: ResultRow = {
+              seq: rowSeq,
+              line: record.line,
+              cells: record.cells,
+              systemId: (record.cells[systemIdIndex] ?? '').trim(),
+              status: previous.status,
+              httpStatus: previous.httpStatus,
+              detail: previous.detail,
+              errors: parseErrors(previous.error),
+            };
+            await sink.put(row);
+            continue;
+          }
+        }
+        if (stopped !== undefined) {
+          await sink.put(skipped(record, rowSeq));
           continue;
         }
+        const prepared = prepare(record, rowSeq);
+        if ('status' in prepared) {
+          await sink.put(prepared);
+          continue;
+        }
+        if (mode === 'dry-run' || mode === 'delete-dry-run') {
+          const detail = prepared.warnings.length > 0 ? prepared.warnings.join('; ') : isDelete ? 'would be deleted' : undefined;
+          await sink.put({ seq: prepared.seq, line: prepared.line, cells: prepared.cells, systemId: prepared.systemId, status: 'valid', detail });
+          continue;
+        }
+        if (planner !== undefined) {
+          await sink.put({ ...prepared, ...planner.predict(prepared) });
+          continue;
+        }
+        if (sender === undefined) throw new Error('internal: no sender for a sending mode');
+        await sink.whenRoom();
+        await sender.dispatch(prepared);
       }
-      if (stopped !== undefined) {
-        await sink.put(skipped(record, rowSeq));
-        continue;
-      }
-      const prepared = prepare(record, rowSeq);
-      if ('status' in prepared) {
-        await sink.put(prepared);
-        continue;
-      }
-      if (mode === 'dry-run' || mode === 'delete-dry-run') {
-        const detail = prepared.warnings.length > 0 ? prepared.warnings.join('; ') : isDelete ? 'would be deleted' : undefined;
-        await sink.put({ ...prepared, status: 'valid', detail });
-        continue;
-      }
-      if (planner !== undefined) {
-        await sink.put({ ...prepared, ...planner.predict(prepared) });
-        continue;
-      }
-      if (sender === undefined) throw new Error('internal: no sender for a sending mode');
-      await sink.whenRoom();
-      await sender.dispatch(prepared);
     }
     if (sender !== undefined) {
       await sender.drain();
@@ -400,9 +414,12 @@ function createSender(ctx: SenderContext) {
       return;
     }
     const result = isDelete ? await client.remove(job.systemId) : await client.put(job.systemId, job.patch);
+    if (result.attempts === 0) {
+      finish({ ...job, status: 'skipped', detail: 'not attempted: the run was stopped' }, undefined);
+      return;
+    }
     const row = toResult(job, result, { isDelete, ignoreMissing: options.ignoreMissing === true });
 
-    if (result.status === 401) stop('auth', 'the API answered 401 Invalid security credentials mid-run; the key may have been revoked', 'check the API key and the Portal’s IP allow-list, then run again with --resume');
     if (result.retryable && !result.stoppedBeforeRetry) {
       consecutiveFailures++;
       if (consecutiveFailures >= maxConsecutive) {

@@ -69,13 +69,9 @@ export function parseErrors(text: string): RowError[] | undefined {
 }
 
 export function toResultCells(row: ResultRow): string[] {
-  return [
-    ...row.cells,
-    row.status,
-    row.httpStatus === undefined ? '' : String(row.httpStatus),
-    formatErrors(row.errors),
-    row.detail ?? '',
-  ];
+  const cells = row.cells.slice();
+  cells.push(row.status, row.httpStatus === undefined ? '' : String(row.httpStatus), formatErrors(row.errors), row.detail ?? '');
+  return cells;
 }
 
 /** Counts per status and errors grouped by code; shared by the live sink and the final rewrite. */
