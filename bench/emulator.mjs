@@ -6,11 +6,27 @@
  * The emulator's throwaway key stays in this object: it is handed to children in their
  * environment (or in a mode-600 header file for curl) and never printed.
  */
+import { execFileSync } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 import { clearTimeout } from 'node:timers';
 import { fetch } from 'undici';
 import { childEnv, spawnTracked } from './measure.mjs';
 
 const START_TIMEOUT_MS = 60_000;
+
+let clockTicks;
+/** utime + stime of a process from /proc/<pid>/stat, in seconds; undefined where there is no /proc. */
+export function processCpuSeconds(pid) {
+  try {
+    clockTicks ??= Number(execFileSync('getconf', ['CLK_TCK'], { encoding: 'utf8' }).trim()) || 100;
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    // The command name (field 2) may hold spaces; the fields after its closing parenthesis do not.
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    return (Number(fields[11]) + Number(fields[12])) / clockTicks;
+  } catch {
+    return undefined;
+  }
+}
 
 /**
  * Starts an emulator. Options: cli (path of dist/cli/main.js), latency (ms), data (a --data file).
@@ -65,6 +81,8 @@ export async function startEmulatorProcess({ cli, latency, data }) {
   };
 
   return {
+    /** CPU seconds (user + system) the emulator process has used so far; undefined off Linux. */
+    cpuSeconds: () => processCpuSeconds(child.pid),
     baseUrl,
     origin,
     portalCode,

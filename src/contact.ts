@@ -9,12 +9,9 @@ import { parsePhoneNumberFromString, type CountryCode } from 'libphonenumber-js/
 import { stripExcelSafe } from './csv/formula.js';
 import { isSurelyValidNumber } from './phone.js';
 
-/** The fields the API allows in a PUT body ("The fields allowed in the JSON payload are"). */
-export const CONTACT_FIELDS = ['first_name', 'last_name', 'email', 'job_title', 'mobile'] as const;
-export type ContactField = (typeof CONTACT_FIELDS)[number];
+import { CONTACT_FIELDS, type ContactField } from './fields.js';
 
-/** "The following fields are mandatory in the JSON when adding a new Contact". */
-export const REQUIRED_ON_CREATE = ['first_name', 'last_name', 'email'] as const satisfies readonly ContactField[];
+export { CONTACT_FIELDS, REQUIRED_ON_CREATE, type ContactField } from './fields.js';
 
 /** A PUT body: a field set to a value updates it, `null` clears it, absent leaves it unchanged. */
 export type ContactPatch = { [K in ContactField]?: string | null };

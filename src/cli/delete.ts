@@ -10,11 +10,10 @@
 import { createInterface } from 'node:readline/promises';
 import type { ArgumentsCamelCase, CommandModule } from 'yargs';
 import type { Connection } from '../config.js';
-import { openCsv, type InputEncoding } from '../csv/read.js';
+import type { InputEncoding } from '../csv/read.js';
 import { UsageError } from '../errors.js';
 import { checkRunArgs, runOptionsFromArgs, withRunOptions, type RunArgs } from './import.js';
 import { connectionFromArgs, withConnectionOptions, withOutputOptions } from './options.js';
-import { runRowsAndReport } from './run.js';
 
 export interface DeleteArgs extends RunArgs {
   'ignore-missing'?: boolean | undefined;
@@ -23,6 +22,7 @@ export interface DeleteArgs extends RunArgs {
 
 /** Data rows in the file (the header excluded); openCsv also checks the whole file first. */
 export async function countRows(path: string, options: { encoding: InputEncoding; map?: readonly string[] | undefined }): Promise<number> {
+  const { openCsv } = await import('../csv/read.js');
   const source = await openCsv(path, {
     encoding: options.encoding,
     ...(options.map === undefined ? {} : { map: options.map }),
@@ -92,6 +92,7 @@ export const deleteCommand: CommandModule<object, DeleteArgs> = {
       process.exitCode = Math.max(Number(process.exitCode ?? 0), 1);
       return;
     }
+    const { runRowsAndReport } = await import('./run.js');
     await runRowsAndReport(
       {
         ...runOptionsFromArgs(args, dryRun ? 'delete-dry-run' : 'delete', connection),

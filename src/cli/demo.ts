@@ -7,13 +7,7 @@ import { mkdirSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { join, relative } from 'node:path';
 import type { ArgumentsCamelCase, CommandModule } from 'yargs';
-import { createApiClient } from '../api/client.js';
 import { Secret, type Connection } from '../config.js';
-import { startEmulator } from '../emulator/server.js';
-import { runExport } from '../export.js';
-import { runImport } from '../import/pipeline.js';
-import { writeHtmlReport } from '../report/html.js';
-import { formatSummary } from '../report/summary.js';
 import { createStyles, resolveColor } from '../report/styles.js';
 
 /** The package root, from src/cli (vitest) or dist/cli (built). */
@@ -38,6 +32,15 @@ export const demoCommand: CommandModule<object, DemoArgs> = {
       .option('concurrency', { type: 'number', default: 8, describe: 'Requests in flight at once' })
       .example('$0 demo', 'The whole round trip against the embedded emulator, in a second'),
   handler: async (args: ArgumentsCamelCase<DemoArgs>) => {
+    // Loaded here, not at the top, so that other commands' start-up does not pay for them.
+    const [{ createApiClient }, { startEmulator }, { runExport }, { runImport }, { writeHtmlReport }, { formatSummary }] = await Promise.all([
+      import('../api/client.js'),
+      import('../emulator/server.js'),
+      import('../export.js'),
+      import('../import/pipeline.js'),
+      import('../report/html.js'),
+      import('../report/summary.js'),
+    ]);
     const styles = createStyles(resolveColor(process.stdout));
     const out = args.out;
     mkdirSync(out, { recursive: true });

@@ -5,7 +5,7 @@
  */
 import type { Argv, CommandModule } from 'yargs';
 import { API_KEY_LENGTH } from '../config.js';
-import { startEmulator, type Emulator, type EmulatorOptions } from '../emulator/server.js';
+import type { Emulator, EmulatorOptions } from '../emulator/server.js';
 
 export interface EmulatorArgs {
   port: number;
@@ -77,6 +77,7 @@ export async function runEmulatorCommand(args: EmulatorArgs): Promise<void> {
   if (options.apiKey !== undefined && options.apiKey.length !== API_KEY_LENGTH) {
     process.stderr.write(`emulator: warning: CIOPULSE_API_KEY has ${options.apiKey.length} characters; the client refuses keys that are not ${API_KEY_LENGTH}\n`);
   }
+  const { startEmulator } = await import('../emulator/server.js');
   const emulator = await startEmulator(options);
   process.stdout.write(formatEnvLines(emulator));
   process.stderr.write(`emulator: listening on ${emulator.baseUrl}${args.data === undefined ? '' : `, persisting to ${args.data}`}; Ctrl-C to stop\n`);

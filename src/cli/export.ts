@@ -6,9 +6,8 @@
  * the CSV goes to a file; without `--out` it is a usage error rather than a mix of CSV and JSON.
  */
 import type { ArgumentsCamelCase, CommandModule } from 'yargs';
-import { createApiClient } from '../api/client.js';
 import { UsageError, ApiError, EXIT_INTERRUPTED } from '../errors.js';
-import { runExport, type ExportSummary } from '../export.js';
+import type { ExportSummary } from '../export.js';
 import { positiveInt } from './import.js';
 import { connectionFromArgs, withConnectionOptions, withOutputOptions, type ConnectionArgs, type OutputArgs } from './options.js';
 
@@ -80,6 +79,8 @@ export const exportCommand: CommandModule<object, ExportArgs> = {
     }
     const connection = connectionFromArgs(args);
     const quiet = args.quiet === true;
+    // Loaded when the command runs, so that other commands' start-up does not pay for undici.
+    const [{ createApiClient }, { runExport }] = await Promise.all([import('../api/client.js'), import('../export.js')]);
     const client = createApiClient({ connection, concurrency: 1, retries: args.retries, timeoutMs: args.timeout });
     const controller = new AbortController();
     const onSignal = (): void => {

@@ -7,9 +7,10 @@
  * null stays null.
  */
 import type { ArgumentsCamelCase, CommandModule } from 'yargs';
-import { createApiClient, type ApiResult } from '../api/client.js';
+import type { ApiResult } from '../api/client.js';
 import { ApiError, AuthError, NotFoundError, UsageError } from '../errors.js';
-import { EXPORT_COLUMNS, extractRecords } from '../export.js';
+import type { extractRecords as ExtractRecords } from '../export.js';
+import { CONTACT_FIELDS } from '../fields.js';
 import { positiveInt } from './import.js';
 import { connectionFromArgs, withConnectionOptions, type ConnectionArgs } from './options.js';
 
@@ -23,13 +24,13 @@ export interface GetArgs extends ConnectionArgs {
 /** The six fields first, then the rest as the API ordered them. */
 function ordered(record: Record<string, unknown>): Record<string, unknown> {
   const result: Record<string, unknown> = {};
-  for (const name of EXPORT_COLUMNS) if (name in record) result[name] = record[name];
+  for (const name of ['system_id', ...CONTACT_FIELDS]) if (name in record) result[name] = record[name];
   for (const [name, value] of Object.entries(record)) if (!(name in result)) result[name] = value;
   return result;
 }
 
 /** 200 → the flat record; everything else → the typed error the top-level handler prints. */
-export function resolveContact(systemId: string, result: ApiResult, baseUrl: string): Record<string, unknown> {
+export function resolveContact(systemId: string, result: ApiResult, baseUrl: string, extractRecords: typeof ExtractRecords): Record<string, unknown> {
   switch (result.status) {
     case 200: {
       const body = result.body;
@@ -82,6 +83,8 @@ export const getCommand: CommandModule<object, GetArgs> = {
       throw new UsageError(`"${systemId}" cannot be a system_id`);
     }
     const connection = connectionFromArgs(args);
+    // Loaded when the command runs, so that other commands' start-up does not pay for undici.
+    const [{ createApiClient }, { extractRecords }] = await Promise.all([import('../api/client.js'), import('../export.js')]);
     const client = createApiClient({ connection, concurrency: 1, retries: args.retries, timeoutMs: args.timeout });
     let result: ApiResult;
     try {
@@ -89,7 +92,7 @@ export const getCommand: CommandModule<object, GetArgs> = {
     } finally {
       await client.close();
     }
-    const record = resolveContact(systemId, result, connection.baseUrl);
+    const record = resolveContact(systemId, result, connection.baseUrl, extractRecords);
     process.stdout.write(`${JSON.stringify(record, null, 2)}\n`);
   },
 };

@@ -2,15 +2,14 @@
  * `ciopulse-contacts import <file.csv>`: flags → library options → pipeline.
  */
 import type { ArgumentsCamelCase, Argv, CommandModule } from 'yargs';
-import { isSupportedCountry, type CountryCode } from 'libphonenumber-js/max';
-import { CONTACT_FIELDS, type ContactField } from '../contact.js';
+import type { CountryCode } from 'libphonenumber-js/max';
+import type { ContactField } from '../contact.js';
 import type { InputEncoding } from '../csv/read.js';
 import { UsageError } from '../errors.js';
 import type { Connection } from '../config.js';
 import type { RunMode } from '../import/paths.js';
 import type { RunOptions } from '../import/pipeline.js';
 import { connectionFromArgs, withConnectionOptions, withOutputOptions, type ConnectionArgs, type OutputArgs } from './options.js';
-import { runRowsAndReport } from './run.js';
 
 export const ENCODINGS: readonly InputEncoding[] = ['utf8', 'windows-1252', 'latin1', 'utf16le'];
 const DEFAULT_ENCODING: InputEncoding = 'utf8';
@@ -96,8 +95,15 @@ export function checkRunArgs(args: { concurrency: number; retries: number; timeo
   if (args.rate !== undefined && !(args.rate > 0)) throw new UsageError(`--rate must be a positive number of requests per second, not ${args.rate}`);
 }
 
-function parseFields(list: string | undefined): ContactField[] | undefined {
+/**
+ * The heavy modules (the pipeline, zod, libphonenumber's metadata) load only when a command runs,
+ * so that `--help`, `get` and `export` start quickly.
+ */
+const loadRun = () => import('./run.js');
+
+async function parseFields(list: string | undefined): Promise<ContactField[] | undefined> {
   if (list === undefined) return undefined;
+  const { CONTACT_FIELDS } = await import('../contact.js');
   const fields = list.split(',').map((f) => f.trim()).filter((f) => f !== '');
   for (const field of fields) {
     if (!(CONTACT_FIELDS as readonly string[]).includes(field)) {
@@ -107,8 +113,9 @@ function parseFields(list: string | undefined): ContactField[] | undefined {
   return fields as ContactField[];
 }
 
-function parseCountry(value: string | undefined): CountryCode | undefined {
+async function parseCountry(value: string | undefined): Promise<CountryCode | undefined> {
   if (value === undefined) return undefined;
+  const { isSupportedCountry } = await import('libphonenumber-js/max');
   const code = value.toUpperCase();
   if (!isSupportedCountry(code)) throw new UsageError(`--default-country: "${value}" is not an ISO 3166 country code such as AU, GB or US`);
   return code;
@@ -141,9 +148,10 @@ export const importCommand: CommandModule<object, ImportArgs> = {
   handler: async (args: ArgumentsCamelCase<ImportArgs>) => {
     checkRunArgs(args);
     const mode: RunMode = args['dry-run'] === true ? 'dry-run' : args.plan === true ? 'plan' : 'import';
-    const fields = parseFields(args.fields);
-    const defaultCountry = parseCountry(args['default-country']);
+    const fields = await parseFields(args.fields);
+    const defaultCountry = await parseCountry(args['default-country']);
     const connection = mode === 'dry-run' ? undefined : connectionFromArgs(args);
+    const { runRowsAndReport } = await loadRun();
     await runRowsAndReport(
       {
         ...runOptionsFromArgs(args, mode, connection),

@@ -4,7 +4,7 @@
  * collapses duplicate names, and every input column must reach the results CSV
  * (DESIGN.md, "Headers").
  */
-import { CONTACT_FIELDS, type ContactField } from '../contact.js';
+import { CONTACT_FIELDS, type ContactField } from '../fields.js';
 import { FileError, UsageError } from '../errors.js';
 
 export type HeaderField = 'system_id' | ContactField;

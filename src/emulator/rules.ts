@@ -66,7 +66,7 @@ function describeIssues(issues: readonly z.core.$ZodIssue[]): string {
  */
 function parseBody(raw: Buffer): { ok: true; value: Record<string, unknown> } | { ok: false; reply: Reply } {
   if (raw.indexOf(BACKSLASH) !== -1) {
-    // The message itself avoids the character, so no response ever carries an escape either.
+    // The message itself avoids the character, so this answer carries no escape either.
     return { ok: false, reply: errorReply(400, 'JSON is malformed: your JSON must never include a backslash anywhere within it') };
   }
   // Decoding invalid UTF-8 would silently store U+FFFD; refusing it is the emulator's decision.
