@@ -11,17 +11,15 @@ export const SIZES = {
   full: {
     dry: { rows: 1_000_000, reps: 3 },
     scaling: [10_000, 100_000],
-    scalingReps: 3,
     memory: { small: 100_000, large: 1_000_000 },
     profileRows: 100_000,
     latency: { ms: 20, levels: [[1, 250], [8, 2000], [32, 8000], [64, 16_000]], reps: 3 },
-    overhead: { concurrency: 16, rows: 20_000, warmup: 3000, curlRows: 2000, reps: 3 },
+    overhead: { concurrency: 16, rows: 20_000, warmup: 3000, curlRows: 2000, reps: 5 },
     export: { contacts: 100_000, reps: 3, planRows: 1000 },
   },
   quick: {
     dry: { rows: 20_000, reps: 1 },
     scaling: [2000, 5000],
-    scalingReps: 1,
     memory: { small: 2000, large: 20_000 },
     profileRows: 5000,
     latency: { ms: 20, levels: [[1, 15], [8, 120], [32, 480], [64, 960]], reps: 1 },

@@ -64,15 +64,23 @@ export async function dryRunSection(ctx) {
   }
   const big = files.get(rows);
 
-  // #1: side by side, alternating order.
+  // #1 and #5 side by side: every repetition runs the passthrough and each size once, in an order
+  // that rotates, so a burst of load from elsewhere hits one repetition of everything rather than
+  // all repetitions of one thing.
   const dry = [];
   const pass = [];
+  const bySize = new Map([[rows, dry], ...sizes.map((n) => [n, []])]);
+  const tasks = ['pass', rows, ...sizes];
   for (let rep = 0; rep < reps; rep++) {
-    const order = rep % 2 === 0 ? ['pass', 'dry'] : ['dry', 'pass'];
-    for (const which of order) {
-      ctx.log(`${which === 'dry' ? 'dry run' : 'passthrough'} of ${fmt(rows)} rows (${rep + 1}/${reps})`);
-      if (which === 'dry') dry.push(await dryRun(ctx, big, `${rows}-${rep}`));
-      else pass.push(await passthrough(ctx, big, `${rows}-${rep}`));
+    const order = tasks.map((_, i) => tasks[(i + rep) % tasks.length]);
+    for (const task of order) {
+      if (task === 'pass') {
+        ctx.log(`passthrough of ${fmt(rows)} rows (${rep + 1}/${reps})`);
+        pass.push(await passthrough(ctx, big, `${rows}-${rep}`));
+      } else {
+        ctx.log(`dry run of ${fmt(task)} rows (${rep + 1}/${reps})`);
+        bySize.get(task).push(await dryRun(ctx, files.get(task), `${task}-${rep}`));
+      }
     }
   }
   const ratios = dry.map((d, i) => d.rps / pass[i].rps);
@@ -89,17 +97,6 @@ export async function dryRunSection(ctx) {
     pass: ratio >= RATIO_TARGET,
     note: `median of ${reps} side-by-side pairs, in-run times; per pair ${ratios.map((r) => fmt(r, 2)).join(', ')}; by CPU time instead of wall time ${fmt(cpuRatio, 2)}`,
   });
-
-  // #5 (and the 100k RSS for #1): the smaller sizes.
-  const bySize = new Map([[rows, dry]]);
-  for (const n of sizes) {
-    const runs = [];
-    for (let rep = 0; rep < ctx.cfg.scalingReps; rep++) {
-      ctx.log(`dry run of ${fmt(n)} rows (${rep + 1}/${ctx.cfg.scalingReps})`);
-      runs.push(await dryRun(ctx, files.get(n), `${n}-${rep}`));
-    }
-    bySize.set(n, runs);
-  }
 
   // Memory: peak RSS from the runs above; what stays alive from the probes.
   const { small, large } = ctx.cfg.memory;
