@@ -17,6 +17,8 @@ import { createResultsSink, formatErrors, parseErrors } from '../src/import/resu
 import { resolveExitCode } from '../src/import/exit.js';
 import { createEmailIndex } from '../src/import/email-index.js';
 import { AuthError, ConfigError } from '../src/errors.js';
+import { stringify } from 'csv-stringify/sync';
+import { formatCsvRow } from '../src/csv/write.js';
 import { tempDir, TEST_API_KEY } from './helpers.js';
 
 describe('retry policy', () => {
@@ -128,6 +130,21 @@ describe('cell rules', () => {
     expect(excelSafe('=SUM(A1)')).toBe("'=SUM(A1)");
     expect(excelSafe('\uFF1Dx')).toBe("'\uFF1Dx");
     expect(stripExcelSafe("'plain")).toBe("'plain");
+  });
+});
+
+describe('CSV row formatting', () => {
+  it('writes exactly what csv-stringify writes (CRLF, quotes on demand), and quotes a bare LF too', () => {
+    const cell = fc.oneof(fc.string(), fc.array(fc.constantFrom('"', ',', '\r', '\n', ';', ' ', 'a', 'é', '😀'), { maxLength: 6 }).map((a) => a.join('')));
+    fc.assert(
+      fc.property(fc.array(cell, { minLength: 1, maxLength: 8 }), (row) => {
+        const ours = formatCsvRow(row);
+        // csv-stringify with CRLF leaves a cell with a bare LF or CR unquoted; quoted_match covers it.
+        expect(ours).toBe(stringify([row], { record_delimiter: 'windows', quoted_match: ['\n', '\r'] }));
+      }),
+      { numRuns: 3000 },
+    );
+    expect(formatCsvRow(['a\nb', 'plain', 'q"q'])).toBe('"a\nb",plain,"q""q"\r\n');
   });
 });
 

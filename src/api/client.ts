@@ -152,9 +152,11 @@ export function createApiClient(options: ApiClientOptions): ApiClient {
         body: payload,
       });
       const text = await response.body.text();
+      // A write's 2xx body is never used; only errors (for their message) and GETs are parsed.
+      const parse = method === 'GET' || response.statusCode >= 300;
       return {
         status: response.statusCode,
-        body: parseApiJson(text),
+        body: parse ? parseApiJson(text) : undefined,
         retryAfterMs: parseRetryAfter(response.headers['retry-after']),
       };
     } catch (error) {

@@ -3,7 +3,7 @@
  */
 import type { ApiResult } from '../api/client.js';
 import type { ContactPatch, RowError } from '../contact.js';
-import type { ResultRow } from './results.js';
+import type { ResultRow, RowStatus } from './results.js';
 
 /** Why a run stopped before its last row (DESIGN.md, "Stopping"). */
 export type StopReason = 'auth' | 'dead_server' | 'unreachable' | 'signal';
@@ -29,29 +29,27 @@ export interface PreparedRow {
 
 /** Status code → result row (DESIGN.md, "Statuses"; API document, "Error Handling"). */
 export function toResult(job: PreparedRow, result: ApiResult, how: { isDelete: boolean; ignoreMissing: boolean }): ResultRow {
-  const base = { seq: job.seq, line: job.line, cells: job.cells, systemId: job.systemId, httpStatus: result.status };
   const notes: string[] = [...job.warnings];
   const lost = result.lostAttempts.length > 0 ? `response lost on attempt ${result.lostAttempts.join(', ')}` : undefined;
   if (result.attempts > 1) notes.push(`${result.attempts} attempts`);
-  const detail = (extra?: string): string | undefined => {
+  // One object literal, not a spread: this runs once per row.
+  const row = (status: RowStatus, extra?: string, errors?: RowError[]): ResultRow => {
     const all = extra === undefined ? notes : [extra, ...notes];
-    return all.length > 0 ? all.join('; ') : undefined;
+    return { seq: job.seq, line: job.line, cells: job.cells, systemId: job.systemId, httpStatus: result.status, status, detail: all.length > 0 ? all.join('; ') : undefined, errors };
   };
   switch (result.status) {
     case 201:
-      return { ...base, status: 'created', detail: detail() };
+      return row('created');
     case 200:
-      return how.isDelete
-        ? { ...base, status: 'deleted', detail: detail() }
-        : { ...base, status: 'updated', detail: detail(lost === undefined ? undefined : `${lost}; this update may have been the create`) };
+      return how.isDelete ? row('deleted') : row('updated', lost === undefined ? undefined : `${lost}; this update may have been the create`);
     case 202:
-      return { ...base, status: 'deleted', detail: detail(lost) };
+      return row('deleted', lost);
     case 404:
-      if (how.isDelete && lost !== undefined) return { ...base, status: 'deleted', detail: detail(`${lost}; the retry found it gone, so that attempt deleted it`) };
-      if (how.isDelete && how.ignoreMissing) return { ...base, status: 'deleted', detail: detail('was not there (--ignore-missing)') };
-      return { ...base, status: 'failed', errors: [{ code: 'not_found', message: `not found: ${result.message ?? 'no contact with this system_id'}` }], detail: detail(lost) };
+      if (how.isDelete && lost !== undefined) return row('deleted', `${lost}; the retry found it gone, so that attempt deleted it`);
+      if (how.isDelete && how.ignoreMissing) return row('deleted', 'was not there (--ignore-missing)');
+      return row('failed', lost, [{ code: 'not_found', message: `not found: ${result.message ?? 'no contact with this system_id'}` }]);
     default:
-      return { ...base, status: 'failed', errors: [describeFailure(result, how.isDelete)], detail: detail(lost) };
+      return row('failed', lost, [describeFailure(result, how.isDelete)]);
   }
 }
 
