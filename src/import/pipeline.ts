@@ -322,7 +322,8 @@ export async function runImport(options: RunOptions): Promise<RunSummary> {
       await sender.drain();
       if (stopped === undefined) {
         const overrides = await runDeferredPass({ client: sender.client, deferred: sender.deferred(), appliedAfter: sender.appliedAfter, stopSignal: stopController.signal });
-        await sink.end({ keepJournal: false });
+        // A 401 during the second chance stops the run too; then the journal stays for --resume.
+        await sink.end({ keepJournal: stopped !== undefined });
         if (overrides.size > 0) await sink.rewrite(overrides);
       } else {
         await sink.end({ keepJournal: true });
