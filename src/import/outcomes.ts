@@ -28,6 +28,11 @@ export interface PreparedRow {
 }
 
 /** Status code → result row (DESIGN.md, "Statuses"; API document, "Error Handling"). */
+/** A row the run never sent, because it had stopped (DESIGN.md, "Stopping"). */
+export function skippedRow(row: Pick<ResultRow, 'seq' | 'line' | 'cells' | 'systemId'>): ResultRow {
+  return { seq: row.seq, line: row.line, cells: row.cells, systemId: row.systemId, status: 'skipped', detail: 'not attempted: the run was stopped' };
+}
+
 export function toResult(job: PreparedRow, result: ApiResult, how: { isDelete: boolean; ignoreMissing: boolean }): ResultRow {
   const notes: string[] = [...job.warnings];
   const lost = result.lostAttempts.length > 0 ? `response lost on attempt ${result.lostAttempts.join(', ')}` : undefined;

@@ -19,7 +19,7 @@ import { openResume, type ResumeState } from './resume.js';
 import { createEmailIndex } from './email-index.js';
 import { setMaxListeners } from 'node:events';
 import { runDeferredPass, type DeferredRow } from './deferred.js';
-import { describeApiFailure, toResult, type PreparedRow, type StopReason } from './outcomes.js';
+import { describeApiFailure, skippedRow, toResult, type PreparedRow, type StopReason } from './outcomes.js';
 
 export type { PreparedRow } from './outcomes.js';
 import { createPlanner, loadSnapshot } from './plan.js';
@@ -259,14 +259,8 @@ export async function runImport(options: RunOptions): Promise<RunSummary> {
       return { seq, line: record.line, cells: record.cells, systemId: parsed.systemId, patch: parsed.patch, warnings: parsed.warnings };
     };
 
-    const skipped = (record: CsvRecord, seq: number): ResultRow => ({
-      seq,
-      line: record.line,
-      cells: record.cells,
-      systemId: (record.cells[systemIdIndex] ?? '').trim(),
-      status: 'skipped',
-      detail: 'not attempted: the run was stopped',
-    });
+    const skipped = (record: CsvRecord, seq: number): ResultRow =>
+      skippedRow({ seq, line: record.line, cells: record.cells, systemId: (record.cells[systemIdIndex] ?? '').trim() });
 
     const sender = client === undefined || !sending ? undefined : createSender({ client, sink, isDelete, options, stop, stopSignal: stopController.signal });
 
@@ -410,13 +404,10 @@ function createSender(ctx: SenderContext) {
   }
 
   async function sendRow(job: PreparedRow): Promise<void> {
-    if (ctx.stopSignal.aborted) {
-      finish({ ...job, status: 'skipped', detail: 'not attempted: the run was stopped' }, undefined);
-      return;
-    }
-    const result = isDelete ? await client.remove(job.systemId) : await client.put(job.systemId, job.patch);
-    if (result.attempts === 0) {
-      finish({ ...job, status: 'skipped', detail: 'not attempted: the run was stopped' }, undefined);
+    // Stopped before this row's turn, or while it waited for a permit (the client sent nothing).
+    const result = ctx.stopSignal.aborted ? undefined : isDelete ? await client.remove(job.systemId) : await client.put(job.systemId, job.patch);
+    if (result === undefined || result.attempts === 0) {
+      finish(skippedRow(job), undefined);
       return;
     }
     const row = toResult(job, result, { isDelete, ignoreMissing: options.ignoreMissing === true });
