@@ -5,7 +5,7 @@
  */
 import { describe, it, expect, afterEach } from 'vitest';
 import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { chmodSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { CLI, ROOT, tempDir } from './helpers.js';
 
@@ -97,5 +97,25 @@ describe('ciopulse-contacts emulator', () => {
     expect(JSON.parse(readFileSync(dataFile, 'utf8'))).toEqual({
       contacts: [{ system_id: 'cli-1', first_name: 'Cli', last_name: 'Test', email: 'cli@example.com', job_title: null, mobile: null }],
     });
+    // A new data file holds people's emails and phones: 600, and it stays so after every save.
+    expect(statSync(dataFile).mode & 0o777).toBe(0o600);
+  });
+
+  it('keeps the mode of an existing --data file across its atomic saves', async () => {
+    const dir = tempDir('emulator-cli-');
+    const dataFile = join(dir, 'contacts.json');
+    writeFileSync(dataFile, '{"contacts":[]}\n');
+    chmodSync(dataFile, 0o640);
+    const cli = await startCli(['--port', '0', '--data', dataFile]);
+    const put = await fetch(`${cli.env.CIOPULSE_BASE_URL}/contacts/mode-1`, {
+      method: 'PUT',
+      headers: { authorization: authorization(cli.env), 'content-type': 'application/json' },
+      body: '{"first_name":"Mode","last_name":"Kept","email":"mode@example.com"}',
+    });
+    expect(put.status).toBe(201);
+    cli.child.kill('SIGTERM');
+    expect(await cli.exited).toEqual({ code: 0, signal: null });
+    expect((JSON.parse(readFileSync(dataFile, 'utf8')) as { contacts: unknown[] }).contacts).toHaveLength(1);
+    expect(statSync(dataFile).mode & 0o777).toBe(0o640);
   });
 });

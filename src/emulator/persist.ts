@@ -5,7 +5,7 @@
  * one background write every few hundred milliseconds rather than one per PUT.
  */
 import { readFileSync } from 'node:fs';
-import { rename, rm, writeFile } from 'node:fs/promises';
+import { chmod, rename, rm, stat, writeFile } from 'node:fs/promises';
 import { z } from 'zod';
 import type { Contact } from '../contact.js';
 import { FileError } from '../errors.js';
@@ -61,11 +61,27 @@ export function serializeContacts(contacts: readonly Contact[]): string {
   return `{"contacts":[\n${contacts.map((contact) => JSON.stringify(contact)).join(',\n')}\n]}\n`;
 }
 
-/** Writes `text` to `file` atomically: `file.tmp-<pid>`, then rename over the target. */
+/** The mode a rewrite keeps: the file's own, or 600 for a new file (it holds people's emails and phones). */
+async function modeToKeep(file: string): Promise<number> {
+  try {
+    return (await stat(file)).mode & 0o777;
+  } catch {
+    return 0o600;
+  }
+}
+
+/**
+ * Writes `text` to `file` atomically: `file.tmp-<pid>`, then rename over the target. The rename
+ * would otherwise give the file the temporary's default mode (644 under the usual umask), so the
+ * temporary gets the target's mode first.
+ */
 export async function writeFileAtomic(file: string, text: string): Promise<void> {
   const tmp = `${file}.tmp-${process.pid}`;
   try {
-    await writeFile(tmp, text, 'utf8');
+    const mode = await modeToKeep(file);
+    await writeFile(tmp, text, { encoding: 'utf8', mode });
+    // writeFile's mode passes through the umask; chmod sets it exactly.
+    await chmod(tmp, mode);
     await rename(tmp, file);
   } catch (error) {
     await rm(tmp, { force: true });
