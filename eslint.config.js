@@ -22,4 +22,9 @@ export default tseslint.config(
       globals: globals.node,
     },
   },
+  {
+    // The HTML report's own script runs in the browser, as a classic script.
+    files: ['src/report/page.js'],
+    languageOptions: { sourceType: 'script', globals: globals.browser },
+  },
 );

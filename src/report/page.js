@@ -2,7 +2,7 @@
 /*
  * The HTML report's own script: the filterable, sortable, paged tables. It is inlined into each
  * report at build time (scripts/inline-assets.mjs) and allowed by the page's CSP through its
- * hash. The rows arrive as JSON in <script type="application/json" id="report-data">; they are
+ * hash. The rows arrive as JSON in the element #report-data (type application/json); they are
  * untrusted input and go into the DOM with textContent only, never as markup.
  */
 
@@ -128,6 +128,7 @@
    * @param {() => void} apply
    */
   function makeHead(root, cols, state, apply) {
+    /** @type {HTMLTableElement} */
     const table = need(root, 'table');
     const headRow = document.createElement('tr');
     for (const c of cols) {
@@ -168,7 +169,9 @@
     const input = need(root, '[data-role=filter]');
     /** @type {HTMLSelectElement} */
     const select = need(root, '[data-role=kind]');
-    const tbody = need(root, 'table').tBodies[0];
+    /** @type {HTMLTableElement} */
+    const table = need(root, 'table');
+    const tbody = table.tBodies[0];
     /** @type {HTMLElement} */
     const shown = need(root, '[data-role=shown]');
     /** @type {HTMLButtonElement} */
