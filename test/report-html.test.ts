@@ -52,7 +52,7 @@ const PROBLEMS = 10; // every row but C-1 and C-11: C-5 has a warning
 function countsOf(rows: readonly { status: string }[]): Record<RowStatus, number> {
   const counts = Object.fromEntries(STATUSES.map((s) => [s, 0])) as Record<string, number>;
   for (const row of rows) counts[row.status] = (counts[row.status] ?? 0) + 1;
-  return counts as Record<RowStatus, number>;
+  return counts;
 }
 
 function summaryFor(rows: readonly { status: string }[], overrides: Partial<RunSummary> & { emptyOverHeld?: number } = {}): RunSummary {

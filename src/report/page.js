@@ -75,19 +75,19 @@
   }
 
   /**
-   * One line per value; codes as <code>.
+   * One line per value; codes as <code> of the given class.
    * @param {HTMLElement} td
    * @param {string[]} values
-   * @param {boolean} [asCode]
+   * @param {string[]} [codeClasses] one per value: 'code' (an error) or 'wcode' (a warning)
    */
-  function lines(td, values, asCode) {
+  function lines(td, values, codeClasses) {
     if (values.length === 0) return dash(td);
-    for (const v of values) {
+    values.forEach((v, i) => {
       const d = el('div', 'line');
       if (v === '') dash(d);
-      else d.appendChild(asCode ? el('code', 'code', v) : document.createTextNode(v));
+      else d.appendChild(codeClasses ? el('code', codeClasses[i] || 'code', v) : document.createTextNode(v));
       td.appendChild(d);
-    }
+    });
   }
 
   /**
@@ -290,6 +290,13 @@
    * @param {0 | 1 | 2} part
    */
   const pick = (issues, part) => issues.map((e) => e[part]);
+  /**
+   * A row's errors, then its warnings: shown alike, a warning's code in its own colour.
+   * @param {ProblemRow} r
+   */
+  const issues = (r) => r[4].concat(r[5]);
+  /** @param {ProblemRow} r */
+  const issueClasses = (r) => r[4].map(() => 'code').concat(r[5].map(() => 'wcode'));
   const idLabel = config.idColumn || 'System ID';
 
   /** @type {Column<ProblemRow>[]} */
@@ -303,23 +310,9 @@
       render: (td, r) => td.appendChild(el('span', 'badge ' + (known.has(r[2]) ? 'st-' + r[2] : 'st-other'), r[2])),
     },
     { key: 'http', label: 'HTTP', num: true, optional: true, text: (r) => r[3] },
-    { key: 'code', label: 'Error', text: (r) => pick(r[4], 0).join(' '), render: (td, r) => lines(td, pick(r[4], 0), true) },
-    { key: 'column', label: 'Column', text: (r) => pick(r[4], 1).join(' '), render: (td, r) => lines(td, pick(r[4], 1)) },
-    { key: 'message', label: 'Message', text: (r) => pick(r[4], 2).join(' '), render: (td, r) => lines(td, pick(r[4], 2)) },
-    {
-      key: 'warning',
-      label: 'Warning',
-      optional: true,
-      text: (r) => r[5].map((w) => w[0] + ' ' + w[2]).join(' '),
-      render: (td, r) => {
-        for (const w of r[5]) {
-          const d = el('div', 'line');
-          d.appendChild(el('code', 'wcode', w[0]));
-          d.appendChild(document.createTextNode(w[2]));
-          td.appendChild(d);
-        }
-      },
-    },
+    { key: 'code', label: 'Code', text: (r) => pick(issues(r), 0).join(' '), render: (td, r) => lines(td, pick(issues(r), 0), issueClasses(r)) },
+    { key: 'column', label: 'Column', text: (r) => pick(issues(r), 1).join(' '), render: (td, r) => lines(td, pick(issues(r), 1)) },
+    { key: 'message', label: 'Message', text: (r) => pick(issues(r), 2).join(' '), render: (td, r) => lines(td, pick(issues(r), 2)) },
     { key: 'detail', label: 'Detail', optional: true, text: (r) => r[6] },
   ];
 
