@@ -23,8 +23,8 @@ export default tseslint.config(
     },
   },
   {
-    // The HTML report's own script runs in the browser, as a classic script.
+    // The HTML report's own script runs in the browser, as an inline module script.
     files: ['src/report/page.js'],
-    languageOptions: { sourceType: 'script', globals: globals.browser },
+    languageOptions: { sourceType: 'module', globals: globals.browser },
   },
 );

@@ -217,7 +217,7 @@ describe('writeHtmlReport', () => {
     expect(PAGE_CSS).toBe(readFileSync(join(ROOT, 'src', 'report', 'page.css'), 'utf8'));
     expect(PAGE_SCRIPT).toBe(readFileSync(join(ROOT, 'src', 'report', 'page.js'), 'utf8'));
     expect(html).toContain(`<style>${PAGE_CSS}</style>`);
-    expect(html).toContain(`<script>${PAGE_SCRIPT}</script>`);
+    expect(html).toContain(`<script type="module">${PAGE_SCRIPT}</script>`);
     const hash = createHash('sha256').update(PAGE_SCRIPT).digest('base64');
     expect(html).toContain(`<meta http-equiv="Content-Security-Policy" content="default-src 'none'; style-src 'unsafe-inline'; script-src 'sha256-${hash}';`);
   });

@@ -135,7 +135,7 @@ async function writeDocument(file: WriteStream, input: RenderInput): Promise<voi
   await writeJsonArray(file, data.problems);
   await writeChunk(file, ',"changes":');
   await writeJsonArray(file, data.changes);
-  await writeChunk(file, `}</script><script>${PAGE_SCRIPT}</script></body></html>\n`);
+  await writeChunk(file, `}</script><script type="module">${PAGE_SCRIPT}</script></body></html>\n`);
   file.end();
   await once(file, 'finish');
 }
