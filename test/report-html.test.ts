@@ -153,6 +153,8 @@ describe('writeHtmlReport', () => {
     expect(shownNumber(html, 'data-warning-count', 'not_a_mobile')).toBe(1);
     expect(html).toContain('<option value="w:not_a_mobile">not_a_mobile (1)</option>');
     expect(html).toContain('data-show-kind="w:not_a_mobile"');
+    // The status filter counts the rows in the table: one of the two updated rows is there.
+    expect(html).toContain('<option value="s:updated">updated (1)</option>');
     expect(blobOf(html).problems.find((p) => p[1] === 'C-5')?.[5]).toEqual([['not_a_mobile', 'Mobile', '+61298765432 is a fixed line, not a mobile']]);
 
     const warned: Row[] = [

@@ -83,6 +83,8 @@ export interface CollectedReport {
   /** Embedded problem rows, in input order; at most maxRows. */
   problems: ProblemRow[];
   totalProblems: number;
+  /** Problem rows per status (a warned row counts under its own status, `updated` say). */
+  problemCounts: Map<string, number>;
   /** Embedded field changes, in input order, of at most maxRows would-update rows. */
   changes: ChangeRow[];
   changedRows: number;
@@ -160,6 +162,7 @@ function emptyReport(): CollectedReport {
     warnedRows: 0,
     problems: [],
     totalProblems: 0,
+    problemCounts: new Map(),
     changes: [],
     changedRows: 0,
     embeddedChangedRows: 0,
@@ -219,6 +222,7 @@ export function createReportCollector(options: ReportCollectorOptions = {}): Rep
     if (warnings.length > 0) out.warnedRows += sign;
     if (isProblem(row)) {
       out.totalProblems += sign;
+      out.problemCounts.set(row.status, (out.problemCounts.get(row.status) ?? 0) + sign);
       if (sign === -1) problems.delete(row.seq);
       else if (problems.size < maxRows) {
         problems.set(row.seq, [row.line, row.systemId, row.status, row.httpStatus === undefined ? '' : String(row.httpStatus), errors, warnings, row.detail ?? '']);
@@ -259,7 +263,7 @@ export function createReportCollector(options: ReportCollectorOptions = {}): Rep
     },
     result() {
       const bySeq = <T>(map: Map<number, T>): T[] => [...map].sort((a, b) => a[0] - b[0]).map(([, v]) => v);
-      for (const [code, n] of out.counts) if (n <= 0) out.counts.delete(code);
+      for (const counts of [out.counts, out.problemCounts]) for (const [status, n] of counts) if (n <= 0) counts.delete(status);
       return { ...out, problems: bySeq(problems), changes: bySeq(changes).flat() };
     },
   };

@@ -251,7 +251,7 @@ export function renderGroups(groups: ReadonlyMap<string, CodeGroup>, kind: 'c' |
 }
 
 function renderKindOptions(data: CollectedReport): string {
-  const statuses = orderedStatuses(data.counts).filter((s) => data.problems.some((p) => p[2] === s.status));
+  const statuses = orderedStatuses(data.problemCounts);
   const option = (value: string, label: string, n: number): string => `<option value="${escapeHtml(value)}">${escapeHtml(label)} (${num(n)})</option>`;
   const statusOptions = statuses.map((s) => option(`s:${s.status}`, s.status, s.count)).join('');
   const codeOptions = sortGroups(data.errorGroups).map((g) => option(`c:${g.code}`, g.code, g.rows)).join('');
