@@ -116,6 +116,7 @@ export interface ReportCollectorOptions {
 /** Rows that need a reader's attention; they fill the problem table, with warned rows. */
 export const PROBLEM_STATUSES: ReadonlySet<string> = new Set(['invalid', 'failed', 'would-fail', 'uncertain', 'skipped', 'superseded']);
 export const DEFAULT_MAX_ROWS = 20_000;
+const NONE: Issue[] = [];
 /** Rows shown inside each error group's <details>; the table has the rest. */
 const GROUP_EXAMPLES = 8;
 
@@ -173,6 +174,7 @@ function emptyReport(): CollectedReport {
 
 /** Adds (sign 1) or takes back (sign -1) a row's codes in one group map. */
 function tallyCodes(groups: Map<string, CodeGroup>, row: ReportRow, issues: readonly Issue[], sign: 1 | -1): void {
+  if (issues.length === 0) return;
   const seen = new Set<string>();
   for (const [code, column, message] of issues) {
     let group = groups.get(code);
@@ -215,8 +217,8 @@ export function createReportCollector(options: ReportCollectorOptions = {}): Rep
   function apply(row: ReportRow, sign: 1 | -1): void {
     out.rows += sign;
     out.counts.set(row.status, (out.counts.get(row.status) ?? 0) + sign);
-    const errors = (row.errors ?? []).map(issueOf);
-    const warnings = (row.warnings ?? []).map(issueOf);
+    const errors = row.errors === undefined || row.errors.length === 0 ? NONE : row.errors.map(issueOf);
+    const warnings = row.warnings === undefined || row.warnings.length === 0 ? NONE : row.warnings.map(issueOf);
     tallyCodes(out.errorGroups, row, errors, sign);
     tallyCodes(out.warningGroups, row, warnings, sign);
     if (warnings.length > 0) out.warnedRows += sign;
