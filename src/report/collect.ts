@@ -121,11 +121,12 @@ const NONE: Issue[] = [];
 const GROUP_EXAMPLES = 8;
 
 /**
- * Today's ResultRow → ReportRow. `warnings` and `changes` are read when the row carries them
- * as structured data; a warning that is only text (in `detail`) has no code to group by.
+ * A pipeline row → ReportRow. Warnings are read when the row carries them as data with a code;
+ * a warning that is only text (in `detail`) has no code to group by, and the verdict counts it
+ * from the summary instead.
  */
 export function reportRowOf(row: ResultRow): ReportRow {
-  const extra = row as ResultRow & { warnings?: readonly unknown[]; changes?: readonly ReportChange[] };
+  const extra = row as ResultRow & { warnings?: readonly unknown[] };
   const warnings = extra.warnings?.filter((w): w is ReportWarning => typeof w === 'object' && w !== null && typeof (w as ReportWarning).code === 'string');
   return {
     seq: row.seq,
@@ -135,7 +136,7 @@ export function reportRowOf(row: ResultRow): ReportRow {
     httpStatus: row.httpStatus,
     errors: row.errors,
     warnings: warnings !== undefined && warnings.length > 0 ? warnings : undefined,
-    changes: extra.changes,
+    changes: row.changes,
     detail: row.detail,
   };
 }
