@@ -22,4 +22,9 @@ export default tseslint.config(
       globals: globals.node,
     },
   },
+  {
+    // The HTML report's own script runs in the browser, as an inline module script.
+    files: ['src/report/page.js'],
+    languageOptions: { sourceType: 'module', globals: globals.browser },
+  },
 );

@@ -47,5 +47,8 @@ export type { Emulator, EmulatorOptions, EmulatorStats } from './emulator/server
 
 export { formatSummary, summaryToJson } from './report/summary.js';
 export { writeHtmlReport } from './report/html.js';
+export type { HtmlReportOptions, HtmlReportResult, NextStep } from './report/html.js';
+export { createReportCollector } from './report/collect.js';
+export type { ReportCollector, ReportCollectorOptions, ReportRow, CollectedReport } from './report/collect.js';
 
 export { CiopulseError, UsageError, ConfigError, AuthError, FileError, ApiError, NotFoundError } from './errors.js';

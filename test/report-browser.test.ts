@@ -9,13 +9,13 @@
 import { existsSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { stringify } from 'csv-stringify/sync';
 import { chromium, type Browser, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { RunSummary } from '../src/import/pipeline.js';
 import { STATUSES, type RowStatus } from '../src/import/results.js';
+import { createReportCollector, type ReportChange, type ReportError, type ReportWarning } from '../src/report/collect.js';
 import { writeHtmlReport, type HtmlReportOptions } from '../src/report/html.js';
-import { readResults, ROOT, tempDir, writeFile } from './helpers.js';
+import { ROOT, tempDir } from './helpers.js';
 
 const CHROMIUM = '/usr/bin/chromium';
 const HAVE_CHROMIUM = existsSync(CHROMIUM);
@@ -28,9 +28,11 @@ const HEADER = ['System ID', 'First Name', 'Last Name', 'Email', 'Job Title', 'M
 
 interface Row {
   cells: string[];
-  status: RowStatus;
+  status: RowStatus | 'uncertain';
   http?: number;
-  error?: string;
+  errors?: ReportError[];
+  warnings?: ReportWarning[];
+  changes?: ReportChange[];
   detail?: string;
 }
 
@@ -51,36 +53,41 @@ function showcaseRows(): Row[] {
   ok(contact(1001, 'Olivia', 'Chen', 'Service Desk Lead', '+61411222333'), 'updated');
   ok(contact(1002, 'Liam', 'Patel', 'Service Desk Analyst', '+61422333444'), 'updated');
   ok(contact(1003, 'Amelia', 'Nguyen', 'Senior Analyst', '+61433444555'), 'created');
-  rows.push({ cells: contact(1004, 'Noah', 'Williams', 'Network Engineer', '0412 555 019'), status: 'invalid', error: `invalid_mobile: column "Mobile Phone" "0412 555 019" ${MOBILE_LOCAL}` });
+  rows.push({ cells: contact(1004, 'Noah', 'Williams', 'Network Engineer', '0412 555 019'), status: 'invalid', errors: [{ code: 'invalid_mobile', field: 'mobile', message: `column "Mobile Phone" "0412 555 019" ${MOBILE_LOCAL}` }] });
   ok(contact(1005, 'Isla', 'Brown', 'Change Manager', '+61455666777'), 'updated');
   ok(contact(1006, 'Jack', 'Wilson', 'Problem Manager', '+61466777888'), 'created');
   ok(contact(1007, 'Ava', 'Roberts', 'Desktop Support', '+61477888999', 'ava.roberts@northwind.example'), 'updated');
-  rows.push({ cells: contact(1008, 'Oliver', 'Taylor', 'Security Analyst', '+61488999000', 'noah.kim@northwind'), status: 'invalid', error: 'invalid_email: column "Email" "noah.kim@northwind" is not a valid email address' });
+  rows.push({ cells: contact(1008, 'Oliver', 'Taylor', 'Security Analyst', '+61488999000', 'noah.kim@northwind'), status: 'invalid', errors: [{ code: 'invalid_email', field: 'email', message: 'column "Email" "noah.kim@northwind" is not a valid email address' }] });
   ok(contact(1009, 'Mia', 'Smith', 'IT Asset Manager', '+61499000111'), 'updated');
-  rows.push({ cells: contact(1010, 'Leo', 'Jones', '#N/A', '+61400111222'), status: 'invalid', error: 'spreadsheet_error: column "Job Title" holds the spreadsheet error #N/A (a broken formula?); fix it, or pass --null-token "#N/A" to clear the field' });
+  rows.push({ cells: contact(1010, 'Leo', 'Jones', '#N/A', '+61400111222'), status: 'invalid', errors: [{ code: 'spreadsheet_error', field: 'job_title', message: 'column "Job Title" holds the spreadsheet error #N/A (a broken formula?); fix it, or pass --null-token "#N/A" to clear the field' }] });
   ok(contact(1011, 'Grace', 'Martin', 'Service Owner', '+61401222333'), 'created');
-  rows.push({ cells: contact(1012, 'Henry', 'Thompson', 'Database Administrator', '+61 402 333 444'), status: 'invalid', error: `invalid_mobile: column "Mobile Phone" "+61 402 333 444" ${MOBILE_SPACES}` });
+  rows.push({ cells: contact(1012, 'Henry', 'Thompson', 'Database Administrator', '+61 402 333 444'), status: 'invalid', errors: [{ code: 'invalid_mobile', field: 'mobile', message: `column "Mobile Phone" "+61 402 333 444" ${MOBILE_SPACES}` }] });
   ok(contact(1013, 'Chloe', 'White', 'Release Manager', '+61403444555'), 'updated');
   rows.push({
     cells: contact(1014, 'Lucas', 'Harris', 'Cloud Engineer', '+61404555666', 'ava.roberts@northwind.example'),
     status: 'invalid',
-    error: 'duplicate_email: column "Email" "ava.roberts@northwind.example" is already used by line 8 for another system_id (emails are unique, compared case-insensitively)',
+    errors: [{ code: 'duplicate_email', field: 'email', message: 'column "Email" "ava.roberts@northwind.example" is already used by line 8 for another system_id (emails are unique, compared case-insensitively)' }],
   });
   ok(contact(1015, 'Zoe', 'Clarke', 'Knowledge Manager', '+61405666777'), 'updated');
-  rows.push({ cells: contact(1016, 'Ethan', 'Lewis', 'Field Technician', '6.14111E+10'), status: 'invalid', error: `invalid_mobile: column "Mobile Phone" "6.14111E+10" ${MOBILE_EXCEL}` });
-  ok(contact(1017, 'Ruby', 'Walker', 'Incident Manager', '+61407888999'), 'updated');
-  rows.push({ cells: contact(1018, 'Mason', 'Hall', 'Service Desk Analyst', '+61408999000', 'm.hall@northwind.example'), status: 'failed', http: 422, error: 'email_taken: 422 Email address is already in use by another contact', detail: 'second attempt after all other rows: still taken' });
+  rows.push({ cells: contact(1016, 'Ethan', 'Lewis', 'Field Technician', '6.14111E+10'), status: 'invalid', errors: [{ code: 'invalid_mobile', field: 'mobile', message: `column "Mobile Phone" "6.14111E+10" ${MOBILE_EXCEL}` }] });
+  rows.push({ cells: contact(1017, 'Ruby', 'Walker', 'Incident Manager', '+61407888999'), status: 'uncertain', detail: 'the answer was lost (connection reset after sending); the contact may have been written' });
+  rows.push({ cells: contact(1018, 'Mason', 'Hall', 'Service Desk Analyst', '+61408999000', 'm.hall@northwind.example'), status: 'failed', http: 422, errors: [{ code: 'email_taken', message: '422 Email address is already in use by another contact' }], detail: 'second attempt after all other rows: still taken' });
   ok(contact(1019, 'Sophie', 'Allen', 'Business Analyst', '+61409000111'), 'created');
-  rows.push({ cells: ['EMP-1020', 'Daniel', 'O"Neil', 'daniel.oneil@northwind.example', 'Platform Engineer', '+61410111222'], status: 'invalid', error: 'backslash_char: column "Last Name" contains a double quote ("), which JSON must escape with a backslash; the API forbids backslashes' });
+  rows.push({ cells: ['EMP-1020', 'Daniel', 'O"Neil', 'daniel.oneil@northwind.example', 'Platform Engineer', '+61410111222'], status: 'invalid', errors: [{ code: 'backslash_char', field: 'last_name', message: 'column "Last Name" contains a double quote ("), which JSON must escape with a backslash; the API forbids backslashes' }] });
   ok(contact(1021, 'Ella', 'Young', 'Vendor Manager', '+61412222333'), 'updated');
-  rows.push({ cells: contact(1022, 'James', 'King', 'Systems Engineer', '+61413333444'), status: 'failed', http: 503, error: 'server_error: 503 Service Unavailable after 6 attempts', detail: '6 attempts' });
+  rows.push({ cells: contact(1022, 'James', 'King', 'Systems Engineer', '+61413333444'), status: 'failed', http: 503, errors: [{ code: 'server_error', message: '503 Service Unavailable after 6 attempts' }], detail: '6 attempts' });
   ok(contact(1023, 'Harper', 'Wright', 'Support Analyst', '+61414444555'), 'updated');
-  rows.push({ cells: contact(1024, 'Charlotte', 'Scott', '#REF!', '+61415555666'), status: 'invalid', error: 'spreadsheet_error: column "Job Title" holds the spreadsheet error #REF! (a broken formula?); fix it, or pass --null-token "#REF!" to clear the field' });
+  rows.push({ cells: contact(1024, 'Charlotte', 'Scott', '#REF!', '+61415555666'), status: 'invalid', errors: [{ code: 'spreadsheet_error', field: 'job_title', message: 'column "Job Title" holds the spreadsheet error #REF! (a broken formula?); fix it, or pass --null-token "#REF!" to clear the field' }] });
   ok(contact(1025, 'William', 'Green', 'Head of IT Operations', '+61416666777'), 'updated');
-  rows.push({ cells: contact(1026, 'Evie', 'Baker', 'Service Desk Analyst', '0413-777-888'), status: 'invalid', error: `invalid_mobile: column "Mobile Phone" "0413-777-888" ${MOBILE_LOCAL}` });
+  rows.push({ cells: contact(1026, 'Evie', 'Baker', 'Service Desk Analyst', '0413-777-888'), status: 'invalid', errors: [{ code: 'invalid_mobile', field: 'mobile', message: `column "Mobile Phone" "0413-777-888" ${MOBILE_LOCAL}` }] });
   ok(contact(1027, 'Thomas', 'Adams', 'Infrastructure Lead', '+61418888999'), 'created');
-  rows.push({ cells: contact(1028, 'Lily', 'Nelson', 'Applications Analyst', '+61419999000', 'lily.nelson@northwind.example'), status: 'superseded', http: 422, error: 'email_taken: 422 Email address is already in use by another contact', detail: 'superseded by line 31' });
-  ok(contact(1029, 'Samuel', 'Carter', 'Network Analyst', '+61420000111'), 'updated');
+  rows.push({ cells: contact(1028, 'Lily', 'Nelson', 'Applications Analyst', '+61419999000', 'lily.nelson@northwind.example'), status: 'superseded', http: 422, errors: [{ code: 'email_taken', message: '422 Email address is already in use by another contact' }], detail: 'superseded by line 31' });
+  rows.push({
+    cells: contact(1029, 'Samuel', 'Carter', 'Network Analyst', '+61290000111'),
+    status: 'updated',
+    http: 200,
+    warnings: [{ code: 'not_a_mobile', field: 'mobile', message: 'column "Mobile Phone" +61290000111 is a fixed line, not a mobile' }],
+  });
   ok(contact(1028, 'Lily', 'Nelson', 'Applications Analyst', '+61419999000', 'l.nelson@northwind.example'), 'updated');
   return rows;
 }
@@ -89,24 +96,26 @@ function showcaseRows(): Row[] {
 function hostileRows(): Row[] {
   return [
     { cells: ['A-1', 'Ann', 'Lee', 'ann@example.com', 'Analyst', '+61411111111'], status: 'created', http: 201 },
-    { cells: ['<script>alert(1)</script>', 'Bob', 'Ng', 'bob@example', 'Dev', '+61411111112'], status: 'invalid', error: 'invalid_email: column "Email" "bob@example" is not a valid email address' },
-    { cells: ['A-3', '=HYPERLINK("http://evil.example","x")', 'Ma', 'cy@example.com', 'Ops', '0411'], status: 'invalid', error: 'invalid_mobile: column "Mobile Phone" "0411" is not "+" then country code and number; <img src=x onerror=alert(2)>' },
-    { cells: ['A-4', 'Dee', 'Xu', 'dee@example.com', '</script><script>alert(3)</script>', '+61411111114'], status: 'failed', http: 400, error: 'api_rejected: 400 </script><script>alert(3)</script>' },
+    { cells: ['<script>alert(1)</script>', 'Bob', 'Ng', 'bob@example', 'Dev', '+61411111112'], status: 'invalid', errors: [{ code: 'invalid_email', field: 'email', message: 'column "Email" "bob@example" is not a valid email address' }] },
+    { cells: ['A-3', '=HYPERLINK("http://evil.example","x")', 'Ma', 'cy@example.com', 'Ops', '0411'], status: 'invalid', errors: [{ code: 'invalid_mobile', field: 'mobile', message: 'column "Mobile Phone" "0411" is not "+" then country code and number; <img src=x onerror=alert(2)>' }] },
+    { cells: ['A-4', 'Dee', 'Xu', 'dee@example.com', '</script><script>alert(3)</script>', '+61411111114'], status: 'failed', http: 400, errors: [{ code: 'api_rejected', message: '400 </script><script>alert(3)</script>' }] },
     { cells: ['A-5', 'Eve', 'Oh', 'eve@example.com', 'Lead', '+61411111115'], status: 'updated', http: 200 },
-    { cells: ['A-6', 'Fay', 'Li', 'fay@example', 'Lead', '0412'], status: 'invalid', error: 'invalid_email: column "Email" "fay@example" is not a valid email address; invalid_mobile: column "Mobile Phone" "0412" is not valid' },
+    {
+      cells: ['A-6', 'Fay', 'Li', 'fay@example', 'Lead', '0412'],
+      status: 'invalid',
+      errors: [
+        { code: 'invalid_email', field: 'email', message: 'column "Email" "fay@example" is not a valid email address' },
+        { code: 'invalid_mobile', field: 'mobile', message: 'column "Mobile Phone" "0412" is not valid' },
+      ],
+    },
     { cells: ['A-7', 'Gus', 'Ku', 'gus@example.com', 'Lead', '+61411111117'], status: 'skipped', detail: 'not attempted: the run was stopped' },
     { cells: ['A-10', 'Hal', 'Jo', 'hal@example.com', 'Lead', '+61411111118'], status: 'skipped', detail: 'not attempted: the run was stopped' },
   ];
 }
 
-function writeResults(dir: string, name: string, rows: readonly Row[]): string {
-  const records = [[...HEADER, 'status', 'http_status', 'error', 'detail'], ...rows.map((r) => [...r.cells, r.status, r.http === undefined ? '' : String(r.http), r.error ?? '', r.detail ?? ''])];
-  return writeFile(dir, name, stringify(records, { record_delimiter: 'windows' }));
-}
-
 function summaryOf(rows: readonly Row[], overrides: Partial<RunSummary> = {}): RunSummary {
-  const counts = Object.fromEntries(STATUSES.map((s) => [s, 0])) as Record<RowStatus, number>;
-  for (const row of rows) counts[row.status]++;
+  const counts = Object.fromEntries(STATUSES.map((s) => [s, 0])) as Record<string, number>;
+  for (const row of rows) counts[row.status] = (counts[row.status] ?? 0) + 1;
   return {
     mode: 'import',
     input: 'contacts.csv',
@@ -115,7 +124,7 @@ function summaryOf(rows: readonly Row[], overrides: Partial<RunSummary> = {}): R
     journalPath: undefined,
     unmappedColumns: [],
     rows: rows.length,
-    counts,
+    counts: counts,
     errorGroups: [],
     warnings: 0,
     retries: 0,
@@ -127,11 +136,18 @@ function summaryOf(rows: readonly Row[], overrides: Partial<RunSummary> = {}): R
   };
 }
 
-async function report(dir: string, rows: readonly Row[], extra: Partial<HtmlReportOptions> = {}, summary: Partial<RunSummary> = {}): Promise<{ html: string; csv: string }> {
-  const csv = writeResults(dir, 'contacts.results.csv', rows);
+/** Feeds the rows to a collector as the run's onRow would, and writes the report. */
+async function report(dir: string, rows: readonly Row[], extra: Partial<HtmlReportOptions> & { maxRows?: number } = {}, summary: Partial<RunSummary> = {}): Promise<{ html: string }> {
+  const { maxRows, ...rest } = extra;
+  const collector = createReportCollector({ maxRows });
+  collector.useHeader({ columns: HEADER, fields: { system_id: 0, first_name: 1, last_name: 2, email: 3, job_title: 4, mobile: 5 } });
+  rows.forEach((r, seq) => {
+    const { cells, http, ...data } = r;
+    collector.add({ ...data, seq, line: seq + 2, systemId: (cells[0] ?? '').trim(), httpStatus: http });
+  });
   const html = join(dir, 'report.html');
-  await writeHtmlReport({ summary: summaryOf(rows, summary), resultsPath: csv, outPath: html, generatedAt: new Date('2026-11-30T09:15:00Z'), ...extra });
-  return { html, csv };
+  await writeHtmlReport({ summary: summaryOf(rows, summary), collected: collector, outPath: html, generatedAt: new Date('2026-11-30T09:15:00Z'), ...rest });
+  return { html };
 }
 
 interface Watch {
@@ -191,21 +207,44 @@ describe.skipIf(!HAVE_CHROMIUM)('HTML report in a browser', () => {
     return { page, w };
   }
 
-  it('shows the counts of the results CSV', async () => {
+  it('shows the counts of the rows, uncertain as its own status', async () => {
     const dir = tempDir('report-browser-');
-    const { html, csv } = await report(dir, showcaseRows());
+    const rows = showcaseRows();
+    const { html } = await report(dir, rows);
     const { page, w } = await open(html);
-    const results = readResults(csv);
     const expected = new Map<string, number>();
-    for (const r of results) expected.set(r.status ?? '', (expected.get(r.status ?? '') ?? 0) + 1);
+    for (const r of rows) expected.set(r.status, (expected.get(r.status) ?? 0) + 1);
     for (const [status, n] of expected) {
       expect(await page.locator(`[data-status-count="${status}"]`).textContent()).toBe(String(n));
     }
-    expect(await page.locator('[data-total-count]').textContent()).toBe(String(results.length));
-    const problems = results.filter((r) => ['invalid', 'failed', 'would-fail', 'skipped', 'superseded'].includes(r.status ?? '')).length;
+    expect(await page.locator('[data-status-count="uncertain"]').textContent()).toBe('1');
+    expect(await page.locator('[data-total-count]').textContent()).toBe(String(rows.length));
+    const problems = rows.filter((r) => ['invalid', 'failed', 'would-fail', 'uncertain', 'skipped', 'superseded'].includes(r.status) || (r.warnings ?? []).length > 0).length;
     expect(await visibleRows(page, 'problems')).toBe(problems);
     expect(await page.locator('[data-code-count="invalid_mobile"]').textContent()).toBe('4');
     expect(await page.locator('[data-code-count="spreadsheet_error"]').textContent()).toBe('2');
+    expect(await page.locator('[data-warning-count="not_a_mobile"]').textContent()).toBe('1');
+    expectOffline(w);
+    await page.close();
+  });
+
+  it('filters by a warning code and by the uncertain status', async () => {
+    const dir = tempDir('report-browser-');
+    const { html } = await report(dir, showcaseRows(), { next: { advice: 'fix contacts.errors.csv', command: 'ciopulse-contacts import contacts.errors.csv' } });
+    const { page, w } = await open(html);
+    await page.selectOption('[data-table=problems] [data-role=kind]', 's:uncertain');
+    expect(await columnTexts(page, 'problems', 'id')).toEqual(['EMP-1017']);
+    expect(await columnTexts(page, 'problems', 'status')).toEqual(['uncertain']);
+    await page.selectOption('[data-table=problems] [data-role=kind]', '');
+    await page.locator('details[data-warning=not_a_mobile] summary').click();
+    await page.locator('details[data-warning=not_a_mobile] [data-show-kind]').click();
+    expect(await page.locator('[data-table=problems] [data-role=kind]').inputValue()).toBe('w:not_a_mobile');
+    expect(await columnTexts(page, 'problems', 'id')).toEqual(['EMP-1029']);
+    expect(await columnTexts(page, 'problems', 'code')).toEqual(['not_a_mobile']);
+    expect(await columnTexts(page, 'problems', 'column')).toEqual(['Mobile Phone']);
+    expect(await columnTexts(page, 'problems', 'message')).toEqual(['+61290000111 is a fixed line, not a mobile']);
+    expect(await page.locator('[data-table=problems] td.col-code code.wcode').textContent()).toBe('not_a_mobile');
+    expect(await page.locator('[data-next-command]').textContent()).toBe('ciopulse-contacts import contacts.errors.csv');
     expectOffline(w);
     await page.close();
   });
@@ -217,9 +256,10 @@ describe.skipIf(!HAVE_CHROMIUM)('HTML report in a browser', () => {
     const all = await visibleRows(page, 'problems');
 
     await page.fill('[data-table=problems] [data-role=filter]', 'mobile phone');
-    await expect.poll(() => visibleRows(page, 'problems')).toBe(4);
+    // The four invalid_mobile rows, and the not_a_mobile warning on the same column.
+    await expect.poll(() => visibleRows(page, 'problems')).toBe(5);
     for (const text of await page.locator('[data-table=problems] tbody tr').allTextContents()) expect(text.toLowerCase()).toContain('mobile phone');
-    expect(await page.locator('[data-table=problems] [data-role=shown]').textContent()).toBe('4 rows matching');
+    expect(await page.locator('[data-table=problems] [data-role=shown]').textContent()).toBe('5 rows matching');
 
     await page.fill('[data-table=problems] [data-role=filter]', 'EMP-1022');
     await expect.poll(() => columnTexts(page, 'problems', 'id')).toEqual(['EMP-1022']);
@@ -282,7 +322,7 @@ describe.skipIf(!HAVE_CHROMIUM)('HTML report in a browser', () => {
     const dir = tempDir('report-browser-');
     const rows: Row[] = [];
     for (let i = 0; i < 650; i++) {
-      rows.push({ cells: [`ID-${i}`, 'A', 'B', `a${i}@example`, 'T', '+61411111111'], status: 'invalid', error: `invalid_email: column "Email" "a${i}@example" is not a valid email address` });
+      rows.push({ cells: [`ID-${i}`, 'A', 'B', `a${i}@example`, 'T', '+61411111111'], status: 'invalid', errors: [{ code: 'invalid_email', field: 'email', message: `column "Email" "a${i}@example" is not a valid email address` }] });
     }
     const { html } = await report(dir, rows, { maxRows: 450 });
     const { page, w } = await open(html);
@@ -305,11 +345,18 @@ describe.skipIf(!HAVE_CHROMIUM)('HTML report in a browser', () => {
   it('lists a plan’s field changes', async () => {
     const dir = tempDir('report-browser-');
     const rows: Row[] = [
-      { cells: contact(1, 'Ann', 'Lee', 'Senior Analyst', '+61411111111'), status: 'would-update', detail: 'job_title: Analyst → Senior Analyst; mobile: (empty) → +61411111111' },
+      {
+        cells: contact(1, 'Ann', 'Lee', 'Senior Analyst', '+61411111111'),
+        status: 'would-update',
+        changes: [
+          { field: 'job_title', from: 'Analyst', to: 'Senior Analyst' },
+          { field: 'mobile', from: null, to: '+61411111111' },
+        ],
+      },
       { cells: contact(2, 'Bob', 'Ng', 'Dev', '+61411111112'), status: 'unchanged' },
       { cells: contact(3, 'Cy', 'Ma', 'Ops', '+61411111113'), status: 'would-create' },
-      { cells: contact(4, 'Dee', 'Xu', 'Lead', '+61411111114'), status: 'would-update', detail: 'last_name: Xue → Xu' },
-      { cells: contact(5, 'Eve', 'Oh', 'Lead', '+61411111115'), status: 'would-fail', error: 'email_taken: eve.oh@northwind.example is held by EMP-9' },
+      { cells: contact(4, 'Dee', 'Xu', 'Lead', '+61411111114'), status: 'would-update', changes: [{ field: 'last_name', from: 'Xue', to: 'Xu' }] },
+      { cells: contact(5, 'Eve', 'Oh', 'Lead', '+61411111115'), status: 'would-fail', errors: [{ code: 'email_taken', message: 'eve.oh@northwind.example is held by EMP-9' }] },
     ];
     const { html } = await report(dir, rows, {}, { mode: 'plan' });
     const { page, w } = await open(html);
@@ -329,7 +376,7 @@ describe.skipIf(!HAVE_CHROMIUM)('HTML report in a browser', () => {
     const { html } = await report(
       dir,
       rows,
-      { lineOf: (i) => i + 2 },
+      { next: { advice: 'fix migrations/northwind-contacts.errors.csv', command: 'ciopulse-contacts import migrations/northwind-contacts.errors.csv' } },
       {
         input: 'migrations/northwind-contacts.csv',
         resultsPath: 'migrations/northwind-contacts.results.csv',

@@ -33,13 +33,14 @@ export const demoCommand: CommandModule<object, DemoArgs> = {
       .example('$0 demo', 'The whole round trip against the embedded emulator, in a second'),
   handler: async (args: ArgumentsCamelCase<DemoArgs>) => {
     // Loaded here, not at the top, so that other commands' start-up does not pay for them.
-    const [{ createApiClient }, { startEmulator }, { runExport }, { runImport }, { writeHtmlReport }, { formatSummary }] = await Promise.all([
+    const [{ createApiClient }, { startEmulator }, { runExport }, { runImport }, { writeHtmlReport }, { formatSummary }, { createReportCollector }] = await Promise.all([
       import('../api/client.js'),
       import('../emulator/server.js'),
       import('../export.js'),
       import('../import/pipeline.js'),
       import('../report/html.js'),
       import('../report/summary.js'),
+      import('../report/collect.js'),
     ]);
     const styles = createStyles(resolveColor(process.stdout));
     const out = args.out;
@@ -51,16 +52,19 @@ export const demoCommand: CommandModule<object, DemoArgs> = {
       );
       const connection: Connection = { baseUrl: emulator.baseUrl, portalCode: emulator.portalCode, apiKey: new Secret(emulator.apiKey) };
       const input = join(ROOT, 'samples', 'contacts.csv');
+      const collected = createReportCollector();
       const summary = await runImport({
         input,
         mode: 'import',
         results: join(out, 'contacts.results.csv'),
         connection,
         concurrency: args.concurrency,
+        onStart: (info) => collected.useHeader(info.header),
+        onRow: (row, replaces) => collected.onRow(row, replaces),
       });
       process.stdout.write(formatSummary(summary, styles));
 
-      const report = await writeHtmlReport({ summary, resultsPath: summary.resultsPath, outPath: join(out, 'contacts.report.html') });
+      const report = await writeHtmlReport({ summary, collected, outPath: join(out, 'contacts.report.html') });
       const client = createApiClient({ connection });
       try {
         const exported = await runExport({ client, out: join(out, 'contacts.export.csv') });

@@ -4,9 +4,10 @@
  */
 import { runImport, type RunOptions, type RunSummary } from '../import/pipeline.js';
 import { resolveExitCode } from '../import/exit.js';
+import { createReportCollector } from '../report/collect.js';
 import { writeHtmlReport } from '../report/html.js';
 import { createProgressReporter } from '../report/progress.js';
-import { formatSummary, summaryToJson } from '../report/summary.js';
+import { formatSummary, nextCommand, summaryToJson } from '../report/summary.js';
 import { createStyles, resolveColor } from '../report/styles.js';
 import { createInterruptHandler, type OutputArgs } from './options.js';
 
@@ -15,26 +16,10 @@ export interface RunExtras {
   report?: string | undefined;
 }
 
-/** Line numbers by row, four bytes a row, for the report's problem table. */
-function createLineIndex(): { set(seq: number, line: number): void; get(seq: number): number } {
-  let lines = new Int32Array(4096);
-  return {
-    set(seq, line) {
-      if (seq >= lines.length) {
-        const grown = new Int32Array(Math.max(seq + 1, lines.length * 2));
-        grown.set(lines);
-        lines = grown;
-      }
-      lines[seq] = line;
-    },
-    get: (seq) => lines[seq] ?? seq + 2,
-  };
-}
-
 export async function runRowsAndReport(options: Omit<RunOptions, 'signal' | 'onProgress'>, output: OutputArgs, extras: RunExtras = {}): Promise<void> {
   const silent = output.quiet === true || output.json === true;
-  const lines = extras.report === undefined ? undefined : createLineIndex();
-  let systemIdColumn: number | undefined;
+  // The report reads every row as data as it is written: counts, codes, a capped table.
+  const collector = extras.report === undefined ? undefined : createReportCollector();
   const progress = createProgressReporter({ silent });
   const interrupt = createInterruptHandler(() => {
     progress.stop();
@@ -47,11 +32,11 @@ export async function runRowsAndReport(options: Omit<RunOptions, 'signal' | 'onP
       signal: interrupt.signal,
       onProgress: (p) => progress.update(p),
       onStart: (info) => {
-        systemIdColumn = info.header.fields.system_id;
+        collector?.useHeader(info.header);
         options.onStart?.(info);
       },
       onWarning: (message) => process.stderr.write(`warning: ${message}\n`),
-      ...(lines === undefined ? {} : { onRow: (row) => lines.set(row.seq, row.line) }),
+      ...(collector === undefined ? {} : { onRow: collector.onRow }),
       ...(output.verbose === true
         ? {
             onRetry: (event) => {
@@ -66,9 +51,9 @@ export async function runRowsAndReport(options: Omit<RunOptions, 'signal' | 'onP
     interrupt.dispose();
   }
   const extra =
-    extras.report === undefined
+    extras.report === undefined || collector === undefined
       ? undefined
-      : `Report:  ${(await writeHtmlReport({ summary, resultsPath: summary.resultsPath, outPath: extras.report, systemIdColumn, lineOf: (i) => lines?.get(i) ?? i + 2 })).path}`;
+      : `Report:  ${(await writeHtmlReport({ summary, collected: collector, outPath: extras.report, next: nextCommand(summary) })).path}`;
   const code = resolveExitCode(summary);
   if (output.json === true) {
     process.stdout.write(summaryToJson(summary));

@@ -61,7 +61,8 @@ export interface RunOptions {
   onWarning?: ((message: string) => void) | undefined;
   onProgress?: ((progress: RunProgress) => void) | undefined;
   onRetry?: ((event: RetryEvent) => void) | undefined;
-  onRow?: ((row: ResultRow) => void) | undefined;
+  /** Each finished row; called again with `replaces` when a later pass settles a row anew (a 422's second chance). */
+  onRow?: ((row: ResultRow, replaces?: ResultRow) => void) | undefined;
   /** Called once the input's header is known (e.g. to size a progress bar). */
   onStart?: ((info: { header: CsvHeader; bytesTotal: number }) => void) | undefined;
 }
@@ -184,8 +185,8 @@ export async function runImport(options: RunOptions): Promise<RunSummary> {
     journalPath,
     reorderCap: options.reorderCap,
     atomic: resume !== undefined,
-    onRow: (row) => {
-      options.onRow?.(row);
+    onRow: (row, replaces) => {
+      options.onRow?.(row, replaces);
       maybeProgress();
     },
   });

@@ -11,10 +11,10 @@ import { CONTACT_FIELDS, REQUIRED_ON_CREATE, type Contact, type ContactField, ty
 import { AuthError, ApiError } from '../errors.js';
 import { extractRecords, toCell } from '../export.js';
 import type { PreparedRow } from './outcomes.js';
-import type { ResultRow } from './results.js';
+import type { FieldChange, ResultRow } from './results.js';
 import type { Override } from './deferred.js';
 
-export type Prediction = Pick<ResultRow, 'status' | 'detail' | 'errors'>;
+export type Prediction = Pick<ResultRow, 'status' | 'detail' | 'errors' | 'changes'>;
 
 export interface Planner {
   predict(row: PreparedRow): Prediction;
@@ -97,14 +97,18 @@ export function createPlanner(snapshot: Iterable<Contact>): Planner {
       return { prediction: { status: 'would-create', detail: joinDetail(set, row.warnings) } };
     }
     const changes: string[] = [];
+    const fieldChanges: FieldChange[] = [];
     for (const field of CONTACT_FIELDS) {
       const value = row.patch[field];
       if (value === undefined) continue;
       // Compare as the API stores: exactly as sent; a null and an empty value both show as (empty).
-      if ((value ?? null) !== (current[field] ?? null)) changes.push(`${field}: ${show(current[field])} → ${show(value)}`);
+      if ((value ?? null) !== (current[field] ?? null)) {
+        changes.push(`${field}: ${show(current[field])} → ${show(value)}`);
+        fieldChanges.push({ field, from: current[field] ?? null, to: value ?? null });
+      }
     }
     if (changes.length === 0) return { prediction: { status: 'unchanged', detail: joinDetail([], row.warnings) } };
-    return { prediction: { status: 'would-update', detail: joinDetail(changes, row.warnings) } };
+    return { prediction: { status: 'would-update', detail: joinDetail(changes, row.warnings), changes: fieldChanges } };
   }
 
   return {

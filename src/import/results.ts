@@ -43,7 +43,15 @@ export interface ResultRow {
   status: RowStatus;
   httpStatus?: number | undefined;
   errors?: readonly RowError[] | undefined;
+  /** A plan's would-update row: each field it would change, from the API's value to the file's. */
+  changes?: readonly FieldChange[] | undefined;
   detail?: string | undefined;
+}
+
+export interface FieldChange {
+  field: string;
+  from: string | null;
+  to: string | null;
 }
 
 export interface ErrorGroup {
@@ -114,7 +122,8 @@ export interface ResultsSinkOptions {
    * earlier results are still being read; and append to the earlier journal.
    */
   atomic?: boolean;
-  onRow?: ((row: ResultRow) => void) | undefined;
+  /** Each row as it is written; again, with `replaces`, when a rewrite settles it anew. */
+  onRow?: ((row: ResultRow, replaces?: ResultRow) => void) | undefined;
 }
 
 export interface ResultsSink {
@@ -228,6 +237,7 @@ export function createResultsSink(options: ResultsSinkOptions): ResultsSink {
           if (override !== undefined) {
             tally.add(override.before, -1);
             tally.add(override.after);
+            options.onRow?.(override.after, override.before);
           }
           await newResults.write(cells);
           if (seq < 0) await newErrors.write(cells.slice(0, width));

@@ -1,0 +1,80 @@
+/**
+ * The report's words: titles for modes, statuses and codes. Partial on purpose: a status or code
+ * added later still works, shown by its name.
+ */
+import { STATUSES } from '../import/results.js';
+
+export const MODE_TITLES: Readonly<Record<string, string>> = {
+  import: 'Import',
+  'dry-run': 'Dry run',
+  plan: 'Plan',
+  delete: 'Delete',
+  'delete-dry-run': 'Delete (dry run)',
+};
+
+/**
+ * Every status the report knows, in the order it shows them. `uncertain` sits beside `failed`
+ * whether or not this build's STATUSES has it yet.
+ */
+export const REPORT_STATUSES: readonly string[] = (() => {
+  const list: string[] = [...STATUSES];
+  if (!list.includes('uncertain')) list.splice(list.indexOf('failed') + 1, 0, 'uncertain');
+  return list;
+})();
+
+const KNOWN: ReadonlySet<string> = new Set(REPORT_STATUSES);
+
+export function isKnownStatus(status: string): boolean {
+  return KNOWN.has(status);
+}
+
+export const STATUS_NOTES: Readonly<Record<string, string>> = {
+  created: 'new contact created (201)',
+  updated: 'existing contact updated (200)',
+  deleted: 'contact deleted',
+  valid: 'passed every local check; nothing was sent',
+  'would-create': 'would create a new contact',
+  'would-update': 'would change an existing contact',
+  unchanged: 'already up to date; nothing to send',
+  'would-fail': 'the API would refuse it',
+  invalid: 'failed a local check; never sent',
+  failed: 'refused by the API, or its retries ran out',
+  uncertain: 'sent, but the answer was lost: it may or may not have been applied',
+  superseded: 'its 422 became moot: a later row for the same system_id was applied',
+  skipped: 'not attempted: the run was stopped',
+};
+
+/** Plain words for each error code. */
+export const CODE_TITLES: Readonly<Record<string, string>> = {
+  missing_system_id: 'Missing system_id',
+  invalid_system_id: 'system_id cannot be a URL path segment',
+  backslash_char: 'Character the API forbids (quote, backslash, line break or control character)',
+  spreadsheet_error: 'Spreadsheet error value such as #N/A or #REF!',
+  invalid_email: 'Email address is not valid',
+  invalid_mobile: 'Mobile is not in international format',
+  missing_required: 'Field required for a new contact is missing',
+  invalid_type: 'Value of the wrong type',
+  unknown_field: 'Unknown field',
+  not_an_object: 'Body is not a JSON object',
+  duplicate_email: 'Email already used by an earlier row in the file',
+  ragged_row: 'Wrong number of cells in the row',
+  malformed_row: 'Row could not be read as CSV',
+  replacement_char: 'Mis-decoded text (U+FFFD)',
+  api_rejected: 'Rejected by the API',
+  not_found: 'Contact not found',
+  email_taken: 'Email already held by another contact',
+  protected_contact: 'Contact leads or is alerted by a support group',
+  auth_failed: 'Credentials refused (401)',
+  server_error: 'Server error; retries used up',
+  network_error: 'No answer from the server',
+  email_swap: 'Two contacts swap email addresses',
+};
+
+/** Plain words for each warning code: the row was sent (or would be) all the same. */
+export const WARNING_TITLES: Readonly<Record<string, string>> = {
+  not_a_mobile: 'The mobile column holds a number that is not a mobile (a fixed line, say)',
+};
+
+export function titleOf(code: string, titles: Readonly<Record<string, string>>): string {
+  return titles[code] ?? code.replace(/_/g, ' ');
+}
