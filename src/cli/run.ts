@@ -8,6 +8,7 @@ import { writeHtmlReport } from '../report/html.js';
 import { createProgressReporter } from '../report/progress.js';
 import { formatSummary, summaryToJson } from '../report/summary.js';
 import { createStyles, resolveColor } from '../report/styles.js';
+import { formatMapping } from './mapping.js';
 import { createInterruptHandler, type OutputArgs } from './options.js';
 
 export interface RunExtras {
@@ -48,6 +49,7 @@ export async function runRowsAndReport(options: Omit<RunOptions, 'signal' | 'onP
       onProgress: (p) => progress.update(p),
       onStart: (info) => {
         systemIdColumn = info.header.fields.system_id;
+        if (output.quiet !== true && !options.mode.startsWith('delete')) process.stderr.write(formatMapping(info.header.mapping));
         options.onStart?.(info);
       },
       onWarning: (message) => process.stderr.write(`warning: ${message}\n`),

@@ -139,6 +139,12 @@ export function describeColumn(columns: readonly string[], index: number): strin
   return name.trim() === '' ? `column ${index + 1} (no header)` : JSON.stringify(name);
 }
 
+/** `2 ("Email")`, or `7 (no header)`. */
+function numbered(columns: readonly string[], index: number): string {
+  const name = columns[index] ?? '';
+  return `${index + 1} (${name.trim() === '' ? 'no header' : JSON.stringify(name)})`;
+}
+
 function listHeaders(columns: readonly string[]): string {
   return columns.map((_, i) => describeColumn(columns, i)).join(', ');
 }
@@ -206,7 +212,7 @@ export function mapHeader(
       // Identical names can only be told apart by position.
       const ignore = columns[winner] === columns[other] || (columns[other] ?? '').trim() === '' ? `#${other + 1}` : columns[other]!;
       problems.push(
-        `${file} line ${headerLine}: columns ${winner + 1} (${describeColumn(columns, winner)}) and ${other + 1} (${describeColumn(columns, other)}) both map to ${field}; ` +
+        `${file} line ${headerLine}: columns ${numbered(columns, winner)} and ${numbered(columns, other)} both map to ${field}; ` +
           `keep one, e.g. ignore the other with --map "${ignore}="`,
       );
     }

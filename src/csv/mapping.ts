@@ -6,7 +6,7 @@
  */
 import { readFile } from 'node:fs/promises';
 import { FileError } from '../errors.js';
-import { describeColumn, normaliseHeader, parseMapEntry, type HeaderField, type HeaderMapping, type MapEntry, type MappedBy } from './headers.js';
+import { HEADER_FIELDS, describeColumn, normaliseHeader, parseMapEntry, type HeaderField, type HeaderMapping, type MapEntry, type MappedBy } from './headers.js';
 
 export interface FieldMapping {
   field: HeaderField;
@@ -69,7 +69,7 @@ export function describeMapping(columns: readonly string[], mapping: HeaderMappi
     }
     fields.push({ field, column, label: describeColumn(columns, column), by: mapping.how[column] as MappedBy, samples });
   }
-  fields.sort((a, b) => a.column - b.column);
+  fields.sort((a, b) => HEADER_FIELDS.indexOf(a.field) - HEADER_FIELDS.indexOf(b.field));
   const suggested = new Set<HeaderField>();
   const unsent: UnsentColumn[] = [];
   columns.forEach((_, i) => {
