@@ -5,7 +5,7 @@ import { stringify } from 'csv-stringify/sync';
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Utf8Checker, firstInvalidUtf8 } from '../src/csv/decode.js';
-import { QuoteScanner } from '../src/csv/scan.js';
+import { QuoteScanner, SwallowScanner } from '../src/csv/scan.js';
 import {
   detectDelimiter,
   normaliseHeader,
@@ -521,6 +521,33 @@ describe('pre-scan helpers', () => {
         expect(pieces.finish()).toBe(expected);
       }),
     );
+  });
+
+  it('SwallowScanner finds a bad closing quote that csv-parse would read on past the limit, however chunked', () => {
+    const dialect = { delimiter: 0x2c, mac: false };
+    const text = Buffer.from(`id,a\n1,"Lee" ,x\n${'2,b\n'.repeat(20)}3,"c"\n`);
+    const stray = text.indexOf('" ,');
+    for (const [limit, expected] of [
+      [40, stray],
+      [1000, -1],
+    ] as const) {
+      for (const size of [1, 3, 7, text.length]) {
+        const scanner = new SwallowScanner(dialect, limit);
+        for (let i = 0; i < text.length; i += size) scanner.feed(text.subarray(i, i + size));
+        expect(scanner.finish()).toBe(expected);
+      }
+    }
+    // A well-formed quoted value, however long, is no stray.
+    const long = new SwallowScanner(dialect, 10);
+    long.feed(Buffer.from(`id,a\n1,"${'x'.repeat(100)}"\n`));
+    expect(long.finish()).toBe(-1);
+  });
+
+  it('refuses up front a stray quote that would make the reader hold more than 16 MiB', async () => {
+    const error = await failure(`id,a\n1,"Lee" ,x\n${'2,bbbbbbbbbbbbbbbbbbbbbbbbbbbbbbb\n'.repeat(540_000)}`, { map: ['id=system_id'] });
+    expect(error).toBeInstanceOf(FileError);
+    expect((error as FileError).line).toBe(2);
+    expect(error.message).toContain('line 2: a closing quote is followed by more text');
   });
 
   it('Utf8Checker finds the first bad byte however the bytes are chunked', () => {

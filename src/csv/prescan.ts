@@ -10,12 +10,17 @@ import { FileError } from '../errors.js';
 import { chooseEncoding, decoderLabel, firstInvalidUtf16, sniffBom, Utf8Checker, type ActualEncoding, type InputEncoding } from './decode.js';
 import type { Dialect } from './scan.js';
 import { detectDelimiter, normaliseHeader } from './headers.js';
-import { CR, LF, QuoteScanner, countByte, eolByte } from './scan.js';
+import { CR, LF, QuoteScanner, SwallowScanner, countByte, eolByte } from './scan.js';
 
 /** Enough to hold any sane header line. */
 const HEAD_BYTES = 64 * 1024;
 /** Large reads: the pre-scan runs at GB/s with 1 MiB chunks and at a third of that with 64 KiB. */
 const SCAN_CHUNK = 1024 * 1024;
+/**
+ * The longest stretch after a bad closing quote that the reader splits back into rows; a longer
+ * one is refused up front, because the reader (and csv-parse) must hold all of it in memory.
+ */
+export const SWALLOW_LIMIT = 16 * 1024 * 1024;
 
 /** What the sniff learnt about the file: how to read it from `bomLength` on. */
 export interface Plan {
@@ -242,10 +247,12 @@ export async function prescan(plan: Plan): Promise<FileError[]> {
   const utf8 = plan.encoding === 'utf8' ? new Utf8Checker() : undefined;
   let badUtf8 = -1;
   const quotes = new QuoteScanner(plan.dialect);
+  const swallow = new SwallowScanner(plan.dialect, SWALLOW_LIMIT);
   try {
     for await (const chunk of asciiChunks(plan)) {
       if (utf8 !== undefined && badUtf8 === -1) badUtf8 = utf8.check(chunk);
       quotes.feed(chunk);
+      swallow.feed(chunk);
     }
   } catch (error) {
     // Broken UTF-16 leaves nothing after it to trust.
@@ -262,6 +269,17 @@ export async function prescan(plan: Plan): Promise<FileError[]> {
       new FileError(
         `${plan.path} line ${line}: a quoted value starts here and never ends, so it would swallow the rest of the file; ` +
           `fix the quotes, and write a quote inside a quoted value as ""`,
+        { file: plan.path, line },
+      ),
+    );
+  }
+  const stray = opened === -1 ? swallow.finish() : -1;
+  if (stray !== -1) {
+    const { line } = await locate(plan, stray);
+    problems.push(
+      new FileError(
+        `${plan.path} line ${line}: a closing quote is followed by more text instead of a delimiter or the end of the line, ` +
+          `and the CSV reader would read the next ${SWALLOW_LIMIT / 1024 / 1024} MiB or more as part of this value; fix the quote (write a quote inside a quoted value as "")`,
         { file: plan.path, line },
       ),
     );

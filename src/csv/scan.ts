@@ -110,6 +110,106 @@ export class QuoteScanner {
   }
 }
 
+/**
+ * The stretch csv-parse itself would read as one quoted field after a bad closing quote: it
+ * keeps the field open until the next quote that happens to close (see the top of this file).
+ * RecordParser reads such a stretch again record by record, but it must hold the stretch's bytes
+ * to do so, and csv-parse holds it as one field. So the pre-scan follows csv-parse's rules too,
+ * and a stretch longer than `limit` bytes is refused before anything is sent, naming the line of
+ * the quote that started it. Offsets count from the first byte fed.
+ */
+export class SwallowScanner {
+  private quoted = false;
+  private openedAt = -1;
+  private strayAt = -1;
+  private offset = 0;
+  private prev = START;
+  private carry: Buffer | undefined;
+  private found = -1;
+  private readonly delimiter: number;
+  private readonly mac: boolean;
+  private readonly limit: number;
+
+  constructor(dialect: Dialect, limit: number) {
+    this.delimiter = dialect.delimiter;
+    this.mac = dialect.mac;
+    this.limit = limit;
+  }
+
+  feed(chunk: Buffer): void {
+    if (this.found !== -1) return;
+    let buf = chunk;
+    let base = this.offset;
+    if (this.carry !== undefined) {
+      buf = Buffer.concat([this.carry, chunk]);
+      base -= this.carry.length;
+      this.carry = undefined;
+    }
+    this.offset += chunk.length;
+    this.scan(buf, base, false);
+    if (this.found === -1 && this.quoted && this.strayAt !== -1 && this.offset - this.openedAt > this.limit) this.found = this.strayAt;
+  }
+
+  /** The offset of the bad closing quote that starts a stretch over the limit, or -1. */
+  finish(): number {
+    if (this.found === -1 && this.carry !== undefined) {
+      const buf = this.carry;
+      this.carry = undefined;
+      this.scan(buf, this.offset - buf.length, true);
+    }
+    if (this.found === -1 && this.quoted && this.strayAt !== -1 && this.offset - this.openedAt > this.limit) this.found = this.strayAt;
+    return this.found;
+  }
+
+  private scan(buf: Buffer, base: number, final: boolean): void {
+    const n = buf.length;
+    const { delimiter, mac } = this;
+    const eol = mac ? CR : LF;
+    let i = 0;
+    for (;;) {
+      const q = buf.indexOf(QUOTE, i);
+      if (q === -1) break;
+      if (!this.quoted) {
+        const before = q === 0 ? this.prev : buf[q - 1]!;
+        if (before === START || before === delimiter || before === eol) {
+          this.quoted = true;
+          this.openedAt = base + q;
+          this.strayAt = -1;
+        }
+        i = q + 1;
+        continue;
+      }
+      if (q + 1 >= n && !final) {
+        this.carry = Buffer.from(buf.subarray(q));
+        return;
+      }
+      const next = buf[q + 1];
+      if (next === QUOTE) {
+        i = q + 2;
+        continue;
+      }
+      let closes: boolean;
+      if (next === undefined || next === delimiter || next === eol) closes = true;
+      else if (!mac && next === CR) {
+        if (q + 2 >= n && !final) {
+          this.carry = Buffer.from(buf.subarray(q));
+          return;
+        }
+        closes = buf[q + 2] === LF;
+      } else closes = false;
+      if (closes) {
+        this.quoted = false;
+        if (this.strayAt !== -1 && base + q - this.openedAt > this.limit) {
+          this.found = this.strayAt;
+          return;
+        }
+      } else if (this.strayAt === -1) this.strayAt = base + q;
+      i = q + 1;
+    }
+    if (n > 0) this.prev = buf[n - 1]!;
+  }
+}
+
 export interface RawRecord {
   /** Offsets into the scanned buffer; `end` includes the record delimiter. */
   start: number;
