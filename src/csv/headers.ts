@@ -2,7 +2,7 @@
  * Header handling: name normalisation, the alias table, `--map`, and delimiter detection.
  * We map headers ourselves instead of using csv-parse's `columns: true`, because that
  * collapses duplicate names, and every input column must reach the results CSV
- * (DESIGN.md, "Headers").
+ * (README, "CSV rules").
  */
 import { CONTACT_FIELDS, type ContactField } from '../fields.js';
 import { UsageError } from '../errors.js';
@@ -45,7 +45,7 @@ const DELIMITERS = [',', ';', '\t'] as const;
  * Counts `,`, `;` and tab outside quotes in the header line and picks the most frequent;
  * ties (and a one-column header) go to `,`. Stops at the first line break outside quotes,
  * so passing more than the header line is harmless. csv-parse's `delimiter_auto` is not
- * used: it is broken (NOTES.md).
+ * used: it throws on quoted fields and can pick a letter as the delimiter.
  */
 export function detectDelimiter(headerLine: string): ',' | ';' | '\t' {
   const counts = [0, 0, 0];

@@ -164,7 +164,7 @@ class RecordParser extends Parser {
     super({
       bom: true,
       delimiter: plan.delimiter,
-      // Both, so a mixed file never keeps a trailing \r (NOTES.md); old-Mac files get a bare CR.
+      // Both, so a mixed file never keeps a trailing \r (csv-parse would, with LF first); old-Mac files get a bare CR.
       record_delimiter: plan.dialect.mac ? ['\r'] : ['\r\n', '\n'],
       skip_empty_lines: true,
       // With array records csv-parse keeps a long row's extra cells, so we check the length ourselves.
