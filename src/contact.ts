@@ -169,6 +169,9 @@ export const contactCreateSchema = z.strictObject({
 export const systemIdSchema = z.string().superRefine((value, ctx) => {
   if (value.length === 0) issue(ctx, 'missing_system_id', 'is empty; every row needs a system_id');
   else if (value === '.' || value === '..') issue(ctx, 'invalid_system_id', `"${value}" cannot be a URL path segment`);
+  // A control character is never part of an id: it is a line break or tab that merged two cells (issue 11).
+  // eslint-disable-next-line no-control-regex
+  else if (/[\u0000-\u001f\u007f]/.test(value)) issue(ctx, 'invalid_system_id', `${JSON.stringify(value)} holds a control character (a line break or tab); an id is one line of text`);
 });
 
 function isContactField(key: unknown): key is ContactField {

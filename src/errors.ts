@@ -30,16 +30,30 @@ export class AuthError extends CiopulseError {
   readonly exitCode = 2;
 }
 
-/** A problem with the whole input file: unreadable, bad encoding, unclosed quote, no system_id. */
+/**
+ * A problem with the whole input file: unreadable, bad encoding, unclosed quote, no system_id.
+ * One run reports every such problem it can find, so `problems` may hold several, one line
+ * each; `message` is those lines joined by newlines.
+ */
 export class FileError extends CiopulseError {
   readonly exitCode = 2;
   readonly file: string | undefined;
   readonly line: number | undefined;
+  readonly problems: readonly string[];
 
-  constructor(message: string, options?: { hint?: string; cause?: unknown; file?: string; line?: number }) {
+  constructor(message: string, options?: { hint?: string; cause?: unknown; file?: string; line?: number; problems?: readonly string[] }) {
     super(message, options);
     this.file = options?.file;
     this.line = options?.line;
+    this.problems = options?.problems ?? [message];
+  }
+
+  /** One FileError for several (from the pre-scan and the header), in the order found. */
+  static combine(errors: readonly FileError[]): FileError {
+    if (errors.length === 1) return errors[0]!;
+    const problems = errors.flatMap((e) => e.problems);
+    const first = errors[0];
+    return new FileError(problems.join('\n'), { file: first?.file, line: first?.line, problems });
   }
 }
 

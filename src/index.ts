@@ -37,6 +37,8 @@ export type { Connection, ConnectionFlags } from './config.js';
 
 export { openCsv } from './csv/read.js';
 export type { CsvSource, CsvHeader, CsvRecord, CsvReadOptions, InputEncoding } from './csv/read.js';
+export type { FieldMapping, MappedBy, MappingDescription, UnsentColumn } from './csv/read.js';
+export { readMapFile } from './csv/read.js';
 export { excelSafe, stripExcelSafe, isFormulaLike } from './csv/formula.js';
 
 export { runExport, extractRecords } from './export.js';

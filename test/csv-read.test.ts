@@ -1,12 +1,11 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { parse as parseSync } from 'csv-parse/sync';
 import { stringify } from 'csv-stringify/sync';
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Utf8Checker, firstInvalidUtf8 } from '../src/csv/decode.js';
-import { QuoteScanner } from '../src/csv/scan.js';
+import { QuoteScanner, SwallowScanner } from '../src/csv/scan.js';
 import {
   detectDelimiter,
   normaliseHeader,
@@ -196,12 +195,20 @@ describe('openCsv: quoting and line numbers', () => {
     ]);
   });
 
-  it('counts a bare CR inside a CRLF file as no line break', async () => {
-    const { records } = await read('system_id,a\r\n1,x\ry\r\n2,z\r\n');
-    expect(records).toEqual([
-      { line: 2, cells: ['1', 'x\ry'] },
-      { line: 3, cells: ['2', 'z'] },
+  it('makes a bare CR in a CRLF or LF file a row error, never one merged value', async () => {
+    const crlf = await read('system_id,a\r\n1,x\ry\r\n2,z\r\n');
+    expect(crlf.records[0]).toMatchObject({ line: 2, error: { code: 'malformed_row' } });
+    expect(crlf.records[0]!.error!.message).toContain('bare CR');
+    expect(crlf.records[1]).toEqual({ line: 3, cells: ['2', 'z'] });
+    // The delete file from issue 11: three ids on one LF line, split by bare CRs.
+    const lf = await read('system_id\nA1\rA2\rA3\nB1\n');
+    expect(lf.records.map((r) => [r.line, r.error?.code])).toEqual([
+      [2, 'malformed_row'],
+      [3, undefined],
     ]);
+    // Inside quotes a CR is data, as the file wrote it.
+    const quoted = await read('system_id,a\n1,"x\ry"\n');
+    expect(quoted.records).toEqual([{ line: 2, cells: ['1', 'x\ry'] }]);
   });
 });
 
@@ -219,10 +226,10 @@ describe('openCsv: headers', () => {
     expect(rows(records)).toEqual([['1', 'a', 'b']]);
   });
 
-  it('refuses two columns mapping to one field, naming both', async () => {
-    const error = await failure('system_id,Email,E-mail Address\n1,a,b\n');
+  it('refuses two columns mapping to one field by equal right, naming both', async () => {
+    const error = await failure('system_id,Email Address,E-mail Address\n1,a,b\n');
     expect(error).toBeInstanceOf(FileError);
-    expect(error.message).toContain('columns 2 ("Email") and 3 ("E-mail Address") both map to email');
+    expect(error.message).toContain('columns 2 ("Email Address") and 3 ("E-mail Address") both map to email');
     expect(error.message).toContain('--map "E-mail Address="');
     expect((error as FileError).line).toBe(1);
   });
@@ -271,29 +278,48 @@ describe('openCsv: headers', () => {
 });
 
 describe('openCsv: row errors', () => {
-  it('reports short and long rows and goes on', async () => {
-    const { records } = await read('system_id,a,b\n1,x\n2,x,y,extra,"more, stuff"\n3,x,y\n');
-    expect(records[0]).toMatchObject({ line: 2, cells: ['1', 'x', ''], error: { code: 'ragged_row' } });
-    expect(records[0]!.error!.message).toMatch(/line 2 has 2 cells but the header has 3.*"b"/);
+  it('reads a short row as if its missing trailing cells were empty; a long row is an error unless the extras are empty', async () => {
+    const { records } = await read('system_id,a,b\n1,x\n2,x,y,extra,"more, stuff"\n3,x,y\n4\n5,x,y,, \n');
+    expect(records[0]).toEqual({ line: 2, cells: ['1', 'x', ''] });
     expect(records[1]).toMatchObject({ line: 3, cells: ['2', 'x', 'y'], error: { code: 'ragged_row' } });
     expect(records[1]!.error!.message).toContain('line 3 has 5 cells but the header has 3');
     expect(records[1]!.error!.message).toContain('"extra", "more, stuff"');
     expect(records[2]).toEqual({ line: 4, cells: ['3', 'x', 'y'] });
+    expect(records[3]).toEqual({ line: 5, cells: ['4', '', ''] });
+    expect(records[4]).toEqual({ line: 6, cells: ['5', 'x', 'y'] });
   });
 
-  it('turns a row csv-parse cannot read into a malformed_row record, in order', async () => {
+  it('turns a row that breaks the quoting rules into a malformed_row record without swallowing the next rows', async () => {
     const { records } = await read('system_id,b\n1,"abc"def,x\n2,b\n3,"c"\n4,d\n5,6" screen\n\n6,"multi\nline"\n7,e\n');
     expect(records.map((r) => [r.line, r.error?.code])).toEqual([
-      [2, 'malformed_row'], // the bad closing quote keeps the field open until line 4
+      [2, 'malformed_row'],
+      [3, undefined],
+      [4, undefined],
       [5, undefined],
       [6, 'malformed_row'],
       [8, undefined],
       [10, undefined],
     ]);
-    expect(records[0]!.error!.message).toContain('lines 2-4');
-    expect(records[0]!.error!.message).toContain('1,\\"abc\\"def,x');
-    expect(records[2]!.cells).toEqual(['5', '6" screen']);
-    expect(records[3]!.cells).toEqual(['6', 'multi\nline']);
+    // The raw line as typed, not JavaScript-escaped.
+    expect(records[0]!.error!.message).toContain('the row reads: 1,"abc"def,x');
+    expect(records[0]!.error!.message).not.toContain('\\"');
+    expect(records[0]!.cells).toEqual(['1', 'abcdef']);
+    expect(records[4]!.cells).toEqual(['5', '6" screen']);
+    expect(records[5]!.cells).toEqual(['6', 'multi\nline']);
+  });
+
+  it('keeps every row after a stray quote (issue 11: "Lee" followed by a space)', async () => {
+    const lines = ['id,first,last,email,title', 'Q1,Ann,"Lee" ,q1@x.com,Dev'];
+    for (let i = 2; i <= 9; i++) lines.push(`Q${i},N${i},L${i},q${i}@x.com,T`);
+    lines.push('Q10,Bob,"Smith, Jr",q10@x.com,Dev', 'Q11,C,D,q11@x.com,T', 'Q12,E,F,q12@x.com,T', 'Q13,G,H,q13@x.com,T');
+    const { records } = await read(`${lines.join('\n')}\n`, { map: ['id=system_id'] });
+    expect(records).toHaveLength(13);
+    expect(records[0]).toMatchObject({ line: 2, error: { code: 'malformed_row' } });
+    expect(records[0]!.error!.message).toContain('line 2: ');
+    expect(records[0]!.error!.message).toContain('Q1,Ann,"Lee" ,q1@x.com,Dev');
+    expect(records.slice(1).every((r) => r.error === undefined)).toBe(true);
+    expect(records.map((r) => r.line)).toEqual([2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14]);
+    expect(records[9]!.cells).toEqual(['Q10', 'Bob', 'Smith, Jr', 'q10@x.com', 'Dev']);
   });
 
   it('keeps line numbers after a malformed row in a CRLF file', async () => {
@@ -302,7 +328,7 @@ describe('openCsv: row errors', () => {
     const a = await read(lf);
     const b = await read(crlf);
     expect(b.records.map((r) => r.line)).toEqual(a.records.map((r) => r.line));
-    expect(b.records.map((r) => r.line)).toEqual([2, 5, 7]);
+    expect(b.records.map((r) => r.line)).toEqual([2, 3, 4, 5, 7]);
   });
 });
 
@@ -456,8 +482,8 @@ describe('openCsv: streaming', () => {
     for (let i = 0; i < 60_000; i++) {
       const line = lines.length + 1;
       if (i % 997 === 5) {
-        lines.push(`${i},"bad"quote`, 'swallowed"');
-        expected.push([line, 'malformed_row']);
+        lines.push(`${i},"bad"quote`, 'not swallowed"');
+        expected.push([line, 'malformed_row'], [line + 1, 'malformed_row']);
       } else if (i % 997 === 9) {
         lines.push(`${i},5" screen`);
         expected.push([line, 'malformed_row']);
@@ -495,6 +521,33 @@ describe('pre-scan helpers', () => {
         expect(pieces.finish()).toBe(expected);
       }),
     );
+  });
+
+  it('SwallowScanner finds a bad closing quote that csv-parse would read on past the limit, however chunked', () => {
+    const dialect = { delimiter: 0x2c, mac: false };
+    const text = Buffer.from(`id,a\n1,"Lee" ,x\n${'2,b\n'.repeat(20)}3,"c"\n`);
+    const stray = text.indexOf('" ,');
+    for (const [limit, expected] of [
+      [40, stray],
+      [1000, -1],
+    ] as const) {
+      for (const size of [1, 3, 7, text.length]) {
+        const scanner = new SwallowScanner(dialect, limit);
+        for (let i = 0; i < text.length; i += size) scanner.feed(text.subarray(i, i + size));
+        expect(scanner.finish()).toBe(expected);
+      }
+    }
+    // A well-formed quoted value, however long, is no stray.
+    const long = new SwallowScanner(dialect, 10);
+    long.feed(Buffer.from(`id,a\n1,"${'x'.repeat(100)}"\n`));
+    expect(long.finish()).toBe(-1);
+  });
+
+  it('refuses up front a stray quote that would make the reader hold more than 16 MiB', async () => {
+    const error = await failure(`id,a\n1,"Lee" ,x\n${'2,bbbbbbbbbbbbbbbbbbbbbbbbbbbbbbb\n'.repeat(540_000)}`, { map: ['id=system_id'] });
+    expect(error).toBeInstanceOf(FileError);
+    expect((error as FileError).line).toBe(2);
+    expect(error.message).toContain('line 2: a closing quote is followed by more text');
   });
 
   it('Utf8Checker finds the first bad byte however the bytes are chunked', () => {
@@ -551,49 +604,32 @@ describe('openCsv: properties', () => {
     );
   });
 
-  it('agrees with csv-parse on messy input: same good rows, same lines, unclosed quotes refused', async () => {
+  it('reads messy input as a strict reading does: every record once, at its line, good ones intact', async () => {
     const token = fc.constantFrom('a', 'b', ',', '"', '""', '\n', '\n', '\r\n', '\r', ' ');
     await fc.assert(
       fc.asyncProperty(fc.array(token, { maxLength: 40 }), async (tokens) => {
         const text = `system_id,b,c\n${tokens.join('')}`;
-        const skipped: string[] = [];
-        // With `info: true` csv-parse returns { record, info } objects; its typings only know string[][].
-        const reference = parseSync(text, {
-          delimiter: ',',
-          record_delimiter: ['\r\n', '\n'],
-          skip_empty_lines: true,
-          relax_column_count: true,
-          skip_records_with_error: true,
-          info: true,
-          on_skip: (error) => {
-            if (error !== undefined) skipped.push(error.code);
-          },
-        }) as unknown as { record: string[]; info: { bytes: number } }[];
+        const reference = strictReading(text);
         let records: CsvRecord[];
         try {
           records = (await read(text)).records;
         } catch (error) {
           expect(error).toBeInstanceOf(FileError);
-          expect(skipped).toContain('CSV_QUOTE_NOT_CLOSED');
+          expect(reference).toBe('unclosed');
           return;
         }
-        expect(skipped).not.toContain('CSV_QUOTE_NOT_CLOSED');
-        // info.bytes is where the record ends, so its last line is the LFs before that (plus
-        // one if it ends without a line break); its first line is that minus its own LFs.
-        const lfs = (t: string): number => t.split('\n').length - 1;
+        expect(reference).not.toBe('unclosed');
+        if (reference === 'unclosed') return;
         const expected = reference
           .slice(1)
-          .filter(({ record }) => record.some((c) => c.trim() !== ''))
-          .map(({ record, info }) => {
-            const upTo = text.slice(0, info.bytes);
-            const last = lfs(upTo) + (upTo.endsWith('\n') ? 0 : 1);
-            return { line: last - lfs(record.join('')), cells: [...record, '', '', ''].slice(0, 3) };
+          .filter((r) => r.bad || r.cells.some((c) => c.trim() !== ''))
+          .map((r) => {
+            if (r.bad || r.bareCr) return { line: r.line, code: 'malformed_row' };
+            const long = r.cells.slice(3).some((c) => c.trim() !== '');
+            return { line: r.line, code: long ? 'ragged_row' : undefined, cells: [...r.cells, '', '', ''].slice(0, 3) };
           });
-        const good = records.filter((r) => r.error?.code !== 'malformed_row').map((r) => ({ line: r.line, cells: r.cells }));
-        expect(good).toEqual(expected);
-        const lines = records.map((r) => r.line);
-        expect([...lines].sort((x, y) => x - y)).toEqual(lines);
-        expect(new Set(lines).size).toBe(lines.length);
+        const got = records.map((r) => (r.error?.code === 'malformed_row' ? { line: r.line, code: 'malformed_row' } : { line: r.line, code: r.error?.code, cells: r.cells }));
+        expect(got).toEqual(expected);
         // Variety across CRLF: the same lines and verdicts.
         const crlf = (await read(text.replace(/\r?\n/g, '\r\n'))).records;
         expect(crlf.map((r) => [r.line, r.error?.code])).toEqual(records.map((r) => [r.line, r.error?.code]));
@@ -601,4 +637,117 @@ describe('openCsv: properties', () => {
       { numRuns: 300 },
     );
   });
+
+  it('loses no row to stray quotes and spaces: one row per record, every good record intact', async () => {
+    const cell = fc.stringMatching(/^[a-z ,"\n]{0,6}$/);
+    const record = fc.record({ cells: fc.tuple(cell, cell), damage: fc.constantFrom('none', 'none', 'space', 'stray') });
+    await fc.assert(
+      fc.asyncProperty(fc.array(record, { minLength: 1, maxLength: 25 }), async (input) => {
+        let line = 2;
+        const expected: { line: number; damaged: boolean; cells: string[] }[] = [];
+        const lines = input.map(({ cells, damage }, k) => {
+          const id = `S${k}`;
+          // Damage only one-line records, so that the damage has one line to stay on.
+          const damaged = damage !== 'none' && !cells.some((c) => c.includes('\n'));
+          let text = stringify([[id, ...cells]], damaged ? { quoted: true, quoted_empty: true } : {}).replace(/\n$/, '');
+          if (damaged && damage === 'space') text = text.replace(/^("S\d+"|S\d+),"((?:[^"]|"")*)"/, '$1,"$2" ');
+          if (damaged && damage === 'stray') text = `${id},x"y${text.slice(text.indexOf(','))}`;
+          expected.push({ line, damaged, cells: [id, ...cells] });
+          line += text.split('\n').length;
+          return text;
+        });
+        const { records } = await read(`system_id,a,b\n${lines.join('\n')}\n`);
+        expect(records).toHaveLength(input.length);
+        records.forEach((r, k) => {
+          const want = expected[k]!;
+          expect(r.line).toBe(want.line);
+          if (want.damaged) expect(r.error?.code).toBe('malformed_row');
+          else expect(r).toEqual({ line: want.line, cells: want.cells });
+        });
+      }),
+      { numRuns: 200 },
+    );
+  });
 });
+
+interface StrictRecord {
+  line: number;
+  cells: string[];
+  /** Broken quoting. */
+  bad: boolean;
+  /** A bare CR outside quotes: a line end that is not the file's (a blank line with one is still blank). */
+  bareCr: boolean;
+}
+
+/**
+ * An independent, strict reading of a comma/LF file: a quote opens a field only at its start,
+ * `""` is a literal, any other quote ends the quoted part (and the record is bad unless a
+ * delimiter or line end follows), a quote elsewhere or a bare CR makes the record bad. Blank
+ * lines are skipped. 'unclosed' when a quoted field runs to the end of the data.
+ */
+function strictReading(text: string): StrictRecord[] | 'unclosed' {
+  const out: StrictRecord[] = [];
+  const n = text.length;
+  const eolAt = (i: number): number => (text[i] === '\n' ? 1 : text[i] === '\r' && text[i + 1] === '\n' ? 2 : 0);
+  let i = 0;
+  let line = 1;
+  while (i < n) {
+    const blank = eolAt(i);
+    if (blank > 0) {
+      i += blank;
+      line++;
+      continue;
+    }
+    const start = line;
+    const cells: string[] = [];
+    let cell = '';
+    let quoted = false;
+    let wasQuoted = false;
+    let bad = false;
+    let bareCr = false;
+    for (;;) {
+      if (i >= n) {
+        if (quoted) return 'unclosed';
+        cells.push(cell);
+        break;
+      }
+      const c = text[i]!;
+      if (quoted) {
+        if (c === '"' && text[i + 1] === '"') {
+          cell += '"';
+          i += 2;
+        } else if (c === '"') {
+          quoted = false;
+          wasQuoted = true;
+          i++;
+          if (!(i >= n || text[i] === ',' || eolAt(i) > 0)) bad = true;
+        } else {
+          if (c === '\n') line++;
+          cell += c;
+          i++;
+        }
+        continue;
+      }
+      const eol = eolAt(i);
+      if (eol > 0) {
+        cells.push(cell);
+        i += eol;
+        line++;
+        break;
+      }
+      if (c === '"' && cell === '' && !wasQuoted) quoted = true;
+      else if (c === ',') {
+        cells.push(cell);
+        cell = '';
+        wasQuoted = false;
+      } else {
+        if (c === '"') bad = true;
+        if (c === '\r') bareCr = true;
+        cell += c;
+      }
+      i++;
+    }
+    out.push({ line: start, cells, bad, bareCr });
+  }
+  return out;
+}

@@ -88,10 +88,11 @@ describe('import: reading the file', () => {
     expect(Object.keys(byId.get('D1') ?? {})).not.toContain('Notes');
   });
 
-  it('makes a ragged row its own error and carries on', async () => {
-    const { results } = await importFile(`${HEADER}\nR1,A,B,r1@example.com,,\nR2,A,B\nR3,A,B,r3@example.com,,,EXTRA\nR4,A,B,r4@example.com,,\n`);
-    expect(results.map((r) => r.status)).toEqual(['created', 'invalid', 'invalid', 'created']);
-    expect(results[1]?.error).toMatch(/ragged_row/);
+  it('reads a short row as empty trailing cells; a long row is its own error, and the run carries on', async () => {
+    const { results, byId } = await importFile(`${HEADER}\nR1,A,B,r1@example.com,,\nR2,A,B,r2@example.com\nR3,A,B,r3@example.com,,,EXTRA\nR4,A,B,r4@example.com,,\n`);
+    expect(results.map((r) => r.status)).toEqual(['created', 'created', 'invalid', 'created']);
+    expect(byId.get('R2')).toEqual({ system_id: 'R2', first_name: 'A', last_name: 'B', email: 'r2@example.com', job_title: null, mobile: null });
+    expect(results[2]?.error).toMatch(/ragged_row/);
     expect(results[2]?.error).toMatch(/EXTRA/);
   });
 

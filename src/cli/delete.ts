@@ -21,11 +21,15 @@ export interface DeleteArgs extends RunArgs {
 }
 
 /** Data rows in the file (the header excluded); openCsv also checks the whole file first. */
-export async function countRows(path: string, options: { encoding: InputEncoding; map?: readonly string[] | undefined }): Promise<number> {
+export async function countRows(
+  path: string,
+  options: { encoding?: InputEncoding | undefined; map?: readonly string[] | undefined; mapFile?: string | undefined },
+): Promise<number> {
   const { openCsv } = await import('../csv/read.js');
   const source = await openCsv(path, {
     encoding: options.encoding,
     ...(options.map === undefined ? {} : { map: options.map }),
+    mapFile: options.mapFile,
     requiredFields: ['system_id'],
   });
   let rows = 0;
@@ -55,7 +59,7 @@ async function confirmDelete(args: DeleteArgs, connection: Connection): Promise<
       hint: `check the file first with: ciopulse-contacts delete ${args.file} --dry-run`,
     });
   }
-  const rows = await countRows(args.file, { encoding: args.encoding, map: args.map });
+  const rows = await countRows(args.file, { encoding: args.encoding, map: args.map, mapFile: args['map-file'] });
   const count = args.limit === undefined ? rows : Math.min(rows, args.limit);
   const upTo = args.resume === true ? 'up to ' : '';
   return confirm(`Delete ${upTo}${count} contact${count === 1 ? '' : 's'} listed in ${args.file} from ${connection.baseUrl}? [y/N] `);

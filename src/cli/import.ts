@@ -22,8 +22,10 @@ export interface RunArgs extends ConnectionArgs, OutputArgs {
   errors?: string | undefined;
   concurrency: number;
   map?: string[] | undefined;
+  'map-file'?: string | undefined;
   limit?: number | undefined;
-  encoding: InputEncoding;
+  /** Unset: UTF-8, or what a BOM says; set, it wins over a UTF-8 BOM. */
+  encoding?: InputEncoding | undefined;
   retries: number;
   timeout: number;
   rate?: number | undefined;
@@ -44,7 +46,7 @@ export interface ImportArgs extends RunArgs {
 /** The pipeline settings that come straight from the shared flags. */
 export function runOptionsFromArgs(args: RunArgs, mode: RunMode, connection: Connection | undefined): Pick<
   RunOptions,
-  'input' | 'mode' | 'results' | 'errors' | 'encoding' | 'map' | 'limit' | 'connection' | 'concurrency' | 'retries' | 'timeoutMs' | 'rate' | 'maxConsecutiveFailures' | 'resume'
+  'input' | 'mode' | 'results' | 'errors' | 'encoding' | 'map' | 'mapFile' | 'limit' | 'connection' | 'concurrency' | 'retries' | 'timeoutMs' | 'rate' | 'maxConsecutiveFailures' | 'resume'
 > {
   return {
     input: args.file,
@@ -53,6 +55,7 @@ export function runOptionsFromArgs(args: RunArgs, mode: RunMode, connection: Con
     errors: args.errors,
     encoding: args.encoding,
     map: args.map,
+    mapFile: args['map-file'],
     limit: args.limit,
     connection,
     concurrency: args.concurrency,
@@ -71,8 +74,9 @@ export function withRunOptions<T>(yargs: Argv<T>) {
     .option('errors', { type: 'string', describe: 'Errors CSV path (default: the results path with .errors.csv)' })
     .option('concurrency', { type: 'number', default: 8, describe: 'Requests in flight at once' })
     .option('map', { type: 'string', array: true, describe: 'Map a header to a field: "<CSV header>=<field>"; "<header>=" ignores it' })
+    .option('map-file', { type: 'string', describe: 'Read mappings from a file: one "<CSV header>=<field>" a line, # for comments; --map wins over it' })
     .option('limit', { type: 'number', describe: 'A trial run on the first n rows' })
-    .option('encoding', { choices: ENCODINGS, default: DEFAULT_ENCODING, describe: 'Input encoding (Excel on Windows writes windows-1252)' })
+    .option('encoding', { choices: ENCODINGS, describe: `Input encoding (default ${DEFAULT_ENCODING}, or what a BOM says; Excel on Windows writes windows-1252)` })
     .option('retries', { type: 'number', default: 5, describe: 'Retries per request (429, 5xx, network)' })
     .option('timeout', { type: 'number', default: 30_000, describe: 'Time limit per request, in ms' })
     .option('rate', { type: 'number', describe: 'Cap on requests per second' })
@@ -142,7 +146,8 @@ export const importCommand: CommandModule<object, ImportArgs> = {
           .example('$0 import contacts.csv --env-file .env', 'Upsert; write contacts.results.csv and contacts.results.errors.csv')
           .example('$0 import contacts.csv --plan --report plan.html', 'Preview every change against the API, as a report')
           .example('$0 import contacts.csv --resume', 'Continue a run that was stopped or crashed')
-          .example('$0 import legacy.csv --encoding windows-1252 --null-token "#N/A" --default-country AU', 'An Excel export'),
+          .example('$0 import legacy.csv --encoding windows-1252 --null-token "#N/A" --default-country AU', 'An Excel export')
+          .example('$0 import samples/outlook-export.csv --map-file samples/outlook.map --dry-run', 'An Outlook export, with its column mappings kept in a file'),
       ),
     ),
   handler: async (args: ArgumentsCamelCase<ImportArgs>) => {

@@ -1,7 +1,7 @@
 /**
  * What the CLI prints for people: the one-line fatal error (no stack trace unless --verbose).
  */
-import { isCiopulseError } from '../errors.js';
+import { FileError, isCiopulseError } from '../errors.js';
 import { createStyles, resolveColor, type Styles } from '../report/styles.js';
 
 export const stderrStyles: Styles = createStyles(resolveColor(process.stderr));
@@ -10,7 +10,9 @@ export const stderrStyles: Styles = createStyles(resolveColor(process.stderr));
 export function reportFatal(error: unknown, options: { verbose: boolean }): number {
   const s = stderrStyles;
   if (isCiopulseError(error)) {
-    process.stderr.write(`${s.red('error:')} ${error.message}\n`);
+    // A FileError may carry several problems: one `error:` line each.
+    const lines = error instanceof FileError ? error.problems : [error.message];
+    for (const line of lines) process.stderr.write(`${s.red('error:')} ${line}\n`);
     if (error.hint !== undefined) process.stderr.write(`${s.dim('hint:')} ${error.hint}\n`);
     if (options.verbose && error.stack !== undefined) process.stderr.write(`${s.dim(error.stack)}\n`);
     return error.exitCode;

@@ -9,6 +9,7 @@ import { writeHtmlReport } from '../report/html.js';
 import { createProgressReporter } from '../report/progress.js';
 import { formatSummary, nextCommand, summaryToJson } from '../report/summary.js';
 import { createStyles, resolveColor } from '../report/styles.js';
+import { formatMapping } from './mapping.js';
 import { createInterruptHandler, type OutputArgs } from './options.js';
 
 export interface RunExtras {
@@ -33,6 +34,7 @@ export async function runRowsAndReport(options: Omit<RunOptions, 'signal' | 'onP
       onProgress: (p) => progress.update(p),
       onStart: (info) => {
         collector?.useHeader(info.header);
+        if (output.quiet !== true && !options.mode.startsWith('delete')) process.stderr.write(formatMapping(info.header.mapping));
         options.onStart?.(info);
       },
       onWarning: (message) => process.stderr.write(`warning: ${message}\n`),

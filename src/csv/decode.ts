@@ -7,7 +7,7 @@ import { isUtf8 } from 'node:buffer';
 import { Transform } from 'node:stream';
 
 export type InputEncoding = 'utf8' | 'windows-1252' | 'latin1' | 'utf16le';
-/** What we actually decode with: a BOM can override `--encoding`, and `latin1` is an alias. */
+/** What we actually decode with: `latin1` is an alias, and a UTF-16 BOM overrides an 8-bit `--encoding`. */
 export type ActualEncoding = 'utf8' | 'windows-1252' | 'utf16le' | 'utf16be';
 
 export interface Bom {
@@ -23,14 +23,18 @@ export function sniffBom(head: Buffer): Bom | undefined {
 }
 
 /**
- * A BOM is the file's own statement of its encoding, so it wins over `--encoding`.
+ * Which encoding to read with. An explicit `--encoding` wins over a UTF-8 BOM: Excel and
+ * other tools put that BOM in front of windows-1252 bytes often enough, and a user who names
+ * the encoding has looked (README, "CSV rules"). The BOM's bytes are skipped either way. A
+ * UTF-16 BOM still wins: read as 8-bit text, every other byte would be a NUL.
  * `latin1` becomes windows-1252: WHATWG TextDecoder maps the `latin1` label to windows-1252
  * anyway, and windows-1252 is what Excel writes (it puts `€` at 0x80, where true ISO-8859-1
  * has a C1 control).
  */
-export function chooseEncoding(requested: InputEncoding, bom: Bom | undefined): ActualEncoding {
-  if (bom !== undefined) return bom.encoding;
-  return requested === 'latin1' ? 'windows-1252' : requested;
+export function chooseEncoding(requested: InputEncoding | undefined, bom: Bom | undefined): ActualEncoding {
+  if (bom !== undefined && (bom.encoding !== 'utf8' || requested === undefined)) return bom.encoding;
+  const chosen = requested ?? 'utf8';
+  return chosen === 'latin1' ? 'windows-1252' : chosen;
 }
 
 /** The WHATWG label for TextDecoder. */

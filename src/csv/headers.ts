@@ -2,10 +2,10 @@
  * Header handling: name normalisation, the alias table, `--map`, and delimiter detection.
  * We map headers ourselves instead of using csv-parse's `columns: true`, because that
  * collapses duplicate names, and every input column must reach the results CSV
- * (DESIGN.md, "Headers").
+ * (README, "CSV rules").
  */
 import { CONTACT_FIELDS, type ContactField } from '../fields.js';
-import { FileError, UsageError } from '../errors.js';
+import { UsageError } from '../errors.js';
 
 export type HeaderField = 'system_id' | ContactField;
 
@@ -45,7 +45,7 @@ const DELIMITERS = [',', ';', '\t'] as const;
  * Counts `,`, `;` and tab outside quotes in the header line and picks the most frequent;
  * ties (and a one-column header) go to `,`. Stops at the first line break outside quotes,
  * so passing more than the header line is harmless. csv-parse's `delimiter_auto` is not
- * used: it is broken (NOTES.md).
+ * used: it throws on quoted fields and can pick a letter as the delimiter.
  */
 export function detectDelimiter(headerLine: string): ',' | ';' | '\t' {
   const counts = [0, 0, 0];
@@ -71,6 +71,8 @@ export interface MapEntry {
   field: HeaderField | undefined;
   /** The flag as given, for messages. */
   raw: string;
+  /** Where it came from, for messages: `--map "…"` or `<map file> line N`. */
+  source?: string;
 }
 
 const FIELD_BY_NORMALISED: ReadonlyMap<string, HeaderField> = new Map(HEADER_FIELDS.map((f) => [normaliseHeader(f), f]));
@@ -83,19 +85,27 @@ const FIELD_BY_NORMALISED: ReadonlyMap<string, HeaderField> = new Map(HEADER_FIE
  */
 export function parseMapFlags(map: readonly string[]): MapEntry[] {
   return map.map((raw) => {
-    const eq = raw.lastIndexOf('=');
-    if (eq <= 0) {
-      throw new UsageError(`--map "${raw}" must look like "CSV header=field" (or "CSV header=" to ignore the column)`);
-    }
-    const header = raw.slice(0, eq);
-    const fieldText = raw.slice(eq + 1).trim();
-    if (fieldText === '') return { header, field: undefined, raw };
-    const field = FIELD_BY_NORMALISED.get(normaliseHeader(fieldText));
-    if (field === undefined) {
-      throw new UsageError(`--map "${raw}": unknown field "${fieldText}"; the fields are ${HEADER_FIELDS.join(', ')} (or leave it empty to ignore the column)`);
-    }
-    return { header, field, raw };
+    const entry = parseMapEntry(raw, `--map "${raw}"`);
+    if (typeof entry === 'string') throw new UsageError(entry);
+    return entry;
   });
+}
+
+/** One `header=field` mapping, or the message saying what is wrong with it. */
+export function parseMapEntry(raw: string, source: string): MapEntry | string {
+  const eq = raw.lastIndexOf('=');
+  if (eq <= 0) return `${source} must look like "CSV header=field" (or "CSV header=" to ignore the column)`;
+  const header = raw.slice(0, eq);
+  const fieldText = raw.slice(eq + 1).trim();
+  if (fieldText === '') return { header, field: undefined, raw, source };
+  const field = FIELD_BY_NORMALISED.get(normaliseHeader(fieldText));
+  if (field === undefined) return `${source}: unknown field "${fieldText}"; the fields are ${HEADER_FIELDS.join(', ')} (or leave it empty to ignore the column)`;
+  return { header, field, raw, source };
+}
+
+/** Whether a header names a field itself (`Job Title`, `job_title`, `JobTitle`), not through an alias (`Title`). */
+export function isExactHeader(name: string, field: HeaderField): boolean {
+  return FIELD_BY_NORMALISED.get(normaliseHeader(name)) === field;
 }
 
 /**
@@ -123,18 +133,43 @@ function columnsNamed(columns: readonly string[], header: string): number[] {
   return [];
 }
 
-function listHeaders(columns: readonly string[]): string {
-  return columns.map((c) => JSON.stringify(c)).join(', ');
+/** How people see a column in a message: `"Job Title"`, or `column 7 (no header)` for an empty name. */
+export function describeColumn(columns: readonly string[], index: number): string {
+  const name = columns[index] ?? '';
+  return name.trim() === '' ? `column ${index + 1} (no header)` : JSON.stringify(name);
 }
+
+/** `2 ("Email")`, or `7 (no header)`. */
+function numbered(columns: readonly string[], index: number): string {
+  const name = columns[index] ?? '';
+  return `${index + 1} (${name.trim() === '' ? 'no header' : JSON.stringify(name)})`;
+}
+
+function listHeaders(columns: readonly string[]): string {
+  return columns.map((_, i) => describeColumn(columns, i)).join(', ');
+}
+
+/** How a column got its field: `--map`/`--map-file`, its own name, or the alias table. */
+export type MappedBy = 'map' | 'exact' | 'alias';
 
 export interface HeaderMapping {
   fields: Partial<Record<HeaderField, number>>;
   columnFields: (HeaderField | undefined)[];
+  /** Per column: how it got its field; 'ignored' for a `"Header="` mapping; undefined when unmapped. */
+  how: (MappedBy | 'ignored' | undefined)[];
+  /** Per column: the column that took the field this one would have had (an exact name beats an alias). */
+  shadowedBy: (number | undefined)[];
+  /** Whole-file problems (two columns on one field, a missing required field), one line each. */
+  problems: string[];
 }
 
+const RANK: Record<MappedBy, number> = { alias: 1, exact: 2, map: 3 };
+
 /**
- * Maps columns to fields: `--map` first, then the alias table. Throws UsageError for a map
- * naming no column, and FileError for two columns on one field or a missing required field.
+ * Maps columns to fields. Candidates come from `--map` (the user's word), a header that names
+ * a field exactly, and the alias table, in that order of strength: when two columns claim one
+ * field, the stronger one wins and the other is left unsent (README, "CSV rules"). Only a tie
+ * is a problem. Throws UsageError for a map naming no column; every other problem is returned.
  */
 export function mapHeader(
   columns: readonly string[],
@@ -144,43 +179,53 @@ export function mapHeader(
   headerLine = 1,
 ): HeaderMapping {
   const columnFields: (HeaderField | undefined)[] = columns.map((c) => resolveHeaderField(c));
+  const how: HeaderMapping['how'] = columnFields.map((f, i) => (f === undefined ? undefined : isExactHeader(columns[i]!, f) ? 'exact' : 'alias'));
   for (const entry of mapEntries) {
     const hits = columnsNamed(columns, entry.header);
     if (hits.length === 0) {
-      throw new UsageError(`--map "${entry.raw}": ${file} has no column "${entry.header}"; its headers are ${listHeaders(columns)}`);
+      throw new UsageError(`${entry.source ?? `--map "${entry.raw}"`}: ${file} has no column "${entry.header}"; its headers are ${listHeaders(columns)}`);
     }
-    for (const i of hits) columnFields[i] = entry.field; // a later --map for the same header wins
+    for (const i of hits) {
+      // A later mapping for the same header wins.
+      columnFields[i] = entry.field;
+      how[i] = entry.field === undefined ? 'ignored' : 'map';
+    }
   }
 
+  const shadowedBy: (number | undefined)[] = columns.map(() => undefined);
+  const problems: string[] = [];
   const fields: Partial<Record<HeaderField, number>> = {};
-  columnFields.forEach((field, i) => {
-    if (field === undefined) return;
-    const first = fields[field];
-    if (first === undefined) {
-      fields[field] = i;
-      return;
+  for (const field of HEADER_FIELDS) {
+    const claims = columnFields.flatMap((f, i) => (f === field ? [i] : []));
+    if (claims.length === 0) continue;
+    const best = Math.max(...claims.map((i) => RANK[how[i] as MappedBy]));
+    const winners = claims.filter((i) => RANK[how[i] as MappedBy] === best);
+    const winner = winners[0]!;
+    fields[field] = winner;
+    for (const i of claims) {
+      if (RANK[how[i] as MappedBy] === best) continue;
+      columnFields[i] = undefined;
+      shadowedBy[i] = winner;
     }
-    const a = columns[first]!;
-    const b = columns[i]!;
-    // Identical names can only be told apart by position.
-    const ignore = a === b ? `#${i + 1}` : b;
-    throw new FileError(
-      `${file} line ${headerLine}: columns ${first + 1} ("${a}") and ${i + 1} ("${b}") both map to ${field}; ` +
-        `keep one, e.g. ignore the other with --map "${ignore}="`,
-      { file, line: headerLine },
-    );
-  });
+    if (winners.length > 1) {
+      const other = winners[1]!;
+      // Identical names can only be told apart by position.
+      const ignore = columns[winner] === columns[other] || (columns[other] ?? '').trim() === '' ? `#${other + 1}` : columns[other]!;
+      problems.push(
+        `${file} line ${headerLine}: columns ${numbered(columns, winner)} and ${numbered(columns, other)} both map to ${field}; ` +
+          `keep one, e.g. ignore the other with --map "${ignore}="`,
+      );
+    }
+  }
 
   for (const field of requiredFields) {
     if (fields[field] !== undefined) continue;
     // Suggest a real header when one looks like an ID ("Customer ID", "CustNo" does not).
     const idLike = field === 'system_id' ? columns.find((c, i) => columnFields[i] === undefined && /\bid\b|id\s*$/i.test(c)) : undefined;
     const suggestion = idLike ?? '<header>';
-    throw new FileError(
-      `${file} line ${headerLine}: no ${field} column; the headers are ${listHeaders(columns)}. ` +
-        `Rename the column, or pass --map "${suggestion}=${field}"`,
-      { file, line: headerLine },
+    problems.push(
+      `${file} line ${headerLine}: no ${field} column; the headers are ${listHeaders(columns)}. ` + `Rename the column, or pass --map "${suggestion}=${field}"`,
     );
   }
-  return { fields, columnFields };
+  return { fields, columnFields, how, shadowedBy, problems };
 }

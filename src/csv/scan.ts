@@ -1,15 +1,20 @@
 /**
- * Byte-level models of csv-parse's quote rules, for two jobs csv-parse cannot do for us:
+ * Byte-level models of the quote rules, for two jobs csv-parse cannot do for us:
  * - the pre-scan finds an unclosed quote, and the line it opened on, before anything is
  *   sent (csv-parse only notices at the end of the file, and reports the last line);
- * - after csv-parse skips a broken record, `splitRecords` finds where it started and ended.
+ * - after csv-parse reports a broken record, `splitRecords` reads that stretch of the file
+ *   again, record by record, so that one stray quote cannot swallow the rows after it.
  *
- * Both must agree with csv-parse 7 (lib/api/index.js) with `relax_quotes: false`:
- * - a quote opens a quoted field only at the start of a field; elsewhere it is an
- *   "invalid opening quote" error, kept as a literal, and the field stays unquoted;
- * - inside quotes, `""` is a literal quote; a quote followed by the delimiter, a record
- *   delimiter or the end of the data closes the field; any other quote is an "invalid
- *   closing quote" error, kept as a literal, and the field STAYS quoted.
+ * On well-formed CSV these agree with csv-parse 7 (lib/api/index.js, `relax_quotes: false`):
+ * - a quote opens a quoted field only at the start of a field; elsewhere it is a literal
+ *   (csv-parse reports an "invalid opening quote");
+ * - inside quotes, `""` is a literal quote, and a quote followed by the delimiter, a record
+ *   delimiter or the end of the data closes the field.
+ * They part ways on the one broken case that matters: a quote inside quotes followed by
+ * anything else (`"Lee" ,`: an "invalid closing quote"). csv-parse keeps the field open, so it
+ * runs on to the next quote that happens to close, often lines later (README, "CSV rules").
+ * Here that quote closes the field, as its writer meant, and the rest of the cell is literal:
+ * the damage stays on its own line, and the record is reported as malformed.
  * All bytes that matter are ASCII, so this works on any ASCII-compatible encoding.
  */
 
@@ -42,11 +47,11 @@ export class QuoteScanner {
   private prev = START;
   private carry: Buffer | undefined;
   private readonly delimiter: number;
-  private readonly mac: boolean;
+  private readonly eol: number;
 
   constructor(dialect: Dialect) {
     this.delimiter = dialect.delimiter;
-    this.mac = dialect.mac;
+    this.eol = eolByte(dialect);
   }
 
   feed(chunk: Buffer): void {
@@ -73,7 +78,7 @@ export class QuoteScanner {
 
   private scan(buf: Buffer, base: number, final: boolean): void {
     const n = buf.length;
-    const { delimiter, mac } = this;
+    const { delimiter, eol } = this;
     let i = 0;
     for (;;) {
       const q = buf.indexOf(QUOTE, i);
@@ -82,37 +87,123 @@ export class QuoteScanner {
         const before = q === 0 ? this.prev : buf[q - 1]!;
         // At a field start (after a delimiter or a record delimiter; every record delimiter
         // ends in the line-end byte) the quote opens a quoted field; elsewhere it is literal.
-        if (before === START || before === delimiter || before === (mac ? CR : LF)) {
+        if (before === START || before === delimiter || before === eol) {
           this.quoted = true;
           this.openedAt = base + q;
         }
         i = q + 1;
         continue;
       }
-      // Inside quotes, the next one or two bytes decide. At a chunk end, carry the quote over.
-      if (q + 1 >= n) {
-        if (!final) {
-          this.carry = Buffer.from(buf.subarray(q));
-          return;
-        }
-        this.quoted = false; // a quote at the very end of the data closes
-        break;
+      // Inside quotes: `""` is a literal; any other quote closes (see the top of this file).
+      if (q + 1 >= n && !final) {
+        this.carry = Buffer.from(buf.subarray(q));
+        return;
       }
-      const next = buf[q + 1]!;
+      if (buf[q + 1] === QUOTE) {
+        i = q + 2;
+        continue;
+      }
+      this.quoted = false;
+      i = q + 1;
+    }
+    if (n > 0) this.prev = buf[n - 1]!;
+  }
+}
+
+/**
+ * The stretch csv-parse itself would read as one quoted field after a bad closing quote: it
+ * keeps the field open until the next quote that happens to close (see the top of this file).
+ * RecordParser reads such a stretch again record by record, but it must hold the stretch's bytes
+ * to do so, and csv-parse holds it as one field. So the pre-scan follows csv-parse's rules too,
+ * and a stretch longer than `limit` bytes is refused before anything is sent, naming the line of
+ * the quote that started it. Offsets count from the first byte fed.
+ */
+export class SwallowScanner {
+  private quoted = false;
+  private openedAt = -1;
+  private strayAt = -1;
+  private offset = 0;
+  private prev = START;
+  private carry: Buffer | undefined;
+  private found = -1;
+  private readonly delimiter: number;
+  private readonly mac: boolean;
+  private readonly limit: number;
+
+  constructor(dialect: Dialect, limit: number) {
+    this.delimiter = dialect.delimiter;
+    this.mac = dialect.mac;
+    this.limit = limit;
+  }
+
+  feed(chunk: Buffer): void {
+    if (this.found !== -1) return;
+    let buf = chunk;
+    let base = this.offset;
+    if (this.carry !== undefined) {
+      buf = Buffer.concat([this.carry, chunk]);
+      base -= this.carry.length;
+      this.carry = undefined;
+    }
+    this.offset += chunk.length;
+    this.scan(buf, base, false);
+    if (this.found === -1 && this.quoted && this.strayAt !== -1 && this.offset - this.openedAt > this.limit) this.found = this.strayAt;
+  }
+
+  /** The offset of the bad closing quote that starts a stretch over the limit, or -1. */
+  finish(): number {
+    if (this.found === -1 && this.carry !== undefined) {
+      const buf = this.carry;
+      this.carry = undefined;
+      this.scan(buf, this.offset - buf.length, true);
+    }
+    if (this.found === -1 && this.quoted && this.strayAt !== -1 && this.offset - this.openedAt > this.limit) this.found = this.strayAt;
+    return this.found;
+  }
+
+  private scan(buf: Buffer, base: number, final: boolean): void {
+    const n = buf.length;
+    const { delimiter, mac } = this;
+    const eol = mac ? CR : LF;
+    let i = 0;
+    for (;;) {
+      const q = buf.indexOf(QUOTE, i);
+      if (q === -1) break;
+      if (!this.quoted) {
+        const before = q === 0 ? this.prev : buf[q - 1]!;
+        if (before === START || before === delimiter || before === eol) {
+          this.quoted = true;
+          this.openedAt = base + q;
+          this.strayAt = -1;
+        }
+        i = q + 1;
+        continue;
+      }
+      if (q + 1 >= n && !final) {
+        this.carry = Buffer.from(buf.subarray(q));
+        return;
+      }
+      const next = buf[q + 1];
       if (next === QUOTE) {
-        i = q + 2; // `""`: a literal quote
+        i = q + 2;
         continue;
       }
       let closes: boolean;
-      if (next === delimiter || next === (mac ? CR : LF)) closes = true;
+      if (next === undefined || next === delimiter || next === eol) closes = true;
       else if (!mac && next === CR) {
         if (q + 2 >= n && !final) {
           this.carry = Buffer.from(buf.subarray(q));
           return;
         }
-        closes = buf[q + 2] === LF; // a bare CR is not a record delimiter here
+        closes = buf[q + 2] === LF;
       } else closes = false;
-      if (closes) this.quoted = false;
+      if (closes) {
+        this.quoted = false;
+        if (this.strayAt !== -1 && base + q - this.openedAt > this.limit) {
+          this.found = this.strayAt;
+          return;
+        }
+      } else if (this.strayAt === -1) this.strayAt = base + q;
       i = q + 1;
     }
     if (n > 0) this.prev = buf[n - 1]!;
@@ -126,11 +217,13 @@ export interface RawRecord {
 }
 
 /**
- * Splits `buf`, which must start at a record boundary, into records as csv-parse would,
- * leaving out blank lines (`skip_empty_lines`). A per-byte loop: it only runs over the few
- * bytes around a record csv-parse skipped.
+ * Splits `buf`, which must start at a record boundary, into records by the rules above,
+ * leaving out blank lines (`skip_empty_lines`). `rest` is where an unfinished last record
+ * starts (`buf.length` when the bytes end on a record boundary); with `final`, the bytes run
+ * to the end of the file and the last record is complete whatever it holds. A per-byte loop:
+ * it only runs over the bytes around a record csv-parse could not read.
  */
-export function splitRecords(buf: Buffer, dialect: Dialect): RawRecord[] {
+export function splitRecords(buf: Buffer, dialect: Dialect, final: boolean): { records: RawRecord[]; rest: number } {
   const { delimiter, mac } = dialect;
   const n = buf.length;
   const recordDelimiterLength = (i: number): number => {
@@ -150,24 +243,21 @@ export function splitRecords(buf: Buffer, dialect: Dialect): RawRecord[] {
     const c = buf[i]!;
     if (quoted) {
       if (c === QUOTE) {
-        const next = buf[i + 1];
-        if (next === QUOTE) {
+        if (buf[i + 1] === QUOTE) {
           fieldLength++;
           i += 2;
           continue;
         }
-        if (next === undefined || next === delimiter || recordDelimiterLength(i + 1) > 0) {
-          quoted = false;
-          wasQuoted = true;
-          i++;
-          continue;
-        }
+        quoted = false;
+        wasQuoted = true;
+        i++;
+        continue;
       }
       fieldLength++;
       i++;
       continue;
     }
-    if (c === QUOTE && fieldLength === 0) {
+    if (c === QUOTE && fieldLength === 0 && !wasQuoted) {
       quoted = true;
       i++;
       continue;
@@ -188,8 +278,85 @@ export function splitRecords(buf: Buffer, dialect: Dialect): RawRecord[] {
     } else fieldLength++;
     i++;
   }
-  if (quoted || wasQuoted || fields > 0 || fieldLength > 0) records.push({ start, end: n });
-  return records;
+  const pending = quoted || wasQuoted || fields > 0 || fieldLength > 0;
+  if (!pending) return { records, rest: n };
+  if (!final) return { records, rest: start };
+  records.push({ start, end: n });
+  return { records, rest: n };
+}
+
+/**
+ * The cells of one broken record, read by the rules above (a bad closing quote ends the quoted
+ * part; what follows it up to the delimiter is kept as typed), so that the results and errors
+ * files still show every cell in its column.
+ */
+export function lenientCells(text: string, delimiter: string): string[] {
+  const cells: string[] = [];
+  let cell = '';
+  let quoted = false;
+  let wasQuoted = false;
+  for (let i = 0; i < text.length; i++) {
+    const c = text[i]!;
+    if (quoted) {
+      if (c === '"') {
+        if (text[i + 1] === '"') {
+          cell += '"';
+          i++;
+        } else {
+          quoted = false;
+          wasQuoted = true;
+        }
+      } else cell += c;
+    } else if (c === '"' && cell === '' && !wasQuoted) quoted = true;
+    else if (c === delimiter) {
+      cells.push(cell);
+      cell = '';
+      wasQuoted = false;
+    } else cell += c;
+  }
+  cells.push(cell);
+  return cells;
+}
+
+/**
+ * The first line break outside quotes that is not the file's own (a bare CR in an LF or CRLF
+ * file, an LF in an old-Mac file), or -1. Such a break is invisible to csv-parse, which would
+ * read the lines on either side as one value (README, "CSV rules").
+ */
+export function foreignLineBreak(buf: Buffer, dialect: Dialect): number {
+  let quoted = false;
+  let wasQuoted = false;
+  let fieldLength = 0;
+  for (let i = 0; i < buf.length; i++) {
+    const c = buf[i]!;
+    if (quoted) {
+      if (c === QUOTE) {
+        if (buf[i + 1] === QUOTE) i++;
+        else {
+          quoted = false;
+          wasQuoted = true;
+        }
+      }
+      continue;
+    }
+    if (c === QUOTE && fieldLength === 0 && !wasQuoted) quoted = true;
+    else if (c === dialect.delimiter || c === (dialect.mac ? CR : LF)) {
+      fieldLength = 0;
+      wasQuoted = false;
+    } else if (dialect.mac ? c === LF : c === CR && buf[i + 1] !== LF) return i;
+    else fieldLength++;
+  }
+  return -1;
+}
+
+/** Where a record's own bytes start: after the blank lines csv-parse skipped before it. */
+export function skipBlankLines(buf: Buffer, dialect: Dialect): number {
+  let i = 0;
+  for (;;) {
+    if (dialect.mac ? buf[i] === CR : buf[i] === LF) i++;
+    else if (!dialect.mac && buf[i] === CR && buf[i + 1] === LF) i += 2;
+    else return i;
+  }
 }
 
 /** How many times `byte` occurs in buf[from, to). */

@@ -23,7 +23,7 @@ export function resolveCreatedPath(backupPath: string): string {
 
 export async function writeBackup(options: {
   input: string;
-  csv: Pick<CsvReadOptions, 'encoding' | 'map'>;
+  csv: Pick<CsvReadOptions, 'encoding' | 'map' | 'mapFile'>;
   snapshot: readonly Contact[];
   backupPath: string;
   limit?: number | undefined;

@@ -32,6 +32,8 @@ export interface RunOptions {
   errors?: string | undefined;
   encoding?: InputEncoding | undefined;
   map?: readonly string[] | undefined;
+  /** `--map-file`: mappings kept in a file; `map` is applied after it. */
+  mapFile?: string | undefined;
   /** Send only these fields (`--fields`). */
   fields?: readonly ContactField[] | undefined;
   /** A trial run on the first n rows. */
@@ -127,6 +129,7 @@ export async function runImport(options: RunOptions): Promise<RunSummary> {
   const source: CsvSource = await openCsv(options.input, {
     ...(options.encoding === undefined ? {} : { encoding: options.encoding }),
     ...(options.map === undefined ? {} : { map: options.map }),
+    mapFile: options.mapFile,
     requiredFields: ['system_id'],
   });
   const { header } = source;
@@ -223,7 +226,7 @@ export async function runImport(options: RunOptions): Promise<RunSummary> {
     const snapshot = needsSnapshot ? await loadSnapshot(client, options.onWarning) : undefined;
     const planner = mode === 'plan' && snapshot !== undefined ? createPlanner(snapshot) : undefined;
     if (options.backup !== undefined && snapshot !== undefined && mode === 'import') {
-      backup = await writeBackup({ input: options.input, csv: { encoding: options.encoding, map: options.map }, snapshot, backupPath: options.backup, limit: options.limit });
+      backup = await writeBackup({ input: options.input, csv: { encoding: options.encoding, map: options.map, mapFile: options.mapFile }, snapshot, backupPath: options.backup, limit: options.limit });
     }
 
     const parseRow = createRowParser({ empty: options.empty, nullToken: options.nullToken, defaultCountry: options.defaultCountry });
@@ -347,7 +350,7 @@ export async function runImport(options: RunOptions): Promise<RunSummary> {
       reused,
       stopped,
       backup,
-      unmappedColumns: isDelete ? [] : header.columns.filter((_, i) => header.columnFields[i] === undefined),
+      unmappedColumns: isDelete ? [] : header.mapping.unsent.map((u) => (u.label.startsWith('"') ? (header.columns[u.column] ?? '') : u.label)),
     };
     return summary;
   } finally {

@@ -85,7 +85,7 @@ export function formatSummary(summary: RunSummary, styles: Styles = createStyles
   const again = summary.mode.startsWith('delete') ? 'run again' : 'import again';
   if (bad > 0) lines.push(`Errors:  ${display(summary.errorsPath)} (${plural(bad, 'row')}, ready to fix and ${again})`);
   if (summary.unmappedColumns.length > 0) {
-    lines.push(`${s.yellow('Not sent:')} ${summary.unmappedColumns.map((c) => `"${c}"`).join(', ')} (no field; kept in the results; --map "<header>=<field>" sends one)`);
+    lines.push(`${s.yellow('Not sent:')} ${summary.unmappedColumns.map((c) => (/^column \d+ \(no header\)$/.test(c) ? c : `"${c}"`)).join(', ')} (no field; kept in the results; --map "<header>=<field>" sends one)`);
   }
   if (summary.journalPath !== undefined) lines.push(`Journal: ${display(summary.journalPath)} (kept for --resume)`);
   if (summary.backup !== undefined) {

@@ -1,0 +1,288 @@
+/**
+ * The whole-file checks behind openCsv, run before a single record is handed out: the file
+ * can be opened, its head looks like CSV (BOM, binary signatures, the header line, the
+ * delimiter, the line ends), and a pre-scan of every byte finds bad encoding and an unclosed
+ * quote (README, "CSV rules").
+ */
+import { createReadStream } from 'node:fs';
+import { open, stat } from 'node:fs/promises';
+import { FileError } from '../errors.js';
+import { chooseEncoding, decoderLabel, firstInvalidUtf16, sniffBom, Utf8Checker, type ActualEncoding, type InputEncoding } from './decode.js';
+import type { Dialect } from './scan.js';
+import { detectDelimiter, normaliseHeader } from './headers.js';
+import { CR, LF, QuoteScanner, SwallowScanner, countByte, eolByte } from './scan.js';
+
+/** Enough to hold any sane header line. */
+const HEAD_BYTES = 64 * 1024;
+/** Large reads: the pre-scan runs at GB/s with 1 MiB chunks and at a third of that with 64 KiB. */
+const SCAN_CHUNK = 1024 * 1024;
+/**
+ * The longest stretch after a bad closing quote that the reader splits back into rows; a longer
+ * one is refused up front, because the reader (and csv-parse) must hold all of it in memory.
+ */
+export const SWALLOW_LIMIT = 16 * 1024 * 1024;
+
+/** What the sniff learnt about the file: how to read it from `bomLength` on. */
+export interface Plan {
+  path: string;
+  size: number;
+  encoding: ActualEncoding;
+  /** Bytes skipped at the start; every offset below counts from there. */
+  bomLength: number;
+  delimiter: ',' | ';' | '\t';
+  dialect: Dialect;
+}
+
+export function emptyFile(path: string): FileError {
+  return new FileError(`${path} is empty: a CSV file needs a header row with a system_id column`, { file: path, line: 1 });
+}
+
+export function unreadable(path: string, error: unknown): FileError {
+  const code = (error as NodeJS.ErrnoException).code;
+  if (code === 'ENOENT') return new FileError(`${path} does not exist; check the path`, { file: path, cause: error });
+  if (code === 'EACCES' || code === 'EPERM') {
+    return new FileError(`${path} cannot be read (permission denied); check its permissions`, { file: path, cause: error });
+  }
+  if (code === 'EISDIR') return new FileError(`${path} is a directory, not a CSV file`, { file: path, cause: error });
+  const reason = error instanceof Error ? error.message : String(error);
+  return new FileError(`${path} cannot be read: ${reason}`, { file: path, cause: error });
+}
+
+export async function checkFile(path: string): Promise<number> {
+  let size: number;
+  try {
+    const stats = await stat(path);
+    if (stats.isDirectory()) throw Object.assign(new Error('is a directory'), { code: 'EISDIR' });
+    size = stats.size;
+  } catch (error) {
+    throw unreadable(path, error);
+  }
+  if (size === 0) throw emptyFile(path);
+  return size;
+}
+
+async function readHead(path: string, size: number): Promise<Buffer> {
+  try {
+    const handle = await open(path, 'r');
+    try {
+      const buffer = Buffer.alloc(Math.min(size, HEAD_BYTES));
+      const { bytesRead } = await handle.read(buffer, 0, buffer.length, 0);
+      return buffer.subarray(0, bytesRead);
+    } finally {
+      await handle.close();
+    }
+  } catch (error) {
+    throw unreadable(path, error);
+  }
+}
+
+const BINARY_SIGNATURES: readonly { magic: Buffer; what: string }[] = [
+  { magic: Buffer.from('PK\x03\x04', 'latin1'), what: 'a zip file, probably an Excel workbook (.xlsx); save it from Excel as "CSV UTF-8"' },
+  {
+    magic: Buffer.from([0xd0, 0xcf, 0x11, 0xe0, 0xa1, 0xb1, 0x1a, 0xe1]),
+    what: 'an old Excel workbook (.xls); save it from Excel as "CSV UTF-8"',
+  },
+  { magic: Buffer.from('%PDF', 'latin1'), what: 'a PDF file' },
+];
+
+function notCsv(path: string, what: string): FileError {
+  return new FileError(`${path} is not a CSV file: it looks like ${what}`, { file: path, line: 1 });
+}
+
+/**
+ * The header line: the first non-blank line, cut at the first line break outside quotes.
+ * Also tells an old-Mac file (a bare CR ends the line) from the rest.
+ */
+function findHeaderLine(text: string, wholeFile: boolean): { line: string; mac: boolean } | undefined {
+  let quoted = false;
+  let start = 0;
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    if (c === 0x22) quoted = !quoted;
+    else if (!quoted && (c === LF || c === CR)) {
+      if (i === start) {
+        start = i + 1; // a blank line before the header: csv-parse skips it too
+        continue;
+      }
+      const mac = c === CR && text.charCodeAt(i + 1) !== LF && (i + 1 < text.length || wholeFile);
+      return { line: text.slice(start, i), mac };
+    }
+  }
+  return start < text.length ? { line: text.slice(start), mac: false } : undefined;
+}
+
+export async function sniff(path: string, size: number, requested: InputEncoding | undefined): Promise<Plan> {
+  const head = await readHead(path, size);
+  const bom = sniffBom(head);
+  const encoding = chooseEncoding(requested, bom);
+  const bomLength = bom?.length ?? 0;
+  const body = head.subarray(bomLength);
+  const utf16 = encoding === 'utf16le' || encoding === 'utf16be';
+
+  if (!utf16) {
+    for (const { magic, what } of BINARY_SIGNATURES) {
+      if (body.subarray(0, magic.length).equals(magic)) throw notCsv(path, what);
+    }
+    // Text has no NUL bytes; UTF-16 without a BOM has plenty, every other byte.
+    if (body.subarray(0, 1024).includes(0)) {
+      throw notCsv(path, `a binary file (it holds NUL bytes); if it is UTF-16 text without a BOM, pass --encoding utf16le`);
+    }
+  }
+  // Not fatal: this is only a sniff; the pre-scan validates every byte.
+  const text = new TextDecoder(encoding === 'utf8' ? 'utf-8' : decoderLabel(encoding), { ignoreBOM: true }).decode(body);
+  if (utf16 && text.slice(0, 512).includes('\u0000')) throw notCsv(path, 'a binary file (it holds NUL characters)');
+
+  const header = findHeaderLine(text, head.length === size);
+  if (header === undefined) {
+    if (head.length === size) throw emptyFile(path);
+    throw new FileError(`${path}: found no header row in the first ${HEAD_BYTES / 1024} KiB`, { file: path, line: 1 });
+  }
+  const first = header.line.trimStart().charAt(0);
+  if ((first === '{' || first === '[' || first === '<') && !normaliseHeader(header.line).includes('systemid')) {
+    throw notCsv(path, first === '<' ? 'HTML or XML' : 'JSON');
+  }
+  const delimiter = detectDelimiter(header.line);
+  return { path, size, encoding, bomLength, delimiter, dialect: { delimiter: delimiter.charCodeAt(0), mac: header.mac } };
+}
+
+/**
+ * The file as ASCII-compatible bytes after the BOM: the raw bytes, except UTF-16, which is
+ * transcoded to UTF-8 (fatally, so a lone surrogate throws).
+ */
+async function* asciiChunks(plan: Plan): AsyncGenerator<Buffer> {
+  const stream = createReadStream(plan.path, { start: plan.bomLength, highWaterMark: SCAN_CHUNK });
+  if (plan.encoding !== 'utf16le' && plan.encoding !== 'utf16be') {
+    for await (const chunk of stream) yield chunk as Buffer;
+    return;
+  }
+  const decoder = new TextDecoder(decoderLabel(plan.encoding), { fatal: true, ignoreBOM: true });
+  for await (const chunk of stream) yield Buffer.from(decoder.decode(chunk as Buffer, { stream: true }), 'utf8');
+  yield Buffer.from(decoder.decode(), 'utf8');
+}
+
+/** Line number of an offset in `asciiChunks` (error paths only: it reads the file again). */
+async function locate(plan: Plan, offset: number): Promise<{ line: number; byte: number | undefined; context: Buffer }> {
+  const eol = eolByte(plan.dialect);
+  let line = 1;
+  let base = 0;
+  for await (const chunk of asciiChunks(plan)) {
+    if (offset < base + chunk.length) {
+      const at = offset - base;
+      line += countByte(chunk, eol, 0, at);
+      const lineStart = at > 0 ? chunk.lastIndexOf(eol, at - 1) + 1 : 0;
+      const lineEnd = chunk.indexOf(eol, at);
+      const contextEnd = Math.min(at + 24, lineEnd === -1 ? chunk.length : lineEnd);
+      return { line, byte: chunk[at], context: chunk.subarray(Math.max(lineStart, at - 24), contextEnd) };
+    }
+    line += countByte(chunk, eol);
+    base += chunk.length;
+  }
+  return { line, byte: undefined, context: Buffer.alloc(0) };
+}
+
+async function utf8Error(plan: Plan, offset: number): Promise<FileError> {
+  const { line, byte, context } = await locate(plan, offset);
+  // Showing the bytes as windows-1252 lets people check the suggestion at a glance ("Café").
+  const text = JSON.stringify(new TextDecoder('windows-1252').decode(context));
+  const what =
+    byte === undefined
+      ? 'the file ends inside a multi-byte character'
+      : `byte 0x${byte.toString(16).toUpperCase().padStart(2, '0')} in ${text}, shown as windows-1252`;
+  return new FileError(
+    `${plan.path} line ${line} is not valid UTF-8 (${what}); if the file came from Excel on Windows, run again with --encoding windows-1252`,
+    { file: plan.path, line },
+  );
+}
+
+/** Finds the first lone surrogate by reading the raw file again (error path only). */
+async function utf16Error(plan: Plan): Promise<FileError> {
+  const le = plan.encoding === 'utf16le';
+  const lfUnit = le ? Buffer.from([LF, 0]) : Buffer.from([0, LF]);
+  let line = 1;
+  let carry = Buffer.alloc(0);
+  const stream = createReadStream(plan.path, { start: plan.bomLength, highWaterMark: SCAN_CHUNK });
+  for await (const chunk of stream) {
+    const buf = Buffer.concat([carry, chunk as Buffer]);
+    // Hold back an odd byte and a trailing high surrogate: its pair may start the next chunk.
+    let cut = buf.length - (buf.length % 2);
+    if (cut >= 2) {
+      const last = le ? buf[cut - 2]! | (buf[cut - 1]! << 8) : (buf[cut - 2]! << 8) | buf[cut - 1]!;
+      if (last >= 0xd800 && last <= 0xdbff) cut -= 2;
+    }
+    const body = buf.subarray(0, cut);
+    const bad = firstInvalidUtf16(body, le);
+    if (bad !== -1) {
+      line += countUnits(body.subarray(0, bad), lfUnit);
+      return utf16Message(plan, line);
+    }
+    line += countUnits(body, lfUnit);
+    carry = Buffer.from(buf.subarray(cut));
+  }
+  const bad = firstInvalidUtf16(carry, le);
+  line += countUnits(bad === -1 ? carry : carry.subarray(0, bad), lfUnit);
+  return utf16Message(plan, line);
+}
+
+function countUnits(buf: Buffer, unit: Buffer): number {
+  let count = 0;
+  for (let i = buf.indexOf(unit); i !== -1; i = buf.indexOf(unit, i + 1)) if (i % 2 === 0) count++;
+  return count;
+}
+
+function utf16Message(plan: Plan, line: number): FileError {
+  const name = plan.encoding === 'utf16le' ? 'UTF-16LE' : 'UTF-16BE';
+  return new FileError(
+    `${plan.path} line ${line} is not valid ${name} (a broken surrogate pair or a cut-off last character); re-save the file, for example as "CSV UTF-8"`,
+    { file: plan.path, line },
+  );
+}
+
+/**
+ * Reads the whole file once before anything is sent: encoding errors and an unclosed quote
+ * would otherwise surface only after earlier rows had gone out. `isUtf8` and `indexOf` jumps
+ * keep it at hundreds of MB/s, next to csv-parse's tens. Returns every problem it found, so
+ * that the caller can report them together with the header's (README, "CSV rules").
+ */
+export async function prescan(plan: Plan): Promise<FileError[]> {
+  const utf8 = plan.encoding === 'utf8' ? new Utf8Checker() : undefined;
+  let badUtf8 = -1;
+  const quotes = new QuoteScanner(plan.dialect);
+  const swallow = new SwallowScanner(plan.dialect, SWALLOW_LIMIT);
+  try {
+    for await (const chunk of asciiChunks(plan)) {
+      if (utf8 !== undefined && badUtf8 === -1) badUtf8 = utf8.check(chunk);
+      quotes.feed(chunk);
+      swallow.feed(chunk);
+    }
+  } catch (error) {
+    // Broken UTF-16 leaves nothing after it to trust.
+    if ((error as NodeJS.ErrnoException).code === 'ERR_ENCODING_INVALID_ENCODED_DATA') return [await utf16Error(plan)];
+    throw unreadable(plan.path, error);
+  }
+  const problems: FileError[] = [];
+  if (utf8 !== undefined && badUtf8 === -1) badUtf8 = utf8.end();
+  if (badUtf8 !== -1) problems.push(await utf8Error(plan, badUtf8));
+  const opened = quotes.finish();
+  if (opened !== -1) {
+    const { line } = await locate(plan, opened);
+    problems.push(
+      new FileError(
+        `${plan.path} line ${line}: a quoted value starts here and never ends, so it would swallow the rest of the file; ` +
+          `fix the quotes, and write a quote inside a quoted value as ""`,
+        { file: plan.path, line },
+      ),
+    );
+  }
+  const stray = opened === -1 ? swallow.finish() : -1;
+  if (stray !== -1) {
+    const { line } = await locate(plan, stray);
+    problems.push(
+      new FileError(
+        `${plan.path} line ${line}: a closing quote is followed by more text instead of a delimiter or the end of the line, ` +
+          `and the CSV reader would read the next ${SWALLOW_LIMIT / 1024 / 1024} MiB or more as part of this value; fix the quote (write a quote inside a quoted value as "")`,
+        { file: plan.path, line },
+      ),
+    );
+  }
+  return problems;
+}
