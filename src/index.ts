@@ -24,8 +24,9 @@ export {
   findEscapedChar,
   mobileWarning,
   normaliseMobile,
+  readMobile,
 } from './contact.js';
-export type { Contact, ContactField, ContactPatch, RowError, RowErrorCode, RowParserOptions, ParsedRow, RowCells } from './contact.js';
+export type { Contact, ContactField, ContactPatch, MobileReading, RowError, RowErrorCode, RowWarning, RowWarningCode, RowParserOptions, ParsedRow, RowCells } from './contact.js';
 
 export { createApiClient, parseApiJson } from './api/client.js';
 export type { ApiClient, ApiClientOptions, ApiResult, RetryEvent } from './api/client.js';

@@ -64,6 +64,7 @@ function summaryFor(rows: number, counts: Record<RowStatus, number>, overrides: 
     rows,
     counts,
     errorGroups: [],
+    warningGroups: [],
     warnings: 0,
     retries: 0,
     elapsedMs: 2500,

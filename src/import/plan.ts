@@ -9,6 +9,7 @@ import type { ApiClient } from '../api/client.js';
 import { parseApiJson } from '../api/client.js';
 import { CONTACT_FIELDS, REQUIRED_ON_CREATE, type Contact, type ContactField, type RowError } from '../contact.js';
 import { AuthError, ApiError } from '../errors.js';
+import { emptyFields } from '../fields.js';
 import { extractRecords, toCell } from '../export.js';
 import type { PreparedRow } from './outcomes.js';
 import type { ResultRow } from './results.js';
@@ -62,7 +63,7 @@ export function createPlanner(snapshot: Iterable<Contact>): Planner {
   };
 
   function apply(row: PreparedRow, current: Values | undefined): void {
-    const next: Values = current === undefined ? { first_name: null, last_name: null, email: null, job_title: null, mobile: null } : { ...current };
+    const next: Values = current === undefined ? emptyFields() : { ...current };
     for (const field of CONTACT_FIELDS) {
       const value = row.patch[field];
       if (value !== undefined) next[field] = value;
@@ -94,7 +95,7 @@ export function createPlanner(snapshot: Iterable<Contact>): Planner {
         return { prediction: { status: 'would-fail', errors: [error] } };
       }
       const set = CONTACT_FIELDS.filter((f) => typeof row.patch[f] === 'string').map((f) => `${f}: ${show(row.patch[f])}`);
-      return { prediction: { status: 'would-create', detail: joinDetail(set, row.warnings) } };
+      return { prediction: { status: 'would-create', detail: joinDetail(set, row.notes) } };
     }
     const changes: string[] = [];
     for (const field of CONTACT_FIELDS) {
@@ -103,8 +104,8 @@ export function createPlanner(snapshot: Iterable<Contact>): Planner {
       // Compare as the API stores: exactly as sent; a null and an empty value both show as (empty).
       if ((value ?? null) !== (current[field] ?? null)) changes.push(`${field}: ${show(current[field])} → ${show(value)}`);
     }
-    if (changes.length === 0) return { prediction: { status: 'unchanged', detail: joinDetail([], row.warnings) } };
-    return { prediction: { status: 'would-update', detail: joinDetail(changes, row.warnings) } };
+    if (changes.length === 0) return { prediction: { status: 'unchanged', detail: joinDetail([], row.notes) } };
+    return { prediction: { status: 'would-update', detail: joinDetail(changes, row.notes) } };
   }
 
   return {
@@ -171,13 +172,8 @@ export async function loadSnapshot(client: ApiClient, onWarning?: (message: stri
       const cell = record[field];
       return cell === null || cell === undefined ? null : toCell(cell);
     };
-    return {
-      system_id: toCell(record.system_id),
-      first_name: value('first_name'),
-      last_name: value('last_name'),
-      email: value('email'),
-      job_title: value('job_title'),
-      mobile: value('mobile'),
-    };
+    const contact = { system_id: toCell(record.system_id), ...emptyFields() } as Contact;
+    for (const field of CONTACT_FIELDS) contact[field] = value(field);
+    return contact;
   });
 }

@@ -446,6 +446,13 @@ function renderVerdict(summary: RunSummary, data: Collected): string {
     const tail = listOf(data, ['invalid', 'failed', 'superseded', 'skipped']);
     if (tail !== '') body += ` Needing attention: ${tail}.`;
   }
+  if (summary.warnings > 0) {
+    // Warned rows are sent as they are: a clean verdict must not hide them.
+    const codes = summary.warningGroups.map((g) => `${g.code} ${num(g.count)}`).join(', ');
+    title += ` (${plural(summary.warnings, 'warning')})`;
+    body += ` Warnings: ${codes}; those rows are sent as they are, see their detail.`;
+    if (tone === 'good') tone = 'warn';
+  }
   const next = nextCommand(summary);
   let nextHtml = '';
   if (next !== undefined) {
