@@ -301,9 +301,12 @@ export function readMobile(value: string, country: CountryCode | undefined): Mob
   }
   const e164 = readNational(digits, country);
   if (e164 !== undefined) return { ok: true, value: e164, change: `mobile: ${value} → ${e164}` };
+  // After the international dialling prefix (`0011` in AU), the digits start with a country code.
+  const idd = rulesFor(country).idd?.exec(digits);
+  const international = idd == null ? digits : digits.slice(idd[0].length - 1);
   return {
     ok: false,
-    message: `"${value}" is not a valid ${country} number in national form, so --default-country ${country} does not apply; ${fixFor(value, digits, country)}`,
+    message: `"${value}" is not a valid ${country} number in national form, so --default-country ${country} does not apply; ${fixFor(value, international, country)}`,
   };
 }
 
