@@ -17,6 +17,9 @@ import examples from 'libphonenumber-js/examples.mobile.json';
 import { surelyValidType } from '../src/phone.js';
 import { createRowParser, mobileWarning, MOBILE_PATTERN, readMobile } from '../src/contact.js';
 
+/** expect.stringMatching, typed (vitest types it `any`). */
+const matching = (pattern: RegExp): unknown => expect.stringMatching(pattern) as unknown;
+
 /** libphonenumber's own answer: the type of a number it parses to itself and calls valid. */
 function libraryType(e164: string): string | undefined {
   const phone = parsePhoneNumberFromString(e164);
@@ -78,14 +81,14 @@ describe('surelyValidType (the fast path)', () => {
 
   it('leaves the trunk-zero case to libphonenumber, which words the warning', () => {
     expect(surelyValidType('+610411112233')).toBeUndefined();
-    expect(mobileWarning('+610411112233')).toMatchObject({ code: 'trunk_zero', message: expect.stringMatching(/trunk zero/) });
-    expect(mobileWarning('+491234567')).toMatchObject({ code: 'unrecognised_mobile', message: expect.stringMatching(/not a valid number/) });
+    expect(mobileWarning('+610411112233')).toMatchObject({ code: 'trunk_zero', message: matching(/trunk zero/) });
+    expect(mobileWarning('+491234567')).toMatchObject({ code: 'unrecognised_mobile', message: matching(/not a valid number/) });
   });
 });
 
 describe('mobileWarning', () => {
   it('warns not_a_mobile for a fixed line, a toll-free number and the like, never for a mobile', () => {
-    expect(mobileWarning('+61298765432')).toEqual({ code: 'not_a_mobile', field: 'mobile', message: expect.stringMatching(/^mobile \+61298765432 is a fixed-line \(landline\) number/) });
+    expect(mobileWarning('+61298765432')).toEqual({ code: 'not_a_mobile', field: 'mobile', message: matching(/^mobile \+61298765432 is a fixed-line \(landline\) number/) });
     expect(mobileWarning('+611800123456')?.code).toBe('not_a_mobile');
     expect(mobileWarning('+61412345678')).toBeUndefined();
     expect(mobileWarning('+447911123456')).toBeUndefined();
@@ -125,12 +128,12 @@ describe('readMobile with --default-country', () => {
 
   it('refuses a UK national number rather than gluing +61 to it', () => {
     const reading = readMobile('07911 123456', 'AU');
-    expect(reading).toMatchObject({ ok: false, message: expect.stringMatching(/"07911 123456" is not a valid AU number.*write it with \+ and its country code/) });
+    expect(reading).toMatchObject({ ok: false, message: matching(/"07911 123456" is not a valid AU number.*write it with \+ and its country code/) });
   });
 
   it('refuses the country code without a +, and numbers after the international dialling prefix', () => {
-    expect(readMobile('61412345678', 'AU')).toMatchObject({ ok: false, message: expect.stringMatching(/did you mean \+61412345678\?/) });
-    expect(readMobile('0011 44 7911 123456', 'AU')).toMatchObject({ ok: false, message: expect.stringMatching(/did you mean \+447911123456\?/) });
+    expect(readMobile('61412345678', 'AU')).toMatchObject({ ok: false, message: matching(/did you mean \+61412345678\?/) });
+    expect(readMobile('0011 44 7911 123456', 'AU')).toMatchObject({ ok: false, message: matching(/did you mean \+447911123456\?/) });
   });
 
   it('keeps the national trunk prefix that equals the calling code (US "1 212 …")', () => {
@@ -141,7 +144,7 @@ describe('readMobile with --default-country', () => {
   it('strips spaces from an international number that is valid, and refuses one that is not', () => {
     expect(readMobile('+61 412 345 678', 'AU')).toEqual({ ok: true, value: '+61412345678', change: 'mobile: +61 412 345 678 → +61412345678' });
     expect(readMobile('+44 (0)7911 123456', 'AU')).toMatchObject({ ok: true, value: '+447911123456' });
-    expect(readMobile('+61 412 345', 'AU')).toMatchObject({ ok: false, message: expect.stringMatching(/not a valid number/) });
+    expect(readMobile('+61 412 345', 'AU')).toMatchObject({ ok: false, message: matching(/not a valid number/) });
   });
 
   it('sends E.164 as written, whatever the default country', () => {
@@ -150,8 +153,8 @@ describe('readMobile with --default-country', () => {
   });
 
   it('without --default-country, suggests the + for a number that is valid with one', () => {
-    expect(readMobile('447911123456', undefined)).toMatchObject({ ok: false, message: expect.stringMatching(/did you mean \+447911123456\?/) });
-    expect(readMobile('0412 345 678', undefined)).toMatchObject({ ok: false, message: expect.stringMatching(/needs --default-country/) });
+    expect(readMobile('447911123456', undefined)).toMatchObject({ ok: false, message: matching(/did you mean \+447911123456\?/) });
+    expect(readMobile('0412 345 678', undefined)).toMatchObject({ ok: false, message: matching(/needs --default-country/) });
   });
 
   it('reads every country’s example mobile, written nationally, as that number', () => {
@@ -191,12 +194,12 @@ describe('the row parser and mobiles', () => {
   it('shows the change in the notes and a landline as a structured warning', () => {
     const row = parse({ system_id: 'L1', mobile: '(02) 9876 5432' });
     expect(row).toMatchObject({ ok: true, patch: { mobile: '+61298765432' }, warnings: [{ code: 'not_a_mobile', field: 'mobile' }] });
-    expect(row.ok ? row.notes : []).toEqual(['mobile: (02) 9876 5432 → +61298765432', expect.stringMatching(/^not_a_mobile: mobile \+61298765432 is a fixed-line/)]);
+    expect(row.ok ? row.notes : []).toEqual(['mobile: (02) 9876 5432 → +61298765432', matching(/^not_a_mobile: mobile \+61298765432 is a fixed-line/)]);
   });
 
   it('makes a refused number invalid_mobile, with the message that names it and the fix', () => {
     const row = parse({ system_id: 'U1', mobile: '447911123456' });
-    expect(row).toMatchObject({ ok: false, errors: [{ code: 'invalid_mobile', field: 'mobile', message: expect.stringMatching(/"447911123456".*did you mean \+447911123456\?/) }] });
+    expect(row).toMatchObject({ ok: false, errors: [{ code: 'invalid_mobile', field: 'mobile', message: matching(/"447911123456".*did you mean \+447911123456\?/) }] });
   });
 
   it('a row with an E.164 mobile has no notes and no warnings', () => {

@@ -489,6 +489,10 @@ function quoteList(cells: readonly string[]): string {
  * split with csv-parse's own quote rules (scan.ts) into the records that were skipped; each
  * becomes a `malformed_row` record, in order. Holding those bytes costs no more than
  * csv-parse, which holds a runaway quoted field in memory too.
+ *
+ * This subclass reads csv-parse's internal `this.info` counters, which are not a public API;
+ * package.json pins csv-parse to a minor version (`~`) for that reason. Re-run
+ * test/csv-read.test.ts before raising the pin.
  */
 class RecordParser extends Parser {
   private readonly plan: Plan;
