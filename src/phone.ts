@@ -44,6 +44,7 @@ interface MetadataInstance {
   /** Absent values come back falsy (the compressed metadata stores 0), hence truthiness checks. */
   nationalPrefixForParsing(): string | 0 | undefined;
   IDDPrefix(): string | 0 | undefined;
+  nationalPrefixTransformRule(): string | 0 | undefined;
   countryCallingCode(): string;
   leadingDigits(): string | 0 | undefined;
   hasTypes(): boolean;
@@ -230,6 +231,10 @@ interface CountryRules {
   /** The international dialling prefix (`0011` in AU): a number starting with it is not national. */
   idd: RegExp | undefined;
   nationalPrefix: RegExp | undefined;
+  /** For the fast path: the national prefix at the start, the country's own plan, and whether a transform rule rewrites numbers. */
+  prefixAtStart: RegExp | undefined;
+  plan: Plan;
+  transforms: boolean;
 }
 
 const countryRules = new Map<CountryCode, CountryRules>();
@@ -240,7 +245,15 @@ function rulesFor(country: CountryCode): CountryRules {
     metadata.selectNumberingPlan(country);
     const idd = metadata.IDDPrefix();
     const prefix = metadata.nationalPrefixForParsing();
-    rules = { callingCode: metadata.countryCallingCode(), idd: idd ? new RegExp(`^(?:${idd})[1-9]`) : undefined, nationalPrefix: prefix ? entire(prefix) : undefined };
+    const transforms = Boolean(metadata.nationalPrefixTransformRule());
+    rules = {
+      callingCode: metadata.countryCallingCode(),
+      idd: idd ? new RegExp(`^(?:${idd})[1-9]`) : undefined,
+      nationalPrefix: prefix ? entire(prefix) : undefined,
+      prefixAtStart: prefix ? new RegExp(`^(?:${prefix})`) : undefined,
+      transforms,
+      plan: compilePlan(country),
+    };
     countryRules.set(country, rules);
   }
   return rules;
@@ -253,7 +266,7 @@ function rulesFor(country: CountryCode): CountryRules {
  * without a `+` (`61412345678`). Both are refused here: with no `+`, the tool cannot tell a
  * country code from the start of a national number, so it only ever adds one.
  */
-function readNational(digits: string, country: CountryCode): string | undefined {
+export function readNational(digits: string, country: CountryCode): string | undefined {
   const rules = rulesFor(country);
   if (rules.idd?.test(digits) === true) return undefined;
   const phone = parsePhoneNumberFromString(digits, country);
@@ -263,6 +276,24 @@ function readNational(digits: string, country: CountryCode): string | undefined 
   const head = digits.endsWith(national) ? digits.slice(0, digits.length - national.length) : undefined;
   const skippedCallingCode = head === undefined ? digits.startsWith(rules.callingCode) : head.startsWith(rules.callingCode) && rules.nationalPrefix?.test(head) !== true;
   return skippedCallingCode ? undefined : phone.number;
+}
+
+/**
+ * readNational's answer without libphonenumber's parse (15-20 µs), where it is sure: the digits
+ * with a plain national prefix dropped (`0412345678` → `412345678`) or none, valid by the fast
+ * path and by the country's own pattern, as libphonenumber's extractNationalNumber() would keep
+ * them. Undefined: not sure, ask readNational. A property test holds the two to the same answer.
+ */
+export function readNationalFast(digits: string, country: CountryCode): string | undefined {
+  const rules = rulesFor(country);
+  if (rules.transforms || rules.idd?.test(digits) === true) return undefined;
+  const prefix = rules.prefixAtStart?.exec(digits);
+  // A capture group is a carrier code or a rewrite: libphonenumber's business.
+  if (prefix != null && (prefix[0] === '' || prefix.length > 1 && prefix.slice(1).some((g) => g !== undefined))) return undefined;
+  const national = prefix == null ? digits : digits.slice(prefix[0].length);
+  if (national.startsWith('0') || digits.startsWith(rules.callingCode) || !rules.plan.nationalNumber.test(national)) return undefined;
+  const e164 = `+${rules.callingCode}${national}`;
+  return MOBILE_PATTERN.test(e164) && surelyValidType(e164) !== undefined ? e164 : undefined;
 }
 
 /** The likely fix for a number that is not E.164: `+` in front, or the country code written in. */
@@ -299,7 +330,7 @@ export function readMobile(value: string, country: CountryCode | undefined): Mob
     if (e164 !== undefined) return { ok: true, value: e164, change: `mobile: ${value} → ${e164}` };
     return { ok: false, message: `${apiRule}, and +${digits} is not a valid number (libphonenumber); check the digits` };
   }
-  const e164 = readNational(digits, country);
+  const e164 = readNationalFast(digits, country) ?? readNational(digits, country);
   if (e164 !== undefined) return { ok: true, value: e164, change: `mobile: ${value} → ${e164}` };
   // After the international dialling prefix (`0011` in AU), the digits start with a country code.
   const idd = rulesFor(country).idd?.exec(digits);

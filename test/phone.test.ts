@@ -14,7 +14,7 @@ import {
   type CountryCode,
 } from 'libphonenumber-js/max';
 import examples from 'libphonenumber-js/examples.mobile.json';
-import { surelyValidType } from '../src/phone.js';
+import { readNational, readNationalFast, surelyValidType } from '../src/phone.js';
 import { createRowParser, mobileWarning, MOBILE_PATTERN, readMobile } from '../src/contact.js';
 
 /** expect.stringMatching, typed (vitest types it `any`). */
@@ -83,6 +83,39 @@ describe('surelyValidType (the fast path)', () => {
     expect(surelyValidType('+610411112233')).toBeUndefined();
     expect(mobileWarning('+610411112233')).toMatchObject({ code: 'trunk_zero', message: matching(/trunk zero/) });
     expect(mobileWarning('+491234567')).toMatchObject({ code: 'unrecognised_mobile', message: matching(/not a valid number/) });
+  });
+});
+
+describe('readNationalFast (the fast path for national numbers)', () => {
+  const nationalDigits = examplePhones.map((p) => [p.country as CountryCode, p.formatNational().replace(/\D/g, '')] as const);
+
+  it('answers for most countries’ example mobiles written nationally, and as libphonenumber does', () => {
+    let sure = 0;
+    for (const [country, digits] of nationalDigits) {
+      const fast = readNationalFast(digits, country);
+      if (fast === undefined) continue;
+      sure++;
+      expect([country, digits, fast]).toEqual([country, digits, readNational(digits, country)]);
+    }
+    expect(sure / nationalDigits.length).toBeGreaterThan(0.7);
+    expect(readNationalFast('0412345678', 'AU')).toBe('+61412345678');
+    expect(readNationalFast('412345678', 'AU')).toBe('+61412345678');
+    expect(readNationalFast('447911123456', 'AU')).toBeUndefined();
+  });
+
+  it('never answers otherwise than libphonenumber: variations of national numbers, random digits', () => {
+    const variation = fc.tuple(fc.constantFrom(...nationalDigits), fc.nat(), fc.integer({ min: -2, max: 2 }), fc.constantFrom('', '0', '1', '00', '8')).map(([[country, digits], seed, grow, head]) => {
+      const tail = String(seed).padStart(6, '0').slice(0, Math.max(0, 4 + grow));
+      return [country, head + digits.slice(0, Math.max(1, digits.length - 4)) + tail] as const;
+    });
+    const random = fc.tuple(fc.constantFrom(...countries), fc.stringMatching(/^\d{5,13}$/)).map(([country, digits]) => [country, digits] as const);
+    fc.assert(
+      fc.property(fc.oneof(variation, random), ([country, digits]) => {
+        const fast = readNationalFast(digits, country);
+        if (fast !== undefined) expect([country, digits, fast]).toEqual([country, digits, readNational(digits, country)]);
+      }),
+      { numRuns: 30_000, seed: 5 },
+    );
   });
 });
 
