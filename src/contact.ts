@@ -2,7 +2,7 @@
  * The contact schema: the one source of validation truth. The emulator validates request
  * bodies with `contactPatchSchema` / `contactCreateSchema`; the importer turns CSV cells
  * into a patch with `createRowParser`, which pipes every cell into the same field schemas.
- * Every rule here cites the API document (shared/seeds/000_…txt) or DESIGN.md.
+ * Every rule here cites the API document or the README section that explains it.
  */
 import { z } from 'zod';
 import type { CountryCode } from 'libphonenumber-js/max';
@@ -74,12 +74,12 @@ export function formatWarning(warning: RowWarning): string {
 /**
  * "Your JSON must never include a backslash (\) anywhere within it." JSON.stringify escapes
  * exactly `"`, `\`, U+0000–U+001F and lone surrogates, so a value holding any of them cannot
- * be sent (shared/NOTES.md measured this).
+ * be sent (README, "The backslash rule").
  */
 // eslint-disable-next-line no-control-regex -- the control characters are exactly the point
 const NEEDS_ESCAPE = /["\\\u0000-\u001F]/;
 
-/** Excel's error values: they mean a broken formula, never data (DESIGN.md, "Cells and values"). */
+/** Excel's error values: they mean a broken formula, never data (README, "Cells: empty, `null`, `#N/A`"). */
 export const SPREADSHEET_ERRORS: ReadonlySet<string> = new Set([
   '#N/A',
   '#REF!',
@@ -171,7 +171,7 @@ export const contactCreateSchema = z.strictObject(
 
 /**
  * system_id is one URL path segment. Empty, `.` and `..` cannot be: URL parsers resolve dot
- * segments, so `PUT /contacts/..` would hit `/contacts` (DESIGN.md, "system_id").
+ * segments, so `PUT /contacts/..` would hit `/contacts` (README, "system_id").
  */
 export const systemIdSchema = z.string().superRefine((value, ctx) => {
   if (value.length === 0) issue(ctx, 'missing_system_id', 'is empty; every row needs a system_id');
@@ -237,7 +237,7 @@ export type ParsedRow =
 /**
  * What a cell may not hold even though the API would take it: a spreadsheet error value (a
  * broken formula, never data) or U+FFFD (an earlier tool already lost the real character).
- * Both are reported instead of the field's own rule (DESIGN.md, "Cells and values").
+ * Both are reported instead of the field's own rule (README, "Cells: empty, `null`, `#N/A`").
  */
 const CELL_CODES: ReadonlySet<RowErrorCode> = new Set(['spreadsheet_error', 'replacement_char']);
 
