@@ -10,6 +10,8 @@ import { Secret, type Connection } from '../src/config.js';
 import { runImport } from '../src/import/pipeline.js';
 import { Tally, type ResultRow } from '../src/import/results.js';
 import { formatSummary } from '../src/report/summary.js';
+import { writeHtmlReport } from '../src/report/html.js';
+import { readFileSync } from 'node:fs';
 import { emulatorEnv, readResults, runCli, tempDir, TEST_API_KEY, TEST_PORTAL_CODE, useEmulators, writeFile } from './helpers.js';
 
 const emulator = useEmulators();
@@ -49,6 +51,12 @@ describe('warnings as data', () => {
     const text = formatSummary(summary);
     expect(text).toContain('5 warnings');
     expect(text).toMatch(/Warnings \(rows sent as they are; see detail in the results\)\n {2}not_a_mobile +5 rows +first at line 2/);
+    // The HTML verdict does not call a run with warnings clean.
+    const outPath = join(dir, 'report.html');
+    await writeHtmlReport({ summary, resultsPath: summary.resultsPath, outPath });
+    const html = readFileSync(outPath, 'utf8');
+    expect(html).toMatch(/<h2>All 20 rows passed validation \(5 warnings\)<\/h2><p>[^<]*Warnings: not_a_mobile 5;/);
+    expect(html).toContain('verdict verdict-warn');
   });
 
   it('a resumed run counts the warnings of every row, not only the rows it sends again', async () => {
