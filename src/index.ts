@@ -6,7 +6,7 @@ export { runImport } from './import/pipeline.js';
 export type { RunOptions, RunSummary, RunProgress, PreparedRow } from './import/pipeline.js';
 export { resolveExitCode } from './import/exit.js';
 export { STATUSES, RESULT_COLUMNS, FINAL_STATUSES } from './import/results.js';
-export type { RowStatus, ResultRow, ErrorGroup } from './import/results.js';
+export type { RowStatus, ResultRow, ErrorGroup, WarningGroup } from './import/results.js';
 export type { RunMode } from './import/paths.js';
 export { createPlanner } from './import/plan.js';
 export type { Planner, Prediction } from './import/plan.js';
