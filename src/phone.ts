@@ -5,7 +5,7 @@
  *
  * The fast path: an answer to "would libphonenumber (max metadata) call this E.164 number valid,
  * exactly as written, and of what type?", for the common case. libphonenumber-js builds a new RegExp for every pattern it
- * tries, which costs 15-20 µs a number and would dominate a dry run of a million rows. This
+ * tries, which would dominate a dry run of a million rows (BENCHMARKS.md has the figures). This
  * module follows the same rules as its getNumberType() and getCountryByNationalNumber(), on the
  * same metadata, but compiles each pattern once.
  *
@@ -192,7 +192,7 @@ function typeWarning(value: string, type: SureType): RowWarning | undefined {
  * range is never blocked by stale metadata (README, "Phone numbers"). `value` is E.164.
  */
 export function mobileWarning(value: string): RowWarning | undefined {
-  // The common case answers in about a microsecond; libphonenumber itself takes 15-20 µs.
+  // The common case answers without libphonenumber's parse (BENCHMARKS.md: about 20 times faster).
   const sure = surelyValidType(value);
   if (sure !== undefined) return typeWarning(value, sure);
   const phone = parsePhoneNumberFromString(value);
@@ -279,7 +279,7 @@ export function readNational(digits: string, country: CountryCode): string | und
 }
 
 /**
- * readNational's answer without libphonenumber's parse (15-20 µs), where it is sure: the digits
+ * readNational's answer without libphonenumber's parse (see the top of this file), where it is sure: the digits
  * with a plain national prefix dropped (`0412345678` → `412345678`) or none, valid by the fast
  * path and by the country's own pattern, as libphonenumber's extractNationalNumber() would keep
  * them. Undefined: not sure, ask readNational. A property test holds the two to the same answer.
