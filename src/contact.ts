@@ -2,16 +2,16 @@
  * The contact schema: the one source of validation truth. The emulator validates request
  * bodies with `contactPatchSchema` / `contactCreateSchema`; the importer turns CSV cells
  * into a patch with `createRowParser`, which pipes every cell into the same field schemas.
- * Every rule here cites the API document (shared/seeds/000_…txt) or DESIGN.md.
+ * Every rule here cites the API document or the README section that explains it.
  */
 import { z } from 'zod';
-import { parsePhoneNumberFromString, type CountryCode } from 'libphonenumber-js/max';
+import type { CountryCode } from 'libphonenumber-js/max';
 import { stripExcelSafe } from './csv/formula.js';
-import { isSurelyValidNumber } from './phone.js';
-
-import { CONTACT_FIELDS, type ContactField } from './fields.js';
+import { MOBILE_PATTERN, mobileWarning, readMobile, type MobileReading } from './phone.js';
+import { CONTACT_FIELDS, REQUIRED_ON_CREATE, type ContactField } from './fields.js';
 
 export { CONTACT_FIELDS, REQUIRED_ON_CREATE, type ContactField } from './fields.js';
+export { MOBILE_PATTERN, mobileWarning, normaliseMobile, readMobile, type MobileReading } from './phone.js';
 
 /** A PUT body: a field set to a value updates it, `null` clears it, absent leaves it unchanged. */
 export type ContactPatch = { [K in ContactField]?: string | null };
@@ -55,21 +55,31 @@ export interface RowError {
 }
 
 /**
- * "mobile … must start with a "+" followed by a country code and the phone number with the
- * leading zero removed. No spaces or hyphens are allowed." Country codes never start with 0,
- * and E.164 allows at most 15 digits.
+ * Stable row warning codes: the row is sent, but something about it deserves a look. Summaries
+ * count them by code, as they do errors.
  */
-export const MOBILE_PATTERN = /^\+[1-9]\d{6,14}$/;
+export type RowWarningCode = 'not_a_mobile' | 'trunk_zero' | 'unrecognised_mobile';
+
+export interface RowWarning {
+  code: RowWarningCode;
+  field?: ContactField;
+  message: string;
+}
+
+/** How a warning reads in a result row's `detail`: `not_a_mobile: mobile +61298765432 is …`. */
+export function formatWarning(warning: RowWarning): string {
+  return `${warning.code}: ${warning.message}`;
+}
 
 /**
  * "Your JSON must never include a backslash (\) anywhere within it." JSON.stringify escapes
  * exactly `"`, `\`, U+0000–U+001F and lone surrogates, so a value holding any of them cannot
- * be sent (shared/NOTES.md measured this).
+ * be sent (README, "The backslash rule").
  */
 // eslint-disable-next-line no-control-regex -- the control characters are exactly the point
 const NEEDS_ESCAPE = /["\\\u0000-\u001F]/;
 
-/** Excel's error values: they mean a broken formula, never data (DESIGN.md, "Cells and values"). */
+/** Excel's error values: they mean a broken formula, never data (README, "Cells: empty, `null`, `#N/A`"). */
 export const SPREADSHEET_ERRORS: ReadonlySet<string> = new Set([
   '#N/A',
   '#REF!',
@@ -117,14 +127,6 @@ export const emailValue = apiText.superRefine((value, ctx) => {
   if (!EMAIL_PATTERN.test(value)) issue(ctx, 'invalid_email', `"${value}" is not a valid email address`);
 });
 
-/** What the importer adds to an invalid mobile's message: how to fix it with this tool. */
-function mobileHint(value: string): string {
-  if (/^\d(\.\d+)?E\+\d+$/i.test(value)) return '; it looks like Excel scientific notation: format the column as Text';
-  if (/^0/.test(value)) return '; a local number needs --default-country, or the country code written in';
-  if (/[\s\-().]/.test(value)) return '; remove spaces, hyphens and brackets, or pass --default-country';
-  return '';
-}
-
 export const mobileValue = apiText.superRefine((value, ctx) => {
   if (!MOBILE_PATTERN.test(value)) {
     issue(ctx, 'invalid_mobile', `"${value}" is not "+" then country code and number with no spaces or hyphens`);
@@ -136,35 +138,40 @@ const requiredText = apiText.superRefine((value, ctx) => {
   if (value.length === 0) issue(ctx, 'missing_required', 'is required when creating a contact');
 });
 
-const FIELD_SCHEMAS = {
+/** Each field's own rule; the field names come from src/fields.ts, the one list. */
+const FIELD_SCHEMAS: Record<ContactField, z.ZodType<string>> = {
   first_name: apiText,
   last_name: apiText,
   email: emailValue,
   job_title: apiText,
   mobile: mobileValue,
-} as const satisfies Record<ContactField, z.ZodType<string>>;
+};
 
-/** The body of a PUT to an existing contact: any allowed field, each a string or null. */
-export const contactPatchSchema = z.strictObject({
-  first_name: FIELD_SCHEMAS.first_name.nullable().optional(),
-  last_name: FIELD_SCHEMAS.last_name.nullable().optional(),
-  email: FIELD_SCHEMAS.email.nullable().optional(),
-  job_title: FIELD_SCHEMAS.job_title.nullable().optional(),
-  mobile: FIELD_SCHEMAS.mobile.nullable().optional(),
-});
-
-/** The body of a PUT that creates a contact: first_name, last_name and email are mandatory. */
-export const contactCreateSchema = z.strictObject({
+/** The mandatory fields' rules on create; email's own rule already refuses an empty value. */
+const REQUIRED_SCHEMAS: Record<(typeof REQUIRED_ON_CREATE)[number], z.ZodType<string>> = {
   first_name: requiredText,
   last_name: requiredText,
   email: emailValue,
-  job_title: FIELD_SCHEMAS.job_title.nullable().optional(),
-  mobile: FIELD_SCHEMAS.mobile.nullable().optional(),
-});
+};
+
+type FieldShape = Record<ContactField, z.ZodType<string | null | undefined>>;
+
+/** One entry per field of the one list, each built by `make`. */
+function fieldShape(make: (field: ContactField) => z.ZodType<string | null | undefined>): FieldShape {
+  return Object.fromEntries(CONTACT_FIELDS.map((field) => [field, make(field)])) as FieldShape;
+}
+
+/** The body of a PUT to an existing contact: any allowed field, each a string or null. */
+export const contactPatchSchema = z.strictObject(fieldShape((f) => FIELD_SCHEMAS[f].nullable().optional()));
+
+/** The body of a PUT that creates a contact: first_name, last_name and email are mandatory. */
+export const contactCreateSchema = z.strictObject(
+  fieldShape((f) => ((REQUIRED_ON_CREATE as readonly ContactField[]).includes(f) ? REQUIRED_SCHEMAS[f as keyof typeof REQUIRED_SCHEMAS] : FIELD_SCHEMAS[f].nullable().optional())),
+);
 
 /**
  * system_id is one URL path segment. Empty, `.` and `..` cannot be: URL parsers resolve dot
- * segments, so `PUT /contacts/..` would hit `/contacts` (DESIGN.md, "system_id").
+ * segments, so `PUT /contacts/..` would hit `/contacts` (README, "system_id").
  */
 export const systemIdSchema = z.string().superRefine((value, ctx) => {
   if (value.length === 0) issue(ctx, 'missing_system_id', 'is empty; every row needs a system_id');
@@ -203,30 +210,6 @@ export function toRowErrors(issues: readonly z.core.$ZodIssue[]): RowError[] {
   });
 }
 
-/** "+61 411 112 233" or "0411 112 233" with `--default-country AU` → "+61411112233". */
-export function normaliseMobile(value: string, defaultCountry: CountryCode | undefined): string {
-  if (defaultCountry === undefined || MOBILE_PATTERN.test(value)) return value;
-  const phone = parsePhoneNumberFromString(value, defaultCountry);
-  return phone?.number ?? value;
-}
-
-/**
- * The API's rule decides what is sent; libphonenumber's max metadata only warns, so a valid new
- * range is never blocked by stale metadata (DESIGN.md, "email and mobile").
- */
-export function mobileWarning(value: string): string | undefined {
-  // The common case answers in about a microsecond; libphonenumber itself takes 15-20 µs.
-  if (isSurelyValidNumber(value) === true) return undefined;
-  const phone = parsePhoneNumberFromString(value);
-  if (phone === undefined) return `mobile ${value} is not a number libphonenumber can read; sent as the API allows it`;
-  // libphonenumber drops a trunk zero after the country code (+610411… → +61411…); the API stores what we send.
-  if (phone.number !== value) {
-    return `mobile ${value} has a trunk zero after the country code (libphonenumber reads ${phone.number}); sent as the API allows it`;
-  }
-  if (!phone.isValid()) return `mobile ${value} is not a valid number for its country (libphonenumber); sent as the API allows it`;
-  return undefined;
-}
-
 export interface RowParserOptions {
   /** What an empty cell becomes: omitted (field unchanged) or null (field cleared). */
   empty?: 'omit' | 'null';
@@ -236,17 +219,28 @@ export interface RowParserOptions {
   defaultCountry?: CountryCode | undefined;
 }
 
+/** Shared by rows with nothing to say, so that the common row allocates no arrays. */
+const NONE: readonly never[] = [];
+
 /** The cells of one row, already matched to fields; absent means "no such column". */
 export type RowCells = { system_id: string } & { [K in ContactField]?: string };
 
 export type ParsedRow =
-  | { ok: true; systemId: string; patch: ContactPatch; warnings: string[] }
+  | {
+      ok: true;
+      systemId: string;
+      patch: ContactPatch;
+      /** Structured, for the counts by code. */
+      warnings: readonly RowWarning[];
+      /** The row's `detail` parts: each value the tool changed (`mobile: 0412 345 678 → +61412345678`), then each warning. */
+      notes: readonly string[];
+    }
   | { ok: false; systemId: string; errors: RowError[] };
 
 /**
  * What a cell may not hold even though the API would take it: a spreadsheet error value (a
  * broken formula, never data) or U+FFFD (an earlier tool already lost the real character).
- * Both are reported instead of the field's own rule (DESIGN.md, "Cells and values").
+ * Both are reported instead of the field's own rule (README, "Cells: empty, `null`, `#N/A`").
  */
 const CELL_CODES: ReadonlySet<RowErrorCode> = new Set(['spreadsheet_error', 'replacement_char']);
 
@@ -259,13 +253,7 @@ function cellGuard(value: string, ctx: z.RefinementCtx): void {
 }
 
 /** A row's fields as the importer checks them: each field's API rule, plus the cell guard. */
-const importPatchSchema = z.object({
-  first_name: FIELD_SCHEMAS.first_name.superRefine(cellGuard).nullable().optional(),
-  last_name: FIELD_SCHEMAS.last_name.superRefine(cellGuard).nullable().optional(),
-  email: FIELD_SCHEMAS.email.superRefine(cellGuard).nullable().optional(),
-  job_title: FIELD_SCHEMAS.job_title.superRefine(cellGuard).nullable().optional(),
-  mobile: FIELD_SCHEMAS.mobile.superRefine(cellGuard).nullable().optional(),
-});
+const importPatchSchema = z.object(fieldShape((f) => FIELD_SCHEMAS[f].superRefine(cellGuard).nullable().optional()));
 
 /** A field with a cell error reports only that: "#N/A" in email is not also "an invalid email". */
 function preferCellErrors(errors: RowError[]): RowError[] {
@@ -287,6 +275,7 @@ export function createRowParser(options: RowParserOptions = {}): (cells: RowCell
   return (cells) => {
     const systemId = stripExcelSafe(cells.system_id.trim());
     const patch: ContactPatch = {};
+    let mobile: MobileReading | undefined;
     for (const field of CONTACT_FIELDS) {
       const raw = cells[field];
       if (raw === undefined) continue;
@@ -294,7 +283,11 @@ export function createRowParser(options: RowParserOptions = {}): (cells: RowCell
       if (nullToken !== undefined && value === nullToken) patch[field] = null;
       else if (value.length === 0) {
         if (emptyValue === null) patch[field] = null;
-      } else patch[field] = field === 'mobile' ? normaliseMobile(value, defaultCountry) : value;
+      } else if (field === 'mobile') {
+        mobile = readMobile(value, defaultCountry);
+        // A refused number is left as written: the API's rule then fails it as invalid_mobile.
+        patch.mobile = mobile.ok ? mobile.value : value;
+      } else patch[field] = value;
     }
     const id = systemIdSchema.safeParse(systemId);
     const fields = importPatchSchema.safeParse(patch);
@@ -302,15 +295,17 @@ export function createRowParser(options: RowParserOptions = {}): (cells: RowCell
       const idErrors = id.success ? [] : toRowErrors(id.error.issues).map((e): RowError => ({ ...e, field: 'system_id' }));
       const errors = [...idErrors, ...(fields.success ? [] : preferCellErrors(toRowErrors(fields.error.issues)))];
       for (const error of errors) {
-        if (error.code === 'invalid_mobile') error.message += mobileHint(patch.mobile ?? '');
+        if (error.code === 'invalid_mobile' && mobile?.ok === false) error.message = mobile.message;
       }
       return { ok: false, systemId, errors };
     }
-    const warnings: string[] = [];
-    if (typeof patch.mobile === 'string') {
-      const warning = mobileWarning(patch.mobile);
-      if (warning !== undefined) warnings.push(warning);
-    }
-    return { ok: true, systemId, patch, warnings };
+    if (typeof patch.mobile !== 'string') return { ok: true, systemId, patch, warnings: NONE, notes: NONE };
+    const warning = mobileWarning(patch.mobile);
+    const warnings = warning === undefined ? NONE : [warning];
+    const change = mobile?.ok === true ? mobile.change : undefined;
+    if (change === undefined && warning === undefined) return { ok: true, systemId, patch, warnings, notes: NONE };
+    const notes: string[] = change === undefined ? [] : [change];
+    if (warning !== undefined) notes.push(formatWarning(warning));
+    return { ok: true, systemId, patch, warnings, notes };
   };
 }

@@ -39,14 +39,15 @@ import Assembler from 'stream-json/assembler.js';
 import parser from 'stream-json/parser.js';
 import type { ApiClient } from './api/client.js';
 import { resolveHeaderField } from './csv/headers.js';
+import { EXPORT_COLUMNS } from './fields.js';
 import { createCsvWriter, type CsvWriter } from './csv/write.js';
 import { excelSafe, isGuarded } from './csv/formula.js';
 import { ApiError, AuthError, CiopulseError, FileError } from './errors.js';
 
 type Token = parser.Token;
 
-/** The first columns of every export, in this order (DESIGN.md, "Export"). */
-export const EXPORT_COLUMNS = ['system_id', 'first_name', 'last_name', 'email', 'job_title', 'mobile'] as const;
+/** The first columns of every export, in this order (README, "Export"); src/fields.ts derives them. */
+export { EXPORT_COLUMNS };
 
 export interface ExportOptions {
   client: ApiClient;

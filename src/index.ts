@@ -6,7 +6,7 @@ export { runImport } from './import/pipeline.js';
 export type { RunOptions, RunSummary, RunProgress, PreparedRow } from './import/pipeline.js';
 export { resolveExitCode } from './import/exit.js';
 export { STATUSES, RESULT_COLUMNS, FINAL_STATUSES } from './import/results.js';
-export type { RowStatus, ResultRow, ErrorGroup } from './import/results.js';
+export type { RowStatus, ResultRow, ErrorGroup, WarningGroup } from './import/results.js';
 export type { RunMode } from './import/paths.js';
 export { createPlanner } from './import/plan.js';
 export type { Planner, Prediction } from './import/plan.js';
@@ -24,8 +24,9 @@ export {
   findEscapedChar,
   mobileWarning,
   normaliseMobile,
+  readMobile,
 } from './contact.js';
-export type { Contact, ContactField, ContactPatch, RowError, RowErrorCode, RowParserOptions, ParsedRow, RowCells } from './contact.js';
+export type { Contact, ContactField, ContactPatch, MobileReading, RowError, RowErrorCode, RowWarning, RowWarningCode, RowParserOptions, ParsedRow, RowCells } from './contact.js';
 
 export { createApiClient, parseApiJson } from './api/client.js';
 export type { ApiClient, ApiClientOptions, ApiResult, RetryEvent } from './api/client.js';

@@ -1,16 +1,33 @@
 /**
- * A fast answer to "would libphonenumber (max metadata) call this E.164 number valid, exactly as
- * written?", for the common case. libphonenumber-js builds a new RegExp for every pattern it
- * tries, which costs 15-20 µs a number and would dominate a dry run of a million rows. This
+ * Phone numbers: reading a mobile cell (`readMobile`: E.164 as written, or a national number
+ * with `--default-country`), and the warnings libphonenumber's max metadata gives a number the
+ * API accepts (`mobileWarning`). README, "Phone numbers", explains the rules to users.
+ *
+ * The fast path: an answer to "would libphonenumber (max metadata) call this E.164 number valid,
+ * exactly as written, and of what type?", for the common case. libphonenumber-js builds a new RegExp for every pattern it
+ * tries, which would dominate a dry run of a million rows (BENCHMARKS.md has the figures). This
  * module follows the same rules as its getNumberType() and getCountryByNationalNumber(), on the
  * same metadata, but compiles each pattern once.
  *
- * It only ever answers `true` when it is sure; anything unusual (a number that might carry a
- * national prefix, a calling code it does not find) answers `undefined`, and the caller asks
- * libphonenumber itself, which also words the warning. A property test holds it to that.
+ * It only ever answers when it is sure; anything unusual (a number that might carry a national
+ * prefix, a calling code it does not find) answers `undefined`, and the caller asks
+ * libphonenumber itself. A property test (test/phone.test.ts) holds it to that.
+ *
+ * This mirrors libphonenumber-js internals (its Metadata class and the order of getNumberType()),
+ * which is why package.json pins libphonenumber-js to a minor version (`~`): re-run
+ * test/phone.test.ts before raising the pin.
  */
 import * as core from 'libphonenumber-js/core';
 import metadataJson from 'libphonenumber-js/metadata.max.json';
+import { parsePhoneNumberFromString, type CountryCode, type NumberType } from 'libphonenumber-js/max';
+import type { RowWarning } from './contact.js';
+
+/**
+ * "mobile … must start with a "+" followed by a country code and the phone number with the
+ * leading zero removed. No spaces or hyphens are allowed." Country codes never start with 0,
+ * and E.164 allows at most 15 digits.
+ */
+export const MOBILE_PATTERN = /^\+[1-9]\d{6,14}$/;
 
 interface TypeDefinition {
   pattern(): string;
@@ -26,6 +43,9 @@ interface MetadataInstance {
   nationalNumberPattern(): string;
   /** Absent values come back falsy (the compressed metadata stores 0), hence truthiness checks. */
   nationalPrefixForParsing(): string | 0 | undefined;
+  IDDPrefix(): string | 0 | undefined;
+  nationalPrefixTransformRule(): string | 0 | undefined;
+  countryCallingCode(): string;
   leadingDigits(): string | 0 | undefined;
   hasTypes(): boolean;
   type(name: string): TypeDefinition | undefined;
@@ -35,9 +55,13 @@ const { Metadata } = core as unknown as { Metadata: new (json: unknown) => Metad
 const metadata = new Metadata(metadataJson);
 
 /** getNumberType()'s order: fixed line first, then the rest. */
-const TYPES = ['FIXED_LINE', 'MOBILE', 'PREMIUM_RATE', 'TOLL_FREE', 'SHARED_COST', 'VOIP', 'PERSONAL_NUMBER', 'PAGER', 'UAN', 'VOICEMAIL'];
+const TYPES: readonly Exclude<NumberType, 'FIXED_LINE_OR_MOBILE' | undefined>[] = ['FIXED_LINE', 'MOBILE', 'PREMIUM_RATE', 'TOLL_FREE', 'SHARED_COST', 'VOIP', 'PERSONAL_NUMBER', 'PAGER', 'UAN', 'VOICEMAIL'];
+
+/** A type getNumberType() gives, or UNKNOWN: valid, but the metadata has no types for the country. */
+export type SureType = Exclude<NumberType, undefined> | 'UNKNOWN';
 
 interface CompiledType {
+  name: Exclude<NumberType, undefined>;
   pattern: RegExp;
   lengths: readonly number[] | undefined;
 }
@@ -50,6 +74,8 @@ interface Plan {
   nationalPrefix: RegExp | undefined;
   hasTypes: boolean;
   types: CompiledType[];
+  /** Undefined when the metadata has no mobile pattern: then a fixed line is FIXED_LINE_OR_MOBILE. */
+  mobile: CompiledType | undefined;
 }
 
 const entire = (source: string): RegExp => new RegExp(`^(?:${source})$`);
@@ -63,9 +89,10 @@ function compilePlan(key: string): Plan {
     const type = metadata.type(name);
     const pattern = type?.pattern();
     if (type === undefined || !pattern) continue;
-    types.push({ pattern: entire(pattern), lengths: type.possibleLengths() || undefined });
+    types.push({ name, pattern: entire(pattern), lengths: type.possibleLengths() || undefined });
   }
   return {
+    mobile: types.find((t) => t.name === 'MOBILE'),
     leadingDigits: leading ? new RegExp(`^(?:${leading})`) : undefined,
     nationalNumber: entire(metadata.nationalNumberPattern()),
     nationalPrefix: prefix ? new RegExp(`^(?:${prefix})`) : undefined,
@@ -90,21 +117,28 @@ function plansFor(callingCode: string): Plan[] | null {
   return plans;
 }
 
-function matchesType(national: string, plan: Plan): boolean {
-  if (!plan.nationalNumber.test(national)) return false;
-  if (!plan.hasTypes) return true;
+function fits(type: CompiledType, national: string): boolean {
+  return (type.lengths === undefined || type.lengths.includes(national.length)) && type.pattern.test(national);
+}
+
+/** getNumberType() on one plan: undefined means not valid there. */
+function typeOf(national: string, plan: Plan): SureType | undefined {
+  if (!plan.nationalNumber.test(national)) return undefined;
+  if (!plan.hasTypes) return 'UNKNOWN';
   for (const type of plan.types) {
-    if (type.lengths !== undefined && !type.lengths.includes(national.length)) continue;
-    if (type.pattern.test(national)) return true;
+    if (!fits(type, national)) continue;
+    if (type.name !== 'FIXED_LINE') return type.name;
+    return plan.mobile === undefined || fits(plan.mobile, national) ? 'FIXED_LINE_OR_MOBILE' : 'FIXED_LINE';
   }
-  return false;
+  return undefined;
 }
 
 /**
- * True when libphonenumber would parse `e164` to itself and call it valid; undefined when this
- * fast path cannot be sure (ask libphonenumber). `e164` must already match the API's rule.
+ * When libphonenumber would parse `e164` to itself and call it valid: the type its getType()
+ * gives (UNKNOWN when it gives none). Undefined when this fast path cannot be sure (ask
+ * libphonenumber). `e164` must already match the API's rule.
  */
-export function isSurelyValidNumber(e164: string): true | undefined {
+export function surelyValidType(e164: string): SureType | undefined {
   // E.164 calling codes are prefix-free: exactly one of the 1-, 2- and 3-digit prefixes is one.
   for (let length = 1; length <= 3; length++) {
     const plans = plansFor(e164.slice(1, 1 + length));
@@ -117,12 +151,198 @@ export function isSurelyValidNumber(e164: string): true | undefined {
     // getCountryByNationalNumber(): the first plan whose leading digits match, or whose types do.
     for (const plan of plans) {
       if (plan.leadingDigits !== undefined) {
-        if (plan.leadingDigits.test(national)) return matchesType(national, plan) ? true : undefined;
-      } else if (matchesType(national, plan)) {
-        return true;
+        if (plan.leadingDigits.test(national)) return typeOf(national, plan);
+      } else {
+        const type = typeOf(national, plan);
+        if (type !== undefined) return type;
       }
     }
     return undefined;
   }
   return undefined;
+}
+
+// ───────────────────────────── warnings ─────────────────────────────
+
+/** Types that can take a text message as far as libphonenumber knows; the rest are warned about. */
+const MOBILE_TYPES: ReadonlySet<SureType> = new Set(['MOBILE', 'FIXED_LINE_OR_MOBILE', 'UNKNOWN']);
+
+const TYPE_WORDS: Record<SureType, string> = {
+  FIXED_LINE: 'a fixed-line (landline)',
+  FIXED_LINE_OR_MOBILE: 'a fixed-line or mobile',
+  MOBILE: 'a mobile',
+  PREMIUM_RATE: 'a premium-rate',
+  TOLL_FREE: 'a toll-free',
+  SHARED_COST: 'a shared-cost',
+  VOIP: 'a VoIP',
+  PERSONAL_NUMBER: 'a personal (forwarding)',
+  PAGER: 'a pager',
+  UAN: 'a universal access (UAN)',
+  VOICEMAIL: 'a voicemail',
+  UNKNOWN: 'an',
+};
+
+function typeWarning(value: string, type: SureType): RowWarning | undefined {
+  if (MOBILE_TYPES.has(type)) return undefined;
+  return { code: 'not_a_mobile', field: 'mobile', message: `mobile ${value} is ${TYPE_WORDS[type]} number by libphonenumber, not a mobile; sent as the API allows it` };
+}
+
+/**
+ * The API's rule decides what is sent; libphonenumber's max metadata only warns, so a valid new
+ * range is never blocked by stale metadata (README, "Phone numbers"). `value` is E.164.
+ */
+export function mobileWarning(value: string): RowWarning | undefined {
+  // The common case answers without libphonenumber's parse (BENCHMARKS.md: about 20 times faster).
+  const sure = surelyValidType(value);
+  if (sure !== undefined) return typeWarning(value, sure);
+  const phone = parsePhoneNumberFromString(value);
+  if (phone === undefined) {
+    return { code: 'unrecognised_mobile', field: 'mobile', message: `mobile ${value} is not a number libphonenumber can read; sent as the API allows it` };
+  }
+  // libphonenumber drops a trunk zero after the country code (+610411… → +61411…); the API stores what we send.
+  if (phone.number !== value) {
+    return { code: 'trunk_zero', field: 'mobile', message: `mobile ${value} has a trunk zero after the country code (libphonenumber reads ${phone.number}); sent as the API allows it` };
+  }
+  if (!phone.isValid()) {
+    return { code: 'unrecognised_mobile', field: 'mobile', message: `mobile ${value} is not a valid number for its country (libphonenumber); sent as the API allows it` };
+  }
+  return typeWarning(value, phone.getType() ?? 'UNKNOWN');
+}
+
+// ───────────────────────────── reading a cell ─────────────────────────────
+
+/** A mobile cell read: the value to send (and what changed), or why it cannot be sent. */
+export type MobileReading = { ok: true; value: string; change?: string } | { ok: false; message: string };
+
+/** Spaces (NBSP too), hyphens, dots, slashes and brackets: how people group digits. */
+const FORMATTING = /[\s\-./()]/g;
+const FORMATTING_CHAR = /[\s\-./()]/;
+
+/** Valid exactly as written, by libphonenumber (fast path first). */
+function isValidAsWritten(e164: string): boolean {
+  if (!MOBILE_PATTERN.test(e164)) return false;
+  if (surelyValidType(e164) !== undefined) return true;
+  const phone = parsePhoneNumberFromString(e164);
+  return phone !== undefined && phone.number === e164 && phone.isValid();
+}
+
+interface CountryRules {
+  callingCode: string;
+  /** The international dialling prefix (`0011` in AU): a number starting with it is not national. */
+  idd: RegExp | undefined;
+  nationalPrefix: RegExp | undefined;
+  /** For the fast path: the national prefix at the start, the country's own plan, and whether a transform rule rewrites numbers. */
+  prefixAtStart: RegExp | undefined;
+  plan: Plan;
+  transforms: boolean;
+}
+
+const countryRules = new Map<CountryCode, CountryRules>();
+
+function rulesFor(country: CountryCode): CountryRules {
+  let rules = countryRules.get(country);
+  if (rules === undefined) {
+    metadata.selectNumberingPlan(country);
+    const idd = metadata.IDDPrefix();
+    const prefix = metadata.nationalPrefixForParsing();
+    const transforms = Boolean(metadata.nationalPrefixTransformRule());
+    rules = {
+      callingCode: metadata.countryCallingCode(),
+      idd: idd ? new RegExp(`^(?:${idd})[1-9]`) : undefined,
+      nationalPrefix: prefix ? entire(prefix) : undefined,
+      prefixAtStart: prefix ? new RegExp(`^(?:${prefix})`) : undefined,
+      transforms,
+      plan: compilePlan(country),
+    };
+    countryRules.set(country, rules);
+  }
+  return rules;
+}
+
+/**
+ * `digits` read as a number of `country` in national form, or undefined. libphonenumber also
+ * reads international forms when given a default country: after the dialling prefix
+ * (`0011 44 …` in AU) and, when the national reading is not valid, after the country code
+ * without a `+` (`61412345678`). Both are refused here: with no `+`, the tool cannot tell a
+ * country code from the start of a national number, so it only ever adds one.
+ */
+export function readNational(digits: string, country: CountryCode): string | undefined {
+  const rules = rulesFor(country);
+  if (rules.idd?.test(digits) === true) return undefined;
+  const phone = parsePhoneNumberFromString(digits, country);
+  if (phone === undefined || phone.countryCallingCode !== rules.callingCode || !phone.isValid()) return undefined;
+  const national = phone.nationalNumber;
+  // What libphonenumber dropped in front of the national number: nothing, or a national prefix.
+  const head = digits.endsWith(national) ? digits.slice(0, digits.length - national.length) : undefined;
+  const skippedCallingCode = head === undefined ? digits.startsWith(rules.callingCode) : head.startsWith(rules.callingCode) && rules.nationalPrefix?.test(head) !== true;
+  return skippedCallingCode ? undefined : phone.number;
+}
+
+/**
+ * readNational's answer without libphonenumber's parse (see the top of this file), where it is sure: the digits
+ * with a plain national prefix dropped (`0412345678` → `412345678`) or none, valid by the fast
+ * path and by the country's own pattern, as libphonenumber's extractNationalNumber() would keep
+ * them. Undefined: not sure, ask readNational. A property test holds the two to the same answer.
+ */
+export function readNationalFast(digits: string, country: CountryCode): string | undefined {
+  const rules = rulesFor(country);
+  if (rules.transforms || rules.idd?.test(digits) === true) return undefined;
+  const prefix = rules.prefixAtStart?.exec(digits);
+  // A capture group is a carrier code or a rewrite: libphonenumber's business.
+  if (prefix != null && (prefix[0] === '' || prefix.length > 1 && prefix.slice(1).some((g) => g !== undefined))) return undefined;
+  const national = prefix == null ? digits : digits.slice(prefix[0].length);
+  if (national.startsWith('0') || digits.startsWith(rules.callingCode) || !rules.plan.nationalNumber.test(national)) return undefined;
+  const e164 = `+${rules.callingCode}${national}`;
+  return MOBILE_PATTERN.test(e164) && surelyValidType(e164) !== undefined ? e164 : undefined;
+}
+
+/** The likely fix for a number that is not E.164: `+` in front, or the country code written in. */
+function fixFor(value: string, digits: string | undefined, country: CountryCode | undefined): string {
+  if (/^\d(\.\d+)?E\+\d+$/i.test(value)) return 'it looks like Excel scientific notation: format the column as Text';
+  if (digits !== undefined && isValidAsWritten(`+${digits}`)) return `did you mean +${digits}? Write the + when the number starts with its country code`;
+  if (country !== undefined) return 'if it is from another country, write it with + and its country code';
+  if (digits !== undefined && digits.startsWith('0')) return 'a local number needs --default-country, or the country code written in';
+  if (FORMATTING_CHAR.test(value)) return 'remove spaces, hyphens and brackets, or pass --default-country';
+  return 'write it as + then the country code and the number';
+}
+
+/**
+ * A trimmed mobile cell → what to send. E.164 is sent as written (mobileWarning may warn). With
+ * `--default-country`, a number in that country's national form (`0412 345 678` in AU) becomes
+ * E.164 when libphonenumber calls the result valid for that country, and an international
+ * number with spaces (`+61 412 345 678`) loses them when it is valid; anything else is refused
+ * with the likely fix, never guessed (README, "Phone numbers").
+ */
+export function readMobile(value: string, country: CountryCode | undefined): MobileReading {
+  if (MOBILE_PATTERN.test(value)) return { ok: true, value };
+  const stripped = value.replace(FORMATTING, '');
+  const plus = stripped.startsWith('+');
+  const digits = /^\+?\d+$/.test(stripped) ? stripped.slice(plus ? 1 : 0) : undefined;
+  const apiRule = `"${value}" is not "+" then country code and number with no spaces or hyphens`;
+  if (country === undefined || digits === undefined) return { ok: false, message: `${apiRule}; ${fixFor(value, plus ? undefined : digits, country)}` };
+  if (plus) {
+    // libphonenumber also drops a written trunk zero: "+44 (0)7911 123456" → +447911123456.
+    let e164: string | undefined = `+${digits}`;
+    if (!isValidAsWritten(e164)) {
+      const phone = parsePhoneNumberFromString(value);
+      e164 = phone?.isValid() === true ? phone.number : undefined;
+    }
+    if (e164 !== undefined) return { ok: true, value: e164, change: `mobile: ${value} → ${e164}` };
+    return { ok: false, message: `${apiRule}, and +${digits} is not a valid number (libphonenumber); check the digits` };
+  }
+  const e164 = readNationalFast(digits, country) ?? readNational(digits, country);
+  if (e164 !== undefined) return { ok: true, value: e164, change: `mobile: ${value} → ${e164}` };
+  // After the international dialling prefix (`0011` in AU), the digits start with a country code.
+  const idd = rulesFor(country).idd?.exec(digits);
+  const international = idd == null ? digits : digits.slice(idd[0].length - 1);
+  return {
+    ok: false,
+    message: `"${value}" is not a valid ${country} number in national form, so --default-country ${country} does not apply; ${fixFor(value, international, country)}`,
+  };
+}
+
+/** "+61 411 112 233" or "0411 112 233" with `--default-country AU` → "+61411112233"; else as given. */
+export function normaliseMobile(value: string, defaultCountry: CountryCode | undefined): string {
+  const reading = readMobile(value, defaultCountry);
+  return reading.ok ? reading.value : value;
 }

@@ -126,6 +126,7 @@ function summaryOf(rows: readonly Row[], overrides: Partial<RunSummary> = {}): R
     rows: rows.length,
     counts: counts,
     errorGroups: [],
+    warningGroups: [],
     warnings: 0,
     retries: 0,
     elapsedMs: 1234,

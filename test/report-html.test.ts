@@ -9,7 +9,7 @@ import { createHash } from 'node:crypto';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { runImport, type RunSummary } from '../src/import/pipeline.js';
-import { STATUSES, type ResultRow, type RowStatus } from '../src/import/results.js';
+import { STATUSES, type RowStatus } from '../src/import/results.js';
 import { PAGE_CSS, PAGE_SCRIPT } from '../src/report/assets.generated.js';
 import { createReportCollector, reportRowOf, type ReportRow } from '../src/report/collect.js';
 import { escapeHtml, jsonForScript, writeHtmlReport, type HtmlReportOptions } from '../src/report/html.js';
@@ -66,6 +66,7 @@ function summaryFor(rows: readonly { status: string }[], overrides: Partial<RunS
     rows: rows.length,
     counts: countsOf(rows),
     errorGroups: [],
+    warningGroups: [],
     warnings: 0,
     retries: 0,
     elapsedMs: 2500,
@@ -283,12 +284,11 @@ describe('writeHtmlReport', () => {
     expect(data).toMatchObject({ rows: 2, totalProblems: 0, problems: [] });
   });
 
-  it('reads a pipeline row’s structured warnings by code, and not warnings that are only text', () => {
+  it('reads a pipeline row’s structured warnings by code', () => {
     const base = { seq: 0, line: 2, cells: ['X'], systemId: 'X', status: 'would-create' as const };
-    const coded = reportRowOf({ ...base, warnings: [{ code: 'not_a_mobile', field: 'mobile', message: 'a fixed line' }] } as ResultRow);
+    const coded = reportRowOf({ ...base, warnings: [{ code: 'not_a_mobile', field: 'mobile', message: 'a fixed line' }] });
     expect(coded.warnings).toEqual([{ code: 'not_a_mobile', field: 'mobile', message: 'a fixed line' }]);
-    // A plan's row today carries its prepared row's text warnings; they have no code to group by.
-    expect(reportRowOf({ ...base, warnings: ['mobile +610411 has a trunk zero'] } as ResultRow).warnings).toBeUndefined();
+    expect(reportRowOf({ ...base, warnings: [] }).warnings).toBeUndefined();
     const changes = [{ field: 'job_title', from: 'Analyst', to: 'Lead' }];
     expect(reportRowOf({ ...base, status: 'would-update', changes }).changes).toEqual(changes);
   });

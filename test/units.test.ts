@@ -10,7 +10,11 @@ import fc from 'fast-check';
 import { backoffDelay, parseRetryAfter, BACKOFF_CAP_MS } from '../src/api/retry.js';
 import { createRequestGate } from '../src/api/gate.js';
 import { resolveBaseUrl, resolveConnection, Secret } from '../src/config.js';
-import { createRowParser, findEscapedChar } from '../src/contact.js';
+import { CONTACT_FIELDS, REQUIRED_ON_CREATE, contactCreateSchema, contactPatchSchema, createRowParser, findEscapedChar, toRowErrors } from '../src/contact.js';
+import { apiKey, emptyFields, EXPORT_COLUMNS } from '../src/fields.js';
+import { toRecordJson } from '../src/emulator/rules.js';
+import { loadContactsFile, serializeContacts } from '../src/emulator/persist.js';
+import { writeFileSync } from 'node:fs';
 import { excelSafe, stripExcelSafe } from '../src/csv/formula.js';
 import { resolveErrorsPath, resolveResultsPath } from '../src/import/paths.js';
 import { createResultsSink, formatErrors, parseErrors } from '../src/import/results.js';
@@ -95,6 +99,27 @@ describe('credentials', () => {
     expect(() => resolveBaseUrl('http://contacts.example.com/api/v5')).toThrow(/refusing plain http/);
     expect(resolveBaseUrl('http://contacts.example.com/api/v5', true)).toBe('http://contacts.example.com/api/v5');
     expect(() => resolveBaseUrl('ftp://x')).toThrow(ConfigError);
+  });
+});
+
+describe('contact fields: one list (src/fields.ts)', () => {
+  const contact = { system_id: 'S1', first_name: 'Ann', last_name: 'Lee', email: 'a@example.com', job_title: 'Dev', mobile: '+61412345678' };
+
+  it('the schemas allow exactly the listed fields, and creating needs exactly the required ones', () => {
+    expect(Object.keys(contactPatchSchema.shape)).toEqual([...CONTACT_FIELDS]);
+    expect(Object.keys(contactCreateSchema.shape)).toEqual([...CONTACT_FIELDS]);
+    const missing = contactCreateSchema.safeParse({}, { reportInput: true });
+    expect(missing.success ? [] : toRowErrors(missing.error.issues).map((e) => e.field)).toEqual([...REQUIRED_ON_CREATE]);
+    expect(contactPatchSchema.safeParse({ job_title: null, mobile: '+61412345678' }).success).toBe(true);
+  });
+
+  it('export’s columns, the emulator’s record keys and its data file follow the list', () => {
+    expect(EXPORT_COLUMNS).toEqual(['system_id', ...CONTACT_FIELDS]);
+    expect(EXPORT_COLUMNS.map(apiKey)).toEqual(['System_ID', 'First_Name', 'Last_Name', 'Email', 'Job_Title', 'Mobile']);
+    expect(JSON.parse(toRecordJson(contact))).toEqual({ contact: { System_ID: 'S1', First_Name: 'Ann', Last_Name: 'Lee', Email: 'a@example.com', Job_Title: 'Dev', Mobile: '+61412345678' } });
+    const file = join(tempDir('fields-'), 'data.json');
+    writeFileSync(file, serializeContacts([contact, { system_id: 'S2', ...emptyFields() }]));
+    expect(loadContactsFile(file)).toEqual([contact, { system_id: 'S2', first_name: null, last_name: null, email: null, job_title: null, mobile: null }]);
   });
 });
 

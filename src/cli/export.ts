@@ -8,6 +8,7 @@
 import type { ArgumentsCamelCase, CommandModule } from 'yargs';
 import { UsageError, ApiError, EXIT_INTERRUPTED } from '../errors.js';
 import type { ExportSummary } from '../export.js';
+import { EXPORT_COLUMNS } from '../fields.js';
 import { positiveInt } from './import.js';
 import { connectionFromArgs, withConnectionOptions, withOutputOptions, type ConnectionArgs, type OutputArgs } from './options.js';
 
@@ -66,7 +67,7 @@ export const exportCommand: CommandModule<object, ExportArgs> = {
           .example('$0 export > contacts.csv', 'The CSV on stdout; the summary on stderr')
           .example('$0 export --out contacts.csv --json', 'A machine-readable summary on stdout')
           .epilogue(
-            'Columns: system_id, first_name, last_name, email, job_title, mobile, then any other field the API returns, in first-seen order. ' +
+            `Columns: ${EXPORT_COLUMNS.join(', ')}, then any other field the API returns, in first-seen order. ` +
               'An empty field is an empty cell, so importing the unchanged file changes nothing.',
           ),
       ),

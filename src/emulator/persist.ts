@@ -8,6 +8,7 @@ import { readFileSync } from 'node:fs';
 import { chmod, rename, rm, stat, writeFile } from 'node:fs/promises';
 import { z } from 'zod';
 import type { Contact } from '../contact.js';
+import { CONTACT_FIELDS, type ContactField } from '../fields.js';
 import { FileError } from '../errors.js';
 
 /** At most one write per this many ms; a large store stretches the gap (see `createPersister`). */
@@ -19,11 +20,7 @@ const dataFileSchema = z.object({
   contacts: z.array(
     z.object({
       system_id: z.string().min(1),
-      first_name: storedText,
-      last_name: storedText,
-      email: storedText,
-      job_title: storedText,
-      mobile: storedText,
+      ...(Object.fromEntries(CONTACT_FIELDS.map((field) => [field, storedText])) as Record<ContactField, typeof storedText>),
     }),
   ),
 });

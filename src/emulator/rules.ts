@@ -5,6 +5,7 @@
 import { isUtf8 } from 'node:buffer';
 import type { z } from 'zod';
 import { CONTACT_FIELDS, contactCreateSchema, contactPatchSchema, toRowErrors, type Contact, type ContactPatch } from '../contact.js';
+import { apiKey, emptyFields, EXPORT_COLUMNS, type ExportColumn } from '../fields.js';
 import { describeProtection, type ProtectionIndex } from './groups.js';
 import type { ContactStore } from './store.js';
 
@@ -36,21 +37,20 @@ export const MESSAGES = {
 
 const BACKSLASH = 0x5c;
 
+/** `System_ID`, `First_Name`, …: the record's keys, in export's column order. */
+const RECORD_KEYS = EXPORT_COLUMNS.map(apiKey);
+
 /**
  * A contact as GET returns it: PascalCase keys in a single-key wrapper, the shape of the
  * document's only listing example (`{"support_group":{"Support_Group_System_ID":…}}`), as
  * DESIGN.md ("The emulator") fixes it.
  */
 export function toRecordJson(contact: Contact): string {
-  return `{"contact":${JSON.stringify({
-    System_ID: contact.system_id,
-    First_Name: contact.first_name,
-    Last_Name: contact.last_name,
-    Email: contact.email,
-    Job_Title: contact.job_title,
-    Mobile: contact.mobile,
-  })}}`;
+  const record: Record<string, string | null> = {};
+  for (let i = 0; i < EXPORT_COLUMNS.length; i++) record[RECORD_KEYS[i] as string] = contact[EXPORT_COLUMNS[i] as ExportColumn];
+  return `{"contact":${JSON.stringify(record)}}`;
 }
+
 
 /** "Field value invalid or missing": each issue names its field, e.g. `mobile: "0412" is not …`. */
 function describeIssues(issues: readonly z.core.$ZodIssue[]): string {
@@ -87,7 +87,7 @@ function parseBody(raw: Buffer): { ok: true; value: Record<string, unknown> } | 
 /** "Set to value - Update the field", "Set to null - Set the field to 'no value'", "Omitted - Leave the current field value unchanged". */
 function applyPatch(systemId: string, existing: Contact | undefined, patch: ContactPatch): Contact {
   const next: Contact = existing === undefined
-    ? { system_id: systemId, first_name: null, last_name: null, email: null, job_title: null, mobile: null }
+    ? { system_id: systemId, ...emptyFields() }
     : { ...existing };
   for (const field of CONTACT_FIELDS) {
     const value = patch[field];

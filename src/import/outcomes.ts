@@ -2,7 +2,7 @@
  * How a run can stop, and the words for an API answer that was not a success.
  */
 import type { ApiResult } from '../api/client.js';
-import type { ContactPatch, RowError } from '../contact.js';
+import type { ContactPatch, RowError, RowWarning } from '../contact.js';
 import type { ResultRow, RowStatus } from './results.js';
 
 /** Why a run stopped before its last row (DESIGN.md, "Stopping"). */
@@ -24,7 +24,10 @@ export interface PreparedRow {
   cells: readonly string[];
   systemId: string;
   patch: ContactPatch;
-  warnings: string[];
+  /** Counted by code in the summary, whatever the row's status. */
+  warnings: readonly RowWarning[];
+  /** The parts of `detail` the row brings: values the tool changed, then the warnings. */
+  notes: readonly string[];
 }
 
 /** Status code → result row (DESIGN.md, "Statuses"; API document, "Error Handling"). */
@@ -34,13 +37,13 @@ export function skippedRow(row: Pick<ResultRow, 'seq' | 'line' | 'cells' | 'syst
 }
 
 export function toResult(job: PreparedRow, result: ApiResult, how: { isDelete: boolean; ignoreMissing: boolean }): ResultRow {
-  const notes: string[] = [...job.warnings];
+  const notes: string[] = [...job.notes];
   const lost = result.lostAttempts.length > 0 ? `response lost on attempt ${result.lostAttempts.join(', ')}` : undefined;
   if (result.attempts > 1) notes.push(`${result.attempts} attempts`);
   // One object literal, not a spread: this runs once per row.
   const row = (status: RowStatus, extra?: string, errors?: RowError[]): ResultRow => {
     const all = extra === undefined ? notes : [extra, ...notes];
-    return { seq: job.seq, line: job.line, cells: job.cells, systemId: job.systemId, httpStatus: result.status, status, detail: all.length > 0 ? all.join('; ') : undefined, errors };
+    return { seq: job.seq, line: job.line, cells: job.cells, systemId: job.systemId, httpStatus: result.status, status, detail: all.length > 0 ? all.join('; ') : undefined, errors, warnings: job.warnings };
   };
   switch (result.status) {
     case 201:

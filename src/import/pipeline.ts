@@ -14,7 +14,7 @@ import { CONTACT_FIELDS, createRowParser, type ContactField, type RowCells, type
 import { openCsv, type CsvHeader, type CsvRecord, type CsvSource, type InputEncoding } from '../csv/read.js';
 import { UsageError } from '../errors.js';
 import { resolveErrorsPath, resolveJournalPath, resolveResultsPath, type RunMode } from './paths.js';
-import { createResultsSink, parseErrors, type ResultRow, type ResultsSink, type RowStatus, type ErrorGroup } from './results.js';
+import { createResultsSink, parseErrors, type ResultRow, type ResultsSink, type RowStatus, type ErrorGroup, type WarningGroup } from './results.js';
 import { openResume, type ResumeState } from './resume.js';
 import { createEmailIndex } from './email-index.js';
 import { setMaxListeners } from 'node:events';
@@ -90,7 +90,9 @@ export interface RunSummary {
   rows: number;
   counts: Record<RowStatus, number>;
   errorGroups: ErrorGroup[];
+  /** Warnings over all rows (a resumed run counts the earlier run's rows too). */
   warnings: number;
+  warningGroups: WarningGroup[];
   retries: number;
   elapsedMs: number;
   rowsPerSecond: number;
@@ -215,7 +217,6 @@ export async function runImport(options: RunOptions): Promise<RunSummary> {
   }
 
   let reused = 0;
-  let warnings = 0;
   let backup: BackupSummary | undefined;
   let summary: RunSummary | undefined;
   try {
@@ -259,8 +260,7 @@ export async function runImport(options: RunOptions): Promise<RunSummary> {
           ]);
         }
       }
-      warnings += parsed.warnings.length;
-      return { seq, line: record.line, cells: record.cells, systemId: parsed.systemId, patch: parsed.patch, warnings: parsed.warnings };
+      return { seq, line: record.line, cells: record.cells, systemId: parsed.systemId, patch: parsed.patch, warnings: parsed.warnings, notes: parsed.notes };
     };
 
     const skipped = (record: CsvRecord, seq: number): ResultRow =>
@@ -279,6 +279,9 @@ export async function runImport(options: RunOptions): Promise<RunSummary> {
           const previous = await resume.take(rowSeq, record.cells[systemIdIndex] ?? '', record.line);
           if (previous !== undefined) {
             reused++;
+            // A row's warnings depend only on its cells and the flags, so they are read again
+            // rather than parsed out of the earlier detail: the summary counts every row's.
+            const again = isDelete ? undefined : prepare(record, rowSeq);
             const row: ResultRow = {
               seq: rowSeq,
               line: record.line,
@@ -288,6 +291,7 @@ export async function runImport(options: RunOptions): Promise<RunSummary> {
               httpStatus: previous.httpStatus,
               detail: previous.detail,
               errors: parseErrors(previous.error),
+              warnings: again === undefined || 'status' in again ? undefined : again.warnings,
             };
             await sink.put(row);
             continue;
@@ -303,8 +307,8 @@ export async function runImport(options: RunOptions): Promise<RunSummary> {
           continue;
         }
         if (mode === 'dry-run' || mode === 'delete-dry-run') {
-          const detail = prepared.warnings.length > 0 ? prepared.warnings.join('; ') : isDelete ? 'would be deleted' : undefined;
-          await sink.put({ seq: prepared.seq, line: prepared.line, cells: prepared.cells, systemId: prepared.systemId, status: 'valid', detail });
+          const detail = prepared.notes.length > 0 ? prepared.notes.join('; ') : isDelete ? 'would be deleted' : undefined;
+          await sink.put({ seq: prepared.seq, line: prepared.line, cells: prepared.cells, systemId: prepared.systemId, status: 'valid', detail, warnings: prepared.warnings });
           continue;
         }
         if (planner !== undefined) {
@@ -343,7 +347,8 @@ export async function runImport(options: RunOptions): Promise<RunSummary> {
       rows: sink.tally.rows,
       counts: { ...sink.tally.counts },
       errorGroups: sink.tally.sortedGroups(),
-      warnings,
+      warnings: sink.tally.warnings,
+      warningGroups: sink.tally.sortedWarningGroups(),
       retries,
       elapsedMs,
       rowsPerSecond: sink.tally.rows / Math.max(elapsedMs / 1000, 1e-3),

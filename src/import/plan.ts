@@ -9,6 +9,7 @@ import type { ApiClient } from '../api/client.js';
 import { parseApiJson } from '../api/client.js';
 import { CONTACT_FIELDS, REQUIRED_ON_CREATE, type Contact, type ContactField, type RowError } from '../contact.js';
 import { AuthError, ApiError } from '../errors.js';
+import { emptyFields } from '../fields.js';
 import { extractRecords, toCell } from '../export.js';
 import type { PreparedRow } from './outcomes.js';
 import type { FieldChange, ResultRow } from './results.js';
@@ -62,7 +63,7 @@ export function createPlanner(snapshot: Iterable<Contact>): Planner {
   };
 
   function apply(row: PreparedRow, current: Values | undefined): void {
-    const next: Values = current === undefined ? { first_name: null, last_name: null, email: null, job_title: null, mobile: null } : { ...current };
+    const next: Values = current === undefined ? emptyFields() : { ...current };
     for (const field of CONTACT_FIELDS) {
       const value = row.patch[field];
       if (value !== undefined) next[field] = value;
@@ -94,7 +95,7 @@ export function createPlanner(snapshot: Iterable<Contact>): Planner {
         return { prediction: { status: 'would-fail', errors: [error] } };
       }
       const set = CONTACT_FIELDS.filter((f) => typeof row.patch[f] === 'string').map((f) => `${f}: ${show(row.patch[f])}`);
-      return { prediction: { status: 'would-create', detail: joinDetail(set, row.warnings) } };
+      return { prediction: { status: 'would-create', detail: joinDetail(set, row.notes) } };
     }
     const changes: string[] = [];
     const fieldChanges: FieldChange[] = [];
@@ -107,8 +108,8 @@ export function createPlanner(snapshot: Iterable<Contact>): Planner {
         fieldChanges.push({ field, from: current[field] ?? null, to: value ?? null });
       }
     }
-    if (changes.length === 0) return { prediction: { status: 'unchanged', detail: joinDetail([], row.warnings) } };
-    return { prediction: { status: 'would-update', detail: joinDetail(changes, row.warnings), changes: fieldChanges } };
+    if (changes.length === 0) return { prediction: { status: 'unchanged', detail: joinDetail([], row.notes) } };
+    return { prediction: { status: 'would-update', detail: joinDetail(changes, row.notes), changes: fieldChanges } };
   }
 
   return {
@@ -175,13 +176,8 @@ export async function loadSnapshot(client: ApiClient, onWarning?: (message: stri
       const cell = record[field];
       return cell === null || cell === undefined ? null : toCell(cell);
     };
-    return {
-      system_id: toCell(record.system_id),
-      first_name: value('first_name'),
-      last_name: value('last_name'),
-      email: value('email'),
-      job_title: value('job_title'),
-      mobile: value('mobile'),
-    };
+    const contact = { system_id: toCell(record.system_id), ...emptyFields() } as Contact;
+    for (const field of CONTACT_FIELDS) contact[field] = value(field);
+    return contact;
   });
 }

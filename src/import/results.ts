@@ -5,7 +5,7 @@
  */
 import { createReadStream } from 'node:fs';
 import { parse } from 'csv-parse';
-import type { RowError, RowErrorCode } from '../contact.js';
+import type { RowError, RowErrorCode, RowWarning, RowWarningCode } from '../contact.js';
 import { createCsvWriter, openJournal, type CsvWriter, type Journal } from '../csv/write.js';
 
 export const STATUSES = [
@@ -45,6 +45,8 @@ export interface ResultRow {
   errors?: readonly RowError[] | undefined;
   /** A plan's would-update row: each field it would change, from the API's value to the file's. */
   changes?: readonly FieldChange[] | undefined;
+  /** Also worded in `detail`; kept as data for the counts by code and the report. */
+  warnings?: readonly RowWarning[] | undefined;
   detail?: string | undefined;
 }
 
@@ -54,8 +56,8 @@ export interface FieldChange {
   to: string | null;
 }
 
-export interface ErrorGroup {
-  code: RowErrorCode;
+export interface ErrorGroup<Code extends string = RowErrorCode> {
+  code: Code;
   count: number;
   /** The first occurrence, for the summary: "invalid_mobile: 120 rows, first at line 14". */
   firstLine: number;
@@ -82,29 +84,52 @@ export function toResultCells(row: ResultRow): string[] {
   return cells;
 }
 
-/** Counts per status and errors grouped by code; shared by the live sink and the final rewrite. */
+/** Warnings grouped by code, like errors: "not_a_mobile: 2005 rows, first at line 7". */
+export type WarningGroup = ErrorGroup<RowWarningCode>;
+
+function count<Code extends string>(groups: Map<Code, ErrorGroup<Code>>, items: readonly { code: Code; message: string }[], line: number, sign: 1 | -1): void {
+  for (const item of items) {
+    const group = groups.get(item.code);
+    if (group === undefined) {
+      if (sign === 1) groups.set(item.code, { code: item.code, count: 1, firstLine: line, example: item.message });
+    } else {
+      group.count += sign;
+      if (group.count === 0) groups.delete(item.code);
+    }
+  }
+}
+
+function sorted<Code extends string>(groups: Map<Code, ErrorGroup<Code>>): ErrorGroup<Code>[] {
+  return [...groups.values()].sort((a, b) => b.count - a.count || a.firstLine - b.firstLine);
+}
+
+/** Counts per status, errors and warnings grouped by code; shared by the live sink and the final rewrite. */
 export class Tally {
   readonly counts = Object.fromEntries(STATUSES.map((s) => [s, 0])) as Record<RowStatus, number>;
   readonly groups = new Map<RowErrorCode, ErrorGroup>();
+  readonly warningGroups = new Map<RowWarningCode, WarningGroup>();
   rows = 0;
+  /** Warnings over all rows, whatever their status. */
+  warnings = 0;
 
   add(row: ResultRow, sign: 1 | -1 = 1): void {
     this.counts[row.status] += sign;
     this.rows += sign;
-    for (const error of row.errors ?? []) {
-      const group = this.groups.get(error.code);
-      if (group === undefined) {
-        if (sign === 1) this.groups.set(error.code, { code: error.code, count: 1, firstLine: row.line, example: error.message });
-      } else {
-        group.count += sign;
-        if (group.count === 0) this.groups.delete(error.code);
-      }
+    if (row.errors !== undefined) count(this.groups, row.errors, row.line, sign);
+    if (row.warnings !== undefined && row.warnings.length > 0) {
+      this.warnings += sign * row.warnings.length;
+      count(this.warningGroups, row.warnings, row.line, sign);
     }
   }
 
   /** Error groups, most common first. */
   sortedGroups(): ErrorGroup[] {
-    return [...this.groups.values()].sort((a, b) => b.count - a.count || a.firstLine - b.firstLine);
+    return sorted(this.groups);
+  }
+
+  /** Warning groups, most common first. */
+  sortedWarningGroups(): WarningGroup[] {
+    return sorted(this.warningGroups);
   }
 }
 

@@ -126,8 +126,7 @@ const GROUP_EXAMPLES = 8;
  * from the summary instead.
  */
 export function reportRowOf(row: ResultRow): ReportRow {
-  const extra = row as ResultRow & { warnings?: readonly unknown[] };
-  const warnings = extra.warnings?.filter((w): w is ReportWarning => typeof w === 'object' && w !== null && typeof (w as ReportWarning).code === 'string');
+  const warnings = row.warnings;
   return {
     seq: row.seq,
     line: row.line,

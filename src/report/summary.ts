@@ -76,6 +76,15 @@ export function formatSummary(summary: RunSummary, styles: Styles = createStyles
     }
     if (summary.errorGroups.length > 8) lines.push(s.dim(`  … and ${summary.errorGroups.length - 8} more kinds; see the errors file`));
   }
+  if (summary.warningGroups.length > 0) {
+    // Warned rows are sent (or would be): say so, so "no errors" never reads as "nothing to check".
+    lines.push('', s.bold('Warnings (rows sent as they are; see detail in the results)'));
+    const codeWidth = Math.max(...summary.warningGroups.map((g) => g.code.length));
+    for (const group of summary.warningGroups) {
+      const rows = plural(group.count, 'row');
+      lines.push(`  ${s.yellow(group.code.padEnd(codeWidth))}  ${rows.padStart(10)}  ${s.dim(truncate(`first at line ${group.firstLine}: ${group.example}`, 90))}`);
+    }
+  }
   if (summary.stopped !== undefined) {
     lines.push('', `${s.red('stopped:')} ${summary.stopped.message}`);
     if (summary.stopped.hint !== undefined) lines.push(`${s.dim('hint:')} ${summary.stopped.hint}`);
