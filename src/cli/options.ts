@@ -1,8 +1,10 @@
 /**
  * Flags shared by several commands, and their conversion into library settings.
  */
+import { basename, relative } from 'node:path';
 import type { Argv } from 'yargs';
 import { resolveConnection, type Connection } from '../config.js';
+import type { Rerun } from '../report/summary.js';
 
 export interface ConnectionArgs {
   'base-url'?: string | undefined;
@@ -46,6 +48,41 @@ export function connectionFromArgs(args: ConnectionArgs): Connection {
     envFile: args['env-file'],
     allowInsecure: args['allow-insecure'],
   });
+}
+
+/**
+ * How this process was started, as words for a `Next:` line: `npx ciopulse-contacts` under
+ * npx (npm sets npm_command=exec for `npx` and `npm exec`), the bin's name when run through it,
+ * else `node <script>`.
+ */
+export function launcherWords(env: NodeJS.ProcessEnv = process.env, script: string = process.argv[1] ?? ''): string[] {
+  if (env.npm_command === 'exec') return ['npx', 'ciopulse-contacts'];
+  const name = basename(script);
+  if (!/\.[cm]?js$/.test(name)) return [name === '' ? 'ciopulse-contacts' : name];
+  const rel = relative(process.cwd(), script);
+  return ['node', rel.startsWith('..') || rel === '' ? script : rel];
+}
+
+/** Flags whose value changes what the next run reads or sends, so `Next:` repeats them. */
+const CARRIED = ['env-file', 'base-url', 'portal-code', 'api-key-file', 'allow-insecure', 'encoding', 'map', 'map-file', 'default-country', 'null-token', 'empty', 'fields', 'ignore-missing'] as const;
+/** A `--resume` must also see the same rows and write the same files. */
+const CARRIED_ON_RESUME = ['limit', 'errors'] as const;
+const DEFAULTS: Record<string, unknown> = { encoding: 'utf8', empty: 'omit' };
+
+function flagWords(args: object, names: readonly string[]): string[] {
+  const words: string[] = [];
+  for (const name of names) {
+    const value = (args as Record<string, unknown>)[name];
+    if (value === undefined || value === false || value === DEFAULTS[name]) continue;
+    if (value === true) words.push(`--${name}`);
+    else for (const item of Array.isArray(value) ? value : [value]) words.push(`--${name}`, String(item));
+  }
+  return words;
+}
+
+/** This run's flags that the next run needs, and how it was started (README, "Next steps"). */
+export function rerunFromArgs(args: object): Rerun {
+  return { launcher: launcherWords(), flags: flagWords(args, CARRIED), resumeFlags: flagWords(args, CARRIED_ON_RESUME) };
 }
 
 /**

@@ -6,13 +6,15 @@ import { runImport, type RunOptions, type RunSummary } from '../import/pipeline.
 import { resolveExitCode } from '../import/exit.js';
 import { writeHtmlReport } from '../report/html.js';
 import { createProgressReporter } from '../report/progress.js';
-import { formatSummary, summaryToJson } from '../report/summary.js';
+import { formatStopped, formatSummary, summaryToJson, type Rerun } from '../report/summary.js';
 import { createStyles, resolveColor } from '../report/styles.js';
 import { createInterruptHandler, type OutputArgs } from './options.js';
 
 export interface RunExtras {
   /** `--report`: also write the HTML report here. */
   report?: string | undefined;
+  /** How to start the next run, for `Next:` (and the report's "Next step"). */
+  rerun?: Rerun | undefined;
 }
 
 /** Line numbers by row, four bytes a row, for the report's problem table. */
@@ -68,12 +70,13 @@ export async function runRowsAndReport(options: Omit<RunOptions, 'signal' | 'onP
   const extra =
     extras.report === undefined
       ? undefined
-      : `Report:  ${(await writeHtmlReport({ summary, resultsPath: summary.resultsPath, outPath: extras.report, systemIdColumn, lineOf: (i) => lines?.get(i) ?? i + 2 })).path}`;
+      : `Report:  ${(await writeHtmlReport({ summary, resultsPath: summary.resultsPath, outPath: extras.report, systemIdColumn, lineOf: (i) => lines?.get(i) ?? i + 2, rerun: extras.rerun })).path}`;
   const code = resolveExitCode(summary);
   if (output.json === true) {
-    process.stdout.write(summaryToJson(summary));
+    process.stdout.write(summaryToJson(summary, extras.rerun));
   } else if (output.quiet !== true) {
-    process.stdout.write(formatSummary(summary, createStyles(resolveColor(process.stdout))));
+    process.stderr.write(formatStopped(summary, createStyles(resolveColor(process.stderr))));
+    process.stdout.write(formatSummary(summary, createStyles(resolveColor(process.stdout)), extras.rerun, { width: process.stdout.isTTY === true ? process.stdout.columns : undefined }));
     if (extra !== undefined) process.stdout.write(`${extra}\n`);
   } else if (code !== 0) {
     const bad = summary.counts.invalid + summary.counts.failed + summary.counts['would-fail'];

@@ -22,7 +22,7 @@ import type { RowErrorCode } from '../contact.js';
 import type { RunMode } from '../import/paths.js';
 import type { RunSummary } from '../import/pipeline.js';
 import { RESULT_COLUMNS, STATUSES, type RowStatus } from '../import/results.js';
-import { nextCommand } from './summary.js';
+import { nextCommand, type Rerun } from './summary.js';
 
 export interface HtmlReportOptions {
   summary: RunSummary;
@@ -46,6 +46,8 @@ export interface HtmlReportOptions {
    */
   lineOf?: (rowIndex: number) => number;
   generatedAt?: Date;
+  /** How the run was started, so "Next step" is the same pasteable command as the summary's. */
+  rerun?: Rerun | undefined;
 }
 
 export interface HtmlReportResult {
@@ -414,7 +416,7 @@ function listOf(data: Collected, statuses: readonly RowStatus[]): string {
   return `${parts.slice(0, -1).join(', ')} and ${parts.at(-1) ?? ''}`;
 }
 
-function renderVerdict(summary: RunSummary, data: Collected): string {
+function renderVerdict(summary: RunSummary, data: Collected, rerun?: Rerun): string {
   const total = data.rows;
   const bad = BAD_STATUSES.reduce((n, s) => n + count(data, s), 0);
   const skipped = count(data, 'skipped');
@@ -446,14 +448,13 @@ function renderVerdict(summary: RunSummary, data: Collected): string {
     const tail = listOf(data, ['invalid', 'failed', 'superseded', 'skipped']);
     if (tail !== '') body += ` Needing attention: ${tail}.`;
   }
-  const next = nextCommand(summary);
+  const next = nextCommand(summary, rerun);
   let nextHtml = '';
   if (next !== undefined) {
-    const split = /^(.*), then: (.*)$/.exec(next);
     nextHtml =
-      split === null
-        ? `<p class="next"><span>Next step</span> run <code>${escapeHtml(next)}</code></p>`
-        : `<p class="next"><span>Next step</span> ${escapeHtml(capitalise(split[1] ?? ''))}, then run <code>${escapeHtml(split[2] ?? '')}</code></p>`;
+      next.advice === undefined
+        ? `<p class="next"><span>Next step</span> run <code>${escapeHtml(next.command)}</code></p>`
+        : `<p class="next"><span>Next step</span> ${escapeHtml(capitalise(next.advice))}, then run <code>${escapeHtml(next.command)}</code></p>`;
   }
   const icon = tone === 'good' ? '✓' : '!';
   return `<section class="verdict verdict-${tone}" aria-label="Verdict"><div class="verdict-icon" aria-hidden="true">${icon}</div><div class="verdict-text"><h2>${escapeHtml(title)}</h2><p>${escapeHtml(body)}</p>${nextHtml}</div></section>`;
@@ -641,7 +642,7 @@ export async function writeHtmlReport(options: HtmlReportOptions): Promise<HtmlR
     `<title>${escapeHtml(`${mode} report · ${inputName}`)}</title><link rel="icon" href="data:,"><style>${PAGE_CSS}</style></head>` +
     `<body class="mode-${escapeHtml(summary.mode)}"><header class="masthead"><div class="wrap"><p class="eyebrow"><span class="brand">CIOPulse Contacts</span><span class="mode-pill">${escapeHtml(mode)}</span></p>` +
     `<h1>${escapeHtml(inputName)}</h1>${renderMeta(summary, data, generatedAt, summary.resultsPath)}</div></header><main class="wrap">` +
-    renderVerdict(summary, data) +
+    renderVerdict(summary, data, options.rerun) +
     renderStopped(summary) +
     renderOutcome(data, summary) +
     renderGroups(data) +
