@@ -83,7 +83,7 @@ export function withRunOptions<T>(yargs: Argv<T>) {
 
 export function positiveInt(name: string, value: number | undefined, min = 1): void {
   if (value === undefined) return;
-  if (Number.isNaN(value)) throw new UsageError(`--${name} needs a number, such as --${name} ${Math.max(min, 1) * 10}`);
+  if (Number.isNaN(value)) throw new UsageError(`--${name} needs a whole number, such as --${name} ${Math.max(min, 1) * 10}`);
   if (!Number.isInteger(value) || value < min) throw new UsageError(`--${name} must be a whole number of at least ${min}, not ${value}`);
 }
 

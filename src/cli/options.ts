@@ -51,16 +51,19 @@ export function connectionFromArgs(args: ConnectionArgs): Connection {
 }
 
 /**
- * How this process was started, as words for a `Next:` line: `npx ciopulse-contacts` under
- * npx (npm sets npm_command=exec for `npx` and `npm exec`), the bin's name when run through it,
- * else `node <script>`.
+ * How this process was started, as words for a `Next:` line: `node <script>` when a .js file
+ * was named, `npx ciopulse-contacts` when npx ran the bin (npm sets npm_command=exec for `npx`
+ * and `npm exec`), else the bin's name.
  */
 export function launcherWords(env: NodeJS.ProcessEnv = process.env, script: string = process.argv[1] ?? ''): string[] {
-  if (env.npm_command === 'exec') return ['npx', 'ciopulse-contacts'];
   const name = basename(script);
-  if (!/\.[cm]?js$/.test(name)) return [name === '' ? 'ciopulse-contacts' : name];
-  const rel = relative(process.cwd(), script);
-  return ['node', rel.startsWith('..') || rel === '' ? script : rel];
+  if (/\.[cm]?js$/.test(name)) {
+    const rel = relative(process.cwd(), script);
+    return ['node', rel.startsWith('..') || rel === '' ? script : rel];
+  }
+  // Only the bin itself counts: npm_command is inherited by every process below an npx.
+  if (env.npm_command === 'exec') return ['npx', 'ciopulse-contacts'];
+  return [name === '' ? 'ciopulse-contacts' : name];
 }
 
 /** Flags whose value changes what the next run reads or sends, so `Next:` repeats them. */
