@@ -12,7 +12,7 @@ import { cleanEnv, fakeInstall, runShell } from './shell.js';
 const emulator = useEmulators();
 
 describe('--env-file reaches the tool, not Node', () => {
-  it('a missing file and a directory exit 2 with one line naming it; a good file works (bin, npx, node --)', async () => {
+  it('a missing file, a directory and an unreadable file exit 2 with one line naming it; a good file works (bin, npx, node --)', async () => {
     const emu = await emulator();
     const dir = fakeInstall();
     mkdirSync(join(dir, 'adir'));
@@ -20,12 +20,18 @@ describe('--env-file reaches the tool, not Node', () => {
     chmodSync(good, 0o600);
     const env = cleanEnv({ PATH: `${join(dir, 'node_modules', '.bin')}:${process.env.PATH ?? ''}` });
     const launchers = ['ciopulse-contacts', 'npx -- ciopulse-contacts', `node -- ${CLI}`];
+    // Root reads any file whatever its mode, so there the unreadable file is one whose read fails.
+    const locked = writeFile(dir, 'locked.env', 'CIOPULSE_PORTAL_CODE=X\n');
+    chmodSync(locked, 0o000);
+    const unreadable = process.getuid?.() === 0 ? '/proc/self/mem' : 'locked.env';
     const bad: [string, RegExp][] = [
       ['nope.env', /^error: cannot read the env file nope\.env: no such file\n/],
       ['adir', /^error: cannot read the env file adir: it is a directory\n/],
+      [unreadable, /^error: cannot read the env file (\/proc\/self\/mem: EIO|locked\.env: permission denied)\n/],
     ];
     for (const launcher of launchers) {
-      for (const [file, message] of bad) {
+      // Which file is wrong is the tool's business; how it was started is Node's: every kind through the bin, one through the others.
+      for (const [file, message] of launcher === 'ciopulse-contacts' ? bad : bad.slice(0, 1)) {
         const result = await runShell(`${launcher} check --env-file ${file}`, { cwd: dir, env });
         expect({ launcher, code: result.code }).toEqual({ launcher, code: 2 });
         expect(result.stderr).toMatch(message);
@@ -38,15 +44,6 @@ describe('--env-file reaches the tool, not Node', () => {
       expect({ launcher, code: ok.code, stderr: ok.stderr }).toEqual({ launcher, code: 0, stderr: '' });
       expect(ok.stdout).toMatch(/portal code\s+TESTPORTAL\s+\(from the env file good\.env\)/);
     }
-  });
-
-  it.skipIf(process.getuid?.() === 0)('an unreadable env file exits 2 naming it', async () => {
-    const dir = tempDir('unreadable-');
-    const file = writeFile(dir, 'locked.env', 'CIOPULSE_PORTAL_CODE=X\n');
-    chmodSync(file, 0o000);
-    const result = await runCli(['check', '--env-file', file]);
-    expect(result.code).toBe(2);
-    expect(result.stderr).toMatch(/cannot read the env file .*locked\.env: permission denied/);
   });
 });
 

@@ -55,13 +55,24 @@ const NEEDS: Record<string, string> = {
 
 /** Turns a yargs failure message into one line that says what to do. */
 export function explainUsage(message: string, argv: readonly string[], known: readonly string[]): UsageError {
-  const more = 'Run "ciopulse-contacts --help" for usage.';
+  const more = 'run "ciopulse-contacts --help" for usage';
+  const suggested = /^Did you mean (\S+)\?$/.exec(message);
+  if (suggested !== null) {
+    return new UsageError(`unknown command "${argv[0] ?? ''}" (did you mean ${suggested[1] ?? ''}?)`, { hint: more });
+  }
   const unknown = /^Unknown arguments?: (.*)$/.exec(message);
   if (unknown !== null) {
     // yargs lists both spellings of a flag (dry-run, dryRun); name each once, with dashes.
     const kebab = (name: string): string => name.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`);
-    const flags = [...new Set((unknown[1] ?? '').split(', ').map(kebab))];
-    const parts = flags.map((name) => {
+    const names = [...new Set((unknown[1] ?? '').split(', ').map(kebab))];
+    const typed = (name: string): boolean => argv.some((a) => a === `--${name}` || a.startsWith(`--${name}=`) || a === `-${name}`);
+    const flags = names.filter(typed);
+    const words = names.filter((name) => !typed(name) && argv.includes(name));
+    if (flags.length === 0 && words.length > 0) {
+      const what = argv[0] === words[0] ? 'unknown command' : 'unexpected argument';
+      return new UsageError(`${what} "${words[0] ?? ''}"`, { hint: more });
+    }
+    const parts = (flags.length > 0 ? flags : names).map((name) => {
       const near = closestFlag(name, known);
       return `--${name}${near === undefined ? '' : ` (did you mean --${near}?)`}`;
     });
@@ -75,7 +86,7 @@ export function explainUsage(message: string, argv: readonly string[], known: re
     const need = NEEDS[command];
     if (need !== undefined) return new UsageError(need, { hint: `run "ciopulse-contacts ${command} --help" for the options` });
   }
-  return new UsageError(`${message}\n${more}`);
+  return new UsageError(message, { hint: more });
 }
 
 /** `completion --help`: yargs prints the script itself, so this text stands in for the help. */
