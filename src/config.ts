@@ -49,6 +49,8 @@ export interface Connection {
   baseUrl: string;
   portalCode: string;
   apiKey: Secret;
+  /** Settings taken from a `.env` in the current directory, by name: the CLI says so on stderr. */
+  fromDotEnv?: string[];
 }
 
 export interface ConnectionFlags {
@@ -291,5 +293,10 @@ export function resolveConnection(flags: ConnectionFlags, env: NodeJS.ProcessEnv
       hint: 'copy the key again from the bottom of the Preferences page in the CIOPulse Portal',
     });
   }
-  return { baseUrl, portalCode: settings.portalCode?.value ?? '', apiKey };
+  const fromDotEnv = [
+    settings.baseUrl.from.source === '.env' ? 'CIOPULSE_BASE_URL' : undefined,
+    settings.portalCode?.from.source === '.env' ? 'CIOPULSE_PORTAL_CODE' : undefined,
+    settings.apiKey?.from.source === '.env' ? 'CIOPULSE_API_KEY' : undefined,
+  ].filter((name) => name !== undefined);
+  return { baseUrl, portalCode: settings.portalCode?.value ?? '', apiKey, ...(fromDotEnv.length > 0 ? { fromDotEnv } : {}) };
 }

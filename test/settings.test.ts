@@ -62,6 +62,10 @@ describe('where settings come from', () => {
     expect(fromDotEnv.code).toBe(2);
     expect(fromDotEnv.stderr).toMatch(/^error: the API refused the credentials \(401/m);
     expect(fromDotEnv.stderr).toMatch(/emulator, it makes a new key each time it starts/);
+    // Other commands say on stderr what they took from .env, since nobody named that file.
+    const noted = await runCli(['get', 'X1'], { cwd: dir, env: { CIOPULSE_BASE_URL: emu.baseUrl, CIOPULSE_API_KEY: TEST_API_KEY } });
+    expect(noted.code).toBe(2);
+    expect(noted.stderr).toMatch(/^note: CIOPULSE_PORTAL_CODE from \.\/\.env \(it never overrides the environment/m);
 
     // --env-file beats the environment, a flag beats both, and .env is not read beside --env-file.
     const envFile = writeFile(secretsDir(), 'conn.env', `CIOPULSE_BASE_URL=${emu.baseUrl}\nCIOPULSE_PORTAL_CODE=WRONG\nCIOPULSE_API_KEY=${TEST_API_KEY}\n`);

@@ -41,13 +41,18 @@ export function withOutputOptions<T>(yargs: Argv<T>): Argv<T & OutputArgs> {
 }
 
 export function connectionFromArgs(args: ConnectionArgs): Connection {
-  return resolveConnection({
+  const connection = resolveConnection({
     baseUrl: args['base-url'],
     portalCode: args['portal-code'],
     apiKeyFile: args['api-key-file'],
     envFile: args['env-file'],
     allowInsecure: args['allow-insecure'],
   });
+  // A .env is read without being named, so say so: a surprise base URL would receive the key.
+  if (connection.fromDotEnv !== undefined) {
+    process.stderr.write(`note: ${connection.fromDotEnv.join(', ')} from ./.env (it never overrides the environment; \`check\` shows every source)\n`);
+  }
+  return connection;
 }
 
 /**
