@@ -32,8 +32,8 @@ export type { ApiClient, ApiClientOptions, ApiResult, RetryEvent } from './api/c
 export { createRequestGate } from './api/gate.js';
 export { backoffDelay, parseRetryAfter, BACKOFF_BASE_MS, BACKOFF_CAP_MS } from './api/retry.js';
 
-export { resolveConnection, resolveBaseUrl, Secret, DEFAULT_BASE_URL, API_KEY_LENGTH } from './config.js';
-export type { Connection, ConnectionFlags } from './config.js';
+export { resolveConnection, resolveBaseUrl, inspectSettings, Secret, DEFAULT_BASE_URL, API_KEY_LENGTH } from './config.js';
+export type { Connection, ConnectionFlags, SettingOrigin, SettingsReport } from './config.js';
 
 export { openCsv } from './csv/read.js';
 export type { CsvSource, CsvHeader, CsvRecord, CsvReadOptions, InputEncoding } from './csv/read.js';
@@ -45,7 +45,8 @@ export type { ExportOptions, ExportSummary } from './export.js';
 export { startEmulator } from './emulator/server.js';
 export type { Emulator, EmulatorOptions, EmulatorStats } from './emulator/server.js';
 
-export { formatSummary, summaryToJson } from './report/summary.js';
+export { formatSummary, formatStopped, nextCommand, summaryToJson } from './report/summary.js';
+export type { NextStep, Rerun } from './report/summary.js';
 export { writeHtmlReport } from './report/html.js';
 
 export { CiopulseError, UsageError, ConfigError, AuthError, FileError, ApiError, NotFoundError } from './errors.js';
