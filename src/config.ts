@@ -5,7 +5,7 @@
  * leaves this module in printable form.
  */
 import { existsSync, readFileSync, statSync } from 'node:fs';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
 import { parseEnv, inspect } from 'node:util';
 import { AuthError, ConfigError } from './errors.js';
 
@@ -198,7 +198,8 @@ function settingLayers(flags: ConnectionFlags, env: NodeJS.ProcessEnv, cwd: stri
   layers.push({ origin: { source: 'environment' }, values: env });
   const dotPath = join(cwd, '.env');
   let dotEnv: SettingsReport['dotEnv'];
-  if (existsSync(dotPath)) {
+  // When --env-file names ./.env itself, there is no second file to report on.
+  if (existsSync(dotPath) && (flags.envFile === undefined || resolve(cwd, flags.envFile) !== dotPath)) {
     if (flags.envFile !== undefined) {
       dotEnv = { path: dotPath, read: false, reason: '--env-file names the file to use' };
     } else {

@@ -7,6 +7,7 @@ import { spawn } from 'node:child_process';
 import { chmodSync, existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { escapeHtml } from '../src/report/html.js';
 import { formatEta } from '../src/report/progress.js';
 import { startEmulator } from '../src/emulator/server.js';
 import { CLI, ROOT, TEST_API_KEY, TEST_PORTAL_CODE, readResults, runCli, secretsDir, tempDir, useEmulators, writeFile } from './helpers.js';
@@ -36,11 +37,13 @@ describe('Next: commands can be pasted', () => {
     const file = writeFile(dir, "it's here.csv", 'System ID,Given Name,Family Name,Work Email,Mobile\nM1,Ann,Lee,ann@x.com,0412 345 678\nM2,Bob,Ng,bob@x.com,#N/A\nM3,Cy,Ong,not-an-email,\nM4,Di,Poe,di@x.com,12\n');
     const flags = ['--env-file', envFile, '--map', 'Work Email=email', '--default-country', 'AU', '--null-token', '#N/A'];
 
-    const dry = await runCli(['import', file, '--dry-run', ...flags], { cwd: dir });
+    const dry = await runCli(['import', file, '--dry-run', ...flags, '--report', 'dry.html'], { cwd: dir });
     expect(dry.code).toBe(1);
     const first = nextOf(dry.stdout);
     expect(first?.advice).toBe("fix the rows listed in it's here.dryrun.errors.csv in it's here.csv");
     expect(first?.command).toBe(`node ${CLI} import 'it'\\''s here.csv' --env-file '${envFile}' --map 'Work Email=email' --default-country AU --null-token '#N/A'`);
+    // The HTML report's "Next step" is the same command.
+    expect(readFileSync(join(dir, 'dry.html'), 'utf8')).toContain(`then run <code>${escapeHtml(first?.command ?? '')}</code>`);
     // Off a terminal the summary keeps whole lines: the longest error message is not cut.
     const mobileError = readResults(join(dir, "it's here.dryrun.csv")).find((r) => r['System ID'] === 'M4')?.error ?? '';
     expect(mobileError.length).toBeGreaterThan(90);
