@@ -29,7 +29,7 @@ export function withConnectionOptions<T>(yargs: Argv<T>): Argv<T & ConnectionArg
       describe: 'File holding the 40-character API key, mode 600 (or env CIOPULSE_API_KEY; never a flag)',
       group: 'Connection:',
     })
-    .option('env-file', { type: 'string', describe: 'Read CIOPULSE_* settings from this file', group: 'Connection:' })
+    .option('env-file', { type: 'string', describe: 'Read CIOPULSE_* settings from this dotenv file (mode 600 when it holds the key); without it, .env here fills in what the environment lacks', group: 'Connection:' })
     .option('allow-insecure', { type: 'boolean', describe: 'Allow plain http to a non-loopback host', group: 'Connection:' });
 }
 
