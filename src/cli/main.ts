@@ -5,7 +5,7 @@
  * `--env-file` reaches us (README, "Where settings come from").
  *
  * The CLI entry: yargs parses, one command module per file runs, and this one top-level catch
- * maps typed errors to exit codes (DESIGN.md, "Exit codes"). Nothing below src/cli/ prints or exits.
+ * maps typed errors to exit codes (README, "Exit codes"). Nothing below src/cli/ prints or exits.
  */
 import yargs from 'yargs';
 import { hideBin } from 'yargs/helpers';
