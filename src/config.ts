@@ -1,9 +1,11 @@
 /**
- * Connection settings. Later sources win: environment, then `--env-file`, then flags
- * (DESIGN.md, "Connection settings"). The API key is never a plain flag, because it would
- * show in `ps`, and never leaves this module in printable form.
+ * Connection settings and where each came from (README, "Where settings come from"): flags,
+ * then `--env-file`, then the environment, then a `.env` that never overrides the environment.
+ * The API key is never a plain flag, because it would show in `ps` and shell history, and never
+ * leaves this module in printable form.
  */
-import { readFileSync, statSync } from 'node:fs';
+import { existsSync, readFileSync, statSync } from 'node:fs';
+import { join, resolve } from 'node:path';
 import { parseEnv, inspect } from 'node:util';
 import { AuthError, ConfigError } from './errors.js';
 
@@ -47,6 +49,8 @@ export interface Connection {
   baseUrl: string;
   portalCode: string;
   apiKey: Secret;
+  /** Settings taken from a `.env` in the current directory, by name: the CLI says so on stderr. */
+  fromDotEnv?: string[];
 }
 
 export interface ConnectionFlags {
@@ -57,14 +61,55 @@ export interface ConnectionFlags {
   allowInsecure?: boolean | undefined;
 }
 
-function readEnvFile(path: string): Record<string, string | undefined> {
+/**
+ * Where a setting came from (README, "Where settings come from"). `path` names the file for
+ * `env file`, `.env` and `key file`.
+ */
+export interface SettingOrigin {
+  source: 'flag' | 'env file' | 'environment' | '.env' | 'key file' | 'default';
+  path?: string;
+}
+
+/** What `check` shows: every setting and its origin, never the key itself. */
+export interface SettingsReport {
+  baseUrl: { value: string; from: SettingOrigin };
+  portalCode: { value: string; from: SettingOrigin } | undefined;
+  apiKey: { from: SettingOrigin; length: number } | undefined;
+  /** A `.env` in the current directory: whether it was read, and if not, why. */
+  dotEnv: { path: string; read: boolean; reason?: string } | undefined;
+}
+
+type EnvValues = Record<string, string | undefined>;
+
+function errnoText(error: unknown): string {
+  const code = (error as NodeJS.ErrnoException).code;
+  if (code === 'ENOENT') return 'no such file';
+  if (code === 'EACCES' || code === 'EPERM') return 'permission denied';
+  if (code === 'EISDIR') return 'it is a directory';
+  return code ?? String(error);
+}
+
+/** Reads a dotenv file; a missing file, a directory or an unreadable one is a one-line ConfigError. */
+function readEnvFile(path: string, what: string): { values: EnvValues; mode: number } {
   let text: string;
+  let mode: number;
   try {
+    const stat = statSync(path);
+    if (stat.isDirectory()) throw Object.assign(new Error('directory'), { code: 'EISDIR' });
+    mode = stat.mode;
     text = readFileSync(path, 'utf8');
   } catch (error) {
-    throw new ConfigError(`cannot read the env file ${path}: ${(error as NodeJS.ErrnoException).code ?? String(error)}`);
+    throw new ConfigError(`cannot read the ${what} ${path}: ${errnoText(error)}`);
   }
-  return parseEnv(text.replace(/^\uFEFF/, ''));
+  return { values: parseEnv(text.replace(/^\uFEFF/, '')), mode };
+}
+
+/** The refusal a key file and an env file share when group or others can read the key. */
+function refuseShared(what: string, path: string, mode: number): void {
+  if ((mode & 0o077) === 0) return;
+  throw new ConfigError(`the ${what} ${path} holds the API key and can be read by other users (mode ${(mode & 0o777).toString(8)})`, {
+    hint: `run: chmod 600 ${shellQuote(path)}`,
+  });
 }
 
 /** Refuses a key file whose mode lets group or others read it (`mode & 0o077`). */
@@ -73,20 +118,42 @@ export function readApiKeyFile(path: string): string {
   try {
     mode = statSync(path).mode;
   } catch (error) {
-    throw new ConfigError(`cannot read the API key file ${path}: ${(error as NodeJS.ErrnoException).code ?? String(error)}`);
+    throw new ConfigError(`cannot read the API key file ${path}: ${errnoText(error)}`);
   }
-  if ((mode & 0o077) !== 0) {
-    throw new ConfigError(`the API key file ${path} can be read by other users (mode ${(mode & 0o777).toString(8)})`, {
-      hint: `run: chmod 600 ${path}`,
-    });
+  refuseShared('API key file', path, mode);
+  try {
+    return readFileSync(path, 'utf8').trim();
+  } catch (error) {
+    throw new ConfigError(`cannot read the API key file ${path}: ${errnoText(error)}`);
   }
-  return readFileSync(path, 'utf8').trim();
+}
+
+/** Quotes a word for a POSIX shell, only when it needs it: `it's` → `'it'\''s'`. */
+export function shellQuote(word: string): string {
+  if (word !== '' && /^[A-Za-z0-9_@%+=:,./-]+$/.test(word)) return word;
+  return `'${word.replace(/'/g, `'\\''`)}'`;
 }
 
 /** True for 127.0.0.0/8, ::1 and localhost: the only hosts plain http may reach without --allow-insecure. */
 export function isLoopbackHost(hostname: string): boolean {
   const host = hostname.replace(/^\[|\]$/g, '').toLowerCase();
   return host === 'localhost' || host === '::1' || /^127(\.\d{1,3}){3}$/.test(host);
+}
+
+/**
+ * The extra line for a 401 from a loopback base URL: that is almost always the emulator, which
+ * makes up a new key each time it starts (README, "The emulator"), so a saved .env goes stale.
+ */
+export function loopbackKeyHint(baseUrl: string): string | undefined {
+  let host: string;
+  try {
+    host = new URL(baseUrl).hostname;
+  } catch {
+    return undefined;
+  }
+  return isLoopbackHost(host)
+    ? 'the base URL is loopback: if it is the emulator, it makes a new key each time it starts, so copy the three CIOPULSE_ lines it printed again'
+    : undefined;
 }
 
 /** Parses and checks the base URL: http only to loopback unless explicitly allowed. */
@@ -108,33 +175,129 @@ export function resolveBaseUrl(raw: string, allowInsecure = false): string {
   return url.href.replace(/\/+$/, '');
 }
 
+interface Layer {
+  origin: SettingOrigin;
+  values: EnvValues;
+  mode?: number;
+}
+
+/**
+ * The sources, strongest first (README, "Where settings come from"): flags, then `--env-file`,
+ * then the environment, then a `.env` in the current directory. That last one follows the
+ * dotenv rule, never overriding the environment, and is read only when no `--env-file` is given,
+ * because naming a file says which one to use.
+ */
+function settingLayers(flags: ConnectionFlags, env: NodeJS.ProcessEnv, cwd: string): { layers: Layer[]; dotEnv: SettingsReport['dotEnv'] } {
+  const layers: Layer[] = [
+    { origin: { source: 'flag' }, values: { CIOPULSE_BASE_URL: flags.baseUrl, CIOPULSE_PORTAL_CODE: flags.portalCode } },
+  ];
+  if (flags.envFile !== undefined) {
+    const file = readEnvFile(flags.envFile, 'env file');
+    layers.push({ origin: { source: 'env file', path: flags.envFile }, ...file });
+  }
+  layers.push({ origin: { source: 'environment' }, values: env });
+  const dotPath = join(cwd, '.env');
+  let dotEnv: SettingsReport['dotEnv'];
+  // When --env-file names ./.env itself, there is no second file to report on.
+  if (existsSync(dotPath) && (flags.envFile === undefined || resolve(cwd, flags.envFile) !== dotPath)) {
+    if (flags.envFile !== undefined) {
+      dotEnv = { path: dotPath, read: false, reason: '--env-file names the file to use' };
+    } else {
+      try {
+        const file = readEnvFile(dotPath, '.env file');
+        layers.push({ origin: { source: '.env', path: '.env' }, ...file });
+        dotEnv = { path: dotPath, read: true };
+      } catch (error) {
+        dotEnv = { path: dotPath, read: false, reason: (error as Error).message };
+      }
+    }
+  }
+  return { layers, dotEnv };
+}
+
+function pick(layers: readonly Layer[], name: string): { value: string; layer: Layer } | undefined {
+  for (const layer of layers) {
+    const value = layer.values[name];
+    if (value !== undefined && value !== '') return { value, layer };
+  }
+  return undefined;
+}
+
+interface CollectedSettings extends SettingsReport {
+  key?: { secret: Secret; layer: Layer };
+}
+
+function collectSettings(flags: ConnectionFlags, env: NodeJS.ProcessEnv, cwd: string): CollectedSettings {
+  const { layers, dotEnv } = settingLayers(flags, env, cwd);
+  const base = pick(layers, 'CIOPULSE_BASE_URL');
+  const portal = pick(layers, 'CIOPULSE_PORTAL_CODE');
+  const report: CollectedSettings = {
+    baseUrl: base === undefined ? { value: DEFAULT_BASE_URL, from: { source: 'default' } } : { value: base.value, from: base.layer.origin },
+    portalCode: portal === undefined ? undefined : { value: portal.value, from: portal.layer.origin },
+    apiKey: undefined,
+    dotEnv,
+  };
+  if (flags.apiKeyFile !== undefined) {
+    report.apiKey = { from: { source: 'key file', path: flags.apiKeyFile }, length: -1 };
+  } else {
+    const key = pick(layers, 'CIOPULSE_API_KEY');
+    if (key !== undefined) {
+      report.apiKey = { from: key.layer.origin, length: key.value.trim().length };
+      report.key = { secret: new Secret(key.value.trim()), layer: key.layer };
+    }
+  }
+  return report;
+}
+
+/**
+ * Every setting and where it came from, without judging it (`check` prints this). Throws only
+ * for an `--env-file` that cannot be read.
+ */
+export function inspectSettings(flags: ConnectionFlags, env: NodeJS.ProcessEnv = process.env, cwd = process.cwd()): SettingsReport {
+  const { baseUrl, portalCode, apiKey, dotEnv } = collectSettings(flags, env, cwd);
+  return { baseUrl, portalCode, apiKey, dotEnv };
+}
+
 /**
  * Resolves where to connect and with which credentials. Throws ConfigError for anything
- * missing, and AuthError for a key that cannot be right, before any request is made.
+ * missing (every missing setting in one message), and AuthError for a key that cannot be
+ * right, before any request is made.
  */
-export function resolveConnection(flags: ConnectionFlags, env: NodeJS.ProcessEnv = process.env): Connection {
-  const fileEnv = flags.envFile === undefined ? {} : readEnvFile(flags.envFile);
-  const pick = (name: string, flag: string | undefined): string | undefined => {
-    const value = flag ?? fileEnv[name] ?? env[name];
-    return value === undefined || value === '' ? undefined : value;
-  };
-
-  const baseUrl = resolveBaseUrl(pick('CIOPULSE_BASE_URL', flags.baseUrl) ?? DEFAULT_BASE_URL, flags.allowInsecure);
-  const portalCode = pick('CIOPULSE_PORTAL_CODE', flags.portalCode);
-  if (portalCode === undefined) {
-    throw new ConfigError('no portal code', { hint: 'set CIOPULSE_PORTAL_CODE, put it in --env-file, or pass --portal-code' });
+export function resolveConnection(flags: ConnectionFlags, env: NodeJS.ProcessEnv = process.env, cwd = process.cwd()): Connection {
+  const settings = collectSettings(flags, env, cwd);
+  const baseUrl = resolveBaseUrl(settings.baseUrl.value, flags.allowInsecure);
+  const missing: string[] = [];
+  const how: string[] = [];
+  if (settings.portalCode === undefined) {
+    missing.push('the portal code');
+    how.push('CIOPULSE_PORTAL_CODE (or --portal-code)');
   }
-  const keyText = flags.apiKeyFile !== undefined ? readApiKeyFile(flags.apiKeyFile) : pick('CIOPULSE_API_KEY', undefined);
-  if (keyText === undefined) {
-    throw new ConfigError('no API key', {
-      hint: 'set CIOPULSE_API_KEY, put it in --env-file, or pass --api-key-file (a file only you can read)',
+  if (settings.apiKey === undefined) {
+    missing.push('the API key');
+    how.push('CIOPULSE_API_KEY (or --api-key-file, a file only you can read)');
+  }
+  if (missing.length > 0) {
+    throw new ConfigError(`missing ${missing.join(' and ')}`, {
+      hint: `set ${how.join(' and ')} in the environment or in an --env-file; \`ciopulse-contacts check\` shows what is set and where from`,
     });
   }
-  const apiKey = new Secret(keyText.trim());
+  let apiKey: Secret;
+  if (flags.apiKeyFile !== undefined || settings.key === undefined) apiKey = new Secret(readApiKeyFile(flags.apiKeyFile ?? ''));
+  else {
+    apiKey = settings.key.secret;
+    const { mode, origin } = settings.key.layer;
+    // A key in a file others can read is refused, whether the file is a key file or an env file.
+    if (mode !== undefined && origin.path !== undefined) refuseShared(origin.source === '.env' ? '.env file' : 'env file', origin.path, mode);
+  }
   if (apiKey.length !== API_KEY_LENGTH) {
     throw new AuthError(`the API key has ${apiKey.length} characters; CIOPulse keys have ${API_KEY_LENGTH}`, {
       hint: 'copy the key again from the bottom of the Preferences page in the CIOPulse Portal',
     });
   }
-  return { baseUrl, portalCode, apiKey };
+  const fromDotEnv = [
+    settings.baseUrl.from.source === '.env' ? 'CIOPULSE_BASE_URL' : undefined,
+    settings.portalCode?.from.source === '.env' ? 'CIOPULSE_PORTAL_CODE' : undefined,
+    settings.apiKey?.from.source === '.env' ? 'CIOPULSE_API_KEY' : undefined,
+  ].filter((name) => name !== undefined);
+  return { baseUrl, portalCode: settings.portalCode?.value ?? '', apiKey, ...(fromDotEnv.length > 0 ? { fromDotEnv } : {}) };
 }

@@ -33,8 +33,8 @@ export type { ApiClient, ApiClientOptions, ApiResult, RetryEvent } from './api/c
 export { createRequestGate } from './api/gate.js';
 export { backoffDelay, parseRetryAfter, BACKOFF_BASE_MS, BACKOFF_CAP_MS } from './api/retry.js';
 
-export { resolveConnection, resolveBaseUrl, Secret, DEFAULT_BASE_URL, API_KEY_LENGTH } from './config.js';
-export type { Connection, ConnectionFlags } from './config.js';
+export { resolveConnection, resolveBaseUrl, inspectSettings, Secret, DEFAULT_BASE_URL, API_KEY_LENGTH } from './config.js';
+export type { Connection, ConnectionFlags, SettingOrigin, SettingsReport } from './config.js';
 
 export { openCsv } from './csv/read.js';
 export type { CsvSource, CsvHeader, CsvRecord, CsvReadOptions, InputEncoding } from './csv/read.js';
@@ -48,9 +48,10 @@ export type { ExportOptions, ExportSummary } from './export.js';
 export { startEmulator } from './emulator/server.js';
 export type { Emulator, EmulatorOptions, EmulatorStats } from './emulator/server.js';
 
-export { formatSummary, summaryToJson } from './report/summary.js';
+export { formatSummary, formatStopped, nextCommand, summaryToJson } from './report/summary.js';
+export type { NextStep, Rerun } from './report/summary.js';
 export { writeHtmlReport } from './report/html.js';
-export type { HtmlReportOptions, HtmlReportResult, NextStep } from './report/html.js';
+export type { HtmlReportOptions, HtmlReportResult } from './report/html.js';
 export { createReportCollector } from './report/collect.js';
 export type { ReportCollector, ReportCollectorOptions, ReportRow, CollectedReport } from './report/collect.js';
 

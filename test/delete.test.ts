@@ -62,7 +62,7 @@ describe('delete', () => {
     expect(first.code).toBe(1);
     const rows = readResults(results);
     expect(rows.map((r) => r.status)).toEqual(['deleted', 'failed']);
-    expect(rows[1]).toMatchObject({ http_status: '404', error: expect.stringMatching(/^not_found: not found: A Contact with this System ID was not found/) as unknown });
+    expect(rows[1]).toMatchObject({ http_status: '404', error: expect.stringMatching(/^not_found: no contact with this system_id \(404 A Contact with this System ID was not found\)/) as unknown });
 
     const again = await runCli(['delete', file, '--yes', '--ignore-missing'], { env: emulatorEnv(emu) });
     expect(again.code, again.stderr).toBe(0);

@@ -71,8 +71,8 @@ describe('fail fast', () => {
     const results = readResults(join(dir, 'c.results.csv'));
     expect(results).toHaveLength(50);
     expect(results.every((r) => r.status === 'skipped')).toBe(true);
-    expect(result.stdout).toMatch(/portal code/);
-    expect(result.stdout).toMatch(/IP allow-list/);
+    expect(result.stderr).toMatch(/portal code/);
+    expect(result.stderr).toMatch(/IP allow-list/);
   });
 
   it('a key that is not 40 characters is refused before any request', async () => {
@@ -126,7 +126,7 @@ describe('fail fast', () => {
       expect(failed).toBeLessThanOrEqual(5 + 2 * 2);
       expect(results.filter((r) => r.status === 'skipped')).toHaveLength(300 - failed);
       expect(puts).toBeLessThanOrEqual((5 + 2 * 2) * 2);
-      expect(result.stdout).toMatch(/in a row used up their retries/);
+      expect(result.stderr).toMatch(/in a row used up their retries/);
     } finally {
       server.close();
     }
@@ -249,6 +249,8 @@ describe('credentials and transport', () => {
     const dir = tempDir('envfile-');
     const file = writeFile(dir, 'c.csv', contactsCsv(2));
     const envFile = writeFile(secretsDir(), '.env', `CIOPULSE_BASE_URL=${emu.baseUrl}\nCIOPULSE_PORTAL_CODE=WRONG\nCIOPULSE_API_KEY=${TEST_API_KEY}\n`);
+    // An env file that holds the key must be private, like a key file.
+    chmodSync(envFile, 0o600);
     const result = await runCli(['import', file, '--env-file', envFile, '--portal-code', emu.portalCode], {
       env: { CIOPULSE_BASE_URL: 'http://127.0.0.1:9/api/v5', CIOPULSE_API_KEY: 'y'.repeat(40) },
     });

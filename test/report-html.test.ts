@@ -187,7 +187,7 @@ describe('writeHtmlReport', () => {
     expect(structured.html).toContain(
       '<p class="next"><span>Next step</span> Fix contacts.errors.csv, then run <code data-next-command>ciopulse-contacts import &#39;contacts.errors.csv&#39; --env-file .env</code></p>',
     );
-    const plain = await build(FIXTURE, { next: 'ciopulse-contacts import contacts.csv --resume' });
+    const plain = await build(FIXTURE, { next: { advice: undefined, command: 'ciopulse-contacts import contacts.csv --resume' } });
     expect(plain.html).toContain('run <code data-next-command>ciopulse-contacts import contacts.csv --resume</code>');
     const none = await build(FIXTURE, { next: undefined });
     expect(none.html).not.toContain('Next step');

@@ -13,7 +13,7 @@ import type { Connection } from '../config.js';
 import type { InputEncoding } from '../csv/read.js';
 import { UsageError } from '../errors.js';
 import { checkRunArgs, runOptionsFromArgs, withRunOptions, type RunArgs } from './import.js';
-import { connectionFromArgs, withConnectionOptions, withOutputOptions } from './options.js';
+import { connectionFromArgs, rerunFromArgs, withConnectionOptions, withOutputOptions } from './options.js';
 
 export interface DeleteArgs extends RunArgs {
   'ignore-missing'?: boolean | undefined;
@@ -103,7 +103,7 @@ export const deleteCommand: CommandModule<object, DeleteArgs> = {
         ignoreMissing: args['ignore-missing'] === true,
       },
       args,
-      { report: args.report },
+      { report: args.report, rerun: rerunFromArgs(args) },
     );
   },
 };

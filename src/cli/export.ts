@@ -5,7 +5,10 @@
  * warnings) goes to stderr. `--json` prints a JSON summary on stdout, which is only possible when
  * the CSV goes to a file; without `--out` it is a usage error rather than a mix of CSV and JSON.
  */
+import { existsSync } from 'node:fs';
+import { dirname, resolve } from 'node:path';
 import type { ArgumentsCamelCase, CommandModule } from 'yargs';
+import { shellQuote } from '../config.js';
 import { UsageError, ApiError, EXIT_INTERRUPTED } from '../errors.js';
 import type { ExportSummary } from '../export.js';
 import { EXPORT_COLUMNS } from '../fields.js';
@@ -77,6 +80,11 @@ export const exportCommand: CommandModule<object, ExportArgs> = {
     positiveInt('timeout', args.timeout);
     if (args.json === true && args.out === undefined) {
       throw new UsageError('--json needs --out: without it, stdout carries the CSV itself');
+    }
+    if (args.out !== undefined) {
+      // Named up front, before any request: "cannot write nodir: ENOENT" said neither what nor why.
+      const folder = dirname(resolve(args.out));
+      if (!existsSync(folder)) throw new UsageError(`--out ${args.out}: the folder ${dirname(args.out)} does not exist`, { hint: `create it first: mkdir -p ${shellQuote(dirname(args.out))}` });
     }
     const connection = connectionFromArgs(args);
     const quiet = args.quiet === true;

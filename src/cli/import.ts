@@ -9,7 +9,7 @@ import { UsageError } from '../errors.js';
 import type { Connection } from '../config.js';
 import type { RunMode } from '../import/paths.js';
 import type { RunOptions } from '../import/pipeline.js';
-import { connectionFromArgs, withConnectionOptions, withOutputOptions, type ConnectionArgs, type OutputArgs } from './options.js';
+import { connectionFromArgs, rerunFromArgs, withConnectionOptions, withOutputOptions, type ConnectionArgs, type OutputArgs } from './options.js';
 
 export const ENCODINGS: readonly InputEncoding[] = ['utf8', 'windows-1252', 'latin1', 'utf16le'];
 const DEFAULT_ENCODING: InputEncoding = 'utf8';
@@ -87,6 +87,7 @@ export function withRunOptions<T>(yargs: Argv<T>) {
 
 export function positiveInt(name: string, value: number | undefined, min = 1): void {
   if (value === undefined) return;
+  if (Number.isNaN(value)) throw new UsageError(`--${name} needs a whole number, such as --${name} ${Math.max(min, 1) * 10}`);
   if (!Number.isInteger(value) || value < min) throw new UsageError(`--${name} must be a whole number of at least ${min}, not ${value}`);
 }
 
@@ -167,7 +168,7 @@ export const importCommand: CommandModule<object, ImportArgs> = {
         backup: args.backup,
       },
       args,
-      { report: args.report },
+      { report: args.report, rerun: rerunFromArgs(args) },
     );
   },
 };

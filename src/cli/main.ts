@@ -1,11 +1,14 @@
-#!/usr/bin/env node
+#!/usr/bin/env -S node --
 /**
+ * The shebang's `--` matters: Node 20 reads its own `--env-file` anywhere on its command line,
+ * even after the script name, and exits 9 before this file runs; `--` stops that scan, so our
+ * `--env-file` reaches us (README, "Where settings come from").
+ *
  * The CLI entry: yargs parses, one command module per file runs, and this one top-level catch
- * maps typed errors to exit codes (DESIGN.md, "Exit codes"). Nothing below src/cli/ prints or exits.
+ * maps typed errors to exit codes (README, "Exit codes"). Nothing below src/cli/ prints or exits.
  */
 import yargs from 'yargs';
 import { hideBin } from 'yargs/helpers';
-import { UsageError } from '../errors.js';
 import { reportFatal } from './output.js';
 import { importCommand } from './import.js';
 import { exportCommand } from './export.js';
@@ -13,17 +16,25 @@ import { deleteCommand } from './delete.js';
 import { getCommand } from './get.js';
 import { emulatorCommand } from './emulator.js';
 import { demoCommand } from './demo.js';
+import { checkCommand } from './check.js';
+import { COMPLETION_HELP, explainUsage, isCompletionHelp, refuseKeyFlag } from './usage.js';
 
 export async function main(argv: string[]): Promise<void> {
   const verbose = argv.includes('--verbose');
   try {
-    await yargs(argv)
+    refuseKeyFlag(argv);
+    if (isCompletionHelp(argv)) {
+      process.stdout.write(COMPLETION_HELP);
+      return;
+    }
+    const cli = yargs(argv)
       .scriptName('ciopulse-contacts')
       .usage('$0 <command> [options]\n\nMove contacts between CSV files and the CIOPulse Contacts API v5.')
       .command(importCommand)
       .command(exportCommand)
       .command(deleteCommand)
       .command(getCommand)
+      .command(checkCommand)
       .command(emulatorCommand)
       .command(demoCommand)
       .completion('completion', 'Print a shell completion script (bash or zsh)')
@@ -31,18 +42,25 @@ export async function main(argv: string[]): Promise<void> {
       .example('$0 import contacts.csv --dry-run', 'Check every row; send nothing')
       .example('$0 import contacts.csv --env-file .env', 'Upsert every row; write contacts.results.csv')
       .example('$0 export --out contacts.csv --excel-safe', 'Dump every contact to CSV')
-      .demandCommand(1, 'Name a command: import, export, delete, get, emulator or demo.')
+      .demandCommand(1, 'Name a command: import, export, delete, get, check, emulator or demo.')
       .strict()
       .recommendCommands()
       .help()
       .alias('h', 'help')
       .version()
       .wrap(Math.min(110, process.stdout.columns || 100))
-      .fail((message, error) => {
+      .fail((message, error, usage) => {
         // yargs calls this for its own usage errors; rethrow so the one catch below handles all.
-        throw error ?? new UsageError(`${message}\nRun "ciopulse-contacts --help" for usage.`);
-      })
-      .parseAsync();
+        throw error ?? explainUsage(message, argv, Object.keys((usage as unknown as { getDescriptions(): object }).getDescriptions()));
+      });
+    if (argv.length === 0) {
+      // The bare command: the help, on stdout, but exit 2 like any usage error, so that a script
+      // whose arguments went missing (an empty "$CMD") fails loudly instead of passing.
+      process.stdout.write(`${await cli.getHelp()}\n`);
+      process.exitCode = 2;
+      return;
+    }
+    await cli.parseAsync();
   } catch (error) {
     process.exitCode = reportFatal(error, { verbose });
   }

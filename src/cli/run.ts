@@ -7,7 +7,7 @@ import { resolveExitCode } from '../import/exit.js';
 import { createReportCollector } from '../report/collect.js';
 import { writeHtmlReport } from '../report/html.js';
 import { createProgressReporter } from '../report/progress.js';
-import { formatSummary, nextCommand, summaryToJson } from '../report/summary.js';
+import { formatStopped, formatSummary, nextCommand, summaryToJson, type Rerun } from '../report/summary.js';
 import { createStyles, resolveColor } from '../report/styles.js';
 import { formatMapping } from './mapping.js';
 import { createInterruptHandler, type OutputArgs } from './options.js';
@@ -15,6 +15,8 @@ import { createInterruptHandler, type OutputArgs } from './options.js';
 export interface RunExtras {
   /** `--report`: also write the HTML report here. */
   report?: string | undefined;
+  /** How to start the next run, for `Next:` (and the report's "Next step"). */
+  rerun?: Rerun | undefined;
 }
 
 export async function runRowsAndReport(options: Omit<RunOptions, 'signal' | 'onProgress'>, output: OutputArgs, extras: RunExtras = {}): Promise<void> {
@@ -55,12 +57,13 @@ export async function runRowsAndReport(options: Omit<RunOptions, 'signal' | 'onP
   const extra =
     extras.report === undefined || collector === undefined
       ? undefined
-      : `Report:  ${(await writeHtmlReport({ summary, collected: collector, outPath: extras.report, next: nextCommand(summary) })).path}`;
+      : `Report:  ${(await writeHtmlReport({ summary, collected: collector, outPath: extras.report, next: nextCommand(summary, extras.rerun) })).path}`;
   const code = resolveExitCode(summary);
   if (output.json === true) {
-    process.stdout.write(summaryToJson(summary));
+    process.stdout.write(summaryToJson(summary, extras.rerun));
   } else if (output.quiet !== true) {
-    process.stdout.write(formatSummary(summary, createStyles(resolveColor(process.stdout))));
+    process.stderr.write(formatStopped(summary, createStyles(resolveColor(process.stderr))));
+    process.stdout.write(formatSummary(summary, createStyles(resolveColor(process.stdout)), extras.rerun, { width: process.stdout.isTTY === true ? process.stdout.columns : undefined }));
     if (extra !== undefined) process.stdout.write(`${extra}\n`);
   } else if (code !== 0) {
     const bad = summary.counts.invalid + summary.counts.failed + summary.counts['would-fail'];

@@ -55,7 +55,7 @@ export function toResult(job: PreparedRow, result: ApiResult, how: { isDelete: b
     case 404:
       if (how.isDelete && lost !== undefined) return row('deleted', `${lost}; the retry found it gone, so that attempt deleted it`);
       if (how.isDelete && how.ignoreMissing) return row('deleted', 'was not there (--ignore-missing)');
-      return row('failed', lost, [{ code: 'not_found', message: `not found: ${result.message ?? 'no contact with this system_id'}` }]);
+      return row('failed', lost, [{ code: 'not_found', message: `no contact with this system_id (404 ${result.message ?? 'not found'})` }]);
     default:
       return row('failed', lost, [describeFailure(result, how.isDelete)]);
   }

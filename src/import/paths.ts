@@ -19,8 +19,22 @@ export function inputStem(input: string): string {
   return join(dirname(input), basename(input, extname(input)));
 }
 
+/**
+ * An errors file this tool wrote (`contacts.results.errors.csv`), imported again after fixing:
+ * its run is named `contacts.retry-1`, the next one `contacts.retry-2`, so names never pile up
+ * (`contacts.results.errors.results.errors.csv`) and no run writes over the file it reads.
+ */
+const ERRORS_FILE = /^(.+?)(?:\.retry-(\d+))?\.(?:results|dryrun|plan|delete|delete-dryrun)\.errors$/i;
+
+function runStem(input: string): string {
+  const stem = inputStem(input);
+  const match = ERRORS_FILE.exec(basename(stem));
+  if (match === null) return stem;
+  return join(dirname(stem), `${match[1] ?? ''}.retry-${Number(match[2] ?? 0) + 1}`);
+}
+
 export function resolveResultsPath(input: string, mode: RunMode, explicit?: string): string {
-  return explicit ?? `${inputStem(input)}.${SUFFIX[mode]}.csv`;
+  return explicit ?? `${runStem(input)}.${SUFFIX[mode]}.csv`;
 }
 
 /** The results path with `.csv` replaced by `.errors.csv`. */

@@ -14,10 +14,11 @@ import { CONTACT_FIELDS, createRowParser, type ContactField, type RowCells, type
 import { openCsv, type CsvHeader, type CsvRecord, type CsvSource, type InputEncoding } from '../csv/read.js';
 import { UsageError } from '../errors.js';
 import { resolveErrorsPath, resolveJournalPath, resolveResultsPath, type RunMode } from './paths.js';
-import { createResultsSink, parseErrors, type ResultRow, type ResultsSink, type RowStatus, type ErrorGroup, type WarningGroup } from './results.js';
+import { ERROR_STATUSES, createResultsSink, parseErrors, type ResultRow, type ResultsSink, type RowStatus, type ErrorGroup, type WarningGroup } from './results.js';
 import { openResume, type ResumeState } from './resume.js';
 import { createEmailIndex } from './email-index.js';
 import { setMaxListeners } from 'node:events';
+import { rm } from 'node:fs/promises';
 import { runDeferredPass, type DeferredRow } from './deferred.js';
 import { describeApiFailure, skippedRow, toResult, type PreparedRow, type StopReason } from './outcomes.js';
 
@@ -336,6 +337,9 @@ export async function runImport(options: RunOptions): Promise<RunSummary> {
       if (overrides !== undefined && overrides.size > 0) await sink.rewrite(overrides);
     }
     maybeProgress(true);
+    // No error rows: remove the header-only file, so an errors file from an earlier run at this
+    // path is never left behind looking current (README, "The errors file").
+    if (![...ERROR_STATUSES].some((status) => sink.tally.counts[status] > 0)) await rm(errorsPath, { force: true });
 
     const elapsedMs = performance.now() - started;
     summary = {

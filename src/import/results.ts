@@ -31,7 +31,7 @@ export const RESULT_COLUMNS = ['status', 'http_status', 'error', 'detail'] as co
 export const FINAL_STATUSES: ReadonlySet<RowStatus> = new Set(['created', 'updated', 'deleted', 'invalid', 'superseded']);
 
 /** Statuses that go to the errors file, which is itself an import file. */
-const ERROR_STATUSES: ReadonlySet<RowStatus> = new Set(['invalid', 'failed', 'would-fail']);
+export const ERROR_STATUSES: ReadonlySet<RowStatus> = new Set(['invalid', 'failed', 'would-fail']);
 
 export interface ResultRow {
   /** 0-based index among the data records: the order of the results file. */

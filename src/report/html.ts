@@ -28,14 +28,12 @@ import {
   renderProblems,
   renderStopped,
   renderVerdict,
-  type NextStep,
   type RenderInput,
 } from './render.js';
-import { nextCommand } from './summary.js';
+import { nextCommand, type NextStep } from './summary.js';
 import { MODE_TITLES, REPORT_STATUSES } from './words.js';
 
 export { escapeHtml } from './render.js';
-export type { NextStep } from './render.js';
 
 export interface HtmlReportOptions {
   summary: RunSummary;
@@ -44,7 +42,7 @@ export interface HtmlReportOptions {
   /** Where to write the .html. */
   outPath: string;
   /** The "Next step", as the CLI's summary shows it. Default: `nextCommand(summary)`. */
-  next?: NextStep | string | undefined;
+  next?: NextStep | undefined;
   generatedAt?: Date;
 }
 
@@ -64,16 +62,6 @@ const PAGE_SIZE = 200;
  */
 export function jsonForScript(value: unknown): string {
   return JSON.stringify(value).replace(/[<>&\u2028\u2029]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
-}
-
-/**
- * The next step as advice and command. A plain string is a command, or today's
- * `<advice>, then: <command>`.
- */
-function nextStepOf(next: NextStep | string | undefined): NextStep | undefined {
-  if (typeof next !== 'string') return next;
-  const cut = next.indexOf(', then: ');
-  return cut < 0 ? { command: next } : { advice: next.slice(0, cut), command: next.slice(cut + ', then: '.length) };
 }
 
 /** The count of rows with empty cells over values the API holds, when the run made one. */
@@ -147,7 +135,7 @@ export async function writeHtmlReport(options: HtmlReportOptions): Promise<HtmlR
   const input: RenderInput = {
     summary,
     data,
-    next: nextStepOf('next' in options ? options.next : nextCommand(summary)),
+    next: 'next' in options ? options.next : nextCommand(summary),
     keptEmpty: keptEmptyOf(summary),
     generatedAt: options.generatedAt ?? new Date(),
   };

@@ -24,6 +24,21 @@ function megabytes(bytes: number): string {
   return `${(bytes / 1_048_576).toFixed(1)} MB`;
 }
 
+/**
+ * Time left, from the bytes read so far. Our own, not cli-progress's `eta_formatted`, which
+ * prints its "NULL" placeholder cut to two characters ("LLs") when the rate is unknown, as on a
+ * last frame drawn the moment the bar starts.
+ */
+export function formatEta(bytesRead: number, bytesTotal: number, elapsedSeconds: number): string {
+  if (bytesTotal > 0 && bytesRead >= bytesTotal) return '0s';
+  if (bytesRead <= 0 || elapsedSeconds <= 0) return '--';
+  const left = Math.ceil(((bytesTotal - bytesRead) * elapsedSeconds) / bytesRead);
+  if (!Number.isFinite(left)) return '--';
+  if (left < 60) return `${left}s`;
+  if (left < 3600) return `${Math.floor(left / 60)}m${String(left % 60).padStart(2, '0')}s`;
+  return `${Math.floor(left / 3600)}h${String(Math.floor((left % 3600) / 60)).padStart(2, '0')}m`;
+}
+
 export function createProgressReporter(options: ProgressOptions = {}): ProgressReporter {
   const stream = options.stream ?? process.stderr;
   if (options.silent === true) return { update() {}, stop() {} };
@@ -57,7 +72,7 @@ export function createProgressReporter(options: ProgressOptions = {}): ProgressR
   const bar = new cliProgress.SingleBar(
     {
       stream,
-      format: ` {bar} {percentage}% | {rows} ${label} | {rate}/s | ETA {eta_formatted} | {failed} failed | {retries} retries | {bytes}`,
+      format: ` {bar} {percentage}% | {rows} ${label} | {rate}/s | ETA {time_left} | {failed} failed | {retries} retries | {bytes}`,
       hideCursor: true,
       clearOnComplete: true,
       barsize: 24,
@@ -75,6 +90,7 @@ export function createProgressReporter(options: ProgressOptions = {}): ProgressR
         failed: p.failed,
         retries: p.retries,
         bytes: `${megabytes(p.bytesRead)} / ${megabytes(p.bytesTotal)}`,
+        time_left: formatEta(p.bytesRead, p.bytesTotal, elapsed),
       };
       if (!startedBar) {
         bar.start(Math.max(p.bytesTotal, 1), p.bytesRead, payload);

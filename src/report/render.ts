@@ -5,13 +5,9 @@
  */
 import type { RunSummary } from '../import/pipeline.js';
 import type { CodeGroup, CollectedReport } from './collect.js';
+import type { NextStep } from './summary.js';
 import { CODE_TITLES, isKnownStatus, REPORT_STATUSES, STATUS_NOTES, titleOf, WARNING_TITLES } from './words.js';
 
-/** The "Next step": the command the CLI's summary prints, and what to do before it. */
-export interface NextStep {
-  advice?: string | undefined;
-  command?: string | undefined;
-}
 
 export interface RenderInput {
   summary: RunSummary;

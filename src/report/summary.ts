@@ -3,9 +3,10 @@
  * code, the files, and the next command to run. `formatSummary` returns text; the CLI prints it.
  */
 import { relative } from 'node:path';
+import { shellQuote } from '../config.js';
 import { createStyles, type Styles } from './styles.js';
 import { resolveResultsPath } from '../import/paths.js';
-import { STATUSES, type RowStatus } from '../import/results.js';
+import { ERROR_STATUSES, STATUSES, type RowStatus } from '../import/results.js';
 import type { RunSummary } from '../import/pipeline.js';
 
 const BAD: ReadonlySet<RowStatus> = new Set(['invalid', 'failed', 'would-fail']);
@@ -27,26 +28,79 @@ function truncate(text: string, width: number): string {
   return text.length > width ? `${text.slice(0, width - 1)}…` : text;
 }
 
-/** The command that carries on from here, or undefined when nothing is left to do. */
-export function nextCommand(summary: RunSummary): string | undefined {
-  const verb = summary.mode.startsWith('delete') ? 'delete' : 'import';
-  // A resume must find this run's results, so name them when they are not in the default place.
-  const results = summary.resultsPath === resolveResultsPath(summary.input, summary.mode) ? '' : ` --results ${display(summary.resultsPath)}`;
-  if (summary.stopped !== undefined && summary.stopped.reason !== 'auth' && summary.mode !== 'dry-run') {
-    return `ciopulse-contacts ${verb} ${display(summary.input)} --resume${results}`;
-  }
-  if (summary.stopped?.reason === 'auth') return `fix the credentials, then: ciopulse-contacts ${verb} ${display(summary.input)} --resume${results}`;
-  const bad = summary.counts.invalid + summary.counts.failed + summary.counts['would-fail'];
-  const preview = summary.mode === 'dry-run' || summary.mode === 'plan' || summary.mode === 'delete-dry-run';
-  if (preview) {
-    const run = `ciopulse-contacts ${verb} ${display(summary.input)}`;
-    return bad > 0 ? `fix the rows listed in ${display(summary.errorsPath)} in ${display(summary.input)}, then: ${run}` : run;
-  }
-  if (bad > 0) return `fix ${display(summary.errorsPath)}, then: ciopulse-contacts ${verb} ${display(summary.errorsPath)}`;
+/**
+ * How to start the next run: the way this one was started (`npx ciopulse-contacts`, the bin on
+ * the PATH, `node dist/cli/main.js`) and the flags of this run that the next one needs, as
+ * words; `nextCommand` quotes them for a POSIX shell.
+ */
+export interface Rerun {
+  launcher: readonly string[];
+  flags: readonly string[];
+  /** Flags a `--resume` needs besides those (`--limit`), since it must see the same rows. */
+  resumeFlags?: readonly string[];
+}
+
+/** What to do next: something to do by hand first (`advice`), then a command that can be pasted. */
+export interface NextStep {
+  advice: string | undefined;
+  command: string;
+}
+
+const DEFAULT_RERUN: Rerun = { launcher: ['ciopulse-contacts'], flags: [] };
+
+function badRows(summary: RunSummary): number {
+  return summary.counts.invalid + summary.counts.failed + summary.counts['would-fail'];
+}
+
+function rowsWithCode(summary: RunSummary, code: string): number {
+  return summary.errorGroups.filter((g) => g.code === code).reduce((n, g) => n + g.count, 0);
+}
+
+/**
+ * After a real run with bad rows. A delete's `not_found` rows need nothing (the contact is gone),
+ * and its `protected_contact` rows need the support group reassigned in the Portal, not a fix in
+ * the file; only the rest get "fix the errors file".
+ */
+function afterBadRows(summary: RunSummary, command: (input: string, extra?: readonly string[]) => string, flags: readonly string[]): NextStep | undefined {
+  const errors = display(summary.errorsPath);
+  if (!summary.mode.startsWith('delete')) return { advice: `fix ${errors}`, command: command(summary.errorsPath) };
+  const notFound = rowsWithCode(summary, 'not_found');
+  const guarded = rowsWithCode(summary, 'protected_contact');
+  // Rows that were not there are gone either way, so a second run may count them as deleted.
+  const ignore = flags.includes('--ignore-missing') ? [] : ['--ignore-missing'];
+  if (badRows(summary) - notFound - guarded > 0) return { advice: `fix ${errors}`, command: command(summary.errorsPath, ignore) };
+  if (guarded > 0) return { advice: `reassign the support groups named in ${errors} in the CIOPulse Portal`, command: command(summary.errorsPath, ignore) };
   return undefined;
 }
 
-export function formatSummary(summary: RunSummary, styles: Styles = createStyles(false)): string {
+/** The step that carries on from here, or undefined when nothing is left to do. */
+export function nextCommand(summary: RunSummary, rerun: Rerun = DEFAULT_RERUN): NextStep | undefined {
+  const verb = summary.mode.startsWith('delete') ? 'delete' : 'import';
+  const command = (input: string, extra: readonly string[] = []): string =>
+    [...rerun.launcher, verb, display(input), ...rerun.flags, ...extra].map(shellQuote).join(' ');
+  if (summary.stopped !== undefined && summary.mode !== 'dry-run' && summary.mode !== 'delete-dry-run' && summary.mode !== 'plan') {
+    // A resume must find this run's results, so name them when they are not in the default place.
+    const results = summary.resultsPath === resolveResultsPath(summary.input, summary.mode) ? [] : ['--results', display(summary.resultsPath)];
+    // Without a journal (stopped at the credential check) nothing was sent: the same command again.
+    const again = summary.journalPath === undefined ? [] : ['--resume', ...results, ...(rerun.resumeFlags ?? [])];
+    const advice = summary.stopped.reason === 'auth' ? 'fix the credentials (`check` shows what is in use)' : undefined;
+    return { advice, command: command(summary.input, again) };
+  }
+  if (summary.rows === 0) return undefined;
+  const preview = summary.mode === 'dry-run' || summary.mode === 'plan' || summary.mode === 'delete-dry-run';
+  if (preview) {
+    const advice = badRows(summary) > 0 ? `fix the rows listed in ${display(summary.errorsPath)} in ${display(summary.input)}` : undefined;
+    return { advice, command: command(summary.input) };
+  }
+  return badRows(summary) > 0 ? afterBadRows(summary, command, rerun.flags) : undefined;
+}
+
+/** One line: "fix X, then: <command>", or the command alone. */
+export function formatNextStep(next: NextStep): string {
+  return next.advice === undefined ? next.command : `${next.advice}, then: ${next.command}`;
+}
+
+export function formatSummary(summary: RunSummary, styles: Styles = createStyles(false), rerun: Rerun = DEFAULT_RERUN, options: { width?: number } = {}): string {
   const s = styles;
   const lines: string[] = [];
   const title = { import: 'import', 'dry-run': 'dry run', plan: 'plan', delete: 'delete', 'delete-dry-run': 'delete (dry run)' }[summary.mode];
@@ -64,15 +118,22 @@ export function formatSummary(summary: RunSummary, styles: Styles = createStyles
     summary.reused > 0 ? `${summary.reused} answered in the earlier run` : undefined,
     summary.warnings > 0 ? `${plural(summary.warnings, 'warning')} (see detail)` : undefined,
   ].filter((x) => x !== undefined);
-  lines.push(
-    `  ${'rows'.padEnd(width)}  ${String(summary.rows).padStart(8)}  in ${seconds(summary.elapsedMs)}, ${Math.round(summary.rowsPerSecond).toLocaleString('en-US')} rows/s${extras.length > 0 ? `, ${extras.join(', ')}` : ''}`,
-  );
+  if (summary.rows === 0) {
+    lines.push(`  no rows: ${display(summary.input)} holds a header and nothing else`);
+  } else {
+    lines.push(
+      `  ${'rows'.padEnd(width)}  ${String(summary.rows).padStart(8)}  in ${seconds(summary.elapsedMs)}, ${Math.round(summary.rowsPerSecond).toLocaleString('en-US')} rows/s${extras.length > 0 ? `, ${extras.join(', ')}` : ''}`,
+    );
+  }
   if (summary.errorGroups.length > 0) {
     lines.push('', s.bold('Most common errors'));
     const codeWidth = Math.max(...summary.errorGroups.slice(0, 8).map((g) => g.code.length));
     for (const group of summary.errorGroups.slice(0, 8)) {
       const rows = plural(group.count, 'row');
-      lines.push(`  ${s.red(group.code.padEnd(codeWidth))}  ${rows.padStart(10)}  ${s.dim(truncate(`first at line ${group.firstLine}: ${group.example}`, 90))}`);
+      // Cut to the terminal's width only on a terminal: in a file or a pipe the whole line is kept.
+      const example = `first at line ${group.firstLine}: ${group.example}`;
+      const room = options.width === undefined ? undefined : Math.max(30, options.width - codeWidth - 16);
+      lines.push(`  ${s.red(group.code.padEnd(codeWidth))}  ${rows.padStart(10)}  ${s.dim(room === undefined ? example : truncate(example, room))}`);
     }
     if (summary.errorGroups.length > 8) lines.push(s.dim(`  … and ${summary.errorGroups.length - 8} more kinds; see the errors file`));
   }
@@ -85,14 +146,11 @@ export function formatSummary(summary: RunSummary, styles: Styles = createStyles
       lines.push(`  ${s.yellow(group.code.padEnd(codeWidth))}  ${rows.padStart(10)}  ${s.dim(truncate(`first at line ${group.firstLine}: ${group.example}`, 90))}`);
     }
   }
-  if (summary.stopped !== undefined) {
-    lines.push('', `${s.red('stopped:')} ${summary.stopped.message}`);
-    if (summary.stopped.hint !== undefined) lines.push(`${s.dim('hint:')} ${summary.stopped.hint}`);
-  }
   lines.push('', `Results: ${display(summary.resultsPath)}`);
-  const bad = summary.counts.invalid + summary.counts.failed + summary.counts['would-fail'];
+  const bad = [...ERROR_STATUSES].reduce((n, status) => n + summary.counts[status], 0);
   const again = summary.mode.startsWith('delete') ? 'run again' : 'import again';
   if (bad > 0) lines.push(`Errors:  ${display(summary.errorsPath)} (${plural(bad, 'row')}, ready to fix and ${again})`);
+  else if (summary.rows > 0) lines.push('Errors:  none, so no errors file was written');
   if (summary.unmappedColumns.length > 0) {
     lines.push(`${s.yellow('Not sent:')} ${summary.unmappedColumns.map((c) => (/^column \d+ \(no header\)$/.test(c) ? c : `"${c}"`)).join(', ')} (no field; kept in the results; --map "<header>=<field>" sends one)`);
   }
@@ -101,12 +159,22 @@ export function formatSummary(summary: RunSummary, styles: Styles = createStyles
     lines.push(`Backup:  ${display(summary.backup.backupPath)} (${summary.backup.updated} contacts as they were; import it with --empty null to undo the updates)`);
     lines.push(`Created: ${display(summary.backup.createdPath)} (${summary.backup.created} new system_ids; delete them to undo the creates)`);
   }
-  const next = nextCommand(summary);
-  if (next !== undefined) lines.push(`Next:    ${next}`);
+  const next = nextCommand(summary, rerun);
+  if (next !== undefined) lines.push(`Next:    ${formatNextStep(next)}`);
   return `${lines.join('\n')}\n`;
 }
 
+/**
+ * Why the run stopped, for stderr: diagnostics go there, so that they are seen even when stdout
+ * (the summary) is redirected to a file.
+ */
+export function formatStopped(summary: RunSummary, styles: Styles = createStyles(false)): string {
+  if (summary.stopped === undefined) return '';
+  const hint = summary.stopped.hint === undefined ? '' : `${styles.dim('hint:')} ${summary.stopped.hint}\n`;
+  return `${styles.red('stopped:')} ${summary.stopped.message}\n${hint}`;
+}
+
 /** `--json`: the summary as data; paths stay as given. */
-export function summaryToJson(summary: RunSummary): string {
-  return `${JSON.stringify({ ...summary, next: nextCommand(summary) ?? null }, null, 2)}\n`;
+export function summaryToJson(summary: RunSummary, rerun: Rerun = DEFAULT_RERUN): string {
+  return `${JSON.stringify({ ...summary, next: nextCommand(summary, rerun) ?? null }, null, 2)}\n`;
 }
