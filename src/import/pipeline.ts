@@ -8,7 +8,7 @@
  * buffer. A bad row is data (a result row); only whole-file and whole-run problems throw.
  */
 import type { CountryCode } from 'libphonenumber-js/max';
-import { createApiClient, type ApiClient, type ApiResult, type RetryEvent } from '../api/client.js';
+import type { ApiClient, ApiResult, RetryEvent } from '../api/client.js';
 import type { Connection } from '../config.js';
 import { CONTACT_FIELDS, createRowParser, type ContactField, type RowCells, type RowError } from '../contact.js';
 import { openCsv, type CsvHeader, type CsvRecord, type CsvSource, type InputEncoding } from '../csv/read.js';
@@ -157,7 +157,8 @@ export async function runImport(options: RunOptions): Promise<RunSummary> {
   const client: ApiClient | undefined =
     options.connection === undefined || !(sending || mode === 'plan')
       ? undefined
-      : createApiClient({
+      : // Loaded only when the run sends: a dry run never pays for undici (README, "Start-up").
+        (await import('../api/client.js')).createApiClient({
           connection: options.connection,
           concurrency: options.concurrency,
           timeoutMs: options.timeoutMs,
