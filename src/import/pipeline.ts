@@ -439,16 +439,18 @@ function createSender(ctx: SenderContext) {
     async dispatch(job: PreparedRow): Promise<void> {
       const previous = chains.get(job.systemId);
       const task = previous === undefined ? sendRow(job) : previous.then(() => sendRow(job));
-      const tracked = task.catch((error: unknown) => {
-        finish({ ...job, status: 'failed', errors: [{ code: 'network_error', message: `internal error: ${String(error)}` }] }, undefined);
-      });
-      chains.set(job.systemId, tracked);
-      pending.add(tracked);
-      void tracked.finally(() => {
+      // One settle handler per row, not a catch and a finally: this runs for every row.
+      const settle = (): void => {
         pending.delete(tracked);
         roomWaiters.shift()?.();
         if (chains.get(job.systemId) === tracked) chains.delete(job.systemId);
+      };
+      const tracked: Promise<void> = task.then(settle, (error: unknown) => {
+        finish({ ...job, status: 'failed', errors: [{ code: 'network_error', message: `internal error: ${String(error)}` }] }, undefined);
+        settle();
       });
+      chains.set(job.systemId, tracked);
+      pending.add(tracked);
       // Backpressure: read on only once a request permit is free again, and while rows started
       // but unfinished (sending, or sleeping out a backoff) stay under 2 × concurrency, so a dead
       // server costs at most that many rows beyond --max-consecutive-failures.
