@@ -87,6 +87,8 @@ describe.runIf(enabled)('the packed package', () => {
     const completion = run(bin, ['completion'], work, env);
     expect(completion.code).toBe(0);
     expect(completion.stdout).toMatch(/ciopulse-contacts/);
-    expect(completion.stdout).toMatch(/--get-yargs-completions/);
+    expect(completion.stdout).toMatch(/ciopulse-contacts --get-yargs-completions/);
+    const words = run(bin, ['--get-yargs-completions', 'ciopulse-contacts', 'ex'], work, env);
+    expect(words.stdout.split('\n')).toContain('export');
   });
 });
