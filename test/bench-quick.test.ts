@@ -40,6 +40,7 @@ describe('npm run bench -- --quick', () => {
       '## 3. Client overhead at zero latency',
       '## 4. Export',
       '## 5. Scaling of the dry run',
+      '## 6. Start-up',
     ]) {
       expect(stdout).toContain(section);
     }
@@ -48,6 +49,7 @@ describe('npm run bench -- --quick', () => {
     expect(stdout).toMatch(/--concurrency 64, [\d,]+ rows\s+[\d,]+ rows\/s/);
     expect(stdout).toMatch(/xargs -P 16 curl, [\d,]+ rows\s+[\d,]+ rows\/s/);
     expect(stdout).toMatch(/export of [\d,]+ contacts: peak RSS\s+[\d,]+ MB/);
+    expect(stdout).toMatch(/one-row `import --dry-run`\s+[\d.]+ s/);
     expect(stdout).not.toContain('FAILED sections');
     // The emulator's key and the Basic credential stay inside the bench.
     for (const text of [stdout, stderr]) {
