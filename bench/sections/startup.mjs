@@ -54,8 +54,8 @@ async function shortCommands(ctx, reps, launchers) {
   const times = Object.fromEntries(names.map((n) => [n, []]));
   const loads = [];
   try {
-    // One warm-up of each (disk cache, the emulator's JIT), not counted.
-    for (const name of names) await kinds[name]('warm');
+    // One warm-up of each (disk cache, the emulator's JIT), not counted; --quick skips it.
+    if (!ctx.quick) for (const name of names) await kinds[name]('warm');
     for (let rep = 0; rep < reps; rep++) {
       loads.push(loadavg()[0]);
       for (let k = 0; k < names.length; k++) {
@@ -149,7 +149,7 @@ export async function startupSection(ctx) {
     note: `throughput ratio = client wall time / import wall time, median of ${pairs} alternating pairs (${ratios.map((r) => fmt(r, 2)).join(', ')}); import ${show(imports)} s, client ${show(clients)} s`,
   });
   ctx.detail('Start-up', [
-    `- whole-process wall time, spawn to exit, median of ${reps} runs each in rotating order (after one warm-up run each); 1-minute load average during the runs: ${loads.map((l) => fmt(l, 2)).join(', ')}`,
+    `- whole-process wall time, spawn to exit, median of ${reps} runs each in rotating order${ctx.quick ? '' : ' (after one warm-up run each)'}; 1-minute load average during the runs: ${loads.map((l) => fmt(l, 2)).join(', ')}`,
     '- `--help` and the dry run load no HTTP client; the one-row import includes its credential-check GET.',
   ]);
 }
