@@ -99,6 +99,35 @@ const skipGlobalHeaders = {
   },
 };
 
+/**
+ * Large JSON data (libphonenumber's metadata, 150 KB, which it ships as `.json` and as a
+ * `.json.js` module that default-exports the same object) is embedded as `JSON.parse('…')`
+ * rather than as an object literal: V8 parses JSON text faster than the same data as JavaScript.
+ * A `.json.js` file whose export is not plain JSON is left alone.
+ */
+const jsonParse = {
+  name: 'json-parse',
+  setup(b) {
+    b.onLoad({ filter: /\.json(\.js)?$/ }, (args) => {
+      const text = readFileSync(args.path, 'utf8');
+      if (text.length < 10_000) return undefined;
+      let data = text;
+      if (args.path.endsWith('.js')) {
+        const start = text.indexOf('export default ');
+        if (start === -1) return undefined;
+        data = text.slice(start + 'export default '.length).trim().replace(/;$/, '');
+      }
+      let value;
+      try {
+        value = JSON.parse(data);
+      } catch {
+        return undefined;
+      }
+      return { contents: `export default JSON.parse(${JSON.stringify(JSON.stringify(value))});`, loader: 'js' };
+    });
+  },
+};
+
 function log(message) {
   process.stderr.write(`build: ${message}\n`);
 }
@@ -146,7 +175,7 @@ export async function buildCli({ outdir = join(ROOT, CLI_OUT), splitting = true 
     legalComments: 'none',
     logLevel: 'warning',
     metafile: true,
-    plugins: [fastStringWidth, skipGlobalHeaders],
+    plugins: [fastStringWidth, skipGlobalHeaders, jsonParse],
   });
   for (const entry of CLI_ENTRIES) {
     const name = entry.replace(/^.*\//, '').replace(/\.ts$/, '.js');
