@@ -25,10 +25,12 @@ const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 const require = createRequire(import.meta.url);
 
 /**
- * Files embedded as string constants: `{ from, to, name }`, paths relative to the root. Each `to`
- * module is generated as `export const <name> = "<contents of from>";` and rewritten only when
- * its text changes (so watchers and tsc's incremental checks stay quiet). Add an entry here to
- * inline a page's CSS or script; commit nothing under the generated path's .gitignore entry.
+ * Files embedded as string constants: `{ from, to, name }`, paths relative to the root, e.g.
+ * `{ from: 'src/report/page.css', to: 'src/report/page-css.generated.ts', name: 'PAGE_CSS' }`.
+ * Each `to` module is generated as `export const <name> = "<contents of from>";` before tsc and
+ * esbuild run, so the library and the CLI bundle both get the text, and rewritten only when it
+ * changes. vitest reads src/ directly: either commit the generated module, or call
+ * `inlineTextModules()` from the test setup.
  */
 export const INLINE = [];
 
