@@ -175,6 +175,9 @@ export async function buildCli({ outdir = join(ROOT, CLI_OUT), splitting = true 
     minifyWhitespace: true,
     minifySyntax: true,
     legalComments: 'none',
+    // Maps stay in the checkout (`files` leaves *.map out of the package): run the CLI with
+    // `node --enable-source-maps dist/cli/main.js … --verbose` for stack traces into src/.
+    sourcemap: 'linked',
     logLevel: 'warning',
     metafile: true,
     plugins: [fastStringWidth, skipGlobalHeaders, jsonParse],
@@ -184,8 +187,9 @@ export async function buildCli({ outdir = join(ROOT, CLI_OUT), splitting = true 
     chmodSync(join(outdir, name), 0o755);
   }
   if (process.argv.includes('--analyze')) process.stderr.write(await analyzeMetafile(result.metafile));
-  const bytes = Object.values(result.metafile.outputs).reduce((sum, o) => sum + o.bytes, 0);
-  log(`CLI bundle: ${Object.keys(result.metafile.outputs).length} files, ${(bytes / 1024).toFixed(0)} KiB in ${relative(ROOT, outdir)}/`);
+  const outputs = Object.entries(result.metafile.outputs).filter(([path]) => !path.endsWith('.map'));
+  const bytes = outputs.reduce((sum, [, o]) => sum + o.bytes, 0);
+  log(`CLI bundle: ${outputs.length} files, ${(bytes / 1024).toFixed(0)} KiB in ${relative(ROOT, outdir)}/`);
 }
 
 async function main() {
