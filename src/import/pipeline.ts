@@ -157,7 +157,7 @@ export async function runImport(options: RunOptions): Promise<RunSummary> {
   const client: ApiClient | undefined =
     options.connection === undefined || !(sending || mode === 'plan')
       ? undefined
-      : // Loaded only when the run sends: a dry run never pays for undici (README, "Start-up").
+      : // Loaded only when the run sends: a dry run never pays for undici (README, "Install").
         (await import('../api/client.js')).createApiClient({
           connection: options.connection,
           concurrency: options.concurrency,
