@@ -75,7 +75,7 @@ export const demoCommand: CommandModule<object, DemoArgs> = {
         await client.close();
       }
       process.stdout.write(
-        `\n${styles.dim('Try it by hand: run')} npx ciopulse-contacts emulator ${styles.dim('in another terminal, then follow the tour in README.md.')}\n`,
+        `\n${styles.dim('Try it by hand: run')} ciopulse-contacts emulator ${styles.dim('in another terminal (in a checkout, after npm link), then follow the tour in README.md.')}\n`,
       );
     } finally {
       await emulator.close();

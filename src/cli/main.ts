@@ -18,6 +18,8 @@ import { emulatorCommand } from './emulator.js';
 import { demoCommand } from './demo.js';
 import { checkCommand } from './check.js';
 import { COMPLETION_HELP, explainUsage, isCompletionHelp, refuseKeyFlag } from './usage.js';
+// Read at build time: the bundled CLI has no node_modules/yargs path from which yargs could find it.
+import packageJson from '../../package.json' with { type: 'json' };
 
 export async function main(argv: string[]): Promise<void> {
   const verbose = argv.includes('--verbose');
@@ -47,7 +49,7 @@ export async function main(argv: string[]): Promise<void> {
       .recommendCommands()
       .help()
       .alias('h', 'help')
-      .version()
+      .version(packageJson.version)
       .wrap(Math.min(110, process.stdout.columns || 100))
       .fail((message, error, usage) => {
         // yargs calls this for its own usage errors; rethrow so the one catch below handles all.

@@ -8,7 +8,7 @@
  * buffer. A bad row is data (a result row); only whole-file and whole-run problems throw.
  */
 import type { CountryCode } from 'libphonenumber-js/max';
-import { createApiClient, type ApiClient, type ApiResult, type RetryEvent } from '../api/client.js';
+import type { ApiClient, ApiResult, RetryEvent } from '../api/client.js';
 import type { Connection } from '../config.js';
 import { CONTACT_FIELDS, createRowParser, type ContactField, type RowCells, type RowError } from '../contact.js';
 import { openCsv, type CsvHeader, type CsvRecord, type CsvSource, type InputEncoding } from '../csv/read.js';
@@ -164,7 +164,8 @@ export async function runImport(options: RunOptions): Promise<RunSummary> {
   const client: ApiClient | undefined =
     options.connection === undefined || !(sending || mode === 'plan')
       ? undefined
-      : createApiClient({
+      : // Loaded only when the run sends: a dry run never pays for undici (README, "Install").
+        (await import('../api/client.js')).createApiClient({
           connection: options.connection,
           concurrency: options.concurrency,
           timeoutMs: options.timeoutMs,
@@ -451,16 +452,18 @@ function createSender(ctx: SenderContext) {
     async dispatch(job: PreparedRow): Promise<void> {
       const previous = chains.get(job.systemId);
       const task = previous === undefined ? sendRow(job) : previous.then(() => sendRow(job));
-      const tracked = task.catch((error: unknown) => {
-        finish({ ...job, status: 'failed', errors: [{ code: 'network_error', message: `internal error: ${String(error)}` }] }, undefined);
-      });
-      chains.set(job.systemId, tracked);
-      pending.add(tracked);
-      void tracked.finally(() => {
+      // One settle handler per row, not a catch and a finally: this runs for every row.
+      const settle = (): void => {
         pending.delete(tracked);
         roomWaiters.shift()?.();
         if (chains.get(job.systemId) === tracked) chains.delete(job.systemId);
+      };
+      const tracked: Promise<void> = task.then(settle, (error: unknown) => {
+        finish({ ...job, status: 'failed', errors: [{ code: 'network_error', message: `internal error: ${String(error)}` }] }, undefined);
+        settle();
       });
+      chains.set(job.systemId, tracked);
+      pending.add(tracked);
       // Backpressure: read on only once a request permit is free again, and while rows started
       // but unfinished (sending, or sleeping out a backoff) stay under 2 × concurrency, so a dead
       // server costs at most that many rows beyond --max-consecutive-failures.

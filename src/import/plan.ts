@@ -6,7 +6,6 @@
  * chance as in a real import, so the plan and the import agree row by row.
  */
 import type { ApiClient } from '../api/client.js';
-import { parseApiJson } from '../api/client.js';
 import { CONTACT_FIELDS, REQUIRED_ON_CREATE, type Contact, type ContactField, type RowError } from '../contact.js';
 import { AuthError, ApiError } from '../errors.js';
 import { emptyFields } from '../fields.js';
@@ -167,6 +166,8 @@ export async function loadSnapshot(client: ApiClient, onWarning?: (message: stri
   try {
     body = JSON.parse(text);
   } catch {
+    // Loaded here, not at the top: the client module brings undici, which a dry run never needs.
+    const { parseApiJson } = await import('../api/client.js');
     body = parseApiJson(text);
     if (typeof body === 'string') throw new ApiError('the API’s list of contacts is not JSON, even after repair');
     onWarning?.('the API’s list of contacts was not valid JSON; it was repaired to make the plan');
