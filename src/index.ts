@@ -39,8 +39,8 @@ export { openCsv } from './csv/read.js';
 export type { CsvSource, CsvHeader, CsvRecord, CsvReadOptions, InputEncoding } from './csv/read.js';
 export { excelSafe, stripExcelSafe, isFormulaLike } from './csv/formula.js';
 
-export { runExport, extractRecords } from './export.js';
-export type { ExportOptions, ExportSummary } from './export.js';
+export { exportContacts, runExport, extractRecords } from './export/index.js';
+export type { ExportOptions, ExportSummary } from './export/index.js';
 
 export { startEmulator } from './emulator/server.js';
 export type { Emulator, EmulatorOptions, EmulatorStats } from './emulator/server.js';

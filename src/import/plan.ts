@@ -5,16 +5,29 @@
  * unique; null clears a field and an omitted field stays as it is. A 422 gets the same second
  * chance as in a real import, so the plan and the import agree row by row.
  */
-import type { ApiClient } from '../api/client.js';
-import { parseApiJson } from '../api/client.js';
 import { CONTACT_FIELDS, REQUIRED_ON_CREATE, type Contact, type ContactField, type RowError } from '../contact.js';
-import { AuthError, ApiError } from '../errors.js';
-import { extractRecords, toCell } from '../export.js';
 import type { PreparedRow } from './outcomes.js';
 import type { ResultRow } from './results.js';
 import type { Override } from './deferred.js';
+import { createSnapshotIndex, type SnapshotIndex, type SnapshotValues } from './snapshot.js';
 
-export type Prediction = Pick<ResultRow, 'status' | 'detail' | 'errors'>;
+export { loadSnapshot, createSnapshotIndex, type SnapshotIndex } from './snapshot.js';
+
+export type Prediction = Pick<ResultRow, 'status' | 'detail' | 'errors'> & {
+  /**
+   * `--empty omit`: the fields whose cell is empty in the file while the API holds a value, each
+   * as a sentence for the detail (`mobile: empty in the file, +61412345678 in the API: kept …`).
+   */
+  kept?: readonly string[] | undefined;
+};
+
+export interface PlannerOptions {
+  /**
+   * With `--empty omit`, the sent fields and their columns: an empty cell there leaves the API's
+   * value alone, and the prediction says so. Undefined with `--empty null`, where it clears it.
+   */
+  emptyCells?: readonly (readonly [ContactField, number])[] | undefined;
+}
 
 export interface Planner {
   predict(row: PreparedRow): Prediction;
@@ -22,9 +35,13 @@ export interface Planner {
   finish(): Map<number, Override>;
   /** How many contacts the snapshot holds. */
   readonly snapshotSize: number;
+  /** Rows predicted so far to create or change something, or to fail: what `--changed-only` sends. */
+  readonly toSend: number;
+  /** Rows predicted so far with an empty cell over a value the API holds (`--empty omit`). */
+  readonly keptEmptyRows: number;
 }
 
-type Values = { [K in ContactField]: string | null };
+type Values = SnapshotValues;
 
 function show(value: string | null | undefined): string {
   return value === null || value === undefined || value === '' ? '(empty)' : value;
@@ -37,19 +54,22 @@ interface Pending {
   holder: string;
 }
 
+function isIndex(snapshot: Iterable<Contact> | SnapshotIndex): snapshot is SnapshotIndex {
+  return 'emailOwner' in snapshot;
+}
+
 /**
- * Indexes the snapshot by system_id and by lower-cased email. Both maps are the memory cost of a
- * plan (measured in BENCHMARKS.md).
+ * Predicts rows against the snapshot's two maps, by system_id and by lower-cased email, which it
+ * updates as rows are predicted to apply. Both maps are the memory cost of a plan (measured in
+ * BENCHMARKS.md); an index is used as it is, not copied, so write the backup before predicting.
  */
-export function createPlanner(snapshot: Iterable<Contact>): Planner {
-  const contacts = new Map<string, Values>();
-  const emailOwner = new Map<string, string>();
-  for (const contact of snapshot) {
-    const { system_id: id, ...values } = contact;
-    contacts.set(id, values);
-    if (values.email !== null && values.email !== '') emailOwner.set(values.email.toLowerCase(), id);
-  }
+export function createPlanner(snapshot: Iterable<Contact> | SnapshotIndex, options: PlannerOptions = {}): Planner {
+  const index = isIndex(snapshot) ? snapshot : createSnapshotIndex(snapshot);
+  const { contacts, emailOwner } = index;
   const snapshotSize = contacts.size;
+  const emptyCells = options.emptyCells ?? [];
+  let toSend = 0;
+  let keptEmptyRows = 0;
   const pending: Pending[] = [];
   /** system_id → the latest row predicted to apply, for "superseded". */
   const lastApplied = new Map<string, { seq: number; line: number }>();
@@ -103,14 +123,34 @@ export function createPlanner(snapshot: Iterable<Contact>): Planner {
       // Compare as the API stores: exactly as sent; a null and an empty value both show as (empty).
       if ((value ?? null) !== (current[field] ?? null)) changes.push(`${field}: ${show(current[field])} → ${show(value)}`);
     }
-    if (changes.length === 0) return { prediction: { status: 'unchanged', detail: joinDetail([], row.warnings) } };
-    return { prediction: { status: 'would-update', detail: joinDetail(changes, row.warnings) } };
+    const kept = keptEmpty(row, current);
+    const status = changes.length === 0 ? 'unchanged' : 'would-update';
+    return { prediction: { status, detail: joinDetail([...changes, ...(kept ?? [])], row.warnings), kept } };
+  }
+
+  /** The empty cells (`--empty omit`) over values the API holds: left alone, and said so. */
+  function keptEmpty(row: PreparedRow, current: Values): string[] | undefined {
+    let kept: string[] | undefined;
+    for (const [field, column] of emptyCells) {
+      const held = current[field];
+      if (row.patch[field] !== undefined || held === null || held === '' || (row.cells[column] ?? '').trim() !== '') continue;
+      (kept ??= []).push(`${field}: empty in the file, ${held} in the API: kept (--empty null clears it)`);
+    }
+    return kept;
   }
 
   return {
     snapshotSize,
+    get toSend() {
+      return toSend;
+    },
+    get keptEmptyRows() {
+      return keptEmptyRows;
+    },
     predict(row) {
       const { prediction, holder } = evaluate(row);
+      if (prediction.status !== 'unchanged') toSend++;
+      if (prediction.kept !== undefined) keptEmptyRows++;
       if (prediction.status === 'would-fail' && holder !== undefined) {
         pending.push({ row, prediction, holder });
       } else if (prediction.status !== 'would-fail') {
@@ -141,43 +181,4 @@ export function createPlanner(snapshot: Iterable<Contact>): Planner {
 function joinDetail(parts: readonly string[], warnings: readonly string[]): string | undefined {
   const all = [...parts, ...warnings];
   return all.length > 0 ? all.join('; ') : undefined;
-}
-
-/**
- * One GET all, unwrapped like export does (any casing, wrapped or bare records), and turned into
- * contacts. Held in memory, because a plan looks each row's system_id and email up in it.
- */
-export async function loadSnapshot(client: ApiClient, onWarning?: (message: string) => void): Promise<Contact[]> {
-  const response = await client.getAllResponse();
-  if (response.status === 401) {
-    throw new AuthError('the API refused the credentials (401) when reading the contacts for the plan', {
-      hint: 'check the portal code, the API key, and the Portal’s IP allow-list',
-    });
-  }
-  if (response.status !== 200 || response.body === null) {
-    throw new ApiError(`GET all contacts answered ${response.status}${response.message === undefined ? '' : ` ${response.message}`}`, { status: response.status });
-  }
-  const text = await new Response(response.body).text();
-  let body: unknown;
-  try {
-    body = JSON.parse(text);
-  } catch {
-    body = parseApiJson(text);
-    if (typeof body === 'string') throw new ApiError('the API’s list of contacts is not JSON, even after repair');
-    onWarning?.('the API’s list of contacts was not valid JSON; it was repaired to make the plan');
-  }
-  return extractRecords(body).map((record) => {
-    const value = (field: string): string | null => {
-      const cell = record[field];
-      return cell === null || cell === undefined ? null : toCell(cell);
-    };
-    return {
-      system_id: toCell(record.system_id),
-      first_name: value('first_name'),
-      last_name: value('last_name'),
-      email: value('email'),
-      job_title: value('job_title'),
-      mobile: value('mobile'),
-    };
-  });
 }

@@ -441,7 +441,7 @@ function renderVerdict(summary: RunSummary, data: Collected): string {
     tone = bad > 0 ? 'bad' : skipped > 0 || summary.stopped !== undefined ? 'warn' : 'good';
     const notDone = bad + skipped;
     title = notDone > 0 ? `${num(notDone)} of ${plural(total, 'row')} ${notDone === 1 ? 'was' : 'were'} not ${done}` : `All ${plural(total, 'row')} ${done}`;
-    const good = listOf(data, ['created', 'updated', 'deleted']);
+    const good = listOf(data, ['created', 'updated', 'deleted', 'unchanged']);
     body = good === '' ? `No row was ${done}.` : `Ended well: ${good}.`;
     const tail = listOf(data, ['invalid', 'failed', 'superseded', 'skipped']);
     if (tail !== '') body += ` Needing attention: ${tail}.`;
@@ -575,6 +575,7 @@ function renderMeta(summary: RunSummary, data: Collected, generatedAt: Date, res
   ];
   if (summary.retries > 0) items.push(['Retries', num(summary.retries)]);
   if (summary.reused > 0) items.push(['From the earlier run', num(summary.reused)]);
+  if ((summary.keptEmptyRows ?? 0) > 0) items.push(['Empty cells over API values', `${num(summary.keptEmptyRows ?? 0)} rows (kept; --empty null clears them)`]);
   const meta = items.map(([k, v]) => `<div><dt>${k}</dt><dd>${v}</dd></div>`).join('');
   const files: [string, string][] = [
     ['Input', summary.input],

@@ -1,0 +1,72 @@
+/**
+ * The snapshot that `--plan`, `--changed-only` and `--backup` read: one GET all, walked record by
+ * record with export's reader (src/export/walk.ts), straight into two maps: contacts by
+ * system_id, and system_id by lower-cased email. Neither the answer's text nor a list of records
+ * is ever held, so the index is the whole memory cost of a snapshot (BENCHMARKS.md).
+ */
+import type { ApiClient } from '../api/client.js';
+import type { Contact, ContactField } from '../contact.js';
+import { toContact } from '../export/listing.js';
+import { walkListing } from '../export/walk.js';
+
+/** A contact's fields without its system_id, which is the key it is stored under. */
+export type SnapshotValues = { [K in ContactField]: string | null };
+
+export interface SnapshotIndex {
+  /** system_id → the contact's fields. The planner updates it as it predicts rows. */
+  readonly contacts: Map<string, SnapshotValues>;
+  /** Lower-cased email → the system_id that holds it. */
+  readonly emailOwner: Map<string, string>;
+  add(contact: Contact): void;
+  /** The contact as it stood in the API when the snapshot was taken (before any prediction). */
+  get(systemId: string): Contact | undefined;
+  readonly size: number;
+}
+
+export function createSnapshotIndex(contacts: Iterable<Contact> = []): SnapshotIndex {
+  const byId = new Map<string, SnapshotValues>();
+  const emailOwner = new Map<string, string>();
+  const index: SnapshotIndex = {
+    contacts: byId,
+    emailOwner,
+    add(contact) {
+      const { system_id: id, ...values } = contact;
+      byId.set(id, values);
+      if (values.email !== null && values.email !== '') emailOwner.set(values.email.toLowerCase(), id);
+    },
+    get(systemId) {
+      const values = byId.get(systemId);
+      return values === undefined ? undefined : { system_id: systemId, ...values };
+    },
+    get size() {
+      return byId.size;
+    },
+  };
+  for (const contact of contacts) index.add(contact);
+  return index;
+}
+
+/**
+ * Reads GET all into a new index. Accepts every shape export accepts (any key casing, wrapped or
+ * bare records), and repairs the document's not-quite-JSON listing the same way, with one warning.
+ */
+export async function loadSnapshot(client: ApiClient, options: { signal?: AbortSignal | undefined; onWarning?: ((message: string) => void) | undefined } = {}): Promise<SnapshotIndex> {
+  let index = createSnapshotIndex();
+  const walked = await walkListing({
+    client,
+    signal: options.signal,
+    begin: () => {
+      // A second read through jsonrepair starts from scratch.
+      const current = createSnapshotIndex();
+      index = current;
+      return (record) => {
+        current.add(toContact(record));
+        return undefined;
+      };
+    },
+  });
+  if (walked.repaired !== undefined) {
+    options.onWarning?.(`the API's list of contacts was not valid JSON (${walked.repaired}); it was repaired to read the contacts as they stand`);
+  }
+  return index;
+}
