@@ -8,6 +8,11 @@ import { join } from 'node:path';
 import type { Contact } from '../src/contact.js';
 import { startEmulator, type Emulator } from '../src/emulator/server.js';
 import { emulatorEnv, readResults, runCli, tempDir, TEST_API_KEY, TEST_PORTAL_CODE, writeFile } from './helpers.js';
+import { createApiClient } from '../src/api/client.js';
+import { resolveConnection } from '../src/config.js';
+import { createChangedFilter } from '../src/import/changed.js';
+import type { PreparedRow } from '../src/import/outcomes.js';
+import { createPlanner, createSnapshotIndex, loadSnapshot } from '../src/import/plan.js';
 
 const started: Emulator[] = [];
 afterEach(async () => {
@@ -126,5 +131,40 @@ describe('import --plan', () => {
     const undoCreates = await runCli(['delete', join(dir, 'undo.created.csv'), '--yes'], { env: emulatorEnv(emu) });
     expect(undoCreates.code).toBe(0);
     expect(emu.contacts()).toEqual(before);
+  });
+});
+
+describe('the snapshot and the --changed-only filter (in process)', () => {
+  const prepared = (seq: number, systemId: string, patch: PreparedRow['patch'], cells: string[] = []): PreparedRow => ({ seq, line: seq + 2, cells, systemId, patch, warnings: [] });
+
+  it('loadSnapshot streams GET all into an index; the filter sends only rows that would create, change or fail', async () => {
+    const emu = await seeded();
+    const client = createApiClient({ connection: resolveConnection({}, emulatorEnv(emu)), concurrency: 1 });
+    const index = await loadSnapshot(client);
+    await client.close();
+    expect(index.size).toBe(5);
+    expect(index.get('B')).toEqual(contact('B', 'b@example.com', 'Boss', '+61411112233'));
+    expect(index.emailOwner.get('held@example.com')).toBe('HOLD');
+
+    // Columns: system_id, first_name, last_name, email, job_title, mobile.
+    const filter = createChangedFilter(index, { emptyCells: [['job_title', 4], ['mobile', 5]] });
+    const b = filter.check(prepared(0, 'B', { first_name: 'First B', job_title: 'Boss' }, ['B', 'First B', '', '', 'Boss', '']));
+    expect(b).toEqual({ send: false, row: expect.objectContaining({ status: 'unchanged', detail: 'matches the API; not sent; mobile: empty in the file, +61411112233 in the API: kept (--empty null clears it)' }) });
+    expect(filter.check(prepared(1, 'A', { job_title: 'Senior' })).send).toBe(true);
+    // The same system_id again, asking for what the row before it set: compared with that, so not sent.
+    expect(filter.check(prepared(2, 'A', { job_title: 'Senior' })).send).toBe(false);
+    expect(filter.check(prepared(3, 'NEW', { first_name: 'N', last_name: 'W', email: 'n@example.com' })).send).toBe(true);
+    // Predicted to fail (the email is HOLD's): sent anyway, the API has the last word.
+    expect(filter.check(prepared(4, 'X', { first_name: 'X', last_name: 'X', email: 'HELD@example.com' })).send).toBe(true);
+    expect(filter.keptEmptyRows).toBe(1);
+  });
+
+  it('a --backup reads the snapshot as the API held it, even after rows were predicted', () => {
+    const index = createSnapshotIndex([contact('A', 'a@example.com', 'Analyst')]);
+    const planner = createPlanner(index);
+    expect(planner.predict(prepared(0, 'A', { job_title: 'Boss' })).status).toBe('would-update');
+    expect(planner.toSend).toBe(1);
+    // The planner updated the index as it predicted: a backup must be written before the first row.
+    expect(index.get('A')?.job_title).toBe('Boss');
   });
 });
