@@ -149,7 +149,8 @@ describe('the snapshot and the --changed-only filter (in process)', () => {
     // Columns: system_id, first_name, last_name, email, job_title, mobile.
     const filter = createChangedFilter(index, { emptyCells: [['job_title', 4], ['mobile', 5]] });
     const b = filter.check(prepared(0, 'B', { first_name: 'First B', job_title: 'Boss' }, ['B', 'First B', '', '', 'Boss', '']));
-    expect(b).toEqual({ send: false, row: expect.objectContaining({ status: 'unchanged', detail: 'matches the API; not sent; mobile: empty in the file, +61411112233 in the API: kept (--empty null clears it)' }) });
+    expect(b.send).toBe(false);
+    expect(b.row).toMatchObject({ status: 'unchanged', detail: 'matches the API; not sent; mobile: empty in the file, +61411112233 in the API: kept (--empty null clears it)' });
     expect(filter.check(prepared(1, 'A', { job_title: 'Senior' })).send).toBe(true);
     // The same system_id again, asking for what the row before it set: compared with that, so not sent.
     expect(filter.check(prepared(2, 'A', { job_title: 'Senior' })).send).toBe(false);
