@@ -16,6 +16,7 @@ export const SIZES = {
     latency: { ms: 20, levels: [[1, 250], [8, 2000], [32, 8000], [64, 16_000]], reps: 3 },
     overhead: { concurrency: 16, rows: 20_000, warmup: 3000, curlRows: 2000, reps: 5 },
     export: { contacts: 100_000, reps: 3, planRows: 1000 },
+    changedOnly: { contacts: 100_000 },
   },
   quick: {
     dry: { rows: 20_000, reps: 1 },
@@ -25,6 +26,7 @@ export const SIZES = {
     latency: { ms: 20, levels: [[1, 15], [8, 120], [32, 480], [64, 960]], reps: 1 },
     overhead: { concurrency: 16, rows: 2000, warmup: 300, curlRows: 100, reps: 1 },
     export: { contacts: 5000, reps: 1, planRows: 200 },
+    changedOnly: { contacts: 5000 },
   },
 };
 

@@ -12,6 +12,7 @@ export const SECTIONS = {
   overhead: '3. Client overhead at zero latency',
   export: '4. Export',
   scaling: '5. Scaling of the dry run',
+  changed: '6. Round trip with --changed-only',
 };
 
 export function machineInfo() {

@@ -181,7 +181,7 @@ describe('import --changed-only', () => {
     expect(planned[0]?.detail).toBe(kept('+61412345678'));
     expect(planned[1]?.detail).toBe(`job_title: Agent → Lead; ${kept('+61412345679')}`);
     expect(plan.stdout).toContain('2 rows have empty cells over values the API holds');
-    expect(plan.stdout).toContain('--changed-only would send 1 PUT (plus one GET all)');
+    expect(plan.stdout).toContain('--changed-only would send 1 PUT for 3 rows (plus one GET all)');
     expect(plan.stdout).toContain(`import ${file} --changed-only`);
 
     // --fields job_title: the mobile column is not sent, so its empty cells say nothing.

@@ -93,7 +93,7 @@ export function formatSummary(summary: RunSummary, styles: Styles = createStyles
   }
   if (summary.changedOnlyRequests !== undefined) {
     const sent = summary.changedOnlyRequests;
-    lines.push(`Changed only: --changed-only would send ${plural(sent, 'PUT')} (plus one GET all), not one per row: ciopulse-contacts import ${display(summary.input)} --changed-only`);
+    lines.push(`Changed only: --changed-only would send ${plural(sent, 'PUT')} for ${plural(summary.rows, 'row')} (plus one GET all): ciopulse-contacts import ${display(summary.input)} --changed-only`);
   }
   if (summary.journalPath !== undefined) lines.push(`Journal: ${display(summary.journalPath)} (kept for --resume)`);
   if (summary.backup !== undefined) {
