@@ -71,8 +71,13 @@ export function createPlanner(snapshot: Iterable<Contact> | SnapshotIndex, optio
   let toSend = 0;
   let keptEmptyRows = 0;
   const pending: Pending[] = [];
-  /** system_id → the latest row predicted to apply, for "superseded". */
+  /**
+   * system_id → the latest row predicted to apply, for "superseded": kept only for system_ids with
+   * a pending row, so that a plan's memory does not grow by one entry a row.
+   */
   const lastApplied = new Map<string, { seq: number; line: number }>();
+  const pendingIds = new Set<string>();
+  /** system_ids that took an email from a row of the file, for the wording of a predicted 422. */
   const inFile = new Set<string>();
 
   const whoHolds = (email: string | null | undefined, self: string): string | undefined => {
@@ -81,7 +86,10 @@ export function createPlanner(snapshot: Iterable<Contact> | SnapshotIndex, optio
     return owner !== undefined && owner !== self ? owner : undefined;
   };
 
-  function apply(row: PreparedRow, current: Values | undefined): void {
+  function apply(row: PreparedRow, current: Values | undefined, unchanged = false): void {
+    if (pendingIds.has(row.systemId)) lastApplied.set(row.systemId, { seq: row.seq, line: row.line });
+    // Most rows of a round trip change nothing: no copy of the contact for those.
+    if (unchanged) return;
     const next: Values = current === undefined ? { first_name: null, last_name: null, email: null, job_title: null, mobile: null } : { ...current };
     for (const field of CONTACT_FIELDS) {
       const value = row.patch[field];
@@ -90,10 +98,11 @@ export function createPlanner(snapshot: Iterable<Contact> | SnapshotIndex, optio
     if (current?.email != null && current.email.toLowerCase() !== next.email?.toLowerCase()) {
       if (emailOwner.get(current.email.toLowerCase()) === row.systemId) emailOwner.delete(current.email.toLowerCase());
     }
-    if (next.email !== null && next.email !== '') emailOwner.set(next.email.toLowerCase(), row.systemId);
+    if (next.email !== null && next.email !== '' && next.email.toLowerCase() !== current?.email?.toLowerCase()) {
+      emailOwner.set(next.email.toLowerCase(), row.systemId);
+      inFile.add(row.systemId);
+    }
     contacts.set(row.systemId, next);
-    inFile.add(row.systemId);
-    lastApplied.set(row.systemId, { seq: row.seq, line: row.line });
   }
 
   function evaluate(row: PreparedRow): { prediction: Prediction; holder?: string } {
@@ -153,8 +162,9 @@ export function createPlanner(snapshot: Iterable<Contact> | SnapshotIndex, optio
       if (prediction.kept !== undefined) keptEmptyRows++;
       if (prediction.status === 'would-fail' && holder !== undefined) {
         pending.push({ row, prediction, holder });
+        pendingIds.add(row.systemId);
       } else if (prediction.status !== 'would-fail') {
-        apply(row, contacts.get(row.systemId));
+        apply(row, contacts.get(row.systemId), prediction.status === 'unchanged');
       }
       return prediction;
     },

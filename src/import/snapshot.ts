@@ -30,9 +30,10 @@ export function createSnapshotIndex(contacts: Iterable<Contact> = []): SnapshotI
     contacts: byId,
     emailOwner,
     add(contact) {
-      const { system_id: id, ...values } = contact;
-      byId.set(id, values);
-      if (values.email !== null && values.email !== '') emailOwner.set(values.email.toLowerCase(), id);
+      // Built field by field: a rest pattern costs several times more, once per contact.
+      const values: SnapshotValues = { first_name: contact.first_name, last_name: contact.last_name, email: contact.email, job_title: contact.job_title, mobile: contact.mobile };
+      byId.set(contact.system_id, values);
+      if (values.email !== null && values.email !== '') emailOwner.set(values.email.toLowerCase(), contact.system_id);
     },
     get(systemId) {
       const values = byId.get(systemId);
@@ -44,6 +45,16 @@ export function createSnapshotIndex(contacts: Iterable<Contact> = []): SnapshotI
   };
   for (const contact of contacts) index.add(contact);
   return index;
+}
+
+/**
+ * A copy of the contact whose strings are fresh and flat. The walk's strings can be slices of the
+ * parser's text chunks, and V8 keeps a whole chunk alive for one slice of it: indexed as they are,
+ * they held the answer's text (about 800 bytes a contact at 100k instead of about 380, measured
+ * with bench/plan-memory.mjs). One JSON round trip per contact copies them all.
+ */
+function compact(contact: Contact): Contact {
+  return JSON.parse(JSON.stringify(contact)) as Contact;
 }
 
 /**
@@ -60,7 +71,7 @@ export async function loadSnapshot(client: ApiClient, options: { signal?: AbortS
       const current = createSnapshotIndex();
       index = current;
       return (record) => {
-        current.add(toContact(record));
+        current.add(compact(toContact(record)));
         return undefined;
       };
     },
