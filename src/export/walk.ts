@@ -180,13 +180,8 @@ class Closed extends Error {}
 
 const noop = (): void => undefined;
 
-/**
- * Fetches GET all and streams its records out. Resolves `ok: false` when the JSON did not parse
- * (the caller may repair); throws for everything else: HTTP errors, a body that broke off, a
- * shape that is not a listing, an abort.
- */
-async function readAnswer(ctx: ReadContext): Promise<ReadOutcome> {
-  const { client, tracker, signal } = ctx;
+/** Sends GET all; the body of a 200, or a typed error for every other outcome. */
+async function openAnswer(client: ApiClient, signal: AbortSignal | undefined): Promise<ReadableStream<Uint8Array>> {
   let answer: Awaited<ReturnType<ApiClient['getAllResponse']>>;
   try {
     answer = await client.getAllResponse();
@@ -207,19 +202,17 @@ async function readAnswer(ctx: ReadContext): Promise<ReadOutcome> {
     const detail = answer.message === undefined ? '' : `: ${answer.message}`;
     throw new ApiError(`GET ${client.baseUrl}/contacts answered ${answer.status}${detail}`, { status: answer.status });
   }
+  return answer.body;
+}
 
+/**
+ * The parser's token stream, each record handed to `onRecord` as it completes. `parsed` settles
+ * when the tokens end (resolves) or fail, are stopped or are destroyed (rejects).
+ */
+function createTokenStream(ctx: ReadContext, repairer: Transform | undefined): { tokens: Duplex; parsed: Promise<void> } {
+  const { tracker } = ctx;
   const tokens: Duplex = parser.asStream({ packValues: true, streamValues: false });
-  const repairer: Transform | undefined = ctx.repair ? jsonrepairTransform() : undefined;
-  const input: NodeJS.WritableStream = repairer ?? tokens;
   if (repairer !== undefined) repairer.pipe(tokens);
-  const reader = answer.body.getReader();
-  const decoder = new TextDecoder('utf-8');
-  let bytes = 0;
-  /** The answer's first characters, to show people what came back when it is not JSON. */
-  let head = '';
-  let inputComplete = false;
-  let stopped = false;
-
   const handle = createTokenHandler(tracker, (value) => {
     const record = tracker.element(value);
     if (record === undefined) return;
@@ -247,6 +240,28 @@ async function readAnswer(ctx: ReadContext): Promise<ReadOutcome> {
     tokens.once('close', () => reject(new Closed()));
     repairer?.once('error', reject);
   });
+  return { tokens, parsed };
+}
+
+/**
+ * Fetches GET all and streams its records out. Resolves `ok: false` when the JSON did not parse
+ * (the caller may repair); throws for everything else: HTTP errors, a body that broke off, a
+ * shape that is not a listing, an abort.
+ */
+async function readAnswer(ctx: ReadContext): Promise<ReadOutcome> {
+  const { client, tracker, signal } = ctx;
+  const body = await openAnswer(client, signal);
+  const repairer: Transform | undefined = ctx.repair ? jsonrepairTransform() : undefined;
+  const { tokens, parsed } = createTokenStream(ctx, repairer);
+  const input: NodeJS.WritableStream = repairer ?? tokens;
+  const reader = body.getReader();
+  const decoder = new TextDecoder('utf-8');
+  let bytes = 0;
+  /** The answer's first characters, to show people what came back when it is not JSON. */
+  let head = '';
+  let inputComplete = false;
+  let stopped = false;
+
   // A failed parse stops the body; a failed body stops the parse: each side then settles.
   const parseSettled = parsed.then(noop, (error: unknown) => {
     stopped = true;

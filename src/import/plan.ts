@@ -68,13 +68,9 @@ export function createPlanner(snapshot: Iterable<Contact> | SnapshotIndex, optio
   const { contacts, emailOwner } = index;
   const snapshotSize = contacts.size;
   const emptyCells = options.emptyCells ?? [];
-  let toSend = 0;
-  let keptEmptyRows = 0;
+  let [toSend, keptEmptyRows] = [0, 0];
   const pending: Pending[] = [];
-  /**
-   * system_id → the latest row predicted to apply, for "superseded": kept only for system_ids with
-   * a pending row, so that a plan's memory does not grow by one entry a row.
-   */
+  // system_id → the latest row predicted to apply, for "superseded"; only for system_ids with a pending row.
   const lastApplied = new Map<string, { seq: number; line: number }>();
   const pendingIds = new Set<string>();
   /** system_ids that took an email from a row of the file, for the wording of a predicted 422. */
@@ -89,20 +85,7 @@ export function createPlanner(snapshot: Iterable<Contact> | SnapshotIndex, optio
   function apply(row: PreparedRow, current: Values | undefined, unchanged = false): void {
     if (pendingIds.has(row.systemId)) lastApplied.set(row.systemId, { seq: row.seq, line: row.line });
     // Most rows of a round trip change nothing: no copy of the contact for those.
-    if (unchanged) return;
-    const next: Values = current === undefined ? { first_name: null, last_name: null, email: null, job_title: null, mobile: null } : { ...current };
-    for (const field of CONTACT_FIELDS) {
-      const value = row.patch[field];
-      if (value !== undefined) next[field] = value;
-    }
-    if (current?.email != null && current.email.toLowerCase() !== next.email?.toLowerCase()) {
-      if (emailOwner.get(current.email.toLowerCase()) === row.systemId) emailOwner.delete(current.email.toLowerCase());
-    }
-    if (next.email !== null && next.email !== '' && next.email.toLowerCase() !== current?.email?.toLowerCase()) {
-      emailOwner.set(next.email.toLowerCase(), row.systemId);
-      inFile.add(row.systemId);
-    }
-    contacts.set(row.systemId, next);
+    if (!unchanged) applyPatch(index, inFile, row, current);
   }
 
   function evaluate(row: PreparedRow): { prediction: Prediction; holder?: string } {
@@ -113,39 +96,11 @@ export function createPlanner(snapshot: Iterable<Contact> | SnapshotIndex, optio
       const error: RowError = { code: 'email_taken', field: 'email', message: `the email ${String(row.patch.email)} is held by system_id ${holder} ${where}; the API would answer 422` };
       return { prediction: { status: 'would-fail', errors: [error] }, holder };
     }
-    if (current === undefined) {
-      const missing = REQUIRED_ON_CREATE.filter((f) => {
-        const value = row.patch[f];
-        return value === undefined || value === null || value === '';
-      });
-      if (missing.length > 0) {
-        const error: RowError = { code: 'missing_required', message: `creating a contact needs ${missing.join(', ')}; the API would answer 400` };
-        return { prediction: { status: 'would-fail', errors: [error] } };
-      }
-      const set = CONTACT_FIELDS.filter((f) => typeof row.patch[f] === 'string').map((f) => `${f}: ${show(row.patch[f])}`);
-      return { prediction: { status: 'would-create', detail: joinDetail(set, row.warnings) } };
-    }
-    const changes: string[] = [];
-    for (const field of CONTACT_FIELDS) {
-      const value = row.patch[field];
-      if (value === undefined) continue;
-      // Compare as the API stores: exactly as sent; a null and an empty value both show as (empty).
-      if ((value ?? null) !== (current[field] ?? null)) changes.push(`${field}: ${show(current[field])} → ${show(value)}`);
-    }
-    const kept = keptEmpty(row, current);
+    if (current === undefined) return { prediction: predictCreate(row) };
+    const changes = diffFields(row, current);
+    const kept = keptEmpty(row, current, emptyCells);
     const status = changes.length === 0 ? 'unchanged' : 'would-update';
     return { prediction: { status, detail: joinDetail([...changes, ...(kept ?? [])], row.warnings), kept } };
-  }
-
-  /** The empty cells (`--empty omit`) over values the API holds: left alone, and said so. */
-  function keptEmpty(row: PreparedRow, current: Values): string[] | undefined {
-    let kept: string[] | undefined;
-    for (const [field, column] of emptyCells) {
-      const held = current[field];
-      if (row.patch[field] !== undefined || held === null || held === '' || (row.cells[column] ?? '').trim() !== '') continue;
-      (kept ??= []).push(`${field}: empty in the file, ${held} in the API: kept (--empty null clears it)`);
-    }
-    return kept;
   }
 
   return {
@@ -186,6 +141,61 @@ export function createPlanner(snapshot: Iterable<Contact> | SnapshotIndex, optio
       return overrides;
     },
   };
+}
+
+/** The contact as the row leaves it, in both maps. */
+function applyPatch(index: SnapshotIndex, inFile: Set<string>, row: PreparedRow, current: Values | undefined): void {
+  const { contacts, emailOwner } = index;
+  const next: Values = current === undefined ? { first_name: null, last_name: null, email: null, job_title: null, mobile: null } : { ...current };
+  for (const field of CONTACT_FIELDS) {
+    const value = row.patch[field];
+    if (value !== undefined) next[field] = value;
+  }
+  if (current?.email != null && current.email.toLowerCase() !== next.email?.toLowerCase()) {
+    if (emailOwner.get(current.email.toLowerCase()) === row.systemId) emailOwner.delete(current.email.toLowerCase());
+  }
+  if (next.email !== null && next.email !== '' && next.email.toLowerCase() !== current?.email?.toLowerCase()) {
+    emailOwner.set(next.email.toLowerCase(), row.systemId);
+    inFile.add(row.systemId);
+  }
+  contacts.set(row.systemId, next);
+}
+
+/** A row for a system_id the snapshot does not hold: a create, if it has what a create needs. */
+function predictCreate(row: PreparedRow): Prediction {
+  const missing = REQUIRED_ON_CREATE.filter((f) => {
+    const value = row.patch[f];
+    return value === undefined || value === null || value === '';
+  });
+  if (missing.length > 0) {
+    const error: RowError = { code: 'missing_required', message: `creating a contact needs ${missing.join(', ')}; the API would answer 400` };
+    return { status: 'would-fail', errors: [error] };
+  }
+  const set = CONTACT_FIELDS.filter((f) => typeof row.patch[f] === 'string').map((f) => `${f}: ${show(row.patch[f])}`);
+  return { status: 'would-create', detail: joinDetail(set, row.warnings) };
+}
+
+/** `job_title: Agent → Lead` for each sent field whose value differs from the contact's. */
+function diffFields(row: PreparedRow, current: Values): string[] {
+  const changes: string[] = [];
+  for (const field of CONTACT_FIELDS) {
+    const value = row.patch[field];
+    if (value === undefined) continue;
+    // Compare as the API stores: exactly as sent; a null and an empty value both show as (empty).
+    if ((value ?? null) !== (current[field] ?? null)) changes.push(`${field}: ${show(current[field])} → ${show(value)}`);
+  }
+  return changes;
+}
+
+/** The empty cells (`--empty omit`) over values the API holds: left alone, and said so. */
+function keptEmpty(row: PreparedRow, current: Values, emptyCells: NonNullable<PlannerOptions['emptyCells']>): string[] | undefined {
+  let kept: string[] | undefined;
+  for (const [field, column] of emptyCells) {
+    const held = current[field];
+    if (row.patch[field] !== undefined || held === null || held === '' || (row.cells[column] ?? '').trim() !== '') continue;
+    (kept ??= []).push(`${field}: empty in the file, ${held} in the API: kept (--empty null clears it)`);
+  }
+  return kept;
 }
 
 function joinDetail(parts: readonly string[], warnings: readonly string[]): string | undefined {
