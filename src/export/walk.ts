@@ -181,7 +181,7 @@ class Closed extends Error {}
 const noop = (): void => undefined;
 
 /** Sends GET all; the body of a 200, or a typed error for every other outcome. */
-async function openAnswer(client: ApiClient, signal: AbortSignal | undefined): Promise<ReadableStream<Uint8Array>> {
+export async function openAnswer(client: ApiClient, signal: AbortSignal | undefined): Promise<ReadableStream<Uint8Array>> {
   let answer: Awaited<ReturnType<ApiClient['getAllResponse']>>;
   try {
     answer = await client.getAllResponse();

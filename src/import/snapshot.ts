@@ -6,8 +6,9 @@
  */
 import type { ApiClient } from '../api/client.js';
 import type { Contact, ContactField } from '../contact.js';
-import { toContact } from '../export/listing.js';
-import { walkListing } from '../export/walk.js';
+import { createShapeTracker, toContact } from '../export/listing.js';
+import { createRecordSplitter } from '../export/split.js';
+import { abortError, openAnswer, walkListing } from '../export/walk.js';
 
 /** A contact's fields without its system_id, which is the key it is stored under. */
 export type SnapshotValues = { [K in ContactField]: string | null };
@@ -58,10 +59,46 @@ function compact(contact: Contact): Contact {
 }
 
 /**
+ * The fast path (src/export/split.ts): one record's text at a time through JSON.parse. Undefined
+ * when the answer is not plain JSON of strings and nulls, or broke off: the walk then reads it
+ * again, and either copes or words the problem. A refusal (401, 500…) throws as it is.
+ */
+async function readPlain(client: ApiClient, signal: AbortSignal | undefined): Promise<SnapshotIndex | undefined> {
+  const body = await openAnswer(client, signal);
+  const index = createSnapshotIndex();
+  const splitter = createRecordSplitter(createShapeTracker(), (record) => index.add(toContact(record)));
+  const reader = body.getReader();
+  const onAbort = (): void => void reader.cancel().catch(() => undefined);
+  signal?.addEventListener('abort', onAbort, { once: true });
+  const decoder = new TextDecoder('utf-8', { fatal: true });
+  try {
+    for (;;) {
+      const { done, value } = await reader.read();
+      if (signal?.aborted === true) throw abortError();
+      if (done) break;
+      splitter.push(decoder.decode(value, { stream: true }));
+    }
+    splitter.push(decoder.decode());
+    splitter.end();
+    return index;
+  } catch {
+    // NotPlain, a shape the walk words better, bad UTF-8, or a body that broke off.
+    if (signal?.aborted === true) throw abortError();
+    return undefined;
+  } finally {
+    signal?.removeEventListener('abort', onAbort);
+    await reader.cancel().catch(() => undefined);
+  }
+}
+
+/**
  * Reads GET all into a new index. Accepts every shape export accepts (any key casing, wrapped or
  * bare records), and repairs the document's not-quite-JSON listing the same way, with one warning.
+ * A plain answer takes the fast path; anything else is read again by export's walk.
  */
 export async function loadSnapshot(client: ApiClient, options: { signal?: AbortSignal | undefined; onWarning?: ((message: string) => void) | undefined } = {}): Promise<SnapshotIndex> {
+  const plain = await readPlain(client, options.signal);
+  if (plain !== undefined) return plain;
   let index = createSnapshotIndex();
   const walked = await walkListing({
     client,
