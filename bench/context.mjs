@@ -26,7 +26,7 @@ export const SIZES = {
     latency: { ms: 20, levels: [[1, 15], [8, 120], [32, 480], [64, 960]], reps: 1 },
     overhead: { concurrency: 16, rows: 2000, warmup: 300, curlRows: 100, reps: 1 },
     export: { contacts: 5000, reps: 1, planRows: 200 },
-    changedOnly: { contacts: 5000 },
+    changedOnly: { contacts: 2000 },
   },
 };
 

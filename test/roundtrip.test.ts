@@ -184,6 +184,10 @@ describe('import --changed-only', () => {
     expect(plan.stdout).toContain('--changed-only would send 1 PUT for 3 rows (plus one GET all)');
     expect(plan.stdout).toContain(`import ${file} --changed-only`);
 
+    // --limit: the plan's count covers the rows read.
+    const limited = await runCli(['import', file, '--plan', '--limit', '2', '--results', join(dir, 'limit.csv')], { env });
+    expect(limited.stdout).toContain('--changed-only would send 1 PUT for 2 rows');
+
     // --fields job_title: the mobile column is not sent, so its empty cells say nothing.
     const fields = await runCli(['import', file, '--plan', '--fields', 'job_title', '--results', join(dir, 'fields.csv')], { env });
     expect(readResults(join(dir, 'fields.csv')).map((r) => r.detail)).toEqual(['', 'job_title: Agent → Lead', '']);
