@@ -17,6 +17,7 @@ export const SIZES = {
     overhead: { concurrency: 16, rows: 20_000, warmup: 3000, curlRows: 2000, reps: 5 },
     export: { contacts: 100_000, reps: 3, planRows: 1000 },
     startup: { reps: 9, launchers: true, latency: { rows: 4000, concurrency: 16, ms: 20, reps: 3 } },
+    changedOnly: { contacts: 100_000 },
   },
   quick: {
     dry: { rows: 20_000, reps: 1 },
@@ -27,6 +28,7 @@ export const SIZES = {
     overhead: { concurrency: 16, rows: 2000, warmup: 300, curlRows: 100, reps: 1 },
     export: { contacts: 5000, reps: 1, planRows: 200 },
     startup: { reps: 2, launchers: false, latency: { rows: 160, concurrency: 16, ms: 20, reps: 1 } },
+    changedOnly: { contacts: 2000 },
   },
 };
 

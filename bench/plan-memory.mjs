@@ -1,8 +1,9 @@
 /**
- * The memory of `import --plan`'s snapshot, measured with the real code from dist/: the GET-all
- * snapshot (`loadSnapshot`), then its indexes by system_id and lower-cased email
- * (`createPlanner(snapshot)`). Heap and RSS are read after a full GC at each step, so a delta
- * is what the step keeps alive.
+ * The memory of the snapshot behind `import --plan` and `--changed-only`, measured with the real
+ * code from dist/: `loadSnapshot` walks GET all straight into its index (maps by system_id and by
+ * lower-cased email), and `createPlanner(index)` uses that index as it is. Heap and RSS are read
+ * after a full GC at each step, so a delta is what the step keeps alive; peakRssMb shows whether
+ * reading the answer ever held its text.
  *
  *   CIOPULSE_BASE_URL=… CIOPULSE_PORTAL_CODE=… CIOPULSE_API_KEY=… node --expose-gc bench/plan-memory.mjs <dist dir>
  *
@@ -40,7 +41,7 @@ const indexMs = performance.now() - t1;
 const withPlanner = settle();
 await client.close();
 
-const contacts = snapshot.length;
+const contacts = snapshot.size;
 const perContact = (mb) => (mb * 2 ** 20) / Math.max(1, contacts);
 process.stdout.write(
   `${JSON.stringify({

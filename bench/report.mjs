@@ -13,6 +13,7 @@ export const SECTIONS = {
   export: '4. Export',
   scaling: '5. Scaling of the dry run',
   startup: '6. Start-up',
+  changed: '7. Round trip with --changed-only',
 };
 
 export function machineInfo() {

@@ -6,7 +6,8 @@
  *   npm run bench                      full sizes (1M-row dry run, …), about 5–8 minutes on 2 cores
  *   npm run bench -- --quick           small sizes, under a minute; writes bench/.data/quick.md
  *   options: --no-write (write no report), --no-build (use dist/ as it is),
- *            --only dry,latency,overhead,export,startup (a subset; scaling comes with dry)
+ *            --only dry,latency,overhead,export,startup,changed-only (a subset; scaling comes with
+ *            dry; `--only changed-only` also works)
  *
  * Every target is a ratio of two things measured side by side in the same run, because the
  * machine is shared and absolute numbers move with its load. The emulator always runs as a
@@ -26,6 +27,7 @@ import { dryRunSection } from './sections/dry-run.mjs';
 import { exportSection } from './sections/export.mjs';
 import { latencySection, overheadSection } from './sections/import.mjs';
 import { startupSection } from './sections/startup.mjs';
+import { changedOnlySection } from './sections/changed-only.mjs';
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 const BEGIN = '<!-- bench:begin -->';
@@ -33,13 +35,15 @@ const END = '<!-- bench:end -->';
 
 function parseArgs(argv) {
   const options = { quick: false, write: true, build: true, only: undefined };
-  for (const arg of argv) {
+  for (let i = 0; i < argv.length; i++) {
+    const arg = argv[i];
     if (arg === '--quick') options.quick = true;
+    else if (arg === '--only' && argv[i + 1] !== undefined) options.only = new Set(argv[++i].split(','));
     else if (arg === '--no-write') options.write = false;
     else if (arg === '--no-build') options.build = false;
     else if (arg.startsWith('--only=')) options.only = new Set(arg.slice('--only='.length).split(','));
     else if (arg === '--help' || arg === '-h') {
-      process.stdout.write('usage: node bench/run.mjs [--quick] [--no-write] [--no-build] [--only=dry,latency,overhead,export,startup]\n');
+      process.stdout.write('usage: node bench/run.mjs [--quick] [--no-write] [--no-build] [--only=dry,latency,overhead,export,startup,changed-only]\n');
       process.exit(0);
     } else {
       process.stderr.write(`bench: unknown option ${arg}\n`);
@@ -140,6 +144,7 @@ async function main() {
     ['overhead', overheadSection],
     ['export', exportSection],
     ['startup', startupSection],
+    ['changed-only', changedOnlySection],
   ];
   const failures = [];
   try {

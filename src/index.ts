@@ -42,8 +42,8 @@ export type { FieldMapping, MappedBy, MappingDescription, UnsentColumn } from '.
 export { readMapFile } from './csv/read.js';
 export { excelSafe, stripExcelSafe, isFormulaLike } from './csv/formula.js';
 
-export { runExport, extractRecords } from './export.js';
-export type { ExportOptions, ExportSummary } from './export.js';
+export { exportContacts, runExport, extractRecords } from './export/index.js';
+export type { ExportOptions, ExportSummary } from './export/index.js';
 
 export { startEmulator } from './emulator/server.js';
 export type { Emulator, EmulatorOptions, EmulatorStats } from './emulator/server.js';

@@ -11,7 +11,7 @@ import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { Contact } from '../src/contact.js';
 import { startEmulator, type Emulator } from '../src/emulator/server.js';
-import { EXPORT_COLUMNS, extractRecords, normaliseKey, toCell } from '../src/export.js';
+import { EXPORT_COLUMNS, extractRecords, normaliseKey, toCell } from '../src/export/index.js';
 import { CLI, emulatorEnv, readCsv, runCli, tempDir, TEST_API_KEY, TEST_PORTAL_CODE } from './helpers.js';
 
 const cleanups: (() => Promise<void>)[] = [];

@@ -2,12 +2,21 @@
  * `import --plan` predicts, row by row, what a real import then does; `--backup` makes an undo
  * file that restores the state from before (issue: validation reports people can read).
  */
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Contact } from '../src/contact.js';
 import { startEmulator, type Emulator } from '../src/emulator/server.js';
 import { emulatorEnv, readResults, runCli, tempDir, TEST_API_KEY, TEST_PORTAL_CODE, writeFile } from './helpers.js';
+import { createApiClient } from '../src/api/client.js';
+import { resolveConnection } from '../src/config.js';
+import { createChangedFilter } from '../src/import/changed.js';
+import type { PreparedRow } from '../src/import/outcomes.js';
+import { createPlanner, createSnapshotIndex, loadSnapshot } from '../src/import/plan.js';
+import { createShapeTracker, extractRecords } from '../src/export/listing.js';
+import { createRecordSplitter } from '../src/export/split.js';
 
 const started: Emulator[] = [];
 afterEach(async () => {
@@ -126,5 +135,101 @@ describe('import --plan', () => {
     const undoCreates = await runCli(['delete', join(dir, 'undo.created.csv'), '--yes'], { env: emulatorEnv(emu) });
     expect(undoCreates.code).toBe(0);
     expect(emu.contacts()).toEqual(before);
+  });
+});
+
+describe('the snapshot and the --changed-only filter (in process)', () => {
+  const prepared = (seq: number, systemId: string, patch: PreparedRow['patch'], cells: string[] = []): PreparedRow => ({ seq, line: seq + 2, cells, systemId, patch, warnings: [], notes: [] });
+
+  it('loadSnapshot streams GET all into an index; the filter sends only rows that would create, change or fail', async () => {
+    const emu = await seeded();
+    const client = createApiClient({ connection: resolveConnection({}, emulatorEnv(emu)), concurrency: 1 });
+    const index = await loadSnapshot(client);
+    await client.close();
+    expect(index.size).toBe(5);
+    expect(index.get('B')).toEqual(contact('B', 'b@example.com', 'Boss', '+61411112233'));
+    expect(index.emailOwner.get('held@example.com')).toBe('HOLD');
+
+    // Columns: system_id, first_name, last_name, email, job_title, mobile.
+    const filter = createChangedFilter(index, { emptyCells: [['job_title', 4], ['mobile', 5]] });
+    const b = filter.check(prepared(0, 'B', { first_name: 'First B', job_title: 'Boss' }, ['B', 'First B', '', '', 'Boss', '']));
+    expect(b.send).toBe(false);
+    expect(b.row).toMatchObject({ status: 'unchanged', detail: 'matches the API; not sent; mobile: empty in the file, +61411112233 in the API: kept (--empty null clears it)' });
+    expect(filter.check(prepared(1, 'A', { job_title: 'Senior' })).send).toBe(true);
+    // The same system_id again, asking for what the row before it set: compared with that, so not sent.
+    expect(filter.check(prepared(2, 'A', { job_title: 'Senior' })).send).toBe(false);
+    expect(filter.check(prepared(3, 'NEW', { first_name: 'N', last_name: 'W', email: 'n@example.com' })).send).toBe(true);
+    // Predicted to fail (the email is HOLD's): sent anyway, the API has the last word.
+    expect(filter.check(prepared(4, 'X', { first_name: 'X', last_name: 'X', email: 'HELD@example.com' })).send).toBe(true);
+    expect(filter.keptEmptyRows).toBe(1);
+  });
+
+  it('a --backup reads the snapshot as the API held it, even after rows were predicted', () => {
+    const index = createSnapshotIndex([contact('A', 'a@example.com', 'Analyst')]);
+    const planner = createPlanner(index);
+    expect(planner.predict(prepared(0, 'A', { job_title: 'Boss' })).status).toBe('would-update');
+    expect(planner.toSend).toBe(1);
+    // The planner updated the index as it predicted: a backup must be written before the first row.
+    expect(index.get('A')?.job_title).toBe('Boss');
+  });
+});
+
+describe('the fast GET-all reader (src/export/split.ts)', () => {
+  /** Splits the text into pieces at every `step` characters and reads it. */
+  const read = (text: string, step: number): Record<string, unknown>[] => {
+    const records: Record<string, unknown>[] = [];
+    const splitter = createRecordSplitter(createShapeTracker(), (r) => records.push(r));
+    for (let i = 0; i < text.length; i += step) splitter.push(text.slice(i, i + step));
+    splitter.end();
+    return records;
+  };
+  const bare = '[{"System_ID":"A1","First_Name":"Ann {x}","Email":"a\\"q@x.com"},\n {"contact":{"SystemId":"A2","Job_Title":null,"Nested":{"k":["v"]}}}]';
+  const wrapped = '{"status":"ok","meta":{"page":"1"},"contacts":[{"system_id":"B1"},{"system_id":"B2","mobile":"+61411112233"}],"errors":[]}';
+
+  it('reads the same records as extractRecords, however the text is cut', () => {
+    for (const text of [bare, wrapped, '[]', ' [ ] ']) {
+      const expected = extractRecords(JSON.parse(text));
+      for (const step of [1, 2, 3, 7, 1000]) expect(read(text, step)).toEqual(expected);
+    }
+    expect(read(bare, 5).map((r) => r.email)).toEqual(['a"q@x.com', undefined]);
+  });
+
+  it('leaves everything that is not plain to the walk', () => {
+    const notPlain = [
+      '[{"system_id":"A","n":12345678901234567890}]', // a number: JSON.parse would round it
+      '["A1","A2"]',
+      '{"ids":["A1"]}',
+      '"text"',
+      '[{"system_id":"A"}', // cut short
+      '[{"system_id":"A"}] x',
+      '[{"Also_Alert_1_System_ID":CONTACT456}]', // the API document's own example
+    ];
+    for (const text of notPlain) expect(() => read(text, 4), text).toThrow();
+  });
+});
+
+describe('loadSnapshot on an answer that is not plain', () => {
+  it('falls back to the walk, which repairs the API document’s own example with one warning', async () => {
+    let gets = 0;
+    const server = createServer((_req, res) => {
+      gets++;
+      res.writeHead(200, { 'content-type': 'application/json' });
+      res.end('[{"System_ID":"C1","First_Name":"Cy","Also_Alert_1_System_ID":CONTACT456}]');
+    });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    try {
+      const { port } = server.address() as AddressInfo;
+      const connection = resolveConnection({}, { CIOPULSE_BASE_URL: `http://127.0.0.1:${port}/api/v5`, CIOPULSE_PORTAL_CODE: TEST_PORTAL_CODE, CIOPULSE_API_KEY: TEST_API_KEY });
+      const client = createApiClient({ connection, concurrency: 1, retries: 0 });
+      const warnings: string[] = [];
+      const index = await loadSnapshot(client, { onWarning: (w) => warnings.push(w) });
+      await client.close();
+      expect(index.get('C1')?.first_name).toBe('Cy');
+      expect(warnings).toHaveLength(1);
+      expect(warnings[0]).toMatch(/not valid JSON/);
+      expect(gets).toBe(3); // the fast path, the strict walk, the repairing walk
+    } finally {
+      server.close();
+    }
   });
 });

@@ -55,7 +55,7 @@ function countsOf(rows: readonly { status: string }[]): Record<RowStatus, number
   return counts;
 }
 
-function summaryFor(rows: readonly { status: string }[], overrides: Partial<RunSummary> & { emptyOverHeld?: number } = {}): RunSummary {
+function summaryFor(rows: readonly { status: string }[], overrides: Partial<RunSummary> = {}): RunSummary {
   return {
     mode: 'import',
     input: 'contacts.csv',
@@ -84,7 +84,7 @@ function collect(rows: readonly Row[], maxRows?: number) {
   return collector;
 }
 
-async function build(rows: readonly Row[], options: Partial<HtmlReportOptions> & { maxRows?: number } = {}, summary: Partial<RunSummary> & { emptyOverHeld?: number } = {}) {
+async function build(rows: readonly Row[], options: Partial<HtmlReportOptions> & { maxRows?: number } = {}, summary: Partial<RunSummary> = {}) {
   const dir = tempDir('report-html-');
   const outPath = join(dir, 'report.html');
   const { maxRows, ...rest } = options;
@@ -176,7 +176,7 @@ describe('writeHtmlReport', () => {
 
   it('counts rows with empty cells over values the API holds, when the run counted them', async () => {
     const rows: Row[] = [{ systemId: 'P-1', status: 'unchanged' }];
-    const counted = await build(rows, {}, { mode: 'plan', emptyOverHeld: 4 });
+    const counted = await build(rows, {}, { mode: 'plan', keptEmptyRows: 4 });
     expect(counted.html).toContain('4 rows have empty cells over values the API holds: those values would be kept (--empty null clears them).');
     const none = await build(rows, {}, { mode: 'plan' });
     expect(none.html).not.toContain('data-kept-empty');

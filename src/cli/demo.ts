@@ -36,7 +36,7 @@ export const demoCommand: CommandModule<object, DemoArgs> = {
     const [{ createApiClient }, { startEmulator }, { runExport }, { runImport }, { writeHtmlReport }, { formatSummary }, { createReportCollector }] = await Promise.all([
       import('../api/client.js'),
       import('../emulator/server.js'),
-      import('../export.js'),
+      import('../export/index.js'),
       import('../import/pipeline.js'),
       import('../report/html.js'),
       import('../report/summary.js'),

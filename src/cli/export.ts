@@ -10,7 +10,7 @@ import { dirname, resolve } from 'node:path';
 import type { ArgumentsCamelCase, CommandModule } from 'yargs';
 import { shellQuote } from '../config.js';
 import { UsageError, ApiError, EXIT_INTERRUPTED } from '../errors.js';
-import type { ExportSummary } from '../export.js';
+import type { ExportSummary } from '../export/index.js';
 import { EXPORT_COLUMNS } from '../fields.js';
 import { positiveInt } from './import.js';
 import { connectionFromArgs, withConnectionOptions, withOutputOptions, type ConnectionArgs, type OutputArgs } from './options.js';
@@ -89,7 +89,7 @@ export const exportCommand: CommandModule<object, ExportArgs> = {
     const connection = connectionFromArgs(args);
     const quiet = args.quiet === true;
     // Loaded when the command runs, so that other commands' start-up does not pay for undici.
-    const [{ createApiClient }, { runExport }] = await Promise.all([import('../api/client.js'), import('../export.js')]);
+    const [{ createApiClient }, { exportContacts }] = await Promise.all([import('../api/client.js'), import('../export/index.js')]);
     const client = createApiClient({ connection, concurrency: 1, retries: args.retries, timeoutMs: args.timeout });
     const controller = new AbortController();
     const onSignal = (): void => {
@@ -102,7 +102,7 @@ export const exportCommand: CommandModule<object, ExportArgs> = {
     const warnings: string[] = [];
     let summary: ExportSummary;
     try {
-      summary = await runExport({
+      summary = await exportContacts({
         client,
         out: args.out,
         stream: args.out === undefined ? process.stdout : undefined,

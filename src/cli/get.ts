@@ -9,7 +9,7 @@
 import type { ArgumentsCamelCase, CommandModule } from 'yargs';
 import type { ApiResult } from '../api/client.js';
 import { ApiError, AuthError, NotFoundError, UsageError } from '../errors.js';
-import type { extractRecords as ExtractRecords } from '../export.js';
+import type { extractRecords as ExtractRecords } from '../export/listing.js';
 import { CONTACT_FIELDS } from '../fields.js';
 import { positiveInt } from './import.js';
 import { connectionFromArgs, withConnectionOptions, type ConnectionArgs } from './options.js';
@@ -84,7 +84,7 @@ export const getCommand: CommandModule<object, GetArgs> = {
     }
     const connection = connectionFromArgs(args);
     // Loaded when the command runs, so that other commands' start-up does not pay for undici.
-    const [{ createApiClient }, { extractRecords }] = await Promise.all([import('../api/client.js'), import('../export.js')]);
+    const [{ createApiClient }, { extractRecords }] = await Promise.all([import('../api/client.js'), import('../export/listing.js')]);
     const client = createApiClient({ connection, concurrency: 1, retries: args.retries, timeoutMs: args.timeout });
     let result: ApiResult;
     try {

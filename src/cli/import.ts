@@ -41,6 +41,7 @@ export interface ImportArgs extends RunArgs {
   'null-token'?: string | undefined;
   'default-country'?: string | undefined;
   backup?: string | undefined;
+  'changed-only'?: boolean | undefined;
 }
 
 /** The pipeline settings that come straight from the shared flags. */
@@ -141,11 +142,13 @@ export const importCommand: CommandModule<object, ImportArgs> = {
           .option('null-token', { type: 'string', describe: 'A cell equal to this text is sent as null (#N/A is the usual choice)' })
           .option('default-country', { type: 'string', describe: 'Normalise local mobile numbers for this ISO country, e.g. AU' })
           .option('backup', { type: 'string', describe: 'Before writing, save the current values of the contacts to be updated (an undo file)' })
-          .conflicts('dry-run', ['plan', 'resume', 'backup'])
-          .conflicts('plan', ['resume', 'backup'])
+          .option('changed-only', { type: 'boolean', describe: 'Read GET all once; send only the rows that would create or change something' })
+          .conflicts('dry-run', ['plan', 'resume', 'backup', 'changed-only'])
+          .conflicts('plan', ['resume', 'backup', 'changed-only'])
           .example('$0 import contacts.csv --dry-run', 'Check every row; write contacts.dryrun.csv')
           .example('$0 import contacts.csv --env-file .env', 'Upsert; write contacts.results.csv and contacts.results.errors.csv')
           .example('$0 import contacts.csv --plan --report plan.html', 'Preview every change against the API, as a report')
+          .example('$0 import contacts.csv --changed-only', 'A round trip: send only the rows edited since the export')
           .example('$0 import contacts.csv --resume', 'Continue a run that was stopped or crashed')
           .example('$0 import legacy.csv --encoding windows-1252 --null-token "#N/A" --default-country AU', 'An Excel export')
           .example('$0 import samples/outlook-export.csv --map-file samples/outlook.map --dry-run', 'An Outlook export, with its column mappings kept in a file'),
@@ -166,6 +169,7 @@ export const importCommand: CommandModule<object, ImportArgs> = {
         nullToken: args['null-token'],
         defaultCountry,
         backup: args.backup,
+        changedOnly: args['changed-only'],
       },
       args,
       { report: args.report, rerun: rerunFromArgs(args) },

@@ -4,11 +4,12 @@
  * importing it with `--empty null` also clears what was empty before); the system_ids the input
  * will create go to `<backup stem>.created.csv`, a ready `delete` file.
  */
-import { CONTACT_FIELDS, type Contact } from '../contact.js';
+import { CONTACT_FIELDS } from '../contact.js';
 import { openCsv, type CsvReadOptions } from '../csv/read.js';
 import { stripExcelSafe } from '../csv/formula.js';
 import { createCsvWriter } from '../csv/write.js';
 import { inputStem } from './paths.js';
+import type { SnapshotIndex } from './snapshot.js';
 
 export interface BackupSummary {
   backupPath: string;
@@ -24,11 +25,11 @@ export function resolveCreatedPath(backupPath: string): string {
 export async function writeBackup(options: {
   input: string;
   csv: Pick<CsvReadOptions, 'encoding' | 'map' | 'mapFile'>;
-  snapshot: readonly Contact[];
+  /** Read before any row is predicted: it must still hold the API's values. */
+  snapshot: Pick<SnapshotIndex, 'get'>;
   backupPath: string;
   limit?: number | undefined;
 }): Promise<BackupSummary> {
-  const byId = new Map(options.snapshot.map((c) => [c.system_id, c]));
   const source = await openCsv(options.input, { ...stripUndefined(options.csv), requiredFields: ['system_id'] });
   const idIndex = source.header.fields.system_id ?? 0;
   const createdPath = resolveCreatedPath(options.backupPath);
@@ -47,7 +48,7 @@ export async function writeBackup(options: {
       const id = stripExcelSafe((record.cells[idIndex] ?? '').trim());
       if (id === '' || seen.has(id)) continue;
       seen.add(id);
-      const current = byId.get(id);
+      const current = options.snapshot.get(id);
       if (current === undefined) {
         creates++;
         await created.write([id]);

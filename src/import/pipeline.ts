@@ -24,6 +24,7 @@ import { describeApiFailure, skippedRow, toResult, type PreparedRow, type StopRe
 
 export type { PreparedRow } from './outcomes.js';
 import { createPlanner, loadSnapshot } from './plan.js';
+import { createChangedFilter } from './changed.js';
 import { writeBackup, type BackupSummary } from './backup.js';
 
 export interface RunOptions {
@@ -61,6 +62,8 @@ export interface RunOptions {
    * will create, a ready delete file.
    */
   backup?: string | undefined;
+  /** `--changed-only`: read GET all once, send only the rows that would create or change something. */
+  changedOnly?: boolean | undefined;
   onWarning?: ((message: string) => void) | undefined;
   onProgress?: ((progress: RunProgress) => void) | undefined;
   onRetry?: ((event: RetryEvent) => void) | undefined;
@@ -104,6 +107,10 @@ export interface RunSummary {
   backup?: BackupSummary | undefined;
   /** Input columns that map to no field: kept in the results, never sent. */
   unmappedColumns: string[];
+  /** `--plan` and `--changed-only`: rows with an empty cell over a value the API holds (kept, with `--empty omit`). */
+  keptEmptyRows?: number | undefined;
+  /** `--plan`: the PUTs `--changed-only` would send (plus the credential check and one GET all). */
+  changedOnlyRequests?: number | undefined;
 }
 
 const SENDING_MODES: ReadonlySet<RunMode> = new Set(['import', 'delete']);
@@ -225,9 +232,10 @@ export async function runImport(options: RunOptions): Promise<RunSummary> {
     // Credentials first: one GET of a system_id that cannot exist; 404 means they work.
     if (client !== undefined && stopped === undefined) await checkCredentials(client, stop);
     credentialsChecked = true;
-    const needsSnapshot = (mode === 'plan' || options.backup !== undefined) && client !== undefined && stopped === undefined;
-    const snapshot = needsSnapshot ? await loadSnapshot(client, options.onWarning) : undefined;
-    const planner = mode === 'plan' && snapshot !== undefined ? createPlanner(snapshot) : undefined;
+    const changedOnly = options.changedOnly === true && mode === 'import';
+    const needsSnapshot = (mode === 'plan' || options.backup !== undefined || changedOnly) && client !== undefined && stopped === undefined;
+    // One GET all, streamed into an index; it serves --plan, --changed-only and --backup alike.
+    const snapshot = needsSnapshot ? await loadSnapshot(client, { signal: stopController.signal, onWarning: options.onWarning }) : undefined;
     if (options.backup !== undefined && snapshot !== undefined && mode === 'import') {
       backup = await writeBackup({ input: options.input, csv: { encoding: options.encoding, map: options.map, mapFile: options.mapFile }, snapshot, backupPath: options.backup, limit: options.limit });
     }
@@ -235,6 +243,9 @@ export async function runImport(options: RunOptions): Promise<RunSummary> {
     const parseRow = createRowParser({ empty: options.empty, nullToken: options.nullToken, defaultCountry: options.defaultCountry });
     const sentFields = (options.fields ?? CONTACT_FIELDS).filter((f) => header.fields[f] !== undefined);
     const fieldColumns = sentFields.map((f) => [f, header.fields[f] ?? 0] as const);
+    const predictOptions = { emptyCells: options.empty === 'null' ? undefined : fieldColumns };
+    const planner = mode === 'plan' && snapshot !== undefined ? createPlanner(snapshot, predictOptions) : undefined;
+    const changed = changedOnly && snapshot !== undefined ? createChangedFilter(snapshot, predictOptions) : undefined;
     const emailOwner = isDelete ? undefined : createEmailIndex();
 
     // Objects are built whole, not spread: this runs for every row of a million-row file.
@@ -303,7 +314,7 @@ export async function runImport(options: RunOptions): Promise<RunSummary> {
           await sink.put(skipped(record, rowSeq));
           continue;
         }
-        const prepared = prepare(record, rowSeq);
+        let prepared = prepare(record, rowSeq);
         if ('status' in prepared) {
           await sink.put(prepared);
           continue;
@@ -316,6 +327,16 @@ export async function runImport(options: RunOptions): Promise<RunSummary> {
         if (planner !== undefined) {
           await sink.put({ ...prepared, ...planner.predict(prepared) });
           continue;
+        }
+        if (changed !== undefined) {
+          const verdict = changed.check(prepared);
+          if (!verdict.send) {
+            // Unchanged rows pile up behind a slow request: keep the reorder buffer within its cap.
+            await sink.whenRoom();
+            await sink.put(verdict.row);
+            continue;
+          }
+          prepared = verdict.row;
         }
         if (sender === undefined) throw new Error('internal: no sender for a sending mode');
         await sink.whenRoom();
@@ -361,6 +382,8 @@ export async function runImport(options: RunOptions): Promise<RunSummary> {
       stopped,
       backup,
       unmappedColumns: isDelete ? [] : header.mapping.unsent.map((u) => (u.label.startsWith('"') ? (header.columns[u.column] ?? '') : u.label)),
+      keptEmptyRows: (planner ?? changed)?.keptEmptyRows,
+      changedOnlyRequests: planner?.toSend,
     };
     return summary;
   } finally {

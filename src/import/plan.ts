@@ -5,16 +5,30 @@
  * unique; null clears a field and an omitted field stays as it is. A 422 gets the same second
  * chance as in a real import, so the plan and the import agree row by row.
  */
-import type { ApiClient } from '../api/client.js';
 import { CONTACT_FIELDS, REQUIRED_ON_CREATE, type Contact, type ContactField, type RowError } from '../contact.js';
-import { AuthError, ApiError } from '../errors.js';
-import { emptyFields } from '../fields.js';
-import { extractRecords, toCell } from '../export.js';
 import type { PreparedRow } from './outcomes.js';
 import type { FieldChange, ResultRow } from './results.js';
 import type { Override } from './deferred.js';
+import { emptyFields } from '../fields.js';
+import { createSnapshotIndex, type SnapshotIndex, type SnapshotValues } from './snapshot.js';
 
-export type Prediction = Pick<ResultRow, 'status' | 'detail' | 'errors' | 'changes'>;
+export { loadSnapshot, createSnapshotIndex, type SnapshotIndex } from './snapshot.js';
+
+export type Prediction = Pick<ResultRow, 'status' | 'detail' | 'errors' | 'changes'> & {
+  /**
+   * `--empty omit`: the fields whose cell is empty in the file while the API holds a value, each
+   * as a sentence for the detail (`mobile: empty in the file, +61412345678 in the API: kept …`).
+   */
+  kept?: readonly string[] | undefined;
+};
+
+export interface PlannerOptions {
+  /**
+   * With `--empty omit`, the sent fields and their columns: an empty cell there leaves the API's
+   * value alone, and the prediction says so. Undefined with `--empty null`, where it clears it.
+   */
+  emptyCells?: readonly (readonly [ContactField, number])[] | undefined;
+}
 
 export interface Planner {
   predict(row: PreparedRow): Prediction;
@@ -22,9 +36,13 @@ export interface Planner {
   finish(): Map<number, Override>;
   /** How many contacts the snapshot holds. */
   readonly snapshotSize: number;
+  /** Rows predicted so far to create or change something, or to fail: what `--changed-only` sends. */
+  readonly toSend: number;
+  /** Rows predicted so far with an empty cell over a value the API holds (`--empty omit`). */
+  readonly keptEmptyRows: number;
 }
 
-type Values = { [K in ContactField]: string | null };
+type Values = SnapshotValues;
 
 function show(value: string | null | undefined): string {
   return value === null || value === undefined || value === '' ? '(empty)' : value;
@@ -37,22 +55,26 @@ interface Pending {
   holder: string;
 }
 
+function isIndex(snapshot: Iterable<Contact> | SnapshotIndex): snapshot is SnapshotIndex {
+  return 'emailOwner' in snapshot;
+}
+
 /**
- * Indexes the snapshot by system_id and by lower-cased email. Both maps are the memory cost of a
- * plan (measured in BENCHMARKS.md).
+ * Predicts rows against the snapshot's two maps, by system_id and by lower-cased email, which it
+ * updates as rows are predicted to apply. Both maps are the memory cost of a plan (measured in
+ * BENCHMARKS.md); an index is used as it is, not copied, so write the backup before predicting.
  */
-export function createPlanner(snapshot: Iterable<Contact>): Planner {
-  const contacts = new Map<string, Values>();
-  const emailOwner = new Map<string, string>();
-  for (const contact of snapshot) {
-    const { system_id: id, ...values } = contact;
-    contacts.set(id, values);
-    if (values.email !== null && values.email !== '') emailOwner.set(values.email.toLowerCase(), id);
-  }
+export function createPlanner(snapshot: Iterable<Contact> | SnapshotIndex, options: PlannerOptions = {}): Planner {
+  const index = isIndex(snapshot) ? snapshot : createSnapshotIndex(snapshot);
+  const { contacts, emailOwner } = index;
   const snapshotSize = contacts.size;
+  const emptyCells = options.emptyCells ?? [];
+  let [toSend, keptEmptyRows] = [0, 0];
   const pending: Pending[] = [];
-  /** system_id → the latest row predicted to apply, for "superseded". */
+  // system_id → the latest row predicted to apply, for "superseded"; only for system_ids with a pending row.
   const lastApplied = new Map<string, { seq: number; line: number }>();
+  const pendingIds = new Set<string>();
+  /** system_ids that took an email from a row of the file, for the wording of a predicted 422. */
   const inFile = new Set<string>();
 
   const whoHolds = (email: string | null | undefined, self: string): string | undefined => {
@@ -61,19 +83,10 @@ export function createPlanner(snapshot: Iterable<Contact>): Planner {
     return owner !== undefined && owner !== self ? owner : undefined;
   };
 
-  function apply(row: PreparedRow, current: Values | undefined): void {
-    const next: Values = current === undefined ? emptyFields() : { ...current };
-    for (const field of CONTACT_FIELDS) {
-      const value = row.patch[field];
-      if (value !== undefined) next[field] = value;
-    }
-    if (current?.email != null && current.email.toLowerCase() !== next.email?.toLowerCase()) {
-      if (emailOwner.get(current.email.toLowerCase()) === row.systemId) emailOwner.delete(current.email.toLowerCase());
-    }
-    if (next.email !== null && next.email !== '') emailOwner.set(next.email.toLowerCase(), row.systemId);
-    contacts.set(row.systemId, next);
-    inFile.add(row.systemId);
-    lastApplied.set(row.systemId, { seq: row.seq, line: row.line });
+  function apply(row: PreparedRow, current: Values | undefined, unchanged = false): void {
+    if (pendingIds.has(row.systemId)) lastApplied.set(row.systemId, { seq: row.seq, line: row.line });
+    // Most rows of a round trip change nothing: no copy of the contact for those.
+    if (!unchanged) applyPatch(index, inFile, row, current);
   }
 
   function evaluate(row: PreparedRow): { prediction: Prediction; holder?: string } {
@@ -84,41 +97,32 @@ export function createPlanner(snapshot: Iterable<Contact>): Planner {
       const error: RowError = { code: 'email_taken', field: 'email', message: `the email ${String(row.patch.email)} is held by system_id ${holder} ${where}; the API would answer 422` };
       return { prediction: { status: 'would-fail', errors: [error] }, holder };
     }
-    if (current === undefined) {
-      const missing = REQUIRED_ON_CREATE.filter((f) => {
-        const value = row.patch[f];
-        return value === undefined || value === null || value === '';
-      });
-      if (missing.length > 0) {
-        const error: RowError = { code: 'missing_required', message: `creating a contact needs ${missing.join(', ')}; the API would answer 400` };
-        return { prediction: { status: 'would-fail', errors: [error] } };
-      }
-      const set = CONTACT_FIELDS.filter((f) => typeof row.patch[f] === 'string').map((f) => `${f}: ${show(row.patch[f])}`);
-      return { prediction: { status: 'would-create', detail: joinDetail(set, row.notes) } };
-    }
-    const changes: string[] = [];
-    const fieldChanges: FieldChange[] = [];
-    for (const field of CONTACT_FIELDS) {
-      const value = row.patch[field];
-      if (value === undefined) continue;
-      // Compare as the API stores: exactly as sent; a null and an empty value both show as (empty).
-      if ((value ?? null) !== (current[field] ?? null)) {
-        changes.push(`${field}: ${show(current[field])} → ${show(value)}`);
-        fieldChanges.push({ field, from: current[field] ?? null, to: value ?? null });
-      }
-    }
-    if (changes.length === 0) return { prediction: { status: 'unchanged', detail: joinDetail([], row.notes) } };
-    return { prediction: { status: 'would-update', detail: joinDetail(changes, row.notes), changes: fieldChanges } };
+    if (current === undefined) return { prediction: predictCreate(row) };
+    const changes = diffFields(row, current);
+    const kept = keptEmpty(row, current, emptyCells);
+    const status = changes.length === 0 ? 'unchanged' : 'would-update';
+    const worded = changes.map((c) => `${c.field}: ${show(c.from)} → ${show(c.to)}`);
+    const detail = joinDetail([...worded, ...(kept ?? [])], row.notes);
+    return { prediction: { status, detail, kept, changes: changes.length === 0 ? undefined : changes } };
   }
 
   return {
     snapshotSize,
+    get toSend() {
+      return toSend;
+    },
+    get keptEmptyRows() {
+      return keptEmptyRows;
+    },
     predict(row) {
       const { prediction, holder } = evaluate(row);
+      if (prediction.status !== 'unchanged') toSend++;
+      if (prediction.kept !== undefined) keptEmptyRows++;
       if (prediction.status === 'would-fail' && holder !== undefined) {
         pending.push({ row, prediction, holder });
+        pendingIds.add(row.systemId);
       } else if (prediction.status !== 'would-fail') {
-        apply(row, contacts.get(row.systemId));
+        apply(row, contacts.get(row.systemId), prediction.status === 'unchanged');
       }
       return prediction;
     },
@@ -142,43 +146,62 @@ export function createPlanner(snapshot: Iterable<Contact>): Planner {
   };
 }
 
+/** The contact as the row leaves it, in both maps. */
+function applyPatch(index: SnapshotIndex, inFile: Set<string>, row: PreparedRow, current: Values | undefined): void {
+  const { contacts, emailOwner } = index;
+  const next: Values = current === undefined ? emptyFields() : { ...current };
+  for (const field of CONTACT_FIELDS) {
+    const value = row.patch[field];
+    if (value !== undefined) next[field] = value;
+  }
+  if (current?.email != null && current.email.toLowerCase() !== next.email?.toLowerCase()) {
+    if (emailOwner.get(current.email.toLowerCase()) === row.systemId) emailOwner.delete(current.email.toLowerCase());
+  }
+  if (next.email !== null && next.email !== '' && next.email.toLowerCase() !== current?.email?.toLowerCase()) {
+    emailOwner.set(next.email.toLowerCase(), row.systemId);
+    inFile.add(row.systemId);
+  }
+  contacts.set(row.systemId, next);
+}
+
+/** A row for a system_id the snapshot does not hold: a create, if it has what a create needs. */
+function predictCreate(row: PreparedRow): Prediction {
+  const missing = REQUIRED_ON_CREATE.filter((f) => {
+    const value = row.patch[f];
+    return value === undefined || value === null || value === '';
+  });
+  if (missing.length > 0) {
+    const error: RowError = { code: 'missing_required', message: `creating a contact needs ${missing.join(', ')}; the API would answer 400` };
+    return { status: 'would-fail', errors: [error] };
+  }
+  const set = CONTACT_FIELDS.filter((f) => typeof row.patch[f] === 'string').map((f) => `${f}: ${show(row.patch[f])}`);
+  return { status: 'would-create', detail: joinDetail(set, row.notes) };
+}
+
+/** `job_title: Agent → Lead` for each sent field whose value differs from the contact's. */
+function diffFields(row: PreparedRow, current: Values): FieldChange[] {
+  const changes: FieldChange[] = [];
+  for (const field of CONTACT_FIELDS) {
+    const value = row.patch[field];
+    if (value === undefined) continue;
+    // Compare as the API stores: exactly as sent; a null and an empty value both show as (empty).
+    if ((value ?? null) !== (current[field] ?? null)) changes.push({ field, from: current[field] ?? null, to: value ?? null });
+  }
+  return changes;
+}
+
+/** The empty cells (`--empty omit`) over values the API holds: left alone, and said so. */
+function keptEmpty(row: PreparedRow, current: Values, emptyCells: NonNullable<PlannerOptions['emptyCells']>): string[] | undefined {
+  let kept: string[] | undefined;
+  for (const [field, column] of emptyCells) {
+    const held = current[field];
+    if (row.patch[field] !== undefined || held === null || held === '' || (row.cells[column] ?? '').trim() !== '') continue;
+    (kept ??= []).push(`${field}: empty in the file, ${held} in the API: kept (--empty null clears it)`);
+  }
+  return kept;
+}
+
 function joinDetail(parts: readonly string[], warnings: readonly string[]): string | undefined {
   const all = [...parts, ...warnings];
   return all.length > 0 ? all.join('; ') : undefined;
-}
-
-/**
- * One GET all, unwrapped like export does (any casing, wrapped or bare records), and turned into
- * contacts. Held in memory, because a plan looks each row's system_id and email up in it.
- */
-export async function loadSnapshot(client: ApiClient, onWarning?: (message: string) => void): Promise<Contact[]> {
-  const response = await client.getAllResponse();
-  if (response.status === 401) {
-    throw new AuthError('the API refused the credentials (401) when reading the contacts for the plan', {
-      hint: 'check the portal code, the API key, and the Portal’s IP allow-list',
-    });
-  }
-  if (response.status !== 200 || response.body === null) {
-    throw new ApiError(`GET all contacts answered ${response.status}${response.message === undefined ? '' : ` ${response.message}`}`, { status: response.status });
-  }
-  const text = await new Response(response.body).text();
-  let body: unknown;
-  try {
-    body = JSON.parse(text);
-  } catch {
-    // Loaded here, not at the top: the client module brings undici, which a dry run never needs.
-    const { parseApiJson } = await import('../api/client.js');
-    body = parseApiJson(text);
-    if (typeof body === 'string') throw new ApiError('the API’s list of contacts is not JSON, even after repair');
-    onWarning?.('the API’s list of contacts was not valid JSON; it was repaired to make the plan');
-  }
-  return extractRecords(body).map((record) => {
-    const value = (field: string): string | null => {
-      const cell = record[field];
-      return cell === null || cell === undefined ? null : toCell(cell);
-    };
-    const contact = { system_id: toCell(record.system_id), ...emptyFields() } as Contact;
-    for (const field of CONTACT_FIELDS) contact[field] = value(field);
-    return contact;
-  });
 }

@@ -27,8 +27,11 @@ export type RowStatus = (typeof STATUSES)[number];
 /** The four columns that follow the input's own, always exactly these. */
 export const RESULT_COLUMNS = ['status', 'http_status', 'error', 'detail'] as const;
 
-/** Statuses that are a final answer: `--resume` never sends these rows again. */
-export const FINAL_STATUSES: ReadonlySet<RowStatus> = new Set(['created', 'updated', 'deleted', 'invalid', 'superseded']);
+/**
+ * Statuses that are a final answer: `--resume` never sends these rows again. `unchanged` is one in
+ * a real run: `--changed-only` found the row already matching the API.
+ */
+export const FINAL_STATUSES: ReadonlySet<RowStatus> = new Set(['created', 'updated', 'deleted', 'invalid', 'superseded', 'unchanged']);
 
 /** Statuses that go to the errors file, which is itself an import file. */
 export const ERROR_STATUSES: ReadonlySet<RowStatus> = new Set(['invalid', 'failed', 'would-fail']);

@@ -10,7 +10,8 @@ import { parse, type Parser } from 'csv-parse';
 import { FileError } from '../errors.js';
 import { FINAL_STATUSES, RESULT_COLUMNS, STATUSES, type RowStatus } from './results.js';
 
-const PREVIEW_STATUSES: ReadonlySet<string> = new Set(['valid', 'would-create', 'would-update', 'unchanged', 'would-fail']);
+// `unchanged` is not among them: `import --changed-only` writes it for rows it did not need to send.
+const PREVIEW_STATUSES: ReadonlySet<string> = new Set(['valid', 'would-create', 'would-update', 'would-fail']);
 const KNOWN_STATUSES: ReadonlySet<string> = new Set(STATUSES);
 /** A delete must not resume from an import's results, nor an import from a delete's. */
 const OTHER_KIND_STATUSES: Record<'import' | 'delete', ReadonlySet<string>> = {

@@ -66,8 +66,7 @@ export function jsonForScript(value: unknown): string {
 
 /** The count of rows with empty cells over values the API holds, when the run made one. */
 function keptEmptyOf(summary: RunSummary): number | undefined {
-  const value = (summary as RunSummary & { emptyOverHeld?: unknown }).emptyOverHeld;
-  return typeof value === 'number' ? value : undefined;
+  return summary.keptEmptyRows;
 }
 
 async function writeChunk(file: WriteStream, chunk: string): Promise<void> {

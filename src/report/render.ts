@@ -138,7 +138,7 @@ function verdictOf(summary: RunSummary, data: CollectedReport): Verdict {
   const tone = bad > 0 ? 'bad' : notDone + uncertain > 0 || summary.stopped !== undefined ? 'warn' : 'good';
   let title = notDone > 0 ? `${num(notDone)} of ${plural(total, 'row')} ${notDone === 1 ? 'was' : 'were'} not ${done}` : `All ${plural(total, 'row')} ${done}`;
   if (uncertain > 0) title = notDone > 0 ? `${title}; ${num(uncertain)} uncertain` : `${num(uncertain)} of ${plural(total, 'row')} uncertain`;
-  const good = listOf(data, ['created', 'updated', 'deleted']);
+  const good = listOf(data, ['created', 'updated', 'deleted', 'unchanged']);
   let body = good === '' ? `No row was ${done}.` : `Ended well: ${good}.`;
   const tail = listOf(data, ['invalid', 'failed', 'uncertain', 'superseded', 'skipped']);
   if (tail !== '') body += ` Needing attention: ${tail}.`;

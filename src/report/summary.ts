@@ -154,6 +154,14 @@ export function formatSummary(summary: RunSummary, styles: Styles = createStyles
   if (summary.unmappedColumns.length > 0) {
     lines.push(`${s.yellow('Not sent:')} ${summary.unmappedColumns.map((c) => (/^column \d+ \(no header\)$/.test(c) ? c : `"${c}"`)).join(', ')} (no field; kept in the results; --map "<header>=<field>" sends one)`);
   }
+  if (summary.keptEmptyRows !== undefined && summary.keptEmptyRows > 0) {
+    const rows = summary.keptEmptyRows === 1 ? '1 row has' : `${summary.keptEmptyRows} rows have`;
+    lines.push(`${s.yellow('Kept:')}    ${rows} empty cells over values the API holds; the values were kept (--empty null clears them; see detail)`);
+  }
+  if (summary.changedOnlyRequests !== undefined) {
+    const sent = summary.changedOnlyRequests;
+    lines.push(`Changed only: --changed-only would send ${plural(sent, 'PUT')} for ${plural(summary.rows, 'row')} (plus one GET all): ciopulse-contacts import ${display(summary.input)} --changed-only`);
+  }
   if (summary.journalPath !== undefined) lines.push(`Journal: ${display(summary.journalPath)} (kept for --resume)`);
   if (summary.backup !== undefined) {
     lines.push(`Backup:  ${display(summary.backup.backupPath)} (${summary.backup.updated} contacts as they were; import it with --empty null to undo the updates)`);

@@ -1,0 +1,200 @@
+/**
+ * `export`: GET all → records → CSV (README, "export").
+ *
+ *   walk (src/export/walk.ts) ─► one record at a time ─► a row in the columns so far ─► spool file
+ *                                                                                          │
+ *   --out (temp file, renamed at the end) or a stream ◄──── header + spooled rows ◄────────┘
+ *
+ * Why a spool: the columns are the six contact fields and then every other field in first-seen
+ * order, so the header is known only once the last record has been read. Holding the records
+ * would grow with the portal (1M contacts is ~0.5 GB as JS objects), so each record becomes a
+ * row in the columns known so far and is appended to a spool file (src/export/spool.ts); columns
+ * are only ever appended, so an early row just lacks trailing cells and is padded on the way
+ * out. Memory stays flat, nothing reaches the output before the whole answer has parsed, and a
+ * failure at any point leaves an existing `--out` file untouched.
+ *
+ * Like the rest of the library, this module never prints and never exits: warnings go through
+ * `onWarning`, failures are thrown as typed errors.
+ */
+import { access, constants } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { basename, dirname } from 'node:path';
+import type { ApiClient } from '../api/client.js';
+import { resolveHeaderField } from '../csv/headers.js';
+import { createCsvWriter, type CsvWriter } from '../csv/write.js';
+import { excelSafe, isGuarded } from '../csv/formula.js';
+import { EXPORT_COLUMNS, toCell } from './listing.js';
+import { writeToFile, writeToStream } from './output.js';
+import { createSpool, localFileError, type Spool } from './spool.js';
+import { abortError, walkListing } from './walk.js';
+
+export { EXPORT_COLUMNS, extractRecords, normaliseKey, toCell, toContact } from './listing.js';
+export { walkListing } from './walk.js';
+export type { RecordHandler, WalkOptions, WalkResult } from './walk.js';
+
+export interface ExportOptions {
+  client: ApiClient;
+  /** The CSV file to write, via a temporary file renamed at the end. Undefined: write to `stream`. */
+  out?: string | undefined;
+  /** Where the CSV goes when `out` is undefined (the CLI passes stdout). It is not ended. */
+  stream?: NodeJS.WritableStream | undefined;
+  /** Prefix `'` to cells a spreadsheet would run as a formula; `import` strips it again. */
+  excelSafe?: boolean | undefined;
+  /** Write a UTF-8 BOM first, so that Excel shows non-ASCII text correctly on a double-click. */
+  bom?: boolean | undefined;
+  /** Where the spool file goes; default: beside `out`, or the OS temp folder for a stream. */
+  spoolDir?: string | undefined;
+  /** Aborting stops the export; nothing is written to `out`. */
+  signal?: AbortSignal | undefined;
+  onWarning?: ((message: string) => void) | undefined;
+}
+
+export interface ExportSummary {
+  rows: number;
+  columns: string[];
+  /** The answer was not valid JSON and was read through jsonrepair. */
+  repaired: boolean;
+  out: string | undefined;
+  elapsedMs: number;
+}
+
+/** The columns seen so far; a record becomes a row in that order, new names appended. */
+function createColumns(): { names: string[]; row(record: Record<string, unknown>): string[] } {
+  const names: string[] = [...EXPORT_COLUMNS];
+  const index = new Map<string, number>(names.map((n, i) => [n, i]));
+  return {
+    names,
+    row(record) {
+      for (const name of Object.keys(record)) {
+        if (!index.has(name)) {
+          index.set(name, names.length);
+          names.push(name);
+        }
+      }
+      const cells = new Array<string>(names.length).fill('');
+      for (const [name, value] of Object.entries(record)) cells[index.get(name) as number] = toCell(value);
+      return cells;
+    },
+  };
+}
+
+/** import trims every cell, so padding spaces do not come back. */
+function hasPadding(cell: string): boolean {
+  return cell.length > 0 && cell !== cell.trim();
+}
+
+/** What the rows of one read of the answer were like, for the warnings. */
+interface Counts {
+  rows: number;
+  noSystemId: number;
+  padded: number;
+  guarded: number;
+}
+
+/** Before the GET: a folder we cannot write to would otherwise fail only after the whole download. */
+async function checkWritable(dirs: Iterable<string>): Promise<void> {
+  for (const dir of new Set(dirs)) {
+    await access(dir, constants.W_OK).catch((error: unknown) => {
+      throw localFileError(dir, error);
+    });
+  }
+}
+
+function warnAboutRows(warn: (message: string) => void, counts: Counts, header: readonly string[], collisions: ReadonlySet<string>): void {
+  for (const name of collisions) warn(`the API's records hold two fields that both map to "${name}"; the first non-empty value was kept`);
+  if (counts.noSystemId > 0) warn(`${counts.noSystemId} records have no system_id; import will refuse those rows`);
+  if (counts.padded > 0) warn(`${counts.padded} cells start or end with spaces; import trims cells, so importing this file back would change them`);
+  if (counts.guarded > 0) {
+    warn(`${counts.guarded} cells start with ' before a formula character; import strips that ', so importing this file back would change them: export with --excel-safe to keep them`);
+  }
+  // import matches headers loosely (`Title` → job_title): an extra column it would read as a field
+  // clashes with the real one, and the file would not import back.
+  const clashing = header.slice(EXPORT_COLUMNS.length).filter((name) => resolveHeaderField(name) !== undefined);
+  if (clashing.length > 0) {
+    const flags = clashing.map((name) => `--map "${name}="`).join(' ');
+    warn(`import would read the extra column${clashing.length === 1 ? '' : 's'} ${clashing.join(', ')} as a contact field too; to import this file back, drop ${clashing.length === 1 ? 'it' : 'them'} or pass ${flags}`);
+  }
+}
+
+/** The library's entry point for export: every contact, as CSV, to a file or a stream. */
+export async function exportContacts(options: ExportOptions): Promise<ExportSummary> {
+  const started = performance.now();
+  const { client, out } = options;
+  const warn = options.onWarning ?? (() => undefined);
+  if (out === undefined && options.stream === undefined) throw new Error('internal: exportContacts needs `out` or `stream`');
+  const spoolDir = options.spoolDir ?? (out === undefined ? tmpdir() : dirname(out));
+  const stem = out === undefined ? 'ciopulse-export' : basename(out);
+  await checkWritable([spoolDir, ...(out === undefined ? [] : [dirname(out)])]);
+
+  let spool: Spool | undefined;
+  let columns = createColumns();
+  let counts: Counts = { rows: 0, noSystemId: 0, padded: 0, guarded: 0 };
+  const safe = options.excelSafe === true;
+
+  let writer: CsvWriter | undefined;
+  try {
+    const walked = await walkListing({
+      client,
+      signal: options.signal,
+      begin: async () => {
+        // A second read (through jsonrepair) starts from scratch.
+        await spool?.remove();
+        const current = createSpool(spoolDir, stem);
+        spool = current;
+        columns = createColumns();
+        const tally: Counts = { rows: 0, noSystemId: 0, padded: 0, guarded: 0 };
+        counts = tally;
+        return (record) => {
+          tally.rows++;
+          const cells = columns.row(record);
+          if (cells[0] === '') tally.noSystemId++;
+          // Only the six columns matter: import reads no other.
+          for (let i = 0; i < EXPORT_COLUMNS.length; i++) {
+            const cell = cells[i] as string;
+            if (hasPadding(cell)) tally.padded++;
+            // `'=x` reads as a guarded `=x`; --excel-safe nests the guard (`''=x`), so only a plain export loses it.
+            if (!safe && isGuarded(cell)) tally.guarded++;
+          }
+          return current.push(cells);
+        };
+      },
+    });
+    if (spool === undefined) throw new Error('internal: no spool');
+    await spool.end();
+    if (walked.repaired !== undefined) {
+      warn(`the API's answer was not valid JSON (${walked.repaired}); repaired it with jsonrepair and read it again: check the exported values`);
+    }
+    const header = columns.names;
+    warnAboutRows(warn, counts, header, walked.collisions);
+
+    const width = header.length;
+    const source = spool;
+    async function* finalRows(): AsyncGenerator<string[]> {
+      yield safe ? header.map(excelSafe) : header;
+      for await (const cells of source.rows()) {
+        if (options.signal?.aborted === true) throw abortError();
+        while (cells.length < width) cells.push('');
+        yield safe ? cells.map(excelSafe) : cells;
+      }
+    }
+    if (options.signal?.aborted === true) throw abortError();
+    if (out !== undefined) {
+      writer = createCsvWriter(out, { atomic: true, bom: options.bom === true });
+      await writeToFile(writer, finalRows()).catch((error: unknown) => {
+        throw localFileError(out, error);
+      });
+      writer = undefined;
+    } else {
+      await writeToStream(options.stream as NodeJS.WritableStream, options.bom === true, finalRows());
+    }
+    return { rows: counts.rows, columns: [...header], repaired: walked.repaired !== undefined, out, elapsedMs: performance.now() - started };
+  } catch (error) {
+    await writer?.abort();
+    throw error;
+  } finally {
+    await spool?.remove();
+  }
+}
+
+/** The earlier name of `exportContacts`, kept for callers of the library. */
+export const runExport = exportContacts;

@@ -1,0 +1,43 @@
+/**
+ * `import --changed-only`: each valid row is predicted against one GET all, exactly as `--plan`
+ * predicts it (the same planner, fed the rows in file order), and only rows that would create or
+ * change something are sent. Rows predicted to fail are sent too: the API has the last word, and
+ * a 422 still gets its second chance. A row that would change nothing becomes `unchanged`
+ * without a request (README, "Round trips").
+ */
+import type { PreparedRow } from './outcomes.js';
+import { createPlanner, type PlannerOptions } from './plan.js';
+import type { ResultRow } from './results.js';
+import type { SnapshotIndex } from './snapshot.js';
+
+export const NOT_SENT = 'matches the API; not sent';
+
+export type ChangedVerdict = { send: true; row: PreparedRow } | { send: false; row: ResultRow };
+
+export interface ChangedFilter {
+  /** Call once per valid row, in file order: the planner carries each row's effect to the next. */
+  check(row: PreparedRow): ChangedVerdict;
+  /** Rows so far with an empty cell over a value the API holds. */
+  readonly keptEmptyRows: number;
+}
+
+/** The index is updated as rows are checked: write a backup from it before the first row. */
+export function createChangedFilter(snapshot: SnapshotIndex, options: PlannerOptions = {}): ChangedFilter {
+  const planner = createPlanner(snapshot, options);
+  return {
+    get keptEmptyRows() {
+      return planner.keptEmptyRows;
+    },
+    check(row) {
+      const prediction = planner.predict(row);
+      const notes = [...(prediction.kept ?? []), ...row.notes];
+      if (prediction.status === 'unchanged') {
+        const detail = [NOT_SENT, ...notes].join('; ');
+        const unchanged: ResultRow = { seq: row.seq, line: row.line, cells: row.cells, systemId: row.systemId, status: 'unchanged', detail, warnings: row.warnings };
+        return { send: false, row: unchanged };
+      }
+      // The kept empty cells ride along as notes, so the sent row's detail says so too.
+      return { send: true, row: prediction.kept === undefined ? row : { ...row, notes } };
+    },
+  };
+}
