@@ -2,8 +2,11 @@
  * What `import` and `delete` share once flags are parsed: progress, Ctrl-C, the summary,
  * and the exit code. Both call the same library pipeline.
  */
-import { runImport, type RunOptions, type RunSummary } from '../import/pipeline.js';
+import { runImport, type RunOptions } from '../import/entry.js';
+import type { RunSummary } from '../import/pipeline.js';
 import { resolveExitCode } from '../import/exit.js';
+import { checkWritable, NothingToResumeError, UnfinishedRunError } from '../import/guards.js';
+import { FileError, UsageError } from '../errors.js';
 import { writeHtmlReport } from '../report/html.js';
 import { createProgressReporter } from '../report/progress.js';
 import { formatSummary, summaryToJson } from '../report/summary.js';
@@ -31,14 +34,27 @@ function createLineIndex(): { set(seq: number, line: number): void; get(seq: num
   };
 }
 
+/** The library's guards name files and counts; the CLI adds which flag to use. */
+function withFlags(error: unknown, command: string): unknown {
+  if (error instanceof UnfinishedRunError) {
+    return new UsageError(error.message, { hint: `add --resume to continue it (only rows without an answer are sent), or --restart to discard those answers and send every row again: ${command}` });
+  }
+  if (error instanceof NothingToResumeError) {
+    return new UsageError(error.message, { hint: 'run without --resume to start; with --results, name the results file of the run to continue' });
+  }
+  return error;
+}
+
 export async function runRowsAndReport(options: Omit<RunOptions, 'signal' | 'onProgress'>, output: OutputArgs, extras: RunExtras = {}): Promise<void> {
   const silent = output.quiet === true || output.json === true;
+  // Every output path is checked before the first request; the library checks its own.
+  if (extras.report !== undefined) checkWritable(extras.report);
   const lines = extras.report === undefined ? undefined : createLineIndex();
   let systemIdColumn: number | undefined;
   const progress = createProgressReporter({ silent });
   const interrupt = createInterruptHandler(() => {
     progress.stop();
-    process.stderr.write('\nstopping: no new requests; letting those in flight finish (Ctrl-C again to quit at once)\n');
+    process.stderr.write('\nstopping: no new requests; those in flight get 2 s to finish (Ctrl-C again to quit at once)\n');
   });
   let summary: RunSummary;
   try {
@@ -61,14 +77,22 @@ export async function runRowsAndReport(options: Omit<RunOptions, 'signal' | 'onP
           }
         : {}),
     });
+  } catch (error) {
+    throw withFlags(error, `ciopulse-contacts ${options.mode.startsWith('delete') ? 'delete' : 'import'} ${options.input} --resume`);
   } finally {
     progress.stop();
     interrupt.dispose();
   }
-  const extra =
-    extras.report === undefined
-      ? undefined
-      : `Report:  ${(await writeHtmlReport({ summary, resultsPath: summary.resultsPath, outPath: extras.report, systemIdColumn, lineOf: (i) => lines?.get(i) ?? i + 2 })).path}`;
+  let extra: string | undefined;
+  let lateFailure: FileError | undefined;
+  if (extras.report !== undefined) {
+    try {
+      extra = `Report:  ${(await writeHtmlReport({ summary, resultsPath: summary.resultsPath, outPath: extras.report, systemIdColumn, lineOf: (i) => lines?.get(i) ?? i + 2 })).path}`;
+    } catch (error) {
+      // The summary is printed whatever happens to the report.
+      lateFailure = error instanceof FileError ? error : new FileError(`cannot write ${extras.report}: ${error instanceof Error ? error.message : String(error)}`, { file: extras.report });
+    }
+  }
   const code = resolveExitCode(summary);
   if (output.json === true) {
     process.stdout.write(summaryToJson(summary));
@@ -76,8 +100,11 @@ export async function runRowsAndReport(options: Omit<RunOptions, 'signal' | 'onP
     process.stdout.write(formatSummary(summary, createStyles(resolveColor(process.stdout))));
     if (extra !== undefined) process.stdout.write(`${extra}\n`);
   } else if (code !== 0) {
-    const bad = summary.counts.invalid + summary.counts.failed + summary.counts['would-fail'];
-    process.stderr.write(`${summary.stopped?.message ?? `${bad} rows invalid or failed`}; see ${summary.resultsPath}\n`);
+    const bad = summary.counts.invalid + summary.counts.failed + summary.counts.uncertain + summary.counts['would-fail'];
+    process.stderr.write(`${summary.stopped?.message ?? `${bad} rows invalid, failed or uncertain`}; see ${summary.resultsPath}\n`);
   }
   process.exitCode = Math.max(Number(process.exitCode ?? 0), code);
+  // A results file that could not be written: the summary above says what was done; this line says why it stopped.
+  if (summary.stopped?.reason === 'write_failed') throw new FileError(summary.stopped.message, { hint: summary.journalPath === undefined ? undefined : `the journal ${summary.journalPath} is kept: free some space, then run again with --resume` });
+  if (lateFailure !== undefined) throw lateFailure;
 }

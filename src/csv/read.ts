@@ -60,6 +60,8 @@ export interface CsvRecord {
   cells: string[];
   /** Set for a ragged row or a row csv-parse could not read; the message keeps whatever `cells` could not. */
   error?: { code: 'ragged_row' | 'malformed_row'; message: string };
+  /** A row longer than the header: the cells past its width, so the errors file can keep them. */
+  extra?: string[];
 }
 
 export interface CsvSource {
@@ -590,6 +592,7 @@ class RecordParser extends Parser {
       return {
         line,
         cells: cells.slice(0, width),
+        extra: cells.slice(width),
         error: {
           code: 'ragged_row',
           message: `${counts}; extra cells: ${quoteList(cells.slice(width))} (a value holding "${this.plan.delimiter === '\t' ? '\\t' : this.plan.delimiter}" must be quoted)`,

@@ -11,10 +11,9 @@ import { CONTACT_FIELDS, REQUIRED_ON_CREATE, type Contact, type ContactField, ty
 import { AuthError, ApiError } from '../errors.js';
 import { extractRecords, toCell } from '../export.js';
 import type { PreparedRow } from './outcomes.js';
-import type { ResultRow } from './results.js';
-import type { Override } from './deferred.js';
+import type { FieldChange, Override, ResultRow } from './results.js';
 
-export type Prediction = Pick<ResultRow, 'status' | 'detail' | 'errors'>;
+export type Prediction = Pick<ResultRow, 'status' | 'detail' | 'errors' | 'changes'>;
 
 export interface Planner {
   predict(row: PreparedRow): Prediction;
@@ -93,18 +92,20 @@ export function createPlanner(snapshot: Iterable<Contact>): Planner {
         const error: RowError = { code: 'missing_required', message: `creating a contact needs ${missing.join(', ')}; the API would answer 400` };
         return { prediction: { status: 'would-fail', errors: [error] } };
       }
-      const set = CONTACT_FIELDS.filter((f) => typeof row.patch[f] === 'string').map((f) => `${f}: ${show(row.patch[f])}`);
-      return { prediction: { status: 'would-create', detail: joinDetail(set, row.warnings) } };
+      const set = CONTACT_FIELDS.filter((f) => typeof row.patch[f] === 'string');
+      const changes: FieldChange[] = set.map((field) => ({ field, from: null, to: row.patch[field] ?? null }));
+      return { prediction: { status: 'would-create', changes, detail: joinDetail(set.map((f) => `${f}: ${show(row.patch[f])}`), row.warnings) } };
     }
-    const changes: string[] = [];
+    const changes: FieldChange[] = [];
     for (const field of CONTACT_FIELDS) {
       const value = row.patch[field];
       if (value === undefined) continue;
       // Compare as the API stores: exactly as sent; a null and an empty value both show as (empty).
-      if ((value ?? null) !== (current[field] ?? null)) changes.push(`${field}: ${show(current[field])} → ${show(value)}`);
+      if ((value ?? null) !== (current[field] ?? null)) changes.push({ field, from: current[field] ?? null, to: value ?? null });
     }
     if (changes.length === 0) return { prediction: { status: 'unchanged', detail: joinDetail([], row.warnings) } };
-    return { prediction: { status: 'would-update', detail: joinDetail(changes, row.warnings) } };
+    const described = changes.map((c) => `${c.field}: ${show(c.from)} → ${show(c.to)}`);
+    return { prediction: { status: 'would-update', changes, detail: joinDetail(described, row.warnings) } };
   }
 
   return {

@@ -57,9 +57,9 @@ export interface HtmlReportResult {
 }
 
 /** Rows that need a reader's attention; they fill the problem table. */
-const PROBLEM_STATUSES: ReadonlySet<string> = new Set<RowStatus>(['invalid', 'failed', 'would-fail', 'skipped', 'superseded']);
+const PROBLEM_STATUSES: ReadonlySet<string> = new Set<RowStatus>(['invalid', 'failed', 'uncertain', 'would-fail', 'skipped', 'superseded']);
 /** Rows that did not end well: the verdict counts these. */
-const BAD_STATUSES: readonly RowStatus[] = ['invalid', 'failed', 'would-fail'];
+const BAD_STATUSES: readonly RowStatus[] = ['invalid', 'failed', 'uncertain', 'would-fail'];
 const KNOWN_STATUSES: ReadonlySet<string> = new Set<string>(STATUSES);
 const DEFAULT_MAX_ROWS = 20_000;
 /** Rows shown inside each error group's <details>; the table has the rest. */
@@ -85,7 +85,8 @@ const STATUS_NOTES: Record<RowStatus, string> = {
   'would-fail': 'the API would refuse it',
   invalid: 'failed a local check; never sent',
   failed: 'refused by the API, or its retries ran out',
-  superseded: 'its 422 became moot: a later row for the same system_id was applied',
+  uncertain: 'its answer was lost and no retry settled it: it may or may not have been applied',
+  superseded: 'moot: a later row for the same system_id was applied',
   skipped: 'not attempted: the run was stopped',
 };
 

@@ -8,7 +8,7 @@ import { resolveResultsPath } from '../import/paths.js';
 import { STATUSES, type RowStatus } from '../import/results.js';
 import type { RunSummary } from '../import/pipeline.js';
 
-const BAD: ReadonlySet<RowStatus> = new Set(['invalid', 'failed', 'would-fail']);
+const BAD: ReadonlySet<RowStatus> = new Set(['invalid', 'failed', 'uncertain', 'would-fail']);
 
 function display(path: string): string {
   const rel = relative(process.cwd(), path);
@@ -32,11 +32,14 @@ export function nextCommand(summary: RunSummary): string | undefined {
   const verb = summary.mode.startsWith('delete') ? 'delete' : 'import';
   // A resume must find this run's results, so name them when they are not in the default place.
   const results = summary.resultsPath === resolveResultsPath(summary.input, summary.mode) ? '' : ` --results ${display(summary.resultsPath)}`;
-  if (summary.stopped !== undefined && summary.stopped.reason !== 'auth' && summary.mode !== 'dry-run') {
+  // Only a run that left a journal has anything to resume (one stopped at the credential check has not).
+  const resumable = summary.journalPath !== undefined;
+  if (summary.stopped !== undefined && summary.stopped.reason !== 'auth' && summary.mode !== 'dry-run' && resumable) {
     return `ciopulse-contacts ${verb} ${display(summary.input)} --resume${results}`;
   }
-  if (summary.stopped?.reason === 'auth') return `fix the credentials, then: ciopulse-contacts ${verb} ${display(summary.input)} --resume${results}`;
-  const bad = summary.counts.invalid + summary.counts.failed + summary.counts['would-fail'];
+  if (summary.stopped?.reason === 'auth') return `fix the credentials, then: ciopulse-contacts ${verb} ${display(summary.input)}${resumable ? ` --resume${results}` : ''}`;
+  if (summary.stopped !== undefined && !resumable) return undefined;
+  const bad = summary.counts.invalid + summary.counts.failed + summary.counts.uncertain + summary.counts['would-fail'];
   const preview = summary.mode === 'dry-run' || summary.mode === 'plan' || summary.mode === 'delete-dry-run';
   if (preview) {
     const run = `ciopulse-contacts ${verb} ${display(summary.input)}`;
@@ -81,7 +84,7 @@ export function formatSummary(summary: RunSummary, styles: Styles = createStyles
     if (summary.stopped.hint !== undefined) lines.push(`${s.dim('hint:')} ${summary.stopped.hint}`);
   }
   lines.push('', `Results: ${display(summary.resultsPath)}`);
-  const bad = summary.counts.invalid + summary.counts.failed + summary.counts['would-fail'];
+  const bad = summary.counts.invalid + summary.counts.failed + summary.counts.uncertain + summary.counts['would-fail'];
   const again = summary.mode.startsWith('delete') ? 'run again' : 'import again';
   if (bad > 0) lines.push(`Errors:  ${display(summary.errorsPath)} (${plural(bad, 'row')}, ready to fix and ${again})`);
   if (summary.unmappedColumns.length > 0) {
