@@ -139,8 +139,8 @@ export function createResultsSink(options: ResultsSinkOptions): ResultsSink {
 
   async function close(writer: CsvWriter): Promise<void> {
     try {
-      if (failed === undefined) await writer.end();
-      else await writer.abort();
+      // A writer that failed rejects at once with its failure; the other one still finishes.
+      await writer.end();
     } catch (error) {
       fail(writer.path, error);
     }
