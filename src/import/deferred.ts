@@ -16,7 +16,8 @@ import { createInterface } from 'node:readline';
 import type { ApiClient } from '../api/client.js';
 import type { ContactPatch } from '../contact.js';
 import { toResult, type PreparedRow } from './outcomes.js';
-import type { Override, ResultRow, RowOutcome } from './results.js';
+import type { ResultRow, RowOutcome } from './results.js';
+import { createOverrideStore, type OverrideStore } from './override-store.js';
 
 /** What the second attempt needs of a row that got 422. */
 export interface DeferredRow {
@@ -91,9 +92,9 @@ export function createDeferredList(): DeferredList {
 /** At most this many GETs to explain the 422s that remain. */
 const SWAP_LOOKUP_LIMIT = 1000;
 
-export async function runDeferredPass(options: { client: ApiClient; deferred: DeferredList; stopSignal: AbortSignal }): Promise<Map<number, Override>> {
+export async function runDeferredPass(options: { client: ApiClient; deferred: DeferredList; stopSignal: AbortSignal }): Promise<OverrideStore> {
   const { client, deferred, stopSignal } = options;
-  const overrides = new Map<number, Override>();
+  const overrides = createOverrideStore();
   const stillTaken: DeferredRow[] = [];
   // Rows of one system_id stay in file order (a chain per key); different ones go concurrently,
   // at most the gate's window at once, read from the file only as fast as they are sent.
@@ -139,7 +140,7 @@ export async function runDeferredPass(options: { client: ApiClient; deferred: De
  * For the 422s that remain, look up who holds each wanted email among those same rows' contacts.
  * A cycle (A wants B's email while B wants A's) is a swap that no ordering can apply.
  */
-async function explainSwaps(client: ApiClient, rows: DeferredRow[], overrides: Map<number, Override>): Promise<void> {
+async function explainSwaps(client: ApiClient, rows: DeferredRow[], overrides: OverrideStore): Promise<void> {
   if (rows.length < 2) return;
   const looked = rows.slice(0, SWAP_LOOKUP_LIMIT);
   const holder = new Map<string, DeferredRow>();
@@ -165,23 +166,16 @@ async function explainSwaps(client: ApiClient, rows: DeferredRow[], overrides: M
   }
 }
 
-function markSwap(row: DeferredRow, cycle: DeferredRow[], overrides: Map<number, Override>): void {
-  const override = overrides.get(row.seq);
-  if (override === undefined) return;
+function markSwap(row: DeferredRow, cycle: DeferredRow[], overrides: OverrideStore): void {
   const others = cycle
     .filter((r) => r !== row)
     .map((r) => `line ${r.line} (system_id ${r.systemId})`)
     .join(', ');
-  override.after = {
-    ...override.after,
-    errors: [
-      {
-        code: 'email_swap',
-        field: 'email',
-        message: `email swap with ${others}: each wants an email another holds, which the API cannot exchange in one import; give one contact a temporary email first, import, then import the final emails`,
-      },
-    ],
-  };
+  const message = `email swap with ${others}: each wants an email another holds, which the API cannot exchange in one import; give one contact a temporary email first, import, then import the final emails`;
+  overrides.update(row.seq, (override) => ({
+    before: override.before,
+    after: { ...override.after, errors: [{ code: 'email_swap', field: 'email', message }] },
+  }));
 }
 
 /** GET one answers `{"contact":{"Email":…}}` in the emulator; accept any casing and wrapping. */

@@ -8,6 +8,7 @@ import type { RunControl } from './control.js';
 import { skippedRow, type PreparedRow } from './outcomes.js';
 import { createPlanner, loadSnapshot, type Planner } from './plan.js';
 import type { Override } from './results.js';
+import type { OverrideLookup } from './override-store.js';
 import type { ResultsSink } from './sink.js';
 
 export interface ExecutorStats {
@@ -22,7 +23,7 @@ export interface Executor {
   /** One row that passed every local check; resolves when the next row may be read. */
   execute(row: PreparedRow): Promise<void>;
   /** After the last row (or a stop): the answers that change rows already written. */
-  finish(): Promise<ReadonlyMap<number, Override>>;
+  finish(): Promise<OverrideLookup>;
   stats(): ExecutorStats;
   close(): Promise<void>;
 }

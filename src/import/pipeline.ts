@@ -193,8 +193,12 @@ export async function runPipeline(spec: PipelineSpec): Promise<RunSummary> {
     await run.start();
     const counts = await readRows({ options, source, header, sink: runSink, control: runControl, executor: run, resume, prepare: (record, seq) => preparer.prepare(record, seq) });
     const overrides = await run.finish();
-    await runSink.end({ keepJournal: runControl.stopped() !== undefined });
-    await runSink.rewrite(overrides);
+    try {
+      await runSink.end({ keepJournal: runControl.stopped() !== undefined });
+      await runSink.rewrite(overrides);
+    } finally {
+      overrides.dispose?.();
+    }
     progress.maybe(true);
 
     const elapsedMs = performance.now() - started;

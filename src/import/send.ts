@@ -13,6 +13,7 @@ import type { Executor } from './executors.js';
 import { describeApiFailure, skippedRow, toResult, type PreparedRow } from './outcomes.js';
 import { APPLIED_STATUSES, formatErrors, type Override, type ResultRow, type RowOutcome } from './results.js';
 import type { ResultsSink } from './sink.js';
+import { mergeOverrides } from './override-store.js';
 
 export interface ClientSettings {
   connection: Connection;
@@ -189,11 +190,9 @@ export function createSendExecutor(ctx: SendContext): Executor {
     },
     async finish() {
       while (pending.size > 0) await Promise.all(pending);
-      const overrides = new Map(supersede.overrides);
-      // The second chance runs only in a run that was not stopped; a stopped run resumes instead.
+      // In a stopped run the second chance sends nothing; it still marks the superseded 422s.
       const second = await runDeferredPass({ client, deferred, stopSignal: control.stopSignal });
-      for (const [seq, override] of second) overrides.set(seq, override);
-      return overrides;
+      return mergeOverrides(supersede.overrides, second);
     },
     stats: () => ({ retries: run.retries(), inFlight: client.gate.stats().inFlight, window: client.gate.stats().window }),
     close: () => client.close(),

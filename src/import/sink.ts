@@ -10,7 +10,8 @@ import { createReadStream, existsSync, rmSync } from 'node:fs';
 import { parse, type Parser } from 'csv-parse';
 import { FileError } from '../errors.js';
 import { createCsvWriter, openJournal, type CsvWriter, type Journal } from '../csv/write.js';
-import { ERROR_STATUSES, RESULT_COLUMNS, Tally, outcomeCells, toResultCells, type Override, type ResultRow, type RowStatus } from './results.js';
+import { ERROR_STATUSES, RESULT_COLUMNS, Tally, outcomeCells, toResultCells, type ResultRow, type RowStatus } from './results.js';
+import type { OverrideLookup } from './override-store.js';
 
 /** One journal line: enough for `--resume` to reuse the answer without reading any CSV cell. */
 export interface JournalEntry {
@@ -65,7 +66,7 @@ export interface ResultsSink {
    * atomic rewrite of the results and errors files (each written whole to a temporary file,
    * then renamed).
    */
-  rewrite(overrides: ReadonlyMap<number, Override>): Promise<void>;
+  rewrite(overrides: OverrideLookup): Promise<void>;
 }
 
 /** "cannot write out.csv: no space left on device (ENOSPC)". */
@@ -216,7 +217,7 @@ function readCsvFile(path: string): Parser {
  * rebuilt beside it from the old errors file, read in step: its rows are the results rows whose
  * status was an error status, in the same order, and they keep every cell a ragged row had.
  */
-async function rewriteFiles(options: ResultsSinkOptions, overrides: ReadonlyMap<number, Override>, tally: Tally): Promise<void> {
+async function rewriteFiles(options: ResultsSinkOptions, overrides: OverrideLookup, tally: Tally): Promise<void> {
   const width = options.columns.length;
   const newResults = createCsvWriter(options.resultsPath, { atomic: true });
   const newErrors = createCsvWriter(options.errorsPath, { atomic: true });
