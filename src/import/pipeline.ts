@@ -201,25 +201,9 @@ export async function runPipeline(spec: PipelineSpec): Promise<RunSummary> {
     }
     progress.maybe(true);
 
-    const elapsedMs = performance.now() - started;
-    const stopped = runControl.stopped();
-    summary = {
-      mode,
-      input: options.input,
-      resultsPath,
-      errorsPath,
-      journalPath: stopped !== undefined && runSink.journaled() ? journalPath : undefined,
-      rows: runSink.tally.rows,
-      counts: { ...runSink.tally.counts },
-      errorGroups: runSink.tally.sortedGroups(),
-      warnings: preparer.warnings(),
-      retries: run.stats().retries,
-      elapsedMs,
-      rowsPerSecond: runSink.tally.rows / Math.max(elapsedMs / 1000, 1e-3),
-      reused: counts.reused,
-      stopped,
-      unmappedColumns: spec.isDelete ? [] : header.columns.filter((_, i) => header.columnFields[i] === undefined),
-    };
+    summary = buildSummary({ spec, header, paths: { resultsPath, errorsPath, journalPath }, sink: runSink, stopped: runControl.stopped(), started, reused: counts.reused });
+    summary.warnings = preparer.warnings();
+    summary.retries = run.stats().retries;
     return summary;
   } finally {
     control?.dispose();
@@ -229,6 +213,36 @@ export async function runPipeline(spec: PipelineSpec): Promise<RunSummary> {
     if (summary === undefined) await sink?.end({ keepJournal: true });
     release?.();
   }
+}
+
+function buildSummary(ctx: {
+  spec: PipelineSpec;
+  header: CsvHeader;
+  paths: { resultsPath: string; errorsPath: string; journalPath: string };
+  sink: ResultsSink;
+  stopped: Stopped | undefined;
+  started: number;
+  reused: number;
+}): RunSummary {
+  const { spec, sink, stopped, header } = ctx;
+  const elapsedMs = performance.now() - ctx.started;
+  return {
+    mode: spec.mode,
+    input: spec.options.input,
+    resultsPath: ctx.paths.resultsPath,
+    errorsPath: ctx.paths.errorsPath,
+    journalPath: stopped !== undefined && sink.journaled() ? ctx.paths.journalPath : undefined,
+    rows: sink.tally.rows,
+    counts: { ...sink.tally.counts },
+    errorGroups: sink.tally.sortedGroups(),
+    warnings: 0,
+    retries: 0,
+    elapsedMs,
+    rowsPerSecond: sink.tally.rows / Math.max(elapsedMs / 1000, 1e-3),
+    reused: ctx.reused,
+    stopped,
+    unmappedColumns: spec.isDelete ? [] : header.columns.filter((_, i) => header.columnFields[i] === undefined),
+  };
 }
 
 /** The read → prepare → execute loop; returns how many rows came from the earlier run. */

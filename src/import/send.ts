@@ -116,6 +116,19 @@ function createSupersedeTracker() {
   };
 }
 
+/** Stops the run once this many rows in a row used up their retries: the server looks down. */
+function createFailFast(control: RunControl, max: number): (result: ApiResult) => void {
+  let consecutive = 0;
+  return (result) => {
+    if (result.retryable && !result.stoppedBeforeRetry) {
+      consecutive++;
+      if (consecutive >= max) control.stop('dead_server', `${consecutive} rows in a row used up their retries (last: ${describeApiFailure(result)})`, 'the server looks down; resume the run later');
+    } else if (!result.retryable) {
+      consecutive = 0;
+    }
+  };
+}
+
 export function createSendExecutor(ctx: SendContext): Executor {
   const { run, sink, control, isDelete } = ctx;
   const { client } = run;
@@ -123,7 +136,7 @@ export function createSendExecutor(ctx: SendContext): Executor {
   const pending = new Set<Promise<void>>();
   const deferred: DeferredList = createDeferredList();
   const supersede = createSupersedeTracker();
-  let consecutiveFailures = 0;
+  const countFailure = createFailFast(control, ctx.maxConsecutiveFailures);
   const maxPending = 2 * client.gate.maxWindow;
   const roomWaiters: (() => void)[] = [];
 
@@ -131,17 +144,6 @@ export function createSendExecutor(ctx: SendContext): Executor {
     if (result !== undefined) sink.journal(row);
     if (track) supersede.note(row);
     await sink.put(row);
-  }
-
-  function countFailure(result: ApiResult): void {
-    if (result.retryable && !result.stoppedBeforeRetry) {
-      consecutiveFailures++;
-      if (consecutiveFailures >= ctx.maxConsecutiveFailures) {
-        control.stop('dead_server', `${consecutiveFailures} rows in a row used up their retries (last: ${describeApiFailure(result)})`, 'the server looks down; resume the run later');
-      }
-    } else if (!result.retryable) {
-      consecutiveFailures = 0;
-    }
   }
 
   async function sendRow(job: PreparedRow): Promise<void> {

@@ -79,57 +79,49 @@ export function writeFailure(path: string, error: unknown): FileError {
   return new FileError(`cannot write ${path}: ${words}${code === undefined ? '' : ` (${code})`}`, { file: path, cause: error });
 }
 
-export function createResultsSink(options: ResultsSinkOptions): ResultsSink {
-  const cap = options.reorderCap ?? 10_000;
-  const atomic = options.atomic === true;
-  const results: CsvWriter = createCsvWriter(options.resultsPath, { atomic });
-  const errors: CsvWriter = createCsvWriter(options.errorsPath, { atomic });
-  let journal: Journal | undefined;
-  const tally = new Tally();
+function toJournalEntry(row: ResultRow): JournalEntry {
+  const entry: JournalEntry = { seq: row.seq, line: row.line, system_id: row.systemId, status: row.status, http: row.httpStatus ?? null };
+  if (row.errors !== undefined) entry.errors = row.errors;
+  if (row.detail !== undefined) entry.detail = row.detail;
+  return entry;
+}
+
+/** The first failed write, kept: no write promise is left floating (README, "Results and errors files"). */
+function createFailureKeeper(onFailure: ((error: FileError) => void) | undefined) {
+  let failed: FileError | undefined;
+  /** The latest write of either file; every write's failure is caught in `kept`. */
+  let last: Promise<void> | undefined;
+  const fail = (path: string, error: unknown): void => {
+    if (failed !== undefined) return;
+    failed = writeFailure(path, error);
+    onFailure?.(failed);
+  };
+  return {
+    fail,
+    failure: (): FileError | undefined => failed,
+    lastWrite: (): Promise<void> | undefined => last,
+    /** Keeps a write's failure instead of leaving its promise floating. */
+    kept: (path: string, write: Promise<void> | undefined): Promise<void> | undefined => {
+      if (write === undefined) return undefined;
+      const guarded = write.catch((error: unknown) => fail(path, error));
+      last = guarded;
+      return guarded;
+    },
+  };
+}
+
+/** Rows in, in any order; `write` called for each in seq order. Reading pauses while it is full. */
+function createReorderBuffer(cap: number, write: (row: ResultRow) => Promise<void> | undefined) {
   const buffer = new Map<number, ResultRow>();
   let next = 0;
   let roomWaiter: { resolve: () => void; promise: Promise<void> } | undefined;
-  let failed: FileError | undefined;
-  let ended = false;
-  /** The latest write of each file: the writer's writes complete in order. */
-  let lastWrite: Promise<void> | undefined;
-
-  function fail(path: string, error: unknown): void {
-    if (failed !== undefined) return;
-    failed = writeFailure(path, error);
-    options.onFailure?.(failed);
-  }
-
-  /** Keeps a write's failure instead of leaving its promise floating. */
-  function kept(path: string, write: Promise<void> | undefined): Promise<void> | undefined {
-    if (write === undefined) return undefined;
-    const guarded = write.catch((error: unknown) => fail(path, error));
-    lastWrite = guarded;
-    return guarded;
-  }
-
-  const headerWrites: Promise<void>[] = [];
-  for (const write of [kept(options.resultsPath, results.write([...options.columns, ...RESULT_COLUMNS])), kept(options.errorsPath, errors.write(options.columns))]) {
-    if (write !== undefined) headerWrites.push(write);
-  }
-
-  function writeRow(row: ResultRow): Promise<void> | undefined {
-    tally.add(row);
-    options.onRow?.(row);
-    if (failed !== undefined) return undefined;
-    const a = kept(options.resultsPath, results.write(toResultCells(row)));
-    const errorCells = row.extraCells === undefined ? row.cells : [...row.cells, ...row.extraCells];
-    const b = ERROR_STATUSES.has(row.status) ? kept(options.errorsPath, errors.write(errorCells)) : undefined;
-    if (a === undefined && b === undefined) return undefined;
-    return Promise.all([a, b]).then(() => undefined);
-  }
 
   function drain(): Promise<void> | undefined {
     let wait: Promise<void> | undefined;
     for (let row = buffer.get(next); row !== undefined; row = buffer.get(next)) {
       buffer.delete(next);
       next++;
-      wait = writeRow(row) ?? wait;
+      wait = write(row) ?? wait;
     }
     if (roomWaiter !== undefined && buffer.size < cap) {
       roomWaiter.resolve();
@@ -137,6 +129,56 @@ export function createResultsSink(options: ResultsSinkOptions): ResultsSink {
     }
     return wait;
   }
+
+  return {
+    written: () => next,
+    buffered: () => buffer.size,
+    put: (row: ResultRow): Promise<void> | undefined => {
+      if (row.seq === next && buffer.size === 0) {
+        next++;
+        return write(row);
+      }
+      buffer.set(row.seq, row);
+      return row.seq === next ? drain() : undefined;
+    },
+    whenRoom: (): Promise<void> | undefined => {
+      if (buffer.size < cap) return undefined;
+      if (roomWaiter === undefined) {
+        let resolve!: () => void;
+        const promise = new Promise<void>((r) => (resolve = r));
+        roomWaiter = { resolve, promise };
+      }
+      return roomWaiter.promise;
+    },
+  };
+}
+
+export function createResultsSink(options: ResultsSinkOptions): ResultsSink {
+  const atomic = options.atomic === true;
+  const results: CsvWriter = createCsvWriter(options.resultsPath, { atomic });
+  const errors: CsvWriter = createCsvWriter(options.errorsPath, { atomic });
+  let journal: Journal | undefined;
+  const tally = new Tally();
+  let ended = false;
+  const keeper = createFailureKeeper(options.onFailure);
+  const { fail, kept } = keeper;
+  const failedNow = keeper.failure;
+
+  const headerWrites: Promise<void>[] = [];
+  for (const write of [kept(options.resultsPath, results.write([...options.columns, ...RESULT_COLUMNS])), kept(options.errorsPath, errors.write(options.columns))]) {
+    if (write !== undefined) headerWrites.push(write);
+  }
+
+  const reorder = createReorderBuffer(options.reorderCap ?? 10_000, (row) => {
+    tally.add(row);
+    options.onRow?.(row);
+    if (failedNow() !== undefined) return undefined;
+    const a = kept(options.resultsPath, results.write(toResultCells(row)));
+    const errorCells = row.extraCells === undefined ? row.cells : [...row.cells, ...row.extraCells];
+    const b = ERROR_STATUSES.has(row.status) ? kept(options.errorsPath, errors.write(errorCells)) : undefined;
+    if (a === undefined && b === undefined) return undefined;
+    return Promise.all([a, b]).then(() => undefined);
+  });
 
   async function close(writer: CsvWriter): Promise<void> {
     try {
@@ -149,55 +191,37 @@ export function createResultsSink(options: ResultsSinkOptions): ResultsSink {
 
   return {
     tally,
-    written: () => next,
-    failure: () => failed,
-    buffered: () => buffer.size,
+    written: reorder.written,
+    buffered: reorder.buffered,
+    put: reorder.put,
+    whenRoom: reorder.whenRoom,
+    failure: failedNow,
     journaled: () => journal !== undefined || (atomic && options.journalPath !== undefined && existsSync(options.journalPath)),
-    put(row) {
-      if (row.seq === next && buffer.size === 0) {
-        next++;
-        return writeRow(row);
-      }
-      buffer.set(row.seq, row);
-      return row.seq === next ? drain() : undefined;
-    },
     journal(row) {
-      if (options.journalPath === undefined || failed !== undefined) return;
-      const entry: JournalEntry = { seq: row.seq, line: row.line, system_id: row.systemId, status: row.status, http: row.httpStatus ?? null };
-      if (row.errors !== undefined) entry.errors = row.errors;
-      if (row.detail !== undefined) entry.detail = row.detail;
+      if (options.journalPath === undefined || failedNow() !== undefined) return;
       try {
         // Opened at the first answer, so a run that never sent anything leaves no journal behind.
         journal ??= openJournal(options.journalPath, { append: atomic });
-        journal.append(entry);
+        journal.append(toJournalEntry(row));
       } catch (error) {
         fail(options.journalPath, error);
       }
-    },
-    whenRoom() {
-      if (buffer.size < cap) return undefined;
-      if (roomWaiter === undefined) {
-        let resolve!: () => void;
-        const promise = new Promise<void>((r) => (resolve = r));
-        roomWaiter = { resolve, promise };
-      }
-      return roomWaiter.promise;
     },
     async end({ keepJournal }) {
       if (ended) return;
       ended = true;
       await Promise.all(headerWrites);
-      await lastWrite;
+      await keeper.lastWrite();
       // Rows still buffered can only be there when a write failed and the run stopped early.
-      if (buffer.size > 0 && failed === undefined) fail(options.resultsPath, new Error(`${buffer.size} result rows never reached the file`));
+      if (reorder.buffered() > 0 && failedNow() === undefined) fail(options.resultsPath, new Error(`${reorder.buffered()} result rows never reached the file`));
       await Promise.all([close(results), close(errors)]);
-      if (keepJournal || failed !== undefined) journal?.close();
+      if (keepJournal || failedNow() !== undefined) journal?.close();
       else if (journal !== undefined) journal.remove();
       // A clean end of a resumed run also retires the earlier run's journal.
       else if (atomic && options.journalPath !== undefined) rmSync(options.journalPath, { force: true });
     },
     async rewrite(overrides) {
-      if (failed !== undefined || overrides.size === 0) return;
+      if (failedNow() !== undefined || overrides.size === 0) return;
       try {
         await rewriteFiles(options, overrides, tally);
       } catch (error) {
