@@ -43,7 +43,7 @@ function openResults(path: string): Parser {
 function mismatch(resultsPath: string, why: string): FileError {
   return new FileError(`${resultsPath} does not belong to this input: ${why}`, {
     file: resultsPath,
-    hint: 'resume with the same input file, or pass --results to start a new results file',
+    hint: 'resume with the same input file, or write the results of this one to another path',
   });
 }
 
