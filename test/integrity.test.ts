@@ -119,6 +119,30 @@ describe('superseded rows (issue 11 item 1) and ragged rows in the errors file (
     }
   });
 
+  it('the issue’s repro against the emulator’s seeded faults: --resume leaves "New Title" in place', async () => {
+    // Seed 5 draws fail, ok, ok for PUT X10's attempts 0, 1, 2: row 1 gets 500, row 2 is created,
+    // and a resume that re-sent row 1 would succeed with the old title.
+    const emu = await emulator({ failRate: 0.5, seed: 5 });
+    const dir = tempDir('superseded-seeded-');
+    const file = writeFile(dir, 'c.csv', `${HEADER}\nX10,Ann,Lee,x10@example.com,Old Title,\nX10,Ann,Lee,x10@example.com,New Title,\n`);
+    // The credential check's GET draws from the same fault plan (a random system_id each run) and
+    // --retries 0 gives it one try: run again when it was the check that failed; nothing was sent then.
+    const run = async (args: string[]): Promise<Awaited<ReturnType<typeof runCli>>> => {
+      for (let i = 0; ; i++) {
+        const result = await runCli(args, { env: emulatorEnv(emu) });
+        if (!/credential check failed/.test(result.stdout + result.stderr) || i >= 20) return result;
+      }
+    };
+    const first = await run(['import', file, '--retries', '0']);
+    expect(first.code).toBe(0);
+    expect(readResults(join(dir, 'c.results.csv')).map((r) => r.status)).toEqual(['superseded', 'created']);
+    expect(readCsv(join(dir, 'c.results.errors.csv'))).toHaveLength(1);
+    const resumed = await run(['import', file, '--retries', '0', '--resume']);
+    expect(resumed.code).toBe(0);
+    expect(emu.contacts().find((c) => c.system_id === 'X10')?.job_title).toBe('New Title');
+    expect(emu.log().filter((e) => e.method === 'PUT' && e.systemId === 'X10')).toHaveLength(2);
+  });
+
   it('resume finds rows superseded in an earlier run that never got to mark them (killed before its end)', async () => {
     const dir = tempDir('superseded-resume-');
     const columns = HEADER.split(',');
