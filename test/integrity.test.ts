@@ -13,6 +13,9 @@ import { join } from 'node:path';
 import { once } from 'node:events';
 import { CLI, emulatorEnv, readCsv, readResults, runCli, tempDir, useEmulators, writeFile } from './helpers.js';
 import { openResume } from '../src/import/resume.js';
+import { planImport } from '../src/import/entry.js';
+import type { ResultRow } from '../src/import/results.js';
+import { Secret } from '../src/config.js';
 
 const HEADER = 'system_id,first_name,last_name,email,job_title,mobile';
 const emulator = useEmulators();
@@ -112,6 +115,9 @@ describe('superseded rows (issue 11 item 1) and ragged rows in the errors file (
       const puts = proxy.seen.get('PUT X10');
       const resumed = await runCli(['import', file, '--retries', '0', '--resume'], { env: proxy.env });
       expect(resumed.code).toBe(1);
+      // Resumed rows keep their errors as data: the same cell, not re-wrapped as another code.
+      expect(readResults(join(dir, 'c.results.csv')).map((r) => r.error)).toEqual(results.map((r) => r.error));
+      expect(results[2]?.error).toMatch(/^ragged_row: /);
       expect(proxy.seen.get('PUT X10')).toBe(puts);
       expect(emu.contacts().find((c) => c.system_id === 'X10')?.job_title).toBe('New Title');
     } finally {
@@ -160,6 +166,21 @@ describe('superseded rows (issue 11 item 1) and ragged rows in the errors file (
     } finally {
       resume.close();
     }
+  });
+});
+
+describe('structured rows (issue 12 item 5)', () => {
+  it('a plan hands each row’s changes to onRow as data', async () => {
+    const emu = await emulator();
+    emu.seedContacts([{ system_id: 'P1', first_name: 'Ann', last_name: 'Lee', email: 'p1@example.com', job_title: 'Old', mobile: null }]);
+    const dir = tempDir('plan-rows-');
+    const input = writeFile(dir, 'p.csv', `${HEADER}\nP1,Ann,Lee,p1@example.com,New,\nP2,Bo,Li,p2@example.com,Dev,\n`);
+    const rows: ResultRow[] = [];
+    const summary = await planImport({ input, connection: { baseUrl: emu.baseUrl, portalCode: emu.portalCode, apiKey: new Secret(emu.apiKey) }, onRow: (row) => rows.push(row) });
+    expect(summary.counts['would-update']).toBe(1);
+    expect(rows[0]?.changes).toEqual([{ field: 'job_title', from: 'Old', to: 'New' }]);
+    expect(rows[1]?.status).toBe('would-create');
+    expect(rows[1]?.changes?.map((c) => c.field)).toEqual(['first_name', 'last_name', 'email', 'job_title']);
   });
 });
 
