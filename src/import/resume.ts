@@ -133,8 +133,11 @@ function isAlive(pid: number): boolean {
  */
 async function findSuperseding(resultsPath: string | undefined, width: number, statusIndex: number, systemIdIndex: number, journal: Map<number, JournalEntry>): Promise<Map<string, { seq: number; line: number | undefined }>> {
   const open = new Map<string, number>();
+  // Only failed and uncertain rows: a skipped row never has a later applied row for its key,
+  // because rows of one system_id are sent in file order and a stop skips all that follow.
+  // Skipping them keeps this map small after a Ctrl-C on a big file.
   const consider = (seq: number, key: string, status: string): void => {
-    if (!FINAL_STATUSES.has(status as RowStatus) && !open.has(key)) open.set(key, seq);
+    if ((status === 'failed' || status === 'uncertain') && !open.has(key)) open.set(key, seq);
   };
   if (resultsPath !== undefined) {
     let seq = 0;
