@@ -2,7 +2,7 @@
  * What a dry run keeps alive, for #1's memory rule ("grows only by the duplicate-detection sets"):
  *
  *   node --expose-gc bench/dry-memory.mjs pipeline <dist dir> <file.csv> <rows>
- *     runs the real dry run (dist/import/pipeline.js runImport) in this process and, once every
+ *     runs the real dry run (dist/import/entry.js runImport) in this process and, once every
  *     row has been written (the sets are still alive then), reads the heap after a full GC;
  *   node --expose-gc bench/dry-memory.mjs sets <dist dir> <file.csv> <rows>
  *     builds only what the in-file duplicate check holds for those rows: the pipeline's own
@@ -54,7 +54,10 @@ const [mode, ...rest] = process.argv.slice(2);
 if (mode === 'pipeline') {
   const [dist, file, rowsText] = rest;
   const rows = Number(rowsText);
-  const { runImport } = await import(pathToFileURL(join(resolve(dist), 'import/pipeline.js')).href);
+  // entry.js since the pipeline was split by mode; pipeline.js in older builds (a baseline dist).
+  const { existsSync } = await import('node:fs');
+  const entry = existsSync(join(resolve(dist), 'import/entry.js')) ? 'import/entry.js' : 'import/pipeline.js';
+  const { runImport } = await import(pathToFileURL(join(resolve(dist), entry)).href);
   const base = retainedMb();
   let atEnd;
   const summary = await runImport({

@@ -44,6 +44,8 @@ export type RowErrorCode =
   | 'auth_failed'
   | 'server_error'
   | 'network_error'
+  | 'answer_lost'
+  | 'internal_error'
   | 'email_swap';
 
 export interface RowError {

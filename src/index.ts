@@ -2,11 +2,13 @@
  * ciopulse-contacts as a library: the same typed core the CLI uses. Nothing here prints or
  * exits; progress arrives through callbacks and whole-run problems throw typed errors.
  */
-export { runImport } from './import/pipeline.js';
-export type { RunOptions, RunSummary, RunProgress, PreparedRow } from './import/pipeline.js';
+export { importContacts, deleteContacts, planImport, validateFile, runImport } from './import/entry.js';
+export type { ImportOptions, DeleteOptions, PlanOptions, ValidateOptions, ConnectionOptions, SendOptions, RunOptions } from './import/entry.js';
+export type { RunSummary, RunProgress, PreparedRow, InputOptions, OutputOptions, RowRuleOptions, RunCallbacks } from './import/pipeline.js';
+export { RunLockedError, UnfinishedRunError, NothingToResumeError } from './import/guards.js';
 export { resolveExitCode } from './import/exit.js';
 export { STATUSES, RESULT_COLUMNS, FINAL_STATUSES } from './import/results.js';
-export type { RowStatus, ResultRow, ErrorGroup, WarningGroup } from './import/results.js';
+export type { RowStatus, ResultRow, RowOutcome, FieldChange, ErrorGroup, WarningGroup } from './import/results.js';
 export type { RunMode } from './import/paths.js';
 export { createPlanner } from './import/plan.js';
 export type { Planner, Prediction } from './import/plan.js';

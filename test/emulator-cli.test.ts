@@ -48,10 +48,10 @@ function startCli(args: string[], extraEnv: Record<string, string> = {}): Promis
       running.push(cli);
       resolve(cli);
     });
-    void exited.then(({ code }) => {
+    exited.then(({ code }) => {
       clearTimeout(timer);
       reject(new Error(`${CLI} exited with ${code} before printing its startup lines (run npm run build first); stderr: ${stderr}`));
-    });
+    }, reject);
   });
 }
 

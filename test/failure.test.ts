@@ -73,6 +73,9 @@ describe('fail fast', () => {
     expect(results.every((r) => r.status === 'skipped')).toBe(true);
     expect(result.stderr).toMatch(/portal code/);
     expect(result.stderr).toMatch(/IP allow-list/);
+    // It never got past the credential check: nothing to resume, and no journal left behind.
+    expect(existsSync(join(dir, 'c.results.csv.journal'))).toBe(false);
+    expect(result.stdout + result.stderr).not.toMatch(/--resume/);
   });
 
   it('a key that is not 40 characters is refused before any request', async () => {
@@ -217,7 +220,7 @@ describe('resume and interruption', () => {
     await runCli(['import', file, '--dry-run', '--results', join(dir, 'c.results.csv')]);
     const fromDry = await runCli(['import', file, '--resume'], { env: emulatorEnv(emu) });
     expect(fromDry.code).toBe(2);
-    expect(fromDry.stderr).toMatch(/--dry-run or --plan/);
+    expect(fromDry.stderr).toMatch(/a dry run or a plan/);
 
     await runCli(['import', file], { env: emulatorEnv(emu) });
     writeFile(dir, 'c.csv', contactsCsv(5, 'OTHER'));

@@ -7,7 +7,7 @@
 import { describe, expect, it } from 'vitest';
 import { join } from 'node:path';
 import { Secret, type Connection } from '../src/config.js';
-import { runImport } from '../src/import/pipeline.js';
+import { runImport } from '../src/import/entry.js';
 import { Tally, type ResultRow } from '../src/import/results.js';
 import { formatSummary } from '../src/report/summary.js';
 import { writeHtmlReport } from '../src/report/html.js';

@@ -162,7 +162,7 @@ function watch(page: Page): Watch {
   page.on('request', (r) => w.requests.push(r.url()));
   page.on('dialog', (d) => {
     w.dialogs.push(d.message());
-    void d.dismiss();
+    d.dismiss().catch(() => undefined);
   });
   page.on('pageerror', (e) => w.errors.push(e.message));
   page.on('console', (m) => {

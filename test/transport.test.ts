@@ -9,7 +9,7 @@ import { existsSync, writeFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import { connect, type AddressInfo } from 'node:net';
 import { join } from 'node:path';
-import { runImport } from '../src/import/pipeline.js';
+import { runImport } from '../src/import/entry.js';
 import { CLI, emulatorEnv, readResults, runCli, tempDir, useEmulators, writeFile } from './helpers.js';
 
 const emulator = useEmulators();

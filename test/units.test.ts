@@ -17,7 +17,7 @@ import { loadContactsFile, serializeContacts } from '../src/emulator/persist.js'
 import { writeFileSync } from 'node:fs';
 import { excelSafe, stripExcelSafe } from '../src/csv/formula.js';
 import { resolveErrorsPath, resolveResultsPath } from '../src/import/paths.js';
-import { createResultsSink, formatErrors, parseErrors } from '../src/import/results.js';
+import { createResultsSink } from '../src/import/sink.js';
 import { resolveExitCode } from '../src/import/exit.js';
 import { createEmailIndex } from '../src/import/email-index.js';
 import { AuthError, ConfigError } from '../src/errors.js';
@@ -192,19 +192,12 @@ describe('paths, errors and exit codes', () => {
     expect(resolveErrorsPath('out/r.csv')).toBe('out/r.errors.csv');
   });
 
-  it('parses back what it formats, so a resumed run keeps the error codes', () => {
-    const errors = [
-      { code: 'invalid_email' as const, message: 'column "email" "x; y" is not valid' },
-      { code: 'invalid_mobile' as const, message: 'column "mobile" "1" is not …' },
-    ];
-    expect(parseErrors(formatErrors(errors))).toEqual(errors);
-    expect(parseErrors('')).toBeUndefined();
-  });
-
   it('picks the highest exit code that applies', () => {
-    const counts = { invalid: 0, failed: 0, 'would-fail': 0 } as Parameters<typeof resolveExitCode>[0]['counts'];
+    const counts = { invalid: 0, failed: 0, uncertain: 0, 'would-fail': 0 } as Parameters<typeof resolveExitCode>[0]['counts'];
     expect(resolveExitCode({ counts, stopped: undefined })).toBe(0);
     expect(resolveExitCode({ counts: { ...counts, failed: 1 }, stopped: undefined })).toBe(1);
+    expect(resolveExitCode({ counts: { ...counts, uncertain: 1 }, stopped: undefined })).toBe(1);
+    expect(resolveExitCode({ counts, stopped: { reason: 'write_failed', message: '' } })).toBe(2);
     expect(resolveExitCode({ counts: { ...counts, failed: 1 }, stopped: { reason: 'auth', message: '' } })).toBe(2);
     expect(resolveExitCode({ counts, stopped: { reason: 'signal', message: '' } })).toBe(130);
   });

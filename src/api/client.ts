@@ -52,6 +52,8 @@ export interface ApiClientOptions {
   rate?: number | undefined;
   /** Once aborted, no new attempt starts; waits for a retry end early. */
   stopSignal?: AbortSignal | undefined;
+  /** Once aborted, requests in flight are cut off; their answer counts as lost (the write may have landed). */
+  abortSignal?: AbortSignal | undefined;
   onRetry?: ((event: RetryEvent) => void) | undefined;
   /** Called the moment a 401 arrives, before its permit is handed on (the run stops on it). */
   onUnauthorized?: (() => void) | undefined;
@@ -150,6 +152,7 @@ export function createApiClient(options: ApiClientOptions): ApiClient {
         method,
         headers,
         body: payload,
+        signal: options.abortSignal,
       });
       const text = await response.body.text();
       // A write's 2xx body is never used; only errors (for their message) and GETs are parsed.

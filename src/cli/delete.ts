@@ -76,7 +76,7 @@ export const deleteCommand: CommandModule<object, DeleteArgs> = {
           .option('dry-run', { type: 'boolean', describe: 'Check the file and list what would be deleted: send nothing, need no credentials' })
           .option('ignore-missing', { type: 'boolean', describe: 'A contact that is not there (404) counts as deleted' })
           .option('yes', { type: 'boolean', alias: 'y', describe: 'Do not ask for confirmation (required when stdin is not a terminal)' })
-          .conflicts('dry-run', 'resume')
+          .conflicts('dry-run', ['resume', 'restart'])
           .example('$0 delete leavers.csv --dry-run', 'Check the file; write leavers.delete-dryrun.csv; send nothing')
           .example('$0 delete leavers.csv', 'Ask, then delete; write leavers.delete.csv and leavers.delete.errors.csv')
           .example('$0 delete leavers.csv --yes --ignore-missing', 'In a script: no question, and already-gone contacts are fine')

@@ -37,7 +37,7 @@ export const demoCommand: CommandModule<object, DemoArgs> = {
       import('../api/client.js'),
       import('../emulator/server.js'),
       import('../export/index.js'),
-      import('../import/pipeline.js'),
+      import('../import/entry.js'),
       import('../report/html.js'),
       import('../report/summary.js'),
       import('../report/collect.js'),

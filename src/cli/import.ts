@@ -8,7 +8,7 @@ import type { InputEncoding } from '../csv/read.js';
 import { UsageError } from '../errors.js';
 import type { Connection } from '../config.js';
 import type { RunMode } from '../import/paths.js';
-import type { RunOptions } from '../import/pipeline.js';
+import type { RunOptions } from '../import/entry.js';
 import { connectionFromArgs, rerunFromArgs, withConnectionOptions, withOutputOptions, type ConnectionArgs, type OutputArgs } from './options.js';
 
 export const ENCODINGS: readonly InputEncoding[] = ['utf8', 'windows-1252', 'latin1', 'utf16le'];
@@ -31,6 +31,7 @@ export interface RunArgs extends ConnectionArgs, OutputArgs {
   rate?: number | undefined;
   'max-consecutive-failures': number;
   resume?: boolean | undefined;
+  restart?: boolean | undefined;
   report?: string | undefined;
 }
 
@@ -47,7 +48,7 @@ export interface ImportArgs extends RunArgs {
 /** The pipeline settings that come straight from the shared flags. */
 export function runOptionsFromArgs(args: RunArgs, mode: RunMode, connection: Connection | undefined): Pick<
   RunOptions,
-  'input' | 'mode' | 'results' | 'errors' | 'encoding' | 'map' | 'mapFile' | 'limit' | 'connection' | 'concurrency' | 'retries' | 'timeoutMs' | 'rate' | 'maxConsecutiveFailures' | 'resume'
+  'input' | 'mode' | 'results' | 'errors' | 'encoding' | 'map' | 'mapFile' | 'limit' | 'connection' | 'concurrency' | 'retries' | 'timeoutMs' | 'rate' | 'maxConsecutiveFailures' | 'resume' | 'restart'
 > {
   return {
     input: args.file,
@@ -65,6 +66,7 @@ export function runOptionsFromArgs(args: RunArgs, mode: RunMode, connection: Con
     rate: args.rate,
     maxConsecutiveFailures: args['max-consecutive-failures'],
     resume: args.resume,
+    restart: args.restart,
   };
 }
 
@@ -83,6 +85,8 @@ export function withRunOptions<T>(yargs: Argv<T>) {
     .option('rate', { type: 'number', describe: 'Cap on requests per second' })
     .option('max-consecutive-failures', { type: 'number', default: 10, describe: 'Rows in a row that may use up their retries before the run stops' })
     .option('resume', { type: 'boolean', describe: 'Continue an earlier run: send only rows without a final answer' })
+    .option('restart', { type: 'boolean', describe: 'Discard an unfinished earlier run’s answers and send every row again' })
+    .conflicts('resume', 'restart')
     .option('report', { type: 'string', describe: 'Also write an HTML report to this file' });
 }
 
@@ -143,8 +147,8 @@ export const importCommand: CommandModule<object, ImportArgs> = {
           .option('default-country', { type: 'string', describe: 'Normalise local mobile numbers for this ISO country, e.g. AU' })
           .option('backup', { type: 'string', describe: 'Before writing, save the current values of the contacts to be updated (an undo file)' })
           .option('changed-only', { type: 'boolean', describe: 'Read GET all once; send only the rows that would create or change something' })
-          .conflicts('dry-run', ['plan', 'resume', 'backup', 'changed-only'])
-          .conflicts('plan', ['resume', 'backup', 'changed-only'])
+          .conflicts('dry-run', ['plan', 'resume', 'restart', 'backup', 'changed-only'])
+          .conflicts('plan', ['resume', 'restart', 'backup', 'changed-only'])
           .example('$0 import contacts.csv --dry-run', 'Check every row; write contacts.dryrun.csv')
           .example('$0 import contacts.csv --env-file .env', 'Upsert; write contacts.results.csv and contacts.results.errors.csv')
           .example('$0 import contacts.csv --plan --report plan.html', 'Preview every change against the API, as a report')

@@ -2,12 +2,15 @@
  * What `import` and `delete` share once flags are parsed: progress, Ctrl-C, the summary,
  * and the exit code. Both call the same library pipeline.
  */
-import { runImport, type RunOptions, type RunSummary } from '../import/pipeline.js';
+import { runImport, type RunOptions } from '../import/entry.js';
+import type { RunSummary } from '../import/pipeline.js';
 import { resolveExitCode } from '../import/exit.js';
 import { createReportCollector } from '../report/collect.js';
+import { checkWritable, NothingToResumeError, UnfinishedRunError } from '../import/guards.js';
+import { FileError, UsageError } from '../errors.js';
 import { writeHtmlReport } from '../report/html.js';
 import { createProgressReporter } from '../report/progress.js';
-import { formatStopped, formatSummary, nextCommand, summaryToJson, type Rerun } from '../report/summary.js';
+import { formatStopped, formatSummary, nextCommand, rerunCommand, summaryToJson, type Rerun } from '../report/summary.js';
 import { createStyles, resolveColor } from '../report/styles.js';
 import { formatMapping } from './mapping.js';
 import { createInterruptHandler, type OutputArgs } from './options.js';
@@ -19,14 +22,29 @@ export interface RunExtras {
   rerun?: Rerun | undefined;
 }
 
+/** The library's guards name files and counts; the CLI adds which flag to use, as commands that can be pasted. */
+function withFlags(error: unknown, command: (extra: readonly string[]) => string): unknown {
+  if (error instanceof UnfinishedRunError) {
+    return new UsageError(error.message, {
+      hint: `to continue it (only rows without an answer are sent): ${command(['--resume'])}\nto discard those answers and send every row again: ${command(['--restart'])}`,
+    });
+  }
+  if (error instanceof NothingToResumeError) {
+    return new UsageError(error.message, { hint: 'run without --resume to start; with --results, name the results file of the run to continue' });
+  }
+  return error;
+}
+
 export async function runRowsAndReport(options: Omit<RunOptions, 'signal' | 'onProgress'>, output: OutputArgs, extras: RunExtras = {}): Promise<void> {
   const silent = output.quiet === true || output.json === true;
+  // Every output path is checked before the first request; the library checks its own.
+  if (extras.report !== undefined) checkWritable(extras.report);
   // The report reads every row as data as it is written: counts, codes, a capped table.
   const collector = extras.report === undefined ? undefined : createReportCollector();
   const progress = createProgressReporter({ silent });
   const interrupt = createInterruptHandler(() => {
     progress.stop();
-    process.stderr.write('\nstopping: no new requests; letting those in flight finish (Ctrl-C again to quit at once)\n');
+    process.stderr.write('\nstopping: no new requests; those in flight get 2 s to finish (Ctrl-C again to quit at once)\n');
   });
   let summary: RunSummary;
   try {
@@ -50,14 +68,23 @@ export async function runRowsAndReport(options: Omit<RunOptions, 'signal' | 'onP
           }
         : {}),
     });
+  } catch (error) {
+    const verb = options.mode.startsWith('delete') ? 'delete' : 'import';
+    throw withFlags(error, (extra) => rerunCommand(extras.rerun ?? { launcher: ['ciopulse-contacts'], flags: [] }, verb, options.input, [...extra, ...(extras.rerun?.resumeFlags ?? [])]));
   } finally {
     progress.stop();
     interrupt.dispose();
   }
-  const extra =
-    extras.report === undefined || collector === undefined
-      ? undefined
-      : `Report:  ${(await writeHtmlReport({ summary, collected: collector, outPath: extras.report, next: nextCommand(summary, extras.rerun) })).path}`;
+  let extra: string | undefined;
+  let lateFailure: FileError | undefined;
+  if (extras.report !== undefined && collector !== undefined) {
+    try {
+      extra = `Report:  ${(await writeHtmlReport({ summary, collected: collector, outPath: extras.report, next: nextCommand(summary, extras.rerun) })).path}`;
+    } catch (error) {
+      // The summary is printed whatever happens to the report.
+      lateFailure = error instanceof FileError ? error : new FileError(`cannot write ${extras.report}: ${error instanceof Error ? error.message : String(error)}`, { file: extras.report });
+    }
+  }
   const code = resolveExitCode(summary);
   if (output.json === true) {
     process.stdout.write(summaryToJson(summary, extras.rerun));
@@ -66,8 +93,11 @@ export async function runRowsAndReport(options: Omit<RunOptions, 'signal' | 'onP
     process.stdout.write(formatSummary(summary, createStyles(resolveColor(process.stdout)), extras.rerun, { width: process.stdout.isTTY === true ? process.stdout.columns : undefined }));
     if (extra !== undefined) process.stdout.write(`${extra}\n`);
   } else if (code !== 0) {
-    const bad = summary.counts.invalid + summary.counts.failed + summary.counts['would-fail'];
-    process.stderr.write(`${summary.stopped?.message ?? `${bad} rows invalid or failed`}; see ${summary.resultsPath}\n`);
+    const bad = summary.counts.invalid + summary.counts.failed + summary.counts.uncertain + summary.counts['would-fail'];
+    process.stderr.write(`${summary.stopped?.message ?? `${bad} rows invalid, failed or uncertain`}; see ${summary.resultsPath}\n`);
   }
   process.exitCode = Math.max(Number(process.exitCode ?? 0), code);
+  // A results file that could not be written: the summary above says what was done; this line says why it stopped.
+  if (summary.stopped?.reason === 'write_failed') throw new FileError(summary.stopped.message, { hint: summary.journalPath === undefined ? undefined : `the journal ${summary.journalPath} is kept: free some space, then run again with --resume` });
+  if (lateFailure !== undefined) throw lateFailure;
 }

@@ -24,6 +24,8 @@ export interface CsvRecord {
   cells: string[];
   /** Set for a long row or a row that breaks the quoting rules; the message keeps whatever `cells` could not. */
   error?: { code: 'ragged_row' | 'malformed_row'; message: string };
+  /** A row longer than the header: the cells past its width, so the errors file can keep them. */
+  extra?: string[];
 }
 
 const PARSE_CHUNK = 256 * 1024;
@@ -247,6 +249,7 @@ class RecordParser extends Parser {
     return super.push({
       line,
       cells: cells.slice(0, width),
+      extra,
       error: { code: 'ragged_row', message: `${counts}; extra cells: ${quoteList(extra)} (a value holding "${delimiter}" must be quoted)` },
     } satisfies CsvRecord);
   }

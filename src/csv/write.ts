@@ -107,7 +107,8 @@ export function createCsvWriter(path: string, options: CsvWriterOptions = {}): C
       if (timer !== undefined) clearTimeout(timer);
       batch = [];
       file.destroy();
-      await once(file, 'close').catch(() => undefined);
+      // A stream that failed may have closed already: 'close' would never come again.
+      if (!file.closed) await once(file, 'close').catch(() => undefined);
       rmSync(target, { force: true });
     },
   };

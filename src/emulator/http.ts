@@ -37,7 +37,15 @@ function waitForDrain(res: ServerResponse): Promise<void> {
  * Streams `head item,item,… tail` with status 200 in chunks, respecting backpressure, so a list
  * of 100k+ contacts never becomes one giant string.
  */
-export async function streamJsonList<T>(
+/**
+ * Starts `writeJsonList` and owns its outcome: a failed write (the client went away mid-answer)
+ * ends that one response, never the server. The caller has nothing to wait for.
+ */
+export function streamJsonList<T>(res: ServerResponse, head: string, items: readonly T[], serialize: (item: T) => string, tail: string): void {
+  writeJsonList(res, head, items, serialize, tail).catch((error: unknown) => res.destroy(error instanceof Error ? error : undefined));
+}
+
+async function writeJsonList<T>(
   res: ServerResponse,
   head: string,
   items: readonly T[],

@@ -238,8 +238,8 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
     if (route.kind === 'all') {
       if (method !== 'GET') return reply(call, ...methodNotAllowed(method, path, 'GET'));
       requestLog.answer(call.seq, 200);
-      // No faults here: GET all is the export's single read, and DESIGN.md lists faults for rows.
-      void streamJsonList(call.res, '{"contacts":[', store.values(), toRecordJson, ']}');
+      // No faults here: GET all is the export's single read, and the fault options are per row (README, "emulator").
+      streamJsonList(call.res, '{"contacts":[', store.values(), toRecordJson, ']}');
       return;
     }
     if (method !== 'PUT' && method !== 'DELETE' && method !== 'GET') return reply(call, ...methodNotAllowed(method, path, 'GET, PUT, DELETE'));
@@ -310,8 +310,8 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
 
   const controlRoutes: Record<string, { method: string; run: (res: ServerResponse) => void }> = {
     stats: { method: 'GET', run: (res) => send(res, { status: 200, body: JSON.stringify(snapshotStats()) }) },
-    log: { method: 'GET', run: (res) => void streamJsonList(res, '{"log":[', requestLog.entries(), (entry) => JSON.stringify(entry), ']}') },
-    contacts: { method: 'GET', run: (res) => void streamJsonList(res, '{"contacts":[', store.values(), (contact) => JSON.stringify(contact), ']}') },
+    log: { method: 'GET', run: (res) => streamJsonList(res, '{"log":[', requestLog.entries(), (entry) => JSON.stringify(entry), ']}') },
+    contacts: { method: 'GET', run: (res) => streamJsonList(res, '{"contacts":[', store.values(), (contact) => JSON.stringify(contact), ']}') },
     'reset-stats': {
       method: 'POST',
       run: (res) => {

@@ -9,6 +9,8 @@ import type { PreparedRow } from './outcomes.js';
 import { createPlanner, type PlannerOptions } from './plan.js';
 import type { ResultRow } from './results.js';
 import type { SnapshotIndex } from './snapshot.js';
+import type { Executor } from './executors.js';
+import type { ResultsSink } from './sink.js';
 
 export const NOT_SENT = 'matches the API; not sent';
 
@@ -39,5 +41,26 @@ export function createChangedFilter(snapshot: SnapshotIndex, options: PlannerOpt
       // The kept empty cells ride along as notes, so the sent row's detail says so too.
       return { send: true, row: prediction.kept === undefined ? row : { ...row, notes } };
     },
+  };
+}
+
+/**
+ * The send executor behind `--changed-only`: rows that would change nothing are written as
+ * `unchanged` without a request; the rest go to `send`. The filter exists once the snapshot is
+ * read (the executor's start); before that, or when the run stopped first, rows go to `send`,
+ * which writes them `skipped`.
+ */
+export function withChangedFilter(send: Executor, filter: () => ChangedFilter | undefined, sink: ResultsSink): Executor {
+  return {
+    start: () => send.start(),
+    async execute(row) {
+      const verdict = filter()?.check(row);
+      if (verdict === undefined || verdict.send) return send.execute(verdict?.row ?? row);
+      await sink.put(verdict.row);
+    },
+    finish: () => send.finish(),
+    stats: () => send.stats(),
+    close: () => send.close(),
+    summaryExtras: () => ({ ...send.summaryExtras?.(), keptEmptyRows: filter()?.keptEmptyRows }),
   };
 }

@@ -1,70 +1,137 @@
 /**
- * The second chance for 422 (DESIGN.md): "Another Contact already has this email address" may
- * be moot once the rest of the file is applied, because a later row can free the email, as in
- * a rename. Each such row gets one more attempt after all the others, unless a later row for
- * the same system_id was applied already (then it is superseded). A swap of two emails cannot
- * be resolved by ordering; it is named as such.
+ * The second chance for 422 (README, "Statuses"): "Another Contact already has this email
+ * address" may be moot once the rest of the file is applied, because a later row can free the
+ * email, as in a rename. Each such row gets one more attempt after all the others, unless a later
+ * row for the same system_id was applied already (then it is superseded). A swap of two emails
+ * cannot be resolved by ordering; it is named as such.
+ *
+ * The deferred rows are not held in memory: each goes to a temporary JSON Lines file as only what
+ * the second attempt needs (seq, line, system_id, patch and its first answer), and the pass reads
+ * them back in order. A file whose every email is taken stays as small in memory as any other.
  */
-import pLimit from 'p-limit';
+import { appendFileSync, createReadStream, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { createInterface } from 'node:readline';
 import type { ApiClient } from '../api/client.js';
+import type { ContactPatch } from '../contact.js';
 import { toResult, type PreparedRow } from './outcomes.js';
-import type { ResultRow } from './results.js';
+import type { ResultRow, RowOutcome } from './results.js';
+import { createOverrideStore, type OverrideStore } from './override-store.js';
 
+/** What the second attempt needs of a row that got 422. */
 export interface DeferredRow {
-  job: PreparedRow;
+  seq: number;
+  line: number;
+  systemId: string;
+  patch: ContactPatch;
   /** What the results file says now: failed, 422. */
-  result: ResultRow;
+  before: RowOutcome;
 }
 
-export interface Override {
-  before: ResultRow;
-  after: ResultRow;
+export interface DeferredList {
+  add(job: PreparedRow, result: ResultRow): void;
+  /** A row was applied: remembered for the system_ids that have a deferred row. */
+  applied(job: Pick<PreparedRow, 'seq' | 'line' | 'systemId'>): void;
+  readonly size: number;
+  /** The rows in the order they were added (file order within a system_id), then the list is gone. */
+  drain(): AsyncGenerator<DeferredRow>;
+  /** The latest row applied for a system_id with a deferred row. */
+  appliedAfter(systemId: string): { seq: number; line: number } | undefined;
+  dispose(): void;
+}
+
+const FLUSH_EVERY = 256;
+
+export function createDeferredList(): DeferredList {
+  let dir: string | undefined;
+  let buffer = '';
+  let pending = 0;
+  let size = 0;
+  const keys = new Set<string>();
+  const appliedAfter = new Map<string, { seq: number; line: number }>();
+  const path = (): string => join((dir ??= mkdtempSync(join(tmpdir(), 'ciopulse-deferred-'))), 'rows.jsonl');
+  const flush = (): void => {
+    if (buffer === '') return;
+    appendFileSync(path(), buffer);
+    buffer = '';
+    pending = 0;
+  };
+  return {
+    get size() {
+      return size;
+    },
+    add(job, result) {
+      const before: RowOutcome = { line: result.line, systemId: result.systemId, status: result.status, httpStatus: result.httpStatus, errors: result.errors, detail: result.detail };
+      const row: DeferredRow = { seq: job.seq, line: job.line, systemId: job.systemId, patch: job.patch, before };
+      buffer += `${JSON.stringify(row)}\n`;
+      size++;
+      keys.add(job.systemId);
+      if (++pending >= FLUSH_EVERY) flush();
+    },
+    applied(job) {
+      if (keys.has(job.systemId)) appliedAfter.set(job.systemId, { seq: job.seq, line: job.line });
+    },
+    appliedAfter: (systemId) => appliedAfter.get(systemId),
+    async *drain() {
+      if (size === 0) return;
+      flush();
+      const lines = createInterface({ input: createReadStream(path(), 'utf8'), crlfDelay: Infinity });
+      try {
+        for await (const text of lines) if (text !== '') yield JSON.parse(text) as DeferredRow;
+      } finally {
+        lines.close();
+      }
+    },
+    dispose() {
+      if (dir !== undefined) rmSync(dir, { recursive: true, force: true });
+    },
+  };
 }
 
 /** At most this many GETs to explain the 422s that remain. */
 const SWAP_LOOKUP_LIMIT = 1000;
 
-export async function runDeferredPass(options: {
-  client: ApiClient;
-  deferred: readonly DeferredRow[];
-  /** For each system_id with a deferred row: the latest row applied for it. */
-  appliedAfter: ReadonlyMap<string, { seq: number; line: number }>;
-  stopSignal: AbortSignal;
-}): Promise<Map<number, Override>> {
-  const { client, deferred, appliedAfter, stopSignal } = options;
-  const overrides = new Map<number, Override>();
-  if (deferred.length === 0) return overrides;
-
-  // Rows of one system_id stay in file order; different ones go concurrently. The list is
-  // already in memory and bounded by the 422s, so one p-limit task per system_id is fine here.
-  const byKey = new Map<string, DeferredRow[]>();
-  for (const row of [...deferred].sort((a, b) => a.job.seq - b.job.seq)) {
-    const list = byKey.get(row.job.systemId);
-    if (list === undefined) byKey.set(row.job.systemId, [row]);
-    else list.push(row);
-  }
+export async function runDeferredPass(options: { client: ApiClient; deferred: DeferredList; stopSignal: AbortSignal }): Promise<OverrideStore> {
+  const { client, deferred, stopSignal } = options;
+  const overrides = createOverrideStore();
   const stillTaken: DeferredRow[] = [];
-  const limit = pLimit(client.gate.maxWindow);
-  await Promise.all(
-    [...byKey.values()].map((rows) =>
-      limit(async () => {
-        for (const row of rows) {
-          const later = appliedAfter.get(row.job.systemId);
-          if (later !== undefined && later.seq > row.job.seq) {
-            overrides.set(row.job.seq, { before: row.result, after: { ...row.result, status: 'superseded', errors: undefined, detail: `superseded by line ${later.line}` } });
-            continue;
-          }
-          if (stopSignal.aborted) continue;
-          const result = await client.put(row.job.systemId, row.job.patch);
-          const after = toResult(row.job, result, { isDelete: false, ignoreMissing: false });
-          const note = 'second attempt after all other rows (the first got 422)';
-          after.detail = after.detail === undefined ? note : `${note}; ${after.detail}`;
-          if (result.status === 422) stillTaken.push(row);
-          overrides.set(row.job.seq, { before: row.result, after });
-        }
-      }),
-    ),
-  );
+  // Rows of one system_id stay in file order (a chain per key); different ones go concurrently,
+  // at most the gate's window at once, read from the file only as fast as they are sent.
+  const chains = new Map<string, Promise<void>>();
+  const running = new Set<Promise<void>>();
+  const second = async (row: DeferredRow): Promise<void> => {
+    const later = deferred.appliedAfter(row.systemId);
+    if (later !== undefined && later.seq > row.seq) {
+      overrides.set(row.seq, { before: row.before, after: { ...row.before, status: 'superseded', errors: undefined, detail: `superseded by line ${later.line}` } });
+      return;
+    }
+    if (stopSignal.aborted) return;
+    const result = await client.put(row.systemId, row.patch);
+    const job: PreparedRow = { seq: row.seq, line: row.line, cells: [], systemId: row.systemId, patch: row.patch, warnings: [], notes: [] };
+    const after = toResult(job, result, { isDelete: false, ignoreMissing: false });
+    const note = 'second attempt after all other rows (the first got 422)';
+    if (result.status === 422 && stillTaken.length < SWAP_LOOKUP_LIMIT) stillTaken.push(row);
+    overrides.set(row.seq, { before: row.before, after: { line: row.line, systemId: row.systemId, status: after.status, httpStatus: after.httpStatus, errors: after.errors, detail: after.detail === undefined ? note : `${note}; ${after.detail}` } });
+  };
+  try {
+    for await (const row of deferred.drain()) {
+      const previous = chains.get(row.systemId);
+      const task: Promise<void> = (previous ?? Promise.resolve()).then(() => second(row));
+      chains.set(row.systemId, task);
+      running.add(task);
+      task
+        .finally(() => {
+          running.delete(task);
+          if (chains.get(row.systemId) === task) chains.delete(row.systemId);
+        })
+        .catch(() => undefined); // its failure is seen by Promise.all below
+      while (running.size >= client.gate.maxWindow) await Promise.race(running);
+    }
+    await Promise.all(running);
+  } finally {
+    deferred.dispose();
+  }
   await explainSwaps(client, stillTaken, overrides);
   return overrides;
 }
@@ -73,13 +140,13 @@ export async function runDeferredPass(options: {
  * For the 422s that remain, look up who holds each wanted email among those same rows' contacts.
  * A cycle (A wants B's email while B wants A's) is a swap that no ordering can apply.
  */
-async function explainSwaps(client: ApiClient, rows: DeferredRow[], overrides: Map<number, Override>): Promise<void> {
+async function explainSwaps(client: ApiClient, rows: DeferredRow[], overrides: OverrideStore): Promise<void> {
   if (rows.length < 2) return;
   const looked = rows.slice(0, SWAP_LOOKUP_LIMIT);
   const holder = new Map<string, DeferredRow>();
   await Promise.all(
     looked.map(async (row) => {
-      const result = await client.getOne(row.job.systemId);
+      const result = await client.getOne(row.systemId);
       const email = currentEmail(result.body);
       if (email !== undefined) holder.set(email.toLowerCase(), row);
     }),
@@ -87,7 +154,7 @@ async function explainSwaps(client: ApiClient, rows: DeferredRow[], overrides: M
   for (const row of looked) {
     const cycle: DeferredRow[] = [row];
     for (let at = row; ; ) {
-      const wanted = at.job.patch.email;
+      const wanted = at.patch.email;
       const next = typeof wanted === 'string' ? holder.get(wanted.toLowerCase()) : undefined;
       if (next === undefined || next === row || cycle.includes(next)) {
         if (next === row && cycle.length > 1) markSwap(row, cycle, overrides);
@@ -99,23 +166,16 @@ async function explainSwaps(client: ApiClient, rows: DeferredRow[], overrides: M
   }
 }
 
-function markSwap(row: DeferredRow, cycle: DeferredRow[], overrides: Map<number, Override>): void {
-  const override = overrides.get(row.job.seq);
-  if (override === undefined) return;
+function markSwap(row: DeferredRow, cycle: DeferredRow[], overrides: OverrideStore): void {
   const others = cycle
     .filter((r) => r !== row)
-    .map((r) => `line ${r.job.line} (system_id ${r.job.systemId})`)
+    .map((r) => `line ${r.line} (system_id ${r.systemId})`)
     .join(', ');
-  override.after = {
-    ...override.after,
-    errors: [
-      {
-        code: 'email_swap',
-        field: 'email',
-        message: `email swap with ${others}: each wants an email another holds, which the API cannot exchange in one import; give one contact a temporary email first, import, then import the final emails`,
-      },
-    ],
-  };
+  const message = `email swap with ${others}: each wants an email another holds, which the API cannot exchange in one import; give one contact a temporary email first, import, then import the final emails`;
+  overrides.update(row.seq, (override) => ({
+    before: override.before,
+    after: { ...override.after, errors: [{ code: 'email_swap', field: 'email', message }] },
+  }));
 }
 
 /** GET one answers `{"contact":{"Email":…}}` in the emulator; accept any casing and wrapping. */

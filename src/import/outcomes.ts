@@ -5,8 +5,8 @@ import type { ApiResult } from '../api/client.js';
 import type { ContactPatch, RowError, RowWarning } from '../contact.js';
 import type { ResultRow, RowStatus } from './results.js';
 
-/** Why a run stopped before its last row (DESIGN.md, "Stopping"). */
-export type StopReason = 'auth' | 'dead_server' | 'unreachable' | 'signal';
+/** Why a run stopped before its last row (README, "Failure behaviour"). */
+export type StopReason = 'auth' | 'dead_server' | 'unreachable' | 'signal' | 'write_failed';
 
 /** "400 First name is required", or "no answer after 6 attempts: the connection was reset …". */
 export function describeApiFailure(result: ApiResult): string {
@@ -30,12 +30,17 @@ export interface PreparedRow {
   notes: readonly string[];
 }
 
-/** Status code → result row (DESIGN.md, "Statuses"; API document, "Error Handling"). */
-/** A row the run never sent, because it had stopped (DESIGN.md, "Stopping"). */
+/** A row the run never sent, because it had stopped (README, "Failure behaviour"). */
 export function skippedRow(row: Pick<ResultRow, 'seq' | 'line' | 'cells' | 'systemId'>): ResultRow {
   return { seq: row.seq, line: row.line, cells: row.cells, systemId: row.systemId, status: 'skipped', detail: 'not attempted: the run was stopped' };
 }
 
+/**
+ * Status code → result row (README, "Statuses"; API document, "Error Handling"). An attempt whose
+ * answer was lost may have been applied; only a later answer that says what happened (2xx, or a
+ * 4xx that the first attempt would have got too) settles the row. A 5xx, a 429 or another lost
+ * answer settles nothing, so such a row is `uncertain`, not `failed`.
+ */
 export function toResult(job: PreparedRow, result: ApiResult, how: { isDelete: boolean; ignoreMissing: boolean }): ResultRow {
   const notes: string[] = [...job.notes];
   const lost = result.lostAttempts.length > 0 ? `response lost on attempt ${result.lostAttempts.join(', ')}` : undefined;
@@ -53,10 +58,18 @@ export function toResult(job: PreparedRow, result: ApiResult, how: { isDelete: b
     case 202:
       return row('deleted', lost);
     case 404:
-      if (how.isDelete && lost !== undefined) return row('deleted', `${lost}; the retry found it gone, so that attempt deleted it`);
+      if (how.isDelete && lost !== undefined) {
+        return row('uncertain', `${lost}; the retry found no such contact: the lost attempt may have deleted it, or it may never have existed`, [
+          { code: 'answer_lost', message: `${describeApiFailure(result)} after a lost answer: it may have been deleted by that attempt, or never existed` },
+        ]);
+      }
       if (how.isDelete && how.ignoreMissing) return row('deleted', 'was not there (--ignore-missing)');
       return row('failed', lost, [{ code: 'not_found', message: `no contact with this system_id (404 ${result.message ?? 'not found'})` }]);
     default:
+      if (lost !== undefined && (result.retryable || result.stoppedBeforeRetry)) {
+        const what = how.isDelete ? 'the contact may or may not have been deleted' : 'the write may or may not have been applied';
+        return row('uncertain', `${lost}; no later attempt settled it: ${what}`, [{ code: 'answer_lost', message: `${describeApiFailure(result)}; ${what}` }]);
+      }
       return row('failed', lost, [describeFailure(result, how.isDelete)]);
   }
 }

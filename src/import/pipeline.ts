@@ -1,73 +1,72 @@
 /**
- * The streaming pipeline behind `import` and `delete`:
+ * The run pipeline behind every row-by-row job (import, delete, plan, dry run):
  *
- *   CSV ─► validate ─► per-key chain ─► request gate (AIMD, --rate) ─► reorder buffer ─► results CSV
+ *   read (CSV) ─► prepare (local rules) ─► execute (validate | plan | send) ─► sink (results, errors, journal)
  *
- * Rows are pulled with `for await`, so the file is read only as fast as rows are dispatched: the
- * loop waits for a request permit before it sends a row, and for room in the capped reorder
- * buffer. A bad row is data (a result row); only whole-file and whole-run problems throw.
+ * Rows are pulled with `for await`, so the file is read only as fast as rows are executed: the
+ * send executor waits for a request permit before it takes a row, and the sink for room in its
+ * capped reorder buffer. A bad row is data (a result row); only whole-file and whole-run
+ * problems throw. The entry points (entry.ts) pick the executor; this file knows no mode.
  */
-import type { CountryCode } from 'libphonenumber-js/max';
-import type { ApiClient, ApiResult, RetryEvent } from '../api/client.js';
-import type { Connection } from '../config.js';
-import { CONTACT_FIELDS, createRowParser, type ContactField, type RowCells, type RowError } from '../contact.js';
-import { openCsv, type CsvHeader, type CsvRecord, type CsvSource, type InputEncoding } from '../csv/read.js';
-import { UsageError } from '../errors.js';
-import { resolveErrorsPath, resolveJournalPath, resolveResultsPath, type RunMode } from './paths.js';
-import { ERROR_STATUSES, createResultsSink, parseErrors, type ResultRow, type ResultsSink, type RowStatus, type ErrorGroup, type WarningGroup } from './results.js';
-import { openResume, type ResumeState } from './resume.js';
-import { createEmailIndex } from './email-index.js';
-import { setMaxListeners } from 'node:events';
+import { existsSync, rmSync } from 'node:fs';
 import { rm } from 'node:fs/promises';
-import { runDeferredPass, type DeferredRow } from './deferred.js';
-import { describeApiFailure, skippedRow, toResult, type PreparedRow, type StopReason } from './outcomes.js';
+import type { RetryEvent } from '../api/client.js';
+import type { ContactField } from '../contact.js';
+import { openCsv, type CsvHeader, type CsvRecord, type CsvSource, type InputEncoding } from '../csv/read.js';
+import { createRunControl, type RunControl, type Stopped } from './control.js';
+import type { Executor } from './executors.js';
+import { acquireLock, checkWritable, countAnswered, NothingToResumeError, UnfinishedRunError } from './guards.js';
+import { skippedRow, type PreparedRow } from './outcomes.js';
+import { resolveErrorsPath, resolveJournalPath, resolveResultsPath, type RunMode } from './paths.js';
+import { createPreparer, isPrepared, systemIdCell } from './prepare.js';
+import { ERROR_STATUSES, type ErrorGroup, type ResultRow, type RowStatus, type WarningGroup } from './results.js';
+import { openResume, type PreviousAnswer, type ResumeState } from './resume.js';
+import { createResultsSink, type ResultsSink } from './sink.js';
+import type { BackupSummary } from './backup.js';
+import type { CountryCode } from 'libphonenumber-js/max';
 
 export type { PreparedRow } from './outcomes.js';
-import { createPlanner, loadSnapshot } from './plan.js';
-import { createChangedFilter } from './changed.js';
-import { writeBackup, type BackupSummary } from './backup.js';
 
-export interface RunOptions {
+/** Where the rows come from. */
+export interface InputOptions {
   input: string;
-  mode: RunMode;
-  results?: string | undefined;
-  errors?: string | undefined;
   encoding?: InputEncoding | undefined;
   map?: readonly string[] | undefined;
   /** `--map-file`: mappings kept in a file; `map` is applied after it. */
   mapFile?: string | undefined;
-  /** Send only these fields (`--fields`). */
-  fields?: readonly ContactField[] | undefined;
   /** A trial run on the first n rows. */
   limit?: number | undefined;
+}
+
+/** Where the results go. */
+export interface OutputOptions {
+  results?: string | undefined;
+  errors?: string | undefined;
+  /** Finished rows held back waiting for an earlier row. */
+  reorderCap?: number | undefined;
+}
+
+/** How a cell becomes a field (import only). */
+export interface RowRuleOptions {
+  /** Send only these fields (`--fields`). */
+  fields?: readonly ContactField[] | undefined;
   empty?: 'omit' | 'null' | undefined;
   nullToken?: string | undefined;
   defaultCountry?: CountryCode | undefined;
-  /** Required unless the mode is a dry run. */
-  connection?: Connection | undefined;
-  concurrency?: number | undefined;
-  retries?: number | undefined;
-  timeoutMs?: number | undefined;
-  rate?: number | undefined;
-  maxConsecutiveFailures?: number | undefined;
-  resume?: boolean | undefined;
-  /** delete: a 404 counts as deleted. */
-  ignoreMissing?: boolean | undefined;
-  reorderCap?: number | undefined;
-  /** Aborting it stops the run gracefully: no new requests, in-flight ones finish. */
+}
+
+/** Progress and cancellation; the library never prints. */
+export interface RunCallbacks {
+  /** Aborting it stops the run: no new requests; those in flight are cut off after a short grace. */
   signal?: AbortSignal | undefined;
-  /**
-   * An undo file (`--backup`): before the first write, the current values of every contact the
-   * file will update, as an import-ready CSV; beside it `<stem>.created.csv` lists the ones it
-   * will create, a ready delete file.
-   */
-  backup?: string | undefined;
-  /** `--changed-only`: read GET all once, send only the rows that would create or change something. */
-  changedOnly?: boolean | undefined;
   onWarning?: ((message: string) => void) | undefined;
   onProgress?: ((progress: RunProgress) => void) | undefined;
   onRetry?: ((event: RetryEvent) => void) | undefined;
-  /** Each finished row; called again with `replaces` when a later pass settles a row anew (a 422's second chance). */
+  /**
+   * Each result row once it is written, in input order. A row whose answer changes after the
+   * fact (a deferred 422, a superseded row) is handed in again at the end, with the row it
+   * replaces as `replaces`: keep the last by seq.
+   */
   onRow?: ((row: ResultRow, replaces?: ResultRow) => void) | undefined;
   /** Called once the input's header is known (e.g. to size a progress bar). */
   onStart?: ((info: { header: CsvHeader; bytesTotal: number }) => void) | undefined;
@@ -89,7 +88,7 @@ export interface RunSummary {
   input: string;
   resultsPath: string;
   errorsPath: string;
-  /** Kept only when the run did not finish cleanly. */
+  /** Kept only when the run did not finish cleanly and some answer is in it. */
   journalPath: string | undefined;
   rows: number;
   counts: Record<RowStatus, number>;
@@ -100,9 +99,9 @@ export interface RunSummary {
   retries: number;
   elapsedMs: number;
   rowsPerSecond: number;
-  /** Rows whose final answer came from the earlier run (`--resume`). */
+  /** Rows whose final answer came from the earlier run (resume). */
   reused: number;
-  stopped: { reason: StopReason; message: string; hint?: string | undefined } | undefined;
+  stopped: Stopped | undefined;
   /** `--backup`: where the undo files went. */
   backup?: BackupSummary | undefined;
   /** Input columns that map to no field: kept in the results, never sent. */
@@ -113,388 +112,216 @@ export interface RunSummary {
   changedOnlyRequests?: number | undefined;
 }
 
-const SENDING_MODES: ReadonlySet<RunMode> = new Set(['import', 'delete']);
-
-
-function columnLabel(header: CsvHeader, field: ContactField | 'system_id'): string {
-  const index = header.fields[field];
-  return index === undefined ? field : `"${header.columns[index] ?? field}"`;
+/** What an entry point tells the pipeline. */
+export interface PipelineSpec {
+  mode: RunMode;
+  options: InputOptions & OutputOptions & RunCallbacks & RowRuleOptions;
+  isDelete: boolean;
+  /** Sends requests: a journal, resume and the unfinished-run guard apply. */
+  sending: boolean;
+  resume?: boolean | undefined;
+  /** Discard an unfinished run's journal and start again. */
+  restart?: boolean | undefined;
+  /** More files the run will write (the undo files): checked before anything is sent. */
+  outputs?: readonly string[] | undefined;
+  /** May load what it needs first: only executors that send load the HTTP client. */
+  createExecutor(ctx: { sink: ResultsSink; control: RunControl; header: CsvHeader }): Executor | Promise<Executor>;
 }
 
-/** Names the column in every message: `column "Mobile Phone": "0412" is not …`. */
-function withColumns(header: CsvHeader, errors: readonly RowError[]): RowError[] {
-  return errors.map((e) => (e.field === undefined ? e : { ...e, message: `column ${columnLabel(header, e.field)} ${e.message}` }));
-}
-
-export async function runImport(options: RunOptions): Promise<RunSummary> {
-  const started = performance.now();
-  const { mode } = options;
-  const sending = SENDING_MODES.has(mode);
-  const isDelete = mode === 'delete' || mode === 'delete-dry-run';
-  if ((sending || mode === 'plan') && options.connection === undefined) {
-    throw new UsageError(`${mode} needs a connection (base URL, portal code and API key)`);
+/** The unfinished-run guard and resume (README, "Resume"). */
+async function openEarlierRun(spec: PipelineSpec, paths: { resultsPath: string; errorsPath: string; journalPath: string }, header: CsvHeader): Promise<ResumeState | undefined> {
+  const { resultsPath, errorsPath, journalPath } = paths;
+  const journalExists = existsSync(journalPath);
+  if (spec.resume === true) {
+    if (!existsSync(resultsPath) && !journalExists) throw new NothingToResumeError(resultsPath);
+    return openResume({ resultsPath, journalPath, errorsPath, columns: header.columns, systemIdIndex: header.fields.system_id ?? 0, kind: spec.isDelete ? 'delete' : 'import' });
   }
-  if (options.resume === true && !sending) throw new UsageError('--resume goes with a real run, not --dry-run or --plan');
+  if (journalExists) {
+    if (spec.restart !== true) throw new UnfinishedRunError(journalPath, await countAnswered(resultsPath, journalPath));
+    rmSync(journalPath, { force: true });
+  }
+  return undefined;
+}
 
+/** A row answered in the earlier run, as this run writes it. */
+function reusedRow(prepared: PreparedRow | ResultRow, previous: PreviousAnswer): ResultRow | undefined {
+  // Invalid rows are judged again: the same rules give the same errors, now as data.
+  if (previous.status === 'invalid') return isPrepared(prepared) ? undefined : prepared;
+  return {
+    seq: prepared.seq,
+    line: prepared.line,
+    cells: prepared.cells,
+    systemId: prepared.systemId,
+    status: previous.status,
+    httpStatus: previous.httpStatus,
+    detail: previous.detail,
+    errors: previous.errors,
+    // A row's warnings depend only on its cells and the flags: the summary counts every row's.
+    warnings: isPrepared(prepared) ? prepared.warnings : undefined,
+  };
+}
+
+export async function runPipeline(spec: PipelineSpec): Promise<RunSummary> {
+  const started = performance.now();
+  const { mode, options } = spec;
   const source: CsvSource = await openCsv(options.input, {
     ...(options.encoding === undefined ? {} : { encoding: options.encoding }),
     ...(options.map === undefined ? {} : { map: options.map }),
     mapFile: options.mapFile,
     requiredFields: ['system_id'],
   });
-  const { header } = source;
-  options.onStart?.({ header, bytesTotal: source.bytesTotal });
-  const systemIdIndex = header.fields.system_id ?? 0;
-
-  const resultsPath = resolveResultsPath(options.input, mode, options.results);
-  const errorsPath = resolveErrorsPath(resultsPath, options.errors);
-  const journalPath = sending ? resolveJournalPath(resultsPath) : undefined;
-  const resume: ResumeState | undefined =
-    options.resume === true && journalPath !== undefined
-      ? await openResume({ resultsPath, journalPath, errorsPath, columns: header.columns, systemIdIndex, kind: isDelete ? 'delete' : 'import' })
-      : undefined;
-
-  const stopController = new AbortController();
-  // Every row sleeping out a backoff listens for the stop: up to 2 × concurrency at once.
-  setMaxListeners(0, stopController.signal);
-  let stopped: RunSummary['stopped'];
-  const stop = (reason: StopReason, message: string, hint?: string): void => {
-    if (stopped !== undefined) return;
-    stopped = { reason, message, hint };
-    stopController.abort();
-  };
-  const onAbort = (): void => stop('signal', 'interrupted', undefined);
-  options.signal?.addEventListener('abort', onAbort, { once: true });
-  if (options.signal?.aborted === true) onAbort();
-
-  let retries = 0;
-  const client: ApiClient | undefined =
-    options.connection === undefined || !(sending || mode === 'plan')
-      ? undefined
-      : // Loaded only when the run sends: a dry run never pays for undici (README, "Install").
-        (await import('../api/client.js')).createApiClient({
-          connection: options.connection,
-          concurrency: options.concurrency,
-          timeoutMs: options.timeoutMs,
-          retries: options.retries,
-          rate: options.rate,
-          stopSignal: stopController.signal,
-          onRetry: (event) => {
-            retries++;
-            options.onRetry?.(event);
-          },
-          onUnauthorized: () => stopForAuth(),
-        });
-  // The credential check words its own 401; after it, a 401 means the key stopped working.
-  let credentialsChecked = false;
-  function stopForAuth(): void {
-    if (!credentialsChecked) return;
-    stop('auth', 'the API answered 401 Invalid security credentials mid-run; the key may have been revoked', 'check the API key and the Portal’s IP allow-list, then run again with --resume');
-  }
-
-  const sink: ResultsSink = createResultsSink({
-    resultsPath,
-    errorsPath,
-    columns: header.columns,
-    journalPath,
-    reorderCap: options.reorderCap,
-    atomic: resume !== undefined,
-    onRow: (row, replaces) => {
-      options.onRow?.(row, replaces);
-      maybeProgress();
-    },
-  });
-
-  let rowsRead = 0;
-  let lastProgress = 0;
-  function maybeProgress(force = false): void {
-    if (options.onProgress === undefined) return;
-    const now = performance.now();
-    if (!force && now - lastProgress < 100) return;
-    lastProgress = now;
-    const gate = client?.gate.stats();
-    options.onProgress({
-      rowsRead,
-      rowsWritten: sink.written(),
-      bytesRead: source.bytesRead(),
-      bytesTotal: source.bytesTotal,
-      failed: sink.tally.counts.failed + sink.tally.counts.invalid,
-      retries,
-      inFlight: gate?.inFlight ?? 0,
-      window: gate?.window ?? 0,
-    });
-  }
-
-  let reused = 0;
-  let backup: BackupSummary | undefined;
+  let release: (() => void) | undefined;
   let summary: RunSummary | undefined;
+  let sink: ResultsSink | undefined;
+  let executor: Executor | undefined;
+  let resume: ResumeState | undefined;
+  let control: RunControl | undefined;
   try {
-    // Credentials first: one GET of a system_id that cannot exist; 404 means they work.
-    if (client !== undefined && stopped === undefined) await checkCredentials(client, stop);
-    credentialsChecked = true;
-    const changedOnly = options.changedOnly === true && mode === 'import';
-    const needsSnapshot = (mode === 'plan' || options.backup !== undefined || changedOnly) && client !== undefined && stopped === undefined;
-    // One GET all, streamed into an index; it serves --plan, --changed-only and --backup alike.
-    const snapshot = needsSnapshot ? await loadSnapshot(client, { signal: stopController.signal, onWarning: options.onWarning }) : undefined;
-    if (options.backup !== undefined && snapshot !== undefined && mode === 'import') {
-      backup = await writeBackup({ input: options.input, csv: { encoding: options.encoding, map: options.map, mapFile: options.mapFile }, snapshot, backupPath: options.backup, limit: options.limit });
-    }
+    const { header } = source;
+    const resultsPath = resolveResultsPath(options.input, mode, options.results);
+    const errorsPath = resolveErrorsPath(resultsPath, options.errors);
+    const journalPath = resolveJournalPath(resultsPath);
+    for (const path of [resultsPath, errorsPath, ...(spec.outputs ?? [])]) checkWritable(path);
+    release = acquireLock(resultsPath);
+    resume = spec.sending ? await openEarlierRun(spec, { resultsPath, errorsPath, journalPath }, header) : undefined;
+    options.onStart?.({ header, bytesTotal: source.bytesTotal });
 
-    const parseRow = createRowParser({ empty: options.empty, nullToken: options.nullToken, defaultCountry: options.defaultCountry });
-    const sentFields = (options.fields ?? CONTACT_FIELDS).filter((f) => header.fields[f] !== undefined);
-    const fieldColumns = sentFields.map((f) => [f, header.fields[f] ?? 0] as const);
-    const predictOptions = { emptyCells: options.empty === 'null' ? undefined : fieldColumns };
-    const planner = mode === 'plan' && snapshot !== undefined ? createPlanner(snapshot, predictOptions) : undefined;
-    const changed = changedOnly && snapshot !== undefined ? createChangedFilter(snapshot, predictOptions) : undefined;
-    const emailOwner = isDelete ? undefined : createEmailIndex();
-
-    // Objects are built whole, not spread: this runs for every row of a million-row file.
-    const invalid = (record: CsvRecord, seq: number, systemId: string, errors: RowError[]): ResultRow => ({
-      seq,
-      line: record.line,
-      cells: record.cells,
-      systemId,
-      status: 'invalid',
-      errors,
-    });
-    const prepare = (record: CsvRecord, seq: number): PreparedRow | ResultRow => {
-      const rawId = record.cells[systemIdIndex] ?? '';
-      if (record.error !== undefined) return invalid(record, seq, rawId.trim(), [{ code: record.error.code, message: record.error.message }]);
-      const cells: RowCells = { system_id: rawId };
-      if (!isDelete) for (const [field, index] of fieldColumns) cells[field] = record.cells[index] ?? '';
-      const parsed = parseRow(cells);
-      if (!parsed.ok) return invalid(record, seq, parsed.systemId, withColumns(header, parsed.errors));
-      const email = parsed.patch.email;
-      if (emailOwner !== undefined && typeof email === 'string') {
-        const ownerLine = emailOwner(email, parsed.systemId, record.line);
-        if (ownerLine !== undefined) {
-          return invalid(record, seq, parsed.systemId, [
-            { code: 'duplicate_email', field: 'email', message: `column ${columnLabel(header, 'email')} "${email}" is already used by line ${ownerLine} for another system_id (emails are unique, compared case-insensitively)` },
-          ]);
-        }
-      }
-      return { seq, line: record.line, cells: record.cells, systemId: parsed.systemId, patch: parsed.patch, warnings: parsed.warnings, notes: parsed.notes };
-    };
-
-    const skipped = (record: CsvRecord, seq: number): ResultRow =>
-      skippedRow({ seq, line: record.line, cells: record.cells, systemId: (record.cells[systemIdIndex] ?? '').trim() });
-
-    const sender = client === undefined || !sending ? undefined : createSender({ client, sink, isDelete, options, stop, stopSignal: stopController.signal });
-
-    let seq = 0;
-    // Records come in batches of what the parser has ready: one await per batch, not per row.
-    reading: for await (const batch of source.batches) {
-      for (const record of batch) {
-        if (options.limit !== undefined && seq >= options.limit) break reading;
-        rowsRead++;
-        const rowSeq = seq++;
-        if (resume !== undefined) {
-          const previous = await resume.take(rowSeq, record.cells[systemIdIndex] ?? '', record.line);
-          if (previous !== undefined) {
-            reused++;
-            // A row's warnings depend only on its cells and the flags, so they are read again
-            // rather than parsed out of the earlier detail: the summary counts every row's.
-            const again = isDelete ? undefined : prepare(record, rowSeq);
-            const row: ResultRow = {
-              seq: rowSeq,
-              line: record.line,
-              cells: record.cells,
-              systemId: (record.cells[systemIdIndex] ?? '').trim(),
-              status: previous.status,
-              httpStatus: previous.httpStatus,
-              detail: previous.detail,
-              errors: parseErrors(previous.error),
-              warnings: again === undefined || 'status' in again ? undefined : again.warnings,
-            };
-            await sink.put(row);
-            continue;
-          }
-        }
-        if (stopped !== undefined) {
-          await sink.put(skipped(record, rowSeq));
-          continue;
-        }
-        let prepared = prepare(record, rowSeq);
-        if ('status' in prepared) {
-          await sink.put(prepared);
-          continue;
-        }
-        if (mode === 'dry-run' || mode === 'delete-dry-run') {
-          const detail = prepared.notes.length > 0 ? prepared.notes.join('; ') : isDelete ? 'would be deleted' : undefined;
-          await sink.put({ seq: prepared.seq, line: prepared.line, cells: prepared.cells, systemId: prepared.systemId, status: 'valid', detail, warnings: prepared.warnings });
-          continue;
-        }
-        if (planner !== undefined) {
-          await sink.put({ ...prepared, ...planner.predict(prepared) });
-          continue;
-        }
-        if (changed !== undefined) {
-          const verdict = changed.check(prepared);
-          if (!verdict.send) {
-            // Unchanged rows pile up behind a slow request: keep the reorder buffer within its cap.
-            await sink.whenRoom();
-            await sink.put(verdict.row);
-            continue;
-          }
-          prepared = verdict.row;
-        }
-        if (sender === undefined) throw new Error('internal: no sender for a sending mode');
-        await sink.whenRoom();
-        await sender.dispatch(prepared);
-      }
-    }
-    if (sender !== undefined) {
-      await sender.drain();
-      if (stopped === undefined) {
-        const overrides = await runDeferredPass({ client: sender.client, deferred: sender.deferred(), appliedAfter: sender.appliedAfter, stopSignal: stopController.signal });
-        // A 401 during the second chance stops the run too; then the journal stays for --resume.
-        await sink.end({ keepJournal: stopped !== undefined });
-        if (overrides.size > 0) await sink.rewrite(overrides);
-      } else {
-        await sink.end({ keepJournal: true });
-      }
-    } else {
-      const overrides = planner?.finish();
-      await sink.end({ keepJournal: false });
-      if (overrides !== undefined && overrides.size > 0) await sink.rewrite(overrides);
-    }
-    maybeProgress(true);
-    // No error rows: remove the header-only file, so an errors file from an earlier run at this
-    // path is never left behind looking current (README, "The errors file").
-    if (![...ERROR_STATUSES].some((status) => sink.tally.counts[status] > 0)) await rm(errorsPath, { force: true });
-
-    const elapsedMs = performance.now() - started;
-    summary = {
-      mode,
-      input: options.input,
+    const runControl = (control = createRunControl(options.signal));
+    const runSink = (sink = createResultsSink({
       resultsPath,
       errorsPath,
-      journalPath: stopped !== undefined ? journalPath : undefined,
-      rows: sink.tally.rows,
-      counts: { ...sink.tally.counts },
-      errorGroups: sink.tally.sortedGroups(),
-      warnings: sink.tally.warnings,
-      warningGroups: sink.tally.sortedWarningGroups(),
-      retries,
-      elapsedMs,
-      rowsPerSecond: sink.tally.rows / Math.max(elapsedMs / 1000, 1e-3),
-      reused,
-      stopped,
-      backup,
-      unmappedColumns: isDelete ? [] : header.mapping.unsent.map((u) => (u.label.startsWith('"') ? (header.columns[u.column] ?? '') : u.label)),
-      keptEmptyRows: (planner ?? changed)?.keptEmptyRows,
-      changedOnlyRequests: planner?.toSend,
-    };
+      columns: header.columns,
+      journalPath: spec.sending ? journalPath : undefined,
+      reorderCap: options.reorderCap,
+      atomic: resume !== undefined,
+      onRow: (row, replaces) => {
+        options.onRow?.(row, replaces);
+        progress.maybe();
+      },
+      onFailure: (error) => runControl.stop('write_failed', error.message, 'free some space or choose another path, then resume the run'),
+    }));
+    const run = (executor = await spec.createExecutor({ sink: runSink, control: runControl, header }));
+    const progress = createProgress(options, source, runSink, run);
+    const preparer = createPreparer({ header, isDelete: spec.isDelete, fields: options.fields, empty: options.empty, nullToken: options.nullToken, defaultCountry: options.defaultCountry });
+
+    await run.start();
+    const counts = await readRows({ options, source, header, sink: runSink, control: runControl, executor: run, resume, prepare: (record, seq) => preparer.prepare(record, seq) });
+    const overrides = await run.finish();
+    try {
+      await runSink.end({ keepJournal: runControl.stopped() !== undefined });
+      await runSink.rewrite(overrides);
+    } finally {
+      overrides.dispose?.();
+    }
+    progress.maybe(true);
+    // No error rows: remove the header-only file, so an errors file from an earlier run at this
+    // path is never left behind looking current (README, "The errors file").
+    if (![...ERROR_STATUSES].some((status) => runSink.tally.counts[status] > 0)) await rm(errorsPath, { force: true });
+
+    summary = buildSummary({ spec, header, paths: { resultsPath, errorsPath, journalPath }, sink: runSink, stopped: runControl.stopped(), started, reused: counts.reused });
+    summary.retries = run.stats().retries;
+    Object.assign(summary, run.summaryExtras?.());
     return summary;
   } finally {
-    options.signal?.removeEventListener('abort', onAbort);
+    control?.dispose();
     source.close();
     resume?.close();
-    await client?.close();
-    if (summary === undefined) await sink.end({ keepJournal: true }).catch(() => undefined);
+    await executor?.close();
+    if (summary === undefined) await sink?.end({ keepJournal: true });
+    release?.();
   }
 }
 
-async function checkCredentials(client: ApiClient, stop: (reason: StopReason, message: string, hint?: string) => void): Promise<void> {
-  const result = await client.checkCredentials();
-  if (result.status === 404 || result.status === 200) return;
-  if (result.status === 401) {
-    stop(
-      'auth',
-      `the API refused the credentials (401 ${result.message ?? 'Invalid security credentials'}); nothing was sent`,
-      'check the portal code, the API key (40 characters, from the Preferences page), and the Portal’s IP allow-list, which must include this machine’s address',
-    );
-    return;
-  }
-  stop('unreachable', `the credential check failed: ${describeApiFailure(result)}; nothing was sent`, `is ${client.baseUrl} the right base URL, and is it up?`);
-}
-
-interface SenderContext {
-  client: ApiClient;
+function buildSummary(ctx: {
+  spec: PipelineSpec;
+  header: CsvHeader;
+  paths: { resultsPath: string; errorsPath: string; journalPath: string };
   sink: ResultsSink;
-  isDelete: boolean;
-  options: RunOptions;
-  stop: (reason: StopReason, message: string, hint?: string) => void;
-  stopSignal: AbortSignal;
+  stopped: Stopped | undefined;
+  started: number;
+  reused: number;
+}): RunSummary {
+  const { spec, sink, stopped, header } = ctx;
+  const elapsedMs = performance.now() - ctx.started;
+  return {
+    mode: spec.mode,
+    input: spec.options.input,
+    resultsPath: ctx.paths.resultsPath,
+    errorsPath: ctx.paths.errorsPath,
+    journalPath: stopped !== undefined && sink.journaled() ? ctx.paths.journalPath : undefined,
+    rows: sink.tally.rows,
+    counts: { ...sink.tally.counts },
+    errorGroups: sink.tally.sortedGroups(),
+    warnings: sink.tally.warnings,
+    warningGroups: sink.tally.sortedWarningGroups(),
+    retries: 0,
+    elapsedMs,
+    rowsPerSecond: sink.tally.rows / Math.max(elapsedMs / 1000, 1e-3),
+    reused: ctx.reused,
+    stopped,
+    unmappedColumns: spec.isDelete ? [] : header.mapping.unsent.map((u) => (u.label.startsWith('"') ? (header.columns[u.column] ?? '') : u.label)),
+  };
 }
 
-/**
- * Sends prepared rows: rows sharing a system_id are chained in file order, never concurrent;
- * every attempt passes the client's gate. Turns each answer into a result row.
- */
-function createSender(ctx: SenderContext) {
-  const { client, sink, isDelete, options, stop } = ctx;
-  const maxConsecutive = options.maxConsecutiveFailures ?? 10;
-  const chains = new Map<string, Promise<void>>();
-  const pending = new Set<Promise<void>>();
-  const deferred: DeferredRow[] = [];
-  /** For system_ids with a deferred 422: the seq of the latest row applied for them. */
-  const appliedAfter = new Map<string, { seq: number; line: number }>();
-  const deferredKeys = new Set<string>();
-  let consecutiveFailures = 0;
-  const maxPending = 2 * client.gate.maxWindow;
-  const roomWaiters: (() => void)[] = [];
-
-  function finish(row: ResultRow, result: ApiResult | undefined): void {
-    if (result !== undefined) sink.journal(row);
-    void sink.put(row);
-  }
-
-  async function sendRow(job: PreparedRow): Promise<void> {
-    // Stopped before this row's turn, or while it waited for a permit (the client sent nothing).
-    const result = ctx.stopSignal.aborted ? undefined : isDelete ? await client.remove(job.systemId) : await client.put(job.systemId, job.patch);
-    if (result === undefined || result.attempts === 0) {
-      finish(skippedRow(job), undefined);
-      return;
-    }
-    const row = toResult(job, result, { isDelete, ignoreMissing: options.ignoreMissing === true });
-
-    if (result.retryable && !result.stoppedBeforeRetry) {
-      consecutiveFailures++;
-      if (consecutiveFailures >= maxConsecutive) {
-        stop('dead_server', `${consecutiveFailures} rows in a row used up their retries (last: ${describeApiFailure(result)})`, 'the server looks down; run again later with --resume');
+/** The read → prepare → execute loop; returns how many rows came from the earlier run. */
+async function readRows(ctx: {
+  options: InputOptions;
+  source: CsvSource;
+  header: CsvHeader;
+  sink: ResultsSink;
+  control: RunControl;
+  executor: Executor;
+  resume: ResumeState | undefined;
+  prepare: (record: CsvRecord, seq: number) => PreparedRow | ResultRow;
+}): Promise<{ reused: number }> {
+  const { options, sink, control, executor, resume } = ctx;
+  let seq = 0;
+  let reused = 0;
+  // Records come in batches of what the parser has ready: one await per batch, not per row.
+  reading: for await (const batch of ctx.source.batches) {
+    for (const record of batch) {
+      if (options.limit !== undefined && seq >= options.limit) break reading;
+      // A results file that cannot be written ends the reading: no row could be recorded.
+      if (sink.failure() !== undefined) break reading;
+      const rowSeq = seq++;
+      const prepared = ctx.prepare(record, rowSeq);
+      const previous = resume === undefined ? undefined : await resume.take(rowSeq, systemIdCell(ctx.header, record), record.line);
+      const reuse = previous === undefined ? undefined : reusedRow(prepared, previous);
+      if (reuse !== undefined) {
+        reused++;
+        await sink.put(reuse);
+      } else if (!isPrepared(prepared)) {
+        await sink.put(prepared);
+      } else if (control.stopped() !== undefined) {
+        await sink.put(skippedRow(prepared));
+      } else {
+        await sink.whenRoom();
+        await executor.execute(prepared);
       }
-    } else if (!result.retryable) {
-      consecutiveFailures = 0;
     }
-    if (!isDelete && result.status === 422) {
-      deferred.push({ job, result: row });
-      deferredKeys.add(job.systemId);
-    }
-    if ((row.status === 'created' || row.status === 'updated') && deferredKeys.has(job.systemId)) {
-      appliedAfter.set(job.systemId, { seq: job.seq, line: job.line });
-    }
-    finish(row, result);
   }
+  return { reused };
+}
 
+function createProgress(options: RunCallbacks, source: CsvSource, sink: ResultsSink, executor: Executor) {
+  let last = 0;
   return {
-    client,
-    appliedAfter,
-    deferred: () => deferred,
-    /** Starts the row; resolves when the loop may read the next one. */
-    async dispatch(job: PreparedRow): Promise<void> {
-      const previous = chains.get(job.systemId);
-      const task = previous === undefined ? sendRow(job) : previous.then(() => sendRow(job));
-      // One settle handler per row, not a catch and a finally: this runs for every row.
-      const settle = (): void => {
-        pending.delete(tracked);
-        roomWaiters.shift()?.();
-        if (chains.get(job.systemId) === tracked) chains.delete(job.systemId);
-      };
-      const tracked: Promise<void> = task.then(settle, (error: unknown) => {
-        finish({ ...job, status: 'failed', errors: [{ code: 'network_error', message: `internal error: ${String(error)}` }] }, undefined);
-        settle();
+    maybe(force = false): void {
+      if (options.onProgress === undefined) return;
+      const now = performance.now();
+      if (!force && now - last < 100) return;
+      last = now;
+      const stats = executor.stats();
+      options.onProgress({
+        rowsRead: sink.written() + sink.buffered(),
+        rowsWritten: sink.written(),
+        bytesRead: source.bytesRead(),
+        bytesTotal: source.bytesTotal,
+        failed: sink.tally.counts.failed + sink.tally.counts.invalid + sink.tally.counts.uncertain,
+        retries: stats.retries,
+        inFlight: stats.inFlight,
+        window: stats.window,
       });
-      chains.set(job.systemId, tracked);
-      pending.add(tracked);
-      // Backpressure: read on only once a request permit is free again, and while rows started
-      // but unfinished (sending, or sleeping out a backoff) stay under 2 × concurrency, so a dead
-      // server costs at most that many rows beyond --max-consecutive-failures.
-      await client.gate.whenFree();
-      while (pending.size >= maxPending) await new Promise<void>((resolve) => roomWaiters.push(resolve));
-    },
-    async drain(): Promise<void> {
-      while (pending.size > 0) await Promise.all(pending);
     },
   };
 }

@@ -7,8 +7,7 @@
  */
 import { CONTACT_FIELDS, REQUIRED_ON_CREATE, type Contact, type ContactField, type RowError } from '../contact.js';
 import type { PreparedRow } from './outcomes.js';
-import type { FieldChange, ResultRow } from './results.js';
-import type { Override } from './deferred.js';
+import type { FieldChange, Override, ResultRow } from './results.js';
 import { emptyFields } from '../fields.js';
 import { createSnapshotIndex, type SnapshotIndex, type SnapshotValues } from './snapshot.js';
 
@@ -174,8 +173,9 @@ function predictCreate(row: PreparedRow): Prediction {
     const error: RowError = { code: 'missing_required', message: `creating a contact needs ${missing.join(', ')}; the API would answer 400` };
     return { status: 'would-fail', errors: [error] };
   }
-  const set = CONTACT_FIELDS.filter((f) => typeof row.patch[f] === 'string').map((f) => `${f}: ${show(row.patch[f])}`);
-  return { status: 'would-create', detail: joinDetail(set, row.notes) };
+  const set = CONTACT_FIELDS.filter((f) => typeof row.patch[f] === 'string');
+  const changes: FieldChange[] = set.map((field) => ({ field, from: null, to: row.patch[field] ?? null }));
+  return { status: 'would-create', changes, detail: joinDetail(set.map((f) => `${f}: ${show(row.patch[f])}`), row.notes) };
 }
 
 /** `job_title: Agent → Lead` for each sent field whose value differs from the contact's. */

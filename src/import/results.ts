@@ -1,12 +1,9 @@
 /**
- * The results side of a run: statuses, the reorder buffer that writes one row per input row in
- * input order, the errors file, the journal, and the counts a summary is made of
- * (DESIGN.md, "Results CSV").
+ * What a run's result rows are: statuses, the row shape, the four result columns, and the counts
+ * a summary is made of (README, "Results and errors files"). The sink that writes them is
+ * sink.ts.
  */
-import { createReadStream } from 'node:fs';
-import { parse } from 'csv-parse';
 import type { RowError, RowErrorCode, RowWarning, RowWarningCode } from '../contact.js';
-import { createCsvWriter, openJournal, type CsvWriter, type Journal } from '../csv/write.js';
 
 export const STATUSES = [
   'created',
@@ -19,6 +16,7 @@ export const STATUSES = [
   'would-fail',
   'invalid',
   'failed',
+  'uncertain',
   'superseded',
   'skipped',
 ] as const;
@@ -33,30 +31,48 @@ export const RESULT_COLUMNS = ['status', 'http_status', 'error', 'detail'] as co
  */
 export const FINAL_STATUSES: ReadonlySet<RowStatus> = new Set(['created', 'updated', 'deleted', 'invalid', 'superseded', 'unchanged']);
 
-/** Statuses that go to the errors file, which is itself an import file. */
-export const ERROR_STATUSES: ReadonlySet<RowStatus> = new Set(['invalid', 'failed', 'would-fail']);
+/** Statuses that mean the row's write reached the API: a later one makes an earlier row moot (superseded). */
+export const APPLIED_STATUSES: ReadonlySet<RowStatus> = new Set(['created', 'updated']);
+
+/** Statuses that go to the errors file, which is itself an import file (README, "Results and errors files"). */
+export const ERROR_STATUSES: ReadonlySet<RowStatus> = new Set(['invalid', 'failed', 'uncertain', 'would-fail']);
+
+/** A field a plan predicts will change: the API's value now, and the file's. */
+export interface FieldChange {
+  field: string;
+  /** null: empty in the API. */
+  from: string | null;
+  /** null: the file clears it. */
+  to: string | null;
+}
 
 export interface ResultRow {
   /** 0-based index among the data records: the order of the results file. */
   seq: number;
   /** 1-based physical line where the record starts in the input. */
   line: number;
+  /** The input's cells, exactly as many as the header has columns. */
   cells: readonly string[];
+  /** A ragged row's cells past the header's width: kept in the errors file, so fixing it loses nothing. */
+  extraCells?: readonly string[] | undefined;
   systemId: string;
   status: RowStatus;
   httpStatus?: number | undefined;
+  /** Structured row errors; the results file's `error` cell is these, formatted. */
   errors?: readonly RowError[] | undefined;
-  /** A plan's would-update row: each field it would change, from the API's value to the file's. */
+  /** A plan's predicted changes (`would-update`, `would-create`), as data. */
   changes?: readonly FieldChange[] | undefined;
   /** Also worded in `detail`; kept as data for the counts by code and the report. */
   warnings?: readonly RowWarning[] | undefined;
   detail?: string | undefined;
 }
 
-export interface FieldChange {
-  field: string;
-  from: string | null;
-  to: string | null;
+/** What an after-the-fact change (deferred 422, superseded) replaces: a row without its cells. */
+export type RowOutcome = Pick<ResultRow, 'line' | 'systemId' | 'status' | 'httpStatus' | 'errors' | 'changes' | 'detail'>;
+
+export interface Override {
+  before: RowOutcome;
+  after: RowOutcome;
 }
 
 export interface ErrorGroup<Code extends string = RowErrorCode> {
@@ -71,14 +87,9 @@ export function formatErrors(errors: readonly RowError[] | undefined): string {
   return errors === undefined ? '' : errors.map((e) => `${e.code}: ${e.message}`).join('; ');
 }
 
-/** The inverse of formatErrors, for rows a resumed run copies from the earlier results. */
-export function parseErrors(text: string): RowError[] | undefined {
-  if (text === '') return undefined;
-  return text.split(/; (?=[a-z_]+: )/).map((part) => {
-    const colon = part.indexOf(': ');
-    const code = colon > 0 ? part.slice(0, colon) : 'api_rejected';
-    return { code: code as RowErrorCode, message: colon > 0 ? part.slice(colon + 2) : part };
-  });
+/** The four result cells of an outcome. */
+export function outcomeCells(row: RowOutcome): string[] {
+  return [row.status, row.httpStatus === undefined ? '' : String(row.httpStatus), formatErrors(row.errors), row.detail ?? ''];
 }
 
 export function toResultCells(row: ResultRow): string[] {
@@ -106,7 +117,11 @@ function sorted<Code extends string>(groups: Map<Code, ErrorGroup<Code>>): Error
   return [...groups.values()].sort((a, b) => b.count - a.count || a.firstLine - b.firstLine);
 }
 
-/** Counts per status, errors and warnings grouped by code; shared by the live sink and the final rewrite. */
+/**
+ * Counts per status, errors and warnings grouped by code; shared by the live sink and the final
+ * rewrite. An after-the-fact change (RowOutcome) carries no warnings: they belong to the cells,
+ * which it does not change.
+ */
 export class Tally {
   readonly counts = Object.fromEntries(STATUSES.map((s) => [s, 0])) as Record<RowStatus, number>;
   readonly groups = new Map<RowErrorCode, ErrorGroup>();
@@ -115,7 +130,7 @@ export class Tally {
   /** Warnings over all rows, whatever their status. */
   warnings = 0;
 
-  add(row: ResultRow, sign: 1 | -1 = 1): void {
+  add(row: RowOutcome & { warnings?: readonly RowWarning[] | undefined }, sign: 1 | -1 = 1): void {
     this.counts[row.status] += sign;
     this.rows += sign;
     if (row.errors !== undefined) count(this.groups, row.errors, row.line, sign);
@@ -134,149 +149,4 @@ export class Tally {
   sortedWarningGroups(): WarningGroup[] {
     return sorted(this.warningGroups);
   }
-}
-
-export interface ResultsSinkOptions {
-  resultsPath: string;
-  errorsPath: string;
-  /** The input's header, verbatim. */
-  columns: readonly string[];
-  /** Where the journal goes; none for runs that send nothing. */
-  journalPath?: string | undefined;
-  /** Finished rows held back waiting for an earlier row; reading pauses when full. */
-  reorderCap?: number;
-  /**
-   * A resumed run: write the results to `<results>.tmp-<pid>` and rename at the end, because the
-   * earlier results are still being read; and append to the earlier journal.
-   */
-  atomic?: boolean;
-  /** Each row as it is written; again, with `replaces`, when a rewrite settles it anew. */
-  onRow?: ((row: ResultRow, replaces?: ResultRow) => void) | undefined;
-}
-
-export interface ResultsSink {
-  /** Hands in a finished row, in any order; it is written when every earlier row has been. */
-  put(row: ResultRow): Promise<void> | undefined;
-  /** Records an answer the moment it arrives, before its turn in the results file. */
-  journal(row: ResultRow): void;
-  /** Resolves when the reorder buffer has room again; undefined when it has room now. */
-  whenRoom(): Promise<void> | undefined;
-  readonly tally: Tally;
-  /** Rows written so far. */
-  written(): number;
-  /** Buffered, not yet written. */
-  buffered(): number;
-  /** Flushes both files; keeps or removes the journal. */
-  end(options: { keepJournal: boolean }): Promise<void>;
-  /**
-   * After end(): puts the final answers of the deferred 422 rows in place, in one atomic rewrite
-   * of the results and errors files (each written whole to a temporary file, then renamed).
-   */
-  rewrite(overrides: ReadonlyMap<number, { before: ResultRow; after: ResultRow }>): Promise<void>;
-}
-
-export function createResultsSink(options: ResultsSinkOptions): ResultsSink {
-  const cap = options.reorderCap ?? 10_000;
-  const atomic = options.atomic === true;
-  const results: CsvWriter = createCsvWriter(options.resultsPath, { atomic });
-  const errors: CsvWriter = createCsvWriter(options.errorsPath, { atomic });
-  const journal: Journal | undefined = options.journalPath === undefined ? undefined : openJournal(options.journalPath, { append: atomic });
-  const tally = new Tally();
-  const buffer = new Map<number, ResultRow>();
-  let next = 0;
-  let roomWaiter: { resolve: () => void; promise: Promise<void> } | undefined;
-  let pendingWrite: Promise<void> | undefined;
-  let ended = false;
-
-  void results.write([...options.columns, ...RESULT_COLUMNS]);
-  void errors.write(options.columns);
-
-  function writeRow(row: ResultRow): Promise<void> | undefined {
-    tally.add(row);
-    options.onRow?.(row);
-    const a = results.write(toResultCells(row));
-    const b = ERROR_STATUSES.has(row.status) ? errors.write(row.cells) : undefined;
-    if (a === undefined && b === undefined) return undefined;
-    return Promise.all([a, b]).then(() => undefined);
-  }
-
-  function drain(): Promise<void> | undefined {
-    let wait: Promise<void> | undefined;
-    for (let row = buffer.get(next); row !== undefined; row = buffer.get(next)) {
-      buffer.delete(next);
-      next++;
-      wait = writeRow(row) ?? wait;
-    }
-    if (roomWaiter !== undefined && buffer.size < cap) {
-      roomWaiter.resolve();
-      roomWaiter = undefined;
-    }
-    return wait;
-  }
-
-  return {
-    tally,
-    written: () => next,
-    buffered: () => buffer.size,
-    put(row) {
-      if (row.seq === next && buffer.size === 0) {
-        next++;
-        const wait = writeRow(row);
-        if (wait === undefined) return undefined;
-        pendingWrite = wait;
-        return wait;
-      }
-      buffer.set(row.seq, row);
-      const wait = row.seq === next ? drain() : undefined;
-      if (wait !== undefined) pendingWrite = wait;
-      return wait;
-    },
-    journal(row) {
-      journal?.append({ seq: row.seq, line: row.line, system_id: row.systemId, status: row.status, http: row.httpStatus ?? null });
-    },
-    whenRoom() {
-      if (buffer.size < cap) return undefined;
-      if (roomWaiter === undefined) {
-        let resolve!: () => void;
-        const promise = new Promise<void>((r) => (resolve = r));
-        roomWaiter = { resolve, promise };
-      }
-      return roomWaiter.promise;
-    },
-    async end({ keepJournal }) {
-      if (ended) return;
-      ended = true;
-      if (buffer.size > 0) throw new Error(`internal: ${buffer.size} result rows never reached the results file`);
-      await pendingWrite;
-      await Promise.all([results.end(), errors.end()]);
-      if (keepJournal) journal?.close();
-      else journal?.remove();
-    },
-    async rewrite(overrides) {
-      const width = options.columns.length;
-      const newResults = createCsvWriter(options.resultsPath, { atomic: true });
-      const newErrors = createCsvWriter(options.errorsPath, { atomic: true });
-      try {
-        const parser = createReadStream(options.resultsPath).pipe(parse({ record_delimiter: ['\r\n', '\n'] }));
-        let seq = -1;
-        for await (const record of parser as AsyncIterable<string[]>) {
-          const override = seq >= 0 ? overrides.get(seq) : undefined;
-          const cells = override === undefined ? record : toResultCells(override.after);
-          if (override !== undefined) {
-            tally.add(override.before, -1);
-            tally.add(override.after);
-            options.onRow?.(override.after, override.before);
-          }
-          await newResults.write(cells);
-          if (seq < 0) await newErrors.write(cells.slice(0, width));
-          else if (ERROR_STATUSES.has((cells[width] ?? '') as RowStatus)) await newErrors.write(cells.slice(0, width));
-          seq++;
-        }
-        await Promise.all([newResults.end(), newErrors.end()]);
-      } catch (error) {
-        await Promise.all([newResults.abort(), newErrors.abort()]);
-        throw error;
-      }
-    },
-  };
 }

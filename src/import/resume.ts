@@ -8,7 +8,8 @@ import { createReadStream, existsSync, readdirSync, readFileSync, rmSync, statSy
 import { basename, dirname, join } from 'node:path';
 import { parse, type Parser } from 'csv-parse';
 import { FileError } from '../errors.js';
-import { FINAL_STATUSES, RESULT_COLUMNS, STATUSES, type RowStatus } from './results.js';
+import { APPLIED_STATUSES, FINAL_STATUSES, RESULT_COLUMNS, STATUSES, type ResultRow, type RowStatus } from './results.js';
+import type { JournalEntry } from './sink.js';
 
 // `unchanged` is not among them: `import --changed-only` writes it for rows it did not need to send.
 const PREVIEW_STATUSES: ReadonlySet<string> = new Set(['valid', 'would-create', 'would-update', 'would-fail']);
@@ -19,11 +20,12 @@ const OTHER_KIND_STATUSES: Record<'import' | 'delete', ReadonlySet<string>> = {
   delete: new Set(['created', 'updated']),
 };
 
+/** An earlier run's final answer for a row, as data: errors come from the journal, never from a CSV cell. */
 export interface PreviousAnswer {
   status: RowStatus;
   httpStatus: number | undefined;
-  error: string;
-  detail: string;
+  errors?: ResultRow['errors'];
+  detail: string | undefined;
 }
 
 export interface ResumeState {
@@ -34,13 +36,6 @@ export interface ResumeState {
   close(): void;
 }
 
-interface JournalEntry {
-  seq: number;
-  system_id: string;
-  status: RowStatus;
-  http: number | null;
-}
-
 function openResults(path: string): Parser {
   // Our own file: comma, CRLF. relax_column_count so a cut-off last line arrives short, not as an error.
   return createReadStream(path).pipe(parse({ bom: true, relax_column_count: true, record_delimiter: ['\r\n', '\n'] }));
@@ -49,7 +44,7 @@ function openResults(path: string): Parser {
 function mismatch(resultsPath: string, why: string): FileError {
   return new FileError(`${resultsPath} does not belong to this input: ${why}`, {
     file: resultsPath,
-    hint: 'resume with the same input file, or pass --results to start a new results file',
+    hint: 'resume with the same input file, or write the results of this one to another path',
   });
 }
 
@@ -106,7 +101,7 @@ function fromJournal(journal: Map<number, JournalEntry>, journalPath: string, se
   if (entry.system_id !== systemIdCell.trim()) {
     throw mismatch(journalPath, `line ${line} has system_id "${systemIdCell}" in the input but "${entry.system_id}" in the journal`);
   }
-  return { status: entry.status, httpStatus: entry.http ?? undefined, error: '', detail: 'answered in an earlier run (from its journal)' };
+  return { status: entry.status, httpStatus: entry.http ?? undefined, errors: entry.errors, detail: entry.detail ?? 'answered in an earlier run (from its journal)' };
 }
 
 /** Removes `<file>.tmp-<pid>` files left by resumed runs that were killed (their pid is gone). */
@@ -132,6 +127,44 @@ function isAlive(pid: number): boolean {
   }
 }
 
+/**
+ * Rows of the earlier run that are not final (failed, uncertain, skipped) but whose system_id a
+ * LATER row of that run applied: sending them again would put older data over newer
+ * (README, "Resume"). Two cheap passes: the keys of such rows, then the last applied row of each.
+ */
+async function findSuperseding(resultsPath: string | undefined, width: number, statusIndex: number, systemIdIndex: number, journal: Map<number, JournalEntry>): Promise<Map<string, { seq: number; line: number | undefined }>> {
+  const open = new Map<string, number>();
+  // Only failed and uncertain rows: a skipped row never has a later applied row for its key,
+  // because rows of one system_id are sent in file order and a stop skips all that follow.
+  // Skipping them keeps this map small after a Ctrl-C on a big file.
+  const consider = (seq: number, key: string, status: string): void => {
+    if ((status === 'failed' || status === 'uncertain') && !open.has(key)) open.set(key, seq);
+  };
+  if (resultsPath !== undefined) {
+    let seq = 0;
+    for await (const record of readResultRows(resultsPath, width)) consider(seq++, (record[systemIdIndex] ?? '').trim(), record[statusIndex] ?? '');
+  }
+  for (const [seq, entry] of journal) consider(seq, entry.system_id, entry.status);
+  const latest = new Map<string, { seq: number; line: number | undefined }>();
+  if (open.size === 0) return latest;
+  const applied = (seq: number, key: string, status: string, line: number | undefined): void => {
+    const first = open.get(key);
+    if (first !== undefined && seq > first && APPLIED_STATUSES.has(status as RowStatus) && seq > (latest.get(key)?.seq ?? -1)) latest.set(key, { seq, line });
+  };
+  if (resultsPath !== undefined) {
+    let seq = 0;
+    for await (const record of readResultRows(resultsPath, width)) applied(seq++, (record[systemIdIndex] ?? '').trim(), record[statusIndex] ?? '', undefined);
+  }
+  for (const [seq, entry] of journal) applied(seq, entry.system_id, entry.status, entry.line);
+  return latest;
+}
+
+function supersededAnswer(later: { seq: number; line: number | undefined } | undefined, seq: number): PreviousAnswer | undefined {
+  if (later === undefined || later.seq <= seq) return undefined;
+  const where = later.line === undefined ? `row ${later.seq + 1}` : `line ${later.line}`;
+  return { status: 'superseded', httpStatus: undefined, detail: `superseded by ${where}, applied in an earlier run after this row; not sent again` };
+}
+
 export async function openResume(options: {
   resultsPath: string;
   journalPath: string;
@@ -143,13 +176,19 @@ export async function openResume(options: {
   const { resultsPath, journalPath, columns, systemIdIndex } = options;
   removeStaleTemporaries([resultsPath, ...(options.errorsPath === undefined ? [] : [options.errorsPath])]);
   const expected = [...columns, ...RESULT_COLUMNS];
+  const width = expected.length;
+  const statusIndex = columns.length;
   // A run killed before its results file got its header has answered nothing yet: every row is
   // "missing", so resuming it is a fresh run (the journal, if any, still counts).
   if (!existsSync(resultsPath) || statSync(resultsPath).size === 0) {
     const journal = readJournal(journalPath, 0);
+    const later = await findSuperseding(undefined, width, statusIndex, systemIdIndex, journal);
     return {
       previousRows: 0,
-      take: (seq, systemIdCell, line) => Promise.resolve(fromJournal(journal, journalPath, seq, systemIdCell, line)),
+      take: (seq, systemIdCell, line) => {
+        const answer = fromJournal(journal, journalPath, seq, systemIdCell, line);
+        return Promise.resolve(answer ?? (journal.has(seq) ? supersededAnswer(later.get(systemIdCell.trim()), seq) : undefined));
+      },
       close() {},
     };
   }
@@ -157,18 +196,13 @@ export async function openResume(options: {
   if (header.length !== expected.length || header.some((h, i) => h !== expected[i])) {
     throw mismatch(resultsPath, 'its header is not the input’s columns followed by status,http_status,error,detail');
   }
-  const width = expected.length;
-  const statusIndex = columns.length;
 
   // First pass: count the rows, and refuse a preview's results (a dry run or a plan sent nothing).
   let previousRows = 0;
   for await (const record of readResultRows(resultsPath, width)) {
     const status = record[statusIndex] ?? '';
     if (PREVIEW_STATUSES.has(status)) {
-      throw new FileError(`${resultsPath} comes from --dry-run or --plan (status "${status}"), which sent nothing`, {
-        file: resultsPath,
-        hint: 'run the import without --resume',
-      });
+      throw new FileError(`${resultsPath} comes from a dry run or a plan (status "${status}"), which sent nothing`, { file: resultsPath });
     }
     if (!KNOWN_STATUSES.has(status)) throw mismatch(resultsPath, `row ${previousRows + 1} has the unknown status "${status}"`);
     if (OTHER_KIND_STATUSES[options.kind].has(status)) {
@@ -177,6 +211,7 @@ export async function openResume(options: {
     previousRows++;
   }
   const journal = readJournal(journalPath, previousRows);
+  const later = await findSuperseding(resultsPath, width, statusIndex, systemIdIndex, journal);
   const rows = readResultRows(resultsPath, width);
 
   return {
@@ -190,19 +225,16 @@ export async function openResume(options: {
           throw mismatch(resultsPath, `line ${line} has system_id "${systemIdCell}" in the input but "${record[systemIdIndex] ?? ''}" in the results`);
         }
         const status = record[statusIndex] as RowStatus;
-        if (!FINAL_STATUSES.has(status)) return undefined;
+        if (!FINAL_STATUSES.has(status)) return supersededAnswer(later.get(systemIdCell.trim()), seq);
         const http = record[statusIndex + 1] ?? '';
-        return {
-          status,
-          httpStatus: http === '' ? undefined : Number(http),
-          error: record[statusIndex + 2] ?? '',
-          detail: record[statusIndex + 3] ?? '',
-        };
+        // Final rows carry no error the run needs as data: invalid rows are judged again.
+        return { status, httpStatus: http === '' ? undefined : Number(http), detail: record[statusIndex + 3] || undefined };
       }
-      return fromJournal(journal, journalPath, seq, systemIdCell, line);
+      const answer = fromJournal(journal, journalPath, seq, systemIdCell, line);
+      return answer ?? (journal.has(seq) ? supersededAnswer(later.get(systemIdCell.trim()), seq) : undefined);
     },
     close() {
-      void rows.return(undefined);
+      rows.return(undefined).catch(() => undefined); // ends the reader early; nothing to report
     },
   };
 }

@@ -9,7 +9,7 @@ import { resolveResultsPath } from '../import/paths.js';
 import { ERROR_STATUSES, STATUSES, type RowStatus } from '../import/results.js';
 import type { RunSummary } from '../import/pipeline.js';
 
-const BAD: ReadonlySet<RowStatus> = new Set(['invalid', 'failed', 'would-fail']);
+const BAD: ReadonlySet<RowStatus> = new Set(['invalid', 'failed', 'uncertain', 'would-fail']);
 
 function display(path: string): string {
   const rel = relative(process.cwd(), path);
@@ -73,11 +73,15 @@ function afterBadRows(summary: RunSummary, command: (input: string, extra?: read
   return undefined;
 }
 
+/** A command that can be pasted: started as this run was, with the flags the next one needs. */
+export function rerunCommand(rerun: Rerun, verb: 'import' | 'delete', input: string, extra: readonly string[] = []): string {
+  return [...rerun.launcher, verb, display(input), ...rerun.flags, ...extra].map(shellQuote).join(' ');
+}
+
 /** The step that carries on from here, or undefined when nothing is left to do. */
 export function nextCommand(summary: RunSummary, rerun: Rerun = DEFAULT_RERUN): NextStep | undefined {
   const verb = summary.mode.startsWith('delete') ? 'delete' : 'import';
-  const command = (input: string, extra: readonly string[] = []): string =>
-    [...rerun.launcher, verb, display(input), ...rerun.flags, ...extra].map(shellQuote).join(' ');
+  const command = (input: string, extra: readonly string[] = []): string => rerunCommand(rerun, verb, input, extra);
   if (summary.stopped !== undefined && summary.mode !== 'dry-run' && summary.mode !== 'delete-dry-run' && summary.mode !== 'plan') {
     // A resume must find this run's results, so name them when they are not in the default place.
     const results = summary.resultsPath === resolveResultsPath(summary.input, summary.mode) ? [] : ['--results', display(summary.resultsPath)];

@@ -1,0 +1,170 @@
+/**
+ * The library's entry points, one per job, each a typed call over the one pipeline:
+ * `validateFile` (a dry run), `planImport`, `importContacts` and `deleteContacts`.
+ * `runImport` picks one of them by mode, for callers (the CLI) that hold a mode.
+ */
+import type { Connection } from '../config.js';
+import { UsageError } from '../errors.js';
+import { writeBackup, resolveCreatedPath, type BackupSummary } from './backup.js';
+import { createPlanExecutor, createValidateExecutor } from './executors.js';
+import type { RunMode } from './paths.js';
+import { runPipeline, type InputOptions, type OutputOptions, type RowRuleOptions, type RunCallbacks, type RunSummary } from './pipeline.js';
+import { loadSnapshot, type PlannerOptions } from './plan.js';
+import { createChangedFilter, withChangedFilter, type ChangedFilter } from './changed.js';
+import { sentFieldColumns } from './prepare.js';
+import type { CsvHeader } from '../csv/read.js';
+import { createRunClient, createSendExecutor } from './send.js';
+
+/** How to reach the API, and how hard to push it. */
+export interface ConnectionOptions {
+  connection: Connection;
+  concurrency?: number | undefined;
+  retries?: number | undefined;
+  /** Time limit per attempt, in ms. */
+  timeoutMs?: number | undefined;
+  /** Requests per second, across the run. */
+  rate?: number | undefined;
+}
+
+/** What a run that sends shares: resume, restart and the fail-fast limit. */
+export interface SendOptions extends ConnectionOptions {
+  /** Continue the earlier run at these paths: rows with a final answer are not sent again. */
+  resume?: boolean | undefined;
+  /** Discard an unfinished earlier run's journal instead of refusing to start. */
+  restart?: boolean | undefined;
+  /** Rows in a row that may use up their retries before the run stops. */
+  maxConsecutiveFailures?: number | undefined;
+}
+
+type Common = InputOptions & OutputOptions & RunCallbacks;
+
+export type ValidateOptions = Common & RowRuleOptions & { /** Check a delete file instead of an import file. */ kind?: 'import' | 'delete' | undefined };
+export type PlanOptions = Common & RowRuleOptions & ConnectionOptions;
+export type ImportOptions = Common &
+  RowRuleOptions &
+  SendOptions & {
+    /** An undo file, written before the first request: see backup.ts. */
+    backup?: string | undefined;
+    /** Read GET all once; send only the rows that would create or change something (README, "Round trips"). */
+    changedOnly?: boolean | undefined;
+  };
+export type DeleteOptions = Common &
+  SendOptions & {
+    /** A 404 counts as deleted. */
+    ignoreMissing?: boolean | undefined;
+  };
+
+/** With `--empty omit`, the planner notes empty cells over values the API holds; `--empty null` clears them. */
+function plannerOptions(header: CsvHeader, options: RowRuleOptions): PlannerOptions {
+  return { emptyCells: options.empty === 'null' ? undefined : sentFieldColumns(header, options.fields) };
+}
+
+/** Checks every row locally; sends nothing and needs no connection. */
+export function validateFile(options: ValidateOptions): Promise<RunSummary> {
+  const isDelete = options.kind === 'delete';
+  return runPipeline({
+    mode: isDelete ? 'delete-dry-run' : 'dry-run',
+    options,
+    isDelete,
+    sending: false,
+    createExecutor: ({ sink }) => createValidateExecutor(sink, isDelete),
+  });
+}
+
+/** Predicts each row against one GET all of the contacts; writes nothing to the API. */
+export function planImport(options: PlanOptions): Promise<RunSummary> {
+  return runPipeline({
+    mode: 'plan',
+    options,
+    isDelete: false,
+    sending: false,
+    createExecutor: async ({ sink, control, header }) => {
+      const run = await createRunClient({ ...options, onRetry: options.onRetry }, control);
+      const predictOptions = plannerOptions(header, options);
+      return createPlanExecutor({ client: run.client, sink, control, checkCredentials: () => run.checkCredentials(), onWarning: options.onWarning, predictOptions });
+    },
+  });
+}
+
+/** Upserts every valid row (PUT), writing the results and errors files. */
+export async function importContacts(options: ImportOptions): Promise<RunSummary> {
+  let backup: BackupSummary | undefined;
+  const backupPath = options.backup;
+  const summary = await runPipeline({
+    mode: 'import',
+    options,
+    isDelete: false,
+    sending: true,
+    resume: options.resume,
+    restart: options.restart,
+    outputs: backupPath === undefined ? [] : [backupPath, resolveCreatedPath(backupPath)],
+    createExecutor: async ({ sink, control, header }) => {
+      const run = await createRunClient(options, control);
+      let changed: ChangedFilter | undefined;
+      const send = createSendExecutor({
+        run,
+        sink,
+        control,
+        isDelete: false,
+        ignoreMissing: false,
+        maxConsecutiveFailures: options.maxConsecutiveFailures ?? 10,
+        beforeFirstRow:
+          backupPath === undefined && options.changedOnly !== true
+            ? undefined
+            : async () => {
+                // One GET all, streamed into an index: it serves --backup and --changed-only alike.
+                const snapshot = await loadSnapshot(run.client, { signal: control.stopSignal, onWarning: options.onWarning });
+                // The backup first: the filter's planner changes the index as it predicts.
+                if (backupPath !== undefined) {
+                  const csv = { encoding: options.encoding, map: options.map, mapFile: options.mapFile };
+                  backup = await writeBackup({ input: options.input, csv, snapshot, backupPath, limit: options.limit });
+                }
+                if (options.changedOnly === true) changed = createChangedFilter(snapshot, plannerOptions(header, options));
+              },
+      });
+      return options.changedOnly === true ? withChangedFilter(send, () => changed, sink) : send;
+    },
+  });
+  return backup === undefined ? summary : { ...summary, backup };
+}
+
+/** DELETEs every system_id in the file. */
+export function deleteContacts(options: DeleteOptions): Promise<RunSummary> {
+  return runPipeline({
+    mode: 'delete',
+    options,
+    isDelete: true,
+    sending: true,
+    resume: options.resume,
+    restart: options.restart,
+    createExecutor: async ({ sink, control }) =>
+      createSendExecutor({
+        run: await createRunClient(options, control),
+        sink,
+        control,
+        isDelete: true,
+        ignoreMissing: options.ignoreMissing === true,
+        maxConsecutiveFailures: options.maxConsecutiveFailures ?? 10,
+      }),
+  });
+}
+
+/** Every option of every entry point, plus the mode that picks one (the CLI's view). */
+export type RunOptions = Common &
+  RowRuleOptions &
+  Omit<SendOptions, 'connection'> & {
+    mode: RunMode;
+    connection?: Connection | undefined;
+    backup?: string | undefined;
+    changedOnly?: boolean | undefined;
+    ignoreMissing?: boolean | undefined;
+  };
+
+export function runImport(options: RunOptions): Promise<RunSummary> {
+  const { mode, connection } = options;
+  if (mode === 'dry-run' || mode === 'delete-dry-run') return validateFile({ ...options, kind: mode === 'delete-dry-run' ? 'delete' : 'import' });
+  if (connection === undefined) throw new UsageError(`a ${mode} needs a connection (base URL, portal code and API key)`);
+  if (mode === 'plan') return planImport({ ...options, connection });
+  if (mode === 'delete') return deleteContacts({ ...options, connection });
+  return importContacts({ ...options, connection });
+}

@@ -1,0 +1,138 @@
+/**
+ * Checks made before a run sends anything (README, "Resume"): every output path can be written,
+ * no other run is writing the same results file (a lock beside it), and an unfinished run's
+ * journal is neither silently discarded nor resumed from nothing. The errors thrown here name
+ * files and counts; the CLI adds which flag to use.
+ */
+import { accessSync, closeSync, constants, existsSync, openSync, readFileSync, rmSync, statSync, writeSync } from 'node:fs';
+import { createReadStream } from 'node:fs';
+import { dirname } from 'node:path';
+import { parse } from 'csv-parse';
+import { FileError } from '../errors.js';
+import { FINAL_STATUSES, RESULT_COLUMNS, type RowStatus } from './results.js';
+
+/** Throws a FileError naming the path when it cannot be created or overwritten. */
+export function checkWritable(path: string): void {
+  const fail = (why: string): never => {
+    throw new FileError(`cannot write ${path}: ${why}`, { file: path });
+  };
+  if (existsSync(path)) {
+    const stat = statSync(path);
+    if (stat.isDirectory()) fail('it is a directory');
+    try {
+      accessSync(path, constants.W_OK);
+    } catch {
+      fail('permission denied');
+    }
+    return;
+  }
+  const dir = dirname(path);
+  if (!existsSync(dir)) fail(`the folder ${dir} does not exist`);
+  if (!statSync(dir).isDirectory()) fail(`${dir} is not a folder`);
+  try {
+    accessSync(dir, constants.W_OK | constants.X_OK);
+  } catch {
+    fail(`the folder ${dir} is not writable`);
+  }
+}
+
+/** Another live process holds the lock on this results file. */
+export class RunLockedError extends FileError {
+  readonly pid: number;
+  constructor(resultsPath: string, pid: number) {
+    super(`another run is writing ${resultsPath} (pid ${pid})`, { file: resultsPath, hint: 'wait for it to finish, or write elsewhere with a different results path' });
+    this.pid = pid;
+  }
+}
+
+function isAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
+export function resolveLockPath(resultsPath: string): string {
+  return `${resultsPath}.lock`;
+}
+
+/**
+ * Takes `<results>.lock`, created with O_EXCL and holding this process's pid. A lock whose pid is
+ * no longer alive was left by a killed run and is taken over. Returns the release function.
+ */
+export function acquireLock(resultsPath: string): () => void {
+  const lockPath = resolveLockPath(resultsPath);
+  for (let attempt = 0; ; attempt++) {
+    try {
+      const fd = openSync(lockPath, 'wx', 0o644);
+      writeSync(fd, `${process.pid}\n`);
+      closeSync(fd);
+      break;
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code !== 'EEXIST' || attempt > 2) throw new FileError(`cannot create the lock ${lockPath}: ${String(error)}`, { file: lockPath });
+      const pid = Number.parseInt(readLock(lockPath), 10);
+      if (Number.isInteger(pid) && pid > 0 && pid !== process.pid && isAlive(pid)) throw new RunLockedError(resultsPath, pid);
+      rmSync(lockPath, { force: true }); // stale: its run is gone
+    }
+  }
+  return () => {
+    if (readLock(lockPath).trim() === String(process.pid)) rmSync(lockPath, { force: true });
+  };
+}
+
+function readLock(path: string): string {
+  try {
+    return readFileSync(path, 'utf8');
+  } catch {
+    return '';
+  }
+}
+
+/** A journal of an unfinished run is there, and the caller asked neither to resume nor to restart. */
+export class UnfinishedRunError extends FileError {
+  readonly journalPath: string;
+  readonly answered: number;
+  constructor(journalPath: string, answered: number) {
+    super(`an earlier run of this file did not finish: ${answered} ${answered === 1 ? 'row already has its' : 'rows already have their'} answer (journal ${journalPath})`, { file: journalPath });
+    this.journalPath = journalPath;
+    this.answered = answered;
+  }
+}
+
+/** Resume was asked for, but there is no earlier run at this path. */
+export class NothingToResumeError extends FileError {
+  constructor(resultsPath: string) {
+    super(`nothing to resume: there is no ${resultsPath} and no journal beside it`, { file: resultsPath });
+  }
+}
+
+/** Rows of an earlier run that have a final answer, from its results file and its journal. */
+export async function countAnswered(resultsPath: string, journalPath: string): Promise<number> {
+  const answered = new Set<number>();
+  if (existsSync(resultsPath)) {
+    const parser = createReadStream(resultsPath).pipe(parse({ bom: true, relax_column_count: true, record_delimiter: ['\r\n', '\n'] }));
+    let seq = -1;
+    try {
+      for await (const record of parser as AsyncIterable<string[]>) {
+        const status = record[record.length - RESULT_COLUMNS.length] as RowStatus;
+        if (seq >= 0 && FINAL_STATUSES.has(status)) answered.add(seq);
+        seq++;
+      }
+    } catch {
+      // A line a crash cut short: the rows before it still count.
+    } finally {
+      parser.destroy();
+    }
+  }
+  for (const text of readLock(journalPath).split('\n')) {
+    try {
+      const entry = JSON.parse(text) as { seq?: number; status?: RowStatus };
+      if (typeof entry.seq === 'number' && entry.status !== undefined && FINAL_STATUSES.has(entry.status)) answered.add(entry.seq);
+    } catch {
+      // the line a crash cut short
+    }
+  }
+  return answered.size;
+}

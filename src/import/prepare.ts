@@ -1,0 +1,90 @@
+/**
+ * The "prepare" step of a run: one CSV record → a row ready to send (PreparedRow) or an invalid
+ * result row. Every local rule applies here, in file order, whatever the mode, so a dry run, a
+ * plan, an import and a resumed import judge each row the same way.
+ */
+import type { CountryCode } from 'libphonenumber-js/max';
+import { CONTACT_FIELDS, createRowParser, type ContactField, type RowCells, type RowError } from '../contact.js';
+import type { CsvHeader, CsvRecord } from '../csv/read.js';
+import { createEmailIndex } from './email-index.js';
+import type { PreparedRow } from './outcomes.js';
+import type { ResultRow } from './results.js';
+
+export interface PrepareOptions {
+  header: CsvHeader;
+  isDelete: boolean;
+  fields?: readonly ContactField[] | undefined;
+  empty?: 'omit' | 'null' | undefined;
+  nullToken?: string | undefined;
+  defaultCountry?: CountryCode | undefined;
+}
+
+export interface Preparer {
+  prepare(record: CsvRecord, seq: number): PreparedRow | ResultRow;
+}
+
+function columnLabel(header: CsvHeader, field: ContactField | 'system_id'): string {
+  const index = header.fields[field];
+  return index === undefined ? field : `"${header.columns[index] ?? field}"`;
+}
+
+/** Names the column in every message: `column "Mobile Phone": "0412" is not …`. */
+function withColumns(header: CsvHeader, errors: readonly RowError[]): RowError[] {
+  return errors.map((e) => (e.field === undefined ? e : { ...e, message: `column ${columnLabel(header, e.field)} ${e.message}` }));
+}
+
+export function systemIdCell(header: CsvHeader, record: CsvRecord): string {
+  return record.cells[header.fields.system_id ?? 0] ?? '';
+}
+
+export function isPrepared(row: PreparedRow | ResultRow): row is PreparedRow {
+  return !('status' in row);
+}
+
+/** The fields a row sends (`--fields`, or all the file maps) and the column each comes from. */
+export function sentFieldColumns(header: CsvHeader, fields: readonly ContactField[] | undefined): (readonly [ContactField, number])[] {
+  return (fields ?? CONTACT_FIELDS).filter((f) => header.fields[f] !== undefined).map((f) => [f, header.fields[f] ?? 0] as const);
+}
+
+export function createPreparer(options: PrepareOptions): Preparer {
+  const { header, isDelete } = options;
+  const parseRow = createRowParser({ empty: options.empty, nullToken: options.nullToken, defaultCountry: options.defaultCountry });
+  const fieldColumns = sentFieldColumns(header, options.fields);
+  const emailOwner = isDelete ? undefined : createEmailIndex();
+
+  // Objects are built whole, not spread: this runs for every row of a million-row file.
+  const invalid = (record: CsvRecord, seq: number, systemId: string, errors: RowError[]): ResultRow => ({
+    seq,
+    line: record.line,
+    cells: record.cells,
+    extraCells: record.extra,
+    systemId,
+    status: 'invalid',
+    errors,
+  });
+
+  return {
+    prepare(record, seq) {
+      const rawId = systemIdCell(header, record);
+      if (record.error !== undefined) return invalid(record, seq, rawId.trim(), [{ code: record.error.code, message: record.error.message }]);
+      const cells: RowCells = { system_id: rawId };
+      if (!isDelete) for (const [field, index] of fieldColumns) cells[field] = record.cells[index] ?? '';
+      const parsed = parseRow(cells);
+      if (!parsed.ok) return invalid(record, seq, parsed.systemId, withColumns(header, parsed.errors));
+      const email = parsed.patch.email;
+      if (emailOwner !== undefined && typeof email === 'string') {
+        const ownerLine = emailOwner(email, parsed.systemId, record.line);
+        if (ownerLine !== undefined) {
+          return invalid(record, seq, parsed.systemId, [
+            {
+              code: 'duplicate_email',
+              field: 'email',
+              message: `column ${columnLabel(header, 'email')} "${email}" is already used by line ${ownerLine} for another system_id (emails are unique, compared case-insensitively)`,
+            },
+          ]);
+        }
+      }
+      return { seq, line: record.line, cells: record.cells, systemId: parsed.systemId, patch: parsed.patch, warnings: parsed.warnings, notes: parsed.notes };
+    },
+  };
+}

@@ -1,0 +1,204 @@
+/**
+ * The send executor behind `import` and `delete`: the credential check, the undo file, then each
+ * row through the client. Rows sharing a system_id are chained in file order, never concurrent;
+ * every attempt passes the client's gate (AIMD, --rate). After the last row come the after-the-
+ * fact answers: the second chance for 422s (deferred.ts) and rows superseded by a later row for
+ * the same system_id that was applied (README, "Statuses").
+ */
+import type { ApiClient, ApiResult, RetryEvent } from '../api/client.js';
+import type { Connection } from '../config.js';
+import type { RunControl } from './control.js';
+import { createDeferredList, runDeferredPass, type DeferredList } from './deferred.js';
+import type { Executor } from './executors.js';
+import { describeApiFailure, skippedRow, toResult, type PreparedRow } from './outcomes.js';
+import { APPLIED_STATUSES, formatErrors, type Override, type ResultRow, type RowOutcome } from './results.js';
+import type { ResultsSink } from './sink.js';
+import { mergeOverrides } from './override-store.js';
+
+export interface ClientSettings {
+  connection: Connection;
+  concurrency?: number | undefined;
+  retries?: number | undefined;
+  timeoutMs?: number | undefined;
+  rate?: number | undefined;
+  onRetry?: ((event: RetryEvent) => void) | undefined;
+}
+
+export interface RunClient {
+  client: ApiClient;
+  retries(): number;
+  /** Checks the credentials with one GET; stops the run through `control` when they do not work. */
+  checkCredentials(): Promise<void>;
+}
+
+/** The client of a run: stopped by the run's control, a mid-run 401 stops the run. */
+export async function createRunClient(settings: ClientSettings, control: RunControl): Promise<RunClient> {
+  // Loaded here, not at the top: a dry run never needs undici (README, "Install").
+  const { createApiClient } = await import('../api/client.js');
+  let retries = 0;
+  // The credential check words its own 401; after it, a 401 means the key stopped working.
+  let credentialsChecked = false;
+  const client = createApiClient({
+    connection: settings.connection,
+    concurrency: settings.concurrency,
+    timeoutMs: settings.timeoutMs,
+    retries: settings.retries,
+    rate: settings.rate,
+    stopSignal: control.stopSignal,
+    abortSignal: control.abortSignal,
+    onRetry: (event) => {
+      retries++;
+      settings.onRetry?.(event);
+    },
+    onUnauthorized: () => {
+      if (!credentialsChecked) return;
+      control.stop('auth', 'the API answered 401 Invalid security credentials mid-run; the key may have been revoked', 'check the API key and the Portal’s IP allow-list, then resume the run');
+    },
+  });
+  return {
+    client,
+    retries: () => retries,
+    async checkCredentials() {
+      if (control.stopped() !== undefined) return;
+      // One GET of a system_id that cannot exist: 404 means the credentials work.
+      const result = await client.checkCredentials();
+      credentialsChecked = true;
+      if (result.status === 404 || result.status === 200) return;
+      if (result.status === 401) {
+        control.stop(
+          'auth',
+          `the API refused the credentials (401 ${result.message ?? 'Invalid security credentials'}); nothing was sent`,
+          'check the portal code, the API key (40 characters, from the Preferences page), and the Portal’s IP allow-list, which must include this machine’s address',
+        );
+        return;
+      }
+      control.stop('unreachable', `the credential check failed: ${describeApiFailure(result)}; nothing was sent`, `is ${client.baseUrl} the right base URL, and is it up?`);
+    },
+  };
+}
+
+export interface SendContext {
+  run: RunClient;
+  sink: ResultsSink;
+  control: RunControl;
+  isDelete: boolean;
+  ignoreMissing: boolean;
+  maxConsecutiveFailures: number;
+  /** Runs after the credential check and before the first row (the undo file). */
+  beforeFirstRow?: (() => Promise<void>) | undefined;
+}
+
+/**
+ * Failed and uncertain rows per system_id, until a later row for it is applied: then they are
+ * superseded (README, "Statuses"), and neither resumed nor in the errors file. Only outcomes are
+ * kept, no cells.
+ */
+function createSupersedeTracker() {
+  const unsettled = new Map<string, { seq: number; outcome: RowOutcome }[]>();
+  const overrides = new Map<number, Override>();
+  return {
+    overrides,
+    note(row: ResultRow): void {
+      if (row.status === 'failed' || row.status === 'uncertain') {
+        const outcome: RowOutcome = { line: row.line, systemId: row.systemId, status: row.status, httpStatus: row.httpStatus, errors: row.errors, detail: row.detail };
+        const list = unsettled.get(row.systemId);
+        if (list === undefined) unsettled.set(row.systemId, [{ seq: row.seq, outcome }]);
+        else list.push({ seq: row.seq, outcome });
+      } else if (APPLIED_STATUSES.has(row.status)) {
+        const list = unsettled.get(row.systemId);
+        if (list === undefined) return;
+        unsettled.delete(row.systemId);
+        for (const { seq, outcome } of list) {
+          if (seq > row.seq) continue;
+          const own = formatErrors(outcome.errors) || outcome.status;
+          overrides.set(seq, { before: outcome, after: { ...outcome, status: 'superseded', errors: undefined, detail: `superseded by line ${row.line}, applied after this row (its own answer: ${own})` } });
+        }
+      }
+    },
+  };
+}
+
+/** Stops the run once this many rows in a row used up their retries: the server looks down. */
+function createFailFast(control: RunControl, max: number): (result: ApiResult) => void {
+  let consecutive = 0;
+  return (result) => {
+    if (result.retryable && !result.stoppedBeforeRetry) {
+      consecutive++;
+      if (consecutive >= max) control.stop('dead_server', `${consecutive} rows in a row used up their retries (last: ${describeApiFailure(result)})`, 'the server looks down; resume the run later');
+    } else if (!result.retryable) {
+      consecutive = 0;
+    }
+  };
+}
+
+export function createSendExecutor(ctx: SendContext): Executor {
+  const { run, sink, control, isDelete } = ctx;
+  const { client } = run;
+  const chains = new Map<string, Promise<void>>();
+  const pending = new Set<Promise<void>>();
+  const deferred: DeferredList = createDeferredList();
+  const supersede = createSupersedeTracker();
+  const countFailure = createFailFast(control, ctx.maxConsecutiveFailures);
+  const maxPending = 2 * client.gate.maxWindow;
+  const roomWaiters: (() => void)[] = [];
+
+  async function finish(row: ResultRow, result: ApiResult | undefined, track = true): Promise<void> {
+    if (result !== undefined) sink.journal(row);
+    if (track) supersede.note(row);
+    await sink.put(row);
+  }
+
+  async function sendRow(job: PreparedRow): Promise<void> {
+    // Stopped before this row's turn, or while it waited for a permit (the client sent nothing).
+    const result = control.stopSignal.aborted ? undefined : isDelete ? await client.remove(job.systemId) : await client.put(job.systemId, job.patch);
+    if (result === undefined || result.attempts === 0) {
+      await finish(skippedRow(job), undefined);
+      return;
+    }
+    const row = toResult(job, result, { isDelete, ignoreMissing: ctx.ignoreMissing });
+    countFailure(result);
+    // A 422 waits for its second chance (deferred.ts), which also decides whether it is superseded.
+    const is422 = !isDelete && result.status === 422;
+    if (is422) deferred.add(job, row);
+    else if (APPLIED_STATUSES.has(row.status)) deferred.applied(job);
+    await finish(row, result, !is422);
+  }
+
+  return {
+    async start() {
+      await run.checkCredentials();
+      if (control.stopped() === undefined) await ctx.beforeFirstRow?.();
+    },
+    /** Starts the row; resolves when the loop may read the next one. */
+    async execute(job) {
+      const previous = chains.get(job.systemId);
+      const task = previous === undefined ? sendRow(job) : previous.then(() => sendRow(job));
+      const tracked = task.catch(async (error: unknown) => {
+        // A bug, not the network: say so in the row rather than blame the server.
+        await finish({ ...job, status: 'failed', errors: [{ code: 'internal_error', message: `internal error (a bug; please report it): ${String(error)}` }] }, undefined);
+      });
+      chains.set(job.systemId, tracked);
+      pending.add(tracked);
+      tracked
+        .finally(() => {
+          pending.delete(tracked);
+          roomWaiters.shift()?.();
+          if (chains.get(job.systemId) === tracked) chains.delete(job.systemId);
+        })
+        .catch(() => undefined); // `tracked` never rejects; this only ends the chain
+      // Backpressure: read on only once a request permit is free again, and while rows started
+      // but unfinished (sending, or sleeping out a backoff) stay under 2 × concurrency, so a dead
+      // server costs at most that many rows beyond --max-consecutive-failures.
+      await client.gate.whenFree();
+      while (pending.size >= maxPending) await new Promise<void>((resolve) => roomWaiters.push(resolve));
+    },
+    async finish() {
+      while (pending.size > 0) await Promise.all(pending);
+      // In a stopped run the second chance sends nothing; it still marks the superseded 422s.
+      const second = await runDeferredPass({ client, deferred, stopSignal: control.stopSignal });
+      return mergeOverrides(supersede.overrides, second);
+    },
+    stats: () => ({ retries: run.retries(), inFlight: client.gate.stats().inFlight, window: client.gate.stats().window }),
+    close: () => client.close(),
+  };
+}

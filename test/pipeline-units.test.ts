@@ -1,0 +1,71 @@
+/**
+ * In-process checks of the pipeline's parts: the override store that keeps the deferred pass's
+ * answers off the heap, the lock, and the outcome rules for lost answers.
+ */
+import { describe, expect, it } from 'vitest';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { createOverrideStore } from '../src/import/override-store.js';
+import { acquireLock, RunLockedError } from '../src/import/guards.js';
+import { toResult, type PreparedRow } from '../src/import/outcomes.js';
+import type { ApiResult } from '../src/api/client.js';
+import { tempDir } from './helpers.js';
+
+const job: PreparedRow = { seq: 0, line: 2, cells: ['A1'], systemId: 'A1', patch: {}, warnings: [], notes: [] };
+const answer = (status: number | undefined, extra: Partial<ApiResult> = {}): ApiResult => ({
+  status,
+  body: undefined,
+  message: undefined,
+  attempts: 2,
+  lostAttempts: [1],
+  retryable: status === undefined || status >= 500,
+  stoppedBeforeRetry: false,
+  ...extra,
+});
+
+describe('outcomes after a lost answer', () => {
+  it('a 5xx or another lost answer settles nothing (uncertain); a 2xx or a 4xx does', () => {
+    expect(toResult(job, answer(503), { isDelete: false, ignoreMissing: false }).status).toBe('uncertain');
+    expect(toResult(job, answer(undefined), { isDelete: false, ignoreMissing: false }).status).toBe('uncertain');
+    expect(toResult(job, answer(200), { isDelete: false, ignoreMissing: false }).status).toBe('updated');
+    expect(toResult(job, answer(400), { isDelete: false, ignoreMissing: false }).status).toBe('failed');
+    expect(toResult(job, answer(503, { lostAttempts: [] }), { isDelete: false, ignoreMissing: false }).status).toBe('failed');
+    const deleted = toResult(job, answer(404), { isDelete: true, ignoreMissing: true });
+    expect(deleted.status).toBe('uncertain');
+    expect(deleted.errors?.[0]?.code).toBe('answer_lost');
+  });
+});
+
+describe('override store', () => {
+  it('spills past a thousand overrides and reads each back by seq', () => {
+    const store = createOverrideStore();
+    try {
+      for (let seq = 0; seq < 5000; seq += 2) {
+        store.set(seq, { before: { line: seq + 2, systemId: `S${seq}`, status: 'failed' }, after: { line: seq + 2, systemId: `S${seq}`, status: 'updated', detail: `d${seq}` } });
+      }
+      expect(store.size).toBe(2500);
+      expect(store.get(4998)?.after.detail).toBe('d4998');
+      expect(store.get(10)?.after.status).toBe('updated');
+      expect(store.get(11)).toBeUndefined();
+      store.update(4998, (o) => ({ ...o, after: { ...o.after, status: 'failed' } }));
+      expect(store.get(4998)?.after.status).toBe('failed');
+      expect(store.size).toBe(2500);
+    } finally {
+      store.dispose();
+    }
+  });
+});
+
+describe('results lock', () => {
+  it('refuses a live holder, takes over a dead one, and releases only its own lock', () => {
+    const dir = tempDir('lock-unit-');
+    const results = join(dir, 'r.csv');
+    writeFileSync(`${results}.lock`, `${process.ppid}\n`); // a live process that is not this one
+    expect(() => acquireLock(results)).toThrow(RunLockedError);
+    writeFileSync(`${results}.lock`, '999999999\n'); // no such process: stale
+    const release = acquireLock(results);
+    expect(readFileSync(`${results}.lock`, 'utf8').trim()).toBe(String(process.pid));
+    release();
+    expect(existsSync(`${results}.lock`)).toBe(false);
+  });
+});
