@@ -44,6 +44,8 @@ export type RowErrorCode =
   | 'auth_failed'
   | 'server_error'
   | 'network_error'
+  | 'not_the_api'
+  | 'internal_error'
   | 'email_swap';
 
 export interface RowError {

@@ -41,7 +41,8 @@ import type { ApiClient } from './api/client.js';
 import { resolveHeaderField } from './csv/headers.js';
 import { createCsvWriter, type CsvWriter } from './csv/write.js';
 import { excelSafe, isGuarded } from './csv/formula.js';
-import { ApiError, AuthError, CiopulseError, FileError } from './errors.js';
+import { ApiError, CiopulseError, FileError, InternalError, InterruptedError } from './errors.js';
+import { answerError } from './api/failures.js';
 
 type Token = parser.Token;
 
@@ -193,7 +194,7 @@ function createShapeTracker(): ShapeTracker {
       current = { id: lists, key, count: 0, records: 0, scalar: undefined };
     },
     element(value) {
-      if (current === undefined) throw new Error('internal: an element outside a list');
+      if (current === undefined) throw new InternalError('an element outside a list');
       const list = current;
       list.count++;
       if (isPlainObject(value)) {
@@ -347,7 +348,7 @@ function createSpool(dir: string, stem: string): Spool {
         }
         rest = text.slice(start);
       }
-      if (rest.length > 0) throw new Error(`internal: the export spool ${path} ends mid-batch`);
+      if (rest.length > 0) throw new InternalError(`the export spool ${path} ends mid-batch`);
     },
     async remove() {
       file.destroy();
@@ -499,20 +500,10 @@ async function readAnswer(ctx: ReadContext): Promise<ReadOutcome> {
     answer = await client.getAllResponse();
   } catch (error) {
     if (signal?.aborted === true) throw abortError();
-    throw new ApiError(`no answer from ${client.baseUrl}/contacts: ${transportMessage(error)}`, {
-      cause: error,
-      hint: 'is the base URL right, and is the API up? --retries and --timeout set how hard to try',
-    });
-  }
-  if (answer.status === 401) {
-    // "401 Invalid security credentials (portal code and/or API key missing or invalid)"; the IP allow-list also answers so.
-    throw new AuthError(`the API refused the credentials (401 ${answer.message ?? 'Invalid security credentials'})`, {
-      hint: 'check the portal code, the API key (40 characters, from the Preferences page), and the Portal’s IP allow-list, which must include this machine’s address',
-    });
+    throw error;
   }
   if (answer.status !== 200 || answer.body === null) {
-    const detail = answer.message === undefined ? '' : `: ${answer.message}`;
-    throw new ApiError(`GET ${client.baseUrl}/contacts answered ${answer.status}${detail}`, { status: answer.status });
+    throw answerError(answer.result, { method: 'GET', url: `${client.baseUrl}/contacts`, baseUrl: client.baseUrl });
   }
 
   const tokens: Duplex = parser.asStream({ packValues: true, streamValues: false });
@@ -606,7 +597,7 @@ async function readAnswer(ctx: ReadContext): Promise<ReadOutcome> {
 }
 
 function abortError(): CiopulseError {
-  return new ApiError('interrupted: nothing was written');
+  return new InterruptedError('interrupted: nothing was written');
 }
 
 function readFailure(error: unknown, bytes: number): CiopulseError {
@@ -694,7 +685,7 @@ export async function runExport(options: ExportOptions): Promise<ExportSummary> 
   const started = performance.now();
   const { client, out } = options;
   const warn = options.onWarning ?? (() => undefined);
-  if (out === undefined && options.stream === undefined) throw new Error('internal: runExport needs `out` or `stream`');
+  if (out === undefined && options.stream === undefined) throw new InternalError('runExport needs `out` or `stream`');
   const spoolDir = options.spoolDir ?? (out === undefined ? tmpdir() : dirname(out));
   const stem = out === undefined ? 'ciopulse-export' : basename(out);
   // Before the GET: a folder we cannot write to would otherwise fail only after the whole download.
@@ -759,7 +750,7 @@ export async function runExport(options: ExportOptions): Promise<ExportSummary> 
       // "Also_Alert_1_System_ID":CONTACT456 in the document's own example: read it again through jsonrepair.
       const second = await attempt(true);
       if (!second.ok) {
-        const start = JSON.stringify(second.head.replace(/\s+/g, ' ')).slice(1, -1);
+        const start = JSON.stringify(client.redact(second.head).replace(/\s+/g, ' ')).slice(1, -1);
         throw new ApiError(`the API's answer is not valid JSON and could not be repaired (${strict.message}; then ${second.message})`, {
           hint: `it starts with "${start}${second.bytes > second.head.length ? '…' : ''}": an error page from a proxy, or the wrong base URL?`,
         });
@@ -767,7 +758,7 @@ export async function runExport(options: ExportOptions): Promise<ExportSummary> 
       repaired = true;
       warn(`the API's answer was not valid JSON (${strict.message}); repaired it with jsonrepair and read it again: check the exported values`);
     }
-    if (spool === undefined) throw new Error('internal: no spool');
+    if (spool === undefined) throw new InternalError('no spool');
     for (const name of tracker.collisions) warn(`the API's records hold two fields that both map to "${name}"; the first non-empty value was kept`);
     if (noSystemId > 0) warn(`${noSystemId} records have no system_id; import will refuse those rows`);
     if (padded > 0) warn(`${padded} cells start or end with spaces; import trims cells, so importing this file back would change them`);

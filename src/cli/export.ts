@@ -6,9 +6,10 @@
  * the CSV goes to a file; without `--out` it is a usage error rather than a mix of CSV and JSON.
  */
 import type { ArgumentsCamelCase, CommandModule } from 'yargs';
-import { UsageError, ApiError, EXIT_INTERRUPTED } from '../errors.js';
+import { UsageError, InterruptedError, EXIT_INTERRUPTED } from '../errors.js';
 import type { ExportSummary } from '../export.js';
-import { positiveInt } from './import.js';
+import { checkMaxRetryWait, maxRetryWaitOption, positiveInt } from './import.js';
+import { createInterruptHandler } from './signals.js';
 import { connectionFromArgs, withConnectionOptions, withOutputOptions, type ConnectionArgs, type OutputArgs } from './options.js';
 
 export interface ExportArgs extends ConnectionArgs, OutputArgs {
@@ -17,6 +18,7 @@ export interface ExportArgs extends ConnectionArgs, OutputArgs {
   bom?: boolean | undefined;
   retries: number;
   timeout: number;
+  'max-retry-wait': number;
 }
 
 function seconds(ms: number): string {
@@ -61,6 +63,7 @@ export const exportCommand: CommandModule<object, ExportArgs> = {
           })
           .option('retries', { type: 'number', default: 5, describe: 'Retries for the GET (429, 5xx, network)' })
           .option('timeout', { type: 'number', default: 30_000, describe: 'Time limit, in ms, for the answer to start and between its chunks' })
+          .option('max-retry-wait', maxRetryWaitOption)
           .example('$0 export --out contacts.csv', 'Every contact to contacts.csv')
           .example('$0 export --out contacts.csv --excel-safe --bom', 'A file to open in Excel: formulas defused, accents right')
           .example('$0 export > contacts.csv', 'The CSV on stdout; the summary on stderr')
@@ -74,6 +77,7 @@ export const exportCommand: CommandModule<object, ExportArgs> = {
   handler: async (args: ArgumentsCamelCase<ExportArgs>) => {
     positiveInt('retries', args.retries, 0);
     positiveInt('timeout', args.timeout);
+    checkMaxRetryWait(args['max-retry-wait']);
     if (args.json === true && args.out === undefined) {
       throw new UsageError('--json needs --out: without it, stdout carries the CSV itself');
     }
@@ -81,15 +85,17 @@ export const exportCommand: CommandModule<object, ExportArgs> = {
     const quiet = args.quiet === true;
     // Loaded when the command runs, so that other commands' start-up does not pay for undici.
     const [{ createApiClient }, { runExport }] = await Promise.all([import('../api/client.js'), import('../export.js')]);
-    const client = createApiClient({ connection, concurrency: 1, retries: args.retries, timeoutMs: args.timeout });
-    const controller = new AbortController();
-    const onSignal = (): void => {
-      // A second Ctrl-C quits at once; the temporary files carry the process id, so they are easy to spot.
-      if (controller.signal.aborted) process.exit(EXIT_INTERRUPTED);
-      controller.abort();
-    };
-    process.on('SIGINT', onSignal);
-    process.on('SIGTERM', onSignal);
+    // One stop signal for the GET's retries and for reading its body: Ctrl-C works in both.
+    const interrupt = createInterruptHandler({ secondMessage: 'second interrupt: exiting now; nothing was written' });
+    const client = createApiClient({
+      connection,
+      concurrency: 1,
+      retries: args.retries,
+      timeoutMs: args.timeout,
+      maxRetryWaitMs: args['max-retry-wait'] * 1000,
+      stopSignal: interrupt.signal,
+      ...(args.verbose === true ? { onRetry: (event) => process.stderr.write(`retry: GET all attempt ${event.attempt} got ${event.reason}; waiting ${event.waitMs} ms\n`) } : {}),
+    });
     const warnings: string[] = [];
     let summary: ExportSummary;
     try {
@@ -99,7 +105,7 @@ export const exportCommand: CommandModule<object, ExportArgs> = {
         stream: args.out === undefined ? process.stdout : undefined,
         excelSafe: args['excel-safe'] === true,
         bom: args.bom === true,
-        signal: controller.signal,
+        signal: interrupt.signal,
         onWarning: (message) => {
           warnings.push(message);
           if (!quiet) process.stderr.write(`warning: ${message}\n`);
@@ -108,15 +114,14 @@ export const exportCommand: CommandModule<object, ExportArgs> = {
     } catch (error) {
       // `export | head`: the reader left; that is not a failure worth a message.
       if (isBrokenPipe(error)) return;
-      if (controller.signal.aborted && error instanceof ApiError) {
+      if (error instanceof InterruptedError) {
         process.stderr.write('interrupted: nothing was written\n');
         process.exitCode = EXIT_INTERRUPTED;
         return;
       }
       throw error;
     } finally {
-      process.off('SIGINT', onSignal);
-      process.off('SIGTERM', onSignal);
+      interrupt.dispose();
       await client.close();
     }
     if (args.json === true) {

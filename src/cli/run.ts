@@ -8,7 +8,8 @@ import { writeHtmlReport } from '../report/html.js';
 import { createProgressReporter } from '../report/progress.js';
 import { formatSummary, summaryToJson } from '../report/summary.js';
 import { createStyles, resolveColor } from '../report/styles.js';
-import { createInterruptHandler, type OutputArgs } from './options.js';
+import type { OutputArgs } from './options.js';
+import { createInterruptHandler } from './signals.js';
 
 export interface RunExtras {
   /** `--report`: also write the HTML report here. */
@@ -36,9 +37,12 @@ export async function runRowsAndReport(options: Omit<RunOptions, 'signal' | 'onP
   const lines = extras.report === undefined ? undefined : createLineIndex();
   let systemIdColumn: number | undefined;
   const progress = createProgressReporter({ silent });
-  const interrupt = createInterruptHandler(() => {
-    progress.stop();
-    process.stderr.write('\nstopping: no new requests; letting those in flight finish (Ctrl-C again to quit at once)\n');
+  const interrupt = createInterruptHandler({
+    onFirst: () => {
+      progress.stop();
+      process.stderr.write('\nstopping: no new requests; letting those in flight finish (Ctrl-C again to quit at once)\n');
+    },
+    secondMessage: 'second interrupt: exiting now; run again with --resume to continue',
   });
   let summary: RunSummary;
   try {

@@ -12,7 +12,8 @@ import { createApiClient, type ApiClient, type ApiResult, type RetryEvent } from
 import type { Connection } from '../config.js';
 import { CONTACT_FIELDS, createRowParser, type ContactField, type RowCells, type RowError } from '../contact.js';
 import { openCsv, type CsvHeader, type CsvRecord, type CsvSource, type InputEncoding } from '../csv/read.js';
-import { UsageError } from '../errors.js';
+import { InternalError, UsageError } from '../errors.js';
+import { unauthorizedHint } from '../api/failures.js';
 import { resolveErrorsPath, resolveJournalPath, resolveResultsPath, type RunMode } from './paths.js';
 import { createResultsSink, parseErrors, type ResultRow, type ResultsSink, type RowStatus, type ErrorGroup } from './results.js';
 import { openResume, type ResumeState } from './resume.js';
@@ -45,6 +46,8 @@ export interface RunOptions {
   retries?: number | undefined;
   timeoutMs?: number | undefined;
   rate?: number | undefined;
+  /** The longest wait before a retry, whatever Retry-After asks (`--max-retry-wait`, in ms). */
+  maxRetryWaitMs?: number | undefined;
   maxConsecutiveFailures?: number | undefined;
   resume?: boolean | undefined;
   /** delete: a 404 counts as deleted. */
@@ -163,18 +166,20 @@ export async function runImport(options: RunOptions): Promise<RunSummary> {
           timeoutMs: options.timeoutMs,
           retries: options.retries,
           rate: options.rate,
+          maxRetryWaitMs: options.maxRetryWaitMs,
           stopSignal: stopController.signal,
           onRetry: (event) => {
             retries++;
             options.onRetry?.(event);
           },
           onUnauthorized: () => stopForAuth(),
+          onFatal: (error) => stop('not_api', `${error.message}; the run stopped`, error.hint),
         });
   // The credential check words its own 401; after it, a 401 means the key stopped working.
   let credentialsChecked = false;
   function stopForAuth(): void {
     if (!credentialsChecked) return;
-    stop('auth', 'the API answered 401 Invalid security credentials mid-run; the key may have been revoked', 'check the API key and the Portal’s IP allow-list, then run again with --resume');
+    stop('auth', 'the API answered 401 Invalid security credentials mid-run; the key may have been revoked', `${unauthorizedHint(options.connection?.baseUrl ?? '')}, then run again with --resume`);
   }
 
   const sink: ResultsSink = createResultsSink({
@@ -307,7 +312,7 @@ export async function runImport(options: RunOptions): Promise<RunSummary> {
           await sink.put({ ...prepared, ...planner.predict(prepared) });
           continue;
         }
-        if (sender === undefined) throw new Error('internal: no sender for a sending mode');
+        if (sender === undefined) throw new InternalError('no sender for a sending mode');
         await sink.whenRoom();
         await sender.dispatch(prepared);
       }
@@ -365,7 +370,7 @@ async function checkCredentials(client: ApiClient, stop: (reason: StopReason, me
     stop(
       'auth',
       `the API refused the credentials (401 ${result.message ?? 'Invalid security credentials'}); nothing was sent`,
-      'check the portal code, the API key (40 characters, from the Preferences page), and the Portal’s IP allow-list, which must include this machine’s address',
+      unauthorizedHint(client.baseUrl),
     );
     return;
   }
@@ -439,7 +444,7 @@ function createSender(ctx: SenderContext) {
       const previous = chains.get(job.systemId);
       const task = previous === undefined ? sendRow(job) : previous.then(() => sendRow(job));
       const tracked = task.catch((error: unknown) => {
-        finish({ ...job, status: 'failed', errors: [{ code: 'network_error', message: `internal error: ${String(error)}` }] }, undefined);
+        finish({ ...job, status: 'failed', errors: [{ code: 'internal_error', message: `internal error (a bug, please report it): ${String(error)}` }] }, undefined);
       });
       chains.set(job.systemId, tracked);
       pending.add(tracked);

@@ -8,7 +8,8 @@
 import type { ApiClient } from '../api/client.js';
 import { parseApiJson } from '../api/client.js';
 import { CONTACT_FIELDS, REQUIRED_ON_CREATE, type Contact, type ContactField, type RowError } from '../contact.js';
-import { AuthError, ApiError } from '../errors.js';
+import { ApiError } from '../errors.js';
+import { answerError } from '../api/failures.js';
 import { extractRecords, toCell } from '../export.js';
 import type { PreparedRow } from './outcomes.js';
 import type { ResultRow } from './results.js';
@@ -149,13 +150,8 @@ function joinDetail(parts: readonly string[], warnings: readonly string[]): stri
  */
 export async function loadSnapshot(client: ApiClient, onWarning?: (message: string) => void): Promise<Contact[]> {
   const response = await client.getAllResponse();
-  if (response.status === 401) {
-    throw new AuthError('the API refused the credentials (401) when reading the contacts for the plan', {
-      hint: 'check the portal code, the API key, and the Portal’s IP allow-list',
-    });
-  }
   if (response.status !== 200 || response.body === null) {
-    throw new ApiError(`GET all contacts answered ${response.status}${response.message === undefined ? '' : ` ${response.message}`}`, { status: response.status });
+    throw answerError(response.result, { method: 'GET', url: `${client.baseUrl}/contacts`, baseUrl: client.baseUrl });
   }
   const text = await new Response(response.body).text();
   let body: unknown;
