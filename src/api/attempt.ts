@@ -15,7 +15,7 @@ export type TransportFailure = 'reset' | 'timeout' | 'refused' | 'network' | 'pr
 /** No answer body is read past this (README, "Failure behaviour"); GET all streams instead. */
 export const MAX_ANSWER_BYTES = 1024 * 1024;
 
-export type BodyKind = 'json' | 'html' | 'empty' | 'text';
+export type BodyKind = 'json' | 'html' | 'empty' | 'text' | 'oversized';
 
 export interface Answer {
   kind: 'answer';
@@ -80,18 +80,25 @@ function kindOf(text: string): BodyKind {
   return first === '<' ? 'html' : 'text';
 }
 
+interface Capped {
+  text: string;
+  /** The body went on past the cap: the text is a prefix, never to be parsed or repaired. */
+  truncated: boolean;
+}
+
 /** Reads at most `cap` bytes; past that the body is destroyed, never buffered. */
-async function readCapped(body: Readable, cap: number, contentLength: number): Promise<string> {
-  if (contentLength >= 0 && contentLength <= cap) return (body as unknown as { text(): Promise<string> }).text();
+async function readCapped(body: Readable, cap: number, contentLength: number): Promise<Capped> {
+  if (contentLength >= 0 && contentLength <= cap) return { text: await (body as unknown as { text(): Promise<string> }).text(), truncated: false };
   const chunks: Buffer[] = [];
   let size = 0;
   for await (const chunk of body as AsyncIterable<Buffer>) {
     const room = cap - size;
     chunks.push(chunk.length > room ? chunk.subarray(0, room) : chunk);
     size += Math.min(chunk.length, room);
-    if (size >= cap) break; // leaving the loop destroys the body
+    // Leaving the loop destroys the body.
+    if (size >= cap) return { text: Buffer.concat(chunks).toString('utf8'), truncated: true };
   }
-  return Buffer.concat(chunks).toString('utf8');
+  return { text: Buffer.concat(chunks).toString('utf8'), truncated: false };
 }
 
 /**
@@ -143,8 +150,8 @@ export async function attempt(request: AttemptRequest, ctx: AttemptContext): Pro
     }
     const raw = await readCapped(response.body, MAX_ANSWER_BYTES, length);
     // An error answer may echo the request's Authorization header: redact before anything reads it.
-    const text = status >= 300 ? ctx.redact(raw) : raw;
-    return { kind: 'answer', status, body: ctx.parse(text), bodyKind: kindOf(text), retryAfterMs };
+    const text = status >= 300 ? ctx.redact(raw.text) : raw.text;
+    return { kind: 'answer', status, body: raw.truncated ? text : ctx.parse(text), bodyKind: raw.truncated ? 'oversized' : kindOf(text), retryAfterMs };
   } catch (error) {
     return transportFailure(error, controller.signal.aborted ? controller.signal.reason : undefined);
   } finally {

@@ -150,7 +150,7 @@ function messageOf(body: unknown): string | undefined {
   return typeof body === 'string' && body.length > 0 ? body.slice(0, 200) : undefined;
 }
 
-const BODY_WORDS = { html: 'an HTML page', empty: 'an empty body', text: 'a body that is not JSON', json: 'JSON' } as const;
+const BODY_WORDS = { html: 'an HTML page', empty: 'an empty body', text: 'a body that is not JSON', json: 'JSON', oversized: 'a body over 1 MB, more than any one answer of the API' } as const;
 
 /** The API's answers are JSON; a 2xx that is not, or a 404 without the API's error body, is someone else. */
 function notTheApi(method: Method, path: string, outcome: Extract<Outcome, { kind: 'answer' }>, stream: boolean): CiopulseError | undefined {
@@ -276,8 +276,8 @@ export function createApiClient(options: ApiClientOptions): ApiClient {
     checkCredentials: () => one('GET', `ciopulse-contacts-credential-check-${randomBytes(8).toString('hex')}`),
     async getAllResponse() {
       const { result, stream } = await send('GET', undefined, undefined, true);
+      if (result.stoppedBeforeRetry) throw new InterruptedError('interrupted: nothing was written');
       if (result.status === undefined) {
-        if (result.stoppedBeforeRetry || isStopped()) throw new InterruptedError('interrupted: nothing was written');
         throw noAnswerError(result, `${connection.baseUrl.replace(/\/+$/, '')}/contacts`);
       }
       return { status: result.status, body: result.status >= 200 && result.status < 300 ? (stream ?? null) : null, message: result.message, result };
