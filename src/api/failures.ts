@@ -85,7 +85,9 @@ export function answerError(result: AnswerFacts, request: { method: string; url:
       });
     case undefined:
       return noAnswerError(result, request.baseUrl);
-    default:
-      return new ApiError(`${request.method} ${request.url} answered ${describeAnswer(result)}`, { status: result.status });
+    default: {
+      const tries = result.retryable && result.attempts > 1 ? ` (${result.attempts} attempts)` : '';
+      return new ApiError(`${request.method} ${request.url} answered ${result.status}${result.message === undefined ? '' : `: ${result.message}`}${tries}`, { status: result.status });
+    }
   }
 }
