@@ -48,4 +48,4 @@ export type { Emulator, EmulatorOptions, EmulatorStats } from './emulator/server
 export { formatSummary, summaryToJson } from './report/summary.js';
 export { writeHtmlReport } from './report/html.js';
 
-export { CiopulseError, UsageError, ConfigError, AuthError, FileError, ApiError, NotFoundError } from './errors.js';
+export { CiopulseError, UsageError, ConfigError, AuthError, FileError, ApiError, NotFoundError, InterruptedError, InternalError } from './errors.js';
