@@ -4,6 +4,7 @@
  * the answer, and say what came back. Retrying, permits and wording live in client.ts and
  * failures.ts.
  */
+import { EventEmitter } from 'node:events';
 import type { Readable } from 'node:stream';
 import { fetch, type Dispatcher } from 'undici';
 import type { Redactor } from './redact.js';
@@ -51,14 +52,46 @@ export interface AttemptRequest {
 export interface AttemptContext {
   dispatcher: Dispatcher;
   timeoutMs: number;
-  /** Aborts attempts in flight (the run's second stage of stopping). */
-  abortSignal: AbortSignal;
+  /** The attempts in flight, so that the run's stop can abort them (cheaper than a listener each). */
+  inFlight: InFlight;
   redact: Redactor;
   parse: (text: string) => unknown;
 }
 
 const TIMED_OUT = Symbol('timed out');
 const ABORTED = Symbol('aborted');
+
+/**
+ * An abort signal for one attempt. An EventEmitter, which undici accepts as a signal: adding and
+ * removing an EventTarget listener for every request is a visible share of a request's CPU.
+ */
+class AttemptSignal extends EventEmitter {
+  aborted = false;
+  reason: unknown = undefined;
+
+  abort(reason: unknown): void {
+    if (this.aborted) return;
+    this.aborted = true;
+    this.reason = reason;
+    this.emit('abort');
+  }
+}
+
+/** The signals of the attempts in flight; once aborted, every later attempt is aborted at once. */
+export interface InFlight {
+  aborted: boolean;
+  controllers: Set<AttemptSignal>;
+}
+
+export function createInFlight(): InFlight {
+  return { aborted: false, controllers: new Set() };
+}
+
+/** Aborts every attempt in flight, and every later one: each counts as a lost answer. */
+export function abortAll(inFlight: InFlight): void {
+  inFlight.aborted = true;
+  for (const controller of inFlight.controllers) controller.abort(ABORTED);
+}
 
 function transportFailure(error: unknown, reason: unknown): Failure {
   if (reason === TIMED_OUT) return { kind: 'failure', failure: 'timeout', sent: true };
@@ -127,20 +160,19 @@ function contentLengthOf(value: string | string[] | undefined): number {
 
 /** One attempt over the undici dispatcher (fetch for GET all's streamed body). */
 export async function attempt(request: AttemptRequest, ctx: AttemptContext): Promise<Outcome> {
-  const controller = new AbortController();
+  const controller = new AttemptSignal();
   const timer = setTimeout(() => controller.abort(TIMED_OUT), ctx.timeoutMs);
-  const onAbort = (): void => controller.abort(ABORTED);
-  if (ctx.abortSignal.aborted) onAbort();
-  else ctx.abortSignal.addEventListener('abort', onAbort, { once: true });
+  if (ctx.inFlight.aborted) controller.abort(ABORTED);
+  ctx.inFlight.controllers.add(controller);
   try {
-    if (request.stream) return await attemptStream(request, ctx, controller.signal, () => clearTimeout(timer));
+    if (request.stream) return await attemptStream(request, ctx, controller, () => clearTimeout(timer));
     const response = await ctx.dispatcher.request({
       origin: request.origin,
       path: request.path,
       method: request.method,
       headers: request.headers,
       body: request.payload,
-      signal: controller.signal,
+      signal: controller,
     });
     const status = response.statusCode;
     const retryAfterMs = parseRetryAfter(response.headers['retry-after']);
@@ -153,28 +185,38 @@ export async function attempt(request: AttemptRequest, ctx: AttemptContext): Pro
     const text = status >= 300 ? ctx.redact(raw.text) : raw.text;
     return { kind: 'answer', status, body: raw.truncated ? text : ctx.parse(text), bodyKind: raw.truncated ? 'oversized' : kindOf(text), retryAfterMs };
   } catch (error) {
-    return transportFailure(error, controller.signal.aborted ? controller.signal.reason : undefined);
+    return transportFailure(error, controller.aborted ? controller.reason : undefined);
   } finally {
     clearTimeout(timer);
-    ctx.abortSignal.removeEventListener('abort', onAbort);
+    ctx.inFlight.controllers.delete(controller);
   }
 }
 
 /**
- * fetch, not dispatcher.request: request() goes super-linear on a large, finely chunked body
- * under backpressure (BENCHMARKS.md). The deadline covers the headers; the body is unbounded by
- * design, and the caller stops it with its own signal.
+ * fetch, not dispatcher.request: request() slows down super-linearly on a large body that arrives
+ * in many small chunks under backpressure, which is exactly GET all. The deadline covers the
+ * headers; the body is unbounded by design, and the caller stops it with its own signal.
  */
-async function attemptStream(request: AttemptRequest, ctx: AttemptContext, signal: AbortSignal, headersArrived: () => void): Promise<Outcome> {
-  const response = await fetch(`${request.origin}${request.path}`, { headers: request.headers, dispatcher: ctx.dispatcher, signal });
-  const status = response.status;
-  const retryAfterMs = parseRetryAfter(response.headers.get('retry-after') ?? undefined);
-  if (status >= 200 && status < 300) {
-    headersArrived();
-    return { kind: 'answer', status, body: undefined, bodyKind: 'json', retryAfterMs, stream: response.body ?? undefined };
+async function attemptStream(request: AttemptRequest, ctx: AttemptContext, abort: AttemptSignal, headersArrived: () => void): Promise<Outcome> {
+  // fetch needs a real AbortSignal; GET all is one request, so its cost does not matter.
+  const controller = new AbortController();
+  const onAbort = (): void => controller.abort(abort.reason);
+  abort.once('abort', onAbort);
+  try {
+    const response = await fetch(`${request.origin}${request.path}`, { headers: request.headers, dispatcher: ctx.dispatcher, signal: controller.signal });
+    const status = response.status;
+    const retryAfterMs = parseRetryAfter(response.headers.get('retry-after') ?? undefined);
+    if (status >= 200 && status < 300) {
+      // From here the body belongs to the caller, who stops it with its own signal.
+      abort.off('abort', onAbort);
+      headersArrived();
+      return { kind: 'answer', status, body: undefined, bodyKind: 'json', retryAfterMs, stream: response.body ?? undefined };
+    }
+    const text = ctx.redact(await readCappedWeb(response.body, MAX_ANSWER_BYTES));
+    return { kind: 'answer', status, body: ctx.parse(text), bodyKind: kindOf(text), retryAfterMs };
+  } finally {
+    abort.off('abort', onAbort);
   }
-  const text = ctx.redact(await readCappedWeb(response.body, MAX_ANSWER_BYTES));
-  return { kind: 'answer', status, body: ctx.parse(text), bodyKind: kindOf(text), retryAfterMs };
 }
 
 async function readCappedWeb(body: ReadableStream<Uint8Array> | null, cap: number): Promise<string> {

@@ -3,12 +3,12 @@
  * (PUT, DELETE, GET one, GET all) through loop.ts. Answers are worded in failures.ts.
  */
 import { randomBytes } from 'node:crypto';
-import { setMaxListeners } from 'node:events';
 import { jsonrepair } from 'jsonrepair';
 import type { Dispatcher } from 'undici';
 import type { Connection } from '../config.js';
 import type { ContactPatch } from '../contact.js';
 import { InternalError, InterruptedError, type CiopulseError } from '../errors.js';
+import { abortAll, createInFlight } from './attempt.js';
 import { createDispatcher } from './dispatcher.js';
 import { noAnswerError } from './failures.js';
 import { createRequestGate, type RequestGate } from './gate.js';
@@ -104,12 +104,10 @@ export function createApiClient(options: ApiClientOptions): ApiClient {
   const redact = createRedactor(authorization);
   const stop = options.stopSignal;
   const isStopped = (): boolean => stop?.aborted === true;
-  const inFlight = new AbortController();
-  // Every attempt in flight listens for the abort.
-  setMaxListeners(0, inFlight.signal);
+  const inFlight = createInFlight();
   let graceTimer: NodeJS.Timeout | undefined;
   const onStop = (): void => {
-    graceTimer = setTimeout(() => inFlight.abort(), options.graceMs ?? 2000);
+    graceTimer = setTimeout(() => abortAll(inFlight), options.graceMs ?? 2000);
     graceTimer.unref();
   };
   if (isStopped()) onStop();
@@ -121,7 +119,7 @@ export function createApiClient(options: ApiClientOptions): ApiClient {
     origin: base.origin,
     authorization,
     gate,
-    attempt: { dispatcher, timeoutMs, abortSignal: inFlight.signal, redact, parse: parseApiJson },
+    attempt: { dispatcher, timeoutMs, inFlight, redact, parse: parseApiJson },
     retries,
     maxWaitMs,
     random,
@@ -157,7 +155,7 @@ export function createApiClient(options: ApiClientOptions): ApiClient {
       }
       return { status: result.status, body: result.status >= 200 && result.status < 300 ? (stream ?? null) : null, message: result.message, result };
     },
-    abortInFlight: () => inFlight.abort(),
+    abortInFlight: () => abortAll(inFlight),
     async close() {
       clearTimeout(graceTimer);
       stop?.removeEventListener('abort', onStop);
