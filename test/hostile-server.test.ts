@@ -70,6 +70,7 @@ function runInterrupted(args: string[], env: Record<string, string>, when: Promi
     child.stdout.setEncoding('utf8').on('data', (d: string) => (stdout += d));
     child.stderr.setEncoding('utf8').on('data', (d: string) => (stderr += d));
     const guard = setTimeout(() => child.kill('SIGKILL'), 30_000);
+    // Not awaited on purpose: the signal is fire-and-forget, and the child's 'close' settles the test.
     void when.then(() => child.kill('SIGINT'));
     child.on('close', (code, signal) => {
       clearTimeout(guard);

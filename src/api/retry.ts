@@ -1,6 +1,6 @@
 /**
- * Retry policy (DESIGN.md, "Retries"): exponential backoff with full jitter, as the AWS SDKs do,
- * never sooner than Retry-After.
+ * Retry policy (README, "Retries and rate limits"): exponential backoff with full jitter, as the
+ * AWS SDKs do, never sooner than Retry-After, never longer than --max-retry-wait.
  */
 
 /** The first retry waits up to 200 ms; each further one doubles that. */

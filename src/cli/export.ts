@@ -1,5 +1,5 @@
 /**
- * `ciopulse-contacts export [--out file.csv]`: GET all contacts → CSV (DESIGN.md, "Export").
+ * `ciopulse-contacts export [--out file.csv]`: GET all contacts → CSV (README, "export").
  *
  * stdout carries the CSV unless `--out` is given, so everything for people (the summary line,
  * warnings) goes to stderr. `--json` prints a JSON summary on stdout, which is only possible when

@@ -68,7 +68,7 @@ export const getCommand: CommandModule<object, GetArgs> = {
     positiveInt('timeout', args.timeout);
     checkMaxRetryWait(args['max-retry-wait']);
     const systemId = String(args.system_id);
-    // An empty segment, "." or ".." would address /contacts itself once URL parsers resolve dot segments (DESIGN.md, "system_id").
+    // An empty segment, "." or ".." would address /contacts itself once URL parsers resolve dot segments (README, "system_id").
     if (systemId.trim() === '' || systemId === '.' || systemId === '..') {
       throw new UsageError(`"${systemId}" cannot be a system_id`);
     }
