@@ -105,6 +105,13 @@ describe('a server that is not the API', () => {
     expect(server.log.filter((l) => l.startsWith('PUT'))).toHaveLength(0);
   });
 
+  it('export of a base URL that answers HTML 404s says it is not the API', async () => {
+    const server = await hostile((_req, res) => res.writeHead(404, { 'content-type': 'text/html' }).end('<h1>Not Found</h1>'));
+    const result = await runCli(['export'], { env: server.env });
+    expect(result.code).toBe(2);
+    expect(result.stderr).toContain(NOT_THE_API);
+  });
+
   it('a PUT answered 404 (even in the API shape) stops the run like a 401', async () => {
     const server = await hostile((_req, res) => apiNotFound(res));
     const dir = tempDir('put404-');

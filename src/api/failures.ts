@@ -31,6 +31,8 @@ export interface AnswerFacts {
   attempts: number;
   retryable: boolean;
   stoppedBeforeRetry: boolean;
+  /** Set when the answer shows the server is not the API: that wins over the status. */
+  fatal?: Error | undefined;
 }
 
 /** "400 First name is required", or "no answer after 6 attempts: the connection was reset …". */
@@ -76,6 +78,7 @@ export function noAnswerError(result: Pick<AnswerFacts, 'message' | 'attempts'>,
  * 401 → AuthError, 404 → NotFoundError, no answer → ApiError `no_answer`, else ApiError.
  */
 export function answerError(result: AnswerFacts, request: { method: string; url: string; baseUrl: string; notFound?: string }): Error {
+  if (result.fatal !== undefined) return result.fatal;
   switch (result.status) {
     case 401:
       return authError(result, request.baseUrl);
