@@ -6,7 +6,7 @@
  * the CSV goes to a file; without `--out` it is a usage error rather than a mix of CSV and JSON.
  */
 import type { ArgumentsCamelCase, CommandModule } from 'yargs';
-import { UsageError, InterruptedError, EXIT_INTERRUPTED } from '../errors.js';
+import { UsageError } from '../errors.js';
 import type { ExportSummary } from '../export.js';
 import { checkMaxRetryWait, maxRetryWaitOption, positiveInt } from './import.js';
 import { createInterruptHandler } from './signals.js';
@@ -114,11 +114,7 @@ export const exportCommand: CommandModule<object, ExportArgs> = {
     } catch (error) {
       // `export | head`: the reader left; that is not a failure worth a message.
       if (isBrokenPipe(error)) return;
-      if (error instanceof InterruptedError) {
-        process.stderr.write('interrupted: nothing was written\n');
-        process.exitCode = EXIT_INTERRUPTED;
-        return;
-      }
+      // An InterruptedError goes on to the top-level handler: "interrupted: nothing was written", 130.
       throw error;
     } finally {
       interrupt.dispose();
