@@ -45,6 +45,7 @@ export type RowErrorCode =
   | 'server_error'
   | 'network_error'
   | 'answer_lost'
+  | 'not_the_api'
   | 'internal_error'
   | 'email_swap';
 

@@ -1,32 +1,48 @@
 /**
- * The typed errors the library throws. Each carries the exit code the CLI maps it to
- * (DESIGN.md, "Exit codes": 130 > 2 > 1 > 0). A bad *row* is never one of these: it is
- * data in the results file. Only whole-file and whole-run problems throw.
+ * The typed errors the library throws. Each carries a stable string `code` (for scripts and the
+ * `--json` summary; got does the same) and the exit code the CLI maps it to (README, "Exit
+ * codes": 130 > 2 > 1 > 0). A bad *row* is never one of these: it is data in the results file.
+ * Only whole-file and whole-run problems throw.
  */
+export interface ErrorOptions {
+  hint?: string | undefined;
+  cause?: unknown;
+  /** A more precise code than the class's own, e.g. `not_the_api` for an ApiError. */
+  code?: string | undefined;
+}
+
 export abstract class CiopulseError extends Error {
   abstract readonly exitCode: number;
+  /** Stable, machine-readable: never reworded once released. */
+  readonly code: string;
   /** An optional second line for people: what to do about it. */
   readonly hint: string | undefined;
 
-  constructor(message: string, options?: { hint?: string; cause?: unknown }) {
+  constructor(message: string, options?: ErrorOptions) {
     super(message, options?.cause === undefined ? undefined : { cause: options.cause });
     this.name = new.target.name;
     this.hint = options?.hint;
+    this.code = options?.code ?? (new.target as unknown as { defaultCode: string }).defaultCode;
   }
+
+  static readonly defaultCode: string = 'error';
 }
 
 /** Wrong flags or arguments. */
 export class UsageError extends CiopulseError {
+  static override readonly defaultCode = 'usage';
   readonly exitCode = 2;
 }
 
 /** Settings that cannot work: a missing portal code, a key file others can read. */
 export class ConfigError extends CiopulseError {
+  static override readonly defaultCode = 'config';
   readonly exitCode = 2;
 }
 
 /** The API answered 401, or the key cannot be right (not 40 characters). */
 export class AuthError extends CiopulseError {
+  static override readonly defaultCode = 'auth';
   readonly exitCode = 2;
 }
 
@@ -36,12 +52,13 @@ export class AuthError extends CiopulseError {
  * each; `message` is those lines joined by newlines.
  */
 export class FileError extends CiopulseError {
+  static override readonly defaultCode = 'file';
   readonly exitCode = 2;
   readonly file: string | undefined;
   readonly line: number | undefined;
   readonly problems: readonly string[];
 
-  constructor(message: string, options?: { hint?: string; cause?: unknown; file?: string; line?: number; problems?: readonly string[] }) {
+  constructor(message: string, options?: ErrorOptions & { file?: string; line?: number; problems?: readonly string[] }) {
     super(message, options);
     this.file = options?.file;
     this.line = options?.line;
@@ -57,12 +74,16 @@ export class FileError extends CiopulseError {
   }
 }
 
-/** A whole-run API problem that is not about credentials: an answer export cannot read. */
+/**
+ * A whole-run API problem that is not about credentials: no answer, an answer export cannot
+ * read, or a server that is not the API at all (code `not_the_api`).
+ */
 export class ApiError extends CiopulseError {
+  static override readonly defaultCode = 'api';
   readonly exitCode = 2;
   readonly status: number | undefined;
 
-  constructor(message: string, options?: { hint?: string; cause?: unknown; status?: number }) {
+  constructor(message: string, options?: ErrorOptions & { status?: number | undefined }) {
     super(message, options);
     this.status = options?.status;
   }
@@ -70,11 +91,27 @@ export class ApiError extends CiopulseError {
 
 /** One thing that was asked for does not exist (`get` of an unknown system_id). */
 export class NotFoundError extends CiopulseError {
+  static override readonly defaultCode = 'not_found';
   readonly exitCode = 1;
 }
 
 /** Exit code for a run ended by SIGINT or SIGTERM after draining. */
 export const EXIT_INTERRUPTED = 130;
+
+/** The user stopped the command (Ctrl-C, SIGTERM) before it could finish. */
+export class InterruptedError extends CiopulseError {
+  static override readonly defaultCode = 'interrupted';
+  readonly exitCode = EXIT_INTERRUPTED;
+}
+
+/**
+ * A broken promise inside the tool itself, never the user's input or the server's answer. The
+ * CLI prints it as one line that asks for a bug report.
+ */
+export class InternalError extends CiopulseError {
+  static override readonly defaultCode = 'internal';
+  readonly exitCode = 2;
+}
 
 export function isCiopulseError(error: unknown): error is CiopulseError {
   return error instanceof CiopulseError;

@@ -57,4 +57,4 @@ export type { HtmlReportOptions, HtmlReportResult } from './report/html.js';
 export { createReportCollector } from './report/collect.js';
 export type { ReportCollector, ReportCollectorOptions, ReportRow, CollectedReport } from './report/collect.js';
 
-export { CiopulseError, UsageError, ConfigError, AuthError, FileError, ApiError, NotFoundError } from './errors.js';
+export { CiopulseError, UsageError, ConfigError, AuthError, FileError, ApiError, NotFoundError, InterruptedError, InternalError } from './errors.js';

@@ -1,7 +1,7 @@
 /**
  * The request gate: every HTTP attempt passes through it. It bounds requests in flight by an
- * AIMD window (a 429 halves it, successes grow it back one step at a time: DESIGN.md,
- * "Retries"), and spaces requests to honour `--rate`. Permits are held per attempt, never
+ * AIMD window (a 429 halves it, successes grow it back one step at a time: README,
+ * "Retries and rate limits"), and spaces requests to honour `--rate`. Permits are held per attempt, never
  * across a backoff wait, so a row sleeping out a Retry-After does not hold a slot.
  */
 

@@ -1,6 +1,6 @@
 /**
- * Retry policy (DESIGN.md, "Retries"): exponential backoff with full jitter, as the AWS SDKs do,
- * never sooner than Retry-After.
+ * Retry policy (README, "Retries and rate limits"): exponential backoff with full jitter, as the
+ * AWS SDKs do, never sooner than Retry-After, never longer than --max-retry-wait.
  */
 
 /** The first retry waits up to 200 ms; each further one doubles that. */
@@ -20,6 +20,29 @@ export function backoffDelay(attempt: number, random: () => number = Math.random
   return Math.floor(random() * Math.min(BACKOFF_CAP_MS, BACKOFF_BASE_MS * 2 ** attempt));
 }
 
+/** `--max-retry-wait` default: no single wait is longer than this, whatever Retry-After asks. */
+export const DEFAULT_MAX_RETRY_WAIT_MS = 60_000;
+
+/** setTimeout fires after 1 ms for any delay above this (2^31 - 1 ms, about 24.8 days). */
+const MAX_TIMER_MS = 2 ** 31 - 1;
+
+export interface RetryWait {
+  waitMs: number;
+  /** Set when Retry-After asked for more than the clamp: what it asked for, in ms. */
+  clampedFromMs: number | undefined;
+}
+
+/**
+ * The wait before a retry: backoff, never sooner than Retry-After, never longer than the clamp.
+ * A Retry-After past the clamp is honoured up to the clamp and reported, so the row stays in its
+ * retry budget instead of sleeping for days (README, "Retries and rate limits").
+ */
+export function retryWait(attempt: number, retryAfterMs: number | undefined, maxWaitMs: number, random: () => number = Math.random): RetryWait {
+  const wanted = Math.max(backoffDelay(attempt, random), retryAfterMs ?? 0);
+  if (wanted <= maxWaitMs) return { waitMs: wanted, clampedFromMs: undefined };
+  return { waitMs: maxWaitMs, clampedFromMs: retryAfterMs !== undefined && retryAfterMs > maxWaitMs ? retryAfterMs : undefined };
+}
+
 /** Retry-After is delta-seconds or an HTTP date (RFC 9110 §10.2.3); returns milliseconds. */
 export function parseRetryAfter(value: string | string[] | undefined, now: number = Date.now()): number | undefined {
   const raw = Array.isArray(value) ? value[0] : value;
@@ -30,8 +53,18 @@ export function parseRetryAfter(value: string | string[] | undefined, now: numbe
 }
 
 /** Sleeps, but wakes early when `signal` aborts; resolves false when it was woken. */
-export function sleep(ms: number, signal?: AbortSignal): Promise<boolean> {
-  if (ms <= 0) return Promise.resolve(!signal?.aborted);
+export async function sleep(ms: number, signal?: AbortSignal): Promise<boolean> {
+  // Longer than one timer can hold: sleep in pieces, never "after 1 ms" by overflow.
+  let left = ms;
+  while (left > MAX_TIMER_MS) {
+    if (!(await sleepOnce(MAX_TIMER_MS, signal))) return false;
+    left -= MAX_TIMER_MS;
+  }
+  return sleepOnce(left, signal);
+}
+
+function sleepOnce(ms: number, signal?: AbortSignal): Promise<boolean> {
+  if (!(ms > 0)) return Promise.resolve(!signal?.aborted);
   return new Promise((resolve) => {
     if (signal?.aborted) {
       resolve(false);

@@ -6,6 +6,7 @@
 import type { Argv, CommandModule } from 'yargs';
 import { API_KEY_LENGTH } from '../config.js';
 import type { Emulator, EmulatorOptions } from '../emulator/server.js';
+import { createInterruptHandler, exitNow } from './signals.js';
 
 export interface EmulatorArgs {
   port: number;
@@ -50,26 +51,18 @@ export function formatEnvLines(emulator: Pick<Emulator, 'baseUrl' | 'portalCode'
 }
 
 /** Resolves once a signal has arrived and the emulator is closed (the data file flushed). */
-function runUntilSignal(emulator: Emulator): Promise<void> {
-  return new Promise((resolve, reject) => {
-    let stopping = false;
-    const onSignal = (signal: NodeJS.Signals): void => {
-      if (stopping) {
-        // A second Ctrl-C means "now": the flush in progress is abandoned.
-        process.stderr.write(`emulator: ${signal} again; exiting without waiting\n`);
-        process.exit(130);
-      }
-      stopping = true;
-      process.stderr.write(`emulator: ${signal}; closing\n`);
-      emulator.close().then(() => {
-        process.off('SIGINT', onSignal);
-        process.off('SIGTERM', onSignal);
-        resolve();
-      }, reject);
-    };
-    process.on('SIGINT', onSignal);
-    process.on('SIGTERM', onSignal);
+async function runUntilSignal(emulator: Emulator): Promise<void> {
+  // A second Ctrl-C means "now": the flush in progress is abandoned.
+  const interrupt = createInterruptHandler({
+    onFirst: (signal) => process.stderr.write(`emulator: ${signal}; closing\n`),
+    secondMessage: 'emulator: interrupted again; exiting without waiting',
   });
+  try {
+    await new Promise<void>((resolve) => interrupt.signal.addEventListener('abort', () => resolve(), { once: true }));
+    await emulator.close();
+  } finally {
+    interrupt.dispose();
+  }
 }
 
 export async function runEmulatorCommand(args: EmulatorArgs): Promise<void> {
@@ -84,7 +77,7 @@ export async function runEmulatorCommand(args: EmulatorArgs): Promise<void> {
   await runUntilSignal(emulator);
   process.exitCode = 0;
   // Everything is closed, so node exits by itself; this only guards against a stray handle.
-  setTimeout(() => process.exit(0), 2000).unref();
+  setTimeout(() => exitNow(0), 2000).unref();
 }
 
 export const emulatorCommand: CommandModule<object, EmulatorArgs> = {

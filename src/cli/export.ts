@@ -1,5 +1,5 @@
 /**
- * `ciopulse-contacts export [--out file.csv]`: GET all contacts → CSV (DESIGN.md, "Export").
+ * `ciopulse-contacts export [--out file.csv]`: GET all contacts → CSV (README, "export").
  *
  * stdout carries the CSV unless `--out` is given, so everything for people (the summary line,
  * warnings) goes to stderr. `--json` prints a JSON summary on stdout, which is only possible when
@@ -9,10 +9,11 @@ import { existsSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import type { ArgumentsCamelCase, CommandModule } from 'yargs';
 import { shellQuote } from '../config.js';
-import { UsageError, ApiError, EXIT_INTERRUPTED } from '../errors.js';
+import { UsageError } from '../errors.js';
 import type { ExportSummary } from '../export/index.js';
 import { EXPORT_COLUMNS } from '../fields.js';
-import { positiveInt } from './import.js';
+import { checkMaxRetryWait, maxRetryWaitOption, positiveInt } from './import.js';
+import { createInterruptHandler } from './signals.js';
 import { connectionFromArgs, withConnectionOptions, withOutputOptions, type ConnectionArgs, type OutputArgs } from './options.js';
 
 export interface ExportArgs extends ConnectionArgs, OutputArgs {
@@ -21,6 +22,7 @@ export interface ExportArgs extends ConnectionArgs, OutputArgs {
   bom?: boolean | undefined;
   retries: number;
   timeout: number;
+  'max-retry-wait': number;
 }
 
 function seconds(ms: number): string {
@@ -65,6 +67,7 @@ export const exportCommand: CommandModule<object, ExportArgs> = {
           })
           .option('retries', { type: 'number', default: 5, describe: 'Retries for the GET (429, 5xx, network)' })
           .option('timeout', { type: 'number', default: 30_000, describe: 'Time limit, in ms, for the answer to start and between its chunks' })
+          .option('max-retry-wait', maxRetryWaitOption)
           .example('$0 export --out contacts.csv', 'Every contact to contacts.csv')
           .example('$0 export --out contacts.csv --excel-safe --bom', 'A file to open in Excel: formulas defused, accents right')
           .example('$0 export > contacts.csv', 'The CSV on stdout; the summary on stderr')
@@ -78,6 +81,7 @@ export const exportCommand: CommandModule<object, ExportArgs> = {
   handler: async (args: ArgumentsCamelCase<ExportArgs>) => {
     positiveInt('retries', args.retries, 0);
     positiveInt('timeout', args.timeout);
+    checkMaxRetryWait(args['max-retry-wait']);
     if (args.json === true && args.out === undefined) {
       throw new UsageError('--json needs --out: without it, stdout carries the CSV itself');
     }
@@ -90,15 +94,17 @@ export const exportCommand: CommandModule<object, ExportArgs> = {
     const quiet = args.quiet === true;
     // Loaded when the command runs, so that other commands' start-up does not pay for undici.
     const [{ createApiClient }, { exportContacts }] = await Promise.all([import('../api/client.js'), import('../export/index.js')]);
-    const client = createApiClient({ connection, concurrency: 1, retries: args.retries, timeoutMs: args.timeout });
-    const controller = new AbortController();
-    const onSignal = (): void => {
-      // A second Ctrl-C quits at once; the temporary files carry the process id, so they are easy to spot.
-      if (controller.signal.aborted) process.exit(EXIT_INTERRUPTED);
-      controller.abort();
-    };
-    process.on('SIGINT', onSignal);
-    process.on('SIGTERM', onSignal);
+    // One stop signal for the GET's retries and for reading its body: Ctrl-C works in both.
+    const interrupt = createInterruptHandler({ secondMessage: 'second interrupt: exiting now; nothing was written' });
+    const client = createApiClient({
+      connection,
+      concurrency: 1,
+      retries: args.retries,
+      timeoutMs: args.timeout,
+      maxRetryWaitMs: args['max-retry-wait'] * 1000,
+      stopSignal: interrupt.signal,
+      ...(args.verbose === true ? { onRetry: (event) => process.stderr.write(`retry: GET all attempt ${event.attempt} got ${event.reason}; waiting ${event.waitMs} ms\n`) } : {}),
+    });
     const warnings: string[] = [];
     let summary: ExportSummary;
     try {
@@ -108,7 +114,7 @@ export const exportCommand: CommandModule<object, ExportArgs> = {
         stream: args.out === undefined ? process.stdout : undefined,
         excelSafe: args['excel-safe'] === true,
         bom: args.bom === true,
-        signal: controller.signal,
+        signal: interrupt.signal,
         onWarning: (message) => {
           warnings.push(message);
           if (!quiet) process.stderr.write(`warning: ${message}\n`);
@@ -117,15 +123,10 @@ export const exportCommand: CommandModule<object, ExportArgs> = {
     } catch (error) {
       // `export | head`: the reader left; that is not a failure worth a message.
       if (isBrokenPipe(error)) return;
-      if (controller.signal.aborted && error instanceof ApiError) {
-        process.stderr.write('interrupted: nothing was written\n');
-        process.exitCode = EXIT_INTERRUPTED;
-        return;
-      }
+      // An InterruptedError goes on to the top-level handler: "interrupted: nothing was written", 130.
       throw error;
     } finally {
-      process.off('SIGINT', onSignal);
-      process.off('SIGTERM', onSignal);
+      interrupt.dispose();
       await client.close();
     }
     if (args.json === true) {

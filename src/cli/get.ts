@@ -8,16 +8,19 @@
  */
 import type { ArgumentsCamelCase, CommandModule } from 'yargs';
 import type { ApiResult } from '../api/client.js';
-import { ApiError, AuthError, NotFoundError, UsageError } from '../errors.js';
+import { answerError } from '../api/failures.js';
+import { ApiError, InterruptedError, UsageError } from '../errors.js';
 import type { extractRecords as ExtractRecords } from '../export/listing.js';
 import { CONTACT_FIELDS } from '../fields.js';
-import { positiveInt } from './import.js';
+import { checkMaxRetryWait, maxRetryWaitOption, positiveInt } from './import.js';
+import { createInterruptHandler } from './signals.js';
 import { connectionFromArgs, withConnectionOptions, type ConnectionArgs } from './options.js';
 
 export interface GetArgs extends ConnectionArgs {
   system_id: string;
   retries: number;
   timeout: number;
+  'max-retry-wait': number;
   verbose?: boolean | undefined;
 }
 
@@ -29,35 +32,20 @@ function ordered(record: Record<string, unknown>): Record<string, unknown> {
   return result;
 }
 
-/** 200 → the flat record; everything else → the typed error the top-level handler prints. */
+/** 200 → the flat record; everything else → the typed error the top-level handler prints (failures.ts). */
 export function resolveContact(systemId: string, result: ApiResult, baseUrl: string, extractRecords: typeof ExtractRecords): Record<string, unknown> {
-  switch (result.status) {
-    case 200: {
-      const body = result.body;
-      if (typeof body !== 'object' || body === null || Array.isArray(body)) {
-        throw new ApiError(`GET ${baseUrl}/contacts/${encodeURIComponent(systemId)} answered 200 with ${body === undefined ? 'no body' : 'something that is not a contact'}`);
-      }
-      // A contact is a one-record listing; extractRecords unwraps `{"contact":{…}}` and renames keys.
-      const [record] = extractRecords([body]);
-      return ordered(record ?? {});
-    }
-    case 404:
-      throw new NotFoundError(`no contact with system_id "${systemId}" (404 ${result.message ?? 'A Contact with this System ID was not found'})`, {
-        hint: 'system_id is matched exactly, case included; `export` lists every contact',
-      });
-    case 401:
-      throw new AuthError(`the API refused the credentials (401 ${result.message ?? 'Invalid security credentials'})`, {
-        hint: 'check the portal code, the API key (40 characters, from the Preferences page), and the Portal’s IP allow-list, which must include this machine’s address',
-      });
-    case undefined:
-      throw new ApiError(`no answer from ${baseUrl}: ${result.message ?? 'a network error'}${result.attempts > 1 ? ` (${result.attempts} attempts)` : ''}`, {
-        hint: 'is the base URL right, and is the API up?',
-      });
-    default:
-      throw new ApiError(`GET ${baseUrl}/contacts/${encodeURIComponent(systemId)} answered ${result.status}${result.message === undefined ? '' : ` ${result.message}`}`, {
-        status: result.status,
-      });
+  if (result.fatal !== undefined) throw result.fatal;
+  const url = `${baseUrl}/contacts/${encodeURIComponent(systemId)}`;
+  if (result.status !== 200) {
+    throw answerError(result, { method: 'GET', url, baseUrl, notFound: `no contact with system_id "${systemId}"` });
   }
+  const body = result.body;
+  if (typeof body !== 'object' || body === null || Array.isArray(body)) {
+    throw new ApiError(`GET ${url} answered 200 with ${body === undefined ? 'no body' : 'something that is not a contact'}`);
+  }
+  // A contact is a one-record listing; extractRecords unwraps `{"contact":{…}}` and renames keys.
+  const [record] = extractRecords([body]);
+  return ordered(record ?? {});
 }
 
 export const getCommand: CommandModule<object, GetArgs> = {
@@ -69,7 +57,8 @@ export const getCommand: CommandModule<object, GetArgs> = {
         // type string: a system_id such as 007 must not become the number 7.
         .positional('system_id', { type: 'string', demandOption: true, describe: 'The contact’s system_id, exactly as stored' })
         .option('retries', { type: 'number', default: 5, describe: 'Retries (429, 5xx, network)' })
-        .option('timeout', { type: 'number', default: 30_000, describe: 'Time limit per attempt, in ms' })
+        .option('timeout', { type: 'number', default: 30_000, describe: 'Time limit per attempt, in ms: connecting, the answer and its whole body' })
+        .option('max-retry-wait', maxRetryWaitOption)
         .option('verbose', { type: 'boolean', describe: 'Stack traces for unexpected errors' })
         .example('$0 get CONTACT123', 'Print the contact CONTACT123')
         .example('$0 get CONTACT123 | jq -r .email', 'Just its email'),
@@ -77,21 +66,33 @@ export const getCommand: CommandModule<object, GetArgs> = {
   handler: async (args: ArgumentsCamelCase<GetArgs>) => {
     positiveInt('retries', args.retries, 0);
     positiveInt('timeout', args.timeout);
+    checkMaxRetryWait(args['max-retry-wait']);
     const systemId = String(args.system_id);
-    // An empty segment, "." or ".." would address /contacts itself once URL parsers resolve dot segments (DESIGN.md, "system_id").
+    // An empty segment, "." or ".." would address /contacts itself once URL parsers resolve dot segments (README, "system_id").
     if (systemId.trim() === '' || systemId === '.' || systemId === '..') {
       throw new UsageError(`"${systemId}" cannot be a system_id`);
     }
     const connection = connectionFromArgs(args);
     // Loaded when the command runs, so that other commands' start-up does not pay for undici.
     const [{ createApiClient }, { extractRecords }] = await Promise.all([import('../api/client.js'), import('../export/listing.js')]);
-    const client = createApiClient({ connection, concurrency: 1, retries: args.retries, timeoutMs: args.timeout });
+    const interrupt = createInterruptHandler();
+    const client = createApiClient({
+      connection,
+      concurrency: 1,
+      retries: args.retries,
+      timeoutMs: args.timeout,
+      maxRetryWaitMs: args['max-retry-wait'] * 1000,
+      stopSignal: interrupt.signal,
+      graceMs: 0,
+    });
     let result: ApiResult;
     try {
       result = await client.getOne(systemId);
     } finally {
+      interrupt.dispose();
       await client.close();
     }
+    if (interrupt.signal.aborted) throw new InterruptedError('interrupted');
     const record = resolveContact(systemId, result, connection.baseUrl, extractRecords);
     process.stdout.write(`${JSON.stringify(record, null, 2)}\n`);
   },

@@ -29,6 +29,7 @@ export interface RunArgs extends ConnectionArgs, OutputArgs {
   retries: number;
   timeout: number;
   rate?: number | undefined;
+  'max-retry-wait': number;
   'max-consecutive-failures': number;
   resume?: boolean | undefined;
   restart?: boolean | undefined;
@@ -48,7 +49,7 @@ export interface ImportArgs extends RunArgs {
 /** The pipeline settings that come straight from the shared flags. */
 export function runOptionsFromArgs(args: RunArgs, mode: RunMode, connection: Connection | undefined): Pick<
   RunOptions,
-  'input' | 'mode' | 'results' | 'errors' | 'encoding' | 'map' | 'mapFile' | 'limit' | 'connection' | 'concurrency' | 'retries' | 'timeoutMs' | 'rate' | 'maxConsecutiveFailures' | 'resume' | 'restart'
+  'input' | 'mode' | 'results' | 'errors' | 'encoding' | 'map' | 'mapFile' | 'limit' | 'connection' | 'concurrency' | 'retries' | 'timeoutMs' | 'rate' | 'maxRetryWaitMs' | 'maxConsecutiveFailures' | 'resume' | 'restart'
 > {
   return {
     input: args.file,
@@ -64,6 +65,7 @@ export function runOptionsFromArgs(args: RunArgs, mode: RunMode, connection: Con
     retries: args.retries,
     timeoutMs: args.timeout,
     rate: args.rate,
+    maxRetryWaitMs: args['max-retry-wait'] * 1000,
     maxConsecutiveFailures: args['max-consecutive-failures'],
     resume: args.resume,
     restart: args.restart,
@@ -81,8 +83,9 @@ export function withRunOptions<T>(yargs: Argv<T>) {
     .option('limit', { type: 'number', describe: 'A trial run on the first n rows' })
     .option('encoding', { choices: ENCODINGS, describe: `Input encoding (default ${DEFAULT_ENCODING}, or what a BOM says; Excel on Windows writes windows-1252)` })
     .option('retries', { type: 'number', default: 5, describe: 'Retries per request (429, 5xx, network)' })
-    .option('timeout', { type: 'number', default: 30_000, describe: 'Time limit per request, in ms' })
+    .option('timeout', { type: 'number', default: 30_000, describe: 'Time limit per attempt, in ms: connecting, the answer and its whole body' })
     .option('rate', { type: 'number', describe: 'Cap on requests per second' })
+    .option('max-retry-wait', maxRetryWaitOption)
     .option('max-consecutive-failures', { type: 'number', default: 10, describe: 'Rows in a row that may use up their retries before the run stops' })
     .option('resume', { type: 'boolean', describe: 'Continue an earlier run: send only rows without a final answer' })
     .option('restart', { type: 'boolean', describe: 'Discard an unfinished earlier run’s answers and send every row again' })
@@ -96,7 +99,23 @@ export function positiveInt(name: string, value: number | undefined, min = 1): v
   if (!Number.isInteger(value) || value < min) throw new UsageError(`--${name} must be a whole number of at least ${min}, not ${value}`);
 }
 
-export function checkRunArgs(args: { concurrency: number; retries: number; timeout: number; limit?: number | undefined; rate?: number | undefined; 'max-consecutive-failures': number }): void {
+/** `--max-retry-wait <s>`: shared by every command that sends (README, "Retries and rate limits"). */
+export const maxRetryWaitOption = {
+  type: 'number',
+  default: 60,
+  describe: 'The longest wait before a retry, in seconds, whatever Retry-After asks',
+} as const;
+
+/** At most about 24 days: longer would not fit one timer, and no one waits that long for a row. */
+export function checkMaxRetryWait(value: number | undefined): void {
+  if (value === undefined) return;
+  if (!Number.isFinite(value) || value < 0 || value > 2_000_000) {
+    throw new UsageError(`--max-retry-wait must be a number of seconds from 0 to 2000000, not ${value}`);
+  }
+}
+
+export function checkRunArgs(args: { concurrency: number; retries: number; timeout: number; limit?: number | undefined; rate?: number | undefined; 'max-consecutive-failures': number; 'max-retry-wait'?: number | undefined }): void {
+  checkMaxRetryWait(args['max-retry-wait']);
   positiveInt('concurrency', args.concurrency);
   positiveInt('retries', args.retries, 0);
   positiveInt('timeout', args.timeout);

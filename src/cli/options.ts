@@ -92,28 +92,3 @@ function flagWords(args: object, names: readonly string[]): string[] {
 export function rerunFromArgs(args: object): Rerun {
   return { launcher: launcherWords(), flags: flagWords(args, CARRIED), resumeFlags: flagWords(args, CARRIED_ON_RESUME) };
 }
-
-/**
- * First SIGINT/SIGTERM: abort gracefully (in-flight requests finish, the rest is written as
- * skipped). A second one exits at once; the journal and the flushed prefix are enough to resume.
- */
-export function createInterruptHandler(onFirst: (signal: NodeJS.Signals) => void): { signal: AbortSignal; dispose(): void } {
-  const controller = new AbortController();
-  const handler = (signal: NodeJS.Signals): void => {
-    if (controller.signal.aborted) {
-      process.stderr.write('\nsecond interrupt: exiting now; run again with --resume to continue\n');
-      process.exit(130);
-    }
-    controller.abort();
-    onFirst(signal);
-  };
-  process.on('SIGINT', handler);
-  process.on('SIGTERM', handler);
-  return {
-    signal: controller.signal,
-    dispose() {
-      process.off('SIGINT', handler);
-      process.off('SIGTERM', handler);
-    },
-  };
-}

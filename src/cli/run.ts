@@ -13,7 +13,8 @@ import { createProgressReporter } from '../report/progress.js';
 import { formatStopped, formatSummary, nextCommand, rerunCommand, summaryToJson, type Rerun } from '../report/summary.js';
 import { createStyles, resolveColor } from '../report/styles.js';
 import { formatMapping } from './mapping.js';
-import { createInterruptHandler, type OutputArgs } from './options.js';
+import type { OutputArgs } from './options.js';
+import { createInterruptHandler } from './signals.js';
 
 export interface RunExtras {
   /** `--report`: also write the HTML report here. */
@@ -42,9 +43,12 @@ export async function runRowsAndReport(options: Omit<RunOptions, 'signal' | 'onP
   // The report reads every row as data as it is written: counts, codes, a capped table.
   const collector = extras.report === undefined ? undefined : createReportCollector();
   const progress = createProgressReporter({ silent });
-  const interrupt = createInterruptHandler(() => {
-    progress.stop();
-    process.stderr.write('\nstopping: no new requests; those in flight get 2 s to finish (Ctrl-C again to quit at once)\n');
+  const interrupt = createInterruptHandler({
+    onFirst: () => {
+      progress.stop();
+      process.stderr.write('\nstopping: no new requests; those in flight get 2 s to finish (Ctrl-C again to quit at once)\n');
+    },
+    secondMessage: 'second interrupt: exiting now; run again with --resume to continue',
   });
   let summary: RunSummary;
   try {

@@ -23,6 +23,7 @@ import type { ApiClient } from '../api/client.js';
 import { resolveHeaderField } from '../csv/headers.js';
 import { createCsvWriter, type CsvWriter } from '../csv/write.js';
 import { excelSafe, isGuarded } from '../csv/formula.js';
+import { InternalError } from '../errors.js';
 import { EXPORT_COLUMNS, toCell } from './listing.js';
 import { writeToFile, writeToStream } from './output.js';
 import { createSpool, localFileError, type Spool } from './spool.js';
@@ -121,7 +122,7 @@ export async function exportContacts(options: ExportOptions): Promise<ExportSumm
   const started = performance.now();
   const { client, out } = options;
   const warn = options.onWarning ?? (() => undefined);
-  if (out === undefined && options.stream === undefined) throw new Error('internal: exportContacts needs `out` or `stream`');
+  if (out === undefined && options.stream === undefined) throw new InternalError('exportContacts needs `out` or `stream`');
   const spoolDir = options.spoolDir ?? (out === undefined ? tmpdir() : dirname(out));
   const stem = out === undefined ? 'ciopulse-export' : basename(out);
   await checkWritable([spoolDir, ...(out === undefined ? [] : [dirname(out)])]);
@@ -159,7 +160,7 @@ export async function exportContacts(options: ExportOptions): Promise<ExportSumm
         };
       },
     });
-    if (spool === undefined) throw new Error('internal: no spool');
+    if (spool === undefined) throw new InternalError('no spool');
     await spool.end();
     if (walked.repaired !== undefined) {
       warn(`the API's answer was not valid JSON (${walked.repaired}); repaired it with jsonrepair and read it again: check the exported values`);

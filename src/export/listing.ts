@@ -9,7 +9,7 @@
  * export the wrong thing.
  */
 import type { Contact } from '../contact.js';
-import { ApiError } from '../errors.js';
+import { ApiError, InternalError } from '../errors.js';
 import { EXPORT_COLUMNS } from '../fields.js';
 
 /** The first columns of every export, in this order (README, "Export"); src/fields.ts derives them. */
@@ -127,7 +127,7 @@ export function createShapeTracker(): ShapeTracker {
       current = { id: lists, key, count: 0, records: 0, scalar: undefined };
     },
     element(value) {
-      if (current === undefined) throw new Error('internal: an element outside a list');
+      if (current === undefined) throw new InternalError('an element outside a list');
       const list = current;
       list.count++;
       if (isPlainObject(value)) {

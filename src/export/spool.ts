@@ -7,7 +7,7 @@ import { createReadStream, createWriteStream, type WriteStream } from 'node:fs';
 import { rm } from 'node:fs/promises';
 import { once } from 'node:events';
 import { join } from 'node:path';
-import { CiopulseError, FileError } from '../errors.js';
+import { CiopulseError, FileError, InternalError } from '../errors.js';
 
 /** A disk problem on our side (no such folder, disk full) is a FileError, never blamed on the API. */
 export function localFileError(path: string, error: unknown): CiopulseError {
@@ -82,7 +82,7 @@ export function createSpool(dir: string, stem: string): Spool {
         }
         rest = text.slice(start);
       }
-      if (rest.length > 0) throw new Error(`internal: the export spool ${path} ends mid-batch`);
+      if (rest.length > 0) throw new InternalError(`the export spool ${path} ends mid-batch`);
     },
     async remove() {
       file.destroy();

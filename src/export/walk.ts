@@ -16,7 +16,8 @@ import { jsonrepairTransform } from 'jsonrepair/stream';
 import Assembler from 'stream-json/assembler.js';
 import parser from 'stream-json/parser.js';
 import type { ApiClient } from '../api/client.js';
-import { ApiError, AuthError, CiopulseError } from '../errors.js';
+import { ApiError, CiopulseError, InterruptedError } from '../errors.js';
+import { answerError } from '../api/failures.js';
 import { createShapeTracker, type ShapeTracker } from './listing.js';
 
 type Token = parser.Token;
@@ -64,7 +65,7 @@ export async function walkListing(options: WalkOptions): Promise<WalkResult> {
   const second = await attempt(true);
   if (!second.outcome.ok) {
     const { head, bytes, message } = second.outcome;
-    const start = JSON.stringify(head.replace(/\s+/g, ' ')).slice(1, -1);
+    const start = JSON.stringify(options.client.redact(head).replace(/\s+/g, ' ')).slice(1, -1);
     throw new ApiError(`the API's answer is not valid JSON and could not be repaired (${first.message}; then ${message})`, {
       hint: `it starts with "${start}${bytes > head.length ? '…' : ''}": an error page from a proxy, or the wrong base URL?`,
     });
@@ -187,20 +188,11 @@ export async function openAnswer(client: ApiClient, signal: AbortSignal | undefi
     answer = await client.getAllResponse();
   } catch (error) {
     if (signal?.aborted === true) throw abortError();
-    throw new ApiError(`no answer from ${client.baseUrl}/contacts: ${transportMessage(error)}`, {
-      cause: error,
-      hint: 'is the base URL right, and is the API up? --retries and --timeout set how hard to try',
-    });
-  }
-  if (answer.status === 401) {
-    // "401 Invalid security credentials (portal code and/or API key missing or invalid)"; the IP allow-list also answers so.
-    throw new AuthError(`the API refused the credentials (401 ${answer.message ?? 'Invalid security credentials'})`, {
-      hint: 'check the portal code, the API key (40 characters, from the Preferences page), and the Portal’s IP allow-list, which must include this machine’s address',
-    });
+    // The client's own typed errors: no answer after every retry, or stopped.
+    throw error;
   }
   if (answer.status !== 200 || answer.body === null) {
-    const detail = answer.message === undefined ? '' : `: ${answer.message}`;
-    throw new ApiError(`GET ${client.baseUrl}/contacts answered ${answer.status}${detail}`, { status: answer.status });
+    throw answerError(answer.result, { method: 'GET', url: `${client.baseUrl}/contacts`, baseUrl: client.baseUrl });
   }
   return answer.body;
 }
@@ -314,7 +306,7 @@ async function readAnswer(ctx: ReadContext): Promise<ReadOutcome> {
 }
 
 export function abortError(): CiopulseError {
-  return new ApiError('interrupted: nothing was written');
+  return new InterruptedError('interrupted: nothing was written');
 }
 
 function readFailure(error: unknown, bytes: number): CiopulseError {

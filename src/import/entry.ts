@@ -24,6 +24,8 @@ export interface ConnectionOptions {
   timeoutMs?: number | undefined;
   /** Requests per second, across the run. */
   rate?: number | undefined;
+  /** The longest wait before a retry, whatever Retry-After asks (`--max-retry-wait`, in ms). */
+  maxRetryWaitMs?: number | undefined;
 }
 
 /** What a run that sends shares: resume, restart and the fail-fast limit. */

@@ -2,20 +2,15 @@
  * How a run can stop, and the words for an API answer that was not a success.
  */
 import type { ApiResult } from '../api/client.js';
+import { describeAnswer } from '../api/failures.js';
 import type { ContactPatch, RowError, RowWarning } from '../contact.js';
 import type { ResultRow, RowStatus } from './results.js';
 
 /** Why a run stopped before its last row (README, "Failure behaviour"). */
-export type StopReason = 'auth' | 'dead_server' | 'unreachable' | 'signal' | 'write_failed';
+export type StopReason = 'auth' | 'dead_server' | 'unreachable' | 'not_api' | 'signal' | 'write_failed';
 
 /** "400 First name is required", or "no answer after 6 attempts: the connection was reset …". */
-export function describeApiFailure(result: ApiResult): string {
-  const tries = result.attempts > 1 ? ` after ${result.attempts} attempts` : '';
-  if (result.status === undefined) return `no answer${tries}: ${result.message ?? 'a network error'}`;
-  const message = result.message === undefined ? '' : ` ${result.message}`;
-  const stopped = result.stoppedBeforeRetry ? ' (the run stopped before it could retry)' : '';
-  return `${result.status}${message}${result.retryable ? tries : ''}${stopped}`;
-}
+export const describeApiFailure: (result: ApiResult) => string = describeAnswer;
 
 /** A row that passed every local check, ready to send (or to predict, in a plan). */
 export interface PreparedRow {
@@ -45,11 +40,14 @@ export function toResult(job: PreparedRow, result: ApiResult, how: { isDelete: b
   const notes: string[] = [...job.notes];
   const lost = result.lostAttempts.length > 0 ? `response lost on attempt ${result.lostAttempts.join(', ')}` : undefined;
   if (result.attempts > 1) notes.push(`${result.attempts} attempts`);
+  if (result.notes !== undefined) notes.push(...result.notes);
   // One object literal, not a spread: this runs once per row.
   const row = (status: RowStatus, extra?: string, errors?: RowError[]): ResultRow => {
     const all = extra === undefined ? notes : [extra, ...notes];
     return { seq: job.seq, line: job.line, cells: job.cells, systemId: job.systemId, httpStatus: result.status, status, detail: all.length > 0 ? all.join('; ') : undefined, errors, warnings: job.warnings };
   };
+  // An answer from something that is not the API proves nothing about the row (a 200 login page).
+  if (result.fatal !== undefined) return row('failed', lost, [{ code: 'not_the_api', message: result.fatal.message }]);
   switch (result.status) {
     case 201:
       return row('created');

@@ -7,6 +7,8 @@
  */
 import type { ApiClient, ApiResult, RetryEvent } from '../api/client.js';
 import type { Connection } from '../config.js';
+import { unauthorizedHint } from '../api/failures.js';
+import { CiopulseError } from '../errors.js';
 import type { RunControl } from './control.js';
 import { createDeferredList, runDeferredPass, type DeferredList } from './deferred.js';
 import type { Executor } from './executors.js';
@@ -21,6 +23,8 @@ export interface ClientSettings {
   retries?: number | undefined;
   timeoutMs?: number | undefined;
   rate?: number | undefined;
+  /** The longest wait before a retry, whatever Retry-After asks (`--max-retry-wait`, in ms). */
+  maxRetryWaitMs?: number | undefined;
   onRetry?: ((event: RetryEvent) => void) | undefined;
 }
 
@@ -44,6 +48,7 @@ export async function createRunClient(settings: ClientSettings, control: RunCont
     timeoutMs: settings.timeoutMs,
     retries: settings.retries,
     rate: settings.rate,
+    maxRetryWaitMs: settings.maxRetryWaitMs,
     stopSignal: control.stopSignal,
     abortSignal: control.abortSignal,
     onRetry: (event) => {
@@ -52,8 +57,10 @@ export async function createRunClient(settings: ClientSettings, control: RunCont
     },
     onUnauthorized: () => {
       if (!credentialsChecked) return;
-      control.stop('auth', 'the API answered 401 Invalid security credentials mid-run; the key may have been revoked', 'check the API key and the Portal’s IP allow-list, then resume the run');
+      control.stop('auth', 'the API answered 401 Invalid security credentials mid-run; the key may have been revoked', `${unauthorizedHint(client.baseUrl)}; then resume the run`);
     },
+    // A 2xx that is not the API's JSON, an HTML 404, a PUT answered 404: not the API (failures.ts).
+    onFatal: (error) => control.stop('not_api', `${error.message}; the run stopped`, error instanceof CiopulseError ? error.hint : undefined),
   });
   return {
     client,
@@ -63,13 +70,11 @@ export async function createRunClient(settings: ClientSettings, control: RunCont
       // One GET of a system_id that cannot exist: 404 means the credentials work.
       const result = await client.checkCredentials();
       credentialsChecked = true;
+      // Not the API: onFatal has stopped the run already.
+      if (result.fatal !== undefined) return;
       if (result.status === 404 || result.status === 200) return;
       if (result.status === 401) {
-        control.stop(
-          'auth',
-          `the API refused the credentials (401 ${result.message ?? 'Invalid security credentials'}); nothing was sent`,
-          'check the portal code, the API key (40 characters, from the Preferences page), and the Portal’s IP allow-list, which must include this machine’s address',
-        );
+        control.stop('auth', `the API refused the credentials (401 ${result.message ?? 'Invalid security credentials'}); nothing was sent`, unauthorizedHint(client.baseUrl));
         return;
       }
       control.stop('unreachable', `the credential check failed: ${describeApiFailure(result)}; nothing was sent`, `is ${client.baseUrl} the right base URL, and is it up?`);

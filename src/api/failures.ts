@@ -1,0 +1,96 @@
+/**
+ * The one place where an API answer becomes words and typed errors: 401 → AuthError with the one
+ * 401 hint, 404, no answer, and "this is not the API". Every command (get, export, plan, import,
+ * delete) maps answers through here, so each rule is written once.
+ */
+import { isLoopbackHost } from '../config.js';
+import { ApiError, AuthError, NotFoundError } from '../errors.js';
+
+/** The `code` of an ApiError for a server that is not the CIOPulse API. */
+export const NOT_THE_API = 'not_the_api';
+
+export const NOT_THE_API_HINT = 'this base URL does not look like the CIOPulse API (it usually ends in /api/v5)';
+
+/** The hint for every 401: the API document names the portal code, the key and the IP allow-list. */
+export function unauthorizedHint(baseUrl: string): string {
+  const base =
+    'check the portal code, the API key (40 characters, from the Preferences page), and the Portal’s IP allow-list, which must include this machine’s address';
+  let loopback: boolean;
+  try {
+    loopback = isLoopbackHost(new URL(baseUrl).hostname);
+  } catch {
+    loopback = false;
+  }
+  return loopback ? `${base}; the emulator makes a new key each time it starts` : base;
+}
+
+/** What the client knows about an answer, enough to word it. */
+export interface AnswerFacts {
+  status: number | undefined;
+  message: string | undefined;
+  attempts: number;
+  retryable: boolean;
+  stoppedBeforeRetry: boolean;
+  /** Set when the answer shows the server is not the API: that wins over the status. */
+  fatal?: Error | undefined;
+}
+
+/** "400 First name is required", or "no answer after 6 attempts: the connection was reset …". */
+export function describeAnswer(result: AnswerFacts): string {
+  const tries = result.attempts > 1 ? ` after ${result.attempts} attempts` : '';
+  if (result.status === undefined) return `no answer${tries}: ${result.message ?? 'a network error'}`;
+  const message = result.message === undefined ? '' : ` ${result.message}`;
+  const stopped = result.stoppedBeforeRetry ? ' (the run stopped before it could retry)' : '';
+  return `${result.status}${message}${result.retryable ? tries : ''}${stopped}`;
+}
+
+/**
+ * The API's error body, `{"message":"…","status":404}` (API document, "Error Handling"). A 404
+ * without it came from something else: a web server, a proxy, a base URL without /api/v5.
+ */
+export function isApiErrorBody(body: unknown, status: number): boolean {
+  if (typeof body !== 'object' || body === null || Array.isArray(body)) return false;
+  const record = body as Record<string, unknown>;
+  return typeof record.message === 'string' && Number(record.status) === status;
+}
+
+/** The error that stops a run (or a command) whose server cannot be the API. */
+export function notTheApiError(what: string, status: number): ApiError {
+  return new ApiError(`${what}: this does not look like the CIOPulse API`, { code: NOT_THE_API, hint: NOT_THE_API_HINT, status });
+}
+
+export function authError(result: Pick<AnswerFacts, 'message'>, baseUrl: string, context = ''): AuthError {
+  return new AuthError(`the API refused the credentials (401 ${result.message ?? 'Invalid security credentials'})${context}`, {
+    hint: unauthorizedHint(baseUrl),
+  });
+}
+
+/** No HTTP answer at all, after every retry. */
+export function noAnswerError(result: Pick<AnswerFacts, 'message' | 'attempts'>, baseUrl: string): ApiError {
+  return new ApiError(`no answer from ${baseUrl}: ${result.message ?? 'a network error'}${result.attempts > 1 ? ` (${result.attempts} attempts)` : ''}`, {
+    code: 'no_answer',
+    hint: 'is the base URL right, and is the API up? --retries and --timeout set how hard to try',
+  });
+}
+
+/**
+ * An answer that is not the success a command needed, as the typed error the CLI prints:
+ * 401 → AuthError, 404 → NotFoundError, no answer → ApiError `no_answer`, else ApiError.
+ */
+export function answerError(result: AnswerFacts, request: { method: string; url: string; baseUrl: string; notFound?: string }): Error {
+  if (result.fatal !== undefined) return result.fatal;
+  switch (result.status) {
+    case 401:
+      return authError(result, request.baseUrl);
+    case 404:
+      return new NotFoundError(`${request.notFound ?? `${request.method} ${request.url}: not found`} (404 ${result.message ?? 'not found'})`, {
+        hint: 'system_id is matched exactly, case included; `export` lists every contact',
+      });
+    case undefined:
+      return noAnswerError(result, request.baseUrl);
+    default: {
+      const tries = result.retryable && result.attempts > 1 ? ` (${result.attempts} attempts)` : '';
+      return new ApiError(`${request.method} ${request.url} answered ${result.status}${result.message === undefined ? '' : `: ${result.message}`}${tries}`, { status: result.status });
+    }
+  }
+}

@@ -1,0 +1,252 @@
+/**
+ * The real CLI against a small node:http server on 127.0.0.1 that misbehaves on purpose: a login
+ * page that answers 200, HTML 404s, bodies that never end, Retry-After in the days, an echoed
+ * Authorization header, a server that is always 503. It stands in for a broken network or a wrong
+ * base URL, not for the API (the emulator does that). Each case takes seconds.
+ */
+import { afterEach, describe, expect, it } from 'vitest';
+import { spawn } from 'node:child_process';
+import { once } from 'node:events';
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { join } from 'node:path';
+import { CLI, TEST_API_KEY, TEST_PORTAL_CODE, emulatorEnv, readResults, runCli, tempDir, useEmulators, writeFile, type CliResult } from './helpers.js';
+
+const HEADER = 'system_id,first_name,last_name,email,job_title,mobile';
+const NOT_THE_API = 'this base URL does not look like the CIOPulse API (it usually ends in /api/v5)';
+const BASE64 = Buffer.from(`${TEST_PORTAL_CODE}:${TEST_API_KEY}`).toString('base64');
+
+type Handler = (req: IncomingMessage, res: ServerResponse) => void;
+
+interface Hostile {
+  env: Record<string, string>;
+  /** Requests seen, as "METHOD path-after-/api/v5". */
+  log: string[];
+}
+
+const servers: Server[] = [];
+afterEach(() => {
+  for (const server of servers.splice(0)) {
+    server.closeAllConnections();
+    server.close();
+  }
+});
+
+async function hostile(handler: Handler): Promise<Hostile> {
+  const log: string[] = [];
+  const server = createServer((req, res) => {
+    log.push(`${req.method ?? ''} ${(req.url ?? '').replace(/^\/api\/v5/, '')}`);
+    req.resume();
+    handler(req, res);
+  });
+  servers.push(server);
+  server.listen(0, '127.0.0.1');
+  await once(server, 'listening');
+  const baseUrl = `http://127.0.0.1:${(server.address() as AddressInfo).port}/api/v5`;
+  return { env: { CIOPULSE_BASE_URL: baseUrl, CIOPULSE_PORTAL_CODE: TEST_PORTAL_CODE, CIOPULSE_API_KEY: TEST_API_KEY }, log };
+}
+
+function json(res: ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}): void {
+  res.writeHead(status, { 'content-type': 'application/json', ...headers }).end(JSON.stringify(body));
+}
+
+/** The credential check's GET gets the API's own 404, so the run gets as far as its PUTs. */
+function apiNotFound(res: ServerResponse): void {
+  json(res, 404, { message: 'A Contact with this System ID was not found', status: 404 });
+}
+
+function csv(count: number): string {
+  const lines = [HEADER];
+  for (let i = 0; i < count; i++) lines.push(`H${i},Ann,Lee,h${i}@example.com,Dev,`);
+  return `${lines.join('\n')}\n`;
+}
+
+/** Spawns the CLI and sends SIGINT once `when` resolves; resolves with the transcript. */
+function runInterrupted(args: string[], env: Record<string, string>, when: Promise<void>): Promise<CliResult> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, [CLI, ...args], { env: { ...process.env, ...env, NO_COLOR: '1' } });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.setEncoding('utf8').on('data', (d: string) => (stdout += d));
+    child.stderr.setEncoding('utf8').on('data', (d: string) => (stderr += d));
+    const guard = setTimeout(() => child.kill('SIGKILL'), 30_000);
+    // Not awaited: the child's 'close' settles the test; a `when` that fails fails it too.
+    when.then(() => child.kill('SIGINT'), reject);
+    child.on('close', (code, signal) => {
+      clearTimeout(guard);
+      resolve({ code, signal, stdout, stderr });
+    });
+  });
+}
+
+describe('a server that is not the API', () => {
+  it('a 200 login page to every PUT stops the run at the first one: exit 2, nothing counted as updated', async () => {
+    const server = await hostile((req, res) => (req.method === 'GET' ? apiNotFound(res) : res.writeHead(200, { 'content-type': 'text/html' }).end('<html>Login page</html>')));
+    const dir = tempDir('login-');
+    const file = writeFile(dir, 'c.csv', csv(40));
+    const result = await runCli(['import', file, '--concurrency', '2'], { env: server.env });
+    expect(result.code).toBe(2);
+    expect(result.stderr + result.stdout).toContain(NOT_THE_API);
+    const rows = readResults(join(dir, 'c.results.csv'));
+    expect(rows).toHaveLength(40);
+    expect(rows.filter((r) => r.status === 'updated' || r.status === 'created')).toHaveLength(0);
+    expect(rows[0]?.error).toMatch(/not_the_api/);
+    // Stopped within the requests already in flight, not after 40 PUTs.
+    expect(server.log.filter((l) => l.startsWith('PUT')).length).toBeLessThanOrEqual(2);
+  });
+
+  it('an HTML 404 at the credential check stops before any PUT, with the base URL hint', async () => {
+    const server = await hostile((_req, res) => res.writeHead(404, { 'content-type': 'text/html' }).end('<h1>Not Found</h1>'));
+    const dir = tempDir('html404-');
+    const file = writeFile(dir, 'c.csv', csv(5));
+    const result = await runCli(['import', file], { env: server.env });
+    expect(result.code).toBe(2);
+    expect(result.stderr + result.stdout).toContain(NOT_THE_API);
+    expect(server.log.filter((l) => l.startsWith('PUT'))).toHaveLength(0);
+  });
+
+  it('export of a base URL that answers HTML 404s says it is not the API', async () => {
+    const server = await hostile((_req, res) => res.writeHead(404, { 'content-type': 'text/html' }).end('<h1>Not Found</h1>'));
+    const result = await runCli(['export'], { env: server.env });
+    expect(result.code).toBe(2);
+    expect(result.stderr).toContain(NOT_THE_API);
+  });
+
+  it('a PUT answered 404 (even in the API shape) stops the run like a 401', async () => {
+    const server = await hostile((_req, res) => apiNotFound(res));
+    const dir = tempDir('put404-');
+    const file = writeFile(dir, 'c.csv', csv(30));
+    const result = await runCli(['import', file, '--concurrency', '1'], { env: server.env });
+    expect(result.code).toBe(2);
+    expect(server.log.filter((l) => l.startsWith('PUT'))).toHaveLength(1);
+    expect(readResults(join(dir, 'c.results.csv')).filter((r) => r.status === 'skipped')).toHaveLength(29);
+  });
+});
+
+describe('bodies that would hang or fill memory', () => {
+  it('get: an endless 200 body is read up to 1 MB, then refused', async () => {
+    const chunk = Buffer.alloc(64 * 1024, 'a');
+    const server = await hostile((_req, res) => {
+      res.writeHead(200, { 'content-type': 'application/json' });
+      res.write('{"contact":{"Notes":"');
+      const pump = (): void => {
+        while (res.write(chunk));
+      };
+      res.on('drain', pump);
+      pump();
+    });
+    const result = await runCli(['get', 'X1'], { env: server.env });
+    expect(result.code).toBe(2);
+    expect(result.stderr).toMatch(/answered 200 with a body over 1 MB/);
+    expect(result.stderr).toContain(NOT_THE_API);
+  });
+
+  it('--timeout is a deadline for the whole attempt: a body dripping one byte at a time does not hold the row', async () => {
+    const server = await hostile((req, res) => {
+      if (req.method === 'GET') return apiNotFound(res);
+      res.writeHead(500, { 'content-type': 'application/json' });
+      const timer = setInterval(() => res.write(' '), 50);
+      res.on('close', () => clearInterval(timer));
+    });
+    const dir = tempDir('drip-');
+    const file = writeFile(dir, 'c.csv', csv(1));
+    const result = await runCli(['import', file, '--timeout', '400', '--retries', '0'], { env: server.env });
+    expect(result.code).toBe(1);
+    const [row] = readResults(join(dir, 'c.results.csv'));
+    expect(row?.error).toMatch(/no answer within the time limit/);
+  });
+
+  it('Ctrl-C during an answer that never ends: stops after the grace period with 130', async () => {
+    let arrived: () => void = () => undefined;
+    const putArrived = new Promise<void>((resolve) => (arrived = resolve));
+    const server = await hostile((req, res) => {
+      if (req.method === 'GET') return apiNotFound(res);
+      arrived();
+      res.writeHead(200, { 'content-type': 'application/json' });
+      const timer = setInterval(() => res.write(' '), 50);
+      res.on('close', () => clearInterval(timer));
+    });
+    const dir = tempDir('drip-int-');
+    const file = writeFile(dir, 'c.csv', csv(3));
+    const result = await runInterrupted(['import', file, '--concurrency', '1', '--timeout', '600000'], server.env, putArrived);
+    expect(result.code).toBe(130);
+    const rows = readResults(join(dir, 'c.results.csv'));
+    expect(rows.map((r) => r.status)).not.toContain('updated');
+    expect(rows[0]?.detail + (rows[0]?.error ?? '')).toMatch(/stopped while waiting for the answer|lost/);
+  });
+});
+
+describe('Retry-After and the stop signal', () => {
+  it('clamps Retry-After: 999999 and 99999999 to --max-retry-wait, and the detail says so', async () => {
+    const server = await hostile((req, res) => {
+      if (req.method === 'GET') return apiNotFound(res);
+      const huge = req.url?.endsWith('/H0') === true ? '999999' : '99999999';
+      json(res, 429, { message: 'Too many requests', status: 429 }, { 'retry-after': huge });
+    });
+    const dir = tempDir('clamp-');
+    const file = writeFile(dir, 'c.csv', csv(2));
+    const result = await runCli(['import', file, '--retries', '1', '--max-retry-wait', '1'], { env: server.env, timeoutMs: 30_000 });
+    expect(result.code).toBe(1);
+    const rows = readResults(join(dir, 'c.results.csv'));
+    expect(rows.map((r) => r.detail)).toEqual([expect.stringMatching(/Retry-After asked for 999999 s; waited 1 s/), expect.stringMatching(/Retry-After asked for 99999999 s; waited 1 s/)]);
+    // Each row used its whole retry budget: two attempts, never a 1 ms retry from a timer overflow.
+    expect(server.log.filter((l) => l.startsWith('PUT'))).toHaveLength(4);
+  });
+
+  it('export honours Ctrl-C while it waits to retry a 503: exit 130 after one request', async () => {
+    let arrived: () => void = () => undefined;
+    const first = new Promise<void>((resolve) => (arrived = resolve));
+    const server = await hostile((_req, res) => {
+      json(res, 503, { message: 'Service unavailable', status: 503 }, { 'retry-after': '30' });
+      arrived();
+    });
+    const result = await runInterrupted(['export'], server.env, first);
+    expect(result.code).toBe(130);
+    expect(result.stderr).toMatch(/interrupted: nothing was written/);
+    expect(server.log).toHaveLength(1);
+  });
+});
+
+describe('echoed credentials', () => {
+  it('redacts a reflected Authorization header from the 401 line, the results file and the summary', async () => {
+    const echo = (req: IncomingMessage): string => `denied for ${req.headers.authorization ?? ''} key=${TEST_API_KEY}`;
+    const at401 = await hostile((req, res) => json(res, 401, { message: echo(req), status: 401 }));
+    const dir = tempDir('echo-');
+    const file = writeFile(dir, 'c.csv', csv(2));
+    const refused = await runCli(['import', file], { env: at401.env });
+    expect(refused.code).toBe(2);
+    expect(refused.stderr + refused.stdout).toMatch(/Basic \[redacted\] key=\[redacted\]/);
+
+    const at400 = await hostile((req, res) => (req.method === 'GET' ? apiNotFound(res) : json(res, 400, { message: echo(req), status: 400 })));
+    const rejected = await runCli(['import', file], { env: at400.env });
+    expect(rejected.code).toBe(1);
+    const rows = readResults(join(dir, 'c.results.csv'));
+    expect(rows[0]?.error).toMatch(/Basic \[redacted\] key=\[redacted\]/);
+    for (const text of [refused.stdout, refused.stderr, rejected.stdout, rejected.stderr, JSON.stringify(rows)]) {
+      expect(text).not.toContain(BASE64);
+      expect(text).not.toContain(TEST_API_KEY);
+    }
+  });
+});
+
+describe('proxies', () => {
+  const emulator = useEmulators();
+
+  it('loopback never goes through HTTP_PROXY or HTTPS_PROXY, whatever NO_PROXY says', async () => {
+    let connections = 0;
+    const proxy = createServer((_req, res) => res.writeHead(405).end());
+    proxy.on('connection', () => connections++);
+    proxy.on('connect', (_req, socket: NodeJS.ReadableStream & { destroy(): void }) => socket.destroy());
+    servers.push(proxy);
+    proxy.listen(0, '127.0.0.1');
+    await once(proxy, 'listening');
+    const url = `http://127.0.0.1:${(proxy.address() as AddressInfo).port}`;
+    const emu = await emulator();
+    const dir = tempDir('noproxy-');
+    const file = writeFile(dir, 'c.csv', csv(5));
+    const result = await runCli(['import', file], { env: { ...emulatorEnv(emu), HTTP_PROXY: url, HTTPS_PROXY: url, NO_PROXY: '' } });
+    expect(result.code).toBe(0);
+    expect(emu.contacts()).toHaveLength(5);
+    expect(connections).toBe(0);
+  });
+});
