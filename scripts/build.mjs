@@ -55,7 +55,8 @@ const BANNER = [
 
 /**
  * yargs lays out its help text with string-width, which segments every string into graphemes
- * with Intl.Segmenter: about 30 ms a run, since yargs renders the help even when it is not shown.
+ * with Intl.Segmenter, a cost on every run (BENCHMARKS.md, section 6), since yargs renders the
+ * help even when it is not shown.
  * Printable ASCII is one column a character, so such strings skip the segmenter; any other
  * string still goes to the real string-width.
  */
@@ -85,9 +86,9 @@ const fastStringWidth = {
 
 /**
  * undici's cookie helpers read `globalThis.Headers` when undici loads, only to accept Node's own
- * Headers in a brand check. That one read makes Node load its internal copy of undici (~10 ms
- * on every command that sends). The CLI never uses cookies, so the bundle checks undici's own
- * Headers class only.
+ * Headers in a brand check. That one read makes Node load its internal copy of undici on every
+ * command that sends (measured: BENCHMARKS.md, section 6). The CLI never uses cookies, so the
+ * bundle checks undici's own Headers class only.
  */
 const skipGlobalHeaders = {
   name: 'skip-global-headers',

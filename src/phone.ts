@@ -192,7 +192,7 @@ function typeWarning(value: string, type: SureType): RowWarning | undefined {
  * range is never blocked by stale metadata (README, "Phone numbers"). `value` is E.164.
  */
 export function mobileWarning(value: string): RowWarning | undefined {
-  // The common case answers without libphonenumber's parse (BENCHMARKS.md: about 20 times faster).
+  // The common case answers without libphonenumber's parse (measured: BENCHMARKS.md, section 1).
   const sure = surelyValidType(value);
   if (sure !== undefined) return typeWarning(value, sure);
   const phone = parsePhoneNumberFromString(value);

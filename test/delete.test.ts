@@ -2,7 +2,7 @@
  * delete, end to end: the real CLI against the emulator. It runs on the import pipeline, so
  * these cases check what is delete's own: the status mapping (202 deleted, 404, the Support
  * Lead / Also Alert rule), --ignore-missing, --dry-run, and the confirmation rules
- * (DESIGN.md, "Deleting").
+ * (README, "delete").
  */
 import { spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';

@@ -1,6 +1,6 @@
 /**
- * `ciopulse-contacts emulator` as a process, the way benchmarks and people run it (DESIGN.md,
- * "The emulator"): three env-file lines on stdout, then up until SIGTERM, then exit 0. Needs
+ * `ciopulse-contacts emulator` as a process, the way benchmarks and people run it (README,
+ * "emulator"): three env-file lines on stdout, then up until SIGTERM, then exit 0. Needs
  * `npm run build` (the npm `pretest` script does it).
  */
 import { describe, it, expect, afterEach } from 'vitest';

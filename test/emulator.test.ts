@@ -1,5 +1,5 @@
 /**
- * The emulator, case by case from the API document's text (shared/seeds/000_…txt). Real HTTP
+ * The emulator, case by case from the API document's text. Real HTTP
  * on loopback, no mocks. Nothing here is imported or generated from src/contact.ts: tests built
  * from the schema could never catch the schema being wrong.
  */

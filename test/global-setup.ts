@@ -1,7 +1,7 @@
 /**
  * Suite-wide: every CLI transcript and every temp folder lives under one root, and after the
  * last test the whole of it is searched for the user's API key, plain and as the base64 Basic
- * credential (DESIGN.md: it is never printed and never written to any file).
+ * credential (README, "Security": it is never printed and never written to a file).
  */
 import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';

@@ -1,5 +1,5 @@
 /**
- * The spreadsheet round trip (DESIGN.md, "Round trip"): `export` then `import` of the unchanged
+ * The spreadsheet round trip (README, "Round trips"): `export` then `import` of the unchanged
  * file must change nothing. Nulls export as empty cells, which import omits (field unchanged);
  * `--excel-safe` adds a `'` that import strips again. Checked byte for byte on the emulator's state.
  */

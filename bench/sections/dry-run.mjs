@@ -4,7 +4,7 @@
  * Timing: the CLI's own `elapsedMs` from its --json summary (measured inside the run: open and
  * pre-scan the file, parse, validate, write the results and errors files) against the
  * passthrough's own elapsed time (read, parse, stringify, write). Process wall time (which adds
- * ~0.3–0.5 s of node start-up and module loading) is reported beside it. Runs alternate
+ * node start-up and module loading, measured in section 6) is reported beside it. Runs alternate
  * (passthrough, dry run; then dry run, passthrough; …) and the ratio is the median of the
  * per-pair ratios, so a burst of load from elsewhere on the machine hits one pair, not one side.
  */

@@ -1,6 +1,7 @@
 /**
- * The connection pool behind the client. An undici Pool sized to the concurrency (much faster
- * than fetch for many small requests), or undici's EnvHttpProxyAgent when HTTP(S)_PROXY is set.
+ * The connection pool behind the client. An undici Pool sized to the concurrency (measured much
+ * faster than fetch for many small requests: README, "Libraries chosen, and why"), or undici's
+ * EnvHttpProxyAgent when HTTP(S)_PROXY is set.
  * Two rules on top of undici's own:
  * - loopback never goes through a proxy (127.0.0.0/8, localhost, ::1 are always in NO_PROXY, as
  *   curl does), so the emulator and local tests work behind a corporate proxy;

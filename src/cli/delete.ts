@@ -2,7 +2,7 @@
  * `ciopulse-contacts delete <file.csv>`: DELETE every system_id in the file, on the same
  * pipeline as `import` (ordering, concurrency, retries, results and errors CSVs, resume).
  *
- * Deleting is the one command that cannot be undone, so it asks first (DESIGN.md, "Deleting"):
+ * Deleting is the one command that cannot be undone, so it asks first (README, "delete"):
  * on a terminal it shows the count and the base URL and waits for "y"; without a terminal it
  * requires --yes, as `gh` does for destructive commands, because a script that pipes into it
  * cannot answer and must say so up front.

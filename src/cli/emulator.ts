@@ -1,6 +1,6 @@
 /**
- * `ciopulse-contacts emulator`: runs the local API until SIGINT or SIGTERM (DESIGN.md, "The
- * emulator"). stdout gets exactly three env-file lines, so a script can `source` them or a test
+ * `ciopulse-contacts emulator`: runs the local API until SIGINT or SIGTERM (README,
+ * "emulator"). stdout gets exactly three env-file lines, so a script can `source` them or a test
  * can read them; every other note goes to stderr.
  */
 import type { Argv, CommandModule } from 'yargs';
@@ -45,7 +45,10 @@ export function toEmulatorOptions(args: EmulatorArgs): EmulatorOptions {
   return options;
 }
 
-/** The startup lines, in env-file form. The emulator's throwaway key is printed on purpose (DESIGN.md). */
+/**
+ * The startup lines, in env-file form. The emulator's throwaway key is printed on purpose
+ * (README, "Security").
+ */
 export function formatEnvLines(emulator: Pick<Emulator, 'baseUrl' | 'portalCode' | 'apiKey'>): string {
   return `CIOPULSE_BASE_URL=${emulator.baseUrl}\nCIOPULSE_PORTAL_CODE=${emulator.portalCode}\nCIOPULSE_API_KEY=${emulator.apiKey}\n`;
 }

@@ -95,8 +95,8 @@ export function firstInvalidUtf8(buf: Buffer): number {
 }
 
 /**
- * Streaming UTF-8 validation with `buffer.isUtf8` (simdutf: GB/s, where a fatal TextDecoder
- * manages about 400 MB/s here). Offsets count from the first byte fed.
+ * Streaming UTF-8 validation with `buffer.isUtf8` (simdutf, which measured several times faster
+ * than a fatal TextDecoder here). Offsets count from the first byte fed.
  */
 export class Utf8Checker {
   private carry: Buffer | undefined;

@@ -32,9 +32,9 @@ export function temporaryPathFor(path: string): string {
 /**
  * One row as RFC 4180 CSV with CRLF, the way Excel writes it: a cell is quoted exactly when it
  * holds a quote, a comma or a line break (a bare LF too, which csv-stringify leaves unquoted
- * with a CRLF delimiter), and inner quotes are doubled. This is the hot path of every run: the
- * benchmark measured 0.6–1.3 µs a row here against 4–5 µs for csv-stringify, which the
- * property test in test/units.test.ts holds this to, byte for byte, on any text.
+ * with a CRLF delimiter), and inner quotes are doubled. This is the hot path of every run, and
+ * it measured several times faster than csv-stringify (BENCHMARKS.md, section 1, fix D1), which
+ * the property test in test/units.test.ts holds this to, byte for byte, on any text.
  */
 const NEEDS_QUOTES = /[",\r\n]/;
 export function formatCsvRow(row: readonly string[]): string {

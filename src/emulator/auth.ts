@@ -29,7 +29,7 @@ export function createApiKey(): string {
  * Returns a check for the Authorization header. The decoded credentials are copied into a
  * zero-padded buffer as long as the expected ones, so timingSafeEqual always compares the same
  * number of bytes and a wrong length costs the same time as a wrong character. (Cheaper per
- * request than hashing both sides, which matters at 30k requests per second.) The scheme name
+ * request than hashing both sides, which matters at benchmark request rates.) The scheme name
  * is case-insensitive (RFC 7617 §2); anything that is not Basic fails.
  */
 export function createAuthCheck(portalCode: string, apiKey: string): (header: string | undefined) => boolean {

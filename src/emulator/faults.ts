@@ -1,7 +1,7 @@
 /**
- * Deterministic fault injection (DESIGN.md, "The emulator"): "Each fault is drawn from a hash
- * of (seed, method, system_id, attempt number), so a run gives the same faults whatever the
- * concurrency." No random generator carries state between requests: one request's fault
+ * Deterministic fault injection (README, "emulator"): each fault is drawn from a hash of
+ * (seed, method, system_id, attempt number), so a run gets the same faults whatever the
+ * concurrency. No random generator carries state between requests: one request's fault
  * depends only on its own key, so arrival order across keys cannot change the outcome.
  */
 import { ConfigError } from '../errors.js';

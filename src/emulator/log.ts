@@ -1,8 +1,9 @@
 /**
  * The request log: every /api/v5 request in arrival order, bounded to the last `limit`. It is a
- * ring of typed columns rather than an array of objects because a benchmark sends ~30k
- * requests a second, and an object per request that lives on for the log's sake would be
- * promoted out of the young generation and make every garbage collection slower.
+ * ring of typed columns rather than an array of objects because a benchmark sends requests as
+ * fast as a raw undici loop can (BENCHMARKS.md, section 3), and an object per request that lives
+ * on for the log's sake would be promoted out of the young generation and make every garbage
+ * collection slower.
  */
 
 export interface RequestLogEntry {

@@ -43,7 +43,7 @@ const RECORD_KEYS = EXPORT_COLUMNS.map(apiKey);
 /**
  * A contact as GET returns it: PascalCase keys in a single-key wrapper, the shape of the
  * document's only listing example (`{"support_group":{"Support_Group_System_ID":…}}`), as
- * DESIGN.md ("The emulator") fixes it.
+ * README, "Decisions where the document is silent" (GET all) fixes it.
  */
 export function toRecordJson(contact: Contact): string {
   const record: Record<string, string | null> = {};

@@ -1,7 +1,8 @@
 /**
- * The local CIOPulse Contacts API v5 emulator: a real HTTP server on loopback (DESIGN.md, "The
- * emulator"). node:http directly, no framework, because a benchmark drives ~30k PUT/s through
- * it: one writeHead with Content-Length per answer, keep-alive, and cheap counters.
+ * The local CIOPulse Contacts API v5 emulator: a real HTTP server on loopback (README,
+ * "emulator"). node:http directly, no framework, because the benchmarks drive PUTs through it as
+ * fast as a raw undici loop can send them (BENCHMARKS.md, section 3): one writeHead with
+ * Content-Length per answer, keep-alive, and cheap counters.
  *
  * Order of work for every /api/v5 request: count and log it → (PUT) read the body → latency →
  * auth → route → 413 → injected fault → the document's rules. Control routes live outside

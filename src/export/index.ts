@@ -7,7 +7,7 @@
  *
  * Why a spool: the columns are the six contact fields and then every other field in first-seen
  * order, so the header is known only once the last record has been read. Holding the records
- * would grow with the portal (1M contacts is ~0.5 GB as JS objects), so each record becomes a
+ * would grow with the portal (measured: BENCHMARKS.md, section 4), so each record becomes a
  * row in the columns known so far and is appended to a spool file (src/export/spool.ts); columns
  * are only ever appended, so an early row just lacks trailing cells and is padded on the way
  * out. Memory stays flat, nothing reaches the output before the whole answer has parsed, and a

@@ -2,9 +2,9 @@
  * A fast path for reading GET all when the answer is plain: valid JSON, a bare array of records or
  * an object whose arrays hold records, every value a string, null or an object. The text is
  * scanned only for each record's extent, and each record is `JSON.parse`d on its own: native
- * parsing is several times faster than stream-json's tokens, and it gives fresh, flat strings
- * (stream-json's are slices that keep its text chunks alive). Memory holds one record's text at a
- * time, never the answer's.
+ * parsing is faster than stream-json's tokens (BENCHMARKS.md, section 4), and it gives fresh,
+ * flat strings (stream-json's are slices that keep its text chunks alive). Memory holds one
+ * record's text at a time, never the answer's.
  *
  * Anything else (a number, whose digits JSON.parse would round; a list of scalars; a root that is
  * not a list; text that is not JSON) is not judged here: `NotPlain` sends the caller to the

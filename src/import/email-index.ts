@@ -1,10 +1,11 @@
 /**
- * The in-file email check (DESIGN.md, "Order and uniqueness"; API document: "two contacts cannot
- * share the same email address"): a later row that reuses an earlier row's email, compared
- * case-insensitively, under another system_id is invalid before it is sent.
+ * The in-file email check (README, "Uniqueness and order within the file"; API document, "Adding
+ * or Updating Contacts": "two contacts cannot share the same email address"): a later row that
+ * reuses an earlier row's email, compared case-insensitively, under another system_id is invalid
+ * before it is sent.
  *
  * At a million rows a Map of email strings was most of a dry run's memory, and its growth kept
- * the garbage collector from returning memory (peak RSS 450 MB against 180 MB without it). So
+ * the garbage collector from returning memory (measured: BENCHMARKS.md, section 1). So
  * the index is an open-addressing table in typed arrays, off the JS heap: a 64-bit fingerprint
  * of each lower-cased email and the line that first used it, twelve bytes a slot. Two different
  * emails share a fingerprint with probability about n²/2⁶⁵ (3·10⁻⁸ for a million rows). Each

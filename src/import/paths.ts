@@ -1,5 +1,5 @@
 /**
- * Where a run's files go (DESIGN.md, "Import options"): beside the input, named after its stem,
+ * Where a run's files go (README, "Default paths"): beside the input, named after its stem,
  * so a dry run or a plan never overwrites a real run's results.
  */
 import { basename, dirname, extname, join } from 'node:path';

@@ -2,7 +2,7 @@
  * `--resume`: the earlier run's results file (a prefix of the input's rows, possibly cut short
  * by a crash) plus its journal (answers that arrived but had not reached the results file yet)
  * say which rows already have a final answer. Only the others are sent again
- * (DESIGN.md, "Journal and resume").
+ * (README, "Resume").
  */
 import { createReadStream, existsSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';

@@ -51,8 +51,8 @@ export function createSnapshotIndex(contacts: Iterable<Contact> = []): SnapshotI
 /**
  * A copy of the contact whose strings are fresh and flat. The walk's strings can be slices of the
  * parser's text chunks, and V8 keeps a whole chunk alive for one slice of it: indexed as they are,
- * they held the answer's text (about 800 bytes a contact at 100k instead of about 380, measured
- * with bench/plan-memory.mjs). One JSON round trip per contact copies them all.
+ * they held the answer's text (measured with bench/plan-memory.mjs: BENCHMARKS.md,
+ * section 4). One JSON round trip per contact copies them all.
  */
 function compact(contact: Contact): Contact {
   return JSON.parse(JSON.stringify(contact)) as Contact;
