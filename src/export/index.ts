@@ -239,5 +239,5 @@ async function exportWith(client: ApiClient, options: ExportCommonOptions): Prom
   }
 }
 
-/** The earlier name of `exportContacts`, kept for callers of the library. */
+/** The earlier name of `exportContacts`, still used by the demo command; not part of the public API (src/index.ts). */
 export const runExport = exportContacts;
