@@ -19,11 +19,12 @@
 import { access, constants } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { basename, dirname } from 'node:path';
-import type { ApiClient } from '../api/client.js';
+import type { ApiClient, RetryEvent } from '../api/client.js';
+import type { Connection } from '../config.js';
 import { resolveHeaderField } from '../csv/headers.js';
 import { createCsvWriter, type CsvWriter } from '../csv/write.js';
 import { excelSafe, isGuarded } from '../csv/formula.js';
-import { InternalError } from '../errors.js';
+import { InternalError, UsageError } from '../errors.js';
 import { EXPORT_COLUMNS, toCell } from './listing.js';
 import { writeToFile, writeToStream } from './output.js';
 import { createSpool, localFileError, type Spool } from './spool.js';
@@ -33,8 +34,29 @@ export { EXPORT_COLUMNS, extractRecords, normaliseKey, toCell, toContact } from 
 export { walkListing } from './walk.js';
 export type { RecordHandler, WalkOptions, WalkResult } from './walk.js';
 
-export interface ExportOptions {
-  client: ApiClient;
+/** Where the contacts come from: a connection (the library's way) or a client the caller already holds. */
+export type ExportSource =
+  | {
+      /** How to reach the API; the export builds its own client and closes it at the end. */
+      connection: Connection;
+      client?: undefined;
+      /** Retries for the GET (429, 5xx, network); default 5. */
+      retries?: number | undefined;
+      /** Time limit, in ms, for the answer to start and between its chunks; default 30 000. */
+      timeoutMs?: number | undefined;
+      /** The longest wait before a retry, whatever Retry-After asks, in ms. */
+      maxRetryWaitMs?: number | undefined;
+      onRetry?: ((event: RetryEvent) => void) | undefined;
+    }
+  | {
+      /** A client built by the caller (the CLI's, which shares its stop signal); not closed here. */
+      client: ApiClient;
+      connection?: undefined;
+    };
+
+export type ExportOptions = ExportSource & ExportCommonOptions;
+
+export interface ExportCommonOptions {
   /** The CSV file to write, via a temporary file renamed at the end. Undefined: write to `stream`. */
   out?: string | undefined;
   /** Where the CSV goes when `out` is undefined (the CLI passes stdout). It is not ended. */
@@ -119,10 +141,30 @@ function warnAboutRows(warn: (message: string) => void, counts: Counts, header: 
 
 /** The library's entry point for export: every contact, as CSV, to a file or a stream. */
 export async function exportContacts(options: ExportOptions): Promise<ExportSummary> {
+  if (options.client !== undefined) return exportWith(options.client, options);
+  // Loaded here, not at the top: importing the library must not load undici (README, "Using it as a library").
+  const { createApiClient } = await import('../api/client.js');
+  const client = createApiClient({
+    connection: options.connection,
+    concurrency: 1,
+    retries: options.retries ?? 5,
+    timeoutMs: options.timeoutMs ?? 30_000,
+    maxRetryWaitMs: options.maxRetryWaitMs,
+    stopSignal: options.signal,
+    onRetry: options.onRetry,
+  });
+  try {
+    return await exportWith(client, options);
+  } finally {
+    await client.close();
+  }
+}
+
+async function exportWith(client: ApiClient, options: ExportCommonOptions): Promise<ExportSummary> {
   const started = performance.now();
-  const { client, out } = options;
+  const { out } = options;
   const warn = options.onWarning ?? (() => undefined);
-  if (out === undefined && options.stream === undefined) throw new InternalError('exportContacts needs `out` or `stream`');
+  if (out === undefined && options.stream === undefined) throw new UsageError('exportContacts needs `out` (a file) or `stream`');
   const spoolDir = options.spoolDir ?? (out === undefined ? tmpdir() : dirname(out));
   const stem = out === undefined ? 'ciopulse-export' : basename(out);
   await checkWritable([spoolDir, ...(out === undefined ? [] : [dirname(out)])]);
@@ -197,5 +239,5 @@ export async function exportContacts(options: ExportOptions): Promise<ExportSumm
   }
 }
 
-/** The earlier name of `exportContacts`, kept for callers of the library. */
+/** The earlier name of `exportContacts`, still used by the demo command; not part of the public API (src/index.ts). */
 export const runExport = exportContacts;
