@@ -5,7 +5,7 @@
  * real CLI against the emulator or a small node:http server that is not the API.
  */
 import { once } from 'node:events';
-import { createServer, type Server } from 'node:http';
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -55,16 +55,24 @@ afterEach(() => {
   }
 });
 
-/** A server that is not the API: every request gets the API-shaped 404, so the first PUT stops the run. */
-async function notTheApi(): Promise<Record<string, string>> {
+async function hostile(handler: (req: IncomingMessage, res: ServerResponse) => void): Promise<Record<string, string>> {
   const server = createServer((req, res) => {
     req.resume();
-    res.writeHead(404, { 'content-type': 'application/json' }).end(JSON.stringify({ message: 'A Contact with this System ID was not found', status: 404 }));
+    handler(req, res);
   });
   servers.push(server);
   server.listen(0, '127.0.0.1');
   await once(server, 'listening');
   return { CIOPULSE_BASE_URL: `http://127.0.0.1:${(server.address() as AddressInfo).port}/api/v5`, CIOPULSE_PORTAL_CODE: TEST_PORTAL_CODE, CIOPULSE_API_KEY: TEST_API_KEY };
+}
+
+function apiNotFound(res: ServerResponse): void {
+  res.writeHead(404, { 'content-type': 'application/json' }).end(JSON.stringify({ message: 'A Contact with this System ID was not found', status: 404 }));
+}
+
+/** A server that is not the API: every request gets the API-shaped 404, so the first PUT stops the run. */
+function notTheApi(): Promise<Record<string, string>> {
+  return hostile((_req, res) => apiNotFound(res));
 }
 
 const NOT_API_ADVICE = 'fix the base URL (it usually ends in /api/v5); `check` shows what is in use';
@@ -127,6 +135,24 @@ describe('Next: through the real CLI', () => {
     const resumed = await runShell(next?.command ?? 'false', { cwd: dir, env: cleanEnv(emulatorEnv(emu)) });
     expect(resumed.code).toBe(0);
     expect(emu.contacts().map((c) => c.system_id).sort()).toEqual(['N1', 'N2', 'N3']);
+  });
+
+  it('rows whose answers were lost: re-running is safe, and the pasted --resume sends them again', async () => {
+    // The credential check gets the API's own 404; every PUT's connection is cut before an answer.
+    const env = await hostile((req, res) => (req.method === 'GET' ? apiNotFound(res) : res.destroy()));
+    const dir = tempDir('lost-');
+    writeFile(dir, 'c.csv', 'system_id,first_name,last_name,email\nL1,Ann,Lee,l1@x.com\nL2,Bob,Ng,l2@x.com\n');
+    const lost = await runCli(['import', 'c.csv', '--retries', '0'], { cwd: dir, env });
+    expect(lost.stdout).toMatch(/^ {2}uncertain +2$/m);
+    expect(lost.code).toBe(1);
+    const next = nextOf(lost.stdout);
+    expect(next?.advice).toBe('2 rows lost their answers (maybe applied); sending again is safe (a PUT is an upsert), and --resume sends only those');
+    expect(next?.command).toBe(`node ${CLI} import c.csv --resume`);
+
+    const emu = await emulator();
+    const resumed = await runShell(next?.command ?? 'false', { cwd: dir, env: cleanEnv(emulatorEnv(emu)) });
+    expect(resumed.code).toBe(0);
+    expect(emu.contacts().map((c) => c.system_id).sort()).toEqual(['L1', 'L2']);
   });
 
   it('--plan with most rows unchanged: Next: is a pasteable import --changed-only that sends only the changed row', async () => {
