@@ -7,7 +7,7 @@ import { mkdirSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { join, relative } from 'node:path';
 import type { ArgumentsCamelCase, CommandModule } from 'yargs';
-import { Secret, type Connection } from '../config.js';
+import { Secret, shellQuote, type Connection } from '../config.js';
 import { createStyles, resolveColor } from '../report/styles.js';
 
 /** The package root, from src/cli (vitest) or dist/cli (built). */
@@ -21,6 +21,21 @@ interface DemoArgs {
 function show(path: string): string {
   const rel = relative(process.cwd(), path);
   return rel.startsWith('..') ? path : rel;
+}
+
+/**
+ * The demo's emulator stops with it, so the commands to go on start one that stays up (README,
+ * "Tour"): its three env lines saved to a private .env, then the same import by hand.
+ */
+function tryByHand(input: string, styles: ReturnType<typeof createStyles>): string {
+  return [
+    '',
+    `${styles.bold('Try it by hand')} ${styles.dim('(the emulator above stopped with the demo; in a checkout, run npm link once first):')}`,
+    `  1. in another terminal:  ciopulse-contacts emulator --port 8787 | tee .env`,
+    `  2. then here:            chmod 600 .env && ciopulse-contacts import ${shellQuote(input)} --env-file .env`,
+    `  3. follow its Next: line, then the tour in README.md.`,
+    '',
+  ].join('\n');
 }
 
 export const demoCommand: CommandModule<object, DemoArgs> = {
@@ -62,9 +77,10 @@ export const demoCommand: CommandModule<object, DemoArgs> = {
         onStart: (info) => collected.useHeader(info.header),
         onRow: (row, replaces) => collected.onRow(row, replaces),
       });
-      process.stdout.write(formatSummary(summary, styles));
+      // No Next: line: its command would need this emulator, which stops when the demo exits.
+      process.stdout.write(formatSummary(summary, styles, undefined, { next: false }));
 
-      const report = await writeHtmlReport({ summary, collected, outPath: join(out, 'contacts.report.html') });
+      const report = await writeHtmlReport({ summary, collected, outPath: join(out, 'contacts.report.html'), next: undefined });
       const client = createApiClient({ connection });
       try {
         const exported = await runExport({ client, out: join(out, 'contacts.export.csv') });
@@ -74,9 +90,7 @@ export const demoCommand: CommandModule<object, DemoArgs> = {
       } finally {
         await client.close();
       }
-      process.stdout.write(
-        `\n${styles.dim('Try it by hand: run')} ciopulse-contacts emulator ${styles.dim('in another terminal (in a checkout, after npm link), then follow the tour in README.md.')}\n`,
-      );
+      process.stdout.write(tryByHand(show(input), styles));
     } finally {
       await emulator.close();
     }

@@ -5,6 +5,7 @@
  */
 import type { CountryCode } from 'libphonenumber-js/max';
 import { CONTACT_FIELDS, createRowParser, type ContactField, type RowCells, type RowError } from '../contact.js';
+import { describeColumn } from '../csv/headers.js';
 import type { CsvHeader, CsvRecord } from '../csv/read.js';
 import { createEmailIndex } from './email-index.js';
 import type { PreparedRow } from './outcomes.js';
@@ -23,14 +24,18 @@ export interface Preparer {
   prepare(record: CsvRecord, seq: number): PreparedRow | ResultRow;
 }
 
+/** `column "Mobile Phone"`, or `column 7 (no header)` for a column mapped by number (`--map "#7=mobile"`). */
 function columnLabel(header: CsvHeader, field: ContactField | 'system_id'): string {
   const index = header.fields[field];
-  return index === undefined ? field : `"${header.columns[index] ?? field}"`;
+  if (index === undefined) return `column ${field}`;
+  const label = describeColumn(header.columns, index);
+  // describeColumn already says "column 7 (no header)"; a named column reads `column "Mobile"`.
+  return label.startsWith('"') ? `column ${label}` : label;
 }
 
 /** Names the column in every message: `column "Mobile Phone": "0412" is not …`. */
 function withColumns(header: CsvHeader, errors: readonly RowError[]): RowError[] {
-  return errors.map((e) => (e.field === undefined ? e : { ...e, message: `column ${columnLabel(header, e.field)} ${e.message}` }));
+  return errors.map((e) => (e.field === undefined ? e : { ...e, message: `${columnLabel(header, e.field)} ${e.message}` }));
 }
 
 export function systemIdCell(header: CsvHeader, record: CsvRecord): string {
@@ -79,7 +84,7 @@ export function createPreparer(options: PrepareOptions): Preparer {
             {
               code: 'duplicate_email',
               field: 'email',
-              message: `column ${columnLabel(header, 'email')} "${email}" is already used by line ${ownerLine} for another system_id (emails are unique, compared case-insensitively)`,
+              message: `${columnLabel(header, 'email')} "${email}" is already used by line ${ownerLine} for another system_id (emails are unique, compared case-insensitively)`,
             },
           ]);
         }

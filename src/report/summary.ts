@@ -56,20 +56,35 @@ function rowsWithCode(summary: RunSummary, code: string): number {
   return summary.errorGroups.filter((g) => g.code === code).reduce((n, g) => n + g.count, 0);
 }
 
+/** `--resume` and, when this run's results are not in the default place, where they are. */
+function resumeArgs(summary: RunSummary, rerun: Rerun): string[] {
+  const results = summary.resultsPath === resolveResultsPath(summary.input, summary.mode) ? [] : ['--results', display(summary.resultsPath)];
+  return ['--resume', ...results, ...(rerun.resumeFlags ?? [])];
+}
+
 /**
  * After a real run with bad rows. A delete's `not_found` rows need nothing (the contact is gone),
  * and its `protected_contact` rows need the support group reassigned in the Portal, not a fix in
- * the file; only the rest get "fix the errors file".
+ * the file; only the rest get "fix the errors file". An `uncertain` row's answer was lost: there
+ * is nothing to fix, and sending it again is safe (a PUT is an upsert, API document), so when those
+ * are the only bad rows the advice is `--resume`, which sends exactly them again.
  */
-function afterBadRows(summary: RunSummary, command: (input: string, extra?: readonly string[]) => string, flags: readonly string[]): NextStep | undefined {
+function afterBadRows(summary: RunSummary, command: (input: string, extra?: readonly string[]) => string, rerun: Rerun): NextStep | undefined {
   const errors = display(summary.errorsPath);
-  if (!summary.mode.startsWith('delete')) return { advice: `fix ${errors}`, command: command(summary.errorsPath) };
-  const notFound = rowsWithCode(summary, 'not_found');
-  const guarded = rowsWithCode(summary, 'protected_contact');
+  const uncertain = summary.counts.uncertain;
+  const isDelete = summary.mode.startsWith('delete');
   // Rows that were not there are gone either way, so a second run may count them as deleted.
-  const ignore = flags.includes('--ignore-missing') ? [] : ['--ignore-missing'];
-  if (badRows(summary) - notFound - guarded > 0) return { advice: `fix ${errors}`, command: command(summary.errorsPath, ignore) };
-  if (guarded > 0) return { advice: `reassign the support groups named in ${errors} in the CIOPulse Portal`, command: command(summary.errorsPath, ignore) };
+  const ignore = !isDelete || rerun.flags.includes('--ignore-missing') ? [] : ['--ignore-missing'];
+  const notFound = isDelete ? rowsWithCode(summary, 'not_found') : 0;
+  const guarded = isDelete ? rowsWithCode(summary, 'protected_contact') : 0;
+  const toFix = badRows(summary) - notFound - guarded;
+  const uncertainNote = uncertain === 0 ? '' : ` (its ${plural(uncertain, 'uncertain row')} ${uncertain === 1 ? 'is' : 'are'} sent again as ${uncertain === 1 ? 'it is' : 'they are'})`;
+  if (toFix > 0) return { advice: `fix ${errors}${uncertainNote}`, command: command(summary.errorsPath, ignore) };
+  if (guarded > 0) return { advice: `reassign the support groups named in ${errors} in the CIOPulse Portal${uncertainNote}`, command: command(summary.errorsPath, ignore) };
+  if (uncertain > 0) {
+    const safe = isDelete ? 'a delete of a contact already gone counts as deleted with --ignore-missing' : 'a PUT is an upsert';
+    return { advice: `${plural(uncertain, 'row')} lost ${uncertain === 1 ? 'its answer' : 'their answers'} (maybe applied); sending again is safe (${safe}), and --resume sends only those`, command: command(summary.input, [...resumeArgs(summary, rerun), ...ignore]) };
+  }
   return undefined;
 }
 
@@ -78,25 +93,44 @@ export function rerunCommand(rerun: Rerun, verb: 'import' | 'delete', input: str
   return [...rerun.launcher, verb, display(input), ...rerun.flags, ...extra].map(shellQuote).join(' ');
 }
 
+/** What to do by hand before a stopped run can go on; undefined: nothing (a signal, a server back up). */
+const STOP_ADVICE: Partial<Record<NonNullable<RunSummary['stopped']>['reason'], string>> = {
+  auth: 'fix the credentials (`check` shows what is in use)',
+  // Resuming against the same URL would stop again at once: the URL is what needs fixing.
+  not_api: 'fix the base URL (it usually ends in /api/v5); `check` shows what is in use',
+};
+
+/**
+ * `--plan`'s next command: with `--changed-only` when that sends fewer requests than a plain
+ * import (its PUTs plus one GET all, against one PUT for every valid row). An ordinary import never
+ * suggests it: knowing what changed took this plan's GET all.
+ */
+function changedOnlySaves(summary: RunSummary): boolean {
+  const changed = summary.changedOnlyRequests;
+  return summary.mode === 'plan' && changed !== undefined && changed + 1 < summary.rows - summary.counts.invalid;
+}
+
+function planFlags(summary: RunSummary, rerun: Rerun): string[] {
+  return changedOnlySaves(summary) && !rerun.flags.includes('--changed-only') ? ['--changed-only'] : [];
+}
+
 /** The step that carries on from here, or undefined when nothing is left to do. */
 export function nextCommand(summary: RunSummary, rerun: Rerun = DEFAULT_RERUN): NextStep | undefined {
   const verb = summary.mode.startsWith('delete') ? 'delete' : 'import';
   const command = (input: string, extra: readonly string[] = []): string => rerunCommand(rerun, verb, input, extra);
   if (summary.stopped !== undefined && summary.mode !== 'dry-run' && summary.mode !== 'delete-dry-run' && summary.mode !== 'plan') {
-    // A resume must find this run's results, so name them when they are not in the default place.
-    const results = summary.resultsPath === resolveResultsPath(summary.input, summary.mode) ? [] : ['--results', display(summary.resultsPath)];
     // Without a journal (stopped at the credential check) nothing was sent: the same command again.
-    const again = summary.journalPath === undefined ? [] : ['--resume', ...results, ...(rerun.resumeFlags ?? [])];
-    const advice = summary.stopped.reason === 'auth' ? 'fix the credentials (`check` shows what is in use)' : undefined;
-    return { advice, command: command(summary.input, again) };
+    // With one, the rows before the stop have answers, so a resume sends only the rest.
+    const again = summary.journalPath === undefined ? [] : resumeArgs(summary, rerun);
+    return { advice: STOP_ADVICE[summary.stopped.reason], command: command(summary.input, again) };
   }
   if (summary.rows === 0) return undefined;
   const preview = summary.mode === 'dry-run' || summary.mode === 'plan' || summary.mode === 'delete-dry-run';
   if (preview) {
     const advice = badRows(summary) > 0 ? `fix the rows listed in ${display(summary.errorsPath)} in ${display(summary.input)}` : undefined;
-    return { advice, command: command(summary.input) };
+    return { advice, command: command(summary.input, planFlags(summary, rerun)) };
   }
-  return badRows(summary) > 0 ? afterBadRows(summary, command, rerun.flags) : undefined;
+  return badRows(summary) + summary.counts.uncertain > 0 ? afterBadRows(summary, command, rerun) : undefined;
 }
 
 /** One line: "fix X, then: <command>", or the command alone. */
@@ -104,7 +138,7 @@ export function formatNextStep(next: NextStep): string {
   return next.advice === undefined ? next.command : `${next.advice}, then: ${next.command}`;
 }
 
-export function formatSummary(summary: RunSummary, styles: Styles = createStyles(false), rerun: Rerun = DEFAULT_RERUN, options: { width?: number } = {}): string {
+export function formatSummary(summary: RunSummary, styles: Styles = createStyles(false), rerun: Rerun = DEFAULT_RERUN, options: { width?: number; next?: boolean } = {}): string {
   const s = styles;
   const lines: string[] = [];
   const title = { import: 'import', 'dry-run': 'dry run', plan: 'plan', delete: 'delete', 'delete-dry-run': 'delete (dry run)' }[summary.mode];
@@ -164,14 +198,17 @@ export function formatSummary(summary: RunSummary, styles: Styles = createStyles
   }
   if (summary.changedOnlyRequests !== undefined) {
     const sent = summary.changedOnlyRequests;
-    lines.push(`Changed only: --changed-only would send ${plural(sent, 'PUT')} for ${plural(summary.rows, 'row')} (plus one GET all): ciopulse-contacts import ${display(summary.input)} --changed-only`);
+    // The command to paste is the Next: line, which carries this run's flags and the launcher.
+    const saves = changedOnlySaves(summary) ? 'Next: uses it' : 'a plain import sends as few';
+    lines.push(`Changed only: --changed-only would send ${plural(sent, 'PUT')} for ${plural(summary.rows, 'row')} (plus one GET all); ${saves}`);
   }
   if (summary.journalPath !== undefined) lines.push(`Journal: ${display(summary.journalPath)} (kept for --resume)`);
   if (summary.backup !== undefined) {
     lines.push(`Backup:  ${display(summary.backup.backupPath)} (${summary.backup.updated} contacts as they were; import it with --empty null to undo the updates)`);
     lines.push(`Created: ${display(summary.backup.createdPath)} (${summary.backup.created} new system_ids; delete them to undo the creates)`);
   }
-  const next = nextCommand(summary, rerun);
+  // `next: false`: the caller says what comes next itself (the demo, whose emulator is gone when it exits).
+  const next = options.next === false ? undefined : nextCommand(summary, rerun);
   if (next !== undefined) lines.push(`Next:    ${formatNextStep(next)}`);
   return `${lines.join('\n')}\n`;
 }
@@ -188,5 +225,18 @@ export function formatStopped(summary: RunSummary, styles: Styles = createStyles
 
 /** `--json`: the summary as data; paths stay as given. */
 export function summaryToJson(summary: RunSummary, rerun: Rerun = DEFAULT_RERUN): string {
-  return `${JSON.stringify({ ...summary, next: nextCommand(summary, rerun) ?? null }, null, 2)}\n`;
+  const next = nextCommand(summary, rerun);
+  // JSON.stringify drops undefined: a script reading the summary gets every key, null when it does not apply.
+  return `${JSON.stringify(
+    {
+      ...summary,
+      journalPath: summary.journalPath ?? null,
+      stopped: summary.stopped ?? null,
+      keptEmptyRows: summary.keptEmptyRows ?? null,
+      changedOnlyRequests: summary.changedOnlyRequests ?? null,
+      next: next === undefined ? null : { advice: next.advice ?? null, command: next.command },
+    },
+    null,
+    2,
+  )}\n`;
 }
