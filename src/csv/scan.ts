@@ -17,6 +17,7 @@
  * the damage stays on its own line, and the record is reported as malformed.
  * All bytes that matter are ASCII, so this works on any ASCII-compatible encoding.
  */
+import { ChunkCarry } from './chunks.js';
 
 export const QUOTE = 0x22;
 export const LF = 0x0a;
@@ -36,6 +37,16 @@ export function eolByte(dialect: Dialect): number {
 }
 
 /**
+ * Does the quote at `q` open a quoted field? At a field start (after a delimiter or a record
+ * delimiter; every record delimiter ends in the line-end byte) it does; elsewhere it is literal.
+ * `prev` is the byte before `buf`.
+ */
+function opensField(buf: Buffer, q: number, prev: number, delimiter: number, eol: number): boolean {
+  const before = q === 0 ? prev : buf[q - 1]!;
+  return before === START || before === delimiter || before === eol;
+}
+
+/**
  * The quote-balance half of the pre-scan. It jumps from quote to quote with
  * `Buffer.indexOf`, so its cost scales with the number of quotes, not bytes. Offsets count
  * from the first byte fed.
@@ -43,9 +54,8 @@ export function eolByte(dialect: Dialect): number {
 export class QuoteScanner {
   private quoted = false;
   private openedAt = -1;
-  private offset = 0;
   private prev = START;
-  private carry: Buffer | undefined;
+  private readonly chunks = new ChunkCarry();
   private readonly delimiter: number;
   private readonly eol: number;
 
@@ -55,24 +65,13 @@ export class QuoteScanner {
   }
 
   feed(chunk: Buffer): void {
-    let buf = chunk;
-    let base = this.offset;
-    if (this.carry !== undefined) {
-      buf = Buffer.concat([this.carry, chunk]);
-      base -= this.carry.length;
-      this.carry = undefined;
-    }
-    this.offset += chunk.length;
-    this.scan(buf, base, false);
+    this.scan(this.chunks.join(chunk), this.chunks.base, false);
   }
 
   /** The offset of the quote that is still open at the end of the file, or -1. */
   finish(): number {
-    if (this.carry !== undefined) {
-      const buf = this.carry;
-      this.carry = undefined;
-      this.scan(buf, this.offset - buf.length, true);
-    }
+    const rest = this.chunks.takeRest();
+    if (rest !== undefined) this.scan(rest, this.chunks.base, true);
     return this.quoted ? this.openedAt : -1;
   }
 
@@ -84,10 +83,7 @@ export class QuoteScanner {
       const q = buf.indexOf(QUOTE, i);
       if (q === -1) break;
       if (!this.quoted) {
-        const before = q === 0 ? this.prev : buf[q - 1]!;
-        // At a field start (after a delimiter or a record delimiter; every record delimiter
-        // ends in the line-end byte) the quote opens a quoted field; elsewhere it is literal.
-        if (before === START || before === delimiter || before === eol) {
+        if (opensField(buf, q, this.prev, delimiter, eol)) {
           this.quoted = true;
           this.openedAt = base + q;
         }
@@ -96,7 +92,7 @@ export class QuoteScanner {
       }
       // Inside quotes: `""` is a literal; any other quote closes (see the top of this file).
       if (q + 1 >= n && !final) {
-        this.carry = Buffer.from(buf.subarray(q));
+        this.chunks.keep(buf.subarray(q));
         return;
       }
       if (buf[q + 1] === QUOTE) {
@@ -122,9 +118,8 @@ export class SwallowScanner {
   private quoted = false;
   private openedAt = -1;
   private strayAt = -1;
-  private offset = 0;
   private prev = START;
-  private carry: Buffer | undefined;
+  private readonly chunks = new ChunkCarry();
   private found = -1;
   private readonly delimiter: number;
   private readonly mac: boolean;
@@ -138,27 +133,21 @@ export class SwallowScanner {
 
   feed(chunk: Buffer): void {
     if (this.found !== -1) return;
-    let buf = chunk;
-    let base = this.offset;
-    if (this.carry !== undefined) {
-      buf = Buffer.concat([this.carry, chunk]);
-      base -= this.carry.length;
-      this.carry = undefined;
-    }
-    this.offset += chunk.length;
-    this.scan(buf, base, false);
-    if (this.found === -1 && this.quoted && this.strayAt !== -1 && this.offset - this.openedAt > this.limit) this.found = this.strayAt;
+    this.scan(this.chunks.join(chunk), this.chunks.base, false);
+    this.checkOpenStretch();
   }
 
   /** The offset of the bad closing quote that starts a stretch over the limit, or -1. */
   finish(): number {
-    if (this.found === -1 && this.carry !== undefined) {
-      const buf = this.carry;
-      this.carry = undefined;
-      this.scan(buf, this.offset - buf.length, true);
-    }
-    if (this.found === -1 && this.quoted && this.strayAt !== -1 && this.offset - this.openedAt > this.limit) this.found = this.strayAt;
+    const rest = this.found === -1 ? this.chunks.takeRest() : undefined;
+    if (rest !== undefined) this.scan(rest, this.chunks.base, true);
+    this.checkOpenStretch();
     return this.found;
+  }
+
+  /** A stretch still open, after a bad closing quote, that has already run past the limit. */
+  private checkOpenStretch(): void {
+    if (this.found === -1 && this.quoted && this.strayAt !== -1 && this.chunks.offset - this.openedAt > this.limit) this.found = this.strayAt;
   }
 
   private scan(buf: Buffer, base: number, final: boolean): void {
@@ -170,8 +159,7 @@ export class SwallowScanner {
       const q = buf.indexOf(QUOTE, i);
       if (q === -1) break;
       if (!this.quoted) {
-        const before = q === 0 ? this.prev : buf[q - 1]!;
-        if (before === START || before === delimiter || before === eol) {
+        if (opensField(buf, q, this.prev, delimiter, eol)) {
           this.quoted = true;
           this.openedAt = base + q;
           this.strayAt = -1;
@@ -180,7 +168,7 @@ export class SwallowScanner {
         continue;
       }
       if (q + 1 >= n && !final) {
-        this.carry = Buffer.from(buf.subarray(q));
+        this.chunks.keep(buf.subarray(q));
         return;
       }
       const next = buf[q + 1];
@@ -192,7 +180,7 @@ export class SwallowScanner {
       if (next === undefined || next === delimiter || next === eol) closes = true;
       else if (!mac && next === CR) {
         if (q + 2 >= n && !final) {
-          this.carry = Buffer.from(buf.subarray(q));
+          this.chunks.keep(buf.subarray(q));
           return;
         }
         closes = buf[q + 2] === LF;
