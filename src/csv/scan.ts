@@ -37,13 +37,70 @@ export function eolByte(dialect: Dialect): number {
 }
 
 /**
- * Does the quote at `q` open a quoted field? At a field start (after a delimiter or a record
- * delimiter; every record delimiter ends in the line-end byte) it does; elsewhere it is literal.
- * `prev` is the byte before `buf`.
+ * What both quote scanners follow: whether a quoted field is open, where it opened, the byte
+ * before the current buffer, and the bytes carried to the next chunk.
  */
-function opensField(buf: Buffer, q: number, prev: number, delimiter: number, eol: number): boolean {
-  const before = q === 0 ? prev : buf[q - 1]!;
-  return before === START || before === delimiter || before === eol;
+abstract class QuoteFollower {
+  protected quoted = false;
+  protected openedAt = -1;
+  protected prev = START;
+  protected readonly chunks = new ChunkCarry();
+  protected readonly delimiter: number;
+  protected readonly eol: number;
+
+  constructor(dialect: Dialect) {
+    this.delimiter = dialect.delimiter;
+    this.eol = eolByte(dialect);
+  }
+
+  /**
+   * From `i`, the next quote inside a quoted field, or -1. A quote before it opens a quoted field
+   * at a field start (after a delimiter or a record delimiter; every record delimiter ends in
+   * the line-end byte); elsewhere it is literal.
+   */
+  protected nextInnerQuote(buf: Buffer, i: number, base: number): number {
+    for (;;) {
+      const q = buf.indexOf(QUOTE, i);
+      if (q === -1 || this.quoted) return q;
+      const before = q === 0 ? this.prev : buf[q - 1]!;
+      if (before === START || before === this.delimiter || before === this.eol) {
+        this.quoted = true;
+        this.openedAt = base + q;
+        this.opened();
+      }
+      i = q + 1;
+    }
+  }
+
+  /** A quoted field has just opened. */
+  protected opened(): void {}
+
+  /**
+   * A quote inside a quoted field that is not half of a `""`: returns where to go on scanning,
+   * or -1 to stop reading this buffer (its rest is carried, or the scan found what it looks for).
+   */
+  protected abstract afterInnerQuote(buf: Buffer, q: number, base: number, final: boolean): number;
+
+  protected scan(buf: Buffer, base: number, final: boolean): void {
+    const n = buf.length;
+    let i = 0;
+    for (;;) {
+      const q = this.nextInnerQuote(buf, i, base);
+      if (q === -1) break;
+      // Inside quotes: `""` is a literal (see the top of this file); its second half may be in the next chunk.
+      if (q + 1 >= n && !final) {
+        this.chunks.keep(buf.subarray(q));
+        return;
+      }
+      if (buf[q + 1] === QUOTE) {
+        i = q + 2;
+        continue;
+      }
+      i = this.afterInnerQuote(buf, q, base, final);
+      if (i === -1) return;
+    }
+    if (n > 0) this.prev = buf[n - 1]!;
+  }
 }
 
 /**
@@ -51,19 +108,7 @@ function opensField(buf: Buffer, q: number, prev: number, delimiter: number, eol
  * `Buffer.indexOf`, so its cost scales with the number of quotes, not bytes. Offsets count
  * from the first byte fed.
  */
-export class QuoteScanner {
-  private quoted = false;
-  private openedAt = -1;
-  private prev = START;
-  private readonly chunks = new ChunkCarry();
-  private readonly delimiter: number;
-  private readonly eol: number;
-
-  constructor(dialect: Dialect) {
-    this.delimiter = dialect.delimiter;
-    this.eol = eolByte(dialect);
-  }
-
+export class QuoteScanner extends QuoteFollower {
   feed(chunk: Buffer): void {
     this.scan(this.chunks.join(chunk), this.chunks.base, false);
   }
@@ -75,34 +120,10 @@ export class QuoteScanner {
     return this.quoted ? this.openedAt : -1;
   }
 
-  private scan(buf: Buffer, base: number, final: boolean): void {
-    const n = buf.length;
-    const { delimiter, eol } = this;
-    let i = 0;
-    for (;;) {
-      const q = buf.indexOf(QUOTE, i);
-      if (q === -1) break;
-      if (!this.quoted) {
-        if (opensField(buf, q, this.prev, delimiter, eol)) {
-          this.quoted = true;
-          this.openedAt = base + q;
-        }
-        i = q + 1;
-        continue;
-      }
-      // Inside quotes: `""` is a literal; any other quote closes (see the top of this file).
-      if (q + 1 >= n && !final) {
-        this.chunks.keep(buf.subarray(q));
-        return;
-      }
-      if (buf[q + 1] === QUOTE) {
-        i = q + 2;
-        continue;
-      }
-      this.quoted = false;
-      i = q + 1;
-    }
-    if (n > 0) this.prev = buf[n - 1]!;
+  /** Inside quotes: `""` is a literal; any other quote closes (see the top of this file). */
+  protected afterInnerQuote(_buf: Buffer, q: number): number {
+    this.quoted = false;
+    return q + 1;
   }
 }
 
@@ -114,21 +135,20 @@ export class QuoteScanner {
  * and a stretch longer than `limit` bytes is refused before anything is sent, naming the line of
  * the quote that started it. Offsets count from the first byte fed.
  */
-export class SwallowScanner {
-  private quoted = false;
-  private openedAt = -1;
+export class SwallowScanner extends QuoteFollower {
   private strayAt = -1;
-  private prev = START;
-  private readonly chunks = new ChunkCarry();
   private found = -1;
-  private readonly delimiter: number;
   private readonly mac: boolean;
   private readonly limit: number;
 
   constructor(dialect: Dialect, limit: number) {
-    this.delimiter = dialect.delimiter;
+    super(dialect);
     this.mac = dialect.mac;
     this.limit = limit;
+  }
+
+  protected override opened(): void {
+    this.strayAt = -1;
   }
 
   feed(chunk: Buffer): void {
@@ -150,51 +170,27 @@ export class SwallowScanner {
     if (this.found === -1 && this.quoted && this.strayAt !== -1 && this.chunks.offset - this.openedAt > this.limit) this.found = this.strayAt;
   }
 
-  private scan(buf: Buffer, base: number, final: boolean): void {
-    const n = buf.length;
-    const { delimiter, mac } = this;
-    const eol = mac ? CR : LF;
-    let i = 0;
-    for (;;) {
-      const q = buf.indexOf(QUOTE, i);
-      if (q === -1) break;
-      if (!this.quoted) {
-        if (opensField(buf, q, this.prev, delimiter, eol)) {
-          this.quoted = true;
-          this.openedAt = base + q;
-          this.strayAt = -1;
-        }
-        i = q + 1;
-        continue;
-      }
-      if (q + 1 >= n && !final) {
+  /** csv-parse's rule: the quote closes before a delimiter, a record delimiter or the end; else it is a stray. */
+  protected afterInnerQuote(buf: Buffer, q: number, base: number, final: boolean): number {
+    const { delimiter, mac, eol } = this;
+    const next = buf[q + 1];
+    let closes: boolean;
+    if (next === undefined || next === delimiter || next === eol) closes = true;
+    else if (!mac && next === CR) {
+      if (q + 2 >= buf.length && !final) {
         this.chunks.keep(buf.subarray(q));
-        return;
+        return -1;
       }
-      const next = buf[q + 1];
-      if (next === QUOTE) {
-        i = q + 2;
-        continue;
+      closes = buf[q + 2] === LF;
+    } else closes = false;
+    if (closes) {
+      this.quoted = false;
+      if (this.strayAt !== -1 && base + q - this.openedAt > this.limit) {
+        this.found = this.strayAt;
+        return -1;
       }
-      let closes: boolean;
-      if (next === undefined || next === delimiter || next === eol) closes = true;
-      else if (!mac && next === CR) {
-        if (q + 2 >= n && !final) {
-          this.chunks.keep(buf.subarray(q));
-          return;
-        }
-        closes = buf[q + 2] === LF;
-      } else closes = false;
-      if (closes) {
-        this.quoted = false;
-        if (this.strayAt !== -1 && base + q - this.openedAt > this.limit) {
-          this.found = this.strayAt;
-          return;
-        }
-      } else if (this.strayAt === -1) this.strayAt = base + q;
-      i = q + 1;
-    }
-    if (n > 0) this.prev = buf[n - 1]!;
+    } else if (this.strayAt === -1) this.strayAt = base + q;
+    return q + 1;
   }
 }
 
