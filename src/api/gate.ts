@@ -37,103 +37,135 @@ export interface GateOptions {
   rate?: number | undefined;
 }
 
-export function createRequestGate(options: GateOptions): RequestGate {
-  const maxWindow = Math.max(1, Math.floor(options.concurrency));
-  const spacingMs = options.rate !== undefined && options.rate > 0 ? 1000 / options.rate : 0;
-  let window = maxWindow;
-  let inFlight = 0;
-  let successes = 0;
-  let throttles = 0;
+/** A gate's settings and its mutable counters; the functions below each do one job on it. */
+interface GateState {
+  readonly maxWindow: number;
+  readonly spacingMs: number;
+  window: number;
+  inFlight: number;
+  successes: number;
+  throttles: number;
   // Requests started since the last decrease: a burst of 429s from one window halves it once.
-  let startedSinceDecrease = Number.POSITIVE_INFINITY;
-  let nextStartAt = 0;
-  const waiters: (() => void)[] = [];
-  let waitHead = 0;
-  let freeWaiters: (() => void)[] = [];
+  startedSinceDecrease: number;
+  nextStartAt: number;
+  readonly waiters: (() => void)[];
+  waitHead: number;
+  freeWaiters: (() => void)[];
+}
 
-  const isFree = (): boolean => inFlight < window && waitHead === waiters.length;
-
-  const release = (): void => {
-    inFlight--;
-    pump();
-  };
-
-  function notifyFree(): void {
-    if (freeWaiters.length === 0 || !isFree()) return;
-    const wake = freeWaiters;
-    freeWaiters = [];
-    for (const fn of wake) fn();
-  }
-
-  const grant = (): (() => void) => {
-    inFlight++;
-    startedSinceDecrease++;
-    let released = false;
-    return () => {
-      if (released) return;
-      released = true;
-      release();
-    };
-  };
-
-  function pump(): void {
-    while (inFlight < window && waitHead < waiters.length) {
-      const wake = waiters[waitHead];
-      waiters[waitHead] = noop;
-      waitHead++;
-      inFlight++; // reserve the slot for the waiter now, so pump cannot over-grant
-      wake?.();
-    }
-    if (waitHead > 1024 && waitHead * 2 > waiters.length) {
-      waiters.splice(0, waitHead);
-      waitHead = 0;
-    }
-    notifyFree();
-  }
-
-  async function spaceOut(): Promise<void> {
-    if (spacingMs === 0) return;
-    const now = performance.now();
-    const at = Math.max(now, nextStartAt);
-    nextStartAt = at + spacingMs;
-    if (at > now) await new Promise((resolve) => setTimeout(resolve, at - now));
-  }
-
+function createGateState(options: GateOptions): GateState {
+  const maxWindow = Math.max(1, Math.floor(options.concurrency));
   return {
     maxWindow,
-    whenFree() {
-      if (isFree()) return undefined;
-      return new Promise<void>((resolve) => freeWaiters.push(resolve));
-    },
-    async acquire() {
-      if (isFree()) {
-        const done = grant();
-        await spaceOut();
-        return done;
-      }
-      await new Promise<void>((resolve) => waiters.push(resolve));
-      inFlight--; // pump reserved the slot; grant() takes it again
-      const done = grant();
-      await spaceOut();
-      return done;
-    },
-    onSuccess() {
-      if (window >= maxWindow) return;
-      successes++;
-      if (successes >= window) {
-        successes = 0;
-        window++;
-        pump();
-      }
-    },
-    onThrottle() {
-      throttles++;
-      if (startedSinceDecrease < window) return;
-      window = Math.max(1, Math.floor(window / 2));
-      successes = 0;
-      startedSinceDecrease = 0;
-    },
-    stats: () => ({ window, inFlight, waiting: waiters.length - waitHead, throttles }),
+    spacingMs: options.rate !== undefined && options.rate > 0 ? 1000 / options.rate : 0,
+    window: maxWindow,
+    inFlight: 0,
+    successes: 0,
+    throttles: 0,
+    startedSinceDecrease: Number.POSITIVE_INFINITY,
+    nextStartAt: 0,
+    waiters: [],
+    waitHead: 0,
+    freeWaiters: [],
+  };
+}
+
+function isFree(gate: GateState): boolean {
+  return gate.inFlight < gate.window && gate.waitHead === gate.waiters.length;
+}
+
+function release(gate: GateState): void {
+  gate.inFlight--;
+  pump(gate);
+}
+
+function notifyFree(gate: GateState): void {
+  if (gate.freeWaiters.length === 0 || !isFree(gate)) return;
+  const wake = gate.freeWaiters;
+  gate.freeWaiters = [];
+  for (const fn of wake) fn();
+}
+
+function grant(gate: GateState): () => void {
+  gate.inFlight++;
+  gate.startedSinceDecrease++;
+  let released = false;
+  return () => {
+    if (released) return;
+    released = true;
+    release(gate);
+  };
+}
+
+function pump(gate: GateState): void {
+  const { waiters } = gate;
+  while (gate.inFlight < gate.window && gate.waitHead < waiters.length) {
+    const wake = waiters[gate.waitHead];
+    waiters[gate.waitHead] = noop;
+    gate.waitHead++;
+    gate.inFlight++; // reserve the slot for the waiter now, so pump cannot over-grant
+    wake?.();
+  }
+  if (gate.waitHead > 1024 && gate.waitHead * 2 > waiters.length) {
+    waiters.splice(0, gate.waitHead);
+    gate.waitHead = 0;
+  }
+  notifyFree(gate);
+}
+
+async function spaceOut(gate: GateState): Promise<void> {
+  if (gate.spacingMs === 0) return;
+  const now = performance.now();
+  const at = Math.max(now, gate.nextStartAt);
+  gate.nextStartAt = at + gate.spacingMs;
+  if (at > now) await new Promise((resolve) => setTimeout(resolve, at - now));
+}
+
+function whenFree(gate: GateState): Promise<void> | undefined {
+  if (isFree(gate)) return undefined;
+  return new Promise<void>((resolve) => gate.freeWaiters.push(resolve));
+}
+
+async function acquire(gate: GateState): Promise<() => void> {
+  if (isFree(gate)) {
+    const done = grant(gate);
+    await spaceOut(gate);
+    return done;
+  }
+  await new Promise<void>((resolve) => gate.waiters.push(resolve));
+  gate.inFlight--; // pump reserved the slot; grant() takes it again
+  const done = grant(gate);
+  await spaceOut(gate);
+  return done;
+}
+
+function onSuccess(gate: GateState): void {
+  if (gate.window >= gate.maxWindow) return;
+  gate.successes++;
+  if (gate.successes >= gate.window) {
+    gate.successes = 0;
+    gate.window++;
+    pump(gate);
+  }
+}
+
+function onThrottle(gate: GateState): void {
+  gate.throttles++;
+  if (gate.startedSinceDecrease < gate.window) return;
+  gate.window = Math.max(1, Math.floor(gate.window / 2));
+  gate.successes = 0;
+  gate.startedSinceDecrease = 0;
+}
+
+export function createRequestGate(options: GateOptions): RequestGate {
+  const gate = createGateState(options);
+  return {
+    maxWindow: gate.maxWindow,
+    whenFree: () => whenFree(gate),
+    acquire: () => acquire(gate),
+    onSuccess: () => onSuccess(gate),
+    onThrottle: () => onThrottle(gate),
+    stats: () => ({ window: gate.window, inFlight: gate.inFlight, waiting: gate.waiters.length - gate.waitHead, throttles: gate.throttles }),
   };
 }
 

@@ -14,7 +14,7 @@ import type { ExportSummary } from '../export/index.js';
 import { EXPORT_COLUMNS } from '../fields.js';
 import { checkMaxRetryWait, maxRetryWaitOption, positiveInt } from './import.js';
 import { createInterruptHandler } from './signals.js';
-import { connectionFromArgs, withConnectionOptions, withOutputOptions, type ConnectionArgs, type OutputArgs } from './options.js';
+import { connectionFromArgs, oneShotClientOptions, withConnectionOptions, withOutputOptions, type ConnectionArgs, type OutputArgs } from './options.js';
 
 export interface ExportArgs extends ConnectionArgs, OutputArgs {
   out?: string | undefined;
@@ -97,12 +97,7 @@ export const exportCommand: CommandModule<object, ExportArgs> = {
     // One stop signal for the GET's retries and for reading its body: Ctrl-C works in both.
     const interrupt = createInterruptHandler({ secondMessage: 'second interrupt: exiting now; nothing was written' });
     const client = createApiClient({
-      connection,
-      concurrency: 1,
-      retries: args.retries,
-      timeoutMs: args.timeout,
-      maxRetryWaitMs: args['max-retry-wait'] * 1000,
-      stopSignal: interrupt.signal,
+      ...oneShotClientOptions(connection, args, interrupt.signal),
       ...(args.verbose === true ? { onRetry: (event) => process.stderr.write(`retry: GET all attempt ${event.attempt} got ${event.reason}; waiting ${event.waitMs} ms\n`) } : {}),
     });
     const warnings: string[] = [];

@@ -14,7 +14,7 @@ import type { extractRecords as ExtractRecords } from '../export/listing.js';
 import { CONTACT_FIELDS } from '../fields.js';
 import { checkMaxRetryWait, maxRetryWaitOption, positiveInt } from './import.js';
 import { createInterruptHandler } from './signals.js';
-import { connectionFromArgs, withConnectionOptions, type ConnectionArgs } from './options.js';
+import { connectionFromArgs, oneShotClientOptions, withConnectionOptions, type ConnectionArgs } from './options.js';
 
 export interface GetArgs extends ConnectionArgs {
   system_id: string;
@@ -76,15 +76,7 @@ export const getCommand: CommandModule<object, GetArgs> = {
     // Loaded when the command runs, so that other commands' start-up does not pay for undici.
     const [{ createApiClient }, { extractRecords }] = await Promise.all([import('../api/client.js'), import('../export/listing.js')]);
     const interrupt = createInterruptHandler();
-    const client = createApiClient({
-      connection,
-      concurrency: 1,
-      retries: args.retries,
-      timeoutMs: args.timeout,
-      maxRetryWaitMs: args['max-retry-wait'] * 1000,
-      stopSignal: interrupt.signal,
-      graceMs: 0,
-    });
+    const client = createApiClient({ ...oneShotClientOptions(connection, args, interrupt.signal), graceMs: 0 });
     let result: ApiResult;
     try {
       result = await client.getOne(systemId);

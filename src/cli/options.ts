@@ -3,6 +3,7 @@
  */
 import { basename, relative } from 'node:path';
 import type { Argv } from 'yargs';
+import type { ApiClientOptions } from '../api/client.js';
 import { resolveConnection, type Connection } from '../config.js';
 import type { Rerun } from '../report/summary.js';
 
@@ -53,6 +54,25 @@ export function connectionFromArgs(args: ConnectionArgs): Connection {
     process.stderr.write(`note: ${connection.fromDotEnv.join(', ')} from ./.env (it never overrides the environment; \`check\` shows every source)\n`);
   }
   return connection;
+}
+
+/** The retry flags of the one-shot commands (export, get). */
+export interface OneShotArgs {
+  retries: number;
+  timeout: number;
+  'max-retry-wait': number;
+}
+
+/** The API client settings of a one-shot command (export, get): one request at a time, stopped by `stopSignal`. */
+export function oneShotClientOptions(connection: Connection, args: OneShotArgs, stopSignal: AbortSignal): ApiClientOptions {
+  return {
+    connection,
+    concurrency: 1,
+    retries: args.retries,
+    timeoutMs: args.timeout,
+    maxRetryWaitMs: args['max-retry-wait'] * 1000,
+    stopSignal,
+  };
 }
 
 /**

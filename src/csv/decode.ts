@@ -5,6 +5,7 @@
  */
 import { isUtf8 } from 'node:buffer';
 import { Transform } from 'node:stream';
+import { ChunkCarry } from './chunks.js';
 
 export type InputEncoding = 'utf8' | 'windows-1252' | 'latin1' | 'utf16le';
 /** What we actually decode with: `latin1` is an alias, and a UTF-16 BOM overrides an 8-bit `--encoding`. */
@@ -99,30 +100,23 @@ export function firstInvalidUtf8(buf: Buffer): number {
  * than a fatal TextDecoder here). Offsets count from the first byte fed.
  */
 export class Utf8Checker {
-  private carry: Buffer | undefined;
-  private offset = 0;
+  private readonly chunks = new ChunkCarry();
 
   /** Returns the offset of the first invalid byte, or -1. */
   check(chunk: Buffer): number {
-    let buf = chunk;
-    let base = this.offset;
-    if (this.carry !== undefined) {
-      buf = Buffer.concat([this.carry, chunk]);
-      base -= this.carry.length;
-      this.carry = undefined;
-    }
-    this.offset += chunk.length;
+    const buf = this.chunks.join(chunk);
+    const { base } = this.chunks;
     const cut = completeEnd(buf);
     const body = cut === buf.length ? buf : buf.subarray(0, cut);
     if (!isUtf8(body)) return base + firstInvalidUtf8(body);
     // Copy: the caller may reuse its buffer.
-    if (cut < buf.length) this.carry = Buffer.from(buf.subarray(cut));
+    if (cut < buf.length) this.chunks.keep(buf.subarray(cut));
     return -1;
   }
 
   /** A sequence still open at the end of the file is truncated, hence invalid. */
   end(): number {
-    return this.carry === undefined ? -1 : this.offset - this.carry.length;
+    return this.chunks.carriedAt();
   }
 }
 

@@ -17,6 +17,7 @@
  * the damage stays on its own line, and the record is reported as malformed.
  * All bytes that matter are ASCII, so this works on any ASCII-compatible encoding.
  */
+import { ChunkCarry } from './chunks.js';
 
 export const QUOTE = 0x22;
 export const LF = 0x0a;
@@ -36,77 +37,93 @@ export function eolByte(dialect: Dialect): number {
 }
 
 /**
- * The quote-balance half of the pre-scan. It jumps from quote to quote with
- * `Buffer.indexOf`, so its cost scales with the number of quotes, not bytes. Offsets count
- * from the first byte fed.
+ * What both quote scanners follow: whether a quoted field is open, where it opened, the byte
+ * before the current buffer, and the bytes carried to the next chunk.
  */
-export class QuoteScanner {
-  private quoted = false;
-  private openedAt = -1;
-  private offset = 0;
-  private prev = START;
-  private carry: Buffer | undefined;
-  private readonly delimiter: number;
-  private readonly eol: number;
+abstract class QuoteFollower {
+  protected quoted = false;
+  protected openedAt = -1;
+  protected prev = START;
+  protected readonly chunks = new ChunkCarry();
+  protected readonly delimiter: number;
+  protected readonly eol: number;
 
   constructor(dialect: Dialect) {
     this.delimiter = dialect.delimiter;
     this.eol = eolByte(dialect);
   }
 
-  feed(chunk: Buffer): void {
-    let buf = chunk;
-    let base = this.offset;
-    if (this.carry !== undefined) {
-      buf = Buffer.concat([this.carry, chunk]);
-      base -= this.carry.length;
-      this.carry = undefined;
-    }
-    this.offset += chunk.length;
-    this.scan(buf, base, false);
-  }
-
-  /** The offset of the quote that is still open at the end of the file, or -1. */
-  finish(): number {
-    if (this.carry !== undefined) {
-      const buf = this.carry;
-      this.carry = undefined;
-      this.scan(buf, this.offset - buf.length, true);
-    }
-    return this.quoted ? this.openedAt : -1;
-  }
-
-  private scan(buf: Buffer, base: number, final: boolean): void {
-    const n = buf.length;
-    const { delimiter, eol } = this;
-    let i = 0;
+  /**
+   * From `i`, the next quote inside a quoted field, or -1. A quote before it opens a quoted field
+   * at a field start (after a delimiter or a record delimiter; every record delimiter ends in
+   * the line-end byte); elsewhere it is literal.
+   */
+  protected nextInnerQuote(buf: Buffer, i: number, base: number): number {
     for (;;) {
       const q = buf.indexOf(QUOTE, i);
-      if (q === -1) break;
-      if (!this.quoted) {
-        const before = q === 0 ? this.prev : buf[q - 1]!;
-        // At a field start (after a delimiter or a record delimiter; every record delimiter
-        // ends in the line-end byte) the quote opens a quoted field; elsewhere it is literal.
-        if (before === START || before === delimiter || before === eol) {
-          this.quoted = true;
-          this.openedAt = base + q;
-        }
-        i = q + 1;
-        continue;
+      if (q === -1 || this.quoted) return q;
+      const before = q === 0 ? this.prev : buf[q - 1]!;
+      if (before === START || before === this.delimiter || before === this.eol) {
+        this.quoted = true;
+        this.openedAt = base + q;
+        this.opened();
       }
-      // Inside quotes: `""` is a literal; any other quote closes (see the top of this file).
+      i = q + 1;
+    }
+  }
+
+  /** A quoted field has just opened. */
+  protected opened(): void {}
+
+  /**
+   * A quote inside a quoted field that is not half of a `""`: returns where to go on scanning,
+   * or -1 to stop reading this buffer (its rest is carried, or the scan found what it looks for).
+   */
+  protected abstract afterInnerQuote(buf: Buffer, q: number, base: number, final: boolean): number;
+
+  protected scan(buf: Buffer, base: number, final: boolean): void {
+    const n = buf.length;
+    let i = 0;
+    for (;;) {
+      const q = this.nextInnerQuote(buf, i, base);
+      if (q === -1) break;
+      // Inside quotes: `""` is a literal (see the top of this file); its second half may be in the next chunk.
       if (q + 1 >= n && !final) {
-        this.carry = Buffer.from(buf.subarray(q));
+        this.chunks.keep(buf.subarray(q));
         return;
       }
       if (buf[q + 1] === QUOTE) {
         i = q + 2;
         continue;
       }
-      this.quoted = false;
-      i = q + 1;
+      i = this.afterInnerQuote(buf, q, base, final);
+      if (i === -1) return;
     }
     if (n > 0) this.prev = buf[n - 1]!;
+  }
+}
+
+/**
+ * The quote-balance half of the pre-scan. It jumps from quote to quote with
+ * `Buffer.indexOf`, so its cost scales with the number of quotes, not bytes. Offsets count
+ * from the first byte fed.
+ */
+export class QuoteScanner extends QuoteFollower {
+  feed(chunk: Buffer): void {
+    this.scan(this.chunks.join(chunk), this.chunks.base, false);
+  }
+
+  /** The offset of the quote that is still open at the end of the file, or -1. */
+  finish(): number {
+    const rest = this.chunks.takeRest();
+    if (rest !== undefined) this.scan(rest, this.chunks.base, true);
+    return this.quoted ? this.openedAt : -1;
+  }
+
+  /** Inside quotes: `""` is a literal; any other quote closes (see the top of this file). */
+  protected afterInnerQuote(_buf: Buffer, q: number): number {
+    this.quoted = false;
+    return q + 1;
   }
 }
 
@@ -118,95 +135,62 @@ export class QuoteScanner {
  * and a stretch longer than `limit` bytes is refused before anything is sent, naming the line of
  * the quote that started it. Offsets count from the first byte fed.
  */
-export class SwallowScanner {
-  private quoted = false;
-  private openedAt = -1;
+export class SwallowScanner extends QuoteFollower {
   private strayAt = -1;
-  private offset = 0;
-  private prev = START;
-  private carry: Buffer | undefined;
   private found = -1;
-  private readonly delimiter: number;
   private readonly mac: boolean;
   private readonly limit: number;
 
   constructor(dialect: Dialect, limit: number) {
-    this.delimiter = dialect.delimiter;
+    super(dialect);
     this.mac = dialect.mac;
     this.limit = limit;
   }
 
+  protected override opened(): void {
+    this.strayAt = -1;
+  }
+
   feed(chunk: Buffer): void {
     if (this.found !== -1) return;
-    let buf = chunk;
-    let base = this.offset;
-    if (this.carry !== undefined) {
-      buf = Buffer.concat([this.carry, chunk]);
-      base -= this.carry.length;
-      this.carry = undefined;
-    }
-    this.offset += chunk.length;
-    this.scan(buf, base, false);
-    if (this.found === -1 && this.quoted && this.strayAt !== -1 && this.offset - this.openedAt > this.limit) this.found = this.strayAt;
+    this.scan(this.chunks.join(chunk), this.chunks.base, false);
+    this.checkOpenStretch();
   }
 
   /** The offset of the bad closing quote that starts a stretch over the limit, or -1. */
   finish(): number {
-    if (this.found === -1 && this.carry !== undefined) {
-      const buf = this.carry;
-      this.carry = undefined;
-      this.scan(buf, this.offset - buf.length, true);
-    }
-    if (this.found === -1 && this.quoted && this.strayAt !== -1 && this.offset - this.openedAt > this.limit) this.found = this.strayAt;
+    const rest = this.found === -1 ? this.chunks.takeRest() : undefined;
+    if (rest !== undefined) this.scan(rest, this.chunks.base, true);
+    this.checkOpenStretch();
     return this.found;
   }
 
-  private scan(buf: Buffer, base: number, final: boolean): void {
-    const n = buf.length;
-    const { delimiter, mac } = this;
-    const eol = mac ? CR : LF;
-    let i = 0;
-    for (;;) {
-      const q = buf.indexOf(QUOTE, i);
-      if (q === -1) break;
-      if (!this.quoted) {
-        const before = q === 0 ? this.prev : buf[q - 1]!;
-        if (before === START || before === delimiter || before === eol) {
-          this.quoted = true;
-          this.openedAt = base + q;
-          this.strayAt = -1;
-        }
-        i = q + 1;
-        continue;
+  /** A stretch still open, after a bad closing quote, that has already run past the limit. */
+  private checkOpenStretch(): void {
+    if (this.found === -1 && this.quoted && this.strayAt !== -1 && this.chunks.offset - this.openedAt > this.limit) this.found = this.strayAt;
+  }
+
+  /** csv-parse's rule: the quote closes before a delimiter, a record delimiter or the end; else it is a stray. */
+  protected afterInnerQuote(buf: Buffer, q: number, base: number, final: boolean): number {
+    const { delimiter, mac, eol } = this;
+    const next = buf[q + 1];
+    let closes: boolean;
+    if (next === undefined || next === delimiter || next === eol) closes = true;
+    else if (!mac && next === CR) {
+      if (q + 2 >= buf.length && !final) {
+        this.chunks.keep(buf.subarray(q));
+        return -1;
       }
-      if (q + 1 >= n && !final) {
-        this.carry = Buffer.from(buf.subarray(q));
-        return;
+      closes = buf[q + 2] === LF;
+    } else closes = false;
+    if (closes) {
+      this.quoted = false;
+      if (this.strayAt !== -1 && base + q - this.openedAt > this.limit) {
+        this.found = this.strayAt;
+        return -1;
       }
-      const next = buf[q + 1];
-      if (next === QUOTE) {
-        i = q + 2;
-        continue;
-      }
-      let closes: boolean;
-      if (next === undefined || next === delimiter || next === eol) closes = true;
-      else if (!mac && next === CR) {
-        if (q + 2 >= n && !final) {
-          this.carry = Buffer.from(buf.subarray(q));
-          return;
-        }
-        closes = buf[q + 2] === LF;
-      } else closes = false;
-      if (closes) {
-        this.quoted = false;
-        if (this.strayAt !== -1 && base + q - this.openedAt > this.limit) {
-          this.found = this.strayAt;
-          return;
-        }
-      } else if (this.strayAt === -1) this.strayAt = base + q;
-      i = q + 1;
-    }
-    if (n > 0) this.prev = buf[n - 1]!;
+    } else if (this.strayAt === -1) this.strayAt = base + q;
+    return q + 1;
   }
 }
 

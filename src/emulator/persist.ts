@@ -10,6 +10,7 @@ import { z } from 'zod';
 import type { Contact } from '../contact.js';
 import { CONTACT_FIELDS, type ContactField } from '../fields.js';
 import { FileError } from '../errors.js';
+import type { ContactStore } from './store.js';
 
 /** At most one write per this many ms; a large store stretches the gap (see `createPersister`). */
 export const PERSIST_INTERVAL_MS = 200;
@@ -159,4 +160,21 @@ export function createPersister(file: string, snapshot: () => Contact[], interva
       if (failure !== undefined) throw writeError(file, failure);
     },
   };
+}
+
+/**
+ * Loads `--data` into the store; a file that breaks email uniqueness is refused, not half-loaded.
+ * A file that does not exist yet is written at once, so an unwritable path fails at start
+ * rather than silently at the first debounced write.
+ */
+export async function runLoadDataFile(store: ContactStore, file: string): Promise<void> {
+  const contacts = loadContactsFile(file);
+  if (contacts === undefined) return runCreateDataFile(file);
+  for (const contact of contacts) {
+    try {
+      store.set(contact);
+    } catch (error) {
+      throw new FileError(`the emulator data file ${file} breaks email uniqueness: ${(error as Error).message}`, { file });
+    }
+  }
 }

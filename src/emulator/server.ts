@@ -13,17 +13,17 @@
  * a DELETE of an unknown system_id is 404 even if a support group names it; unknown routes are
  * 404 and wrong methods 405 (with `Allow`), both JSON; invalid UTF-8 in a body is a 400.
  */
-import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Contact } from '../contact.js';
-import { ConfigError, FileError } from '../errors.js';
+import { ConfigError } from '../errors.js';
 import { createApiKey, createAuthCheck, createPortalCode } from './auth.js';
-import { createAttemptCounter, createFaultPlan, type FaultKind } from './faults.js';
+import { createAttemptCounter, createFaultPlan, type FaultKind, type FaultPlan } from './faults.js';
 import { createProtectionIndex, loadSupportGroups, type SupportGroupsDocument } from './groups.js';
 import { closeServer, isLoopbackAddress, listen, readBody, send, streamJsonList, urlHost } from './http.js';
-import { createRequestLog, type RequestLogEntry } from './log.js';
-import { createPersister, loadContactsFile, runCreateDataFile, type Persister } from './persist.js';
-import { createContactActions, errorReply, messageBody, MESSAGES, toRecordJson, type Reply } from './rules.js';
+import { createRequestLog, type RequestLog, type RequestLogEntry } from './log.js';
+import { createPersister, runLoadDataFile, type Persister } from './persist.js';
+import { createContactActions, errorReply, messageBody, MESSAGES, toRecordJson, type ContactActions, type Reply } from './rules.js';
 import { createContactStore, type ContactStore } from './store.js';
 
 export type { SupportGroup, SupportGroupsDocument } from './groups.js';
@@ -153,23 +153,6 @@ function bump(counts: Record<string, number>, key: string): void {
   counts[key] = (counts[key] ?? 0) + 1;
 }
 
-/**
- * Loads `--data` into the store; a file that breaks email uniqueness is refused, not half-loaded.
- * A file that does not exist yet is written at once, so an unwritable path fails at start
- * rather than silently at the first debounced write.
- */
-async function runLoadDataFile(store: ContactStore, file: string): Promise<void> {
-  const contacts = loadContactsFile(file);
-  if (contacts === undefined) return runCreateDataFile(file);
-  for (const contact of contacts) {
-    try {
-      store.set(contact);
-    } catch (error) {
-      throw new FileError(`the emulator data file ${file} breaks email uniqueness: ${(error as Error).message}`, { file });
-    }
-  }
-}
-
 /** One /api/v5 request on its way through latency to an answer. */
 interface ApiCall {
   req: IncomingMessage;
@@ -185,14 +168,28 @@ interface ApiCall {
   body: Buffer | null;
 }
 
-export async function startEmulator(options: EmulatorOptions = {}): Promise<Emulator> {
-  const host = options.host ?? '127.0.0.1';
-  const port = checkNumber('port', options.port, 0, 0, 65535);
+/** One running emulator: its settings, its parts, and the state every request reads and bumps. */
+interface EmulatorState {
+  latencyMs: number;
+  maxBodyBytes: number;
+  revokeAfter: number;
+  faultPlan: FaultPlan;
+  store: ContactStore;
+  persister: Persister | undefined;
+  actions: ContactActions;
+  isAuthorized: (header: string | undefined) => boolean;
+  nextAttempt: (method: string, systemId: string | null) => number;
+  requestLog: RequestLog;
+  stats: EmulatorStats;
+  /** Every /api/v5 request ever, for revokeAfter: resetStats() must not un-revoke a key. */
+  arrivals: number;
+  closing: Promise<void> | undefined;
+}
+
+async function createEmulatorState(options: EmulatorOptions, portalCode: string, apiKey: string): Promise<EmulatorState> {
   const latencyMs = checkNumber('latencyMs', options.latencyMs, 0, 0);
   const maxBodyBytes = checkNumber('maxBodyBytes', options.maxBodyBytes, DEFAULT_MAX_BODY_BYTES, 1);
   const revokeAfter = options.revokeAfter === undefined ? Infinity : checkNumber('revokeAfter', options.revokeAfter, 0, 0);
-  const portalCode = options.portalCode ?? createPortalCode();
-  const apiKey = options.apiKey ?? createApiKey();
   const faultPlan = createFaultPlan(options);
   const protections = createProtectionIndex(loadSupportGroups(options.groups));
 
@@ -203,149 +200,179 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
     persister = createPersister(options.dataFile, () => store.values());
   }
 
-  const actions = createContactActions(store, protections);
-  const isAuthorized = createAuthCheck(portalCode, apiKey);
-  const nextAttempt = createAttemptCounter();
-  const requestLog = createRequestLog(LOG_LIMIT);
-  let stats = createStats();
-  /** Every /api/v5 request ever, for revokeAfter: resetStats() must not un-revoke a key. */
-  let arrivals = 0;
-  let closing: Promise<void> | undefined;
-
-  const reply = (call: ApiCall, answer: Reply, extraHeaders?: readonly string[]): void => {
-    requestLog.answer(call.seq, answer.status);
-    send(call.res, answer, extraHeaders);
+  return {
+    latencyMs,
+    maxBodyBytes,
+    revokeAfter,
+    faultPlan,
+    store,
+    persister,
+    actions: createContactActions(store, protections),
+    isAuthorized: createAuthCheck(portalCode, apiKey),
+    nextAttempt: createAttemptCounter(),
+    requestLog: createRequestLog(LOG_LIMIT),
+    stats: createStats(),
+    arrivals: 0,
+    closing: undefined,
   };
+}
 
-  const destroy = (call: ApiCall, status: 'reset' | 'lost'): void => {
-    requestLog.answer(call.seq, status);
-    call.req.socket.destroy();
+function reply(state: EmulatorState, call: ApiCall, answer: Reply, extraHeaders?: readonly string[]): void {
+  state.requestLog.answer(call.seq, answer.status);
+  send(call.res, answer, extraHeaders);
+}
+
+function destroy(state: EmulatorState, call: ApiCall, status: 'reset' | 'lost'): void {
+  state.requestLog.answer(call.seq, status);
+  call.req.socket.destroy();
+}
+
+function answerApi(state: EmulatorState, call: ApiCall): void {
+  // A client that gave up during the latency still gets its write applied, like a real server;
+  // but once close() has begun, nothing may change the store behind the final flush.
+  if (state.closing !== undefined && call.res.destroyed) return;
+  // "401 Invalid security credentials (portal code and/or API key missing or invalid)": checked before anything else.
+  if (call.revoked) {
+    bump(state.stats.faults, 'revoked');
+    return reply(state, call, UNAUTHORIZED);
+  }
+  if (!state.isAuthorized(call.req.headers.authorization)) return reply(state, call, UNAUTHORIZED);
+
+  const { method, path, route } = call;
+  if (route.kind === 'unknown') return reply(state, call, errorReply(404, `There is no endpoint ${path}`));
+  if (route.kind === 'badEscape') return reply(state, call, BAD_ESCAPE);
+  if (route.kind === 'all') {
+    if (method !== 'GET') return reply(state, call, ...methodNotAllowed(method, path, 'GET'));
+    state.requestLog.answer(call.seq, 200);
+    // No faults here: GET all is the export's single read, and the fault options are per row (README, "emulator").
+    streamJsonList(call.res, '{"contacts":[', state.store.values(), toRecordJson, ']}');
+    return;
+  }
+  if (method !== 'PUT' && method !== 'DELETE' && method !== 'GET') return reply(state, call, ...methodNotAllowed(method, path, 'GET, PUT, DELETE'));
+  if (call.body === null) return reply(state, call, errorReply(413, `The JSON payload is larger than ${state.maxBodyBytes} bytes`));
+  answerContact(state, call, route.systemId, call.body);
+}
+
+/** A well-formed request on one contact: an injected fault, or the document's rules. */
+function answerContact(state: EmulatorState, call: ApiCall, systemId: string, body: Buffer): void {
+  const { method, attempt } = call;
+  const fault: FaultKind | undefined = state.faultPlan.active ? state.faultPlan.draw(method, systemId, attempt) : undefined;
+  if (fault !== undefined) bump(state.stats.faults, fault);
+  if (fault === 'fail') return reply(state, call, TRANSACTION_FAILED);
+  if (fault === 'throttle') return reply(state, call, THROTTLED, RETRY_AFTER);
+  if (fault === 'reset') return destroy(state, call, 'reset');
+
+  const { actions } = state;
+  const answer =
+    method === 'PUT' ? actions.runPut(systemId, body) : method === 'DELETE' ? actions.runDelete(systemId) : actions.runGetOne(systemId);
+  if (fault === 'lose') return destroy(state, call, 'lost');
+  reply(state, call, answer);
+}
+
+function proceed(state: EmulatorState, call: ApiCall): void {
+  if (state.latencyMs > 0) setTimeout(answerApi, state.latencyMs, state, call);
+  else answerApi(state, call);
+}
+
+function handleApi(state: EmulatorState, req: IncomingMessage, res: ServerResponse, path: string): void {
+  const method = req.method ?? 'GET';
+  state.arrivals++;
+  const counted = state.stats;
+  counted.requests++;
+  bump(counted.byMethod, method);
+  if (++counted.inFlight > counted.maxInFlight) counted.maxInFlight = counted.inFlight;
+  // 'close' fires for an answer sent, a socket destroyed, and a client gone alike.
+  res.once('close', () => counted.inFlight--);
+
+  const route = parseRoute(path);
+  const systemId = route.kind === 'one' ? route.systemId : route.kind === 'badEscape' ? route.segment : null;
+  const attempt = state.nextAttempt(method, systemId);
+  const call: ApiCall = {
+    req,
+    res,
+    method,
+    path,
+    route,
+    seq: state.requestLog.record(method, systemId, attempt),
+    attempt,
+    revoked: state.arrivals > state.revokeAfter,
+    body: EMPTY_BODY,
   };
+  // Only a PUT carries a payload; node discards a body sent with any other method.
+  if (method === 'PUT' && route.kind === 'one') {
+    readBody(req, state.maxBodyBytes, (body) => {
+      call.body = body;
+      proceed(state, call);
+    });
+  } else {
+    proceed(state, call);
+  }
+}
 
-  const answerApi = (call: ApiCall): void => {
-    // A client that gave up during the latency still gets its write applied, like a real server;
-    // but once close() has begun, nothing may change the store behind the final flush.
-    if (closing !== undefined && call.res.destroyed) return;
-    // "401 Invalid security credentials (portal code and/or API key missing or invalid)": checked before anything else.
-    if (call.revoked) {
-      bump(stats.faults, 'revoked');
-      return reply(call, UNAUTHORIZED);
-    }
-    if (!isAuthorized(call.req.headers.authorization)) return reply(call, UNAUTHORIZED);
+function snapshotStats(state: EmulatorState): EmulatorStats {
+  const { stats } = state;
+  return { ...stats, byMethod: { ...stats.byMethod }, faults: { ...stats.faults } };
+}
 
-    const { method, path, route } = call;
-    if (route.kind === 'unknown') return reply(call, errorReply(404, `There is no endpoint ${path}`));
-    if (route.kind === 'badEscape') return reply(call, BAD_ESCAPE);
-    if (route.kind === 'all') {
-      if (method !== 'GET') return reply(call, ...methodNotAllowed(method, path, 'GET'));
-      requestLog.answer(call.seq, 200);
-      // No faults here: GET all is the export's single read, and the fault options are per row (README, "emulator").
-      streamJsonList(call.res, '{"contacts":[', store.values(), toRecordJson, ']}');
-      return;
-    }
-    if (method !== 'PUT' && method !== 'DELETE' && method !== 'GET') return reply(call, ...methodNotAllowed(method, path, 'GET, PUT, DELETE'));
-    if (call.body === null) return reply(call, errorReply(413, `The JSON payload is larger than ${maxBodyBytes} bytes`));
+function resetStats(state: EmulatorState): void {
+  // Requests still in flight keep their old counters object, so they cannot skew the new one.
+  state.stats = createStats();
+  state.requestLog.clear();
+}
 
-    const fault: FaultKind | undefined = faultPlan.active ? faultPlan.draw(method, route.systemId, call.attempt) : undefined;
-    if (fault !== undefined) bump(stats.faults, fault);
-    if (fault === 'fail') return reply(call, TRANSACTION_FAILED);
-    if (fault === 'throttle') return reply(call, THROTTLED, RETRY_AFTER);
-    if (fault === 'reset') return destroy(call, 'reset');
+type ControlRoutes = Record<string, { method: string; run: (res: ServerResponse) => void }>;
 
-    const answer =
-      method === 'PUT'
-        ? actions.runPut(route.systemId, call.body)
-        : method === 'DELETE'
-          ? actions.runDelete(route.systemId)
-          : actions.runGetOne(route.systemId);
-    if (fault === 'lose') return destroy(call, 'lost');
-    reply(call, answer);
-  };
-
-  const proceed = (call: ApiCall): void => {
-    if (latencyMs > 0) setTimeout(answerApi, latencyMs, call);
-    else answerApi(call);
-  };
-
-  const handleApi = (req: IncomingMessage, res: ServerResponse, path: string): void => {
-    const method = req.method ?? 'GET';
-    arrivals++;
-    const counted = stats;
-    counted.requests++;
-    bump(counted.byMethod, method);
-    if (++counted.inFlight > counted.maxInFlight) counted.maxInFlight = counted.inFlight;
-    // 'close' fires for an answer sent, a socket destroyed, and a client gone alike.
-    res.once('close', () => counted.inFlight--);
-
-    const route = parseRoute(path);
-    const systemId = route.kind === 'one' ? route.systemId : route.kind === 'badEscape' ? route.segment : null;
-    const attempt = nextAttempt(method, systemId);
-    const call: ApiCall = {
-      req,
-      res,
-      method,
-      path,
-      route,
-      seq: requestLog.record(method, systemId, attempt),
-      attempt,
-      revoked: arrivals > revokeAfter,
-      body: EMPTY_BODY,
-    };
-    // Only a PUT carries a payload; node discards a body sent with any other method.
-    if (method === 'PUT' && route.kind === 'one') {
-      readBody(req, maxBodyBytes, (body) => {
-        call.body = body;
-        proceed(call);
-      });
-    } else {
-      proceed(call);
-    }
-  };
-
-  const snapshotStats = (): EmulatorStats => ({ ...stats, byMethod: { ...stats.byMethod }, faults: { ...stats.faults } });
-  const resetStats = (): void => {
-    // Requests still in flight keep their old counters object, so they cannot skew the new one.
-    stats = createStats();
-    requestLog.clear();
-  };
-
-  const controlRoutes: Record<string, { method: string; run: (res: ServerResponse) => void }> = {
-    stats: { method: 'GET', run: (res) => send(res, { status: 200, body: JSON.stringify(snapshotStats()) }) },
-    log: { method: 'GET', run: (res) => streamJsonList(res, '{"log":[', requestLog.entries(), (entry) => JSON.stringify(entry), ']}') },
-    contacts: { method: 'GET', run: (res) => streamJsonList(res, '{"contacts":[', store.values(), (contact) => JSON.stringify(contact), ']}') },
+function createControlRoutes(state: EmulatorState): ControlRoutes {
+  return {
+    stats: { method: 'GET', run: (res) => send(res, { status: 200, body: JSON.stringify(snapshotStats(state)) }) },
+    log: { method: 'GET', run: (res) => streamJsonList(res, '{"log":[', state.requestLog.entries(), (entry) => JSON.stringify(entry), ']}') },
+    contacts: { method: 'GET', run: (res) => streamJsonList(res, '{"contacts":[', state.store.values(), (contact) => JSON.stringify(contact), ']}') },
     'reset-stats': {
       method: 'POST',
       run: (res) => {
-        resetStats();
+        resetStats(state);
         send(res, { status: 200, body: messageBody(200, 'Stats reset') });
       },
     },
   };
+}
 
-  const handleControl = (req: IncomingMessage, res: ServerResponse, path: string): void => {
-    if (!isLoopbackAddress(req.socket.remoteAddress)) return send(res, errorReply(403, 'The emulator control routes answer loopback clients only'));
-    const name = path.slice(CONTROL_PREFIX.length);
-    const control = Object.hasOwn(controlRoutes, name) ? controlRoutes[name] : undefined;
-    if (control === undefined) return send(res, errorReply(404, `There is no control route ${path}`));
-    const method = req.method ?? 'GET';
-    if (method !== control.method) return send(res, ...methodNotAllowed(method, path, control.method));
-    control.run(res);
-  };
+function handleControl(controlRoutes: ControlRoutes, req: IncomingMessage, res: ServerResponse, path: string): void {
+  if (!isLoopbackAddress(req.socket.remoteAddress)) return send(res, errorReply(403, 'The emulator control routes answer loopback clients only'));
+  const name = path.slice(CONTROL_PREFIX.length);
+  const control = Object.hasOwn(controlRoutes, name) ? controlRoutes[name] : undefined;
+  if (control === undefined) return send(res, errorReply(404, `There is no control route ${path}`));
+  const method = req.method ?? 'GET';
+  if (method !== control.method) return send(res, ...methodNotAllowed(method, path, control.method));
+  control.run(res);
+}
 
+function createEmulatorServer(state: EmulatorState): Server {
+  const controlRoutes = createControlRoutes(state);
   const server = createServer({ noDelay: true, keepAliveTimeout: KEEP_ALIVE_MS }, (req, res) => {
     const path = pathOf(req.url ?? '/');
-    if (path === API_BASE_PATH || path.startsWith(`${API_BASE_PATH}/`)) handleApi(req, res, path);
-    else if (path.startsWith(CONTROL_PREFIX)) handleControl(req, res, path);
+    if (path === API_BASE_PATH || path.startsWith(`${API_BASE_PATH}/`)) handleApi(state, req, res, path);
+    else if (path.startsWith(CONTROL_PREFIX)) handleControl(controlRoutes, req, res, path);
     else send(res, errorReply(404, `There is no endpoint ${path}; the API is under ${API_BASE_PATH}`));
   });
   // Above keepAliveTimeout, as node's docs advise, so a reused socket is never cut mid-headers.
   server.headersTimeout = KEEP_ALIVE_MS + 5000;
+  return server;
+}
+
+export async function startEmulator(options: EmulatorOptions = {}): Promise<Emulator> {
+  const host = options.host ?? '127.0.0.1';
+  const port = checkNumber('port', options.port, 0, 0, 65535);
+  const portalCode = options.portalCode ?? createPortalCode();
+  const apiKey = options.apiKey ?? createApiKey();
+  const state = await createEmulatorState(options, portalCode, apiKey);
+  const server = createEmulatorServer(state);
   await listen(server, port, host);
   const boundPort = (server.address() as AddressInfo).port;
 
   const runClose = async (): Promise<void> => {
     await closeServer(server, CLOSE_GRACE_MS);
-    await persister?.flush();
+    await state.persister?.flush();
   };
 
   return {
@@ -353,16 +380,16 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
     portalCode,
     apiKey,
     port: boundPort,
-    stats: snapshotStats,
-    log: () => requestLog.entries(),
-    contacts: () => store.values().map((contact) => ({ ...contact })),
+    stats: () => snapshotStats(state),
+    log: () => state.requestLog.entries(),
+    contacts: () => state.store.values().map((contact) => ({ ...contact })),
     seedContacts(contacts) {
-      for (const contact of contacts) store.set({ ...contact });
+      for (const contact of contacts) state.store.set({ ...contact });
     },
-    resetStats,
+    resetStats: () => resetStats(state),
     close() {
-      closing ??= runClose();
-      return closing;
+      state.closing ??= runClose();
+      return state.closing;
     },
   };
 }

@@ -37,98 +37,119 @@ export interface RecordSplitter {
   end(): void;
 }
 
+/** Where a splitter is in the answer's text; the functions below each do one job on it. */
+interface SplitState {
+  readonly tracker: ShapeTracker;
+  readonly onRecord: (record: Record<string, unknown>) => void;
+  carry: string;
+  depth: number;
+  inString: boolean;
+  escaped: boolean;
+  /** The depth at which list elements sit: 1 for a bare array, 2 inside a root object; 0 outside a list. */
+  listDepth: number;
+  rootIsObject: boolean;
+  started: boolean;
+  /** Where the record being read starts in the current text; -1 outside a record. */
+  recordStart: number;
+}
+
+function take(state: SplitState, text: string, end: number): void {
+  let value: unknown;
+  try {
+    value = JSON.parse(text.slice(state.recordStart, end + 1));
+  } catch {
+    throw new NotPlain();
+  }
+  state.recordStart = -1;
+  const record = state.tracker.element(value);
+  if (record === undefined) throw new NotPlain();
+  state.onRecord(record);
+}
+
+/** The first character outside strings: the root must be a list or an object. */
+function startRoot(state: SplitState, code: number): void {
+  if (code !== OPEN_BRACKET && code !== OPEN_BRACE) throw new NotPlain();
+  state.started = true;
+  state.rootIsObject = code === OPEN_BRACE;
+  state.tracker.root(state.rootIsObject ? 'object' : 'array');
+  state.depth = 1;
+  if (!state.rootIsObject) {
+    state.tracker.beginList(undefined);
+    state.listDepth = 1;
+  }
+}
+
+/** A character outside strings; returns nothing, moves the depth. */
+function structural(state: SplitState, code: number, text: string, i: number): void {
+  if (!state.started) return startRoot(state, code);
+  if (state.depth === 0) throw new NotPlain(); // text after the end
+  if (code === OPEN_BRACE || code === OPEN_BRACKET) {
+    if (state.depth === state.listDepth) {
+      if (code !== OPEN_BRACE) throw new NotPlain();
+      state.recordStart = i;
+    } else if (state.rootIsObject && state.depth === 1 && code === OPEN_BRACKET) {
+      state.tracker.beginList(undefined);
+      state.listDepth = 2;
+    }
+    state.depth++;
+    return;
+  }
+  if (code === CLOSE_BRACE || code === CLOSE_BRACKET) {
+    state.depth--;
+    if (state.depth === state.listDepth && state.recordStart !== -1) take(state, text, i);
+    else if (state.depth < state.listDepth) state.listDepth = 0;
+    return;
+  }
+  if (isNumberStart(code)) throw new NotPlain();
+  // true, false, null, commas and colons: a bare scalar in a list is not a record.
+  if (state.depth === state.listDepth && code !== 0x2c) throw new NotPlain();
+}
+
+function push(state: SplitState, piece: string): void {
+  const text = state.carry + piece;
+  let i = state.carry.length;
+  for (; i < text.length; i++) {
+    const code = text.charCodeAt(i);
+    if (state.inString) {
+      if (state.escaped) state.escaped = false;
+      else if (code === BACKSLASH) state.escaped = true;
+      else if (code === QUOTE) state.inString = false;
+      continue;
+    }
+    if (code === QUOTE) {
+      if (!state.started || state.depth === state.listDepth) throw new NotPlain(); // a string as the root or as a list element
+      state.inString = true;
+    } else if (!isSpace(code)) {
+      structural(state, code, text, i);
+    }
+  }
+  // Keep only the record being read: its start moves to the beginning of the carried text.
+  if (state.recordStart === -1) {
+    state.carry = '';
+  } else {
+    state.carry = text.slice(state.recordStart);
+    state.recordStart = 0;
+  }
+}
+
 /** Hands each record, flattened by the tracker's rules, to `onRecord`. */
 export function createRecordSplitter(tracker: ShapeTracker, onRecord: (record: Record<string, unknown>) => void): RecordSplitter {
-  let carry = '';
-  let depth = 0;
-  let inString = false;
-  let escaped = false;
-  /** The depth at which list elements sit: 1 for a bare array, 2 inside a root object; 0 outside a list. */
-  let listDepth = 0;
-  let rootIsObject = false;
-  let started = false;
-  /** Where the record being read starts in the current text; -1 outside a record. */
-  let recordStart = -1;
-
-  function take(text: string, end: number): void {
-    let value: unknown;
-    try {
-      value = JSON.parse(text.slice(recordStart, end + 1));
-    } catch {
-      throw new NotPlain();
-    }
-    recordStart = -1;
-    const record = tracker.element(value);
-    if (record === undefined) throw new NotPlain();
-    onRecord(record);
-  }
-
-  /** A character outside strings; returns nothing, moves the depth. */
-  function structural(code: number, text: string, i: number): void {
-    if (!started) {
-      if (code !== OPEN_BRACKET && code !== OPEN_BRACE) throw new NotPlain();
-      started = true;
-      rootIsObject = code === OPEN_BRACE;
-      tracker.root(rootIsObject ? 'object' : 'array');
-      depth = 1;
-      if (!rootIsObject) {
-        tracker.beginList(undefined);
-        listDepth = 1;
-      }
-      return;
-    }
-    if (depth === 0) throw new NotPlain(); // text after the end
-    if (code === OPEN_BRACE || code === OPEN_BRACKET) {
-      if (depth === listDepth) {
-        if (code !== OPEN_BRACE) throw new NotPlain();
-        recordStart = i;
-      } else if (rootIsObject && depth === 1 && code === OPEN_BRACKET) {
-        tracker.beginList(undefined);
-        listDepth = 2;
-      }
-      depth++;
-      return;
-    }
-    if (code === CLOSE_BRACE || code === CLOSE_BRACKET) {
-      depth--;
-      if (depth === listDepth && recordStart !== -1) take(text, i);
-      else if (depth < listDepth) listDepth = 0;
-      return;
-    }
-    if (isNumberStart(code)) throw new NotPlain();
-    // true, false, null, commas and colons: a bare scalar in a list is not a record.
-    if (depth === listDepth && code !== 0x2c) throw new NotPlain();
-  }
-
+  const state: SplitState = {
+    tracker,
+    onRecord,
+    carry: '',
+    depth: 0,
+    inString: false,
+    escaped: false,
+    listDepth: 0,
+    rootIsObject: false,
+    started: false,
+    recordStart: -1,
+  };
   return {
-    push(piece) {
-      const text = carry + piece;
-      let i = carry.length;
-      for (; i < text.length; i++) {
-        const code = text.charCodeAt(i);
-        if (inString) {
-          if (escaped) escaped = false;
-          else if (code === BACKSLASH) escaped = true;
-          else if (code === QUOTE) inString = false;
-          continue;
-        }
-        if (code === QUOTE) {
-          if (!started || depth === listDepth) throw new NotPlain(); // a string as the root or as a list element
-          inString = true;
-        } else if (!isSpace(code)) {
-          structural(code, text, i);
-        }
-      }
-      // Keep only the record being read: its start moves to the beginning of the carried text.
-      if (recordStart === -1) {
-        carry = '';
-      } else {
-        carry = text.slice(recordStart);
-        recordStart = 0;
-      }
-    },
+    push: (piece) => push(state, piece),
     end() {
-      if (!started || depth !== 0 || inString || carry !== '') throw new NotPlain();
+      if (!state.started || state.depth !== 0 || state.inString || state.carry !== '') throw new NotPlain();
       tracker.finish();
     },
   };

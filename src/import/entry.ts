@@ -13,20 +13,9 @@ import { loadSnapshot, type PlannerOptions } from './plan.js';
 import { createChangedFilter, withChangedFilter, type ChangedFilter } from './changed.js';
 import { sentFieldColumns } from './prepare.js';
 import type { CsvHeader } from '../csv/read.js';
-import { createRunClient, createSendExecutor } from './send.js';
+import { createRunClient, createSendExecutor, type ConnectionOptions } from './send.js';
 
-/** How to reach the API, and how hard to push it. */
-export interface ConnectionOptions {
-  connection: Connection;
-  concurrency?: number | undefined;
-  retries?: number | undefined;
-  /** Time limit per attempt, in ms. */
-  timeoutMs?: number | undefined;
-  /** Requests per second, across the run. */
-  rate?: number | undefined;
-  /** The longest wait before a retry, whatever Retry-After asks (`--max-retry-wait`, in ms). */
-  maxRetryWaitMs?: number | undefined;
-}
+export type { ConnectionOptions } from './send.js';
 
 /** What a run that sends shares: resume, restart and the fail-fast limit. */
 export interface SendOptions extends ConnectionOptions {

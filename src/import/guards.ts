@@ -45,7 +45,8 @@ export class RunLockedError extends FileError {
   }
 }
 
-function isAlive(pid: number): boolean {
+/** Is a process with this pid running? EPERM: it is, under another user. */
+export function isAlive(pid: number): boolean {
   try {
     process.kill(pid, 0);
     return true;

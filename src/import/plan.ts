@@ -76,12 +76,6 @@ export function createPlanner(snapshot: Iterable<Contact> | SnapshotIndex, optio
   /** system_ids that took an email from a row of the file, for the wording of a predicted 422. */
   const inFile = new Set<string>();
 
-  const whoHolds = (email: string | null | undefined, self: string): string | undefined => {
-    if (typeof email !== 'string') return undefined;
-    const owner = emailOwner.get(email.toLowerCase());
-    return owner !== undefined && owner !== self ? owner : undefined;
-  };
-
   function apply(row: PreparedRow, current: Values | undefined, unchanged = false): void {
     if (pendingIds.has(row.systemId)) lastApplied.set(row.systemId, { seq: row.seq, line: row.line });
     // Most rows of a round trip change nothing: no copy of the contact for those.
@@ -90,19 +84,13 @@ export function createPlanner(snapshot: Iterable<Contact> | SnapshotIndex, optio
 
   function evaluate(row: PreparedRow): { prediction: Prediction; holder?: string } {
     const current = contacts.get(row.systemId);
-    const holder = whoHolds(row.patch.email, row.systemId);
+    const holder = whoHolds(emailOwner, row.patch.email, row.systemId);
     if (holder !== undefined) {
       const where = inFile.has(holder) ? 'after the rows before this one' : 'in the API';
       const error: RowError = { code: 'email_taken', field: 'email', message: `the email ${String(row.patch.email)} is held by system_id ${holder} ${where}; the API would answer 422` };
       return { prediction: { status: 'would-fail', errors: [error] }, holder };
     }
-    if (current === undefined) return { prediction: predictCreate(row) };
-    const changes = diffFields(row, current);
-    const kept = keptEmpty(row, current, emptyCells);
-    const status = changes.length === 0 ? 'unchanged' : 'would-update';
-    const worded = changes.map((c) => `${c.field}: ${show(c.from)} → ${show(c.to)}`);
-    const detail = joinDetail([...worded, ...(kept ?? [])], row.notes);
-    return { prediction: { status, detail, kept, changes: changes.length === 0 ? undefined : changes } };
+    return { prediction: current === undefined ? predictCreate(row) : predictUpdate(row, current, emptyCells) };
   }
 
   return {
@@ -161,6 +149,23 @@ function applyPatch(index: SnapshotIndex, inFile: Set<string>, row: PreparedRow,
     inFile.add(row.systemId);
   }
   contacts.set(row.systemId, next);
+}
+
+/** The other system_id holding this email (any case), if one does. */
+function whoHolds(emailOwner: SnapshotIndex['emailOwner'], email: string | null | undefined, self: string): string | undefined {
+  if (typeof email !== 'string') return undefined;
+  const owner = emailOwner.get(email.toLowerCase());
+  return owner !== undefined && owner !== self ? owner : undefined;
+}
+
+/** A row for a contact the snapshot holds: the fields it would change, or unchanged. */
+function predictUpdate(row: PreparedRow, current: Values, emptyCells: NonNullable<PlannerOptions['emptyCells']>): Prediction {
+  const changes = diffFields(row, current);
+  const kept = keptEmpty(row, current, emptyCells);
+  const status = changes.length === 0 ? 'unchanged' : 'would-update';
+  const worded = changes.map((c) => `${c.field}: ${show(c.from)} → ${show(c.to)}`);
+  const detail = joinDetail([...worded, ...(kept ?? [])], row.notes);
+  return { status, detail, kept, changes: changes.length === 0 ? undefined : changes };
 }
 
 /** A row for a system_id the snapshot does not hold: a create, if it has what a create needs. */

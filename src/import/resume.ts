@@ -8,6 +8,7 @@ import { createReadStream, existsSync, readdirSync, readFileSync, rmSync, statSy
 import { basename, dirname, join } from 'node:path';
 import { parse, type Parser } from 'csv-parse';
 import { FileError } from '../errors.js';
+import { isAlive } from './guards.js';
 import { APPLIED_STATUSES, FINAL_STATUSES, RESULT_COLUMNS, STATUSES, type ResultRow, type RowStatus } from './results.js';
 import type { JournalEntry } from './sink.js';
 
@@ -115,15 +116,6 @@ function removeStaleTemporaries(paths: readonly string[]): void {
       if (!Number.isInteger(pid) || pid === process.pid || isAlive(pid)) continue;
       rmSync(join(dir, name), { force: true });
     }
-  }
-}
-
-function isAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (error) {
-    return (error as NodeJS.ErrnoException).code === 'EPERM';
   }
 }
 

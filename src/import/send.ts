@@ -17,14 +17,20 @@ import { APPLIED_STATUSES, formatErrors, type Override, type ResultRow, type Row
 import type { ResultsSink } from './sink.js';
 import { mergeOverrides } from './override-store.js';
 
-export interface ClientSettings {
+/** How to reach the API, and how hard to push it. */
+export interface ConnectionOptions {
   connection: Connection;
   concurrency?: number | undefined;
   retries?: number | undefined;
+  /** Time limit per attempt, in ms. */
   timeoutMs?: number | undefined;
+  /** Requests per second, across the run. */
   rate?: number | undefined;
   /** The longest wait before a retry, whatever Retry-After asks (`--max-retry-wait`, in ms). */
   maxRetryWaitMs?: number | undefined;
+}
+
+export interface ClientSettings extends ConnectionOptions {
   onRetry?: ((event: RetryEvent) => void) | undefined;
 }
 
