@@ -104,6 +104,14 @@ function readEnvFile(path: string, what: string): { values: EnvValues; mode: num
   return { values: parseEnv(text.replace(/^\uFEFF/, '')), mode };
 }
 
+/**
+ * For commands that need no connection (a dry run): a named `--env-file` that is missing, a
+ * directory or unreadable is still a mistake worth one line, not something to pass over.
+ */
+export function checkEnvFile(path: string): void {
+  readEnvFile(path, 'env file');
+}
+
 /** The refusal a key file and an env file share when group or others can read the key. */
 function refuseShared(what: string, path: string, mode: number): void {
   if ((mode & 0o077) === 0) return;

@@ -56,7 +56,8 @@ export function runCli(args: readonly string[], options: CliOptions = {}): Promi
     else env[key] = value;
   }
   return new Promise((resolvePromise, reject) => {
-    const child = spawn(process.execPath, [CLI, ...args], { cwd: options.cwd ?? ROOT, env, stdio: ['pipe', 'pipe', 'pipe'] });
+    // `--` as the bin's shebang does: Node 20 would otherwise take `--env-file` for itself.
+    const child = spawn(process.execPath, ['--', CLI, ...args], { cwd: options.cwd ?? ROOT, env, stdio: ['pipe', 'pipe', 'pipe'] });
     let stdout = '';
     let stderr = '';
     child.stdout.setEncoding('utf8').on('data', (d: string) => (stdout += d));

@@ -41,7 +41,7 @@ describe('Next: commands can be pasted', () => {
     expect(dry.code).toBe(1);
     const first = nextOf(dry.stdout);
     expect(first?.advice).toBe("fix the rows listed in it's here.dryrun.errors.csv in it's here.csv");
-    expect(first?.command).toBe(`node ${CLI} import 'it'\\''s here.csv' --env-file '${envFile}' --map 'Work Email=email' --default-country AU --null-token '#N/A'`);
+    expect(first?.command).toBe(`node -- ${CLI} import 'it'\\''s here.csv' --env-file '${envFile}' --map 'Work Email=email' --default-country AU --null-token '#N/A'`);
     // The HTML report's "Next step" is the same command.
     expect(readFileSync(join(dir, 'dry.html'), 'utf8')).toContain(`then run <code data-next-command>${escapeHtml(first?.command ?? '')}</code>`);
     // Off a terminal the summary keeps whole lines: the longest error message is not cut.
@@ -54,7 +54,7 @@ describe('Next: commands can be pasted', () => {
     expect(emu.contacts().map((c) => c.system_id).sort()).toEqual(['M1', 'M2']);
     const second = nextOf(real.stdout);
     expect(second?.advice).toBe("fix it's here.results.errors.csv");
-    expect(second?.command).toBe(`node ${CLI} import 'it'\\''s here.results.errors.csv' --env-file '${envFile}' --map 'Work Email=email' --default-country AU --null-token '#N/A'`);
+    expect(second?.command).toBe(`node -- ${CLI} import 'it'\\''s here.results.errors.csv' --env-file '${envFile}' --map 'Work Email=email' --default-country AU --null-token '#N/A'`);
 
     const errorsFile = join(dir, "it's here.results.errors.csv");
     writeFileSync(errorsFile, readFileSync(errorsFile, 'utf8').replace('not-an-email', 'cy@x.com').replace(/,12\r?\n/, ',0412 999 888\n'));
@@ -88,7 +88,7 @@ describe('Next: commands can be pasted', () => {
     expect(stopped.stdout).not.toMatch(/stopped:|hint:/);
     const next = nextOf(stopped.stdout);
     expect(next?.advice).toMatch(/^fix the credentials/);
-    expect(next?.command).toBe(`node ${CLI} import 'big list.csv' --env-file '${envFile}' --encoding latin1 --resume`);
+    expect(next?.command).toBe(`node -- ${CLI} import 'big list.csv' --env-file '${envFile}' --encoding latin1 --resume`);
 
     // The same server again, key no longer revoked: the pasted command sends only the rest.
     const second = await startEmulator({ port: Number(port), portalCode: TEST_PORTAL_CODE, apiKey: TEST_API_KEY, dataFile });
@@ -166,7 +166,7 @@ describe('rough edges', () => {
     expect(guarded.code).toBe(1);
     const next = nextOf(guarded.stdout);
     expect(next?.advice).toBe('reassign the support groups named in lead.delete.errors.csv in the CIOPulse Portal');
-    expect(next?.command).toBe(`node ${CLI} delete lead.delete.errors.csv --ignore-missing`);
+    expect(next?.command).toBe(`node -- ${CLI} delete lead.delete.errors.csv --ignore-missing`);
   });
 
   it('the progress bar’s frames never read "ETA LLs"', async () => {

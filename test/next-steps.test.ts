@@ -127,7 +127,7 @@ describe('Next: through the real CLI', () => {
     expect(stopped.code).toBe(2);
     const next = nextOf(stopped.stdout);
     expect(next?.advice).toBe(NOT_API_ADVICE);
-    expect(next?.command).toBe(`node ${CLI} import c.csv --resume`);
+    expect(next?.command).toBe(`node -- ${CLI} import c.csv --resume`);
 
     // The base URL fixed (the emulator's), the pasted command sends the rows that have no answer.
     const emu = await emulator();
@@ -146,7 +146,7 @@ describe('Next: through the real CLI', () => {
     expect(lost.code).toBe(1);
     const next = nextOf(lost.stdout);
     expect(next?.advice).toBe('2 rows lost their answers (maybe applied); sending again is safe (a PUT is an upsert), and --resume sends only those');
-    expect(next?.command).toBe(`node ${CLI} import c.csv --resume`);
+    expect(next?.command).toBe(`node -- ${CLI} import c.csv --resume`);
 
     const emu = await emulator();
     const resumed = await runShell(next?.command ?? 'false', { cwd: dir, env: cleanEnv(emulatorEnv(emu)) });
@@ -168,7 +168,7 @@ describe('Next: through the real CLI', () => {
     const plan = await runCli(['import', 'c.csv', '--plan'], { cwd: dir, env });
     expect(plan.code).toBe(0);
     const next = nextOf(plan.stdout);
-    expect(next).toEqual({ advice: undefined, command: `node ${CLI} import c.csv --changed-only` });
+    expect(next).toEqual({ advice: undefined, command: `node -- ${CLI} import c.csv --changed-only` });
     emu.resetStats();
     const pasted = await runShell(next?.command ?? 'false', { cwd: dir, env: cleanEnv(env) });
     expect(pasted.code).toBe(0);
@@ -202,7 +202,7 @@ describe('Next: through the real CLI', () => {
     const plan = await runCli(['import', 'c.csv', '--plan', '--json'], { cwd: dir, env: emulatorEnv(emu) });
     expect(plan.code).toBe(0);
     const summary = JSON.parse(plan.stdout) as Record<string, unknown>;
-    expect(summary).toMatchObject({ changedOnlyRequests: 1, keptEmptyRows: 0, warningGroups: [], next: { advice: null, command: `node ${CLI} import c.csv` } });
+    expect(summary).toMatchObject({ changedOnlyRequests: 1, keptEmptyRows: 0, warningGroups: [], next: { advice: null, command: `node -- ${CLI} import c.csv` } });
     expect((summary.counts as Record<string, number>).uncertain).toBe(0);
   });
 });

@@ -104,7 +104,7 @@ describe('messages', () => {
     expect(closestFlag('envfile', known)).toBe('env-file');
     expect(closestFlag('colour', known)).toBeUndefined();
     expect(launcherWords({ npm_command: 'exec' }, '/x/node_modules/.bin/ciopulse-contacts')).toEqual(['npx', 'ciopulse-contacts']);
-    expect(launcherWords({ npm_command: 'exec' }, '/abs/dist/cli/main.js')).toEqual(['node', '/abs/dist/cli/main.js']);
+    expect(launcherWords({ npm_command: 'exec' }, '/abs/dist/cli/main.js')).toEqual(['node', '--', '/abs/dist/cli/main.js']);
     expect(launcherWords({}, '/usr/local/bin/ciopulse-contacts')).toEqual(['ciopulse-contacts']);
   });
 });

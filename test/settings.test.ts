@@ -114,3 +114,15 @@ describe('where settings come from', () => {
     expect(emu.contacts()).toHaveLength(1);
   });
 });
+
+describe('--env-file on commands that need no connection', () => {
+  it('a dry run of import or delete still refuses a missing --env-file with one line, exit 2', async () => {
+    const dir = tempDir('env-dry-');
+    const file = writeFile(dir, 'c.csv', 'system_id,first_name,last_name,email\nA1,Ann,Lee,a@x.com\n');
+    for (const command of ['import', 'delete']) {
+      const result = await runCli([command, file, '--dry-run', '--env-file', join(dir, 'nope.env')]);
+      expect({ command, code: result.code }).toEqual({ command, code: 2 });
+      expect(result.stderr).toMatch(/^error: cannot read the env file .*nope\.env: no such file\n/);
+    }
+  });
+});

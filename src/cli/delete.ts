@@ -13,6 +13,7 @@ import type { Connection } from '../config.js';
 import type { InputEncoding } from '../csv/read.js';
 import { UsageError } from '../errors.js';
 import { checkRunArgs, runOptionsFromArgs, withRunOptions, type RunArgs } from './import.js';
+import { checkEnvFile } from '../config.js';
 import { connectionFromArgs, rerunFromArgs, withConnectionOptions, withOutputOptions } from './options.js';
 
 export interface DeleteArgs extends RunArgs {
@@ -90,6 +91,7 @@ export const deleteCommand: CommandModule<object, DeleteArgs> = {
     checkRunArgs(args);
     const dryRun = args['dry-run'] === true;
     // A dry run sends nothing, so it needs neither credentials nor confirmation.
+    if (dryRun && args['env-file'] !== undefined) checkEnvFile(args['env-file']);
     const connection = dryRun ? undefined : connectionFromArgs(args);
     if (connection !== undefined && !(await confirmDelete(args, connection))) {
       process.stderr.write('cancelled: nothing was deleted\n');

@@ -9,6 +9,7 @@ import { UsageError } from '../errors.js';
 import type { Connection } from '../config.js';
 import type { RunMode } from '../import/paths.js';
 import type { RunOptions } from '../import/entry.js';
+import { checkEnvFile } from '../config.js';
 import { connectionFromArgs, rerunFromArgs, withConnectionOptions, withOutputOptions, type ConnectionArgs, type OutputArgs } from './options.js';
 
 export const ENCODINGS: readonly InputEncoding[] = ['utf8', 'windows-1252', 'latin1', 'utf16le'];
@@ -182,6 +183,7 @@ export const importCommand: CommandModule<object, ImportArgs> = {
     const mode: RunMode = args['dry-run'] === true ? 'dry-run' : args.plan === true ? 'plan' : 'import';
     const fields = await parseFields(args.fields);
     const defaultCountry = await parseCountry(args['default-country']);
+    if (mode === 'dry-run' && args['env-file'] !== undefined) checkEnvFile(args['env-file']);
     const connection = mode === 'dry-run' ? undefined : connectionFromArgs(args);
     const { runRowsAndReport } = await loadRun();
     await runRowsAndReport(

@@ -84,7 +84,7 @@ export function launcherWords(env: NodeJS.ProcessEnv = process.env, script: stri
   const name = basename(script);
   if (/\.[cm]?js$/.test(name)) {
     const rel = relative(process.cwd(), script);
-    return ['node', rel.startsWith('..') || rel === '' ? script : rel];
+    return ['node', '--', rel.startsWith('..') || rel === '' ? script : rel];
   }
   // Only the bin itself counts: npm_command is inherited by every process below an npx.
   if (env.npm_command === 'exec') return ['npx', 'ciopulse-contacts'];

@@ -93,8 +93,13 @@ export async function openCsv(path: string, options: CsvReadOptions = {}): Promi
     const mapped = mapHeader(columns, mapEntries, requiredFields, path, line);
     for (const message of mapped.problems) problems.push(new FileError(message, { file: path, line }));
     if (problems.length > 0) throw FileError.combine(problems);
-    // The records that came with the header, then the rest, batch by batch.
-    const rest = first.done === true ? [] : first.value.slice(1);
+    // The records that came with the header, then the rest, batch by batch. The mapping block's
+    // samples need some rows: when the header came alone, wait for the next batch.
+    let rest = first.done === true ? [] : first.value.slice(1);
+    if (rest.length === 0 && first.done !== true) {
+      const next = await reader.batches.next();
+      if (next.done !== true) rest = next.value;
+    }
     const samples = rest.flatMap((r) => (r.error === undefined ? [r.cells] : []));
     const batches = (async function* (): AsyncGenerator<CsvRecord[]> {
       if (rest.length > 0) yield rest;
