@@ -13,6 +13,7 @@ import { appendFileSync, createReadStream, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
+import pLimit from 'p-limit';
 import type { ApiClient } from '../api/client.js';
 import type { ContactPatch } from '../contact.js';
 import { toResult, type PreparedRow } from './outcomes.js';
@@ -144,12 +145,17 @@ async function explainSwaps(client: ApiClient, rows: DeferredRow[], overrides: O
   if (rows.length < 2) return;
   const looked = rows.slice(0, SWAP_LOOKUP_LIMIT);
   const holder = new Map<string, DeferredRow>();
+  // A bounded list (SWAP_LOOKUP_LIMIT), so one p-limit task per row is fine here; the main loops
+  // stream instead (docs/ARCHITECTURE.md, "Data flow").
+  const limit = pLimit(client.gate.maxWindow);
   await Promise.all(
-    looked.map(async (row) => {
-      const result = await client.getOne(row.systemId);
-      const email = currentEmail(result.body);
-      if (email !== undefined) holder.set(email.toLowerCase(), row);
-    }),
+    looked.map((row) =>
+      limit(async () => {
+        const result = await client.getOne(row.systemId);
+        const email = currentEmail(result.body);
+        if (email !== undefined) holder.set(email.toLowerCase(), row);
+      }),
+    ),
   );
   for (const row of looked) {
     const cycle: DeferredRow[] = [row];
