@@ -3,22 +3,17 @@
  * file must change nothing. Nulls export as empty cells, which import omits (field unchanged);
  * `--excel-safe` adds a `'` that import strips again. Checked byte for byte on the emulator's state.
  */
-import { spawn } from 'node:child_process';
-import { existsSync, readFileSync, statSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { createRowParser, type Contact } from '../src/contact.js';
-import { startEmulator, type Emulator } from '../src/emulator/server.js';
-import { CLI, emulatorEnv, readCsv, readResults, runCli, tempDir, TEST_API_KEY, TEST_PORTAL_CODE, writeFile } from './helpers.js';
+import type { Emulator } from '../src/emulator/server.js';
+import { emulatorEnv, readCsv, readResults, runCli, runCliUntilFileGrows, tempDir, useEmulators, writeFile } from './helpers.js';
 
-const started: Emulator[] = [];
-afterEach(async () => {
-  await Promise.all(started.splice(0).map((e) => e.close()));
-});
+const start = useEmulators();
 
 async function emulator(contacts: Contact[]): Promise<Emulator> {
-  const emu = await startEmulator({ port: 0, portalCode: TEST_PORTAL_CODE, apiKey: TEST_API_KEY });
-  started.push(emu);
+  const emu = await start();
   emu.seedContacts(contacts);
   return emu;
 }
@@ -240,8 +235,7 @@ describe('import --changed-only', () => {
   it('--changed-only --resume after kill -9: complete, and no row sent twice beyond those in flight', async () => {
     const total = 3000;
     const contacts = Array.from({ length: total }, (_, i) => person(`R${i}`));
-    const emu = await startEmulator({ port: 0, portalCode: TEST_PORTAL_CODE, apiKey: TEST_API_KEY, latencyMs: 4 });
-    started.push(emu);
+    const emu = await start({ latencyMs: 4 });
     emu.seedContacts(contacts);
     const env = emulatorEnv(emu);
     const dir = tempDir('changed-kill-');
@@ -251,7 +245,8 @@ describe('import --changed-only', () => {
     const changedRows = rows.filter((r) => r[4] === 'Edited').length;
     const concurrency = 8;
     const args = ['import', file, '--changed-only', '--concurrency', String(concurrency), '--quiet'];
-    await runAndKill(args, env, join(dir, 'a.results.csv.journal'), 40_000);
+    const killed = await runCliUntilFileGrows(args, env, join(dir, 'a.results.csv.journal'), 40_000, 'SIGKILL');
+    expect(killed.signal).toBe('SIGKILL');
     expect(existsSync(join(dir, 'a.results.csv.journal'))).toBe(true); // killed mid-run
     const final = await runCli([...args, '--resume'], { env, timeoutMs: 120_000 });
     expect(final.code, final.stderr).toBe(0);
@@ -271,20 +266,3 @@ describe('import --changed-only', () => {
     expect(existsSync(join(dir, 'a.results.csv.journal'))).toBe(false);
   });
 });
-
-/** Starts the CLI and kills it with SIGKILL once the journal passes `bytes`. */
-function runAndKill(args: string[], env: Record<string, string>, journalPath: string, bytes: number): Promise<void> {
-  return new Promise((resolve) => {
-    const child = spawn(process.execPath, [CLI, ...args], { env: { ...process.env, ...env, NO_COLOR: '1' }, stdio: 'ignore' });
-    const poll = setInterval(() => {
-      if (existsSync(journalPath) && statSync(journalPath).size > bytes) {
-        clearInterval(poll);
-        child.kill('SIGKILL');
-      }
-    }, 5);
-    child.on('close', () => {
-      clearInterval(poll);
-      resolve();
-    });
-  });
-}
