@@ -10,18 +10,18 @@ import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { Contact } from '../src/contact.js';
-import { startEmulator, type Emulator } from '../src/emulator/server.js';
+import type { Emulator } from '../src/emulator/server.js';
 import { EXPORT_COLUMNS, extractRecords, normaliseKey, toCell } from '../src/export/index.js';
-import { CLI, emulatorEnv, readCsv, runCli, tempDir, TEST_API_KEY, TEST_PORTAL_CODE } from './helpers.js';
+import { CLI, emulatorEnv, readCsv, runCli, tempDir, TEST_API_KEY, TEST_PORTAL_CODE, useEmulators } from './helpers.js';
 
 const cleanups: (() => Promise<void>)[] = [];
 afterEach(async () => {
   await Promise.all(cleanups.splice(0).map((close) => close()));
 });
+const start = useEmulators();
 
 async function emulator(contacts: Contact[] = []): Promise<Emulator> {
-  const emu = await startEmulator({ port: 0, portalCode: TEST_PORTAL_CODE, apiKey: TEST_API_KEY });
-  cleanups.push(() => emu.close());
+  const emu = await start();
   emu.seedContacts(contacts);
   return emu;
 }

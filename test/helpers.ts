@@ -173,15 +173,30 @@ export function whenFileGrows(path: string, bytes: number, timeoutMs?: number, s
   return whenFile(path, (p) => statSync(p).size > bytes, `more than ${bytes} bytes`, timeoutMs, stop);
 }
 
-/** Starts `node dist/cli/main.js ...args` with the clean environment runCli uses; the caller owns the child. */
-export function spawnCli(args: readonly string[], env: Record<string, string> = {}): ChildProcess {
-  return spawn(process.execPath, [CLI, ...args], { cwd: ROOT, env: cliEnv(env), stdio: ['ignore', 'pipe', 'pipe'] });
+/**
+ * Starts `node dist/cli/main.js ...args` with the clean environment runCli uses, for a test that
+ * acts on the process while it runs (signals). `done` resolves with the transcript when it ends.
+ */
+export function startCli(args: readonly string[], env: Record<string, string> = {}): { child: ChildProcess; done: Promise<CliResult> } {
+  const child = spawn(process.execPath, [CLI, ...args], { cwd: ROOT, env: cliEnv(env), stdio: ['ignore', 'pipe', 'pipe'] });
+  let stdout = '';
+  let stderr = '';
+  child.stdout?.setEncoding('utf8').on('data', (d: string) => (stdout += d));
+  child.stderr?.setEncoding('utf8').on('data', (d: string) => (stderr += d));
+  const done = new Promise<CliResult>((resolvePromise, reject) => {
+    child.on('error', reject);
+    child.on('close', (code, signal) => {
+      keepTranscript(args, stdout, stderr);
+      resolvePromise({ code, signal, stdout, stderr });
+    });
+  });
+  return { child, done };
 }
 
 /**
  * Runs the CLI and sends `signal` once `path` grows past `bytes` (a journal or results file: the
  * run is then under way, however fast the machine). Resolves with how the process ended; a run
- * that finished before the signal was sent ends with signal null and code 0, which a test can see.
+ * that finished before the signal was sent ends with signal null, which a test can see.
  */
 export async function runCliUntilFileGrows(
   args: readonly string[],
@@ -190,30 +205,21 @@ export async function runCliUntilFileGrows(
   bytes: number,
   signal: NodeJS.Signals,
 ): Promise<CliResult> {
-  const child = spawnCli(args, env);
-  let stdout = '';
-  let stderr = '';
-  child.stdout?.setEncoding('utf8').on('data', (d: string) => (stdout += d));
-  child.stderr?.setEncoding('utf8').on('data', (d: string) => (stderr += d));
-  const closed = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolvePromise, reject) => {
-    child.on('error', reject);
-    child.on('close', (code, how) => resolvePromise({ code, signal: how }));
-  });
-  const done = new AbortController();
+  const { child, done } = startCli(args, env);
+  const finished = new AbortController();
   // The watch stops when the run ends (a run that ends first is for the caller to judge) or
   // fails the test if the file has not grown within the bound.
-  const watching = whenFileGrows(path, bytes, 60_000, done.signal).then(() => {
-    if (!done.signal.aborted) child.kill(signal);
+  const watching = whenFileGrows(path, bytes, 60_000, finished.signal).then(() => {
+    if (!finished.signal.aborted) child.kill(signal);
   });
-  let ended: { code: number | null; signal: NodeJS.Signals | null };
+  let result: CliResult;
   try {
-    ended = await Promise.race([closed, watching.then(() => closed)]);
+    result = await Promise.race([done, watching.then(() => done)]);
   } catch (error) {
     child.kill('SIGKILL');
     throw error;
   }
-  done.abort();
+  finished.abort();
   await watching;
-  keepTranscript(args, stdout, stderr);
-  return { ...ended, stdout, stderr };
+  return result;
 }

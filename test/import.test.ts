@@ -6,11 +6,10 @@ import { describe, expect, it } from 'vitest';
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Emulator } from '../src/emulator/server.js';
-import { emulatorEnv, readCsv, readResults, runCli, tempDir, useEmulators, writeFile } from './helpers.js';
+import { emulatorEnv, readCsv, readResults, runCli, tempDir, useEmulators, writeFile, CSV_HEADER as HEADER } from './helpers.js';
 
 const emulator = useEmulators();
 
-const HEADER = 'system_id,first_name,last_name,email,job_title,mobile';
 
 async function importFile(content: string | Buffer, args: string[] = [], emu?: Emulator) {
   const dir = tempDir('import-');
