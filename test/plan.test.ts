@@ -16,7 +16,7 @@ import { createChangedFilter } from '../src/import/changed.js';
 import type { PreparedRow } from '../src/import/outcomes.js';
 import { createPlanner, createSnapshotIndex, loadSnapshot } from '../src/import/plan.js';
 import { createShapeTracker, extractRecords } from '../src/export/listing.js';
-import { createRecordSplitter } from '../src/export/split.js';
+import { createRecordSplitter, NotPlain } from '../src/export/split.js';
 
 const start = useEmulators();
 
@@ -200,7 +200,7 @@ describe('the fast GET-all reader (src/export/split.ts)', () => {
       '[{"system_id":"A"}] x',
       '[{"Also_Alert_1_System_ID":CONTACT456}]', // the API document's own example
     ];
-    for (const text of notPlain) expect(() => read(text, 4), text).toThrow();
+    for (const text of notPlain) expect(() => read(text, 4), text).toThrow(NotPlain);
   });
 });
 
