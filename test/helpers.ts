@@ -141,21 +141,19 @@ export function whenFile(path: string, holds: (path: string) => boolean, what: s
         return false; // caught mid-write (e.g. half a JSON file): wait for the next change
       }
     };
-    if (check()) {
-      resolvePromise();
-      return;
-    }
+    // Watch first, then look: a change between the two is then never missed.
     const watcher = watch(dirname(path));
     const timer = setTimeout(() => {
       watcher.close();
       reject(new Error(`timed out after ${timeoutMs} ms waiting for ${basename(path)}: ${what}`));
     }, timeoutMs);
-    watcher.on('change', () => {
+    const settle = (): void => {
       if (!check()) return;
       clearTimeout(timer);
       watcher.close();
       resolvePromise();
-    });
+    };
+    watcher.on('change', settle);
     watcher.on('error', (error) => {
       clearTimeout(timer);
       reject(error);
@@ -165,6 +163,7 @@ export function whenFile(path: string, holds: (path: string) => boolean, what: s
       watcher.close();
       resolvePromise();
     });
+    settle();
   });
 }
 
