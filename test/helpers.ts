@@ -9,6 +9,7 @@ import { basename, dirname, join, resolve } from 'node:path';
 import { parse } from 'csv-parse/sync';
 import { afterEach } from 'vitest';
 import { startEmulator, type Emulator, type EmulatorOptions } from '../src/emulator/server.js';
+import { TEST_API_KEY, TEST_PORTAL_CODE } from './fixtures.js';
 
 export const ROOT = resolve(import.meta.dirname, '..');
 export const CLI = join(ROOT, 'dist', 'cli', 'main.js');
@@ -27,8 +28,7 @@ export interface CliOptions {
   timeoutMs?: number;
 }
 
-import { TEST_API_KEY, TEST_PORTAL_CODE } from './fixtures.js';
-
+/** The suite's fixed data (test/fixtures.ts), for the tests that import everything from here. */
 export { CSV_HEADER, TEST_API_KEY, TEST_PORTAL_CODE } from './fixtures.js';
 
 /** Where the global setup collects transcripts and temp folders for that grep. */
