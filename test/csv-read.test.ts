@@ -16,6 +16,7 @@ import {
   type CsvSource,
 } from '../src/csv/read.js';
 import { FileError, UsageError } from '../src/errors.js';
+import { CSV_HEADER } from './helpers.js';
 
 let dir: string;
 let counter = 0;
@@ -429,12 +430,26 @@ describe('openCsv: encodings', () => {
   });
 });
 
+/** Resolves once bytesRead() is unchanged over 50 thread-pool round trips (at most 100_000 of them). */
+async function readingSettles(source: { bytesRead(): number }): Promise<void> {
+  let last = -1;
+  let same = 0;
+  for (let round = 0; round < 100_000; round++) {
+    await fs.promises.stat(import.meta.filename);
+    const now = source.bytesRead();
+    same = now === last ? same + 1 : 0;
+    if (same === 50) return;
+    last = now;
+  }
+  throw new Error('the reader never stopped reading');
+}
+
 describe('openCsv: streaming', () => {
   let big: string;
   const ROWS = 200_000;
 
   beforeAll(() => {
-    const lines = ['system_id,first_name,last_name,email,job_title,mobile'];
+    const lines = [CSV_HEADER];
     for (let i = 0; i < ROWS; i++) {
       lines.push(`C${i},First${i},Last${i % 977},user${i}@example.com,${i % 7 === 0 ? '"Head of ""Ops"", EMEA"' : 'Analyst'},+6141${String(i).padStart(7, '0')}`);
     }
@@ -462,9 +477,14 @@ describe('openCsv: streaming', () => {
     const source = await openCsv(big);
     const iterator = source.records[Symbol.asyncIterator]();
     for (let i = 0; i < 10; i++) await iterator.next();
-    await new Promise((resolve) => setTimeout(resolve, 200));
+    // Wait for the reading to settle rather than for a guessed time: each round trip through the
+    // thread pool lets reads queued before it finish. A reader without backpressure settles only
+    // at the end of the file, so the bound below then fails whatever the machine's speed.
+    await readingSettles(source);
     expect(source.bytesRead()).toBeLessThan(2 * 1024 * 1024);
     expect(source.bytesTotal).toBeGreaterThan(10 * 1024 * 1024);
+    // And the reading goes on when the consumer does.
+    expect((await iterator.next()).value).toMatchObject({ line: 12, cells: ['C10', 'First10', 'Last10', 'user10@example.com', 'Analyst', '+61410000010'] });
     await iterator.return?.();
   });
 

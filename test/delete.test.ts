@@ -7,15 +7,12 @@
 import { spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { Contact } from '../src/contact.js';
-import { startEmulator, type Emulator } from '../src/emulator/server.js';
-import { CLI, emulatorEnv, readCsv, readResults, runCli, tempDir, TEST_API_KEY, TEST_PORTAL_CODE, writeFile } from './helpers.js';
+import type { Emulator } from '../src/emulator/server.js';
+import { CLI, emulatorEnv, readCsv, readResults, runCli, tempDir, useEmulators, writeFile } from './helpers.js';
 
-const started: Emulator[] = [];
-afterEach(async () => {
-  await Promise.all(started.splice(0).map((e) => e.close()));
-});
+const start = useEmulators();
 
 const person = (system_id: string, n: number): Contact => ({
   system_id,
@@ -28,8 +25,7 @@ const person = (system_id: string, n: number): Contact => ({
 
 /** A, B, C, plus CONTACT123: the Support Lead of "Service Desk" in samples/support-groups.json. */
 async function emulator(): Promise<Emulator> {
-  const emu = await startEmulator({ port: 0, portalCode: TEST_PORTAL_CODE, apiKey: TEST_API_KEY });
-  started.push(emu);
+  const emu = await start();
   emu.seedContacts([person('A', 1), person('B', 2), person('C', 3), person('CONTACT123', 123)]);
   return emu;
 }

@@ -7,7 +7,7 @@ import { describe, it, expect, beforeAll, afterAll } from 'vitest';
 import { readdirSync, readFileSync, writeFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { startEmulator, type Emulator, type EmulatorOptions, type RequestLogEntry } from '../src/emulator/server.js';
-import { tempDir } from './helpers.js';
+import { tempDir, whenFile } from './helpers.js';
 
 interface Answer {
   status: number;
@@ -665,9 +665,10 @@ describe('emulator: persistence with dataFile', () => {
       // A new data file is created at start.
       expect(JSON.parse(readFileSync(dataFile, 'utf8'))).toEqual({ contacts: [] });
       expect((await put(emu, 'bg', '{"first_name":"B","last_name":"G","email":"bg@example.com"}')).status).toBe(201);
-      await new Promise((resolve) => setTimeout(resolve, 700));
-      const saved = JSON.parse(readFileSync(dataFile, 'utf8')) as { contacts: { system_id: string }[] };
-      expect(saved.contacts.map((contact) => contact.system_id)).toEqual(['bg']);
+      // The debounced write replaces the file (atomic rename): wait for that, not for a guessed time.
+      const ids = (): string[] => (JSON.parse(readFileSync(dataFile, 'utf8')) as { contacts: { system_id: string }[] }).contacts.map((c) => c.system_id);
+      await whenFile(dataFile, () => ids().length > 0, 'the background write of contact bg', 10_000);
+      expect(ids()).toEqual(['bg']);
     } finally {
       await emu.close();
       rmSync(dir, { recursive: true, force: true });

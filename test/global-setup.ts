@@ -7,9 +7,7 @@ import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:f
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { TestProject } from 'vitest/node';
-
-const KEY = 'tEsTkEy0NeverPrinted1ZQXW9vb8nm7lk6jh5gf';
-const PORTAL = 'TESTPORTAL';
+import { TEST_API_KEY as KEY, TEST_PORTAL_CODE as PORTAL } from './fixtures.js';
 
 function* walk(dir: string): Generator<string> {
   for (const name of readdirSync(dir)) {

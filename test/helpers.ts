@@ -2,13 +2,14 @@
  * Shared test helpers: run the real CLI as a process (the built dist/, as a user would), temp
  * folders, and CSV reading. HTTP is never mocked: tests start the emulator on a loopback port.
  */
-import { spawn } from 'node:child_process';
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { spawn, type ChildProcess } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync, statSync, watch, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { basename, dirname, join, resolve } from 'node:path';
 import { parse } from 'csv-parse/sync';
 import { afterEach } from 'vitest';
 import { startEmulator, type Emulator, type EmulatorOptions } from '../src/emulator/server.js';
+import { TEST_API_KEY, TEST_PORTAL_CODE } from './fixtures.js';
 
 export const ROOT = resolve(import.meta.dirname, '..');
 export const CLI = join(ROOT, 'dist', 'cli', 'main.js');
@@ -27,12 +28,8 @@ export interface CliOptions {
   timeoutMs?: number;
 }
 
-/**
- * The user's API key as the tests use it. test/global-setup.ts greps everything the CLI printed
- * or wrote during the whole suite for it, plain and as the base64 Basic credential.
- */
-export const TEST_PORTAL_CODE = 'TESTPORTAL';
-export const TEST_API_KEY = 'tEsTkEy0NeverPrinted1ZQXW9vb8nm7lk6jh5gf';
+/** The suite's fixed data (test/fixtures.ts), for the tests that import everything from here. */
+export { CSV_HEADER, TEST_API_KEY, TEST_PORTAL_CODE } from './fixtures.js';
 
 /** Where the global setup collects transcripts and temp folders for that grep. */
 const SUITE_ROOT = process.env.CIOPULSE_TEST_ROOT ?? tmpdir();
@@ -44,17 +41,22 @@ function keepTranscript(args: readonly string[], stdout: string, stderr: string)
   writeFileSync(join(SUITE_ROOT, `transcript-${process.pid}-${transcriptCount}.txt`), `${args.join(' ')}\n${stdout}\n${stderr}`);
 }
 
-/** Runs `node dist/cli/main.js ...args` with a clean environment (no inherited CIOPULSE_*). */
-export function runCli(args: readonly string[], options: CliOptions = {}): Promise<CliResult> {
+function cliEnv(extra: Record<string, string | undefined>): Record<string, string> {
   const env: Record<string, string> = {};
   for (const [key, value] of Object.entries(process.env)) {
     if (value !== undefined && !key.startsWith('CIOPULSE_') && key !== 'FORCE_COLOR') env[key] = value;
   }
   env.NO_COLOR = '1';
-  for (const [key, value] of Object.entries(options.env ?? {})) {
+  for (const [key, value] of Object.entries(extra)) {
     if (value === undefined) delete env[key];
     else env[key] = value;
   }
+  return env;
+}
+
+/** Runs `node dist/cli/main.js ...args` with a clean environment (no inherited CIOPULSE_*). */
+export function runCli(args: readonly string[], options: CliOptions = {}): Promise<CliResult> {
+  const env = cliEnv(options.env ?? {});
   return new Promise((resolvePromise, reject) => {
     // `--` as the bin's shebang does: Node 20 would otherwise take `--env-file` for itself.
     const child = spawn(process.execPath, ['--', CLI, ...args], { cwd: options.cwd ?? ROOT, env, stdio: ['pipe', 'pipe', 'pipe'] });
@@ -124,4 +126,100 @@ export function useEmulators(): (options?: EmulatorOptions) => Promise<Emulator>
     started.push(emulator);
     return emulator;
   };
+}
+
+/**
+ * Resolves once `holds(path)` is true, checking now and on every change fs.watch reports in the
+ * file's folder (so a file created or renamed into place later is seen too). Rejects after
+ * `timeoutMs`, naming `what`: a bound that fails the test, not a sleep that hopes.
+ */
+export function whenFile(path: string, holds: (path: string) => boolean, what: string, timeoutMs = 30_000, stop?: AbortSignal): Promise<void> {
+  return new Promise((resolvePromise, reject) => {
+    const check = (): boolean => {
+      try {
+        return existsSync(path) && holds(path);
+      } catch {
+        return false; // caught mid-write (e.g. half a JSON file): wait for the next change
+      }
+    };
+    // Watch first, then look: a change between the two is then never missed.
+    const watcher = watch(dirname(path));
+    const timer = setTimeout(() => {
+      watcher.close();
+      reject(new Error(`timed out after ${timeoutMs} ms waiting for ${basename(path)}: ${what}`));
+    }, timeoutMs);
+    const settle = (): void => {
+      if (!check()) return;
+      clearTimeout(timer);
+      watcher.close();
+      resolvePromise();
+    };
+    watcher.on('change', settle);
+    watcher.on('error', (error) => {
+      clearTimeout(timer);
+      reject(error);
+    });
+    stop?.addEventListener('abort', () => {
+      clearTimeout(timer);
+      watcher.close();
+      resolvePromise();
+    });
+    settle();
+  });
+}
+
+/** whenFile for "the file has grown past `bytes`". */
+export function whenFileGrows(path: string, bytes: number, timeoutMs?: number, stop?: AbortSignal): Promise<void> {
+  return whenFile(path, (p) => statSync(p).size > bytes, `more than ${bytes} bytes`, timeoutMs, stop);
+}
+
+/**
+ * Starts `node dist/cli/main.js ...args` with the clean environment runCli uses, for a test that
+ * acts on the process while it runs (signals). `done` resolves with the transcript when it ends.
+ */
+export function startCli(args: readonly string[], env: Record<string, string> = {}): { child: ChildProcess; done: Promise<CliResult> } {
+  const child = spawn(process.execPath, [CLI, ...args], { cwd: ROOT, env: cliEnv(env), stdio: ['ignore', 'pipe', 'pipe'] });
+  let stdout = '';
+  let stderr = '';
+  child.stdout?.setEncoding('utf8').on('data', (d: string) => (stdout += d));
+  child.stderr?.setEncoding('utf8').on('data', (d: string) => (stderr += d));
+  const done = new Promise<CliResult>((resolvePromise, reject) => {
+    child.on('error', reject);
+    child.on('close', (code, signal) => {
+      keepTranscript(args, stdout, stderr);
+      resolvePromise({ code, signal, stdout, stderr });
+    });
+  });
+  return { child, done };
+}
+
+/**
+ * Runs the CLI and sends `signal` once `path` grows past `bytes` (a journal or results file: the
+ * run is then under way, however fast the machine). Resolves with how the process ended; a run
+ * that finished before the signal was sent ends with signal null, which a test can see.
+ */
+export async function runCliUntilFileGrows(
+  args: readonly string[],
+  env: Record<string, string>,
+  path: string,
+  bytes: number,
+  signal: NodeJS.Signals,
+): Promise<CliResult> {
+  const { child, done } = startCli(args, env);
+  const finished = new AbortController();
+  // The watch stops when the run ends (a run that ends first is for the caller to judge) or
+  // fails the test if the file has not grown within the bound.
+  const watching = whenFileGrows(path, bytes, 60_000, finished.signal).then(() => {
+    if (!finished.signal.aborted) child.kill(signal);
+  });
+  let result: CliResult;
+  try {
+    result = await Promise.race([done, watching.then(() => done)]);
+  } catch (error) {
+    child.kill('SIGKILL');
+    throw error;
+  }
+  finished.abort();
+  await watching;
+  return result;
 }

@@ -5,14 +5,12 @@
  * base URL, not for the API (the emulator does that). Each case takes seconds.
  */
 import { afterEach, describe, expect, it } from 'vitest';
-import { spawn } from 'node:child_process';
 import { once } from 'node:events';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
-import { CLI, TEST_API_KEY, TEST_PORTAL_CODE, emulatorEnv, readResults, runCli, tempDir, useEmulators, writeFile, type CliResult } from './helpers.js';
+import { TEST_API_KEY, TEST_PORTAL_CODE, emulatorEnv, readResults, runCli, startCli, tempDir, useEmulators, writeFile, type CliResult, CSV_HEADER as HEADER } from './helpers.js';
 
-const HEADER = 'system_id,first_name,last_name,email,job_title,mobile';
 const NOT_THE_API = 'this base URL does not look like the CIOPulse API (it usually ends in /api/v5)';
 const BASE64 = Buffer.from(`${TEST_PORTAL_CODE}:${TEST_API_KEY}`).toString('base64');
 
@@ -61,22 +59,19 @@ function csv(count: number): string {
   return `${lines.join('\n')}\n`;
 }
 
-/** Spawns the CLI and sends SIGINT once `when` resolves; resolves with the transcript. */
-function runInterrupted(args: string[], env: Record<string, string>, when: Promise<void>): Promise<CliResult> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [CLI, ...args], { env: { ...process.env, ...env, NO_COLOR: '1' } });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.setEncoding('utf8').on('data', (d: string) => (stdout += d));
-    child.stderr.setEncoding('utf8').on('data', (d: string) => (stderr += d));
-    const guard = setTimeout(() => child.kill('SIGKILL'), 30_000);
-    // Not awaited: the child's 'close' settles the test; a `when` that fails fails it too.
-    when.then(() => child.kill('SIGINT'), reject);
-    child.on('close', (code, signal) => {
-      clearTimeout(guard);
-      resolve({ code, signal, stdout, stderr });
-    });
-  });
+/** Starts the CLI and sends SIGINT once `when` resolves; resolves with the transcript. */
+async function runInterrupted(args: string[], env: Record<string, string>, when: Promise<void>): Promise<CliResult> {
+  const { child, done } = startCli(args, env);
+  const guard = setTimeout(() => child.kill('SIGKILL'), 30_000);
+  try {
+    await Promise.race([when.then(() => child.kill('SIGINT')), done]);
+    return await done;
+  } catch (error) {
+    child.kill('SIGKILL');
+    throw error;
+  } finally {
+    clearTimeout(guard);
+  }
 }
 
 describe('a server that is not the API', () => {

@@ -1,16 +1,17 @@
 /**
- * End to end: the real CLI, as a process, against the emulator on a loopback port; then the
- * emulator's state is checked. One rule per case (issue: bulk import).
+ * Import against the emulator on a loopback port, one rule per case, then the emulator's state
+ * is checked. The row rules run through the library in-process (importRows); what is the CLI's
+ * own (exit codes, whole-file messages, flags, stdout) runs the real CLI as a process (importFile).
  */
 import { describe, expect, it } from 'vitest';
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Emulator } from '../src/emulator/server.js';
-import { emulatorEnv, readCsv, readResults, runCli, tempDir, useEmulators, writeFile } from './helpers.js';
+import { resolveConnection } from '../src/config.js';
+import { importContacts, type ImportOptions } from '../src/import/entry.js';
+import { emulatorEnv, readCsv, readResults, runCli, tempDir, useEmulators, writeFile, CSV_HEADER as HEADER } from './helpers.js';
 
 const emulator = useEmulators();
-
-const HEADER = 'system_id,first_name,last_name,email,job_title,mobile';
 
 async function importFile(content: string | Buffer, args: string[] = [], emu?: Emulator) {
   const dir = tempDir('import-');
@@ -22,24 +23,38 @@ async function importFile(content: string | Buffer, args: string[] = [], emu?: E
   return { dir, file, server, result, results, byId: new Map(server.contacts().map((c) => [c.system_id, c])) };
 }
 
+/**
+ * The same import through the library, in-process: for the row-by-row rules, where the CLI adds
+ * nothing and a process start per case is the cost. The CLI's own cases stay on importFile.
+ */
+async function importRows(content: string | Buffer, options: Omit<Partial<ImportOptions>, 'input' | 'connection'> = {}, emu?: Emulator) {
+  const dir = tempDir('import-lib-');
+  const input = writeFile(dir, 'contacts.csv', content);
+  const server = emu ?? (await emulator());
+  const env = { CIOPULSE_BASE_URL: server.baseUrl, CIOPULSE_PORTAL_CODE: server.portalCode, CIOPULSE_API_KEY: server.apiKey };
+  const summary = await importContacts({ ...options, input, connection: resolveConnection({}, env) });
+  const results = existsSync(summary.resultsPath) ? readResults(summary.resultsPath) : [];
+  return { dir, server, summary, results, byId: new Map(server.contacts().map((c) => [c.system_id, c])) };
+}
+
 describe('import: reading the file', () => {
   it('reads a UTF-8 BOM file with CRLF line endings; the first header is not broken', async () => {
-    const { result, results, byId } = await importFile(`\uFEFF${HEADER}\r\nA1,Tim,Test,tim@example.com,,+61411112233\r\n`);
-    expect(result.code).toBe(0);
+    const { summary, results, byId } = await importRows(`\uFEFF${HEADER}\r\nA1,Tim,Test,tim@example.com,,+61411112233\r\n`);
+    expect(summary.counts.created).toBe(1);
     expect(results[0]?.status).toBe('created');
     expect(byId.get('A1')).toEqual({ system_id: 'A1', first_name: 'Tim', last_name: 'Test', email: 'tim@example.com', job_title: null, mobile: '+61411112233' });
   });
 
   it('detects semicolons and matches spaced, odd-case headers', async () => {
-    const { result, byId } = await importFile('System ID;First Name;Last Name;E-mail;Job Title;Mobile Phone\nS1;Zoë;Ångström;zoe@example.com;Boss;+4915112345678\n');
-    expect(result.code).toBe(0);
+    const { summary, byId } = await importRows('System ID;First Name;Last Name;E-mail;Job Title;Mobile Phone\nS1;Zoë;Ångström;zoe@example.com;Boss;+4915112345678\n');
+    expect(summary.counts.created).toBe(1);
     expect(byId.get('S1')?.first_name).toBe('Zoë');
     expect(byId.get('S1')?.mobile).toBe('+4915112345678');
     expect(byId.get('S1')?.job_title).toBe('Boss');
   });
 
   it('keeps quoted commas, and rejects a quoted newline because JSON would escape it', async () => {
-    const { results, byId } = await importFile(`${HEADER}\nQ1,"Smith, Jr",Jones,q1@example.com,"Head, Ops",\nQ2,Anna,"Multi\nLine",q2@example.com,,\nQ3,After,Row,q3@example.com,,\n`);
+    const { results, byId } = await importRows(`${HEADER}\nQ1,"Smith, Jr",Jones,q1@example.com,"Head, Ops",\nQ2,Anna,"Multi\nLine",q2@example.com,,\nQ3,After,Row,q3@example.com,,\n`);
     expect(byId.get('Q1')?.first_name).toBe('Smith, Jr');
     expect(byId.get('Q1')?.job_title).toBe('Head, Ops');
     expect(results.map((r) => r.status)).toEqual(['created', 'invalid', 'created']);
@@ -48,8 +63,8 @@ describe('import: reading the file', () => {
   });
 
   it('refuses a quote, a backslash and a tab in a value, naming the column and the character', async () => {
-    const { results, result, server } = await importFile(`${HEADER}\nB1,"Say ""hi""",X,b1@example.com,,\nB2,Back\\slash,X,b2@example.com,,\nB3,Tab\there,X,b3@example.com,,\n`);
-    expect(result.code).toBe(1);
+    const { results, summary, server } = await importRows(`${HEADER}\nB1,"Say ""hi""",X,b1@example.com,,\nB2,Back\\slash,X,b2@example.com,,\nB3,Tab\there,X,b3@example.com,,\n`);
+    expect(summary.counts.invalid).toBe(3);
     expect(results.map((r) => r.status)).toEqual(['invalid', 'invalid', 'invalid']);
     expect(results[0]?.error).toContain('column "first_name" contains a double quote');
     expect(results[1]?.error).toContain('a backslash');
@@ -80,7 +95,7 @@ describe('import: reading the file', () => {
   });
 
   it('keeps duplicate header names as their own columns in the results', async () => {
-    const { results, dir, byId } = await importFile('system_id,first_name,last_name,email,Notes,Notes\nD1,A,B,d1@example.com,one,two\n');
+    const { results, dir, byId } = await importRows('system_id,first_name,last_name,email,Notes,Notes\nD1,A,B,d1@example.com,one,two\n');
     const rows = readCsv(join(dir, 'contacts.results.csv'));
     expect(rows[0]).toEqual(['system_id', 'first_name', 'last_name', 'email', 'Notes', 'Notes', 'status', 'http_status', 'error', 'detail']);
     expect(rows[1]?.slice(4, 6)).toEqual(['one', 'two']);
@@ -89,7 +104,7 @@ describe('import: reading the file', () => {
   });
 
   it('reads a short row as empty trailing cells; a long row is its own error, and the run carries on', async () => {
-    const { results, byId } = await importFile(`${HEADER}\nR1,A,B,r1@example.com,,\nR2,A,B,r2@example.com\nR3,A,B,r3@example.com,,,EXTRA\nR4,A,B,r4@example.com,,\n`);
+    const { results, byId } = await importRows(`${HEADER}\nR1,A,B,r1@example.com,,\nR2,A,B,r2@example.com\nR3,A,B,r3@example.com,,,EXTRA\nR4,A,B,r4@example.com,,\n`);
     expect(results.map((r) => r.status)).toEqual(['created', 'created', 'invalid', 'created']);
     expect(byId.get('R2')).toEqual({ system_id: 'R2', first_name: 'A', last_name: 'B', email: 'r2@example.com', job_title: null, mobile: null });
     expect(results[2]?.error).toMatch(/ragged_row/);
@@ -107,7 +122,7 @@ describe('import: cells and values', () => {
   it('trims cells, omits empty ones, and keeps the text "null" as a string', async () => {
     const emu = await emulator();
     emu.seedContacts([{ system_id: 'N1', first_name: 'Old', last_name: 'Name', email: 'n1@example.com', job_title: 'Keep me', mobile: '+61411112233' }]);
-    const { byId } = await importFile(`${HEADER}\nN1 ,  New  ,,,,\nN2,null,Null,n2@example.com,null,\n`, [], emu);
+    const { byId } = await importRows(`${HEADER}\nN1 ,  New  ,,,,\nN2,null,Null,n2@example.com,null,\n`, {}, emu);
     expect(byId.get('N1')).toEqual({ system_id: 'N1', first_name: 'New', last_name: 'Name', email: 'n1@example.com', job_title: 'Keep me', mobile: '+61411112233' });
     expect(byId.get('N2')?.first_name).toBe('null');
     expect(byId.get('N2')?.job_title).toBe('null');
@@ -116,11 +131,11 @@ describe('import: cells and values', () => {
   it('#N/A is invalid without a null token, and clears the field with --null-token "#N/A"', async () => {
     const emu = await emulator();
     emu.seedContacts([{ system_id: 'V1', first_name: 'A', last_name: 'B', email: 'v1@example.com', job_title: 'Analyst', mobile: null }]);
-    const refused = await importFile(`${HEADER}\nV1,A,B,v1@example.com,#N/A,\n`, [], emu);
+    const refused = await importRows(`${HEADER}\nV1,A,B,v1@example.com,#N/A,\n`, {}, emu);
     expect(refused.results[0]?.status).toBe('invalid');
     expect(refused.results[0]?.error).toMatch(/spreadsheet_error: column "job_title" holds the spreadsheet error #N\/A/);
     expect(refused.byId.get('V1')?.job_title).toBe('Analyst');
-    const cleared = await importFile(`${HEADER}\nV1,A,B,v1@example.com,#N/A,\n`, ['--null-token', '#N/A'], emu);
+    const cleared = await importRows(`${HEADER}\nV1,A,B,v1@example.com,#N/A,\n`, { nullToken: '#N/A' }, emu);
     expect(cleared.results[0]?.status).toBe('updated');
     expect(cleared.byId.get('V1')?.job_title).toBeNull();
   });
@@ -128,12 +143,12 @@ describe('import: cells and values', () => {
   it('--empty null clears fields that are empty in the file', async () => {
     const emu = await emulator();
     emu.seedContacts([{ system_id: 'E1', first_name: 'A', last_name: 'B', email: 'e1@example.com', job_title: 'Analyst', mobile: '+61411112233' }]);
-    const { byId } = await importFile(`${HEADER}\nE1,A,B,e1@example.com,,\n`, ['--empty', 'null'], emu);
+    const { byId } = await importRows(`${HEADER}\nE1,A,B,e1@example.com,,\n`, { empty: 'null' }, emu);
     expect(byId.get('E1')).toMatchObject({ job_title: null, mobile: null });
   });
 
   it('refuses bad emails and mobiles, and normalises local numbers with --default-country', async () => {
-    const { results, byId } = await importFile(
+    const { results, byId } = await importRows(
       `${HEADER}\nM1,A,B,not-an-email,,\nM2,A,B,m2@example.com,,0411 112 233\nM3,A,B,m3@example.com,,+61 411-112-233\nM4,A,B,m4@example.com,,6.14111E+10\nM5,A,B,m5@example.com,,+610411112233\n`,
     );
     expect(results.map((r) => r.status)).toEqual(['invalid', 'invalid', 'invalid', 'invalid', 'created']);
@@ -144,20 +159,20 @@ describe('import: cells and values', () => {
     expect(results[4]?.detail).toMatch(/trunk zero/);
     expect(byId.get('M5')?.mobile).toBe('+610411112233');
 
-    const normalised = await importFile(`${HEADER}\nL1,A,B,l1@example.com,,0411 112 233\n`, ['--default-country', 'AU']);
+    const normalised = await importRows(`${HEADER}\nL1,A,B,l1@example.com,,0411 112 233\n`, { defaultCountry: 'AU' });
     expect(normalised.byId.get('L1')?.mobile).toBe('+61411112233');
   });
 
   it('a create missing its email fails with the API’s 400', async () => {
-    const { results, result } = await importFile(`${HEADER}\nC1,A,B,,,\n`);
-    expect(result.code).toBe(1);
+    const { results, summary } = await importRows(`${HEADER}\nC1,A,B,,,\n`);
+    expect(summary.counts.failed).toBe(1);
     expect(results[0]?.status).toBe('failed');
     expect(results[0]?.http_status).toBe('400');
   });
 
   it('stores unicode and emoji byte for byte', async () => {
     const name = 'Siobhán 😀 José 李';
-    const { byId } = await importFile(`${HEADER}\nU1,${name},Ünïcödé,u1@example.com,Ingeniør,\n`);
+    const { byId } = await importRows(`${HEADER}\nU1,${name},Ünïcödé,u1@example.com,Ingeniør,\n`);
     expect(byId.get('U1')?.first_name).toBe(name);
     expect(Buffer.from(byId.get('U1')?.first_name ?? '')).toEqual(Buffer.from(name));
   });
@@ -165,7 +180,7 @@ describe('import: cells and values', () => {
   it('sends system_ids that need URL encoding as one path segment', async () => {
     const ids = ['a/b', 'with space', 'q?x', 'h#1', '50%', 'p+1'];
     const rows = ids.map((id, i) => `"${id}",A,B,enc${i}@example.com,,`).join('\n');
-    const { results, byId } = await importFile(`${HEADER}\n${rows}\n.,A,B,dot@example.com,,\n..,A,B,dots@example.com,,\n`);
+    const { results, byId } = await importRows(`${HEADER}\n${rows}\n.,A,B,dot@example.com,,\n..,A,B,dots@example.com,,\n`);
     expect(results.map((r) => r.status)).toEqual([...ids.map(() => 'created'), 'invalid', 'invalid']);
     for (const id of ids) expect(byId.has(id)).toBe(true);
   });
@@ -174,14 +189,14 @@ describe('import: cells and values', () => {
 describe('import: order, uniqueness and the 422 second chance', () => {
   it('applies rows with the same system_id in file order: the later row wins', async () => {
     const rows = Array.from({ length: 20 }, (_, i) => `DUP,A,B,dup@example.com,Version ${i},`).join('\n');
-    const { results, byId } = await importFile(`${HEADER}\n${rows}\n`, ['--concurrency', '16']);
+    const { results, byId } = await importRows(`${HEADER}\n${rows}\n`, { concurrency: 16 });
     expect(results[0]?.status).toBe('created');
     expect(results.slice(1).every((r) => r.status === 'updated')).toBe(true);
     expect(byId.get('DUP')?.job_title).toBe('Version 19');
   });
 
   it('refuses a later row that reuses an earlier row’s email under another system_id, ignoring case', async () => {
-    const { results } = await importFile(`${HEADER}\nX1,A,B,same@example.com,,\nX2,A,B,SAME@Example.com,,\n`);
+    const { results } = await importRows(`${HEADER}\nX1,A,B,same@example.com,,\nX2,A,B,SAME@Example.com,,\n`);
     expect(results[1]?.status).toBe('invalid');
     expect(results[1]?.error).toMatch(/duplicate_email: .*line 2/);
   });
@@ -189,7 +204,7 @@ describe('import: order, uniqueness and the 422 second chance', () => {
   it('gives a 422 one more attempt after the other rows: a rename frees the email', async () => {
     const emu = await emulator();
     emu.seedContacts([{ system_id: 'OLD', first_name: 'A', last_name: 'B', email: 'moving@example.com', job_title: null, mobile: null }]);
-    const { results, byId, dir } = await importFile(`${HEADER}\nNEW,C,D,moving@example.com,,\nOLD,A,B,renamed@example.com,,\n`, ['--concurrency', '1'], emu);
+    const { results, byId, dir } = await importRows(`${HEADER}\nNEW,C,D,moving@example.com,,\nOLD,A,B,renamed@example.com,,\n`, { concurrency: 1 }, emu);
     expect(results.map((r) => r.status)).toEqual(['created', 'updated']);
     expect(results[0]?.detail).toMatch(/second attempt/);
     expect(byId.get('NEW')?.email).toBe('moving@example.com');
@@ -200,7 +215,7 @@ describe('import: order, uniqueness and the 422 second chance', () => {
   it('marks a 422 superseded when a later row for the same system_id was applied', async () => {
     const emu = await emulator();
     emu.seedContacts([{ system_id: 'HOLDER', first_name: 'A', last_name: 'B', email: 'taken@example.com', job_title: null, mobile: null }]);
-    const { results } = await importFile(`${HEADER}\nZ1,C,D,taken@example.com,,\nZ1,C,D,free@example.com,,\n`, ['--concurrency', '1'], emu);
+    const { results } = await importRows(`${HEADER}\nZ1,C,D,taken@example.com,,\nZ1,C,D,free@example.com,,\n`, { concurrency: 1 }, emu);
     expect(results.map((r) => r.status)).toEqual(['superseded', 'created']);
     expect(results[0]?.detail).toMatch(/superseded by line 3/);
   });
@@ -211,8 +226,8 @@ describe('import: order, uniqueness and the 422 second chance', () => {
       { system_id: 'P', first_name: 'A', last_name: 'B', email: 'p@example.com', job_title: null, mobile: null },
       { system_id: 'Q', first_name: 'A', last_name: 'B', email: 'q@example.com', job_title: null, mobile: null },
     ]);
-    const { results, result } = await importFile(`${HEADER}\nP,A,B,q@example.com,,\nQ,A,B,p@example.com,,\n`, [], emu);
-    expect(result.code).toBe(1);
+    const { results, summary } = await importRows(`${HEADER}\nP,A,B,q@example.com,,\nQ,A,B,p@example.com,,\n`, {}, emu);
+    expect(summary.counts.failed).toBe(2);
     expect(results.map((r) => r.status)).toEqual(['failed', 'failed']);
     expect(results[0]?.error).toMatch(/email_swap/);
   });
@@ -222,7 +237,7 @@ describe('import: concurrency, results and options', () => {
   it('reaches the concurrency limit and never exceeds it', async () => {
     const emu = await emulator({ latencyMs: 20 });
     const rows = Array.from({ length: 200 }, (_, i) => `C${i},A,B,c${i}@example.com,,`).join('\n');
-    const { results } = await importFile(`${HEADER}\n${rows}\n`, ['--concurrency', '6'], emu);
+    const { results } = await importRows(`${HEADER}\n${rows}\n`, { concurrency: 6 }, emu);
     expect(results).toHaveLength(200);
     expect(emu.stats().maxInFlight).toBe(6);
   });

@@ -5,19 +5,17 @@
  * applies it) and then drops the answer, or never answers at all.
  */
 import { describe, expect, it } from 'vitest';
-import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, readFileSync, rmSync } from 'node:fs';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { once } from 'node:events';
-import { CLI, emulatorEnv, readCsv, readResults, runCli, tempDir, useEmulators, writeFile } from './helpers.js';
+import { emulatorEnv, readCsv, readResults, runCli, startCli, tempDir, useEmulators, writeFile, CSV_HEADER as HEADER } from './helpers.js';
 import { openResume } from '../src/import/resume.js';
 import { planImport } from '../src/import/entry.js';
 import type { ResultRow } from '../src/import/results.js';
 import { Secret } from '../src/config.js';
 
-const HEADER = 'system_id,first_name,last_name,email,job_title,mobile';
 const emulator = useEmulators();
 
 type Fault = 'lose' | 'hang' | '500' | '503' | undefined;
@@ -81,15 +79,7 @@ async function startProxy(emu: { baseUrl: string; portalCode: string; apiKey: st
   };
 }
 
-function start(args: string[], env: Record<string, string>): { child: ChildProcess; done: Promise<{ code: number | null; stdout: string; stderr: string }> } {
-  const child = spawn(process.execPath, [CLI, ...args], { env: { ...process.env, ...env, NO_COLOR: '1' } });
-  let stdout = '';
-  let stderr = '';
-  child.stdout?.setEncoding('utf8').on('data', (d: string) => (stdout += d));
-  child.stderr?.setEncoding('utf8').on('data', (d: string) => (stderr += d));
-  const done = new Promise<{ code: number | null; stdout: string; stderr: string }>((resolve) => child.on('close', (code) => resolve({ code, stdout, stderr })));
-  return { child, done };
-}
+const start = startCli;
 
 describe('superseded rows (issue 11 item 1) and ragged rows in the errors file (item 4)', () => {
   it('a failed row whose system_id a later row applied is superseded: not resumed, not in the errors file', async () => {

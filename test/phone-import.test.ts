@@ -13,10 +13,9 @@ import { formatSummary } from '../src/report/summary.js';
 import { writeHtmlReport } from '../src/report/html.js';
 import { createReportCollector } from '../src/report/collect.js';
 import { readFileSync } from 'node:fs';
-import { emulatorEnv, readResults, runCli, tempDir, TEST_API_KEY, TEST_PORTAL_CODE, useEmulators, writeFile } from './helpers.js';
+import { emulatorEnv, readResults, runCli, tempDir, TEST_API_KEY, TEST_PORTAL_CODE, useEmulators, writeFile, CSV_HEADER as HEADER } from './helpers.js';
 
 const emulator = useEmulators();
-const HEADER = 'system_id,first_name,last_name,email,job_title,mobile';
 
 const landline = { code: 'not_a_mobile', field: 'mobile', message: 'mobile +61298765432 is a fixed-line (landline) number' } as const;
 

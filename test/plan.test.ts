@@ -4,24 +4,21 @@
  */
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Contact } from '../src/contact.js';
-import { startEmulator, type Emulator } from '../src/emulator/server.js';
-import { emulatorEnv, readResults, runCli, tempDir, TEST_API_KEY, TEST_PORTAL_CODE, writeFile } from './helpers.js';
+import type { Emulator } from '../src/emulator/server.js';
+import { CSV_HEADER, emulatorEnv, readResults, runCli, tempDir, TEST_API_KEY, TEST_PORTAL_CODE, useEmulators, writeFile } from './helpers.js';
 import { createApiClient } from '../src/api/client.js';
 import { resolveConnection } from '../src/config.js';
 import { createChangedFilter } from '../src/import/changed.js';
 import type { PreparedRow } from '../src/import/outcomes.js';
 import { createPlanner, createSnapshotIndex, loadSnapshot } from '../src/import/plan.js';
 import { createShapeTracker, extractRecords } from '../src/export/listing.js';
-import { createRecordSplitter } from '../src/export/split.js';
+import { createRecordSplitter, NotPlain } from '../src/export/split.js';
 
-const started: Emulator[] = [];
-afterEach(async () => {
-  await Promise.all(started.splice(0).map((e) => e.close()));
-});
+const start = useEmulators();
 
 const contact = (system_id: string, email: string, job_title: string | null = null, mobile: string | null = null): Contact => ({
   system_id,
@@ -33,8 +30,7 @@ const contact = (system_id: string, email: string, job_title: string | null = nu
 });
 
 async function seeded(): Promise<Emulator> {
-  const emu = await startEmulator({ port: 0, portalCode: TEST_PORTAL_CODE, apiKey: TEST_API_KEY });
-  started.push(emu);
+  const emu = await start();
   emu.seedContacts([
     contact('A', 'a@example.com', 'Analyst'),
     contact('B', 'b@example.com', 'Boss', '+61411112233'),
@@ -46,7 +42,7 @@ async function seeded(): Promise<Emulator> {
 }
 
 const FILE = [
-  'system_id,first_name,last_name,email,job_title,mobile',
+  CSV_HEADER,
   'A,First A,Last A,a@example.com,Senior Analyst,', // would-update: job_title
   'B,First B,Last B,b@example.com,Boss,+61411112233', // unchanged
   'NEW1,New,One,new1@example.com,Agent,', // would-create
@@ -121,7 +117,7 @@ describe('import --plan', () => {
     const file = writeFile(
       dir,
       'contacts.csv',
-      'system_id,first_name,last_name,email,job_title,mobile\nA,Changed,Last A,a@example.com,,+61433334444\nB,First B,Last B,b@example.com,,\nZED,New,Contact,zed@example.com,Agent,\n',
+      `${CSV_HEADER}\nA,Changed,Last A,a@example.com,,+61433334444\nB,First B,Last B,b@example.com,,\nZED,New,Contact,zed@example.com,Agent,\n`,
     );
     const backup = join(dir, 'undo.csv');
     const run = await runCli(['import', file, '--backup', backup, '--empty', 'null'], { env: emulatorEnv(emu) });
@@ -204,7 +200,7 @@ describe('the fast GET-all reader (src/export/split.ts)', () => {
       '[{"system_id":"A"}] x',
       '[{"Also_Alert_1_System_ID":CONTACT456}]', // the API document's own example
     ];
-    for (const text of notPlain) expect(() => read(text, 4), text).toThrow();
+    for (const text of notPlain) expect(() => read(text, 4), text).toThrow(NotPlain);
   });
 });
 

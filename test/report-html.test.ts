@@ -375,7 +375,8 @@ describe('the report of a real run', () => {
     const html = readFileSync(outPath, 'utf8');
     const command = /<code data-next-command>([^<]*)<\/code>/.exec(html)?.[1];
     const next = /^Next: +(.*)$/m.exec(run.stdout)?.[1];
-    expect(command).toBeDefined();
+    // A command that imports the errors file, and the very one the summary's Next: line ends with.
+    expect(command).toMatch(/\bimport\b.*errors\.csv/);
     expect(next?.endsWith(command ?? '?')).toBe(true);
     expect(shownNumber(html, 'data-code-count', 'invalid_email')).toBe(1);
     expect(blobOf(html).problems).toEqual([[3, 'B', 'invalid', '', [['invalid_email', 'email', expect.any(String) as string]], [], '']]);

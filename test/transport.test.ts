@@ -13,10 +13,9 @@ import { runImport } from '../src/import/entry.js';
 import { createApiClient } from '../src/api/client.js';
 import { createDispatcher } from '../src/api/dispatcher.js';
 import { Secret } from '../src/config.js';
-import { CLI, emulatorEnv, readResults, tempDir, useEmulators, writeFile } from './helpers.js';
+import { CLI, emulatorEnv, readResults, tempDir, useEmulators, writeFile, CSV_HEADER as HEADER } from './helpers.js';
 
 const emulator = useEmulators();
-const HEADER = 'system_id,first_name,last_name,email,job_title,mobile';
 
 function rows(count: number, prefix: string): string {
   const lines = [HEADER];
