@@ -8,9 +8,8 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { createRowParser, type Contact } from '../src/contact.js';
 import type { Emulator } from '../src/emulator/server.js';
-import { createApiClient } from '../src/api/client.js';
 import { resolveConnection } from '../src/config.js';
-import { runExport, type ExportOptions } from '../src/export/index.js';
+import { exportContacts, type ExportCommonOptions } from '../src/export/index.js';
 import { importContacts, type ImportOptions } from '../src/import/entry.js';
 import { CSV_HEADER, emulatorEnv, readCsv, readResults, runCli, runCliUntilFileGrows, tempDir, useEmulators, writeFile } from './helpers.js';
 
@@ -59,17 +58,13 @@ async function roundTrip(contacts: Contact[], exportArgs: string[], importArgs: 
  * The same round trip through the library, in-process: for the variants of a rule already proved
  * through the CLI above, where a process start per step is the cost.
  */
-async function roundTripInProcess(contacts: Contact[], exportOptions: Partial<ExportOptions> = {}, importOptions: Partial<ImportOptions> = {}) {
+async function roundTripInProcess(contacts: Contact[], exportOptions: Partial<ExportCommonOptions> = {}, importOptions: Partial<ImportOptions> = {}) {
   const emu = await emulator(contacts);
   const before = structuredClone(emu.contacts());
   const file = join(tempDir('roundtrip-lib-'), 'a.csv');
   const connection = resolveConnection({}, emulatorEnv(emu));
-  const client = createApiClient({ connection, concurrency: 1, retries: 0 });
-  try {
-    await runExport({ ...exportOptions, client, out: file });
-  } finally {
-    await client.close();
-  }
+  // The library's own form: the export builds its client from the connection and closes it.
+  await exportContacts({ ...exportOptions, connection, retries: 0, out: file });
   const summary = await importContacts({ ...importOptions, input: file, connection });
   return { emu, before, after: emu.contacts(), summary, results: readResults(summary.resultsPath) };
 }
