@@ -3,9 +3,10 @@
  * answers off the heap, the lock, and the outcome rules for lost answers.
  */
 import { describe, expect, it } from 'vitest';
-import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { createOverrideStore } from '../src/import/override-store.js';
+import { createDeferredList } from '../src/import/deferred.js';
 import { acquireLock, RunLockedError } from '../src/import/guards.js';
 import { toResult, type PreparedRow } from '../src/import/outcomes.js';
 import type { ApiResult } from '../src/api/client.js';
@@ -67,5 +68,37 @@ describe('results lock', () => {
     expect(readFileSync(`${results}.lock`, 'utf8').trim()).toBe(String(process.pid));
     release();
     expect(existsSync(`${results}.lock`)).toBe(false);
+  });
+});
+
+describe('deferred 422 rows (issue 11 item 13: bounded memory)', () => {
+  it('spills each deferred row to disk as only what the second attempt needs, and drains them in order', async () => {
+    const spill = tempDir('deferred-spill-');
+    const saved = process.env.TMPDIR;
+    process.env.TMPDIR = spill;
+    try {
+      const list = createDeferredList();
+      const wide = 'x'.repeat(2000);
+      for (let seq = 0; seq < 600; seq++) {
+        const job: PreparedRow = { seq, line: seq + 2, cells: [wide, wide, wide], systemId: `S${seq}`, patch: { email: `e${seq}@x.com` }, warnings: [], notes: [] };
+        list.add(job, { ...job, status: 'failed', httpStatus: 422, errors: [{ code: 'email_taken', message: '422 taken' }] });
+      }
+      // Written out in batches while rows are added: memory holds at most one batch.
+      const [dir] = readdirSync(spill).filter((name) => name.startsWith('ciopulse-deferred-'));
+      expect(dir).toBeDefined();
+      const written = readFileSync(join(spill, dir ?? '', 'rows.jsonl'), 'utf8').split('\n').filter((l) => l !== '');
+      expect(written.length).toBeGreaterThanOrEqual(512);
+      // The cells are not kept: a row on disk is seq, line, system_id, patch and its first answer.
+      expect(Object.keys(JSON.parse(written[0] ?? '{}') as object).sort()).toEqual(['before', 'line', 'patch', 'seq', 'systemId']);
+      expect(written[0]).not.toContain(wide);
+      const drained: number[] = [];
+      for await (const row of list.drain()) drained.push(row.seq);
+      expect(drained).toEqual(Array.from({ length: 600 }, (_, i) => i));
+      list.dispose();
+      expect(readdirSync(spill).filter((name) => name.startsWith('ciopulse-deferred-'))).toEqual([]);
+    } finally {
+      if (saved === undefined) delete process.env.TMPDIR;
+      else process.env.TMPDIR = saved;
+    }
   });
 });
