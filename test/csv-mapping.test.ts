@@ -3,30 +3,16 @@
  * the mapping description printed before a run, `--map-file`, every whole-file problem at once,
  * columns with no name, and an explicit --encoding over a UTF-8 BOM.
  */
-import fs from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
+import { createScratch } from './helpers.js';
 import { formatMapping, shellQuote } from '../src/cli/mapping.js';
 import { systemIdSchema } from '../src/contact.js';
 import { openCsv, readMapFile, type CsvReadOptions, type CsvSource } from '../src/csv/read.js';
 import { FileError } from '../src/errors.js';
 
-let dir: string;
-let counter = 0;
-
-beforeAll(() => {
-  dir = fs.mkdtempSync(path.join(os.tmpdir(), 'csv-map-'));
-});
-afterAll(() => {
-  fs.rmSync(dir, { recursive: true, force: true });
-});
-
-function write(content: string | Buffer, name = `f${++counter}.csv`): string {
-  const file = path.join(dir, name);
-  fs.writeFileSync(file, content);
-  return file;
-}
+const scratch = createScratch('csv-map-');
+const write = scratch.write;
 
 async function open(content: string | Buffer, options?: CsvReadOptions): Promise<CsvSource> {
   const source = await openCsv(write(content), options);
@@ -131,7 +117,7 @@ describe('mapping: --map-file', () => {
       `${mapFile} line 2 must look like "CSV header=field" (or "CSV header=" to ignore the column)`,
       expect.stringContaining(`${mapFile} line 3: unknown field "jobtitel"`),
     ]);
-    const gone = await readMapFile(path.join(dir, 'nope.map')).catch((e: unknown) => e);
+    const gone = await readMapFile(path.join(scratch.dir, 'nope.map')).catch((e: unknown) => e);
     expect((gone as Error).message).toMatch(/--map-file .*nope\.map does not exist/);
     const noColumn = await openCsv(write('system_id\n1\n'), { mapFile: write('Customer=email\n', 'm3.map') }).catch((e: unknown) => e);
     expect((noColumn as Error).message).toMatch(/m3\.map line 1: .* has no column "Customer"/);

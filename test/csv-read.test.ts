@@ -1,9 +1,8 @@
 import fs from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
 import { stringify } from 'csv-stringify/sync';
 import fc from 'fast-check';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { Utf8Checker, firstInvalidUtf8 } from '../src/csv/decode.js';
 import { QuoteScanner, SwallowScanner } from '../src/csv/scan.js';
 import {
@@ -16,23 +15,10 @@ import {
   type CsvSource,
 } from '../src/csv/read.js';
 import { FileError, UsageError } from '../src/errors.js';
-import { CSV_HEADER } from './helpers.js';
+import { CSV_HEADER, createScratch } from './helpers.js';
 
-let dir: string;
-let counter = 0;
-
-beforeAll(() => {
-  dir = fs.mkdtempSync(path.join(os.tmpdir(), 'csv-'));
-});
-afterAll(() => {
-  fs.rmSync(dir, { recursive: true, force: true });
-});
-
-function write(content: string | Buffer, name = `f${++counter}.csv`): string {
-  const file = path.join(dir, name);
-  fs.writeFileSync(file, content);
-  return file;
-}
+const scratch = createScratch('csv-');
+const write = scratch.write;
 
 async function collect(source: CsvSource): Promise<CsvRecord[]> {
   const records: CsvRecord[] = [];
@@ -357,8 +343,8 @@ describe('openCsv: whole-file errors', () => {
   });
 
   it('refuses a missing file, a directory, an empty file, a blank file', async () => {
-    await expect(openCsv(path.join(dir, 'nope.csv'))).rejects.toThrow(/does not exist/);
-    await expect(openCsv(dir)).rejects.toThrow(/is a directory/);
+    await expect(openCsv(path.join(scratch.dir, 'nope.csv'))).rejects.toThrow(/does not exist/);
+    await expect(openCsv(scratch.dir)).rejects.toThrow(/is a directory/);
     expect((await failure('')).message).toContain('is empty');
     expect((await failure('\uFEFF\n\r\n')).message).toContain('is empty');
   });

@@ -94,6 +94,19 @@ export function secretsDir(): string {
   return mkdtempSync(join(tmpdir(), 'ciopulse-secrets-'));
 }
 
+/** A folder for one test file, made on first use, and a writer of numbered files in it. */
+export function createScratch(prefix: string): { readonly dir: string; write: (content: string | Buffer, name?: string) => string } {
+  let dir: string | undefined;
+  let counter = 0;
+  const scratch = {
+    get dir(): string {
+      return (dir ??= tempDir(prefix));
+    },
+    write: (content: string | Buffer, name = `f${++counter}.csv`): string => writeFile(scratch.dir, name, content),
+  };
+  return scratch;
+}
+
 export function writeFile(dir: string, name: string, content: string | Buffer): string {
   const path = join(dir, name);
   writeFileSync(path, content);

@@ -11,17 +11,9 @@ import { escapeHtml } from '../src/report/html.js';
 import { formatEta } from '../src/report/progress.js';
 import { startEmulator } from '../src/emulator/server.js';
 import { CLI, ROOT, TEST_API_KEY, TEST_PORTAL_CODE, readResults, runCli, secretsDir, tempDir, useEmulators, writeFile } from './helpers.js';
-import { cleanEnv, fakeInstall, runShell } from './shell.js';
+import { cleanEnv, fakeInstall, nextOf, runShell } from './shell.js';
 
 const emulator = useEmulators();
-
-/** The command of the `Next:` line, after "then: " when there is advice first. */
-function nextOf(stdout: string): { advice: string | undefined; command: string } | undefined {
-  const line = /^Next: +(.*)$/m.exec(stdout)?.[1];
-  if (line === undefined) return undefined;
-  const split = /^(.*?), then: (.*)$/.exec(line);
-  return split === null ? { advice: undefined, command: line } : { advice: split[1], command: split[2] ?? '' };
-}
 
 function privateEnvFile(baseUrl: string): string {
   const path = writeFile(secretsDir(), 'conn settings.env', `CIOPULSE_BASE_URL=${baseUrl}\nCIOPULSE_PORTAL_CODE=${TEST_PORTAL_CODE}\nCIOPULSE_API_KEY=${TEST_API_KEY}\n`);

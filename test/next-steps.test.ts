@@ -12,16 +12,9 @@ import type { RunSummary } from '../src/import/pipeline.js';
 import { STATUSES, type RowStatus } from '../src/import/results.js';
 import { formatSummary, nextCommand, summaryToJson } from '../src/report/summary.js';
 import { CLI, TEST_API_KEY, TEST_PORTAL_CODE, emulatorEnv, runCli, tempDir, useEmulators, writeFile } from './helpers.js';
-import { cleanEnv, runShell } from './shell.js';
+import { cleanEnv, nextOf, runShell } from './shell.js';
 
 const emulator = useEmulators();
-
-function nextOf(stdout: string): { advice: string | undefined; command: string } | undefined {
-  const line = /^Next: +(.*)$/m.exec(stdout)?.[1];
-  if (line === undefined) return undefined;
-  const split = /^(.*?), then: (.*)$/.exec(line);
-  return split === null ? { advice: undefined, command: line } : { advice: split[1], command: split[2] ?? '' };
-}
 
 function summaryOf(mode: RunSummary['mode'], counts: Partial<Record<RowStatus, number>>, more: Partial<RunSummary> = {}): RunSummary {
   const all = Object.fromEntries(STATUSES.map((s) => [s, counts[s] ?? 0])) as Record<RowStatus, number>;

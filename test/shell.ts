@@ -43,3 +43,11 @@ export function fakeInstall(): string {
   writeFileSync(join(dir, 'package.json'), JSON.stringify({ name: 'uses-ciopulse', version: '1.0.0', dependencies: { 'ciopulse-contacts': '*' } }));
   return dir;
 }
+
+/** The `Next:` line of a summary: its advice (before ", then: ") and the command to paste. */
+export function nextOf(stdout: string): { advice: string | undefined; command: string } | undefined {
+  const line = /^Next: +(.*)$/m.exec(stdout)?.[1];
+  if (line === undefined) return undefined;
+  const split = /^(.*?), then: (.*)$/.exec(line);
+  return split === null ? { advice: undefined, command: line } : { advice: split[1], command: split[2] ?? '' };
+}
