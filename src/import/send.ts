@@ -184,19 +184,18 @@ export function createSendExecutor(ctx: SendContext): Executor {
     async execute(job) {
       const previous = chains.get(job.systemId);
       const task = previous === undefined ? sendRow(job) : previous.then(() => sendRow(job));
-      const tracked = task.catch(async (error: unknown) => {
+      // One settle step per row, not a catch and a finally on top: this runs for every row.
+      const settle = (): void => {
+        pending.delete(tracked);
+        roomWaiters.shift()?.();
+        if (chains.get(job.systemId) === tracked) chains.delete(job.systemId);
+      };
+      const tracked: Promise<void> = task.then(settle, (error: unknown) =>
         // A bug, not the network: say so in the row rather than blame the server.
-        await finish({ ...job, status: 'failed', errors: [{ code: 'internal_error', message: `internal error (a bug; please report it): ${String(error)}` }] }, undefined);
-      });
+        finish({ ...job, status: 'failed', errors: [{ code: 'internal_error', message: `internal error (a bug; please report it): ${String(error)}` }] }, undefined).then(settle, settle),
+      );
       chains.set(job.systemId, tracked);
       pending.add(tracked);
-      tracked
-        .finally(() => {
-          pending.delete(tracked);
-          roomWaiters.shift()?.();
-          if (chains.get(job.systemId) === tracked) chains.delete(job.systemId);
-        })
-        .catch(() => undefined); // `tracked` never rejects; this only ends the chain
       // Backpressure: read on only once a request permit is free again, and while rows started
       // but unfinished (sending, or sleeping out a backoff) stay under 2 × concurrency, so a dead
       // server costs at most that many rows beyond --max-consecutive-failures.
