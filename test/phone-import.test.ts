@@ -61,6 +61,10 @@ describe('warnings as data', () => {
     const text = formatSummary(summary);
     expect(text).toContain('5 warnings');
     expect(text).toMatch(/Warnings \(rows sent as they are; see detail in the results\)\n {2}not_a_mobile +5 rows +first at line 2/);
+    // Off a terminal (no width) a warning's example is kept whole, as errors' are.
+    const example = summary.warningGroups[0]?.example ?? 'no warning group';
+    expect(example.length).toBeGreaterThan(90);
+    expect(text).toContain(example);
     // The HTML verdict does not call a run with warnings clean.
     const outPath = join(dir, 'report.html');
     await writeHtmlReport({ summary, collected: collector, outPath });

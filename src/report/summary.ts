@@ -133,6 +133,19 @@ export function nextCommand(summary: RunSummary, rerun: Rerun = DEFAULT_RERUN): 
   return badRows(summary) + summary.counts.uncertain > 0 ? afterBadRows(summary, command, rerun) : undefined;
 }
 
+/**
+ * One line per error or warning code: count, first line, example. Cut to the terminal's width
+ * only on a terminal; in a file or a pipe the whole line is kept (README, "Results and errors files").
+ */
+function groupLines(groups: readonly { code: string; count: number; firstLine: number; example: string }[], paint: (text: string) => string, s: Styles, width: number | undefined): string[] {
+  const codeWidth = Math.max(...groups.map((g) => g.code.length));
+  const room = width === undefined ? undefined : Math.max(30, width - codeWidth - 16);
+  return groups.map((group) => {
+    const example = `first at line ${group.firstLine}: ${group.example}`;
+    return `  ${paint(group.code.padEnd(codeWidth))}  ${plural(group.count, 'row').padStart(10)}  ${s.dim(room === undefined ? example : truncate(example, room))}`;
+  });
+}
+
 /** One line: "fix X, then: <command>", or the command alone. */
 export function formatNextStep(next: NextStep): string {
   return next.advice === undefined ? next.command : `${next.advice}, then: ${next.command}`;
@@ -165,24 +178,13 @@ export function formatSummary(summary: RunSummary, styles: Styles = createStyles
   }
   if (summary.errorGroups.length > 0) {
     lines.push('', s.bold('Most common errors'));
-    const codeWidth = Math.max(...summary.errorGroups.slice(0, 8).map((g) => g.code.length));
-    for (const group of summary.errorGroups.slice(0, 8)) {
-      const rows = plural(group.count, 'row');
-      // Cut to the terminal's width only on a terminal: in a file or a pipe the whole line is kept.
-      const example = `first at line ${group.firstLine}: ${group.example}`;
-      const room = options.width === undefined ? undefined : Math.max(30, options.width - codeWidth - 16);
-      lines.push(`  ${s.red(group.code.padEnd(codeWidth))}  ${rows.padStart(10)}  ${s.dim(room === undefined ? example : truncate(example, room))}`);
-    }
+    lines.push(...groupLines(summary.errorGroups.slice(0, 8), s.red, s, options.width));
     if (summary.errorGroups.length > 8) lines.push(s.dim(`  … and ${summary.errorGroups.length - 8} more kinds; see the errors file`));
   }
   if (summary.warningGroups.length > 0) {
     // Warned rows are sent (or would be): say so, so "no errors" never reads as "nothing to check".
     lines.push('', s.bold('Warnings (rows sent as they are; see detail in the results)'));
-    const codeWidth = Math.max(...summary.warningGroups.map((g) => g.code.length));
-    for (const group of summary.warningGroups) {
-      const rows = plural(group.count, 'row');
-      lines.push(`  ${s.yellow(group.code.padEnd(codeWidth))}  ${rows.padStart(10)}  ${s.dim(truncate(`first at line ${group.firstLine}: ${group.example}`, 90))}`);
-    }
+    lines.push(...groupLines(summary.warningGroups, s.yellow, s, options.width));
   }
   lines.push('', `Results: ${display(summary.resultsPath)}`);
   const bad = [...ERROR_STATUSES].reduce((n, status) => n + summary.counts[status], 0);
