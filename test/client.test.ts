@@ -4,26 +4,19 @@
  * during a wait, a permit released while waiting), the total deadline, capped answers, the
  * "not the API" rules, redaction, and the proxy connect bound.
  */
-import { afterEach, describe, expect, it } from 'vitest';
-import { once } from 'node:events';
+import { describe, expect, it } from 'vitest';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { createApiClient, type ApiClientOptions, type RetryEvent } from '../src/api/client.js';
 import { createDispatcher } from '../src/api/dispatcher.js';
 import { createRedactor } from '../src/api/redact.js';
 import { Secret } from '../src/config.js';
 import { ApiError, InterruptedError } from '../src/errors.js';
 import { TEST_API_KEY, TEST_PORTAL_CODE } from './helpers.js';
+import { droppingProxy, json, useLoopbackServers } from './loopback-servers.js';
 
 type Handler = (req: IncomingMessage, res: ServerResponse, count: number) => void;
 
-const servers: Server[] = [];
-afterEach(() => {
-  for (const server of servers.splice(0)) {
-    server.closeAllConnections();
-    server.close();
-  }
-});
+const listen = useLoopbackServers();
 
 async function serve(handler: Handler): Promise<{ baseUrl: string; requests: () => number; server: Server }> {
   let count = 0;
@@ -32,14 +25,7 @@ async function serve(handler: Handler): Promise<{ baseUrl: string; requests: () 
     req.resume();
     handler(req, res, count);
   });
-  servers.push(server);
-  server.listen(0, '127.0.0.1');
-  await once(server, 'listening');
-  return { baseUrl: `http://127.0.0.1:${(server.address() as AddressInfo).port}/api/v5`, requests: () => count, server };
-}
-
-function json(res: ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}): void {
-  res.writeHead(status, { 'content-type': 'application/json', ...headers }).end(JSON.stringify(body));
+  return { baseUrl: `${await listen(server)}/api/v5`, requests: () => count, server };
 }
 
 function client(baseUrl: string, options: Partial<ApiClientOptions> = {}) {
@@ -244,20 +230,8 @@ describe('hostile answers', () => {
 });
 
 describe('proxies', () => {
-  /** A proxy that drops every CONNECT, counting the connections made to it. */
-  async function droppingProxy(): Promise<{ url: string; connections: () => number }> {
-    let connections = 0;
-    const server = createServer((_req, res) => res.writeHead(405).end());
-    server.on('connection', () => connections++);
-    server.on('connect', (_req, socket: NodeJS.ReadableStream & { destroy(): void }) => socket.destroy());
-    servers.push(server);
-    server.listen(0, '127.0.0.1');
-    await once(server, 'listening');
-    return { url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`, connections: () => connections };
-  }
-
   it('one connect try per attempt when the proxy drops CONNECT, bounded by --retries', async () => {
-    const proxy = await droppingProxy();
+    const proxy = await droppingProxy(listen);
     const { baseUrl, requests } = await serve((_req, res) => json(res, 200, {}));
     const origin = new URL(baseUrl).origin;
     const dispatcher = createDispatcher(origin, { connections: 1, timeoutMs: 5000, env: { HTTP_PROXY: proxy.url }, proxyLoopback: true });
@@ -274,7 +248,7 @@ describe('proxies', () => {
   });
 
   it('never sends loopback through HTTP_PROXY or HTTPS_PROXY', async () => {
-    const proxy = await droppingProxy();
+    const proxy = await droppingProxy(listen);
     const { baseUrl, requests } = await serve((_req, res) => json(res, 201, {}));
     for (const host of ['127.0.0.1']) {
       const origin = new URL(baseUrl.replace('127.0.0.1', host)).origin;

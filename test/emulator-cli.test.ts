@@ -59,6 +59,16 @@ function authorization(env: Record<string, string>): string {
   return `Basic ${Buffer.from(`${env.CIOPULSE_PORTAL_CODE}:${env.CIOPULSE_API_KEY}`).toString('base64')}`;
 }
 
+/** PUT one contact to a running emulator; the HTTP status. */
+async function putContact(env: Record<string, string>, systemId: string, body: string): Promise<number> {
+  const response = await fetch(`${env.CIOPULSE_BASE_URL ?? ''}/contacts/${systemId}`, {
+    method: 'PUT',
+    headers: { authorization: authorization(env), 'content-type': 'application/json' },
+    body,
+  });
+  return response.status;
+}
+
 describe('ciopulse-contacts emulator', () => {
   it('prints exactly three env-file lines, answers authenticated requests, and exits 0 on SIGTERM', async () => {
     const cli = await startCli(['--port', '0']);
@@ -85,12 +95,7 @@ describe('ciopulse-contacts emulator', () => {
     expect(cli.env.CIOPULSE_PORTAL_CODE).toBe('CLITEST');
     expect(cli.env.CIOPULSE_API_KEY).toBe(key);
 
-    const put = await fetch(`${cli.env.CIOPULSE_BASE_URL}/contacts/cli-1`, {
-      method: 'PUT',
-      headers: { authorization: authorization(cli.env), 'content-type': 'application/json' },
-      body: '{"first_name":"Cli","last_name":"Test","email":"cli@example.com"}',
-    });
-    expect(put.status).toBe(201);
+    expect(await putContact(cli.env, 'cli-1', '{"first_name":"Cli","last_name":"Test","email":"cli@example.com"}')).toBe(201);
 
     cli.child.kill('SIGTERM');
     expect(await cli.exited).toEqual({ code: 0, signal: null });
@@ -107,12 +112,7 @@ describe('ciopulse-contacts emulator', () => {
     writeFileSync(dataFile, '{"contacts":[]}\n');
     chmodSync(dataFile, 0o640);
     const cli = await startCli(['--port', '0', '--data', dataFile]);
-    const put = await fetch(`${cli.env.CIOPULSE_BASE_URL}/contacts/mode-1`, {
-      method: 'PUT',
-      headers: { authorization: authorization(cli.env), 'content-type': 'application/json' },
-      body: '{"first_name":"Mode","last_name":"Kept","email":"mode@example.com"}',
-    });
-    expect(put.status).toBe(201);
+    expect(await putContact(cli.env, 'mode-1', '{"first_name":"Mode","last_name":"Kept","email":"mode@example.com"}')).toBe(201);
     cli.child.kill('SIGTERM');
     expect(await cli.exited).toEqual({ code: 0, signal: null });
     expect((JSON.parse(readFileSync(dataFile, 'utf8')) as { contacts: unknown[] }).contacts).toHaveLength(1);

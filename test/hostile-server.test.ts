@@ -4,12 +4,11 @@
  * Authorization header, a server that is always 503. It stands in for a broken network or a wrong
  * base URL, not for the API (the emulator does that). Each case takes seconds.
  */
-import { afterEach, describe, expect, it } from 'vitest';
-import { once } from 'node:events';
-import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import { describe, expect, it } from 'vitest';
+import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import { join } from 'node:path';
 import { TEST_API_KEY, TEST_PORTAL_CODE, emulatorEnv, readResults, runCli, startCli, tempDir, useEmulators, writeFile, type CliResult, CSV_HEADER as HEADER } from './helpers.js';
+import { droppingProxy, json, useLoopbackServers } from './loopback-servers.js';
 
 const NOT_THE_API = 'this base URL does not look like the CIOPulse API (it usually ends in /api/v5)';
 const BASE64 = Buffer.from(`${TEST_PORTAL_CODE}:${TEST_API_KEY}`).toString('base64');
@@ -22,13 +21,7 @@ interface Hostile {
   log: string[];
 }
 
-const servers: Server[] = [];
-afterEach(() => {
-  for (const server of servers.splice(0)) {
-    server.closeAllConnections();
-    server.close();
-  }
-});
+const listen = useLoopbackServers();
 
 async function hostile(handler: Handler): Promise<Hostile> {
   const log: string[] = [];
@@ -37,16 +30,10 @@ async function hostile(handler: Handler): Promise<Hostile> {
     req.resume();
     handler(req, res);
   });
-  servers.push(server);
-  server.listen(0, '127.0.0.1');
-  await once(server, 'listening');
-  const baseUrl = `http://127.0.0.1:${(server.address() as AddressInfo).port}/api/v5`;
+  const baseUrl = `${await listen(server)}/api/v5`;
   return { env: { CIOPULSE_BASE_URL: baseUrl, CIOPULSE_PORTAL_CODE: TEST_PORTAL_CODE, CIOPULSE_API_KEY: TEST_API_KEY }, log };
 }
 
-function json(res: ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}): void {
-  res.writeHead(status, { 'content-type': 'application/json', ...headers }).end(JSON.stringify(body));
-}
 
 /** The credential check's GET gets the API's own 404, so the run gets as far as its PUTs. */
 function apiNotFound(res: ServerResponse): void {
@@ -228,20 +215,14 @@ describe('proxies', () => {
   const emulator = useEmulators();
 
   it('loopback never goes through HTTP_PROXY or HTTPS_PROXY, whatever NO_PROXY says', async () => {
-    let connections = 0;
-    const proxy = createServer((_req, res) => res.writeHead(405).end());
-    proxy.on('connection', () => connections++);
-    proxy.on('connect', (_req, socket: NodeJS.ReadableStream & { destroy(): void }) => socket.destroy());
-    servers.push(proxy);
-    proxy.listen(0, '127.0.0.1');
-    await once(proxy, 'listening');
-    const url = `http://127.0.0.1:${(proxy.address() as AddressInfo).port}`;
+    const proxy = await droppingProxy(listen);
+    const url = proxy.url;
     const emu = await emulator();
     const dir = tempDir('noproxy-');
     const file = writeFile(dir, 'c.csv', csv(5));
     const result = await runCli(['import', file], { env: { ...emulatorEnv(emu), HTTP_PROXY: url, HTTPS_PROXY: url, NO_PROXY: '' } });
     expect(result.code).toBe(0);
     expect(emu.contacts()).toHaveLength(5);
-    expect(connections).toBe(0);
+    expect(proxy.connections()).toBe(0);
   });
 });
