@@ -13,7 +13,7 @@ import type { Contact } from '../src/contact.js';
 import type { Emulator } from '../src/emulator/server.js';
 import { createApiClient } from '../src/api/client.js';
 import { resolveConnection } from '../src/config.js';
-import { EXPORT_COLUMNS, extractRecords, normaliseKey, runExport, toCell } from '../src/export/index.js';
+import { EXPORT_COLUMNS, exportContacts, extractRecords, normaliseKey, toCell } from '../src/export/index.js';
 import { CLI, emulatorEnv, readCsv, runCli, tempDir, TEST_API_KEY, TEST_PORTAL_CODE, useEmulators } from './helpers.js';
 
 const cleanups: (() => Promise<void>)[] = [];
@@ -92,7 +92,7 @@ async function exportInProcess(server: { baseUrl: string; portalCode: string; ap
   const client = createApiClient({ connection: resolveConnection({}, env), concurrency: 1, retries: 0 });
   const warnings: string[] = [];
   try {
-    const summary = await runExport({ client, out, onWarning: (w) => warnings.push(w) });
+    const summary = await exportContacts({ client, out, onWarning: (w) => warnings.push(w) });
     return { summary, out, warnings };
   } finally {
     await client.close();

@@ -48,8 +48,7 @@ export const demoCommand: CommandModule<object, DemoArgs> = {
       .example('$0 demo', 'The whole round trip against the embedded emulator, in a second'),
   handler: async (args: ArgumentsCamelCase<DemoArgs>) => {
     // Loaded here, not at the top, so that other commands' start-up does not pay for them.
-    const [{ createApiClient }, { startEmulator }, { runExport }, { runImport }, { writeHtmlReport }, { formatSummary }, { createReportCollector }] = await Promise.all([
-      import('../api/client.js'),
+    const [{ startEmulator }, { exportContacts }, { runImport }, { writeHtmlReport }, { formatSummary }, { createReportCollector }] = await Promise.all([
       import('../emulator/server.js'),
       import('../export/index.js'),
       import('../import/entry.js'),
@@ -81,15 +80,11 @@ export const demoCommand: CommandModule<object, DemoArgs> = {
       process.stdout.write(formatSummary(summary, styles, undefined, { next: false }));
 
       const report = await writeHtmlReport({ summary, collected, outPath: join(out, 'contacts.report.html'), next: undefined });
-      const client = createApiClient({ connection });
-      try {
-        const exported = await runExport({ client, out: join(out, 'contacts.export.csv') });
-        process.stdout.write(
-          `Report:  ${show(report.path)}\nExport:  ${show(join(out, 'contacts.export.csv'))} (${exported.rows} contacts: edit it and import it again)\n`,
-        );
-      } finally {
-        await client.close();
-      }
+      // The library's connection form: the export builds its own client and closes it.
+      const exported = await exportContacts({ connection, out: join(out, 'contacts.export.csv') });
+      process.stdout.write(
+        `Report:  ${show(report.path)}\nExport:  ${show(join(out, 'contacts.export.csv'))} (${exported.rows} contacts: edit it and import it again)\n`,
+      );
       process.stdout.write(tryByHand(show(input), styles));
     } finally {
       await emulator.close();

@@ -238,6 +238,3 @@ async function exportWith(client: ApiClient, options: ExportCommonOptions): Prom
     await spool?.remove();
   }
 }
-
-/** The earlier name of `exportContacts`, still used by the demo command; not part of the public API (src/index.ts). */
-export const runExport = exportContacts;

@@ -9,9 +9,6 @@ import type { ResultRow, RowStatus } from './results.js';
 /** Why a run stopped before its last row (README, "Failure behaviour"). */
 export type StopReason = 'auth' | 'dead_server' | 'unreachable' | 'not_api' | 'signal' | 'write_failed';
 
-/** "400 First name is required", or "no answer after 6 attempts: the connection was reset …". */
-export const describeApiFailure: (result: ApiResult) => string = describeAnswer;
-
 /** A row that passed every local check, ready to send (or to predict, in a plan). */
 export interface PreparedRow {
   seq: number;
@@ -58,7 +55,7 @@ export function toResult(job: PreparedRow, result: ApiResult, how: { isDelete: b
     case 404:
       if (how.isDelete && lost !== undefined) {
         return row('uncertain', `${lost}; the retry found no such contact: the lost attempt may have deleted it, or it may never have existed`, [
-          { code: 'answer_lost', message: `${describeApiFailure(result)} after a lost answer: it may have been deleted by that attempt, or never existed` },
+          { code: 'answer_lost', message: `${describeAnswer(result)} after a lost answer: it may have been deleted by that attempt, or never existed` },
         ]);
       }
       if (how.isDelete && how.ignoreMissing) return row('deleted', 'was not there (--ignore-missing)');
@@ -66,14 +63,14 @@ export function toResult(job: PreparedRow, result: ApiResult, how: { isDelete: b
     default:
       if (lost !== undefined && (result.retryable || result.stoppedBeforeRetry)) {
         const what = how.isDelete ? 'the contact may or may not have been deleted' : 'the write may or may not have been applied';
-        return row('uncertain', `${lost}; no later attempt settled it: ${what}`, [{ code: 'answer_lost', message: `${describeApiFailure(result)}; ${what}` }]);
+        return row('uncertain', `${lost}; no later attempt settled it: ${what}`, [{ code: 'answer_lost', message: `${describeAnswer(result)}; ${what}` }]);
       }
       return row('failed', lost, [describeFailure(result, how.isDelete)]);
   }
 }
 
 function describeFailure(result: ApiResult, isDelete: boolean): RowError {
-  const message = describeApiFailure(result);
+  const message = describeAnswer(result);
   switch (result.status) {
     case 400:
       if (isDelete && /support lead|also alert/i.test(result.message ?? '')) {

@@ -7,12 +7,12 @@
  */
 import type { ApiClient, ApiResult, RetryEvent } from '../api/client.js';
 import type { Connection } from '../config.js';
-import { unauthorizedHint } from '../api/failures.js';
+import { describeAnswer, unauthorizedHint } from '../api/failures.js';
 import { CiopulseError } from '../errors.js';
 import type { RunControl } from './control.js';
 import { createDeferredList, runDeferredPass, type DeferredList } from './deferred.js';
 import type { Executor } from './executors.js';
-import { describeApiFailure, skippedRow, toResult, type PreparedRow } from './outcomes.js';
+import { skippedRow, toResult, type PreparedRow } from './outcomes.js';
 import { APPLIED_STATUSES, formatErrors, type Override, type ResultRow, type RowOutcome } from './results.js';
 import type { ResultsSink } from './sink.js';
 import { mergeOverrides } from './override-store.js';
@@ -83,7 +83,7 @@ export async function createRunClient(settings: ClientSettings, control: RunCont
         control.stop('auth', `the API refused the credentials (401 ${result.message ?? 'Invalid security credentials'}); nothing was sent`, unauthorizedHint(client.baseUrl));
         return;
       }
-      control.stop('unreachable', `the credential check failed: ${describeApiFailure(result)}; nothing was sent`, `is ${client.baseUrl} the right base URL, and is it up?`);
+      control.stop('unreachable', `the credential check failed: ${describeAnswer(result)}; nothing was sent`, `is ${client.baseUrl} the right base URL, and is it up?`);
     },
   };
 }
@@ -135,7 +135,7 @@ function createFailFast(control: RunControl, max: number): (result: ApiResult) =
   return (result) => {
     if (result.retryable && !result.stoppedBeforeRetry) {
       consecutive++;
-      if (consecutive >= max) control.stop('dead_server', `${consecutive} rows in a row used up their retries (last: ${describeApiFailure(result)})`, 'the server looks down; resume the run later');
+      if (consecutive >= max) control.stop('dead_server', `${consecutive} rows in a row used up their retries (last: ${describeAnswer(result)})`, 'the server looks down; resume the run later');
     } else if (!result.retryable) {
       consecutive = 0;
     }

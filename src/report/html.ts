@@ -64,10 +64,6 @@ export function jsonForScript(value: unknown): string {
   return JSON.stringify(value).replace(/[<>&\u2028\u2029]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
 }
 
-/** The count of rows with empty cells over values the API holds, when the run made one. */
-function keptEmptyOf(summary: RunSummary): number | undefined {
-  return summary.keptEmptyRows;
-}
 
 async function writeChunk(file: WriteStream, chunk: string): Promise<void> {
   if (!file.write(chunk)) await once(file, 'drain');
@@ -135,7 +131,7 @@ export async function writeHtmlReport(options: HtmlReportOptions): Promise<HtmlR
     summary,
     data,
     next: 'next' in options ? options.next : nextCommand(summary),
-    keptEmpty: keptEmptyOf(summary),
+    keptEmpty: summary.keptEmptyRows,
     generatedAt: options.generatedAt ?? new Date(),
   };
   const temporary = `${options.outPath}.tmp-${process.pid}`;
