@@ -74,7 +74,7 @@ export async function runRowsAndReport(options: Omit<RunOptions, 'signal' | 'onP
     });
   } catch (error) {
     const verb = options.mode.startsWith('delete') ? 'delete' : 'import';
-    throw withFlags(error, (extra) => rerunCommand(extras.rerun ?? { launcher: ['ciopulse-contacts'], flags: [] }, verb, options.input, [...extra, ...(extras.rerun?.resumeFlags ?? [])]));
+    throw withFlags(error, (extra) => rerunCommand(extras.rerun, verb, options.input, [...extra, ...(extras.rerun?.resumeFlags ?? [])]));
   } finally {
     progress.stop();
     interrupt.dispose();

@@ -89,8 +89,9 @@ function afterBadRows(summary: RunSummary, command: (input: string, extra?: read
 }
 
 /** A command that can be pasted: started as this run was, with the flags the next one needs. */
-export function rerunCommand(rerun: Rerun, verb: 'import' | 'delete', input: string, extra: readonly string[] = []): string {
-  return [...rerun.launcher, verb, display(input), ...rerun.flags, ...extra].map(shellQuote).join(' ');
+export function rerunCommand(rerun: Rerun | undefined, verb: 'import' | 'delete', input: string, extra: readonly string[] = []): string {
+  const { launcher, flags } = rerun ?? DEFAULT_RERUN;
+  return [...launcher, verb, display(input), ...flags, ...extra].map(shellQuote).join(' ');
 }
 
 /** What to do by hand before a stopped run can go on; undefined: nothing (a signal, a server back up). */
