@@ -2,11 +2,11 @@
  * What a dry run keeps alive, for #1's memory rule ("grows only by the duplicate-detection sets"):
  *
  *   node --expose-gc bench/dry-memory.mjs pipeline <dist dir> <file.csv> <rows>
- *     runs the real dry run (dist/import/entry.js runImport) in this process and, once every
+ *     runs the real dry run (dist/run/entry.js runImport) in this process and, once every
  *     row has been written (the sets are still alive then), reads the heap after a full GC;
  *   node --expose-gc bench/dry-memory.mjs sets <dist dir> <file.csv> <rows>
  *     builds only what the in-file duplicate check holds for those rows: the pipeline's own
- *     index (dist/import/email-index.js createEmailIndex, fed each row's email, system_id and
+ *     index (dist/run/email-index.js createEmailIndex, fed each row's email, system_id and
  *     line), or, where dist has no such module, a Map of lower-cased emails plus 4 bytes a row;
  *     and reads the memory the same way.
  *
@@ -56,7 +56,7 @@ if (mode === 'pipeline') {
   const rows = Number(rowsText);
   // entry.js since the pipeline was split by mode; pipeline.js in older builds (a baseline dist).
   const { existsSync } = await import('node:fs');
-  const entry = existsSync(join(resolve(dist), 'import/entry.js')) ? 'import/entry.js' : 'import/pipeline.js';
+  const entry = existsSync(join(resolve(dist), 'run/entry.js')) ? 'run/entry.js' : 'run/pipeline.js';
   const { runImport } = await import(pathToFileURL(join(resolve(dist), entry)).href);
   const base = retainedMb();
   let atEnd;
@@ -76,7 +76,7 @@ if (mode === 'pipeline') {
 } else if (mode === 'sets') {
   const [dist, file, rowsText] = rest;
   const rows = Number(rowsText);
-  const modulePath = join(resolve(dist), 'import/email-index.js');
+  const modulePath = join(resolve(dist), 'run/email-index.js');
   const real = existsSync(modulePath) ? (await import(pathToFileURL(modulePath).href)).createEmailIndex : undefined;
   const index = real?.() ?? createMapIndex();
   const base = retainedMb();

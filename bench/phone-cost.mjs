@@ -1,6 +1,6 @@
 /**
  * What the mobile check costs per number, on the mobiles of a generated CSV: the pipeline's own
- * `mobileWarning` (dist/contact.js) against libphonenumber-js/max alone
+ * `mobileWarning` (dist/contact/schema.js) against libphonenumber-js/max alone
  * (`parsePhoneNumberFromString(value)` then `isValid()`, what a check without a fast path does).
  *
  *   node bench/phone-cost.mjs <dist dir> <file.csv>

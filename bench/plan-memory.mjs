@@ -16,7 +16,7 @@ const dist = resolve(process.argv[2] ?? 'dist');
 const load = (path) => import(pathToFileURL(join(dist, path)).href);
 const { resolveConnection } = await load('config.js');
 const { createApiClient } = await load('api/client.js');
-const { loadSnapshot, createPlanner } = await load('import/plan.js');
+const { loadSnapshot, createPlanner } = await load('execute/plan.js');
 
 if (typeof globalThis.gc !== 'function') {
   process.stderr.write('run with node --expose-gc\n');

@@ -10,12 +10,12 @@
  */
 
 // Entry points: one per job.
-export { validateFile, planImport, importContacts, deleteContacts } from './import/entry.js';
-export type { ValidateOptions, PlanOptions, ImportOptions, DeleteOptions, ConnectionOptions, SendOptions } from './import/entry.js';
-export type { InputOptions, OutputOptions, RowRuleOptions, RunCallbacks, RunProgress, RunSummary } from './import/pipeline.js';
-export type { RunMode } from './import/paths.js';
-export type { Stopped } from './import/control.js';
-export type { BackupSummary } from './import/backup.js';
+export { validateFile, planImport, importContacts, deleteContacts } from './run/entry.js';
+export type { ValidateOptions, PlanOptions, ImportOptions, DeleteOptions, ConnectionOptions, SendOptions } from './run/entry.js';
+export type { InputOptions, OutputOptions, RowRuleOptions, RunCallbacks, RunProgress, RunSummary } from './run/pipeline.js';
+export type { RunMode } from './run/paths.js';
+export type { Stopped } from './run/control.js';
+export type { BackupSummary } from './execute/backup.js';
 export type { InputEncoding } from './csv/read.js';
 export type { RetryEvent } from './api/client.js';
 
@@ -23,11 +23,11 @@ export { exportContacts } from './export/index.js';
 export type { ExportOptions, ExportSource, ExportCommonOptions, ExportSummary } from './export/index.js';
 
 // Results: a row's status, errors and warnings, and the run's exit code.
-export { STATUSES } from './import/results.js';
-export type { RowStatus, ResultRow, FieldChange, ErrorGroup, WarningGroup } from './import/results.js';
-export { resolveExitCode } from './import/exit.js';
-export { CONTACT_FIELDS } from './contact.js';
-export type { Contact, ContactField, RowError, RowErrorCode, RowWarning, RowWarningCode } from './contact.js';
+export { STATUSES } from './run/results.js';
+export type { RowStatus, ResultRow, FieldChange, ErrorGroup, WarningGroup } from './run/results.js';
+export { resolveExitCode } from './run/exit.js';
+export { CONTACT_FIELDS } from './contact/schema.js';
+export type { Contact, ContactField, RowError, RowErrorCode, RowWarning, RowWarningCode } from './contact/schema.js';
 
 // Connection settings, the way the CLI resolves them (flags, environment, .env).
 export { resolveConnection, Secret, DEFAULT_BASE_URL } from './config.js';
@@ -47,4 +47,4 @@ export type { ReportCollector, ReportCollectorOptions, ReportRow, CollectedRepor
 
 // Errors: every whole-file or whole-run problem is one of these.
 export { CiopulseError, UsageError, ConfigError, AuthError, FileError, ApiError, NotFoundError, InterruptedError, InternalError } from './errors.js';
-export { RunLockedError, UnfinishedRunError, NothingToResumeError } from './import/guards.js';
+export { RunLockedError, UnfinishedRunError, NothingToResumeError } from './run/guards.js';

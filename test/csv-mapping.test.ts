@@ -7,7 +7,7 @@ import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { createScratch } from './helpers.js';
 import { formatMapping, shellQuote } from '../src/cli/mapping.js';
-import { systemIdSchema } from '../src/contact.js';
+import { systemIdSchema } from '../src/contact/schema.js';
 import { openCsv, readMapFile, type CsvReadOptions, type CsvSource } from '../src/csv/read.js';
 import { FileError } from '../src/errors.js';
 

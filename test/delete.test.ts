@@ -8,7 +8,7 @@ import { spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import type { Contact } from '../src/contact.js';
+import type { Contact } from '../src/contact/schema.js';
 import type { Emulator } from '../src/emulator/server.js';
 import { CLI, emulatorEnv, readCsv, readResults, runCli, tempDir, useEmulators, writeFile } from './helpers.js';
 

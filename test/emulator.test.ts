@@ -1,6 +1,6 @@
 /**
  * The emulator, case by case from the API document's text. Real HTTP
- * on loopback, no mocks. Nothing here is imported or generated from src/contact.ts: tests built
+ * on loopback, no mocks. Nothing here is imported or generated from src/contact/schema.ts: tests built
  * from the schema could never catch the schema being wrong.
  */
 import { describe, it, expect, beforeAll, afterAll } from 'vitest';

@@ -9,7 +9,7 @@ import type { AddressInfo } from 'node:net';
 import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import type { Contact } from '../src/contact.js';
+import type { Contact } from '../src/contact/schema.js';
 import type { Emulator } from '../src/emulator/server.js';
 import { createApiClient } from '../src/api/client.js';
 import { resolveConnection } from '../src/config.js';

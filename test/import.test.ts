@@ -8,7 +8,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Emulator } from '../src/emulator/server.js';
 import { resolveConnection } from '../src/config.js';
-import { importContacts, type ImportOptions } from '../src/import/entry.js';
+import { importContacts, type ImportOptions } from '../src/run/entry.js';
 import { emulatorEnv, readCsv, readResults, runCli, tempDir, useEmulators, writeFile, CSV_HEADER as HEADER } from './helpers.js';
 
 const emulator = useEmulators();

@@ -11,9 +11,9 @@ import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { once } from 'node:events';
 import { emulatorEnv, readCsv, readResults, runCli, startCli, tempDir, useEmulators, writeFile, CSV_HEADER as HEADER } from './helpers.js';
-import { openResume } from '../src/import/resume.js';
-import { planImport } from '../src/import/entry.js';
-import type { ResultRow } from '../src/import/results.js';
+import { openResume } from '../src/run/resume.js';
+import { planImport } from '../src/run/entry.js';
+import type { ResultRow } from '../src/run/results.js';
 import { Secret } from '../src/config.js';
 
 const emulator = useEmulators();

@@ -7,8 +7,8 @@
 import { describe, expect, it } from 'vitest';
 import { join } from 'node:path';
 import { Secret, type Connection } from '../src/config.js';
-import { runImport } from '../src/import/entry.js';
-import { Tally, type ResultRow } from '../src/import/results.js';
+import { runImport } from '../src/run/entry.js';
+import { Tally, type ResultRow } from '../src/run/results.js';
 import { formatSummary } from '../src/report/summary.js';
 import { writeHtmlReport } from '../src/report/html.js';
 import { createReportCollector } from '../src/report/collect.js';

@@ -1,5 +1,5 @@
 /**
- * src/phone.ts: the fast path may only ever answer where libphonenumber itself (max metadata)
+ * src/contact/phone.ts: the fast path may only ever answer where libphonenumber itself (max metadata)
  * parses the number to itself, calls it valid and gives the same type; and `--default-country`
  * only ever turns a number into one that libphonenumber calls valid for that country. Checked on
  * every country's example numbers, on variations of them, and on random numbers.
@@ -14,8 +14,8 @@ import {
   type CountryCode,
 } from 'libphonenumber-js/max';
 import examples from 'libphonenumber-js/examples.mobile.json';
-import { readNational, readNationalFast, surelyValidType } from '../src/phone.js';
-import { createRowParser, mobileWarning, MOBILE_PATTERN, readMobile } from '../src/contact.js';
+import { readNational, readNationalFast, surelyValidType } from '../src/contact/phone.js';
+import { createRowParser, mobileWarning, MOBILE_PATTERN, readMobile } from '../src/contact/schema.js';
 
 /** expect.stringMatching, typed (vitest types it `any`). */
 const matching = (pattern: RegExp): unknown => expect.stringMatching(pattern) as unknown;

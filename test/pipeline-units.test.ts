@@ -5,10 +5,10 @@
 import { describe, expect, it } from 'vitest';
 import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { createOverrideStore } from '../src/import/override-store.js';
-import { createDeferredList } from '../src/import/deferred.js';
-import { acquireLock, RunLockedError } from '../src/import/guards.js';
-import { toResult, type PreparedRow } from '../src/import/outcomes.js';
+import { createOverrideStore } from '../src/run/override-store.js';
+import { createDeferredList } from '../src/execute/deferred.js';
+import { acquireLock, RunLockedError } from '../src/run/guards.js';
+import { toResult, type PreparedRow } from '../src/run/outcomes.js';
 import type { ApiResult } from '../src/api/client.js';
 import { tempDir } from './helpers.js';
 

@@ -7,16 +7,16 @@ import type { AddressInfo } from 'node:net';
 import { describe, expect, it } from 'vitest';
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import type { Contact } from '../src/contact.js';
+import type { Contact } from '../src/contact/schema.js';
 import type { Emulator } from '../src/emulator/server.js';
 import { CSV_HEADER, emulatorEnv, readResults, runCli, tempDir, TEST_API_KEY, TEST_PORTAL_CODE, useEmulators, writeFile } from './helpers.js';
 import { createApiClient } from '../src/api/client.js';
 import { resolveConnection } from '../src/config.js';
-import { createChangedFilter } from '../src/import/changed.js';
-import type { PreparedRow } from '../src/import/outcomes.js';
-import { createPlanner, createSnapshotIndex, loadSnapshot } from '../src/import/plan.js';
-import { createShapeTracker, extractRecords } from '../src/export/listing.js';
-import { createRecordSplitter, NotPlain } from '../src/export/split.js';
+import { createChangedFilter } from '../src/execute/changed.js';
+import type { PreparedRow } from '../src/run/outcomes.js';
+import { createPlanner, createSnapshotIndex, loadSnapshot } from '../src/execute/plan.js';
+import { createShapeTracker, extractRecords } from '../src/remote/listing.js';
+import { createRecordSplitter, NotPlain } from '../src/remote/split.js';
 
 const start = useEmulators();
 
@@ -170,7 +170,7 @@ describe('the snapshot and the --changed-only filter (in process)', () => {
   });
 });
 
-describe('the fast GET-all reader (src/export/split.ts)', () => {
+describe('the fast GET-all reader (src/remote/split.ts)', () => {
   /** Splits the text into pieces at every `step` characters and reads it. */
   const read = (text: string, step: number): Record<string, unknown>[] => {
     const records: Record<string, unknown>[] = [];

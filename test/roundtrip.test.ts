@@ -6,11 +6,11 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { createRowParser, type Contact } from '../src/contact.js';
+import { createRowParser, type Contact } from '../src/contact/schema.js';
 import type { Emulator } from '../src/emulator/server.js';
 import { resolveConnection } from '../src/config.js';
 import { exportContacts, type ExportCommonOptions } from '../src/export/index.js';
-import { importContacts, type ImportOptions } from '../src/import/entry.js';
+import { importContacts, type ImportOptions } from '../src/run/entry.js';
 import { CSV_HEADER, emulatorEnv, readCsv, readResults, runCli, runCliUntilFileGrows, tempDir, useEmulators, writeFile } from './helpers.js';
 
 const start = useEmulators();

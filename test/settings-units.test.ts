@@ -8,9 +8,9 @@ import { describe, expect, it } from 'vitest';
 import { DEFAULT_BASE_URL, inspectSettings, loopbackKeyHint, resolveConnection, shellQuote } from '../src/config.js';
 import { closestFlag } from '../src/cli/usage.js';
 import { launcherWords } from '../src/cli/options.js';
-import { resolveResultsPath } from '../src/import/paths.js';
-import { STATUSES, type RowStatus } from '../src/import/results.js';
-import type { RunSummary } from '../src/import/pipeline.js';
+import { resolveResultsPath } from '../src/run/paths.js';
+import { STATUSES, type RowStatus } from '../src/run/results.js';
+import type { RunSummary } from '../src/run/pipeline.js';
 import { nextCommand } from '../src/report/summary.js';
 import { TEST_API_KEY, secretsDir, writeFile } from './helpers.js';
 

@@ -9,7 +9,7 @@ import { existsSync, writeFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import { connect, type AddressInfo } from 'node:net';
 import { join } from 'node:path';
-import { runImport } from '../src/import/entry.js';
+import { runImport } from '../src/run/entry.js';
 import { createApiClient } from '../src/api/client.js';
 import { createDispatcher } from '../src/api/dispatcher.js';
 import { Secret } from '../src/config.js';

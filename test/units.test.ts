@@ -10,16 +10,16 @@ import fc from 'fast-check';
 import { backoffDelay, parseRetryAfter, BACKOFF_CAP_MS } from '../src/api/retry.js';
 import { createRequestGate } from '../src/api/gate.js';
 import { resolveBaseUrl, resolveConnection, Secret } from '../src/config.js';
-import { CONTACT_FIELDS, REQUIRED_ON_CREATE, contactCreateSchema, contactPatchSchema, createRowParser, findEscapedChar, toRowErrors } from '../src/contact.js';
-import { apiKey, emptyFields, EXPORT_COLUMNS } from '../src/fields.js';
+import { CONTACT_FIELDS, REQUIRED_ON_CREATE, contactCreateSchema, contactPatchSchema, createRowParser, findEscapedChar, toRowErrors } from '../src/contact/schema.js';
+import { apiKey, emptyFields, EXPORT_COLUMNS } from '../src/contact/fields.js';
 import { toRecordJson } from '../src/emulator/rules.js';
 import { loadContactsFile, serializeContacts } from '../src/emulator/persist.js';
 import { writeFileSync } from 'node:fs';
 import { excelSafe, stripExcelSafe } from '../src/csv/formula.js';
-import { resolveErrorsPath, resolveResultsPath } from '../src/import/paths.js';
-import { createResultsSink } from '../src/import/sink.js';
-import { resolveExitCode } from '../src/import/exit.js';
-import { createEmailIndex } from '../src/import/email-index.js';
+import { resolveErrorsPath, resolveResultsPath } from '../src/run/paths.js';
+import { createResultsSink } from '../src/run/sink.js';
+import { resolveExitCode } from '../src/run/exit.js';
+import { createEmailIndex } from '../src/run/email-index.js';
 import { AuthError, ConfigError } from '../src/errors.js';
 import { stringify } from 'csv-stringify/sync';
 import { formatCsvRow } from '../src/csv/write.js';
@@ -102,7 +102,7 @@ describe('credentials', () => {
   });
 });
 
-describe('contact fields: one list (src/fields.ts)', () => {
+describe('contact fields: one list (src/contact/fields.ts)', () => {
   const contact = { system_id: 'S1', first_name: 'Ann', last_name: 'Lee', email: 'a@example.com', job_title: 'Dev', mobile: '+61412345678' };
 
   it('the schemas allow exactly the listed fields, and creating needs exactly the required ones', () => {

@@ -6,7 +6,7 @@ import { randomBytes } from 'node:crypto';
 import { jsonrepair } from 'jsonrepair';
 import type { Dispatcher } from 'undici';
 import type { Connection } from '../config.js';
-import type { ContactPatch } from '../contact.js';
+import type { ContactPatch } from '../contact/schema.js';
 import { InternalError, InterruptedError, type CiopulseError } from '../errors.js';
 import { abortAll, createInFlight } from './attempt.js';
 import { createDispatcher } from './dispatcher.js';

@@ -51,7 +51,7 @@ export const demoCommand: CommandModule<object, DemoArgs> = {
     const [{ startEmulator }, { exportContacts }, { runImport }, { writeHtmlReport }, { formatSummary }, { createReportCollector }] = await Promise.all([
       import('../emulator/server.js'),
       import('../export/index.js'),
-      import('../import/entry.js'),
+      import('../run/entry.js'),
       import('../report/html.js'),
       import('../report/summary.js'),
       import('../report/collect.js'),

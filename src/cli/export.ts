@@ -11,7 +11,7 @@ import type { ArgumentsCamelCase, CommandModule } from 'yargs';
 import { shellQuote } from '../config.js';
 import { UsageError } from '../errors.js';
 import type { ExportSummary } from '../export/index.js';
-import { EXPORT_COLUMNS } from '../fields.js';
+import { EXPORT_COLUMNS } from '../contact/fields.js';
 import { checkMaxRetryWait, maxRetryWaitOption, positiveInt } from './import.js';
 import { createInterruptHandler } from './signals.js';
 import { connectionFromArgs, oneShotClientOptions, withConnectionOptions, withOutputOptions, type ConnectionArgs, type OutputArgs } from './options.js';

@@ -10,8 +10,8 @@ import type { ArgumentsCamelCase, CommandModule } from 'yargs';
 import type { ApiResult } from '../api/client.js';
 import { answerError } from '../api/failures.js';
 import { ApiError, InterruptedError, UsageError } from '../errors.js';
-import type { extractRecords as ExtractRecords } from '../export/listing.js';
-import { CONTACT_FIELDS } from '../fields.js';
+import type { extractRecords as ExtractRecords } from '../remote/listing.js';
+import { CONTACT_FIELDS } from '../contact/fields.js';
 import { checkMaxRetryWait, maxRetryWaitOption, positiveInt } from './import.js';
 import { createInterruptHandler } from './signals.js';
 import { connectionFromArgs, oneShotClientOptions, withConnectionOptions, type ConnectionArgs } from './options.js';
@@ -74,7 +74,7 @@ export const getCommand: CommandModule<object, GetArgs> = {
     }
     const connection = connectionFromArgs(args);
     // Loaded when the command runs, so that other commands' start-up does not pay for undici.
-    const [{ createApiClient }, { extractRecords }] = await Promise.all([import('../api/client.js'), import('../export/listing.js')]);
+    const [{ createApiClient }, { extractRecords }] = await Promise.all([import('../api/client.js'), import('../remote/listing.js')]);
     const interrupt = createInterruptHandler();
     const client = createApiClient({ ...oneShotClientOptions(connection, args, interrupt.signal), graceMs: 0 });
     let result: ApiResult;

@@ -3,12 +3,12 @@
  */
 import type { ArgumentsCamelCase, Argv, CommandModule } from 'yargs';
 import type { CountryCode } from 'libphonenumber-js/max';
-import type { ContactField } from '../contact.js';
+import type { ContactField } from '../contact/schema.js';
 import type { InputEncoding } from '../csv/read.js';
 import { UsageError } from '../errors.js';
 import type { Connection } from '../config.js';
-import type { RunMode } from '../import/paths.js';
-import type { RunOptions } from '../import/entry.js';
+import type { RunMode } from '../run/paths.js';
+import type { RunOptions } from '../run/entry.js';
 import { checkEnvFile } from '../config.js';
 import { connectionFromArgs, rerunFromArgs, withConnectionOptions, withOutputOptions, type ConnectionArgs, type OutputArgs } from './options.js';
 
@@ -133,7 +133,7 @@ const loadRun = () => import('./run.js');
 
 async function parseFields(list: string | undefined): Promise<ContactField[] | undefined> {
   if (list === undefined) return undefined;
-  const { CONTACT_FIELDS } = await import('../contact.js');
+  const { CONTACT_FIELDS } = await import('../contact/schema.js');
   const fields = list.split(',').map((f) => f.trim()).filter((f) => f !== '');
   for (const field of fields) {
     if (!(CONTACT_FIELDS as readonly string[]).includes(field)) {

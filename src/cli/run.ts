@@ -2,11 +2,11 @@
  * What `import` and `delete` share once flags are parsed: progress, Ctrl-C, the summary,
  * and the exit code. Both call the same library pipeline.
  */
-import { runImport, type RunOptions } from '../import/entry.js';
-import type { RunSummary } from '../import/pipeline.js';
-import { resolveExitCode } from '../import/exit.js';
+import { runImport, type RunOptions } from '../run/entry.js';
+import type { RunSummary } from '../run/pipeline.js';
+import { resolveExitCode } from '../run/exit.js';
 import { createReportCollector } from '../report/collect.js';
-import { checkWritable, NothingToResumeError, UnfinishedRunError } from '../import/guards.js';
+import { checkWritable, NothingToResumeError, UnfinishedRunError } from '../run/guards.js';
 import { FileError, UsageError } from '../errors.js';
 import { writeHtmlReport } from '../report/html.js';
 import { createProgressReporter } from '../report/progress.js';

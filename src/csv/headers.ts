@@ -4,7 +4,7 @@
  * collapses duplicate names, and every input column must reach the results CSV
  * (README, "CSV rules").
  */
-import { CONTACT_FIELDS, type ContactField } from '../fields.js';
+import { CONTACT_FIELDS, type ContactField } from '../contact/fields.js';
 import { UsageError } from '../errors.js';
 
 export type HeaderField = 'system_id' | ContactField;

@@ -7,8 +7,8 @@
 import { readFileSync } from 'node:fs';
 import { chmod, rename, rm, stat, writeFile } from 'node:fs/promises';
 import { z } from 'zod';
-import type { Contact } from '../contact.js';
-import { CONTACT_FIELDS, type ContactField } from '../fields.js';
+import type { Contact } from '../contact/schema.js';
+import { CONTACT_FIELDS, type ContactField } from '../contact/fields.js';
 import { FileError } from '../errors.js';
 import type { ContactStore } from './store.js';
 

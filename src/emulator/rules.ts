@@ -4,8 +4,8 @@
  */
 import { isUtf8 } from 'node:buffer';
 import type { z } from 'zod';
-import { CONTACT_FIELDS, contactCreateSchema, contactPatchSchema, toRowErrors, type Contact, type ContactPatch } from '../contact.js';
-import { apiKey, emptyFields, EXPORT_COLUMNS, type ExportColumn } from '../fields.js';
+import { CONTACT_FIELDS, contactCreateSchema, contactPatchSchema, toRowErrors, type Contact, type ContactPatch } from '../contact/schema.js';
+import { apiKey, emptyFields, EXPORT_COLUMNS, type ExportColumn } from '../contact/fields.js';
 import { describeProtection, type ProtectionIndex } from './groups.js';
 import type { ContactStore } from './store.js';
 

@@ -15,7 +15,7 @@
  */
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import type { Contact } from '../contact.js';
+import type { Contact } from '../contact/schema.js';
 import { ConfigError } from '../errors.js';
 import { createApiKey, createAuthCheck, createPortalCode } from './auth.js';
 import { createAttemptCounter, createFaultPlan, type FaultKind, type FaultPlan } from './faults.js';

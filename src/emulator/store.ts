@@ -4,7 +4,7 @@
  * place, and delete + re-create moves it to the end. Contacts are replaced, never mutated, so
  * a snapshot taken for a streaming GET all stays a consistent point in time.
  */
-import type { Contact } from '../contact.js';
+import type { Contact } from '../contact/schema.js';
 
 export interface ContactStore {
   readonly size: number;

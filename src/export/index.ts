@@ -1,7 +1,7 @@
 /**
  * `export`: GET all → records → CSV (README, "export").
  *
- *   walk (src/export/walk.ts) ─► one record at a time ─► a row in the columns so far ─► spool file
+ *   walk (src/remote/walk.ts) ─► one record at a time ─► a row in the columns so far ─► spool file
  *                                                                                          │
  *   --out (temp file, renamed at the end) or a stream ◄──── header + spooled rows ◄────────┘
  *
@@ -25,14 +25,14 @@ import { resolveHeaderField } from '../csv/headers.js';
 import { createCsvWriter, type CsvWriter } from '../csv/write.js';
 import { excelSafe, isGuarded } from '../csv/formula.js';
 import { InternalError, UsageError } from '../errors.js';
-import { EXPORT_COLUMNS, toCell } from './listing.js';
+import { EXPORT_COLUMNS, toCell } from '../remote/listing.js';
 import { writeToFile, writeToStream } from './output.js';
 import { createSpool, localFileError, type Spool } from './spool.js';
-import { abortError, walkListing } from './walk.js';
+import { abortError, walkListing } from '../remote/walk.js';
 
-export { EXPORT_COLUMNS, extractRecords, normaliseKey, toCell, toContact } from './listing.js';
-export { walkListing } from './walk.js';
-export type { RecordHandler, WalkOptions, WalkResult } from './walk.js';
+export { EXPORT_COLUMNS, extractRecords, normaliseKey, toCell, toContact } from '../remote/listing.js';
+export { walkListing } from '../remote/walk.js';
+export type { RecordHandler, WalkOptions, WalkResult } from '../remote/walk.js';
 
 /** Where the contacts come from: a connection (the library's way) or a client the caller already holds. */
 export type ExportSource =

@@ -5,7 +5,7 @@
  * stays flat whatever the size of the input. It reads the rows' structured data (error and
  * warning codes, field changes); it never parses a CSV cell.
  */
-import type { ResultRow } from '../import/results.js';
+import type { ResultRow } from '../run/results.js';
 
 /** An error on a row, as the pipeline reports it. */
 export interface ReportError {

@@ -15,7 +15,7 @@ import { createHash } from 'node:crypto';
 import { once } from 'node:events';
 import { createWriteStream, renameSync, rmSync, type WriteStream } from 'node:fs';
 import { basename } from 'node:path';
-import type { RunSummary } from '../import/pipeline.js';
+import type { RunSummary } from '../run/pipeline.js';
 import { PAGE_CSS, PAGE_SCRIPT } from './assets.generated.js';
 import type { CollectedReport, ReportCollector } from './collect.js';
 import {

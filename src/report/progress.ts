@@ -4,7 +4,7 @@
  * jobs and cron runs stay readable.
  */
 import cliProgress from 'cli-progress';
-import type { RunProgress } from '../import/pipeline.js';
+import type { RunProgress } from '../run/pipeline.js';
 
 export interface ProgressReporter {
   update(progress: RunProgress): void;

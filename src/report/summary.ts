@@ -5,9 +5,9 @@
 import { relative } from 'node:path';
 import { shellQuote } from '../config.js';
 import { createStyles, type Styles } from './styles.js';
-import { resolveResultsPath } from '../import/paths.js';
-import { ERROR_STATUSES, STATUSES, type RowStatus } from '../import/results.js';
-import type { RunSummary } from '../import/pipeline.js';
+import { resolveResultsPath } from '../run/paths.js';
+import { ERROR_STATUSES, STATUSES, type RowStatus } from '../run/results.js';
+import type { RunSummary } from '../run/pipeline.js';
 
 const BAD: ReadonlySet<RowStatus> = new Set(['invalid', 'failed', 'uncertain', 'would-fail']);
 

@@ -2,7 +2,7 @@
  * The report's words: titles for modes, statuses and codes. Partial on purpose: a status or code
  * added later still works, shown by its name.
  */
-import { STATUSES } from '../import/results.js';
+import { STATUSES } from '../run/results.js';
 
 export const MODE_TITLES: Readonly<Record<string, string>> = {
   import: 'Import',

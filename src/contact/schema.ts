@@ -6,7 +6,7 @@
  */
 import { z } from 'zod';
 import type { CountryCode } from 'libphonenumber-js/max';
-import { stripExcelSafe } from './csv/formula.js';
+import { stripExcelSafe } from '../csv/formula.js';
 import { MOBILE_PATTERN, mobileWarning, readMobile, type MobileReading } from './phone.js';
 import { CONTACT_FIELDS, REQUIRED_ON_CREATE, type ContactField } from './fields.js';
 
@@ -141,7 +141,7 @@ const requiredText = apiText.superRefine((value, ctx) => {
   if (value.length === 0) issue(ctx, 'missing_required', 'is required when creating a contact');
 });
 
-/** Each field's own rule; the field names come from src/fields.ts, the one list. */
+/** Each field's own rule; the field names come from src/contact/fields.ts, the one list. */
 const FIELD_SCHEMAS: Record<ContactField, z.ZodType<string>> = {
   first_name: apiText,
   last_name: apiText,

@@ -1,14 +1,14 @@
 /**
  * The snapshot that `--plan`, `--changed-only` and `--backup` read: one GET all, walked record by
- * record with export's reader (src/export/walk.ts), straight into two maps: contacts by
+ * record with export's reader (src/remote/walk.ts), straight into two maps: contacts by
  * system_id, and system_id by lower-cased email. Neither the answer's text nor a list of records
  * is ever held, so the index is the whole memory cost of a snapshot (BENCHMARKS.md).
  */
 import type { ApiClient } from '../api/client.js';
-import type { Contact, ContactField } from '../contact.js';
-import { createShapeTracker, toContact } from '../export/listing.js';
-import { createRecordSplitter } from '../export/split.js';
-import { abortError, openAnswer, walkListing } from '../export/walk.js';
+import type { Contact, ContactField } from '../contact/schema.js';
+import { createShapeTracker, toContact } from './listing.js';
+import { createRecordSplitter } from './split.js';
+import { abortError, openAnswer, walkListing } from './walk.js';
 
 /** A contact's fields without its system_id, which is the key it is stored under. */
 export type SnapshotValues = { [K in ContactField]: string | null };
@@ -59,7 +59,7 @@ function compact(contact: Contact): Contact {
 }
 
 /**
- * The fast path (src/export/split.ts): one record's text at a time through JSON.parse. Undefined
+ * The fast path (src/remote/split.ts): one record's text at a time through JSON.parse. Undefined
  * when the answer is not plain JSON of strings and nulls, or broke off: the walk then reads it
  * again, and either copes or words the problem. A refusal (401, 500…) throws as it is.
  */

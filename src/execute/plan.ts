@@ -5,13 +5,13 @@
  * unique; null clears a field and an omitted field stays as it is. A 422 gets the same second
  * chance as in a real import, so the plan and the import agree row by row.
  */
-import { CONTACT_FIELDS, REQUIRED_ON_CREATE, type Contact, type ContactField, type RowError } from '../contact.js';
-import type { PreparedRow } from './outcomes.js';
-import type { FieldChange, Override, ResultRow } from './results.js';
-import { emptyFields } from '../fields.js';
-import { createSnapshotIndex, type SnapshotIndex, type SnapshotValues } from './snapshot.js';
+import { CONTACT_FIELDS, REQUIRED_ON_CREATE, type Contact, type ContactField, type RowError } from '../contact/schema.js';
+import type { PreparedRow } from '../run/outcomes.js';
+import type { FieldChange, Override, ResultRow } from '../run/results.js';
+import { emptyFields } from '../contact/fields.js';
+import { createSnapshotIndex, type SnapshotIndex, type SnapshotValues } from '../remote/snapshot.js';
 
-export { loadSnapshot, createSnapshotIndex, type SnapshotIndex } from './snapshot.js';
+export { loadSnapshot, createSnapshotIndex, type SnapshotIndex } from '../remote/snapshot.js';
 
 export type Prediction = Pick<ResultRow, 'status' | 'detail' | 'errors' | 'changes'> & {
   /**

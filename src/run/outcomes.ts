@@ -3,7 +3,7 @@
  */
 import type { ApiResult } from '../api/client.js';
 import { describeAnswer } from '../api/failures.js';
-import type { ContactPatch, RowError, RowWarning } from '../contact.js';
+import type { ContactPatch, RowError, RowWarning } from '../contact/schema.js';
 import type { ResultRow, RowStatus } from './results.js';
 
 /** Why a run stopped before its last row (README, "Failure behaviour"). */

@@ -5,12 +5,12 @@
  * a 422 still gets its second chance. A row that would change nothing becomes `unchanged`
  * without a request (README, "Round trips").
  */
-import type { PreparedRow } from './outcomes.js';
+import type { PreparedRow } from '../run/outcomes.js';
 import { createPlanner, type PlannerOptions } from './plan.js';
-import type { ResultRow } from './results.js';
-import type { SnapshotIndex } from './snapshot.js';
+import type { ResultRow } from '../run/results.js';
+import type { SnapshotIndex } from '../remote/snapshot.js';
 import type { Executor } from './executors.js';
-import type { ResultsSink } from './sink.js';
+import type { ResultsSink } from '../run/sink.js';
 
 export const NOT_SENT = 'matches the API; not sent';
 

@@ -8,7 +8,7 @@
  *
  * Anything else (a number, whose digits JSON.parse would round; a list of scalars; a root that is
  * not a list; text that is not JSON) is not judged here: `NotPlain` sends the caller to the
- * stream-json walk (src/export/walk.ts), which has the full rules, the repair and the messages.
+ * stream-json walk (src/remote/walk.ts), which has the full rules, the repair and the messages.
  */
 import type { ShapeTracker } from './listing.js';
 

@@ -3,7 +3,7 @@
  * a summary is made of (README, "Results and errors files"). The sink that writes them is
  * sink.ts.
  */
-import type { RowError, RowErrorCode, RowWarning, RowWarningCode } from '../contact.js';
+import type { RowError, RowErrorCode, RowWarning, RowWarningCode } from '../contact/schema.js';
 
 export const STATUSES = [
   'created',

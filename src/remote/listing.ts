@@ -8,11 +8,11 @@
  * document's `{"support_group":{...}}`. Anything else is an ApiError, because guessing would
  * export the wrong thing.
  */
-import type { Contact } from '../contact.js';
+import type { Contact } from '../contact/schema.js';
 import { ApiError, InternalError } from '../errors.js';
-import { EXPORT_COLUMNS } from '../fields.js';
+import { EXPORT_COLUMNS } from '../contact/fields.js';
 
-/** The first columns of every export, in this order (README, "Export"); src/fields.ts derives them. */
+/** The first columns of every export, in this order (README, "Export"); src/contact/fields.ts derives them. */
 export { EXPORT_COLUMNS };
 
 /** Compressed spellings of the six export columns, so `SystemId`, `E-mail` and `FIRSTNAME` land on them. */

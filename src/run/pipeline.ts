@@ -11,10 +11,10 @@
 import { existsSync, rmSync } from 'node:fs';
 import { rm } from 'node:fs/promises';
 import type { RetryEvent } from '../api/client.js';
-import type { ContactField } from '../contact.js';
+import type { ContactField } from '../contact/schema.js';
 import { openCsv, type CsvHeader, type CsvRecord, type CsvSource, type InputEncoding } from '../csv/read.js';
 import { createRunControl, type RunControl, type Stopped } from './control.js';
-import type { Executor } from './executors.js';
+import type { Executor } from '../execute/executors.js';
 import { acquireLock, checkWritable, countAnswered, NothingToResumeError, UnfinishedRunError } from './guards.js';
 import { skippedRow, type PreparedRow } from './outcomes.js';
 import { resolveErrorsPath, resolveJournalPath, resolveResultsPath, type RunMode } from './paths.js';
@@ -22,7 +22,7 @@ import { createPreparer, isPrepared, systemIdCell } from './prepare.js';
 import { ERROR_STATUSES, type ErrorGroup, type ResultRow, type RowStatus, type WarningGroup } from './results.js';
 import { openResume, type PreviousAnswer, type ResumeState } from './resume.js';
 import { createResultsSink, type ResultsSink } from './sink.js';
-import type { BackupSummary } from './backup.js';
+import type { BackupSummary } from '../execute/backup.js';
 import type { CountryCode } from 'libphonenumber-js/max';
 
 export type { PreparedRow } from './outcomes.js';

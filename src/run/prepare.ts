@@ -4,7 +4,7 @@
  * plan, an import and a resumed import judge each row the same way.
  */
 import type { CountryCode } from 'libphonenumber-js/max';
-import { CONTACT_FIELDS, createRowParser, type ContactField, type RowCells, type RowError } from '../contact.js';
+import { CONTACT_FIELDS, createRowParser, type ContactField, type RowCells, type RowError } from '../contact/schema.js';
 import { describeColumn } from '../csv/headers.js';
 import type { CsvHeader, CsvRecord } from '../csv/read.js';
 import { createEmailIndex } from './email-index.js';

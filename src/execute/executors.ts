@@ -4,13 +4,13 @@
  * executor the rows that passed every local check; the executor puts their result rows in the sink.
  */
 import type { ApiClient } from '../api/client.js';
-import type { RunControl } from './control.js';
-import { skippedRow, type PreparedRow } from './outcomes.js';
+import type { RunControl } from '../run/control.js';
+import { skippedRow, type PreparedRow } from '../run/outcomes.js';
 import { createPlanner, loadSnapshot, type Planner, type PlannerOptions } from './plan.js';
-import type { RunSummary } from './pipeline.js';
-import type { Override } from './results.js';
-import type { OverrideLookup } from './override-store.js';
-import type { ResultsSink } from './sink.js';
+import type { RunSummary } from '../run/pipeline.js';
+import type { Override } from '../run/results.js';
+import type { OverrideLookup } from '../run/override-store.js';
+import type { ResultsSink } from '../run/sink.js';
 
 export interface ExecutorStats {
   retries: number;

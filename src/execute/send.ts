@@ -9,13 +9,13 @@ import type { ApiClient, ApiResult, RetryEvent } from '../api/client.js';
 import type { Connection } from '../config.js';
 import { describeAnswer, unauthorizedHint } from '../api/failures.js';
 import { CiopulseError } from '../errors.js';
-import type { RunControl } from './control.js';
+import type { RunControl } from '../run/control.js';
 import { createDeferredList, runDeferredPass, type DeferredList } from './deferred.js';
 import type { Executor } from './executors.js';
-import { skippedRow, toResult, type PreparedRow } from './outcomes.js';
-import { APPLIED_STATUSES, formatErrors, type Override, type ResultRow, type RowOutcome } from './results.js';
-import type { ResultsSink } from './sink.js';
-import { mergeOverrides } from './override-store.js';
+import { skippedRow, toResult, type PreparedRow } from '../run/outcomes.js';
+import { APPLIED_STATUSES, formatErrors, type Override, type ResultRow, type RowOutcome } from '../run/results.js';
+import type { ResultsSink } from '../run/sink.js';
+import { mergeOverrides } from '../run/override-store.js';
 
 /** How to reach the API, and how hard to push it. */
 export interface ConnectionOptions {

@@ -15,10 +15,10 @@ import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import pLimit from 'p-limit';
 import type { ApiClient } from '../api/client.js';
-import type { ContactPatch } from '../contact.js';
-import { toResult, type PreparedRow } from './outcomes.js';
-import type { ResultRow, RowOutcome } from './results.js';
-import { createOverrideStore, type OverrideStore } from './override-store.js';
+import type { ContactPatch } from '../contact/schema.js';
+import { toResult, type PreparedRow } from '../run/outcomes.js';
+import type { ResultRow, RowOutcome } from '../run/results.js';
+import { createOverrideStore, type OverrideStore } from '../run/override-store.js';
 
 /** What the second attempt needs of a row that got 422. */
 export interface DeferredRow {

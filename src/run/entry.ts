@@ -5,17 +5,17 @@
  */
 import type { Connection } from '../config.js';
 import { UsageError } from '../errors.js';
-import { writeBackup, resolveCreatedPath, type BackupSummary } from './backup.js';
-import { createPlanExecutor, createValidateExecutor } from './executors.js';
+import { writeBackup, resolveCreatedPath, type BackupSummary } from '../execute/backup.js';
+import { createPlanExecutor, createValidateExecutor } from '../execute/executors.js';
 import type { RunMode } from './paths.js';
 import { runPipeline, type InputOptions, type OutputOptions, type RowRuleOptions, type RunCallbacks, type RunSummary } from './pipeline.js';
-import { loadSnapshot, type PlannerOptions } from './plan.js';
-import { createChangedFilter, withChangedFilter, type ChangedFilter } from './changed.js';
+import { loadSnapshot, type PlannerOptions } from '../execute/plan.js';
+import { createChangedFilter, withChangedFilter, type ChangedFilter } from '../execute/changed.js';
 import { sentFieldColumns } from './prepare.js';
 import type { CsvHeader } from '../csv/read.js';
-import { createRunClient, createSendExecutor, type ConnectionOptions } from './send.js';
+import { createRunClient, createSendExecutor, type ConnectionOptions } from '../execute/send.js';
 
-export type { ConnectionOptions } from './send.js';
+export type { ConnectionOptions } from '../execute/send.js';
 
 /** What a run that sends shares: resume, restart and the fail-fast limit. */
 export interface SendOptions extends ConnectionOptions {

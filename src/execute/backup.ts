@@ -4,12 +4,12 @@
  * importing it with `--empty null` also clears what was empty before); the system_ids the input
  * will create go to `<backup stem>.created.csv`, a ready `delete` file.
  */
-import { CONTACT_FIELDS } from '../contact.js';
+import { CONTACT_FIELDS } from '../contact/schema.js';
 import { openCsv, type CsvReadOptions } from '../csv/read.js';
 import { stripExcelSafe } from '../csv/formula.js';
 import { createCsvWriter } from '../csv/write.js';
-import { inputStem } from './paths.js';
-import type { SnapshotIndex } from './snapshot.js';
+import { inputStem } from '../run/paths.js';
+import type { SnapshotIndex } from '../remote/snapshot.js';
 
 export interface BackupSummary {
   backupPath: string;
