@@ -13,7 +13,16 @@ export const SIZES = {
     scaling: [10_000, 100_000],
     memory: { small: 100_000, large: 1_000_000 },
     profileRows: 100_000,
-    latency: { ms: 20, levels: [[1, 250], [8, 2000], [32, 8000], [64, 16_000]], reps: 3 },
+    latency: {
+      ms: 20,
+      levels: [
+        [1, 250],
+        [8, 2000],
+        [32, 8000],
+        [64, 16_000],
+      ],
+      reps: 3,
+    },
     overhead: { concurrency: 16, rows: 20_000, warmup: 3000, curlRows: 2000, reps: 5 },
     export: { contacts: 100_000, reps: 3, planRows: 1000 },
     startup: { reps: 9, launchers: true, latency: { rows: 4000, concurrency: 16, ms: 20, reps: 3 } },
@@ -24,7 +33,16 @@ export const SIZES = {
     scaling: [2000, 5000],
     memory: { small: 2000, large: 20_000 },
     profileRows: 5000,
-    latency: { ms: 20, levels: [[1, 15], [8, 120], [32, 480], [64, 960]], reps: 1 },
+    latency: {
+      ms: 20,
+      levels: [
+        [1, 15],
+        [8, 120],
+        [32, 480],
+        [64, 960],
+      ],
+      reps: 1,
+    },
     overhead: { concurrency: 16, rows: 2000, warmup: 300, curlRows: 100, reps: 1 },
     export: { contacts: 5000, reps: 1, planRows: 200 },
     startup: { reps: 2, launchers: false, latency: { rows: 160, concurrency: 16, ms: 20, reps: 1 } },
@@ -60,7 +78,9 @@ export function createContext({ root, quick, dataDir, outDir }) {
     },
     /** `node dist/cli/main.js …args`, measured; `env` is added to a clean environment. */
     runCli(args, env = {}, nodeArgs = []) {
-      return runMeasured(process.execPath, [...nodeArgs, join(root, 'dist', 'cli', 'main.js'), ...args], { env: childEnv(env) });
+      return runMeasured(process.execPath, [...nodeArgs, join(root, 'dist', 'cli', 'main.js'), ...args], {
+        env: childEnv(env),
+      });
     },
     /** `node bench/<script> …args`, measured. */
     runScript(script, args, env = {}, nodeArgs = []) {

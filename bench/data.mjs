@@ -30,30 +30,122 @@ export function createRandom(seed) {
 
 // [as shown, as used in an email address]
 const FIRST = [
-  ['Olivia', 'olivia'], ['Liam', 'liam'], ['Emma', 'emma'], ['Noah', 'noah'], ['Ava', 'ava'], ['Oliver', 'oliver'],
-  ['Sophia', 'sophia'], ['Elijah', 'elijah'], ['Isabella', 'isabella'], ['James', 'james'], ['Mia', 'mia'],
-  ['William', 'william'], ['Charlotte', 'charlotte'], ['Lucas', 'lucas'], ['Amelia', 'amelia'], ['Henry', 'henry'],
-  ['Harper', 'harper'], ['Jack', 'jack'], ['Chloé', 'chloe'], ['José', 'jose'], ['Zoë', 'zoe'], ['Søren', 'soren'],
-  ['Priya', 'priya'], ['Wei', 'wei'], ['Aroha', 'aroha'], ['Mateo', 'mateo'], ['Fatima', 'fatima'], ['Hiroshi', 'hiroshi'],
-  ['Ngaio', 'ngaio'], ['Siobhán', 'siobhan'], ['Björn', 'bjorn'], ['Anaïs', 'anais'],
+  ['Olivia', 'olivia'],
+  ['Liam', 'liam'],
+  ['Emma', 'emma'],
+  ['Noah', 'noah'],
+  ['Ava', 'ava'],
+  ['Oliver', 'oliver'],
+  ['Sophia', 'sophia'],
+  ['Elijah', 'elijah'],
+  ['Isabella', 'isabella'],
+  ['James', 'james'],
+  ['Mia', 'mia'],
+  ['William', 'william'],
+  ['Charlotte', 'charlotte'],
+  ['Lucas', 'lucas'],
+  ['Amelia', 'amelia'],
+  ['Henry', 'henry'],
+  ['Harper', 'harper'],
+  ['Jack', 'jack'],
+  ['Chloé', 'chloe'],
+  ['José', 'jose'],
+  ['Zoë', 'zoe'],
+  ['Søren', 'soren'],
+  ['Priya', 'priya'],
+  ['Wei', 'wei'],
+  ['Aroha', 'aroha'],
+  ['Mateo', 'mateo'],
+  ['Fatima', 'fatima'],
+  ['Hiroshi', 'hiroshi'],
+  ['Ngaio', 'ngaio'],
+  ['Siobhán', 'siobhan'],
+  ['Björn', 'bjorn'],
+  ['Anaïs', 'anais'],
 ];
 const LAST = [
-  ['Smith', 'smith'], ['Jones', 'jones'], ['Williams', 'williams'], ['Brown', 'brown'], ['Wilson', 'wilson'],
-  ['Taylor', 'taylor'], ['Nguyen', 'nguyen'], ['Johnson', 'johnson'], ['Martin', 'martin'], ['White', 'white'],
-  ['Anderson', 'anderson'], ['Walker', 'walker'], ['Thompson', 'thompson'], ['Harris', 'harris'], ['Lee', 'lee'],
-  ['Ryan', 'ryan'], ['Robinson', 'robinson'], ['Kelly', 'kelly'], ['King', 'king'], ['Müller', 'mueller'],
-  ['García', 'garcia'], ['O’Brien', 'obrien'], ['Nováková', 'novakova'], ['Sørensen', 'sorensen'], ['Patel', 'patel'],
-  ['Tanaka', 'tanaka'], ['Te Whata', 'tewhata'], ['da Silva', 'dasilva'], ['Schäfer', 'schaefer'], ['Dubois', 'dubois'],
-  ['Kowalski', 'kowalski'], ['Ahmed', 'ahmed'],
+  ['Smith', 'smith'],
+  ['Jones', 'jones'],
+  ['Williams', 'williams'],
+  ['Brown', 'brown'],
+  ['Wilson', 'wilson'],
+  ['Taylor', 'taylor'],
+  ['Nguyen', 'nguyen'],
+  ['Johnson', 'johnson'],
+  ['Martin', 'martin'],
+  ['White', 'white'],
+  ['Anderson', 'anderson'],
+  ['Walker', 'walker'],
+  ['Thompson', 'thompson'],
+  ['Harris', 'harris'],
+  ['Lee', 'lee'],
+  ['Ryan', 'ryan'],
+  ['Robinson', 'robinson'],
+  ['Kelly', 'kelly'],
+  ['King', 'king'],
+  ['Müller', 'mueller'],
+  ['García', 'garcia'],
+  ['O’Brien', 'obrien'],
+  ['Nováková', 'novakova'],
+  ['Sørensen', 'sorensen'],
+  ['Patel', 'patel'],
+  ['Tanaka', 'tanaka'],
+  ['Te Whata', 'tewhata'],
+  ['da Silva', 'dasilva'],
+  ['Schäfer', 'schaefer'],
+  ['Dubois', 'dubois'],
+  ['Kowalski', 'kowalski'],
+  ['Ahmed', 'ahmed'],
 ];
 const TITLES = [
-  'Analyst', 'Senior Analyst', 'IT Manager', 'Service Desk Lead', 'Network Engineer', 'CIO', 'CTO',
-  'Systems Administrator', 'Security Officer', 'Operations Manager', 'Project Manager', 'Consultant',
-  'Head of Infrastructure', 'DevOps Engineer', 'Support Engineer', 'Database Administrator',
-  'Director, Technology', 'Manager, Service Delivery', 'Team Lead', 'Business Analyst',
+  'Analyst',
+  'Senior Analyst',
+  'IT Manager',
+  'Service Desk Lead',
+  'Network Engineer',
+  'CIO',
+  'CTO',
+  'Systems Administrator',
+  'Security Officer',
+  'Operations Manager',
+  'Project Manager',
+  'Consultant',
+  'Head of Infrastructure',
+  'DevOps Engineer',
+  'Support Engineer',
+  'Database Administrator',
+  'Director, Technology',
+  'Manager, Service Delivery',
+  'Team Lead',
+  'Business Analyst',
 ];
-const DOMAINS = ['example.com', 'example.org', 'example.net', 'corp.example', 'mail.example.com', 'example.com.au', 'example.co.uk'];
-const US_AREAS = ['212', '213', '305', '312', '404', '415', '469', '503', '512', '602', '617', '646', '702', '713', '818', '917'];
+const DOMAINS = [
+  'example.com',
+  'example.org',
+  'example.net',
+  'corp.example',
+  'mail.example.com',
+  'example.com.au',
+  'example.co.uk',
+];
+const US_AREAS = [
+  '212',
+  '213',
+  '305',
+  '312',
+  '404',
+  '415',
+  '469',
+  '503',
+  '512',
+  '602',
+  '617',
+  '646',
+  '702',
+  '713',
+  '818',
+  '917',
+];
 
 function digits(random, n) {
   let s = '';
@@ -70,7 +162,8 @@ function mobile(random) {
     const exchange = String(200 + Math.floor(random() * 800));
     return `+1${US_AREAS[Math.floor(random() * US_AREAS.length)]}${exchange}${digits(random, 4)}`; // US
   }
-  if (r < 0.78) return random() < 0.7 ? `+49${random() < 0.5 ? '151' : '176'}${digits(random, 8)}` : `+49170${digits(random, 7)}`; // DE
+  if (r < 0.78)
+    return random() < 0.7 ? `+49${random() < 0.5 ? '151' : '176'}${digits(random, 8)}` : `+49170${digits(random, 7)}`; // DE
   if (r < 0.86) return `+336${digits(random, 8)}`; // FR 06
   if (r < 0.91) return `+6421${digits(random, 6)}`; // NZ 021
   if (r < 0.96) return `+919${digits(random, 9)}`; // IN
@@ -101,7 +194,14 @@ export function forEachRow({ rows, prefix = 'C', seed = 42 }, onRow) {
     const title = random() < 0.1 ? '' : pick(random, TITLES);
     const phone = random() < 0.92 ? mobile(random) : '';
     const domain = pick(random, DOMAINS);
-    onRow([`${prefix}${String(i).padStart(7, '0')}`, first, last, `${firstMail}.${lastMail}.${tag}${i}@${domain}`, title, phone]);
+    onRow([
+      `${prefix}${String(i).padStart(7, '0')}`,
+      first,
+      last,
+      `${firstMail}.${lastMail}.${tag}${i}@${domain}`,
+      title,
+      phone,
+    ]);
   }
 }
 
@@ -147,7 +247,14 @@ export function ensureEmulatorData(dir, { rows, prefix = 'X', seed = 7 }) {
     write('{"contacts":[\n');
     let first = true;
     forEachRow({ rows, prefix, seed }, ([id, firstName, lastName, email, title, phone]) => {
-      const contact = { system_id: id, first_name: firstName, last_name: lastName, email, job_title: title || null, mobile: phone || null };
+      const contact = {
+        system_id: id,
+        first_name: firstName,
+        last_name: lastName,
+        email,
+        job_title: title || null,
+        mobile: phone || null,
+      };
       write(`${first ? '' : ',\n'}${JSON.stringify(contact)}`);
       first = false;
     });

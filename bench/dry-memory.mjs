@@ -72,7 +72,9 @@ if (mode === 'pipeline') {
   const { rmSync } = await import('node:fs');
   rmSync(`${file}.mem-${process.pid}.dryrun.csv`, { force: true });
   rmSync(`${file}.mem-${process.pid}.dryrun.errors.csv`, { force: true });
-  process.stdout.write(`${JSON.stringify({ mode, rows: summary.rows, baseMb: base, retainedMb: atEnd, grownMb: atEnd === undefined ? undefined : atEnd - base })}\n`);
+  process.stdout.write(
+    `${JSON.stringify({ mode, rows: summary.rows, baseMb: base, retainedMb: atEnd, grownMb: atEnd === undefined ? undefined : atEnd - base })}\n`,
+  );
 } else if (mode === 'sets') {
   const [dist, file, rowsText] = rest;
   const rows = Number(rowsText);
@@ -93,7 +95,9 @@ if (mode === 'pipeline') {
     if (index(cells[columns.email].trim(), cells[columns.id].trim(), line) === undefined) count++;
   }
   const held = retainedMb();
-  process.stdout.write(`${JSON.stringify({ mode, model: real === undefined ? 'Map' : 'email-index.js', rows: count, baseMb: base, retainedMb: held, grownMb: held - base, alive: typeof index })}\n`);
+  process.stdout.write(
+    `${JSON.stringify({ mode, model: real === undefined ? 'Map' : 'email-index.js', rows: count, baseMb: base, retainedMb: held, grownMb: held - base, alive: typeof index })}\n`,
+  );
 } else {
   process.stderr.write('usage: dry-memory.mjs pipeline <dist> <file.csv> <rows> | sets <dist> <file.csv> <rows>\n');
   process.exit(2);

@@ -43,7 +43,10 @@ export async function startEmulatorProcess({ cli, latency, data }) {
   const settings = await new Promise((resolve, reject) => {
     let buffer = '';
     const found = {};
-    const timer = setTimeout(() => fail(new Error(`the emulator did not start within ${START_TIMEOUT_MS / 1000} s`)), START_TIMEOUT_MS);
+    const timer = setTimeout(
+      () => fail(new Error(`the emulator did not start within ${START_TIMEOUT_MS / 1000} s`)),
+      START_TIMEOUT_MS,
+    );
     function fail(error) {
       clearTimeout(timer);
       child.kill('SIGKILL');

@@ -15,14 +15,19 @@ import { stringify } from 'csv-stringify';
 const [out] = process.argv.slice(2);
 const { CIOPULSE_BASE_URL: baseUrl, CIOPULSE_PORTAL_CODE: portalCode, CIOPULSE_API_KEY: apiKey } = process.env;
 if (out === undefined || !baseUrl || !portalCode || !apiKey) {
-  process.stderr.write('usage: CIOPULSE_BASE_URL=… CIOPULSE_PORTAL_CODE=… CIOPULSE_API_KEY=… node bench/export-baseline.mjs <out.csv>\n');
+  process.stderr.write(
+    'usage: CIOPULSE_BASE_URL=… CIOPULSE_PORTAL_CODE=… CIOPULSE_API_KEY=… node bench/export-baseline.mjs <out.csv>\n',
+  );
   process.exit(2);
 }
 
 const KEYS = ['System_ID', 'First_Name', 'Last_Name', 'Email', 'Job_Title', 'Mobile'];
 const started = performance.now();
 const response = await fetch(`${baseUrl.replace(/\/+$/, '')}/contacts`, {
-  headers: { authorization: `Basic ${Buffer.from(`${portalCode}:${apiKey}`).toString('base64')}`, accept: 'application/json' },
+  headers: {
+    authorization: `Basic ${Buffer.from(`${portalCode}:${apiKey}`).toString('base64')}`,
+    accept: 'application/json',
+  },
 });
 if (!response.ok) throw new Error(`GET all answered ${response.status}`);
 const body = JSON.parse(await response.text());
@@ -39,4 +44,6 @@ for (const wrapped of records) {
 stringifier.end();
 await once(file, 'finish');
 const elapsedMs = performance.now() - started;
-process.stdout.write(`${JSON.stringify({ rows: records.length, elapsedMs, rowsPerSecond: records.length / (elapsedMs / 1000) })}\n`);
+process.stdout.write(
+  `${JSON.stringify({ rows: records.length, elapsedMs, rowsPerSecond: records.length / (elapsedMs / 1000) })}\n`,
+);

@@ -24,7 +24,12 @@ function put(path, body) {
         path,
         method: 'PUT',
         agent,
-        headers: { authorization, accept: 'application/json', 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) },
+        headers: {
+          authorization,
+          accept: 'application/json',
+          'content-type': 'application/json',
+          'content-length': Buffer.byteLength(body),
+        },
       },
       (res) => {
         res.resume();

@@ -33,7 +33,8 @@ export function killLiveChildren() {
 export function childEnv(extra = {}) {
   const env = {};
   for (const [key, value] of Object.entries(process.env)) {
-    if (value !== undefined && !key.startsWith('CIOPULSE_') && key !== 'FORCE_COLOR' && key !== 'NODE_OPTIONS') env[key] = value;
+    if (value !== undefined && !key.startsWith('CIOPULSE_') && key !== 'FORCE_COLOR' && key !== 'NODE_OPTIONS')
+      env[key] = value;
   }
   env.NO_COLOR = '1';
   return { ...env, ...extra };
@@ -59,7 +60,11 @@ export function runMeasured(command, args, options = {}) {
   }
   return new Promise((resolve, reject) => {
     const started = performance.now();
-    const child = spawn(file, argv, { cwd: options.cwd, env, stdio: [options.stdin === undefined ? 'ignore' : 'pipe', 'pipe', 'pipe'] });
+    const child = spawn(file, argv, {
+      cwd: options.cwd,
+      env,
+      stdio: [options.stdin === undefined ? 'ignore' : 'pipe', 'pipe', 'pipe'],
+    });
     live.add(child);
     let stdout = '';
     let stderr = '';

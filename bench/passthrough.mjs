@@ -23,4 +23,6 @@ await pipeline(createReadStream(input, { highWaterMark: 256 * 1024 }), parser, s
 const elapsedMs = performance.now() - started;
 // The header is a record too; count data rows, like the import summary does.
 const dataRows = Math.max(0, parser.info.records - 1);
-process.stdout.write(`${JSON.stringify({ rows: dataRows, elapsedMs, rowsPerSecond: dataRows / (elapsedMs / 1000) })}\n`);
+process.stdout.write(
+  `${JSON.stringify({ rows: dataRows, elapsedMs, rowsPerSecond: dataRows / (elapsedMs / 1000) })}\n`,
+);

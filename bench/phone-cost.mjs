@@ -14,7 +14,7 @@ import { parse } from 'csv-parse/sync';
 import { parsePhoneNumberFromString } from 'libphonenumber-js/max';
 
 const [dist, file] = process.argv.slice(2);
-const { mobileWarning } = await import(pathToFileURL(join(resolve(dist), 'contact.js')).href);
+const { mobileWarning } = await import(pathToFileURL(join(resolve(dist), 'contact', 'schema.js')).href);
 const [header, ...rows] = parse(readFileSync(file), { bom: true });
 const index = header.indexOf('mobile');
 const mobiles = rows.map((cells) => cells[index]).filter((m) => m !== '');
@@ -31,7 +31,9 @@ function best(fn) {
 }
 
 const pipeline = best(() => mobiles.reduce((n, m) => n + (mobileWarning(m) === undefined ? 0 : 1), 0));
-const library = best(() => mobiles.reduce((n, m) => n + (parsePhoneNumberFromString(m)?.isValid() === true ? 0 : 1), 0));
+const library = best(() =>
+  mobiles.reduce((n, m) => n + (parsePhoneNumberFromString(m)?.isValid() === true ? 0 : 1), 0),
+);
 process.stdout.write(
   `${JSON.stringify({ rows: rows.length, mobiles: mobiles.length, mobileWarningUs: pipeline.us, warnings: pipeline.result, libphonenumberUs: library.us, invalid: library.result })}\n`,
 );

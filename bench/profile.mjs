@@ -78,7 +78,9 @@ if (process.argv[1] === fileURLToPath(import.meta.url)) {
   const summary = readProfile(path);
   const pct = (share) => `${(share * 100).toFixed(1).padStart(5)} %`;
   process.stdout.write(`sampled ${(summary.totalMs / 1000).toFixed(2)} s\n\nby module (self time)\n`);
-  for (const m of summary.modules.slice(0, top)) process.stdout.write(`${pct(m.share)}  ${m.ms.toFixed(0).padStart(7)} ms  ${m.name}\n`);
+  for (const m of summary.modules.slice(0, top))
+    process.stdout.write(`${pct(m.share)}  ${m.ms.toFixed(0).padStart(7)} ms  ${m.name}\n`);
   process.stdout.write('\nby function (self time)\n');
-  for (const f of summary.functions.slice(0, top)) process.stdout.write(`${pct(f.share)}  ${f.ms.toFixed(0).padStart(7)} ms  ${f.name}\n`);
+  for (const f of summary.functions.slice(0, top))
+    process.stdout.write(`${pct(f.share)}  ${f.ms.toFixed(0).padStart(7)} ms  ${f.name}\n`);
 }

@@ -15,7 +15,9 @@ export function readLoopInput(script) {
   const concurrency = Number(concurrencyText ?? 16);
   const { CIOPULSE_BASE_URL: baseUrl, CIOPULSE_PORTAL_CODE: portalCode, CIOPULSE_API_KEY: apiKey } = process.env;
   if (file === undefined || !(concurrency >= 1) || !baseUrl || !portalCode || !apiKey) {
-    process.stderr.write(`usage: CIOPULSE_BASE_URL=… CIOPULSE_PORTAL_CODE=… CIOPULSE_API_KEY=… node bench/${script} <file.csv> <concurrency>\n`);
+    process.stderr.write(
+      `usage: CIOPULSE_BASE_URL=… CIOPULSE_PORTAL_CODE=… CIOPULSE_API_KEY=… node bench/${script} <file.csv> <concurrency>\n`,
+    );
     process.exit(2);
   }
   const [header, ...rows] = parse(readFileSync(file), { bom: true });
@@ -46,12 +48,17 @@ export async function runPutLoop(input, put) {
         const value = cells[index].trim();
         if (value !== '') body[field] = value;
       }
-      const status = await put(`${basePath}/contacts/${encodeURIComponent(cells[idIndex].trim())}`, JSON.stringify(body));
+      const status = await put(
+        `${basePath}/contacts/${encodeURIComponent(cells[idIndex].trim())}`,
+        JSON.stringify(body),
+      );
       statuses[status] = (statuses[status] ?? 0) + 1;
     }
   };
   const started = performance.now();
   await Promise.all(Array.from({ length: concurrency }, worker));
   const elapsedMs = performance.now() - started;
-  process.stdout.write(`${JSON.stringify({ rows: rows.length, elapsedMs, rowsPerSecond: rows.length / (elapsedMs / 1000), statuses })}\n`);
+  process.stdout.write(
+    `${JSON.stringify({ rows: rows.length, elapsedMs, rowsPerSecond: rows.length / (elapsedMs / 1000), statuses })}\n`,
+  );
 }

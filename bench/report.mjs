@@ -56,7 +56,11 @@ const HEAD = ['measurement', 'value', 'compared with', 'ratio', 'target', 'resul
 export function formatTable(rows) {
   const all = [HEAD, ...rows.map(cellsOf)];
   const widths = HEAD.map((_, i) => Math.min(60, Math.max(...all.map((r) => String(r[i]).length))));
-  const line = (cells) => cells.map((c, i) => String(c).padEnd(widths[i])).join('  ').trimEnd();
+  const line = (cells) =>
+    cells
+      .map((c, i) => String(c).padEnd(widths[i]))
+      .join('  ')
+      .trimEnd();
   const out = [];
   for (const [key, title] of Object.entries(SECTIONS)) {
     const mine = rows.filter((r) => r.section === key);

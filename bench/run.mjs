@@ -43,7 +43,9 @@ function parseArgs(argv) {
     else if (arg === '--no-build') options.build = false;
     else if (arg.startsWith('--only=')) options.only = new Set(arg.slice('--only='.length).split(','));
     else if (arg === '--help' || arg === '-h') {
-      process.stdout.write('usage: node bench/run.mjs [--quick] [--no-write] [--no-build] [--only=dry,latency,overhead,export,startup,changed-only]\n');
+      process.stdout.write(
+        'usage: node bench/run.mjs [--quick] [--no-write] [--no-build] [--only=dry,latency,overhead,export,startup,changed-only]\n',
+      );
       process.exit(0);
     } else {
       process.stderr.write(`bench: unknown option ${arg}\n`);
@@ -90,7 +92,7 @@ function reportMarkdown({ machine, rows, details, totalS, quick }) {
     'How it is measured:',
     '',
     '- Every compared pair runs side by side in this one run, in an order that alternates or rotates between repetitions; a ratio is the median of the per-pair ratios (or of per-run ratios against a fixed ideal).',
-    '- Rows per second are the in-run numbers: the CLI\'s own `elapsedMs`/`rowsPerSecond` from `--json` (from opening the file to the results file closed; an import includes its credential-check GET), and the baselines time themselves the same way. Process wall time, which adds about 0.3–0.5 s of node start-up and module loading, is listed beside them.',
+    "- Rows per second are the in-run numbers: the CLI's own `elapsedMs`/`rowsPerSecond` from `--json` (from opening the file to the results file closed; an import includes its credential-check GET), and the baselines time themselves the same way. Process wall time, which adds about 0.3–0.5 s of node start-up and module loading, is listed beside them.",
     '- The emulator always runs as its own process (`node dist/cli/main.js emulator --port 0`). Every import run creates fresh contacts (its own system_id and email prefix).',
     '- CPU time (user + system of the whole child, from GNU time) is given where load from other work on the machine makes rows per second jumpy: it moves less.',
     '- Data is generated deterministically (bench/data.mjs, seeded PRNG) into bench/.data/: six columns, about 92 % of rows with a real-range mobile in E.164, accents, quoted cells, every email unique.',
@@ -136,7 +138,9 @@ async function main() {
     process.stderr.write('bench: dist/cli/main.js is missing; run npm run build\n');
     process.exit(1);
   }
-  ctx.log(`bench ${options.quick ? '--quick' : '(full)'}: ${machine.cpu}, ${machine.cores} cores, Node ${machine.node}`);
+  ctx.log(
+    `bench ${options.quick ? '--quick' : '(full)'}: ${machine.cpu}, ${machine.cores} cores, Node ${machine.node}`,
+  );
 
   const sections = [
     ['dry', dryRunSection],
@@ -154,7 +158,9 @@ async function main() {
         await run(ctx);
       } catch (error) {
         failures.push(name);
-        process.stderr.write(`bench: section ${name} failed: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);
+        process.stderr.write(
+          `bench: section ${name} failed: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`,
+        );
       }
     }
   } finally {
@@ -164,12 +170,23 @@ async function main() {
   const totalS = (performance.now() - started) / 1000;
   process.stdout.write(formatTable(ctx.rows));
   const misses = ctx.rows.filter((r) => r.pass === false);
-  process.stdout.write(`\n${ctx.rows.filter((r) => r.pass !== undefined).map((r) => `${verdict(r.pass)}  ${r.name}`).join('\n')}\n`);
-  process.stdout.write(`\ntotal ${fmt(totalS)} s; ${misses.length} target(s) missed${failures.length > 0 ? `; FAILED sections: ${failures.join(', ')}` : ''}\n`);
+  process.stdout.write(
+    `\n${ctx.rows
+      .filter((r) => r.pass !== undefined)
+      .map((r) => `${verdict(r.pass)}  ${r.name}`)
+      .join('\n')}\n`,
+  );
+  process.stdout.write(
+    `\ntotal ${fmt(totalS)} s; ${misses.length} target(s) missed${failures.length > 0 ? `; FAILED sections: ${failures.join(', ')}` : ''}\n`,
+  );
 
   if (options.write) {
     // Only a full run of every section may replace the numbers in BENCHMARKS.md.
-    const path = options.quick ? join(dataDir, 'quick.md') : options.only !== undefined ? join(dataDir, 'partial.md') : join(ROOT, 'BENCHMARKS.md');
+    const path = options.quick
+      ? join(dataDir, 'quick.md')
+      : options.only !== undefined
+        ? join(dataDir, 'partial.md')
+        : join(ROOT, 'BENCHMARKS.md');
     writeReport(path, reportMarkdown({ machine, rows: ctx.rows, details: ctx.details, totalS, quick: options.quick }));
     process.stdout.write(`wrote ${path}\n`);
   }

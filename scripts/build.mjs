@@ -66,7 +66,11 @@ const fastStringWidth = {
     b.onResolve({ filter: /^string-width$/ }, async (args) => {
       // Only ESM importers (yargs, cliui, wrap-ansi); cli-progress require()s an older CJS one.
       if (args.pluginData?.real === true || args.kind !== 'import-statement') return undefined;
-      const real = await b.resolve(args.path, { kind: args.kind, resolveDir: args.resolveDir, pluginData: { real: true } });
+      const real = await b.resolve(args.path, {
+        kind: args.kind,
+        resolveDir: args.resolveDir,
+        pluginData: { real: true },
+      });
       if (real.errors.length > 0) return { errors: real.errors };
       return { path: real.path, namespace: 'fast-string-width' };
     });
@@ -96,7 +100,8 @@ const skipGlobalHeaders = {
     b.onLoad({ filter: /[\\/]undici[\\/]lib[\\/]web[\\/]cookies[\\/]index\.js$/ }, (args) => {
       const source = readFileSync(args.path, 'utf8');
       const patched = source.replace('[Headers, globalThis.Headers]', '[Headers]');
-      if (patched === source) throw new Error(`${args.path}: the globalThis.Headers brand check changed; review skipGlobalHeaders`);
+      if (patched === source)
+        throw new Error(`${args.path}: the globalThis.Headers brand check changed; review skipGlobalHeaders`);
       return { contents: patched, loader: 'js' };
     });
   },
@@ -118,7 +123,10 @@ const jsonParse = {
       if (args.path.endsWith('.js')) {
         const start = text.indexOf('export default ');
         if (start === -1) return undefined;
-        data = text.slice(start + 'export default '.length).trim().replace(/;$/, '');
+        data = text
+          .slice(start + 'export default '.length)
+          .trim()
+          .replace(/;$/, '');
       }
       let value;
       try {
@@ -149,7 +157,10 @@ export function inlineTextModules(entries = INLINE) {
 
 function runTsc() {
   const tsc = require.resolve('typescript/bin/tsc');
-  const result = spawnSync(process.execPath, [tsc, '-p', join(ROOT, 'tsconfig.build.json')], { cwd: ROOT, stdio: 'inherit' });
+  const result = spawnSync(process.execPath, [tsc, '-p', join(ROOT, 'tsconfig.build.json')], {
+    cwd: ROOT,
+    stdio: 'inherit',
+  });
   if (result.status !== 0) throw new Error(`tsc exited with ${result.status ?? result.signal}`);
 }
 

@@ -115,9 +115,12 @@ export function checkEnvFile(path: string): void {
 /** The refusal a key file and an env file share when group or others can read the key. */
 function refuseShared(what: string, path: string, mode: number): void {
   if ((mode & 0o077) === 0) return;
-  throw new ConfigError(`the ${what} ${path} holds the API key and can be read by other users (mode ${(mode & 0o777).toString(8)})`, {
-    hint: `run: chmod 600 ${shellQuote(path)}`,
-  });
+  throw new ConfigError(
+    `the ${what} ${path} holds the API key and can be read by other users (mode ${(mode & 0o777).toString(8)})`,
+    {
+      hint: `run: chmod 600 ${shellQuote(path)}`,
+    },
+  );
 }
 
 /** Refuses a key file whose mode lets group or others read it (`mode & 0o077`). */
@@ -195,9 +198,16 @@ interface Layer {
  * dotenv rule, never overriding the environment, and is read only when no `--env-file` is given,
  * because naming a file says which one to use.
  */
-function settingLayers(flags: ConnectionFlags, env: NodeJS.ProcessEnv, cwd: string): { layers: Layer[]; dotEnv: SettingsReport['dotEnv'] } {
+function settingLayers(
+  flags: ConnectionFlags,
+  env: NodeJS.ProcessEnv,
+  cwd: string,
+): { layers: Layer[]; dotEnv: SettingsReport['dotEnv'] } {
   const layers: Layer[] = [
-    { origin: { source: 'flag' }, values: { CIOPULSE_BASE_URL: flags.baseUrl, CIOPULSE_PORTAL_CODE: flags.portalCode } },
+    {
+      origin: { source: 'flag' },
+      values: { CIOPULSE_BASE_URL: flags.baseUrl, CIOPULSE_PORTAL_CODE: flags.portalCode },
+    },
   ];
   if (flags.envFile !== undefined) {
     const file = readEnvFile(flags.envFile, 'env file');
@@ -240,7 +250,10 @@ function collectSettings(flags: ConnectionFlags, env: NodeJS.ProcessEnv, cwd: st
   const base = pick(layers, 'CIOPULSE_BASE_URL');
   const portal = pick(layers, 'CIOPULSE_PORTAL_CODE');
   const report: CollectedSettings = {
-    baseUrl: base === undefined ? { value: DEFAULT_BASE_URL, from: { source: 'default' } } : { value: base.value, from: base.layer.origin },
+    baseUrl:
+      base === undefined
+        ? { value: DEFAULT_BASE_URL, from: { source: 'default' } }
+        : { value: base.value, from: base.layer.origin },
     portalCode: portal === undefined ? undefined : { value: portal.value, from: portal.layer.origin },
     apiKey: undefined,
     dotEnv,
@@ -261,7 +274,11 @@ function collectSettings(flags: ConnectionFlags, env: NodeJS.ProcessEnv, cwd: st
  * Every setting and where it came from, without judging it (`check` prints this). Throws only
  * for an `--env-file` that cannot be read.
  */
-export function inspectSettings(flags: ConnectionFlags, env: NodeJS.ProcessEnv = process.env, cwd = process.cwd()): SettingsReport {
+export function inspectSettings(
+  flags: ConnectionFlags,
+  env: NodeJS.ProcessEnv = process.env,
+  cwd = process.cwd(),
+): SettingsReport {
   const { baseUrl, portalCode, apiKey, dotEnv } = collectSettings(flags, env, cwd);
   return { baseUrl, portalCode, apiKey, dotEnv };
 }
@@ -271,7 +288,11 @@ export function inspectSettings(flags: ConnectionFlags, env: NodeJS.ProcessEnv =
  * missing (every missing setting in one message), and AuthError for a key that cannot be
  * right, before any request is made.
  */
-export function resolveConnection(flags: ConnectionFlags, env: NodeJS.ProcessEnv = process.env, cwd = process.cwd()): Connection {
+export function resolveConnection(
+  flags: ConnectionFlags,
+  env: NodeJS.ProcessEnv = process.env,
+  cwd = process.cwd(),
+): Connection {
   const settings = collectSettings(flags, env, cwd);
   const baseUrl = resolveBaseUrl(settings.baseUrl.value, flags.allowInsecure);
   const missing: string[] = [];
@@ -290,12 +311,14 @@ export function resolveConnection(flags: ConnectionFlags, env: NodeJS.ProcessEnv
     });
   }
   let apiKey: Secret;
-  if (flags.apiKeyFile !== undefined || settings.key === undefined) apiKey = new Secret(readApiKeyFile(flags.apiKeyFile ?? ''));
+  if (flags.apiKeyFile !== undefined || settings.key === undefined)
+    apiKey = new Secret(readApiKeyFile(flags.apiKeyFile ?? ''));
   else {
     apiKey = settings.key.secret;
     const { mode, origin } = settings.key.layer;
     // A key in a file others can read is refused, whether the file is a key file or an env file.
-    if (mode !== undefined && origin.path !== undefined) refuseShared(origin.source === '.env' ? '.env file' : 'env file', origin.path, mode);
+    if (mode !== undefined && origin.path !== undefined)
+      refuseShared(origin.source === '.env' ? '.env file' : 'env file', origin.path, mode);
   }
   if (apiKey.length !== API_KEY_LENGTH) {
     throw new AuthError(`the API key has ${apiKey.length} characters; CIOPulse keys have ${API_KEY_LENGTH}`, {
@@ -307,5 +330,10 @@ export function resolveConnection(flags: ConnectionFlags, env: NodeJS.ProcessEnv
     settings.portalCode?.from.source === '.env' ? 'CIOPULSE_PORTAL_CODE' : undefined,
     settings.apiKey?.from.source === '.env' ? 'CIOPULSE_API_KEY' : undefined,
   ].filter((name) => name !== undefined);
-  return { baseUrl, portalCode: settings.portalCode?.value ?? '', apiKey, ...(fromDotEnv.length > 0 ? { fromDotEnv } : {}) };
+  return {
+    baseUrl,
+    portalCode: settings.portalCode?.value ?? '',
+    apiKey,
+    ...(fromDotEnv.length > 0 ? { fromDotEnv } : {}),
+  };
 }

@@ -58,7 +58,10 @@ export class FileError extends CiopulseError {
   readonly line: number | undefined;
   readonly problems: readonly string[];
 
-  constructor(message: string, options?: ErrorOptions & { file?: string; line?: number; problems?: readonly string[] }) {
+  constructor(
+    message: string,
+    options?: ErrorOptions & { file?: string; line?: number; problems?: readonly string[] },
+  ) {
     super(message, options);
     this.file = options?.file;
     this.line = options?.line;

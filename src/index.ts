@@ -11,8 +11,22 @@
 
 // Entry points: one per job.
 export { validateFile, planImport, importContacts, deleteContacts } from './run/entry.js';
-export type { ValidateOptions, PlanOptions, ImportOptions, DeleteOptions, ConnectionOptions, SendOptions } from './run/entry.js';
-export type { InputOptions, OutputOptions, RowRuleOptions, RunCallbacks, RunProgress, RunSummary } from './run/pipeline.js';
+export type {
+  ValidateOptions,
+  PlanOptions,
+  ImportOptions,
+  DeleteOptions,
+  ConnectionOptions,
+  SendOptions,
+} from './run/entry.js';
+export type {
+  InputOptions,
+  OutputOptions,
+  RowRuleOptions,
+  RunCallbacks,
+  RunProgress,
+  RunSummary,
+} from './run/pipeline.js';
 export type { RunMode } from './run/paths.js';
 export type { Stopped } from './run/control.js';
 export type { BackupSummary } from './execute/backup.js';
@@ -46,5 +60,15 @@ export { createReportCollector } from './report/collect.js';
 export type { ReportCollector, ReportCollectorOptions, ReportRow, CollectedReport } from './report/collect.js';
 
 // Errors: every whole-file or whole-run problem is one of these.
-export { CiopulseError, UsageError, ConfigError, AuthError, FileError, ApiError, NotFoundError, InterruptedError, InternalError } from './errors.js';
+export {
+  CiopulseError,
+  UsageError,
+  ConfigError,
+  AuthError,
+  FileError,
+  ApiError,
+  NotFoundError,
+  InterruptedError,
+  InternalError,
+} from './errors.js';
 export { RunLockedError, UnfinishedRunError, NothingToResumeError } from './run/guards.js';

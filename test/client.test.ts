@@ -64,7 +64,9 @@ describe('one request path', () => {
   });
 
   it('waits at least what Retry-After asks, and reports the throttle', async () => {
-    const { baseUrl } = await serve((_req, res, n) => (n === 1 ? json(res, 429, { message: 'slow down', status: 429 }, { 'retry-after': '1' }) : json(res, 201, {})));
+    const { baseUrl } = await serve((_req, res, n) =>
+      n === 1 ? json(res, 429, { message: 'slow down', status: 429 }, { 'retry-after': '1' }) : json(res, 201, {}),
+    );
     const events: RetryEvent[] = [];
     const throttles: number[] = [];
     const api = client(baseUrl, { onRetry: (e) => events.push(e), onThrottle: (e) => throttles.push(e.attempt) });
@@ -81,7 +83,9 @@ describe('one request path', () => {
   });
 
   it('clamps a huge Retry-After to --max-retry-wait, keeps the row in its retry budget, and says so', async () => {
-    const { baseUrl, requests } = await serve((_req, res) => json(res, 503, { message: 'later', status: 503 }, { 'retry-after': '99999999' }));
+    const { baseUrl, requests } = await serve((_req, res) =>
+      json(res, 503, { message: 'later', status: 503 }, { 'retry-after': '99999999' }),
+    );
     const events: RetryEvent[] = [];
     const api = client(baseUrl, { retries: 2, maxRetryWaitMs: 20, onRetry: (e) => events.push(e) });
     try {
@@ -100,7 +104,9 @@ describe('one request path', () => {
   });
 
   it('ends a wait when the stop signal aborts, for a write and for GET all', async () => {
-    const { baseUrl, requests } = await serve((_req, res) => json(res, 503, { message: 'later', status: 503 }, { 'retry-after': '3600' }));
+    const { baseUrl, requests } = await serve((_req, res) =>
+      json(res, 503, { message: 'later', status: 503 }, { 'retry-after': '3600' }),
+    );
     const stop = new AbortController();
     const api = client(baseUrl, { stopSignal: stop.signal, onRetry: () => stop.abort() });
     try {
@@ -114,7 +120,11 @@ describe('one request path', () => {
   });
 
   it('releases its permit while it waits: another request goes through meanwhile', async () => {
-    const { baseUrl } = await serve((req, res) => (req.url?.endsWith('/SLOW') ? json(res, 503, { message: 'later', status: 503 }, { 'retry-after': '3600' }) : json(res, 200, {})));
+    const { baseUrl } = await serve((req, res) =>
+      req.url?.endsWith('/SLOW')
+        ? json(res, 503, { message: 'later', status: 503 }, { 'retry-after': '3600' })
+        : json(res, 200, {}),
+    );
     const stop = new AbortController();
     let waiting: () => void = () => undefined;
     const inWait = new Promise<void>((resolve) => (waiting = resolve));
@@ -143,7 +153,11 @@ describe('deadlines and aborts', () => {
     const api = client(baseUrl, { retries: 0, timeoutMs: 300 });
     try {
       const result = await api.put('A1', CONTACT);
-      expect(result).toMatchObject({ status: undefined, message: 'no answer within the time limit', lostAttempts: [1] });
+      expect(result).toMatchObject({
+        status: undefined,
+        message: 'no answer within the time limit',
+        lostAttempts: [1],
+      });
     } finally {
       await api.close();
     }
@@ -158,7 +172,13 @@ describe('deadlines and aborts', () => {
       await new Promise((resolve) => setImmediate(resolve));
       stop.abort();
       const result = await pending;
-      expect(result).toMatchObject({ status: undefined, aborted: true, stoppedBeforeRetry: true, lostAttempts: [1], attempts: 1 });
+      expect(result).toMatchObject({
+        status: undefined,
+        aborted: true,
+        stoppedBeforeRetry: true,
+        lostAttempts: [1],
+        attempts: 1,
+      });
     } finally {
       await api.close();
     }
@@ -189,8 +209,10 @@ describe('hostile answers', () => {
 
   it('a 2xx write that is not JSON, a PUT 404 and a 404 without the API error body are not the API', async () => {
     const { baseUrl } = await serve((req, res) => {
-      if (req.url?.endsWith('/LOGIN')) return res.writeHead(200, { 'content-type': 'text/html' }).end('<html>Login page</html>');
-      if (req.url?.endsWith('/HTML404')) return res.writeHead(404, { 'content-type': 'text/html' }).end('<h1>Not Found</h1>');
+      if (req.url?.endsWith('/LOGIN'))
+        return res.writeHead(200, { 'content-type': 'text/html' }).end('<html>Login page</html>');
+      if (req.url?.endsWith('/HTML404'))
+        return res.writeHead(404, { 'content-type': 'text/html' }).end('<h1>Not Found</h1>');
       return json(res, 404, { message: 'A Contact with this System ID was not found', status: 404 });
     });
     const fatal: string[] = [];
@@ -198,7 +220,9 @@ describe('hostile answers', () => {
     try {
       expect((await api.put('LOGIN', CONTACT)).fatal).toBeInstanceOf(ApiError);
       expect((await api.put('API404', CONTACT)).fatal?.message).toMatch(/never does for a PUT/);
-      expect((await api.getOne('HTML404')).fatal?.hint).toBe('this base URL does not look like the CIOPulse API (it usually ends in /api/v5)');
+      expect((await api.getOne('HTML404')).fatal?.hint).toBe(
+        'this base URL does not look like the CIOPulse API (it usually ends in /api/v5)',
+      );
       const real = await api.remove('API404');
       expect(real.fatal).toBeUndefined();
       expect(real.status).toBe(404);
@@ -210,7 +234,12 @@ describe('hostile answers', () => {
   });
 
   it('redacts a reflected Authorization header from every server message', async () => {
-    const { baseUrl } = await serve((req, res) => json(res, 400, { message: `bad request with ${req.headers.authorization ?? ''} (key ${TEST_API_KEY})`, status: 400 }));
+    const { baseUrl } = await serve((req, res) =>
+      json(res, 400, {
+        message: `bad request with ${req.headers.authorization ?? ''} (key ${TEST_API_KEY})`,
+        status: 400,
+      }),
+    );
     const api = client(baseUrl);
     try {
       const result = await api.put('A1', CONTACT);
@@ -225,7 +254,9 @@ describe('hostile answers', () => {
 
   it('the redactor hides the key, the credential, the pair and any Basic value', () => {
     const redact = createRedactor(`Basic ${Buffer.from('PORTAL:abcdefghij0123456789').toString('base64')}`);
-    expect(redact('k=abcdefghij0123456789 p=PORTAL:abcdefghij0123456789 h=Basic Zm9vOmJhcg==')).toBe('k=[redacted] p=[redacted] h=Basic [redacted]');
+    expect(redact('k=abcdefghij0123456789 p=PORTAL:abcdefghij0123456789 h=Basic Zm9vOmJhcg==')).toBe(
+      'k=[redacted] p=[redacted] h=Basic [redacted]',
+    );
   });
 });
 
@@ -234,11 +265,21 @@ describe('proxies', () => {
     const proxy = await droppingProxy(listen);
     const { baseUrl, requests } = await serve((_req, res) => json(res, 200, {}));
     const origin = new URL(baseUrl).origin;
-    const dispatcher = createDispatcher(origin, { connections: 1, timeoutMs: 5000, env: { HTTP_PROXY: proxy.url }, proxyLoopback: true });
+    const dispatcher = createDispatcher(origin, {
+      connections: 1,
+      timeoutMs: 5000,
+      env: { HTTP_PROXY: proxy.url },
+      proxyLoopback: true,
+    });
     const api = client(baseUrl, { dispatcher, retries: 2 });
     try {
       const result = await api.put('A1', CONTACT);
-      expect(result).toMatchObject({ status: undefined, attempts: 3, message: 'the proxy did not open a connection to the server', lostAttempts: [] });
+      expect(result).toMatchObject({
+        status: undefined,
+        attempts: 3,
+        message: 'the proxy did not open a connection to the server',
+        lostAttempts: [],
+      });
     } finally {
       await api.close();
       await dispatcher.close();
@@ -252,7 +293,11 @@ describe('proxies', () => {
     const { baseUrl, requests } = await serve((_req, res) => json(res, 201, {}));
     for (const host of ['127.0.0.1']) {
       const origin = new URL(baseUrl.replace('127.0.0.1', host)).origin;
-      const dispatcher = createDispatcher(origin, { connections: 1, timeoutMs: 5000, env: { HTTP_PROXY: proxy.url, HTTPS_PROXY: proxy.url, NO_PROXY: '' } });
+      const dispatcher = createDispatcher(origin, {
+        connections: 1,
+        timeoutMs: 5000,
+        env: { HTTP_PROXY: proxy.url, HTTPS_PROXY: proxy.url, NO_PROXY: '' },
+      });
       const api = client(baseUrl.replace('127.0.0.1', host), { dispatcher });
       try {
         expect((await api.put('A1', CONTACT)).status).toBe(201);

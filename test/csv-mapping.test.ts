@@ -31,24 +31,29 @@ async function failure(content: string | Buffer, options?: CsvReadOptions): Prom
 }
 
 describe('mapping: exact beats alias', () => {
-  it.each(['Job Title', 'job_title', 'JobTitle'])('sends %s as job_title and leaves Outlook\'s "Title" unsent', async (exact) => {
-    const source = await open(`Title,First Name,${exact},system_id\nMs,Ann,Engineer,A1\nMr,Bob,Manager,A2\n`);
-    expect(source.header.fields.job_title).toBe(2);
-    expect(source.header.columnFields[0]).toBeUndefined();
-    expect(source.header.mapping.unsent[0]).toEqual({
-      column: 0,
-      label: '"Title"',
-      reason: 'shadowed',
-      shadowedBy: { label: JSON.stringify(exact), field: 'job_title' },
-    });
-    // No hint suggests dropping the exact match: nothing suggests anything for Title.
-    expect(formatMapping(source.header.mapping)).not.toMatch(/--map ".*Job/);
-  });
+  it.each(['Job Title', 'job_title', 'JobTitle'])(
+    'sends %s as job_title and leaves Outlook\'s "Title" unsent',
+    async (exact) => {
+      const source = await open(`Title,First Name,${exact},system_id\nMs,Ann,Engineer,A1\nMr,Bob,Manager,A2\n`);
+      expect(source.header.fields.job_title).toBe(2);
+      expect(source.header.columnFields[0]).toBeUndefined();
+      expect(source.header.mapping.unsent[0]).toEqual({
+        column: 0,
+        label: '"Title"',
+        reason: 'shadowed',
+        shadowedBy: { label: JSON.stringify(exact), field: 'job_title' },
+      });
+      // No hint suggests dropping the exact match: nothing suggests anything for Title.
+      expect(formatMapping(source.header.mapping)).not.toMatch(/--map ".*Job/);
+    },
+  );
 
   it('lets --map beat an exact name, and still refuses two columns of equal right', async () => {
     const source = await open('system_id,Email,Work Email\n1,a@x.com,b@x.com\n', { map: ['Work Email=email'] });
     expect(source.header.fields.email).toBe(2);
-    expect(source.header.mapping.unsent).toEqual([{ column: 1, label: '"Email"', reason: 'shadowed', shadowedBy: { label: '"Work Email"', field: 'email' } }]);
+    expect(source.header.mapping.unsent).toEqual([
+      { column: 1, label: '"Email"', reason: 'shadowed', shadowedBy: { label: '"Work Email"', field: 'email' } },
+    ]);
     const error = await failure('system_id,job_title,Job Title\n1,a,b\n');
     expect(error.message).toContain('columns 2 ("job_title") and 3 ("Job Title") both map to job_title');
   });
@@ -56,7 +61,10 @@ describe('mapping: exact beats alias', () => {
 
 describe('mapping: the description printed before anything is sent', () => {
   it('gives each field its column and two sample values from the first rows', async () => {
-    const source = await open('ID,First Name,Mobile Phone\nA1,Ann,\nA2, Bob ,+61412000001\nA3,Cy,+61412000002\nA4,Di,+61412000003\n', { map: ['ID=system_id'] });
+    const source = await open(
+      'ID,First Name,Mobile Phone\nA1,Ann,\nA2, Bob ,+61412000001\nA3,Cy,+61412000002\nA4,Di,+61412000003\n',
+      { map: ['ID=system_id'] },
+    );
     expect(source.header.mapping.fields).toEqual([
       { field: 'system_id', column: 0, label: '"ID"', by: 'map', samples: ['A1', 'A2'] },
       { field: 'first_name', column: 1, label: '"First Name"', by: 'exact', samples: ['Ann', 'Bob'] },
@@ -65,7 +73,9 @@ describe('mapping: the description printed before anything is sent', () => {
   });
 
   it('suggests a pasteable --map for a column whose name is close to a field', async () => {
-    const source = await open('system_id,Cell,E-mail 1 - Value,Position,Given name,Notes\n1,+61412000001,a@x.com,Dev,Ann,n\n');
+    const source = await open(
+      'system_id,Cell,E-mail 1 - Value,Position,Given name,Notes\n1,+61412000001,a@x.com,Dev,Ann,n\n',
+    );
     const suggestions = source.header.mapping.unsent.map((u) => [u.label, u.suggestion?.map]);
     expect(suggestions).toEqual([
       ['"Cell"', 'Cell=mobile'],
@@ -89,7 +99,11 @@ describe('mapping: the description printed before anything is sent', () => {
 
   it('describes a column with no name as "column N (no header)", and maps it by position', async () => {
     const source = await open('system_id,,Notes,\n1,+61412000001,n,x\n');
-    expect(source.header.mapping.unsent.map((u) => u.label)).toEqual(['column 2 (no header)', '"Notes"', 'column 4 (no header)']);
+    expect(source.header.mapping.unsent.map((u) => u.label)).toEqual([
+      'column 2 (no header)',
+      '"Notes"',
+      'column 4 (no header)',
+    ]);
     const error = await failure('system_id,,\n1,a,b\n', { map: ['#2=email', '#3=email'] });
     expect(error.message).toContain('columns 2 (no header) and 3 (no header) both map to email');
     const missing = await failure(',Notes\n1,a\n');
@@ -100,8 +114,14 @@ describe('mapping: the description printed before anything is sent', () => {
 
 describe('mapping: --map-file', () => {
   it('reads one header=field a line, with # comments, and a --map flag wins over it', async () => {
-    const mapFile = write('# Outlook\n\nOrganizational ID Number=system_id\r\n  # indented comment\nTitle=\n#3=mobile\nCell=email\n', 'm1.map');
-    const source = await open('Organizational ID Number,Title,Cell,Job Title\nO1,Ms,+61412000001,Dev\n', { mapFile, map: ['Cell='] });
+    const mapFile = write(
+      '# Outlook\n\nOrganizational ID Number=system_id\r\n  # indented comment\nTitle=\n#3=mobile\nCell=email\n',
+      'm1.map',
+    );
+    const source = await open('Organizational ID Number,Title,Cell,Job Title\nO1,Ms,+61412000001,Dev\n', {
+      mapFile,
+      map: ['Cell='],
+    });
     expect(source.header.fields).toEqual({ system_id: 0, job_title: 3 });
     expect(source.header.mapping.unsent.map((u) => [u.label, u.reason])).toEqual([
       ['"Title"', 'ignored'],
@@ -119,14 +139,20 @@ describe('mapping: --map-file', () => {
     ]);
     const gone = await readMapFile(path.join(scratch.dir, 'nope.map')).catch((e: unknown) => e);
     expect((gone as Error).message).toMatch(/--map-file .*nope\.map does not exist/);
-    const noColumn = await openCsv(write('system_id\n1\n'), { mapFile: write('Customer=email\n', 'm3.map') }).catch((e: unknown) => e);
+    const noColumn = await openCsv(write('system_id\n1\n'), { mapFile: write('Customer=email\n', 'm3.map') }).catch(
+      (e: unknown) => e,
+    );
     expect((noColumn as Error).message).toMatch(/m3\.map line 1: .* has no column "Customer"/);
   });
 });
 
 describe('whole-file problems, all at once', () => {
   it('reports wrong encoding, a missing system_id and two colliding columns together', async () => {
-    const file = Buffer.concat([Buffer.from('Customer,Email Address,E-mail Address\n1,a@x.com,b@x.com\n2,Caf'), Buffer.from([0xe9]), Buffer.from(',c@x.com,d@x.com\n')]);
+    const file = Buffer.concat([
+      Buffer.from('Customer,Email Address,E-mail Address\n1,a@x.com,b@x.com\n2,Caf'),
+      Buffer.from([0xe9]),
+      Buffer.from(',c@x.com,d@x.com\n'),
+    ]);
     const error = await failure(file);
     expect(error.problems).toHaveLength(3);
     expect(error.problems[0]).toMatch(/line 3 is not valid UTF-8.*--encoding windows-1252/);
@@ -138,7 +164,12 @@ describe('whole-file problems, all at once', () => {
 
 describe('encodings and row shapes', () => {
   it('lets an explicit --encoding win over a UTF-8 BOM on windows-1252 bytes', async () => {
-    const file = Buffer.concat([Buffer.from([0xef, 0xbb, 0xbf]), Buffer.from('system_id,first_name\n1,Zo'), Buffer.from([0xeb]), Buffer.from('\n')]);
+    const file = Buffer.concat([
+      Buffer.from([0xef, 0xbb, 0xbf]),
+      Buffer.from('system_id,first_name\n1,Zo'),
+      Buffer.from([0xeb]),
+      Buffer.from('\n'),
+    ]);
     const error = await failure(file);
     expect(error.message).toContain('--encoding windows-1252');
     const source = await openCsv(write(file), { encoding: 'windows-1252' });

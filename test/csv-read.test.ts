@@ -26,7 +26,10 @@ async function collect(source: CsvSource): Promise<CsvRecord[]> {
   return records;
 }
 
-async function read(content: string | Buffer, options?: CsvReadOptions): Promise<{ source: CsvSource; records: CsvRecord[] }> {
+async function read(
+  content: string | Buffer,
+  options?: CsvReadOptions,
+): Promise<{ source: CsvSource; records: CsvRecord[] }> {
   const source = await openCsv(write(content), options);
   return { source, records: await collect(source) };
 }
@@ -154,7 +157,9 @@ describe('openCsv: dialects', () => {
 
 describe('openCsv: quoting and line numbers', () => {
   it('reads quoted delimiters and newlines, with the line each record starts on', async () => {
-    const { records } = await read('system_id,note\n1,"a,b"\n2,"two\nlines"\n3,"three\r\nCRLF\r\nlines"\n\n\n4,x\n5,"\n"\n6,y\n');
+    const { records } = await read(
+      'system_id,note\n1,"a,b"\n2,"two\nlines"\n3,"three\r\nCRLF\r\nlines"\n\n\n4,x\n5,"\n"\n6,y\n',
+    );
     expect(records).toEqual([
       { line: 2, cells: ['1', 'a,b'] },
       { line: 3, cells: ['2', 'two\nlines'] },
@@ -202,8 +207,23 @@ describe('openCsv: quoting and line numbers', () => {
 describe('openCsv: headers', () => {
   it('matches spaced and odd-case headers', async () => {
     const { source } = await read('System ID,FIRST NAME,surname,E-mail,Mobile Phone,Job Title,Notes\n1,a,b,c,d,e,f\n');
-    expect(source.header.fields).toEqual({ system_id: 0, first_name: 1, last_name: 2, email: 3, mobile: 4, job_title: 5 });
-    expect(source.header.columnFields).toEqual(['system_id', 'first_name', 'last_name', 'email', 'mobile', 'job_title', undefined]);
+    expect(source.header.fields).toEqual({
+      system_id: 0,
+      first_name: 1,
+      last_name: 2,
+      email: 3,
+      mobile: 4,
+      job_title: 5,
+    });
+    expect(source.header.columnFields).toEqual([
+      'system_id',
+      'first_name',
+      'last_name',
+      'email',
+      'mobile',
+      'job_title',
+      undefined,
+    ]);
   });
 
   it('keeps duplicate header names as separate columns', async () => {
@@ -298,7 +318,12 @@ describe('openCsv: row errors', () => {
   it('keeps every row after a stray quote (issue 11: "Lee" followed by a space)', async () => {
     const lines = ['id,first,last,email,title', 'Q1,Ann,"Lee" ,q1@x.com,Dev'];
     for (let i = 2; i <= 9; i++) lines.push(`Q${i},N${i},L${i},q${i}@x.com,T`);
-    lines.push('Q10,Bob,"Smith, Jr",q10@x.com,Dev', 'Q11,C,D,q11@x.com,T', 'Q12,E,F,q12@x.com,T', 'Q13,G,H,q13@x.com,T');
+    lines.push(
+      'Q10,Bob,"Smith, Jr",q10@x.com,Dev',
+      'Q11,C,D,q11@x.com,T',
+      'Q12,E,F,q12@x.com,T',
+      'Q13,G,H,q13@x.com,T',
+    );
     const { records } = await read(`${lines.join('\n')}\n`, { map: ['id=system_id'] });
     expect(records).toHaveLength(13);
     expect(records[0]).toMatchObject({ line: 2, error: { code: 'malformed_row' } });
@@ -328,7 +353,11 @@ describe('openCsv: whole-file errors', () => {
   });
 
   it('refuses invalid UTF-8, suggesting windows-1252', async () => {
-    const file = Buffer.concat([Buffer.from('system_id,name\n1,ok\n2,Caf'), Buffer.from([0xe9]), Buffer.from('\n3,x\n')]);
+    const file = Buffer.concat([
+      Buffer.from('system_id,name\n1,ok\n2,Caf'),
+      Buffer.from([0xe9]),
+      Buffer.from('\n3,x\n'),
+    ]);
     const error = await failure(file);
     expect(error).toBeInstanceOf(FileError);
     expect((error as FileError).line).toBe(3);
@@ -409,7 +438,12 @@ describe('openCsv: encodings', () => {
 
   it('refuses UTF-16 with a lone surrogate, naming its line', async () => {
     const good = Buffer.from('system_id,name\n1,a\n2,', 'utf16le');
-    const file = Buffer.concat([Buffer.from([0xff, 0xfe]), good, Buffer.from([0x3d, 0xd8]), Buffer.from('x\n', 'utf16le')]);
+    const file = Buffer.concat([
+      Buffer.from([0xff, 0xfe]),
+      good,
+      Buffer.from([0x3d, 0xd8]),
+      Buffer.from('x\n', 'utf16le'),
+    ]);
     const error = await failure(file);
     expect(error).toBeInstanceOf(FileError);
     expect((error as FileError).line).toBe(3);
@@ -437,7 +471,9 @@ describe('openCsv: streaming', () => {
   beforeAll(() => {
     const lines = [CSV_HEADER];
     for (let i = 0; i < ROWS; i++) {
-      lines.push(`C${i},First${i},Last${i % 977},user${i}@example.com,${i % 7 === 0 ? '"Head of ""Ops"", EMEA"' : 'Analyst'},+6141${String(i).padStart(7, '0')}`);
+      lines.push(
+        `C${i},First${i},Last${i % 977},user${i}@example.com,${i % 7 === 0 ? '"Head of ""Ops"", EMEA"' : 'Analyst'},+6141${String(i).padStart(7, '0')}`,
+      );
     }
     big = write(lines.join('\n') + '\n', 'big.csv');
   });
@@ -470,7 +506,10 @@ describe('openCsv: streaming', () => {
     expect(source.bytesRead()).toBeLessThan(2 * 1024 * 1024);
     expect(source.bytesTotal).toBeGreaterThan(10 * 1024 * 1024);
     // And the reading goes on when the consumer does.
-    expect((await iterator.next()).value).toMatchObject({ line: 12, cells: ['C10', 'First10', 'Last10', 'user10@example.com', 'Analyst', '+61410000010'] });
+    expect((await iterator.next()).value).toMatchObject({
+      line: 12,
+      cells: ['C10', 'First10', 'Last10', 'user10@example.com', 'Analyst', '+61410000010'],
+    });
     await iterator.return?.();
   });
 
@@ -550,7 +589,9 @@ describe('pre-scan helpers', () => {
   });
 
   it('refuses up front a stray quote that would make the reader hold more than 16 MiB', async () => {
-    const error = await failure(`id,a\n1,"Lee" ,x\n${'2,bbbbbbbbbbbbbbbbbbbbbbbbbbbbbbb\n'.repeat(540_000)}`, { map: ['id=system_id'] });
+    const error = await failure(`id,a\n1,"Lee" ,x\n${'2,bbbbbbbbbbbbbbbbbbbbbbbbbbbbbbb\n'.repeat(540_000)}`, {
+      map: ['id=system_id'],
+    });
     expect(error).toBeInstanceOf(FileError);
     expect((error as FileError).line).toBe(2);
     expect(error.message).toContain('line 2: a closing quote is followed by more text');
@@ -601,7 +642,10 @@ describe('openCsv: properties', () => {
         // A non-blank system_id, since rows of blank cells are skipped on purpose.
         const data = cells.map((row, i) => [`id${i}`, ...row]);
         // quoted_match: with CRLF records csv-stringify leaves a bare LF unquoted, which every reader splits on.
-        const text = stringify([['system_id', 'a', 'b', 'c'], ...data], { record_delimiter: eol, quoted_match: /[\r\n]/ });
+        const text = stringify([['system_id', 'a', 'b', 'c'], ...data], {
+          record_delimiter: eol,
+          quoted_match: /[\r\n]/,
+        });
         const { records } = await read(text);
         expect(rows(records)).toEqual(data);
         expect(records.every((r) => r.error === undefined)).toBe(true);
@@ -634,7 +678,11 @@ describe('openCsv: properties', () => {
             const long = r.cells.slice(3).some((c) => c.trim() !== '');
             return { line: r.line, code: long ? 'ragged_row' : undefined, cells: [...r.cells, '', '', ''].slice(0, 3) };
           });
-        const got = records.map((r) => (r.error?.code === 'malformed_row' ? { line: r.line, code: 'malformed_row' } : { line: r.line, code: r.error?.code, cells: r.cells }));
+        const got = records.map((r) =>
+          r.error?.code === 'malformed_row'
+            ? { line: r.line, code: 'malformed_row' }
+            : { line: r.line, code: r.error?.code, cells: r.cells },
+        );
         expect(got).toEqual(expected);
         // Variety across CRLF: the same lines and verdicts.
         const crlf = (await read(text.replace(/\r?\n/g, '\r\n'))).records;
@@ -646,7 +694,10 @@ describe('openCsv: properties', () => {
 
   it('loses no row to stray quotes and spaces: one row per record, every good record intact', async () => {
     const cell = fc.stringMatching(/^[a-z ,"\n]{0,6}$/);
-    const record = fc.record({ cells: fc.tuple(cell, cell), damage: fc.constantFrom('none', 'none', 'space', 'stray') });
+    const record = fc.record({
+      cells: fc.tuple(cell, cell),
+      damage: fc.constantFrom('none', 'none', 'space', 'stray'),
+    });
     await fc.assert(
       fc.asyncProperty(fc.array(record, { minLength: 1, maxLength: 25 }), async (input) => {
         let line = 2;
@@ -655,7 +706,10 @@ describe('openCsv: properties', () => {
           const id = `S${k}`;
           // Damage only one-line records, so that the damage has one line to stay on.
           const damaged = damage !== 'none' && !cells.some((c) => c.includes('\n'));
-          let text = stringify([[id, ...cells]], damaged ? { quoted: true, quoted_empty: true } : {}).replace(/\n$/, '');
+          let text = stringify([[id, ...cells]], damaged ? { quoted: true, quoted_empty: true } : {}).replace(
+            /\n$/,
+            '',
+          );
           if (damaged && damage === 'space') text = text.replace(/^("S\d+"|S\d+),"((?:[^"]|"")*)"/, '$1,"$2" ');
           if (damaged && damage === 'stray') text = `${id},x"y${text.slice(text.indexOf(','))}`;
           expected.push({ line, damaged, cells: [id, ...cells] });

@@ -58,7 +58,12 @@ describe('delete', () => {
     expect(first.code).toBe(1);
     const rows = readResults(results);
     expect(rows.map((r) => r.status)).toEqual(['deleted', 'failed']);
-    expect(rows[1]).toMatchObject({ http_status: '404', error: expect.stringMatching(/^not_found: no contact with this system_id \(404 A Contact with this System ID was not found\)/) as unknown });
+    expect(rows[1]).toMatchObject({
+      http_status: '404',
+      error: expect.stringMatching(
+        /^not_found: no contact with this system_id \(404 A Contact with this System ID was not found\)/,
+      ) as unknown,
+    });
 
     const again = await runCli(['delete', file, '--yes', '--ignore-missing'], { env: emulatorEnv(emu) });
     expect(again.code, again.stderr).toBe(0);
@@ -109,7 +114,9 @@ describe('delete', () => {
     const { file, results } = deleteFile('system_id\nA\n');
     const result = await runCli(['delete', file], { env: emulatorEnv(emu), stdin: 'y\n' });
     expect(result.code).toBe(2);
-    expect(result.stderr).toMatch(/^error: refusing to delete without confirmation: stdin is not a terminal; pass --yes\n/);
+    expect(result.stderr).toMatch(
+      /^error: refusing to delete without confirmation: stdin is not a terminal; pass --yes\n/,
+    );
     expect(emu.stats().requests).toBe(0);
     expect(ids(emu)).toContain('A');
     expect(existsSync(results)).toBe(false);
@@ -125,10 +132,16 @@ describe('delete', () => {
 
   describe.skipIf(!existsSync('/usr/bin/script'))('on a terminal (a pty from script(1))', () => {
     /** Runs the CLI with a pseudo-terminal as stdin, typing `answer` at the prompt. */
-    function onTerminal(args: string[], env: Record<string, string>, answer: string): Promise<{ code: number | null; output: string }> {
+    function onTerminal(
+      args: string[],
+      env: Record<string, string>,
+      answer: string,
+    ): Promise<{ code: number | null; output: string }> {
       const command = ['node', CLI, ...args].map((a) => `'${a.replace(/'/g, `'\\''`)}'`).join(' ');
       return new Promise((resolve, reject) => {
-        const child = spawn('script', ['-qec', command, '/dev/null'], { env: { PATH: process.env.PATH ?? '', NO_COLOR: '1', ...env } });
+        const child = spawn('script', ['-qec', command, '/dev/null'], {
+          env: { PATH: process.env.PATH ?? '', NO_COLOR: '1', ...env },
+        });
         let output = '';
         child.stdout.setEncoding('utf8').on('data', (d: string) => {
           output += d;

@@ -45,7 +45,16 @@ describe('progress without a terminal', () => {
     let text = '';
     (stream as unknown as PassThrough).on('data', (d: Buffer) => (text += d.toString()));
     const progress = createProgressReporter({ stream, plainIntervalMs: 0 });
-    progress.update({ rowsRead: 10, rowsWritten: 9, bytesRead: 50, bytesTotal: 100, failed: 2, retries: 3, inFlight: 1, window: 8 });
+    progress.update({
+      rowsRead: 10,
+      rowsWritten: 9,
+      bytesRead: 50,
+      bytesTotal: 100,
+      failed: 2,
+      retries: 3,
+      inFlight: 1,
+      window: 8,
+    });
     progress.stop();
     expect(text).toMatch(/progress: 9 rows done \(50% of the file\), \d+\/s, 2 failed or invalid, 3 retries/);
   });
@@ -55,7 +64,16 @@ describe('progress without a terminal', () => {
     let text = '';
     (stream as unknown as PassThrough).on('data', (d: Buffer) => (text += d.toString()));
     const progress = createProgressReporter({ stream, plainIntervalMs: 0, silent: true });
-    progress.update({ rowsRead: 1, rowsWritten: 1, bytesRead: 1, bytesTotal: 1, failed: 0, retries: 0, inFlight: 0, window: 8 });
+    progress.update({
+      rowsRead: 1,
+      rowsWritten: 1,
+      bytesRead: 1,
+      bytesTotal: 1,
+      failed: 0,
+      retries: 0,
+      inFlight: 0,
+      window: 8,
+    });
     expect(text).toBe('');
   });
 });

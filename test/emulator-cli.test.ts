@@ -29,7 +29,11 @@ function startCli(args: string[], extraEnv: Record<string, string> = {}): Promis
     if (value !== undefined && !key.startsWith('CIOPULSE_')) env[key] = value;
   }
   Object.assign(env, extraEnv);
-  const child = spawn(process.execPath, [CLI, 'emulator', ...args], { cwd: ROOT, env, stdio: ['pipe', 'pipe', 'pipe'] });
+  const child = spawn(process.execPath, [CLI, 'emulator', ...args], {
+    cwd: ROOT,
+    env,
+    stdio: ['pipe', 'pipe', 'pipe'],
+  });
   let stdout = '';
   let stderr = '';
   const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) => {
@@ -43,14 +47,20 @@ function startCli(args: string[], extraEnv: Record<string, string> = {}): Promis
       const lines = stdout.split('\n');
       if (lines.length < 4) return;
       clearTimeout(timer);
-      const parsed = Object.fromEntries(lines.slice(0, 3).map((line) => [line.slice(0, line.indexOf('=')), line.slice(line.indexOf('=') + 1)]));
+      const parsed = Object.fromEntries(
+        lines.slice(0, 3).map((line) => [line.slice(0, line.indexOf('=')), line.slice(line.indexOf('=') + 1)]),
+      );
       const cli: RunningCli = { child, lines: lines.slice(0, -1), env: parsed, stderr: () => stderr, exited };
       running.push(cli);
       resolve(cli);
     });
     exited.then(({ code }) => {
       clearTimeout(timer);
-      reject(new Error(`${CLI} exited with ${code} before printing its startup lines (run npm run build first); stderr: ${stderr}`));
+      reject(
+        new Error(
+          `${CLI} exited with ${code} before printing its startup lines (run npm run build first); stderr: ${stderr}`,
+        ),
+      );
     }, reject);
   });
 }
@@ -91,16 +101,30 @@ describe('ciopulse-contacts emulator', () => {
     const dir = tempDir('emulator-cli-');
     const dataFile = join(dir, 'contacts.json');
     const key = 'EmuLatorCliTestKey0123456789abcdefghijkl';
-    const cli = await startCli(['--port', '0', '--data', dataFile, '--latency', '1'], { CIOPULSE_PORTAL_CODE: 'CLITEST', CIOPULSE_API_KEY: key });
+    const cli = await startCli(['--port', '0', '--data', dataFile, '--latency', '1'], {
+      CIOPULSE_PORTAL_CODE: 'CLITEST',
+      CIOPULSE_API_KEY: key,
+    });
     expect(cli.env.CIOPULSE_PORTAL_CODE).toBe('CLITEST');
     expect(cli.env.CIOPULSE_API_KEY).toBe(key);
 
-    expect(await putContact(cli.env, 'cli-1', '{"first_name":"Cli","last_name":"Test","email":"cli@example.com"}')).toBe(201);
+    expect(
+      await putContact(cli.env, 'cli-1', '{"first_name":"Cli","last_name":"Test","email":"cli@example.com"}'),
+    ).toBe(201);
 
     cli.child.kill('SIGTERM');
     expect(await cli.exited).toEqual({ code: 0, signal: null });
     expect(JSON.parse(readFileSync(dataFile, 'utf8'))).toEqual({
-      contacts: [{ system_id: 'cli-1', first_name: 'Cli', last_name: 'Test', email: 'cli@example.com', job_title: null, mobile: null }],
+      contacts: [
+        {
+          system_id: 'cli-1',
+          first_name: 'Cli',
+          last_name: 'Test',
+          email: 'cli@example.com',
+          job_title: null,
+          mobile: null,
+        },
+      ],
     });
     // A new data file holds people's emails and phones: 600, and it stays so after every save.
     expect(statSync(dataFile).mode & 0o777).toBe(0o600);
@@ -112,7 +136,9 @@ describe('ciopulse-contacts emulator', () => {
     writeFileSync(dataFile, '{"contacts":[]}\n');
     chmodSync(dataFile, 0o640);
     const cli = await startCli(['--port', '0', '--data', dataFile]);
-    expect(await putContact(cli.env, 'mode-1', '{"first_name":"Mode","last_name":"Kept","email":"mode@example.com"}')).toBe(201);
+    expect(
+      await putContact(cli.env, 'mode-1', '{"first_name":"Mode","last_name":"Kept","email":"mode@example.com"}'),
+    ).toBe(201);
     cli.child.kill('SIGTERM');
     expect(await cli.exited).toEqual({ code: 0, signal: null });
     expect((JSON.parse(readFileSync(dataFile, 'utf8')) as { contacts: unknown[] }).contacts).toHaveLength(1);

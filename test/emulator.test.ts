@@ -52,8 +52,10 @@ async function request(
 
 const put = (emulator: Emulator, systemId: string, body: string): Promise<Answer> =>
   request(emulator, 'PUT', contactPath(systemId), { body });
-const getOne = (emulator: Emulator, systemId: string): Promise<Answer> => request(emulator, 'GET', contactPath(systemId));
-const del = (emulator: Emulator, systemId: string): Promise<Answer> => request(emulator, 'DELETE', contactPath(systemId));
+const getOne = (emulator: Emulator, systemId: string): Promise<Answer> =>
+  request(emulator, 'GET', contactPath(systemId));
+const del = (emulator: Emulator, systemId: string): Promise<Answer> =>
+  request(emulator, 'DELETE', contactPath(systemId));
 
 /** The record GET returns for a contact, with all six keys. */
 function record(fields: {
@@ -90,7 +92,11 @@ function fresh(prefix: string): { id: string; email: string } {
 
 async function create(emulator: Emulator, prefix: string): Promise<{ id: string; email: string }> {
   const contact = fresh(prefix);
-  const answer = await put(emulator, contact.id, JSON.stringify({ first_name: 'Tim', last_name: 'Test', email: contact.email }));
+  const answer = await put(
+    emulator,
+    contact.id,
+    JSON.stringify({ first_name: 'Tim', last_name: 'Test', email: contact.email }),
+  );
   expect(answer.status).toBe(201);
   return contact;
 }
@@ -158,21 +164,32 @@ describe('emulator', () => {
   });
 
   describe('PUT: adding a new Contact', () => {
-    it('creates with the document\'s example payload: 201, and GET returns it', async () => {
+    it("creates with the document's example payload: 201, and GET returns it", async () => {
       const { id } = fresh('ajay');
       const body = '{\n"first_name": "Ajay",\n"last_name": "Patel",\n"email": "ajay.patel@example.com"\n}';
       const answer = await put(emu, id, body);
       expect(answer.status).toBe(201);
-      const expected = record({ System_ID: id, First_Name: 'Ajay', Last_Name: 'Patel', Email: 'ajay.patel@example.com' });
+      const expected = record({
+        System_ID: id,
+        First_Name: 'Ajay',
+        Last_Name: 'Patel',
+        Email: 'ajay.patel@example.com',
+      });
       expect(answer.json).toEqual(expected);
       expect((await getOne(emu, id)).json).toEqual(expected);
     });
 
-    it('creates with every field, job_title null as in the document\'s first example', async () => {
+    it("creates with every field, job_title null as in the document's first example", async () => {
       const { id, email } = fresh('tim');
-      const answer = await put(emu, id, `{"first_name": "Tim", "last_name": "Test", "job_title": null, "email": "${email}", "mobile": "+61411112233"}`);
+      const answer = await put(
+        emu,
+        id,
+        `{"first_name": "Tim", "last_name": "Test", "job_title": null, "email": "${email}", "mobile": "+61411112233"}`,
+      );
       expect(answer.status).toBe(201);
-      expect((await getOne(emu, id)).json).toEqual(record({ System_ID: id, First_Name: 'Tim', Last_Name: 'Test', Email: email, Mobile: '+61411112233' }));
+      expect((await getOne(emu, id)).json).toEqual(
+        record({ System_ID: id, First_Name: 'Tim', Last_Name: 'Test', Email: email, Mobile: '+61411112233' }),
+      );
     });
 
     // "The following fields are mandatory in the JSON when adding a new Contact: first_name last_name email"
@@ -202,10 +219,24 @@ describe('emulator', () => {
   describe('PUT: updating a Contact', () => {
     it('"Set to value", "Set to null" and "Omitted" with the document\'s example {"mobile": "+61444111222","job_title": null}', async () => {
       const { id, email } = fresh('update');
-      expect((await put(emu, id, `{"first_name":"Tim","last_name":"Test","email":"${email}","job_title":"Analyst","mobile":"+61411112233"}`)).status).toBe(201);
+      expect(
+        (
+          await put(
+            emu,
+            id,
+            `{"first_name":"Tim","last_name":"Test","email":"${email}","job_title":"Analyst","mobile":"+61411112233"}`,
+          )
+        ).status,
+      ).toBe(201);
       const answer = await put(emu, id, '{"mobile": "+61444111222","job_title": null}');
       expect(answer.status).toBe(200);
-      const expected = record({ System_ID: id, First_Name: 'Tim', Last_Name: 'Test', Email: email, Mobile: '+61444111222' });
+      const expected = record({
+        System_ID: id,
+        First_Name: 'Tim',
+        Last_Name: 'Test',
+        Email: email,
+        Mobile: '+61444111222',
+      });
       expect(answer.json).toEqual(expected);
       expect((await getOne(emu, id)).json).toEqual(expected);
     });
@@ -214,7 +245,9 @@ describe('emulator', () => {
       const { id, email } = await create(emu, 'partial');
       expect((await put(emu, id, '{"job_title":"Lead"}')).status).toBe(200);
       expect((await put(emu, id, '{}')).status).toBe(200);
-      expect((await getOne(emu, id)).json).toEqual(record({ System_ID: id, First_Name: 'Tim', Last_Name: 'Test', Email: email, Job_Title: 'Lead' }));
+      expect((await getOne(emu, id)).json).toEqual(
+        record({ System_ID: id, First_Name: 'Tim', Last_Name: 'Test', Email: email, Job_Title: 'Lead' }),
+      );
     });
 
     it('"use null in the JSON": lowercase null clears a field', async () => {
@@ -283,7 +316,7 @@ describe('emulator', () => {
 
     // "The fields allowed in the JSON payload are: first_name, last_name, email, job_title, mobile"
     refuse('an unknown field', '{"phone":"+61411112233"}', 'phone');
-    refuse('a field in the GET record\'s spelling', '{"First_Name":"Tim"}', 'First_Name');
+    refuse("a field in the GET record's spelling", '{"First_Name":"Tim"}', 'First_Name');
     refuse('system_id in the body', '{"system_id":"other"}', 'system_id');
 
     refuse('a number value', '{"first_name":42}', 'first_name');
@@ -326,7 +359,7 @@ describe('emulator', () => {
       expect((await getOne(emu, b.id)).status).toBe(404);
     });
 
-    it('refuses an update to another contact\'s email and leaves the contact unchanged', async () => {
+    it("refuses an update to another contact's email and leaves the contact unchanged", async () => {
       const a = await create(emu, 'holder');
       const b = await create(emu, 'mover');
       const before = (await getOne(emu, b.id)).json;
@@ -340,7 +373,9 @@ describe('emulator', () => {
       const a = await create(emu, 'self');
       expect((await put(emu, a.id, `{"email":"${a.email}"}`)).status).toBe(200);
       expect((await put(emu, a.id, `{"email":"${a.email.toUpperCase()}"}`)).status).toBe(200);
-      expect(((await getOne(emu, a.id)).json as { contact: { Email: unknown } }).contact.Email).toBe(a.email.toUpperCase());
+      expect(((await getOne(emu, a.id)).json as { contact: { Email: unknown } }).contact.Email).toBe(
+        a.email.toUpperCase(),
+      );
     });
 
     it('frees an email that is set to null', async () => {
@@ -380,7 +415,14 @@ describe('emulator', () => {
       };
       expect((await put(emu, id, JSON.stringify(values))).status).toBe(201);
       expect((await getOne(emu, id)).json).toEqual(
-        record({ System_ID: id, First_Name: values.first_name, Last_Name: values.last_name, Email: values.email, Job_Title: values.job_title, Mobile: values.mobile }),
+        record({
+          System_ID: id,
+          First_Name: values.first_name,
+          Last_Name: values.last_name,
+          Email: values.email,
+          Job_Title: values.job_title,
+          Mobile: values.mobile,
+        }),
       );
       expect(emu.contacts().find((contact) => contact.system_id === id)).toEqual({ system_id: id, ...values });
     });
@@ -403,7 +445,10 @@ describe('emulator', () => {
 
     // "The Contact to be deleted must not be the Support Lead or Also Alert for any Support Group."
     it('refuses the Support Lead of a support group with 400 naming the group', async () => {
-      expect((await put(emu, 'CONTACT123', '{"first_name":"Sue","last_name":"Lead","email":"contact123@example.com"}')).status).toBe(201);
+      expect(
+        (await put(emu, 'CONTACT123', '{"first_name":"Sue","last_name":"Lead","email":"contact123@example.com"}'))
+          .status,
+      ).toBe(201);
       const answer = await del(emu, 'CONTACT123');
       expect(answer.status).toBe(400);
       const message = messageOf(answer);
@@ -414,7 +459,10 @@ describe('emulator', () => {
     });
 
     it('refuses an Also Alert of a support group with 400 naming the group', async () => {
-      expect((await put(emu, 'CONTACT456', '{"first_name":"Al","last_name":"Alert","email":"contact456@example.com"}')).status).toBe(201);
+      expect(
+        (await put(emu, 'CONTACT456', '{"first_name":"Al","last_name":"Alert","email":"contact456@example.com"}'))
+          .status,
+      ).toBe(201);
       const answer = await del(emu, 'CONTACT456');
       expect(answer.status).toBe(400);
       const message = messageOf(answer);
@@ -423,8 +471,11 @@ describe('emulator', () => {
       expect((await getOne(emu, 'CONTACT456')).status).toBe(200);
     });
 
-    it('refuses the third sample group\'s lead, CONTACT789', async () => {
-      expect((await put(emu, 'CONTACT789', '{"first_name":"Del","last_name":"Ivery","email":"contact789@example.com"}')).status).toBe(201);
+    it("refuses the third sample group's lead, CONTACT789", async () => {
+      expect(
+        (await put(emu, 'CONTACT789', '{"first_name":"Del","last_name":"Ivery","email":"contact789@example.com"}'))
+          .status,
+      ).toBe(201);
       const answer = await del(emu, 'CONTACT789');
       expect(answer.status).toBe(400);
       expect(messageOf(answer)).toContain('"Service Delivery"');
@@ -454,7 +505,9 @@ describe('emulator', () => {
       it(`round-trips ${JSON.stringify(id)} through PUT, GET, GET all and DELETE`, async () => {
         const email = `rt.${counter++}@example.com`;
         expect((await put(emu, id, `{"first_name":"R","last_name":"T","email":"${email}"}`)).status).toBe(201);
-        expect((await getOne(emu, id)).json).toEqual(record({ System_ID: id, First_Name: 'R', Last_Name: 'T', Email: email }));
+        expect((await getOne(emu, id)).json).toEqual(
+          record({ System_ID: id, First_Name: 'R', Last_Name: 'T', Email: email }),
+        );
         const all = (await request(emu, 'GET', '/contacts')).json as { contacts: { contact: { System_ID: string } }[] };
         expect(all.contacts.some((entry) => entry.contact.System_ID === id)).toBe(true);
         expect(emu.contacts().some((contact) => contact.system_id === id)).toBe(true);
@@ -483,7 +536,9 @@ describe('emulator', () => {
         expect(answer.status, path).toBe(404);
         messageOf(answer);
       }
-      const outside = await fetch(`${emu.baseUrl.replace('/api/v5', '/api/v4')}/contacts`, { headers: { authorization: authOf(emu) } });
+      const outside = await fetch(`${emu.baseUrl.replace('/api/v5', '/api/v4')}/contacts`, {
+        headers: { authorization: authOf(emu) },
+      });
       expect(outside.status).toBe(404);
       expect(outside.headers.get('content-type')).toBe('application/json');
     });
@@ -507,7 +562,11 @@ describe('emulator', () => {
   describe('limits', () => {
     it('answers 413 JSON to a body over 64 KiB and applies nothing', async () => {
       const { id } = fresh('huge');
-      const answer = await put(emu, id, JSON.stringify({ first_name: 'x'.repeat(70_000), last_name: 'T', email: 'huge@example.com' }));
+      const answer = await put(
+        emu,
+        id,
+        JSON.stringify({ first_name: 'x'.repeat(70_000), last_name: 'T', email: 'huge@example.com' }),
+      );
       expect(answer.status).toBe(413);
       messageOf(answer);
       expect((await getOne(emu, id)).status).toBe(404);
@@ -531,7 +590,10 @@ describe('emulator: GET all', () => {
   });
 
   it('lists wrapped records in creation order; an update keeps its place; delete + re-create goes last', async () => {
-    for (const n of [1, 2, 3]) expect((await put(emu, `c${n}`, `{"first_name":"F${n}","last_name":"L","email":"c${n}@example.com"}`)).status).toBe(201);
+    for (const n of [1, 2, 3])
+      expect(
+        (await put(emu, `c${n}`, `{"first_name":"F${n}","last_name":"L","email":"c${n}@example.com"}`)).status,
+      ).toBe(201);
     expect((await put(emu, 'c1', '{"job_title":"Boss"}')).status).toBe(200);
     expect((await del(emu, 'c2')).status).toBe(202);
     expect((await put(emu, 'c2', '{"first_name":"F2","last_name":"L","email":"c2@example.com"}')).status).toBe(201);
@@ -558,7 +620,9 @@ describe('emulator: GET all', () => {
     }));
     emu.seedContacts(many);
     const answer = await request(emu, 'GET', '/contacts');
-    const ids = (answer.json as { contacts: { contact: { System_ID: string } }[] }).contacts.map((entry) => entry.contact.System_ID);
+    const ids = (answer.json as { contacts: { contact: { System_ID: string } }[] }).contacts.map(
+      (entry) => entry.contact.System_ID,
+    );
     expect(ids.slice(0, 3)).toEqual(['c1', 'c3', 'c2']);
     expect(ids.slice(3)).toEqual(many.map((contact) => contact.system_id));
   });
@@ -602,7 +666,10 @@ describe('emulator: support groups', () => {
     const dir = tempDir('emu-groups-');
     try {
       const good = join(dir, 'groups.json');
-      writeFileSync(good, '{"support_groups":[{"support_group":{"Support_Group_System_ID":"T1","Support_Group_Name":"Ops","Support_Lead_System_ID":"BOSS"}}]}');
+      writeFileSync(
+        good,
+        '{"support_groups":[{"support_group":{"Support_Group_System_ID":"T1","Support_Group_Name":"Ops","Support_Lead_System_ID":"BOSS"}}]}',
+      );
       const emu = await startEmulator({ groups: good });
       try {
         expect((await put(emu, 'BOSS', lead('BOSS'))).status).toBe(201);
@@ -613,7 +680,10 @@ describe('emulator: support groups', () => {
 
       // The document's own example is not valid JSON: "Also_Alert_1_System_ID":CONTACT456.
       const verbatim = join(dir, 'verbatim.json');
-      writeFileSync(verbatim, '{"support_groups":[{"support_group":{"Support_Group_System_ID":"TEAM123","Support_Group_Name":"Service Desk","Also_Alert_1_System_ID":CONTACT456}}]}');
+      writeFileSync(
+        verbatim,
+        '{"support_groups":[{"support_group":{"Support_Group_System_ID":"TEAM123","Support_Group_Name":"Service Desk","Also_Alert_1_System_ID":CONTACT456}}]}',
+      );
       await expect(startEmulator({ groups: verbatim })).rejects.toThrow(/not valid JSON/);
 
       const wrongShape = join(dir, 'wrong.json');
@@ -632,7 +702,10 @@ describe('emulator: persistence with dataFile', () => {
     const dataFile = join(dir, 'contacts.json');
     try {
       const first = await startEmulator({ dataFile });
-      for (const n of [1, 2, 3]) expect((await put(first, `p${n}`, `{"first_name":"P${n}","last_name":"L","email":"p${n}@example.com"}`)).status).toBe(201);
+      for (const n of [1, 2, 3])
+        expect(
+          (await put(first, `p${n}`, `{"first_name":"P${n}","last_name":"L","email":"p${n}@example.com"}`)).status,
+        ).toBe(201);
       expect((await put(first, 'p1', '{"mobile":"+61411112233","last_name":null}')).status).toBe(200);
       expect((await del(first, 'p2')).status).toBe(202);
       const before = first.contacts();
@@ -645,9 +718,13 @@ describe('emulator: persistence with dataFile', () => {
       const second = await startEmulator({ dataFile });
       try {
         expect(second.contacts()).toEqual(before);
-        expect((await getOne(second, 'p1')).json).toEqual(record({ System_ID: 'p1', First_Name: 'P1', Email: 'p1@example.com', Mobile: '+61411112233' }));
+        expect((await getOne(second, 'p1')).json).toEqual(
+          record({ System_ID: 'p1', First_Name: 'P1', Email: 'p1@example.com', Mobile: '+61411112233' }),
+        );
         // The email index is rebuilt from the file too.
-        expect((await put(second, 'p9', '{"first_name":"P","last_name":"L","email":"P3@example.com"}')).status).toBe(422);
+        expect((await put(second, 'p9', '{"first_name":"P","last_name":"L","email":"P3@example.com"}')).status).toBe(
+          422,
+        );
       } finally {
         await second.close();
       }
@@ -666,7 +743,10 @@ describe('emulator: persistence with dataFile', () => {
       expect(JSON.parse(readFileSync(dataFile, 'utf8'))).toEqual({ contacts: [] });
       expect((await put(emu, 'bg', '{"first_name":"B","last_name":"G","email":"bg@example.com"}')).status).toBe(201);
       // The debounced write replaces the file (atomic rename): wait for that, not for a guessed time.
-      const ids = (): string[] => (JSON.parse(readFileSync(dataFile, 'utf8')) as { contacts: { system_id: string }[] }).contacts.map((c) => c.system_id);
+      const ids = (): string[] =>
+        (JSON.parse(readFileSync(dataFile, 'utf8')) as { contacts: { system_id: string }[] }).contacts.map(
+          (c) => c.system_id,
+        );
       await whenFile(dataFile, () => ids().length > 0, 'the background write of contact bg', 10_000);
       expect(ids()).toEqual(['bg']);
     } finally {
@@ -678,7 +758,9 @@ describe('emulator: persistence with dataFile', () => {
   it('refuses at start a data file it cannot write', async () => {
     const dir = tempDir('emu-data-');
     try {
-      await expect(startEmulator({ dataFile: join(dir, 'no-such-dir', 'contacts.json') })).rejects.toThrow(/cannot write/);
+      await expect(startEmulator({ dataFile: join(dir, 'no-such-dir', 'contacts.json') })).rejects.toThrow(
+        /cannot write/,
+      );
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }
@@ -789,7 +871,9 @@ describe('emulator: fault injection', () => {
   it('resetRate 1: the socket dies before the write, so nothing is applied', async () => {
     const emu = await startEmulator({ resetRate: 1 });
     try {
-      expect(await attempt(emu, 'PUT', 'r1', '{"first_name":"F","last_name":"L","email":"r1@example.com"}')).toBe('error');
+      expect(await attempt(emu, 'PUT', 'r1', '{"first_name":"F","last_name":"L","email":"r1@example.com"}')).toBe(
+        'error',
+      );
       expect(emu.contacts()).toEqual([]);
       expect(emu.log().map((entry) => entry.status)).toEqual(['reset']);
     } finally {
@@ -800,7 +884,9 @@ describe('emulator: fault injection', () => {
   it('loseRate 1: the client gets a socket error, but the write was applied', async () => {
     const emu = await startEmulator({ loseRate: 1 });
     try {
-      expect(await attempt(emu, 'PUT', 'l1', '{"first_name":"F","last_name":"L","email":"l1@example.com"}')).toBe('error');
+      expect(await attempt(emu, 'PUT', 'l1', '{"first_name":"F","last_name":"L","email":"l1@example.com"}')).toBe(
+        'error',
+      );
       expect(emu.contacts()).toEqual([
         { system_id: 'l1', first_name: 'F', last_name: 'L', email: 'l1@example.com', job_title: null, mobile: null },
       ]);
@@ -872,7 +958,10 @@ describe('emulator: stats, latency and control routes', () => {
       await put(emu, 'ctl', '{"first_name":"C","last_name":"T","email":"ctl@example.com"}');
       await getOne(emu, 'ctl');
 
-      const stats = (await (await fetch(`${origin}/__emulator/stats`)).json()) as { requests: number; byMethod: Record<string, number> };
+      const stats = (await (await fetch(`${origin}/__emulator/stats`)).json()) as {
+        requests: number;
+        byMethod: Record<string, number>;
+      };
       expect(stats.requests).toBe(2);
       expect(stats.byMethod).toEqual({ PUT: 1, GET: 1 });
 
@@ -883,8 +972,19 @@ describe('emulator: stats, latency and control routes', () => {
       ]);
       expect(typeof log.log[0]?.t).toBe('number');
 
-      const contacts = (await (await fetch(`${origin}/__emulator/contacts`)).json());
-      expect(contacts).toEqual({ contacts: [{ system_id: 'ctl', first_name: 'C', last_name: 'T', email: 'ctl@example.com', job_title: null, mobile: null }] });
+      const contacts = await (await fetch(`${origin}/__emulator/contacts`)).json();
+      expect(contacts).toEqual({
+        contacts: [
+          {
+            system_id: 'ctl',
+            first_name: 'C',
+            last_name: 'T',
+            email: 'ctl@example.com',
+            job_title: null,
+            mobile: null,
+          },
+        ],
+      });
 
       expect((await fetch(`${origin}/__emulator/reset-stats`)).status).toBe(405);
       const reset = await fetch(`${origin}/__emulator/reset-stats`, { method: 'POST' });
@@ -901,8 +1001,14 @@ describe('emulator: stats, latency and control routes', () => {
   it('honours maxBodyBytes', async () => {
     const emu = await startEmulator({ maxBodyBytes: 100 });
     try {
-      expect((await put(emu, 'small', '{"first_name":"S","last_name":"M","email":"small@example.com"}')).status).toBe(201);
-      const answer = await put(emu, 'big', JSON.stringify({ first_name: 'B'.repeat(100), last_name: 'G', email: 'big@example.com' }));
+      expect((await put(emu, 'small', '{"first_name":"S","last_name":"M","email":"small@example.com"}')).status).toBe(
+        201,
+      );
+      const answer = await put(
+        emu,
+        'big',
+        JSON.stringify({ first_name: 'B'.repeat(100), last_name: 'G', email: 'big@example.com' }),
+      );
       expect(answer.status).toBe(413);
       expect(answer.json).toEqual({ message: expect.any(String) as unknown, status: 413 });
     } finally {

@@ -3,7 +3,16 @@
  * that asks for a bug report; one interrupt helper: the first signal aborts, the second exits 130.
  */
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import { ApiError, AuthError, ConfigError, FileError, InternalError, InterruptedError, NotFoundError, UsageError } from '../src/errors.js';
+import {
+  ApiError,
+  AuthError,
+  ConfigError,
+  FileError,
+  InternalError,
+  InterruptedError,
+  NotFoundError,
+  UsageError,
+} from '../src/errors.js';
 import { answerError, unauthorizedHint } from '../src/api/failures.js';
 import { reportFatal } from '../src/cli/output.js';
 import { createInterruptHandler } from '../src/cli/signals.js';
@@ -34,7 +43,8 @@ describe('typed errors', () => {
       [new InterruptedError('x'), 'interrupted', 130],
       [new InternalError('x'), 'internal', 2],
     ] as const;
-    for (const [error, code, exitCode] of cases) expect([error.name, error.code, error.exitCode]).toEqual([error.constructor.name, code, exitCode]);
+    for (const [error, code, exitCode] of cases)
+      expect([error.name, error.code, error.exitCode]).toEqual([error.constructor.name, code, exitCode]);
   });
 
   it('maps answers to errors in one place: 401, 404, no answer, anything else', () => {
@@ -42,9 +52,18 @@ describe('typed errors', () => {
     const request = { method: 'GET', url: 'https://x.test/api/v5/contacts', baseUrl: 'https://x.test/api/v5' };
     expect(answerError({ ...facts, status: 401 }, request)).toBeInstanceOf(AuthError);
     expect(answerError({ ...facts, status: 404 }, request)).toBeInstanceOf(NotFoundError);
-    expect(answerError({ ...facts, status: undefined }, request)).toMatchObject({ code: 'no_answer', message: 'no answer from https://x.test/api/v5: m (3 attempts)' });
-    expect(answerError({ ...facts, status: 503 }, request)).toMatchObject({ code: 'api', status: 503, message: 'GET https://x.test/api/v5/contacts answered 503: m (3 attempts)' });
-    expect(unauthorizedHint('http://127.0.0.1:4010/api/v5')).toMatch(/the emulator makes a new key each time it starts$/);
+    expect(answerError({ ...facts, status: undefined }, request)).toMatchObject({
+      code: 'no_answer',
+      message: 'no answer from https://x.test/api/v5: m (3 attempts)',
+    });
+    expect(answerError({ ...facts, status: 503 }, request)).toMatchObject({
+      code: 'api',
+      status: 503,
+      message: 'GET https://x.test/api/v5/contacts answered 503: m (3 attempts)',
+    });
+    expect(unauthorizedHint('http://127.0.0.1:4010/api/v5')).toMatch(
+      /the emulator makes a new key each time it starts$/,
+    );
     expect(unauthorizedHint('https://app.cio-pulse.com/api/v5')).not.toMatch(/emulator/);
   });
 
@@ -67,7 +86,10 @@ describe('the interrupt helper', () => {
     const firsts: string[] = [];
     const previousExitCode = process.exitCode;
     const listeners = process.listenerCount('SIGINT');
-    const interrupt = createInterruptHandler({ onFirst: (signal) => firsts.push(signal), secondMessage: 'second interrupt: bye' });
+    const interrupt = createInterruptHandler({
+      onFirst: (signal) => firsts.push(signal),
+      secondMessage: 'second interrupt: bye',
+    });
     try {
       process.emit('SIGINT', 'SIGINT');
       expect(interrupt.signal.aborted).toBe(true);

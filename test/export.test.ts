@@ -51,7 +51,12 @@ async function serve(handler: (req: IncomingMessage, res: ServerResponse) => voi
       }),
   );
   const { port } = server.address() as AddressInfo;
-  return { baseUrl: `http://127.0.0.1:${port}/api/v5`, portalCode: TEST_PORTAL_CODE, apiKey: TEST_API_KEY, requests: () => requests };
+  return {
+    baseUrl: `http://127.0.0.1:${port}/api/v5`,
+    portalCode: TEST_PORTAL_CODE,
+    apiKey: TEST_API_KEY,
+    requests: () => requests,
+  };
 }
 
 function serveJson(text: string, status = 200): Promise<TestServer> {
@@ -73,7 +78,11 @@ const contact = (c: Partial<Contact> & { system_id: string }): Contact => ({
 const HEADER = EXPORT_COLUMNS.join(',');
 
 /** `export --out <dir>/out.csv ...args`; returns the CLI result, the file text and the folder listing. */
-async function exportTo(server: { baseUrl: string; portalCode: string; apiKey: string }, args: string[] = [], existing?: string) {
+async function exportTo(
+  server: { baseUrl: string; portalCode: string; apiKey: string },
+  args: string[] = [],
+  existing?: string,
+) {
   const dir = tempDir('export-');
   const out = join(dir, 'out.csv');
   if (existing !== undefined) writeFileSync(out, existing);
@@ -88,7 +97,11 @@ async function exportTo(server: { baseUrl: string; portalCode: string; apiKey: s
  */
 async function exportInProcess(server: { baseUrl: string; portalCode: string; apiKey: string }) {
   const out = join(tempDir('export-lib-'), 'out.csv');
-  const env = { CIOPULSE_BASE_URL: server.baseUrl, CIOPULSE_PORTAL_CODE: server.portalCode, CIOPULSE_API_KEY: server.apiKey };
+  const env = {
+    CIOPULSE_BASE_URL: server.baseUrl,
+    CIOPULSE_PORTAL_CODE: server.portalCode,
+    CIOPULSE_API_KEY: server.apiKey,
+  };
   const client = createApiClient({ connection: resolveConnection({}, env), concurrency: 1, retries: 0 });
   const warnings: string[] = [];
   try {
@@ -109,10 +122,38 @@ function expectNoStack(stderr: string): void {
 
 describe('export against the emulator', () => {
   const seeded: Contact[] = [
-    contact({ system_id: 'A1', first_name: 'Tim', last_name: 'Test', email: 'tim@example.com', job_title: null, mobile: '+61411112233' }),
-    contact({ system_id: 'A2', first_name: 'Zoë', last_name: 'Ångström-你好', email: 'zoe@example.com', job_title: 'Head, Ops', mobile: null }),
-    contact({ system_id: 'A3', first_name: 'Emoji 😀', last_name: 'Smith, Jr', email: 'e@example.com', job_title: '007', mobile: '+4915112345678' }),
-    contact({ system_id: '000123', first_name: null, last_name: null, email: null, job_title: '12345678901234567890', mobile: null }),
+    contact({
+      system_id: 'A1',
+      first_name: 'Tim',
+      last_name: 'Test',
+      email: 'tim@example.com',
+      job_title: null,
+      mobile: '+61411112233',
+    }),
+    contact({
+      system_id: 'A2',
+      first_name: 'Zoë',
+      last_name: 'Ångström-你好',
+      email: 'zoe@example.com',
+      job_title: 'Head, Ops',
+      mobile: null,
+    }),
+    contact({
+      system_id: 'A3',
+      first_name: 'Emoji 😀',
+      last_name: 'Smith, Jr',
+      email: 'e@example.com',
+      job_title: '007',
+      mobile: '+4915112345678',
+    }),
+    contact({
+      system_id: '000123',
+      first_name: null,
+      last_name: null,
+      email: null,
+      job_title: '12345678901234567890',
+      mobile: null,
+    }),
   ];
 
   it('writes the six columns in order, in creation order; nulls are empty cells; CRLF; a one-line summary', async () => {
@@ -159,10 +200,24 @@ describe('export against the emulator', () => {
     expect(bytes.subarray(3).toString('utf8').startsWith(`${HEADER}\r\n`)).toBe(true);
   });
 
-  it('--excel-safe prefixes \' to formula-like cells only, full-width look-alikes included', async () => {
+  it("--excel-safe prefixes ' to formula-like cells only, full-width look-alikes included", async () => {
     const emu = await emulator([
-      contact({ system_id: 'X1', first_name: '=1+1', last_name: '-x', email: 'x1@example.com', job_title: '@x', mobile: '+61411112233' }),
-      contact({ system_id: 'X2', first_name: '＝x', last_name: 'Plain', email: 'x2@example.com', job_title: 'a=b', mobile: null }),
+      contact({
+        system_id: 'X1',
+        first_name: '=1+1',
+        last_name: '-x',
+        email: 'x1@example.com',
+        job_title: '@x',
+        mobile: '+61411112233',
+      }),
+      contact({
+        system_id: 'X2',
+        first_name: '＝x',
+        last_name: 'Plain',
+        email: 'x2@example.com',
+        job_title: 'a=b',
+        mobile: null,
+      }),
     ]);
     const safe = await exportTo(emu, ['--excel-safe']);
     expect(safe.result.code).toBe(0);
@@ -179,7 +234,14 @@ describe('export against the emulator', () => {
     const { result, out } = await exportTo(emu, ['--json']);
     expect(result.code).toBe(0);
     const summary = JSON.parse(result.stdout) as Record<string, unknown>;
-    expect(summary).toMatchObject({ command: 'export', rows: 4, columns: [...EXPORT_COLUMNS], repaired: false, out, warnings: [] });
+    expect(summary).toMatchObject({
+      command: 'export',
+      rows: 4,
+      columns: [...EXPORT_COLUMNS],
+      repaired: false,
+      out,
+      warnings: [],
+    });
     expect(result.stderr).toBe('');
   });
 
@@ -195,7 +257,9 @@ describe('export against the emulator', () => {
     const emu = await emulator(seeded);
     const { result, text } = await exportTo({ ...emu, apiKey: 'x'.repeat(40) }, [], 'old,file\r\n');
     expect(result.code).toBe(2);
-    expect(errorLines(result.stderr)).toEqual(['error: the API refused the credentials (401 Invalid security credentials)']);
+    expect(errorLines(result.stderr)).toEqual([
+      'error: the API refused the credentials (401 Invalid security credentials)',
+    ]);
     expect(result.stderr).toMatch(/portal code.*API key.*IP allow-list/);
     expectNoStack(result.stderr);
     expect(text).toBe('old,file\r\n');
@@ -204,11 +268,22 @@ describe('export against the emulator', () => {
 
 describe('export to a pipe that closes early', () => {
   it('`export | head` stops quietly with exit 0', async () => {
-    const contacts = Array.from({ length: 200 }, (_, i) => contact({ system_id: `P${i}`, first_name: 'A', last_name: 'B', email: `p${i}@example.com`, job_title: 'x'.repeat(50), mobile: null }));
+    const contacts = Array.from({ length: 200 }, (_, i) =>
+      contact({
+        system_id: `P${i}`,
+        first_name: 'A',
+        last_name: 'B',
+        email: `p${i}@example.com`,
+        job_title: 'x'.repeat(50),
+        mobile: null,
+      }),
+    );
     const emu = await emulator(contacts);
     // A real `head -1`, with pipefail so the exit status is the CLI's own.
     const outcome = await new Promise<{ code: number | null; stderr: string; first: string }>((resolve) => {
-      const child = spawn('bash', ['-c', `set -o pipefail; "${process.execPath}" "${CLI}" export | head -1`], { env: { ...process.env, ...emulatorEnv(emu), NO_COLOR: '1' } });
+      const child = spawn('bash', ['-c', `set -o pipefail; "${process.execPath}" "${CLI}" export | head -1`], {
+        env: { ...process.env, ...emulatorEnv(emu), NO_COLOR: '1' },
+      });
       let first = '';
       let stderr = '';
       child.stdout.setEncoding('utf8').on('data', (d: string) => (first += d));
@@ -223,7 +298,14 @@ describe('export to a pipe that closes early', () => {
 
 describe('export: the shapes of the answer', () => {
   const records = [
-    { System_ID: 'S1', First_Name: 'Ann', Last_Name: 'Lee', Email: 'ann@example.com', Job_Title: null, Mobile: '+61411112233' },
+    {
+      System_ID: 'S1',
+      First_Name: 'Ann',
+      Last_Name: 'Lee',
+      Email: 'ann@example.com',
+      Job_Title: null,
+      Mobile: '+61411112233',
+    },
     { System_ID: 'S2', First_Name: 'Bob', Last_Name: 'Ray', Email: 'bob@example.com', Job_Title: 'Dev', Mobile: null },
   ];
   const expected = [
@@ -233,7 +315,10 @@ describe('export: the shapes of the answer', () => {
 
   it.each([
     ['a bare array', JSON.stringify(records)],
-    ['an object holding one array, beside other keys', JSON.stringify({ status: 200, count: 2, meta: { page: [1] }, contacts: records })],
+    [
+      'an object holding one array, beside other keys',
+      JSON.stringify({ status: 200, count: 2, meta: { page: [1] }, contacts: records }),
+    ],
     ['single-key wrappers', JSON.stringify({ contacts: records.map((r) => ({ contact: r })) })],
     ['a bare array of wrappers', JSON.stringify(records.map((r) => ({ person: r })))],
   ])('reads %s', async (_name, body) => {
@@ -248,8 +333,21 @@ describe('export: the shapes of the answer', () => {
     // Score is written as raw JSON text: a JS number literal would already have lost the digits.
     const body = JSON.stringify({
       data: [
-        { MOBILE: '+61411112233', system_id: 'K1', FirstName: 'Ann', EMAIL: 'ann@example.com', Department_Code: 'SDEL' },
-        { SystemID: 'K2', first_name: 'Bob', Team: 'Blue', 'E-mail': 'bob@example.com', department_code: 'CCS', Active: true },
+        {
+          MOBILE: '+61411112233',
+          system_id: 'K1',
+          FirstName: 'Ann',
+          EMAIL: 'ann@example.com',
+          Department_Code: 'SDEL',
+        },
+        {
+          SystemID: 'K2',
+          first_name: 'Bob',
+          Team: 'Blue',
+          'E-mail': 'bob@example.com',
+          department_code: 'CCS',
+          Active: true,
+        },
         { System_Id: 'K3', lastName: 'Ray', Score: 'BIG', Tags: ['a', 'b'], Nested: { x: null } },
       ],
     }).replace('"BIG"', '12345678901234567890');
@@ -277,8 +375,12 @@ describe('export: the shapes of the answer', () => {
     expect(result.code).toBe(0);
     const warnings = result.stderr.split('\n').filter((l) => l.startsWith('warning:'));
     // One repair warning; the only other one says support groups are not contacts (no system_id).
-    expect(warnings.filter((w) => w.includes('not valid JSON'))).toEqual([expect.stringMatching(/^warning: the API's answer was not valid JSON .*; repaired it/)]);
-    expect(warnings.filter((w) => !w.includes('not valid JSON'))).toEqual(['warning: 2 records have no system_id; import will refuse those rows']);
+    expect(warnings.filter((w) => w.includes('not valid JSON'))).toEqual([
+      expect.stringMatching(/^warning: the API's answer was not valid JSON .*; repaired it/),
+    ]);
+    expect(warnings.filter((w) => !w.includes('not valid JSON'))).toEqual([
+      'warning: 2 records have no system_id; import will refuse those rows',
+    ]);
     expect(result.stderr).toMatch(/\(the answer was repaired\)/);
     const [header, ...rows] = readCsv(out);
     expect(header).toEqual([
@@ -291,7 +393,15 @@ describe('export: the shapes of the answer', () => {
       'also_alert_2_system_id',
       'active',
     ]);
-    expect(rows[0]?.slice(6)).toEqual(['TEAM123', 'Service Desk', 'CONTACT123', 'contact456@example.com', 'CONTACT456', '', 'Y']);
+    expect(rows[0]?.slice(6)).toEqual([
+      'TEAM123',
+      'Service Desk',
+      'CONTACT123',
+      'contact456@example.com',
+      'CONTACT456',
+      '',
+      'Y',
+    ]);
     expect(rows[1]?.slice(6)).toEqual(['TEAM456', 'Complaints Department', 'CONTACT456', '', '', '', 'Y']);
   });
 
@@ -331,19 +441,27 @@ describe('export: the shapes of the answer', () => {
   it('a server that dies mid-body leaves an existing file untouched and no temporary files', async () => {
     const server = await serve((_req, res) => {
       res.writeHead(200, { 'content-type': 'application/json' });
-      res.write(`{"contacts":[${Array.from({ length: 500 }, (_, i) => JSON.stringify({ contact: { System_ID: `D${i}` } })).join(',')}`);
+      res.write(
+        `{"contacts":[${Array.from({ length: 500 }, (_, i) => JSON.stringify({ contact: { System_ID: `D${i}` } })).join(',')}`,
+      );
       setTimeout(() => res.socket?.destroy(), 20);
     });
     const { result, text, files } = await exportTo(server, ['--retries', '0'], 'good,old,file\r\n');
     expect(result.code).toBe(2);
-    expect(errorLines(result.stderr)).toEqual([expect.stringMatching(/broke off after \d+ bytes.*nothing was written/)]);
+    expect(errorLines(result.stderr)).toEqual([
+      expect.stringMatching(/broke off after \d+ bytes.*nothing was written/),
+    ]);
     expectNoStack(result.stderr);
     expect(text).toBe('good,old,file\r\n');
     expect(files).toEqual(['out.csv']);
   });
 
   it('streams a large answer (20k records) arriving in small chunks', async () => {
-    const body = JSON.stringify({ contacts: Array.from({ length: 20_000 }, (_, i) => ({ contact: { System_ID: `L${i}`, Email: `l${i}@example.com` } })) });
+    const body = JSON.stringify({
+      contacts: Array.from({ length: 20_000 }, (_, i) => ({
+        contact: { System_ID: `L${i}`, Email: `l${i}@example.com` },
+      })),
+    });
     const server = await serve((_req, res) => {
       res.writeHead(200, { 'content-type': 'application/json' });
       let at = 0;
@@ -380,15 +498,24 @@ describe('export: the shapes of the answer', () => {
   });
 
   it('warns about cells that import would not read back unchanged', async () => {
-    const server = await serveJson(JSON.stringify([{ System_ID: 'W1', First_Name: ' padded ', Last_Name: "'=guarded", Title: 'Dr' }, { First_Name: 'no id' }]));
+    const server = await serveJson(
+      JSON.stringify([
+        { System_ID: 'W1', First_Name: ' padded ', Last_Name: "'=guarded", Title: 'Dr' },
+        { First_Name: 'no id' },
+      ]),
+    );
     const { result, out } = await exportTo(server);
     expect(result.code).toBe(0);
-    expect(result.stderr).toMatch(/warning: 1 cells start with ' before a formula character; .*export with --excel-safe to keep them/);
+    expect(result.stderr).toMatch(
+      /warning: 1 cells start with ' before a formula character; .*export with --excel-safe to keep them/,
+    );
     // --excel-safe nests the guard ('' then =), which import reads back as '=guarded: no warning.
     const safe = await exportTo(server, ['--excel-safe']);
     expect(safe.result.stderr).not.toMatch(/before a formula character/);
     expect(readCsv(safe.out)[1]?.[2]).toBe("''=guarded");
-    expect(result.stderr).toMatch(/warning: import would read the extra column title as a contact field too; .* pass --map "title="/);
+    expect(result.stderr).toMatch(
+      /warning: import would read the extra column title as a contact field too; .* pass --map "title="/,
+    );
     expect(result.stderr).toMatch(/warning: 1 records have no system_id/);
     expect(result.stderr).toMatch(/warning: 1 cells start or end with spaces/);
     expect(readCsv(out)[1]?.[1]).toBe(' padded ');
@@ -397,7 +524,15 @@ describe('export: the shapes of the answer', () => {
 
 describe('get', () => {
   it('prints one contact as JSON with snake_case keys, the six fields first; null stays null', async () => {
-    const emu = await emulator([contact({ system_id: '007', first_name: 'James', last_name: 'Bond', email: 'jb@example.com', mobile: '+447700900007' })]);
+    const emu = await emulator([
+      contact({
+        system_id: '007',
+        first_name: 'James',
+        last_name: 'Bond',
+        email: 'jb@example.com',
+        mobile: '+447700900007',
+      }),
+    ]);
     // 007 must stay the string "007", not become the number 7.
     const result = await runCli(['get', '007'], { env: emulatorEnv(emu) });
     expect(result.code).toBe(0);
@@ -411,7 +546,9 @@ describe('get', () => {
     const result = await runCli(['get', 'NOPE'], { env: emulatorEnv(emu) });
     expect(result.code).toBe(1);
     expect(result.stdout).toBe('');
-    expect(errorLines(result.stderr)).toEqual(['error: no contact with system_id "NOPE" (404 A Contact with this System ID was not found)']);
+    expect(errorLines(result.stderr)).toEqual([
+      'error: no contact with system_id "NOPE" (404 A Contact with this System ID was not found)',
+    ]);
   });
 
   it('exits 2 on a 401', async () => {
@@ -431,7 +568,19 @@ describe('get', () => {
 
 describe('extractRecords, normaliseKey, toCell', () => {
   it('normalises keys to snake_case, landing odd spellings on the six columns', () => {
-    expect(['First_Name', 'System_ID', 'firstName', 'SystemID', 'E-mail', 'FIRSTNAME', 'Job Title', 'Also_Alert_1_System_ID', 'CCS_Only'].map(normaliseKey)).toEqual([
+    expect(
+      [
+        'First_Name',
+        'System_ID',
+        'firstName',
+        'SystemID',
+        'E-mail',
+        'FIRSTNAME',
+        'Job Title',
+        'Also_Alert_1_System_ID',
+        'CCS_Only',
+      ].map(normaliseKey),
+    ).toEqual([
       'first_name',
       'system_id',
       'first_name',
@@ -460,14 +609,14 @@ describe('extractRecords, normaliseKey, toCell', () => {
   });
 
   it('turns values into cells: strings verbatim, null empty, others as text', () => {
-    expect([toCell('007'), toCell('+61411112233'), toCell(null), toCell(undefined), toCell(12), toCell(false), toCell({ a: [1] })]).toEqual([
-      '007',
-      '+61411112233',
-      '',
-      '',
-      '12',
-      'false',
-      '{"a":[1]}',
-    ]);
+    expect([
+      toCell('007'),
+      toCell('+61411112233'),
+      toCell(null),
+      toCell(undefined),
+      toCell(12),
+      toCell(false),
+      toCell({ a: [1] }),
+    ]).toEqual(['007', '+61411112233', '', '', '12', 'false', '{"a":[1]}']);
   });
 });

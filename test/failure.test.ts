@@ -7,13 +7,28 @@ import { chmodSync, existsSync } from 'node:fs';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
-import { CSV_HEADER, emulatorEnv, readResults, runCli, runCliUntilFileGrows, secretsDir, tempDir, TEST_API_KEY, TEST_PORTAL_CODE, useEmulators, writeFile } from './helpers.js';
+import {
+  CSV_HEADER,
+  emulatorEnv,
+  readResults,
+  runCli,
+  runCliUntilFileGrows,
+  secretsDir,
+  tempDir,
+  TEST_API_KEY,
+  TEST_PORTAL_CODE,
+  useEmulators,
+  writeFile,
+} from './helpers.js';
 
 const emulator = useEmulators();
 
 function contactsCsv(count: number, prefix = 'R'): string {
   const rows: string[] = [CSV_HEADER];
-  for (let i = 0; i < count; i++) rows.push(`${prefix}${i},First${i},Last${i},${prefix.toLowerCase()}${i}@example.com,Title ${i},+614111${String(i).padStart(5, '0')}`);
+  for (let i = 0; i < count; i++)
+    rows.push(
+      `${prefix}${i},First${i},Last${i},${prefix.toLowerCase()}${i}@example.com,Title ${i},+614111${String(i).padStart(5, '0')}`,
+    );
   return `${rows.join('\n')}\n`;
 }
 
@@ -22,7 +37,10 @@ describe('retries under injected faults', () => {
     const emu = await emulator({ failRate: 0.1, loseRate: 0.05, resetRate: 0.02, throttleRate: 0.03, seed: 7 });
     const dir = tempDir('faults-');
     const file = writeFile(dir, 'c.csv', contactsCsv(3000));
-    const result = await runCli(['import', file, '--concurrency', '16', '--retries', '8', '--max-consecutive-failures', '50'], { env: emulatorEnv(emu), timeoutMs: 120_000 });
+    const result = await runCli(
+      ['import', file, '--concurrency', '16', '--retries', '8', '--max-consecutive-failures', '50'],
+      { env: emulatorEnv(emu), timeoutMs: 120_000 },
+    );
     const results = readResults(join(dir, 'c.results.csv'));
     expect(results).toHaveLength(3000);
     expect(result.code).toBe(0);
@@ -35,7 +53,11 @@ describe('retries under injected faults', () => {
     // A lost response means the write may have been applied: the results say so.
     const lostRows = results.filter((r) => (r.detail ?? '').includes('response lost'));
     expect(lostRows.length).toBeGreaterThan(0);
-    expect(lostRows.filter((r) => r.status === 'updated').every((r) => (r.detail ?? '').includes('may have been the create'))).toBe(true);
+    expect(
+      lostRows
+        .filter((r) => r.status === 'updated')
+        .every((r) => (r.detail ?? '').includes('may have been the create')),
+    ).toBe(true);
 
     const byKey = new Map<string, { t: number; status: number | string }[]>();
     for (const entry of emu.log()) {
@@ -108,16 +130,25 @@ describe('fail fast', () => {
       req.resume();
       if (req.method === 'PUT') puts++;
       const status = req.method === 'GET' ? 404 : 503;
-      res.writeHead(status, { 'content-type': 'application/json' }).end(JSON.stringify({ message: status === 404 ? 'not found' : 'Service Unavailable', status }));
+      res
+        .writeHead(status, { 'content-type': 'application/json' })
+        .end(JSON.stringify({ message: status === 404 ? 'not found' : 'Service Unavailable', status }));
     });
     await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
     try {
       const { port } = server.address() as AddressInfo;
       const dir = tempDir('dead-');
       const file = writeFile(dir, 'c.csv', contactsCsv(300));
-      const result = await runCli(['import', file, '--concurrency', '2', '--retries', '1', '--max-consecutive-failures', '5'], {
-        env: { CIOPULSE_BASE_URL: `http://127.0.0.1:${port}/api/v5`, CIOPULSE_PORTAL_CODE: TEST_PORTAL_CODE, CIOPULSE_API_KEY: TEST_API_KEY },
-      });
+      const result = await runCli(
+        ['import', file, '--concurrency', '2', '--retries', '1', '--max-consecutive-failures', '5'],
+        {
+          env: {
+            CIOPULSE_BASE_URL: `http://127.0.0.1:${port}/api/v5`,
+            CIOPULSE_PORTAL_CODE: TEST_PORTAL_CODE,
+            CIOPULSE_API_KEY: TEST_API_KEY,
+          },
+        },
+      );
       expect(result.code).toBe(2);
       const results = readResults(join(dir, 'c.results.csv'));
       expect(results).toHaveLength(300);
@@ -145,20 +176,37 @@ describe('resume and interruption', () => {
     const journalPath = join(dir, 'c.results.csv.journal');
     // Kill points by journal size (about 70 bytes a row): a fifth, a half and four fifths through.
     const kills = [40_000, 100_000, 165_000];
-    const first = await runCliUntilFileGrows(['import', file, '--concurrency', String(concurrency), '--quiet'], env, journalPath, kills[0] ?? 0, 'SIGKILL');
+    const first = await runCliUntilFileGrows(
+      ['import', file, '--concurrency', String(concurrency), '--quiet'],
+      env,
+      journalPath,
+      kills[0] ?? 0,
+      'SIGKILL',
+    );
     expect(first.signal).toBe('SIGKILL');
     for (const bytes of kills.slice(1)) {
-      const resumed = await runCliUntilFileGrows(['import', file, '--resume', '--concurrency', String(concurrency), '--quiet'], env, journalPath, bytes, 'SIGKILL');
+      const resumed = await runCliUntilFileGrows(
+        ['import', file, '--resume', '--concurrency', String(concurrency), '--quiet'],
+        env,
+        journalPath,
+        bytes,
+        'SIGKILL',
+      );
       expect(resumed.signal).toBe('SIGKILL');
     }
-    const final = await runCli(['import', file, '--resume', '--concurrency', String(concurrency)], { env, timeoutMs: 120_000 });
+    const final = await runCli(['import', file, '--resume', '--concurrency', String(concurrency)], {
+      env,
+      timeoutMs: 120_000,
+    });
     expect(final.code).toBe(0);
     const results = readResults(join(dir, 'c.results.csv'));
     expect(results).toHaveLength(rows);
     expect(results.every((r) => r.status === 'created' || r.status === 'updated')).toBe(true);
     expect(emu.contacts()).toHaveLength(rows);
     const puts = new Map<string, number>();
-    for (const entry of emu.log()) if (entry.method === 'PUT' && entry.systemId !== null) puts.set(entry.systemId, (puts.get(entry.systemId) ?? 0) + 1);
+    for (const entry of emu.log())
+      if (entry.method === 'PUT' && entry.systemId !== null)
+        puts.set(entry.systemId, (puts.get(entry.systemId) ?? 0) + 1);
     const resent = [...puts.values()].filter((n) => n > 1).length;
     expect(resent).toBeLessThanOrEqual(concurrency * kills.length);
     expect(existsSync(join(dir, 'c.results.csv.journal'))).toBe(false);
@@ -170,7 +218,13 @@ describe('resume and interruption', () => {
     const file = writeFile(dir, 'c.csv', contactsCsv(2000));
     const resultsPath = join(dir, 'c.results.csv');
     // Interrupt once rows are being answered, whatever the machine's speed.
-    const result = await runCliUntilFileGrows(['import', file, '--concurrency', '4'], emulatorEnv(emu), resultsPath, 2000, 'SIGINT');
+    const result = await runCliUntilFileGrows(
+      ['import', file, '--concurrency', '4'],
+      emulatorEnv(emu),
+      resultsPath,
+      2000,
+      'SIGINT',
+    );
     expect(result.code).toBe(130);
     expect(result.stdout).toMatch(/--resume/);
     const results = readResults(join(dir, 'c.results.csv'));
@@ -221,7 +275,11 @@ describe('credentials and transport', () => {
     const emu = await emulator();
     const dir = tempDir('envfile-');
     const file = writeFile(dir, 'c.csv', contactsCsv(2));
-    const envFile = writeFile(secretsDir(), '.env', `CIOPULSE_BASE_URL=${emu.baseUrl}\nCIOPULSE_PORTAL_CODE=WRONG\nCIOPULSE_API_KEY=${TEST_API_KEY}\n`);
+    const envFile = writeFile(
+      secretsDir(),
+      '.env',
+      `CIOPULSE_BASE_URL=${emu.baseUrl}\nCIOPULSE_PORTAL_CODE=WRONG\nCIOPULSE_API_KEY=${TEST_API_KEY}\n`,
+    );
     // An env file that holds the key must be private, like a key file.
     chmodSync(envFile, 0o600);
     const result = await runCli(['import', file, '--env-file', envFile, '--portal-code', emu.portalCode], {
@@ -235,7 +293,11 @@ describe('credentials and transport', () => {
     const dir = tempDir('insecure-');
     const file = writeFile(dir, 'c.csv', contactsCsv(1));
     const result = await runCli(['import', file], {
-      env: { CIOPULSE_BASE_URL: 'http://contacts.example.invalid/api/v5', CIOPULSE_PORTAL_CODE: TEST_PORTAL_CODE, CIOPULSE_API_KEY: TEST_API_KEY },
+      env: {
+        CIOPULSE_BASE_URL: 'http://contacts.example.invalid/api/v5',
+        CIOPULSE_PORTAL_CODE: TEST_PORTAL_CODE,
+        CIOPULSE_API_KEY: TEST_API_KEY,
+      },
     });
     expect(result.code).toBe(2);
     expect(result.stderr).toMatch(/--allow-insecure/);

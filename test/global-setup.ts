@@ -28,7 +28,9 @@ export default function setup(project: TestProject): () => void {
     for (const path of walk(root)) {
       files++;
       const text = readFileSync(path, 'latin1');
-      for (const needle of needles) if (text.includes(needle)) leaks.push(`${path} contains ${needle === KEY ? 'the API key' : 'the base64 credential'}`);
+      for (const needle of needles)
+        if (text.includes(needle))
+          leaks.push(`${path} contains ${needle === KEY ? 'the API key' : 'the base64 credential'}`);
     }
     if (leaks.length > 0) throw new Error(`secret leak check failed in ${leaks.length} file(s):\n${leaks.join('\n')}`);
     // A run of a single file that starts no CLI has nothing to check; the whole suite always does.

@@ -38,7 +38,10 @@ let transcriptCount = 0;
 function keepTranscript(args: readonly string[], stdout: string, stderr: string): void {
   if (process.env.CIOPULSE_TEST_ROOT === undefined) return;
   transcriptCount++;
-  writeFileSync(join(SUITE_ROOT, `transcript-${process.pid}-${transcriptCount}.txt`), `${args.join(' ')}\n${stdout}\n${stderr}`);
+  writeFileSync(
+    join(SUITE_ROOT, `transcript-${process.pid}-${transcriptCount}.txt`),
+    `${args.join(' ')}\n${stdout}\n${stderr}`,
+  );
 }
 
 function cliEnv(extra: Record<string, string | undefined>): Record<string, string> {
@@ -59,7 +62,11 @@ export function runCli(args: readonly string[], options: CliOptions = {}): Promi
   const env = cliEnv(options.env ?? {});
   return new Promise((resolvePromise, reject) => {
     // `--` as the bin's shebang does: Node 20 would otherwise take `--env-file` for itself.
-    const child = spawn(process.execPath, ['--', CLI, ...args], { cwd: options.cwd ?? ROOT, env, stdio: ['pipe', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, ['--', CLI, ...args], {
+      cwd: options.cwd ?? ROOT,
+      env,
+      stdio: ['pipe', 'pipe', 'pipe'],
+    });
     let stdout = '';
     let stderr = '';
     child.stdout.setEncoding('utf8').on('data', (d: string) => (stdout += d));
@@ -78,7 +85,11 @@ export function runCli(args: readonly string[], options: CliOptions = {}): Promi
 
 /** Environment for the CLI that points at an emulator. */
 export function emulatorEnv(emulator: { baseUrl: string; portalCode: string; apiKey: string }): Record<string, string> {
-  return { CIOPULSE_BASE_URL: emulator.baseUrl, CIOPULSE_PORTAL_CODE: emulator.portalCode, CIOPULSE_API_KEY: emulator.apiKey };
+  return {
+    CIOPULSE_BASE_URL: emulator.baseUrl,
+    CIOPULSE_PORTAL_CODE: emulator.portalCode,
+    CIOPULSE_API_KEY: emulator.apiKey,
+  };
 }
 
 /** A fresh folder, inside the suite's root so the secret grep sees every file written there. */
@@ -95,7 +106,10 @@ export function secretsDir(): string {
 }
 
 /** A folder for one test file, made on first use, and a writer of numbered files in it. */
-export function createScratch(prefix: string): { readonly dir: string; write: (content: string | Buffer, name?: string) => string } {
+export function createScratch(prefix: string): {
+  readonly dir: string;
+  write: (content: string | Buffer, name?: string) => string;
+} {
   let dir: string | undefined;
   let counter = 0;
   const scratch = {
@@ -146,7 +160,13 @@ export function useEmulators(): (options?: EmulatorOptions) => Promise<Emulator>
  * file's folder (so a file created or renamed into place later is seen too). Rejects after
  * `timeoutMs`, naming `what`: a bound that fails the test, not a sleep that hopes.
  */
-export function whenFile(path: string, holds: (path: string) => boolean, what: string, timeoutMs = 30_000, stop?: AbortSignal): Promise<void> {
+export function whenFile(
+  path: string,
+  holds: (path: string) => boolean,
+  what: string,
+  timeoutMs = 30_000,
+  stop?: AbortSignal,
+): Promise<void> {
   return new Promise((resolvePromise, reject) => {
     const check = (): boolean => {
       try {
@@ -190,8 +210,15 @@ export function whenFileGrows(path: string, bytes: number, timeoutMs?: number, s
  * Starts `node dist/cli/main.js ...args` with the clean environment runCli uses, for a test that
  * acts on the process while it runs (signals). `done` resolves with the transcript when it ends.
  */
-export function startCli(args: readonly string[], env: Record<string, string> = {}): { child: ChildProcess; done: Promise<CliResult> } {
-  const child = spawn(process.execPath, ['--', CLI, ...args], { cwd: ROOT, env: cliEnv(env), stdio: ['ignore', 'pipe', 'pipe'] });
+export function startCli(
+  args: readonly string[],
+  env: Record<string, string> = {},
+): { child: ChildProcess; done: Promise<CliResult> } {
+  const child = spawn(process.execPath, ['--', CLI, ...args], {
+    cwd: ROOT,
+    env: cliEnv(env),
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
   let stdout = '';
   let stderr = '';
   child.stdout?.setEncoding('utf8').on('data', (d: string) => (stdout += d));

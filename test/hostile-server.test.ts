@@ -7,7 +7,19 @@
 import { describe, expect, it } from 'vitest';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import { join } from 'node:path';
-import { TEST_API_KEY, TEST_PORTAL_CODE, emulatorEnv, readResults, runCli, startCli, tempDir, useEmulators, writeFile, type CliResult, CSV_HEADER as HEADER } from './helpers.js';
+import {
+  TEST_API_KEY,
+  TEST_PORTAL_CODE,
+  emulatorEnv,
+  readResults,
+  runCli,
+  startCli,
+  tempDir,
+  useEmulators,
+  writeFile,
+  type CliResult,
+  CSV_HEADER as HEADER,
+} from './helpers.js';
 import { droppingProxy, json, useLoopbackServers } from './loopback-servers.js';
 
 const NOT_THE_API = 'this base URL does not look like the CIOPulse API (it usually ends in /api/v5)';
@@ -31,9 +43,11 @@ async function hostile(handler: Handler): Promise<Hostile> {
     handler(req, res);
   });
   const baseUrl = `${await listen(server)}/api/v5`;
-  return { env: { CIOPULSE_BASE_URL: baseUrl, CIOPULSE_PORTAL_CODE: TEST_PORTAL_CODE, CIOPULSE_API_KEY: TEST_API_KEY }, log };
+  return {
+    env: { CIOPULSE_BASE_URL: baseUrl, CIOPULSE_PORTAL_CODE: TEST_PORTAL_CODE, CIOPULSE_API_KEY: TEST_API_KEY },
+    log,
+  };
 }
-
 
 /** The credential check's GET gets the API's own 404, so the run gets as far as its PUTs. */
 function apiNotFound(res: ServerResponse): void {
@@ -63,7 +77,11 @@ async function runInterrupted(args: string[], env: Record<string, string>, when:
 
 describe('a server that is not the API', () => {
   it('a 200 login page to every PUT stops the run at the first one: exit 2, nothing counted as updated', async () => {
-    const server = await hostile((req, res) => (req.method === 'GET' ? apiNotFound(res) : res.writeHead(200, { 'content-type': 'text/html' }).end('<html>Login page</html>')));
+    const server = await hostile((req, res) =>
+      req.method === 'GET'
+        ? apiNotFound(res)
+        : res.writeHead(200, { 'content-type': 'text/html' }).end('<html>Login page</html>'),
+    );
     const dir = tempDir('login-');
     const file = writeFile(dir, 'c.csv', csv(40));
     const result = await runCli(['import', file, '--concurrency', '2'], { env: server.env });
@@ -78,7 +96,9 @@ describe('a server that is not the API', () => {
   });
 
   it('an HTML 404 at the credential check stops before any PUT, with the base URL hint', async () => {
-    const server = await hostile((_req, res) => res.writeHead(404, { 'content-type': 'text/html' }).end('<h1>Not Found</h1>'));
+    const server = await hostile((_req, res) =>
+      res.writeHead(404, { 'content-type': 'text/html' }).end('<h1>Not Found</h1>'),
+    );
     const dir = tempDir('html404-');
     const file = writeFile(dir, 'c.csv', csv(5));
     const result = await runCli(['import', file], { env: server.env });
@@ -88,7 +108,9 @@ describe('a server that is not the API', () => {
   });
 
   it('export of a base URL that answers HTML 404s says it is not the API', async () => {
-    const server = await hostile((_req, res) => res.writeHead(404, { 'content-type': 'text/html' }).end('<h1>Not Found</h1>'));
+    const server = await hostile((_req, res) =>
+      res.writeHead(404, { 'content-type': 'text/html' }).end('<h1>Not Found</h1>'),
+    );
     const result = await runCli(['export'], { env: server.env });
     expect(result.code).toBe(2);
     expect(result.stderr).toContain(NOT_THE_API);
@@ -150,7 +172,11 @@ describe('bodies that would hang or fill memory', () => {
     });
     const dir = tempDir('drip-int-');
     const file = writeFile(dir, 'c.csv', csv(3));
-    const result = await runInterrupted(['import', file, '--concurrency', '1', '--timeout', '600000'], server.env, putArrived);
+    const result = await runInterrupted(
+      ['import', file, '--concurrency', '1', '--timeout', '600000'],
+      server.env,
+      putArrived,
+    );
     expect(result.code).toBe(130);
     const rows = readResults(join(dir, 'c.results.csv'));
     expect(rows.map((r) => r.status)).not.toContain('updated');
@@ -167,10 +193,16 @@ describe('Retry-After and the stop signal', () => {
     });
     const dir = tempDir('clamp-');
     const file = writeFile(dir, 'c.csv', csv(2));
-    const result = await runCli(['import', file, '--retries', '1', '--max-retry-wait', '1'], { env: server.env, timeoutMs: 30_000 });
+    const result = await runCli(['import', file, '--retries', '1', '--max-retry-wait', '1'], {
+      env: server.env,
+      timeoutMs: 30_000,
+    });
     expect(result.code).toBe(1);
     const rows = readResults(join(dir, 'c.results.csv'));
-    expect(rows.map((r) => r.detail)).toEqual([expect.stringMatching(/Retry-After asked for 999999 s; waited 1 s/), expect.stringMatching(/Retry-After asked for 99999999 s; waited 1 s/)]);
+    expect(rows.map((r) => r.detail)).toEqual([
+      expect.stringMatching(/Retry-After asked for 999999 s; waited 1 s/),
+      expect.stringMatching(/Retry-After asked for 99999999 s; waited 1 s/),
+    ]);
     // Each row used its whole retry budget: two attempts, never a 1 ms retry from a timer overflow.
     expect(server.log.filter((l) => l.startsWith('PUT'))).toHaveLength(4);
   });
@@ -199,7 +231,9 @@ describe('echoed credentials', () => {
     expect(refused.code).toBe(2);
     expect(refused.stderr + refused.stdout).toMatch(/Basic \[redacted\] key=\[redacted\]/);
 
-    const at400 = await hostile((req, res) => (req.method === 'GET' ? apiNotFound(res) : json(res, 400, { message: echo(req), status: 400 })));
+    const at400 = await hostile((req, res) =>
+      req.method === 'GET' ? apiNotFound(res) : json(res, 400, { message: echo(req), status: 400 }),
+    );
     const rejected = await runCli(['import', file], { env: at400.env });
     expect(rejected.code).toBe(1);
     const rows = readResults(join(dir, 'c.results.csv'));
@@ -220,7 +254,9 @@ describe('proxies', () => {
     const emu = await emulator();
     const dir = tempDir('noproxy-');
     const file = writeFile(dir, 'c.csv', csv(5));
-    const result = await runCli(['import', file], { env: { ...emulatorEnv(emu), HTTP_PROXY: url, HTTPS_PROXY: url, NO_PROXY: '' } });
+    const result = await runCli(['import', file], {
+      env: { ...emulatorEnv(emu), HTTP_PROXY: url, HTTPS_PROXY: url, NO_PROXY: '' },
+    });
     expect(result.code).toBe(0);
     expect(emu.contacts()).toHaveLength(5);
     expect(proxy.connections()).toBe(0);

@@ -9,7 +9,16 @@ import { join } from 'node:path';
 import type { Emulator } from '../src/emulator/server.js';
 import { resolveConnection } from '../src/config.js';
 import { importContacts, type ImportOptions } from '../src/run/entry.js';
-import { emulatorEnv, readCsv, readResults, runCli, tempDir, useEmulators, writeFile, CSV_HEADER as HEADER } from './helpers.js';
+import {
+  emulatorEnv,
+  readCsv,
+  readResults,
+  runCli,
+  tempDir,
+  useEmulators,
+  writeFile,
+  CSV_HEADER as HEADER,
+} from './helpers.js';
 
 const emulator = useEmulators();
 
@@ -27,11 +36,19 @@ async function importFile(content: string | Buffer, args: string[] = [], emu?: E
  * The same import through the library, in-process: for the row-by-row rules, where the CLI adds
  * nothing and a process start per case is the cost. The CLI's own cases stay on importFile.
  */
-async function importRows(content: string | Buffer, options: Omit<Partial<ImportOptions>, 'input' | 'connection'> = {}, emu?: Emulator) {
+async function importRows(
+  content: string | Buffer,
+  options: Omit<Partial<ImportOptions>, 'input' | 'connection'> = {},
+  emu?: Emulator,
+) {
   const dir = tempDir('import-lib-');
   const input = writeFile(dir, 'contacts.csv', content);
   const server = emu ?? (await emulator());
-  const env = { CIOPULSE_BASE_URL: server.baseUrl, CIOPULSE_PORTAL_CODE: server.portalCode, CIOPULSE_API_KEY: server.apiKey };
+  const env = {
+    CIOPULSE_BASE_URL: server.baseUrl,
+    CIOPULSE_PORTAL_CODE: server.portalCode,
+    CIOPULSE_API_KEY: server.apiKey,
+  };
   const summary = await importContacts({ ...options, input, connection: resolveConnection({}, env) });
   const results = existsSync(summary.resultsPath) ? readResults(summary.resultsPath) : [];
   return { dir, server, summary, results, byId: new Map(server.contacts().map((c) => [c.system_id, c])) };
@@ -39,14 +56,25 @@ async function importRows(content: string | Buffer, options: Omit<Partial<Import
 
 describe('import: reading the file', () => {
   it('reads a UTF-8 BOM file with CRLF line endings; the first header is not broken', async () => {
-    const { summary, results, byId } = await importRows(`\uFEFF${HEADER}\r\nA1,Tim,Test,tim@example.com,,+61411112233\r\n`);
+    const { summary, results, byId } = await importRows(
+      `\uFEFF${HEADER}\r\nA1,Tim,Test,tim@example.com,,+61411112233\r\n`,
+    );
     expect(summary.counts.created).toBe(1);
     expect(results[0]?.status).toBe('created');
-    expect(byId.get('A1')).toEqual({ system_id: 'A1', first_name: 'Tim', last_name: 'Test', email: 'tim@example.com', job_title: null, mobile: '+61411112233' });
+    expect(byId.get('A1')).toEqual({
+      system_id: 'A1',
+      first_name: 'Tim',
+      last_name: 'Test',
+      email: 'tim@example.com',
+      job_title: null,
+      mobile: '+61411112233',
+    });
   });
 
   it('detects semicolons and matches spaced, odd-case headers', async () => {
-    const { summary, byId } = await importRows('System ID;First Name;Last Name;E-mail;Job Title;Mobile Phone\nS1;Zoë;Ångström;zoe@example.com;Boss;+4915112345678\n');
+    const { summary, byId } = await importRows(
+      'System ID;First Name;Last Name;E-mail;Job Title;Mobile Phone\nS1;Zoë;Ångström;zoe@example.com;Boss;+4915112345678\n',
+    );
     expect(summary.counts.created).toBe(1);
     expect(byId.get('S1')?.first_name).toBe('Zoë');
     expect(byId.get('S1')?.mobile).toBe('+4915112345678');
@@ -54,7 +82,9 @@ describe('import: reading the file', () => {
   });
 
   it('keeps quoted commas, and rejects a quoted newline because JSON would escape it', async () => {
-    const { results, byId } = await importRows(`${HEADER}\nQ1,"Smith, Jr",Jones,q1@example.com,"Head, Ops",\nQ2,Anna,"Multi\nLine",q2@example.com,,\nQ3,After,Row,q3@example.com,,\n`);
+    const { results, byId } = await importRows(
+      `${HEADER}\nQ1,"Smith, Jr",Jones,q1@example.com,"Head, Ops",\nQ2,Anna,"Multi\nLine",q2@example.com,,\nQ3,After,Row,q3@example.com,,\n`,
+    );
     expect(byId.get('Q1')?.first_name).toBe('Smith, Jr');
     expect(byId.get('Q1')?.job_title).toBe('Head, Ops');
     expect(results.map((r) => r.status)).toEqual(['created', 'invalid', 'created']);
@@ -63,7 +93,9 @@ describe('import: reading the file', () => {
   });
 
   it('refuses a quote, a backslash and a tab in a value, naming the column and the character', async () => {
-    const { results, summary, server } = await importRows(`${HEADER}\nB1,"Say ""hi""",X,b1@example.com,,\nB2,Back\\slash,X,b2@example.com,,\nB3,Tab\there,X,b3@example.com,,\n`);
+    const { results, summary, server } = await importRows(
+      `${HEADER}\nB1,"Say ""hi""",X,b1@example.com,,\nB2,Back\\slash,X,b2@example.com,,\nB3,Tab\there,X,b3@example.com,,\n`,
+    );
     expect(summary.counts.invalid).toBe(3);
     expect(results.map((r) => r.status)).toEqual(['invalid', 'invalid', 'invalid']);
     expect(results[0]?.error).toContain('column "first_name" contains a double quote');
@@ -75,7 +107,9 @@ describe('import: reading the file', () => {
   });
 
   it('turns an unclosed quote into one readable line and exit 2, with nothing sent', async () => {
-    const { result, server } = await importFile(`${HEADER}\nU1,ok,ok,u1@example.com,,\nU2,"never closed,x,u2@example.com,,\nU3,a,b,u3@example.com,,\n`);
+    const { result, server } = await importFile(
+      `${HEADER}\nU1,ok,ok,u1@example.com,,\nU2,"never closed,x,u2@example.com,,\nU3,a,b,u3@example.com,,\n`,
+    );
     expect(result.code).toBe(2);
     expect(result.stderr).toMatch(/line 3/);
     expect(result.stderr.trim().split('\n').length).toBeLessThanOrEqual(2);
@@ -84,7 +118,15 @@ describe('import: reading the file', () => {
   });
 
   it('reads a windows-1252 file with --encoding, and refuses it as UTF-8 with a hint', async () => {
-    const bytes = Buffer.concat([Buffer.from(`${HEADER}\nW1,Caf`), Buffer.from([0xe9]), Buffer.from(',Zo'), Buffer.from([0xeb]), Buffer.from(',w1@example.com,'), Buffer.from([0x80]), Buffer.from(' desk,\n')]);
+    const bytes = Buffer.concat([
+      Buffer.from(`${HEADER}\nW1,Caf`),
+      Buffer.from([0xe9]),
+      Buffer.from(',Zo'),
+      Buffer.from([0xeb]),
+      Buffer.from(',w1@example.com,'),
+      Buffer.from([0x80]),
+      Buffer.from(' desk,\n'),
+    ]);
     const refused = await importFile(bytes);
     expect(refused.result.code).toBe(2);
     expect(refused.result.stderr).toContain('--encoding windows-1252');
@@ -95,18 +137,40 @@ describe('import: reading the file', () => {
   });
 
   it('keeps duplicate header names as their own columns in the results', async () => {
-    const { results, dir, byId } = await importRows('system_id,first_name,last_name,email,Notes,Notes\nD1,A,B,d1@example.com,one,two\n');
+    const { results, dir, byId } = await importRows(
+      'system_id,first_name,last_name,email,Notes,Notes\nD1,A,B,d1@example.com,one,two\n',
+    );
     const rows = readCsv(join(dir, 'contacts.results.csv'));
-    expect(rows[0]).toEqual(['system_id', 'first_name', 'last_name', 'email', 'Notes', 'Notes', 'status', 'http_status', 'error', 'detail']);
+    expect(rows[0]).toEqual([
+      'system_id',
+      'first_name',
+      'last_name',
+      'email',
+      'Notes',
+      'Notes',
+      'status',
+      'http_status',
+      'error',
+      'detail',
+    ]);
     expect(rows[1]?.slice(4, 6)).toEqual(['one', 'two']);
     expect(results[0]?.status).toBe('created');
     expect(Object.keys(byId.get('D1') ?? {})).not.toContain('Notes');
   });
 
   it('reads a short row as empty trailing cells; a long row is its own error, and the run carries on', async () => {
-    const { results, byId } = await importRows(`${HEADER}\nR1,A,B,r1@example.com,,\nR2,A,B,r2@example.com\nR3,A,B,r3@example.com,,,EXTRA\nR4,A,B,r4@example.com,,\n`);
+    const { results, byId } = await importRows(
+      `${HEADER}\nR1,A,B,r1@example.com,,\nR2,A,B,r2@example.com\nR3,A,B,r3@example.com,,,EXTRA\nR4,A,B,r4@example.com,,\n`,
+    );
     expect(results.map((r) => r.status)).toEqual(['created', 'created', 'invalid', 'created']);
-    expect(byId.get('R2')).toEqual({ system_id: 'R2', first_name: 'A', last_name: 'B', email: 'r2@example.com', job_title: null, mobile: null });
+    expect(byId.get('R2')).toEqual({
+      system_id: 'R2',
+      first_name: 'A',
+      last_name: 'B',
+      email: 'r2@example.com',
+      job_title: null,
+      mobile: null,
+    });
     expect(results[2]?.error).toMatch(/ragged_row/);
     expect(results[2]?.error).toMatch(/EXTRA/);
   });
@@ -121,19 +185,39 @@ describe('import: reading the file', () => {
 describe('import: cells and values', () => {
   it('trims cells, omits empty ones, and keeps the text "null" as a string', async () => {
     const emu = await emulator();
-    emu.seedContacts([{ system_id: 'N1', first_name: 'Old', last_name: 'Name', email: 'n1@example.com', job_title: 'Keep me', mobile: '+61411112233' }]);
+    emu.seedContacts([
+      {
+        system_id: 'N1',
+        first_name: 'Old',
+        last_name: 'Name',
+        email: 'n1@example.com',
+        job_title: 'Keep me',
+        mobile: '+61411112233',
+      },
+    ]);
     const { byId } = await importRows(`${HEADER}\nN1 ,  New  ,,,,\nN2,null,Null,n2@example.com,null,\n`, {}, emu);
-    expect(byId.get('N1')).toEqual({ system_id: 'N1', first_name: 'New', last_name: 'Name', email: 'n1@example.com', job_title: 'Keep me', mobile: '+61411112233' });
+    expect(byId.get('N1')).toEqual({
+      system_id: 'N1',
+      first_name: 'New',
+      last_name: 'Name',
+      email: 'n1@example.com',
+      job_title: 'Keep me',
+      mobile: '+61411112233',
+    });
     expect(byId.get('N2')?.first_name).toBe('null');
     expect(byId.get('N2')?.job_title).toBe('null');
   });
 
   it('#N/A is invalid without a null token, and clears the field with --null-token "#N/A"', async () => {
     const emu = await emulator();
-    emu.seedContacts([{ system_id: 'V1', first_name: 'A', last_name: 'B', email: 'v1@example.com', job_title: 'Analyst', mobile: null }]);
+    emu.seedContacts([
+      { system_id: 'V1', first_name: 'A', last_name: 'B', email: 'v1@example.com', job_title: 'Analyst', mobile: null },
+    ]);
     const refused = await importRows(`${HEADER}\nV1,A,B,v1@example.com,#N/A,\n`, {}, emu);
     expect(refused.results[0]?.status).toBe('invalid');
-    expect(refused.results[0]?.error).toMatch(/spreadsheet_error: column "job_title" holds the spreadsheet error #N\/A/);
+    expect(refused.results[0]?.error).toMatch(
+      /spreadsheet_error: column "job_title" holds the spreadsheet error #N\/A/,
+    );
     expect(refused.byId.get('V1')?.job_title).toBe('Analyst');
     const cleared = await importRows(`${HEADER}\nV1,A,B,v1@example.com,#N/A,\n`, { nullToken: '#N/A' }, emu);
     expect(cleared.results[0]?.status).toBe('updated');
@@ -142,7 +226,16 @@ describe('import: cells and values', () => {
 
   it('--empty null clears fields that are empty in the file', async () => {
     const emu = await emulator();
-    emu.seedContacts([{ system_id: 'E1', first_name: 'A', last_name: 'B', email: 'e1@example.com', job_title: 'Analyst', mobile: '+61411112233' }]);
+    emu.seedContacts([
+      {
+        system_id: 'E1',
+        first_name: 'A',
+        last_name: 'B',
+        email: 'e1@example.com',
+        job_title: 'Analyst',
+        mobile: '+61411112233',
+      },
+    ]);
     const { byId } = await importRows(`${HEADER}\nE1,A,B,e1@example.com,,\n`, { empty: 'null' }, emu);
     expect(byId.get('E1')).toMatchObject({ job_title: null, mobile: null });
   });
@@ -180,7 +273,9 @@ describe('import: cells and values', () => {
   it('sends system_ids that need URL encoding as one path segment', async () => {
     const ids = ['a/b', 'with space', 'q?x', 'h#1', '50%', 'p+1'];
     const rows = ids.map((id, i) => `"${id}",A,B,enc${i}@example.com,,`).join('\n');
-    const { results, byId } = await importRows(`${HEADER}\n${rows}\n.,A,B,dot@example.com,,\n..,A,B,dots@example.com,,\n`);
+    const { results, byId } = await importRows(
+      `${HEADER}\n${rows}\n.,A,B,dot@example.com,,\n..,A,B,dots@example.com,,\n`,
+    );
     expect(results.map((r) => r.status)).toEqual([...ids.map(() => 'created'), 'invalid', 'invalid']);
     for (const id of ids) expect(byId.has(id)).toBe(true);
   });
@@ -203,8 +298,14 @@ describe('import: order, uniqueness and the 422 second chance', () => {
 
   it('gives a 422 one more attempt after the other rows: a rename frees the email', async () => {
     const emu = await emulator();
-    emu.seedContacts([{ system_id: 'OLD', first_name: 'A', last_name: 'B', email: 'moving@example.com', job_title: null, mobile: null }]);
-    const { results, byId, dir } = await importRows(`${HEADER}\nNEW,C,D,moving@example.com,,\nOLD,A,B,renamed@example.com,,\n`, { concurrency: 1 }, emu);
+    emu.seedContacts([
+      { system_id: 'OLD', first_name: 'A', last_name: 'B', email: 'moving@example.com', job_title: null, mobile: null },
+    ]);
+    const { results, byId, dir } = await importRows(
+      `${HEADER}\nNEW,C,D,moving@example.com,,\nOLD,A,B,renamed@example.com,,\n`,
+      { concurrency: 1 },
+      emu,
+    );
     expect(results.map((r) => r.status)).toEqual(['created', 'updated']);
     expect(results[0]?.detail).toMatch(/second attempt/);
     expect(byId.get('NEW')?.email).toBe('moving@example.com');
@@ -214,8 +315,21 @@ describe('import: order, uniqueness and the 422 second chance', () => {
 
   it('marks a 422 superseded when a later row for the same system_id was applied', async () => {
     const emu = await emulator();
-    emu.seedContacts([{ system_id: 'HOLDER', first_name: 'A', last_name: 'B', email: 'taken@example.com', job_title: null, mobile: null }]);
-    const { results } = await importRows(`${HEADER}\nZ1,C,D,taken@example.com,,\nZ1,C,D,free@example.com,,\n`, { concurrency: 1 }, emu);
+    emu.seedContacts([
+      {
+        system_id: 'HOLDER',
+        first_name: 'A',
+        last_name: 'B',
+        email: 'taken@example.com',
+        job_title: null,
+        mobile: null,
+      },
+    ]);
+    const { results } = await importRows(
+      `${HEADER}\nZ1,C,D,taken@example.com,,\nZ1,C,D,free@example.com,,\n`,
+      { concurrency: 1 },
+      emu,
+    );
     expect(results.map((r) => r.status)).toEqual(['superseded', 'created']);
     expect(results[0]?.detail).toMatch(/superseded by line 3/);
   });
@@ -243,7 +357,9 @@ describe('import: concurrency, results and options', () => {
   });
 
   it('writes one results row per input row, in input order, and an errors file that is an import file', async () => {
-    const rows = Array.from({ length: 300 }, (_, i) => (i % 7 === 3 ? `O${i},A,B,bad-email,,` : `O${i},A,B,o${i}@example.com,,`)).join('\n');
+    const rows = Array.from({ length: 300 }, (_, i) =>
+      i % 7 === 3 ? `O${i},A,B,bad-email,,` : `O${i},A,B,o${i}@example.com,,`,
+    ).join('\n');
     const { results, dir, result } = await importFile(`${HEADER}\n${rows}\n`, ['--concurrency', '16']);
     expect(results.map((r) => r.system_id)).toEqual(Array.from({ length: 300 }, (_, i) => `O${i}`));
     const errors = readCsv(join(dir, 'contacts.results.errors.csv'));
@@ -265,15 +381,30 @@ describe('import: concurrency, results and options', () => {
 
   it('--limit makes a trial run on the first rows; --fields sends only those fields', async () => {
     const emu = await emulator();
-    emu.seedContacts([{ system_id: 'F1', first_name: 'A', last_name: 'B', email: 'f1@example.com', job_title: 'Keep', mobile: null }]);
-    const { results, byId } = await importFile(`${HEADER}\nF1,Changed,Changed,f1@example.com,Changed,bad mobile\nF2,A,B,f2@example.com,,\n`, ['--fields', 'first_name', '--limit', '1'], emu);
+    emu.seedContacts([
+      { system_id: 'F1', first_name: 'A', last_name: 'B', email: 'f1@example.com', job_title: 'Keep', mobile: null },
+    ]);
+    const { results, byId } = await importFile(
+      `${HEADER}\nF1,Changed,Changed,f1@example.com,Changed,bad mobile\nF2,A,B,f2@example.com,,\n`,
+      ['--fields', 'first_name', '--limit', '1'],
+      emu,
+    );
     expect(results).toHaveLength(1);
     expect(byId.get('F1')).toMatchObject({ first_name: 'Changed', last_name: 'B', job_title: 'Keep' });
     expect(byId.has('F2')).toBe(false);
   });
 
   it('--map maps a header to a field', async () => {
-    const { byId } = await importFile('Agent Key,Given,Family,Mail\nK1,A,B,k1@example.com\n', ['--map', 'Agent Key=system_id', '--map', 'Given=first_name', '--map', 'Family=last_name', '--map', 'Mail=email']);
+    const { byId } = await importFile('Agent Key,Given,Family,Mail\nK1,A,B,k1@example.com\n', [
+      '--map',
+      'Agent Key=system_id',
+      '--map',
+      'Given=first_name',
+      '--map',
+      'Family=last_name',
+      '--map',
+      'Mail=email',
+    ]);
     expect(byId.get('K1')).toMatchObject({ first_name: 'A', last_name: 'B', email: 'k1@example.com' });
   });
 

@@ -10,7 +10,17 @@ import { createServer, type IncomingMessage, type ServerResponse } from 'node:ht
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { once } from 'node:events';
-import { emulatorEnv, readCsv, readResults, runCli, startCli, tempDir, useEmulators, writeFile, CSV_HEADER as HEADER } from './helpers.js';
+import {
+  emulatorEnv,
+  readCsv,
+  readResults,
+  runCli,
+  startCli,
+  tempDir,
+  useEmulators,
+  writeFile,
+  CSV_HEADER as HEADER,
+} from './helpers.js';
 import { openResume } from '../src/run/resume.js';
 import { planImport } from '../src/run/entry.js';
 import type { ResultRow } from '../src/run/results.js';
@@ -30,7 +40,10 @@ interface Proxy {
 }
 
 /** A proxy to the emulator; `plan(method, id, attempt)` (attempt 1-based) picks a fault. */
-async function startProxy(emu: { baseUrl: string; portalCode: string; apiKey: string }, plan: (method: string, id: string, attempt: number) => Fault): Promise<Proxy> {
+async function startProxy(
+  emu: { baseUrl: string; portalCode: string; apiKey: string },
+  plan: (method: string, id: string, attempt: number) => Fault,
+): Promise<Proxy> {
   const seen = new Map<string, number>();
   const held: ServerResponse[] = [];
   let onHang!: () => void;
@@ -47,11 +60,17 @@ async function startProxy(emu: { baseUrl: string; portalCode: string; apiKey: st
       seen.set(key, attempt);
       const fault = plan(method, id, attempt);
       if (fault === '500' || fault === '503') {
-        res.writeHead(Number(fault), { 'content-type': 'application/json' }).end(JSON.stringify({ message: 'Transaction failed', status: Number(fault) }));
+        res
+          .writeHead(Number(fault), { 'content-type': 'application/json' })
+          .end(JSON.stringify({ message: 'Transaction failed', status: Number(fault) }));
         return;
       }
       const body = chunks.length > 0 ? Buffer.concat(chunks) : undefined;
-      fetch(`${target.origin}${req.url ?? ''}`, { method, headers: { authorization: req.headers.authorization ?? '', 'content-type': 'application/json' }, body })
+      fetch(`${target.origin}${req.url ?? ''}`, {
+        method,
+        headers: { authorization: req.headers.authorization ?? '', 'content-type': 'application/json' },
+        body,
+      })
         .then(async (answer) => {
           const text = await answer.text();
           if (fault === 'lose') res.socket?.destroy();
@@ -85,7 +104,9 @@ describe('superseded rows (issue 11 item 1) and ragged rows in the errors file (
   it('a failed row whose system_id a later row applied is superseded: not resumed, not in the errors file', async () => {
     const emu = await emulator();
     // The first PUT of X10 fails with a 500; the later row for X10 is applied.
-    const proxy = await startProxy(emu, (method, id, attempt) => (method === 'PUT' && id === 'X10' && attempt === 1 ? '500' : undefined));
+    const proxy = await startProxy(emu, (method, id, attempt) =>
+      method === 'PUT' && id === 'X10' && attempt === 1 ? '500' : undefined,
+    );
     try {
       const dir = tempDir('superseded-');
       const file = writeFile(
@@ -120,7 +141,11 @@ describe('superseded rows (issue 11 item 1) and ragged rows in the errors file (
     // and a resume that re-sent row 1 would succeed with the old title.
     const emu = await emulator({ failRate: 0.5, seed: 5 });
     const dir = tempDir('superseded-seeded-');
-    const file = writeFile(dir, 'c.csv', `${HEADER}\nX10,Ann,Lee,x10@example.com,Old Title,\nX10,Ann,Lee,x10@example.com,New Title,\n`);
+    const file = writeFile(
+      dir,
+      'c.csv',
+      `${HEADER}\nX10,Ann,Lee,x10@example.com,Old Title,\nX10,Ann,Lee,x10@example.com,New Title,\n`,
+    );
     // The credential check's GET draws from the same fault plan (a random system_id each run) and
     // --retries 0 gives it one try: run again when it was the check that failed; nothing was sent then.
     const run = async (args: string[]): Promise<Awaited<ReturnType<typeof runCli>>> => {
@@ -148,7 +173,13 @@ describe('superseded rows (issue 11 item 1) and ragged rows in the errors file (
       'c.results.csv',
       `${[...columns, 'status', 'http_status', 'error', 'detail'].join(',')}\r\nX10,Ann,Lee,x10@example.com,Old Title,,failed,500,server_error: 500,\r\nX10,Ann,Lee,x10@example.com,New Title,,created,201,,\r\n`,
     );
-    const resume = await openResume({ resultsPath, journalPath: join(dir, 'none.journal'), columns, systemIdIndex: 0, kind: 'import' });
+    const resume = await openResume({
+      resultsPath,
+      journalPath: join(dir, 'none.journal'),
+      columns,
+      systemIdIndex: 0,
+      kind: 'import',
+    });
     try {
       const answer = await resume.take(0, 'X10', 2);
       expect(answer?.status).toBe('superseded');
@@ -163,11 +194,17 @@ describe('superseded rows (issue 11 item 1) and ragged rows in the errors file (
 describe('structured rows (issue 12 item 5)', () => {
   it('a plan hands each row’s changes to onRow as data', async () => {
     const emu = await emulator();
-    emu.seedContacts([{ system_id: 'P1', first_name: 'Ann', last_name: 'Lee', email: 'p1@example.com', job_title: 'Old', mobile: null }]);
+    emu.seedContacts([
+      { system_id: 'P1', first_name: 'Ann', last_name: 'Lee', email: 'p1@example.com', job_title: 'Old', mobile: null },
+    ]);
     const dir = tempDir('plan-rows-');
     const input = writeFile(dir, 'p.csv', `${HEADER}\nP1,Ann,Lee,p1@example.com,New,\nP2,Bo,Li,p2@example.com,Dev,\n`);
     const rows: ResultRow[] = [];
-    const summary = await planImport({ input, connection: { baseUrl: emu.baseUrl, portalCode: emu.portalCode, apiKey: new Secret(emu.apiKey) }, onRow: (row) => rows.push(row) });
+    const summary = await planImport({
+      input,
+      connection: { baseUrl: emu.baseUrl, portalCode: emu.portalCode, apiKey: new Secret(emu.apiKey) },
+      onRow: (row) => rows.push(row),
+    });
     expect(summary.counts['would-update']).toBe(1);
     expect(rows[0]?.changes).toEqual([{ field: 'job_title', from: 'Old', to: 'New' }]);
     expect(rows[1]?.status).toBe('would-create');
@@ -194,7 +231,11 @@ describe('uncertain outcomes (issue 11 item 6)', () => {
       expect(results[0]?.error).toMatch(/^answer_lost: /);
       expect(results[0]?.detail).toMatch(/may or may not have been applied/);
       expect(first.stdout).toMatch(/uncertain\s+1/);
-      expect(readCsv(join(dir, 'c.results.errors.csv')).slice(1).map((r) => r[0])).toEqual(['U1']);
+      expect(
+        readCsv(join(dir, 'c.results.errors.csv'))
+          .slice(1)
+          .map((r) => r[0]),
+      ).toEqual(['U1']);
       // The lost attempt had in fact been applied.
       expect(emu.contacts().find((c) => c.system_id === 'U1')?.email).toBe('u1@example.com');
 
@@ -223,7 +264,9 @@ describe('writes and outputs (issue 12 item 3; issue 11 item 7)', () => {
     const rows = Array.from({ length: 400 }, (_, i) => `F${i},Ann,Lee,f${i}@example.com,Dev,`);
     const file = writeFile(dir, 'c.csv', `${HEADER}\n${rows.join('\n')}\n`);
     try {
-      const result = await runCli(['import', file, '--results', '/dev/full', '--errors', join(dir, 'e.csv')], { env: emulatorEnv(emu) });
+      const result = await runCli(['import', file, '--results', '/dev/full', '--errors', join(dir, 'e.csv')], {
+        env: emulatorEnv(emu),
+      });
       expect(result.code).toBe(2);
       const errorLines = result.stderr.split('\n').filter((l) => l.startsWith('error:'));
       expect(errorLines).toEqual(['error: cannot write /dev/full: no space left on device (ENOSPC)']);
@@ -254,7 +297,9 @@ describe('writes and outputs (issue 12 item 3; issue 11 item 7)', () => {
 describe('one run at a time, and unfinished runs (issue 11 items 8 and 10; issue 14 §2)', () => {
   it('a second run on the same results exits 2 naming the first one’s pid; a killed run’s lock is taken over', async () => {
     const emu = await emulator();
-    const proxy = await startProxy(emu, (method, id, attempt) => (method === 'PUT' && id === 'L1' && attempt === 1 ? 'hang' : undefined));
+    const proxy = await startProxy(emu, (method, id, attempt) =>
+      method === 'PUT' && id === 'L1' && attempt === 1 ? 'hang' : undefined,
+    );
     try {
       const dir = tempDir('lock-');
       const file = writeFile(dir, 'c.csv', `${HEADER}\nL1,Ann,Lee,l1@example.com,Dev,\n`);
@@ -276,7 +321,9 @@ describe('one run at a time, and unfinished runs (issue 11 items 8 and 10; issue
 
   it('Ctrl-C aborts a request that never answers after the grace period (uncertain); a plain re-run is refused; --restart starts again', async () => {
     const emu = await emulator();
-    const proxy = await startProxy(emu, (method, id, attempt) => (method === 'PUT' && id === 'J3' && attempt === 1 ? 'hang' : undefined));
+    const proxy = await startProxy(emu, (method, id, attempt) =>
+      method === 'PUT' && id === 'J3' && attempt === 1 ? 'hang' : undefined,
+    );
     try {
       const dir = tempDir('interrupt-');
       const rows = Array.from({ length: 8 }, (_, i) => `J${i},Ann,Lee,j${i}@example.com,Dev,`);
@@ -287,7 +334,16 @@ describe('one run at a time, and unfinished runs (issue 11 items 8 and 10; issue
       const interrupted = await run.done;
       expect(interrupted.code).toBe(130);
       const results = readResults(join(dir, 'c.results.csv'));
-      expect(results.map((r) => r.status)).toEqual(['created', 'created', 'created', 'uncertain', 'skipped', 'skipped', 'skipped', 'skipped']);
+      expect(results.map((r) => r.status)).toEqual([
+        'created',
+        'created',
+        'created',
+        'uncertain',
+        'skipped',
+        'skipped',
+        'skipped',
+        'skipped',
+      ]);
       expect(existsSync(join(dir, 'c.results.csv.journal'))).toBe(true);
 
       const plain = await runCli(['import', file], { env: proxy.env });
@@ -299,11 +355,16 @@ describe('one run at a time, and unfinished runs (issue 11 items 8 and 10; issue
 
       const restarted = await runCli(['import', file, '--restart'], { env: proxy.env });
       expect(restarted.code).toBe(0);
-      expect(readResults(join(dir, 'c.results.csv')).every((r) => r.status === 'updated' || r.status === 'created')).toBe(true);
+      expect(
+        readResults(join(dir, 'c.results.csv')).every((r) => r.status === 'updated' || r.status === 'created'),
+      ).toBe(true);
       expect(existsSync(join(dir, 'c.results.csv.journal'))).toBe(false);
       expect(emu.contacts()).toHaveLength(8);
 
-      const nothing = await runCli(['import', writeFile(dir, 'new.csv', `${HEADER}\nN1,Ann,Lee,n1@example.com,Dev,\n`), '--resume'], { env: proxy.env });
+      const nothing = await runCli(
+        ['import', writeFile(dir, 'new.csv', `${HEADER}\nN1,Ann,Lee,n1@example.com,Dev,\n`), '--resume'],
+        { env: proxy.env },
+      );
       expect(nothing.code).toBe(2);
       expect(nothing.stderr).toMatch(/nothing to resume/);
       expect(readFileSync(join(dir, 'c.csv'), 'utf8')).toContain('J7');

@@ -68,7 +68,18 @@ const RUNTIME_EXPORTS = [
 describe('library: the public surface', () => {
   it('exports the entry points, errors, Secret, the emulator and the report writer, and no internals', () => {
     expect(Object.keys(lib).sort()).toEqual([...RUNTIME_EXPORTS].sort());
-    for (const internal of ['BACKOFF_BASE_MS', 'createRequestGate', 'createApiClient', 'findEscapedChar', 'parseApiJson', 'createRowParser', 'toRowErrors', 'extractRecords', 'runExport', 'runImport']) {
+    for (const internal of [
+      'BACKOFF_BASE_MS',
+      'createRequestGate',
+      'createApiClient',
+      'findEscapedChar',
+      'parseApiJson',
+      'createRowParser',
+      'toRowErrors',
+      'extractRecords',
+      'runExport',
+      'runImport',
+    ]) {
       expect(lib).not.toHaveProperty(internal);
     }
   });
@@ -108,7 +119,11 @@ export async function use(connection: Connection): Promise<RowStatus[]> {
       files: [file],
     };
     writeFileSync(join(dir, 'tsconfig.json'), JSON.stringify(tsconfig));
-    const tsc = spawnSync(process.execPath, [join(ROOT, 'node_modules', 'typescript', 'bin', 'tsc'), '-p', join(dir, 'tsconfig.json')], { encoding: 'utf8', timeout: 60_000 });
+    const tsc = spawnSync(
+      process.execPath,
+      [join(ROOT, 'node_modules', 'typescript', 'bin', 'tsc'), '-p', join(dir, 'tsconfig.json')],
+      { encoding: 'utf8', timeout: 60_000 },
+    );
     expect(tsc.stdout + tsc.stderr).toBe('');
     expect(tsc.status).toBe(0);
   }, 60_000);
@@ -120,8 +135,16 @@ describe('library: importing it does not load undici', () => {
     const log = join(dir, 'resolved.log');
     const input = writeFile(dir, 'contacts.csv', `${HEADER}\nA1,Ann,Lee,ann@example.com,,\n`);
     // A resolve hook (node:module register) that appends every resolved URL to the log, synchronously.
-    const hooks = writeFile(dir, 'hooks.mjs', `import { appendFileSync } from 'node:fs';\nexport async function resolve(specifier, context, next) {\n  const result = await next(specifier, context);\n  appendFileSync(process.env.RESOLVE_LOG, result.url + '\\n');\n  return result;\n}\n`);
-    const register = writeFile(dir, 'register.mjs', `import { register } from 'node:module';\nregister(${JSON.stringify(pathToFileURL(hooks).href)});\n`);
+    const hooks = writeFile(
+      dir,
+      'hooks.mjs',
+      `import { appendFileSync } from 'node:fs';\nexport async function resolve(specifier, context, next) {\n  const result = await next(specifier, context);\n  appendFileSync(process.env.RESOLVE_LOG, result.url + '\\n');\n  return result;\n}\n`,
+    );
+    const register = writeFile(
+      dir,
+      'register.mjs',
+      `import { register } from 'node:module';\nregister(${JSON.stringify(pathToFileURL(hooks).href)});\n`,
+    );
     const dist = pathToFileURL(join(ROOT, 'dist', 'index.js')).href;
     const client = pathToFileURL(join(ROOT, 'dist', 'api', 'client.js')).href;
     const script = `
@@ -131,11 +154,15 @@ const summary = await lib.validateFile({ input: ${JSON.stringify(input)} });
 appendFileSync(process.env.RESOLVE_LOG, 'MARK validated ' + summary.counts.valid + '\\n');
 await import(${JSON.stringify(client)});
 `;
-    const child = spawnSync(process.execPath, ['--import', pathToFileURL(register).href, '--input-type=module', '-e', script], {
-      encoding: 'utf8',
-      env: { ...process.env, RESOLVE_LOG: log, NODE_OPTIONS: '' },
-      timeout: 30_000,
-    });
+    const child = spawnSync(
+      process.execPath,
+      ['--import', pathToFileURL(register).href, '--input-type=module', '-e', script],
+      {
+        encoding: 'utf8',
+        env: { ...process.env, RESOLVE_LOG: log, NODE_OPTIONS: '' },
+        timeout: 30_000,
+      },
+    );
     expect(child.stderr).toBe('');
     expect(child.status).toBe(0);
     const lines = readFileSync(log, 'utf8').trim().split('\n');
@@ -155,7 +182,11 @@ await import(${JSON.stringify(client)});
 describe('library: the entry points in-process', () => {
   it('validateFile: a bad row is data with a stable code; the summary is typed', async () => {
     const dir = tempDir('lib-validate-');
-    const input = writeFile(dir, 'contacts.csv', `${HEADER}\nA1,Ann,Lee,ann@example.com,,\nA2,Bob,Ray,not-an-email,,\n`);
+    const input = writeFile(
+      dir,
+      'contacts.csv',
+      `${HEADER}\nA1,Ann,Lee,ann@example.com,,\nA2,Bob,Ray,not-an-email,,\n`,
+    );
     const rows: ResultRow[] = [];
     const options: ValidateOptions = { input, onRow: (row) => rows.push(row) };
     const summary: RunSummary = await validateFile(options);
@@ -177,15 +208,28 @@ describe('library: the entry points in-process', () => {
     const emulator = await startEmulator({ port: 0 });
     try {
       const dir = tempDir('lib-import-');
-      const input = writeFile(dir, 'contacts.csv', `${HEADER}\nA1,Ann,Lee,ann@example.com,,\nA2,Bob,Ray,bob@example.com,Chef,+61412345678\n`);
-      const connection: Connection = { baseUrl: emulator.baseUrl, portalCode: emulator.portalCode, apiKey: new Secret(emulator.apiKey) };
+      const input = writeFile(
+        dir,
+        'contacts.csv',
+        `${HEADER}\nA1,Ann,Lee,ann@example.com,,\nA2,Bob,Ray,bob@example.com,Chef,+61412345678\n`,
+      );
+      const connection: Connection = {
+        baseUrl: emulator.baseUrl,
+        portalCode: emulator.portalCode,
+        apiKey: new Secret(emulator.apiKey),
+      };
       const options: ImportOptions = { input, connection, concurrency: 2 };
       const summary: RunSummary = await importContacts(options);
       expect(summary.mode).toBe('import');
       expect(summary.counts.created).toBe(2);
       expect(summary.stopped).toBeUndefined();
       expect(resolveExitCode(summary)).toBe(0);
-      expect(emulator.contacts().map((c) => c.system_id).sort()).toEqual(['A1', 'A2']);
+      expect(
+        emulator
+          .contacts()
+          .map((c) => c.system_id)
+          .sort(),
+      ).toEqual(['A1', 'A2']);
 
       const out = join(dir, 'export.csv');
       const exported: ExportSummary = await exportContacts({ connection, out });
@@ -197,7 +241,9 @@ describe('library: the entry points in-process', () => {
 
       // A wrong key is a typed error the caller can catch.
       const wrong: Connection = { ...connection, apiKey: new Secret('x'.repeat(40)) };
-      const failure = await exportContacts({ connection: wrong, out: join(dir, 'never.csv') }).catch((error: unknown) => error);
+      const failure = await exportContacts({ connection: wrong, out: join(dir, 'never.csv') }).catch(
+        (error: unknown) => error,
+      );
       expect(failure).toBeInstanceOf(AuthError);
       expect(failure).toBeInstanceOf(CiopulseError);
     } finally {

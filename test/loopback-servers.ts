@@ -29,7 +29,9 @@ export function json(res: ServerResponse, status: number, body: unknown, headers
 }
 
 /** A proxy that drops every CONNECT (and answers 405 to the rest), counting the connections made to it. */
-export async function droppingProxy(listen: (server: Server) => Promise<string>): Promise<{ url: string; connections: () => number }> {
+export async function droppingProxy(
+  listen: (server: Server) => Promise<string>,
+): Promise<{ url: string; connections: () => number }> {
   let connections = 0;
   const server = createServer((_req, res) => res.writeHead(405).end());
   server.on('connection', () => connections++);

@@ -10,13 +10,28 @@ import { describe, expect, it } from 'vitest';
 import { escapeHtml } from '../src/report/html.js';
 import { formatEta } from '../src/report/progress.js';
 import { startEmulator } from '../src/emulator/server.js';
-import { CLI, ROOT, TEST_API_KEY, TEST_PORTAL_CODE, readResults, runCli, secretsDir, tempDir, useEmulators, writeFile } from './helpers.js';
+import {
+  CLI,
+  ROOT,
+  TEST_API_KEY,
+  TEST_PORTAL_CODE,
+  readResults,
+  runCli,
+  secretsDir,
+  tempDir,
+  useEmulators,
+  writeFile,
+} from './helpers.js';
 import { cleanEnv, fakeInstall, nextOf, runShell } from './shell.js';
 
 const emulator = useEmulators();
 
 function privateEnvFile(baseUrl: string): string {
-  const path = writeFile(secretsDir(), 'conn settings.env', `CIOPULSE_BASE_URL=${baseUrl}\nCIOPULSE_PORTAL_CODE=${TEST_PORTAL_CODE}\nCIOPULSE_API_KEY=${TEST_API_KEY}\n`);
+  const path = writeFile(
+    secretsDir(),
+    'conn settings.env',
+    `CIOPULSE_BASE_URL=${baseUrl}\nCIOPULSE_PORTAL_CODE=${TEST_PORTAL_CODE}\nCIOPULSE_API_KEY=${TEST_API_KEY}\n`,
+  );
   chmodSync(path, 0o600);
   return path;
 }
@@ -26,34 +41,69 @@ describe('Next: commands can be pasted', () => {
     const emu = await emulator();
     const envFile = privateEnvFile(emu.baseUrl);
     const dir = tempDir('next-');
-    const file = writeFile(dir, "it's here.csv", 'System ID,Given Name,Family Name,Work Email,Mobile\nM1,Ann,Lee,ann@x.com,0412 345 678\nM2,Bob,Ng,bob@x.com,#N/A\nM3,Cy,Ong,not-an-email,\nM4,Di,Poe,di@x.com,12\n');
-    const flags = ['--env-file', envFile, '--map', 'Work Email=email', '--default-country', 'AU', '--null-token', '#N/A'];
+    const file = writeFile(
+      dir,
+      "it's here.csv",
+      'System ID,Given Name,Family Name,Work Email,Mobile\nM1,Ann,Lee,ann@x.com,0412 345 678\nM2,Bob,Ng,bob@x.com,#N/A\nM3,Cy,Ong,not-an-email,\nM4,Di,Poe,di@x.com,12\n',
+    );
+    const flags = [
+      '--env-file',
+      envFile,
+      '--map',
+      'Work Email=email',
+      '--default-country',
+      'AU',
+      '--null-token',
+      '#N/A',
+    ];
 
     const dry = await runCli(['import', file, '--dry-run', ...flags, '--report', 'dry.html'], { cwd: dir });
     expect(dry.code).toBe(1);
     const first = nextOf(dry.stdout);
     expect(first?.advice).toBe("fix the rows listed in it's here.dryrun.errors.csv in it's here.csv");
-    expect(first?.command).toBe(`node -- ${CLI} import 'it'\\''s here.csv' --env-file '${envFile}' --map 'Work Email=email' --default-country AU --null-token '#N/A'`);
+    expect(first?.command).toBe(
+      `node -- ${CLI} import 'it'\\''s here.csv' --env-file '${envFile}' --map 'Work Email=email' --default-country AU --null-token '#N/A'`,
+    );
     // The HTML report's "Next step" is the same command.
-    expect(readFileSync(join(dir, 'dry.html'), 'utf8')).toContain(`then run <code data-next-command>${escapeHtml(first?.command ?? '')}</code>`);
+    expect(readFileSync(join(dir, 'dry.html'), 'utf8')).toContain(
+      `then run <code data-next-command>${escapeHtml(first?.command ?? '')}</code>`,
+    );
     // Off a terminal the summary keeps whole lines: the longest error message is not cut.
-    const mobileError = readResults(join(dir, "it's here.dryrun.csv")).find((r) => r['System ID'] === 'M4')?.error ?? '';
+    const mobileError =
+      readResults(join(dir, "it's here.dryrun.csv")).find((r) => r['System ID'] === 'M4')?.error ?? '';
     expect(mobileError.length).toBeGreaterThan(90);
     expect(dry.stdout).toContain(mobileError.replace(/^invalid_mobile: /, ''));
 
     const real = await runShell(first?.command ?? 'false', { cwd: dir, env: cleanEnv() });
     expect(real.code).toBe(1);
-    expect(emu.contacts().map((c) => c.system_id).sort()).toEqual(['M1', 'M2']);
+    expect(
+      emu
+        .contacts()
+        .map((c) => c.system_id)
+        .sort(),
+    ).toEqual(['M1', 'M2']);
     const second = nextOf(real.stdout);
     expect(second?.advice).toBe("fix it's here.results.errors.csv");
-    expect(second?.command).toBe(`node -- ${CLI} import 'it'\\''s here.results.errors.csv' --env-file '${envFile}' --map 'Work Email=email' --default-country AU --null-token '#N/A'`);
+    expect(second?.command).toBe(
+      `node -- ${CLI} import 'it'\\''s here.results.errors.csv' --env-file '${envFile}' --map 'Work Email=email' --default-country AU --null-token '#N/A'`,
+    );
 
     const errorsFile = join(dir, "it's here.results.errors.csv");
-    writeFileSync(errorsFile, readFileSync(errorsFile, 'utf8').replace('not-an-email', 'cy@x.com').replace(/,12\r?\n/, ',0412 999 888\n'));
+    writeFileSync(
+      errorsFile,
+      readFileSync(errorsFile, 'utf8')
+        .replace('not-an-email', 'cy@x.com')
+        .replace(/,12\r?\n/, ',0412 999 888\n'),
+    );
     const stale = writeFile(dir, "it's here.retry-1.results.errors.csv", 'System ID\nOLD\n');
     const fixed = await runShell(second?.command ?? 'false', { cwd: dir, env: cleanEnv() });
     expect(fixed.code).toBe(0);
-    expect(emu.contacts().map((c) => c.system_id).sort()).toEqual(['M1', 'M2', 'M3', 'M4']);
+    expect(
+      emu
+        .contacts()
+        .map((c) => c.system_id)
+        .sort(),
+    ).toEqual(['M1', 'M2', 'M3', 'M4']);
     expect(fixed.stdout).toMatch(/^Results: it's here\.retry-1\.results\.csv$/m);
     expect(fixed.stdout).toMatch(/^Errors: +none, so no errors file was written$/m);
     expect(existsSync(stale)).toBe(false);
@@ -62,7 +112,13 @@ describe('Next: commands can be pasted', () => {
 
   it('a stopped run: stopped and hint on stderr, and its pasted --resume finishes the job', async () => {
     const dataFile = join(tempDir('resume-data-'), 'contacts.json');
-    const first = await startEmulator({ port: 0, portalCode: TEST_PORTAL_CODE, apiKey: TEST_API_KEY, dataFile, revokeAfter: 6 });
+    const first = await startEmulator({
+      port: 0,
+      portalCode: TEST_PORTAL_CODE,
+      apiKey: TEST_API_KEY,
+      dataFile,
+      revokeAfter: 6,
+    });
     const port = new URL(first.baseUrl).port;
     const envFile = privateEnvFile(first.baseUrl);
     const dir = tempDir('resume-');
@@ -70,7 +126,9 @@ describe('Next: commands can be pasted', () => {
     const file = writeFile(dir, 'big list.csv', `system_id,first_name,last_name,email\n${rows}\n`);
     let stopped;
     try {
-      stopped = await runCli(['import', file, '--env-file', envFile, '--concurrency', '1', '--encoding', 'latin1'], { cwd: dir });
+      stopped = await runCli(['import', file, '--env-file', envFile, '--concurrency', '1', '--encoding', 'latin1'], {
+        cwd: dir,
+      });
     } finally {
       await first.close();
     }
@@ -80,10 +138,17 @@ describe('Next: commands can be pasted', () => {
     expect(stopped.stdout).not.toMatch(/stopped:|hint:/);
     const next = nextOf(stopped.stdout);
     expect(next?.advice).toMatch(/^fix the credentials/);
-    expect(next?.command).toBe(`node -- ${CLI} import 'big list.csv' --env-file '${envFile}' --encoding latin1 --resume`);
+    expect(next?.command).toBe(
+      `node -- ${CLI} import 'big list.csv' --env-file '${envFile}' --encoding latin1 --resume`,
+    );
 
     // The same server again, key no longer revoked: the pasted command sends only the rest.
-    const second = await startEmulator({ port: Number(port), portalCode: TEST_PORTAL_CODE, apiKey: TEST_API_KEY, dataFile });
+    const second = await startEmulator({
+      port: Number(port),
+      portalCode: TEST_PORTAL_CODE,
+      apiKey: TEST_API_KEY,
+      dataFile,
+    });
     try {
       const resumed = await runShell(next?.command ?? 'false', { cwd: dir, env: cleanEnv() });
       expect(resumed.code).toBe(0);
@@ -119,7 +184,14 @@ describe('rough edges', () => {
       [['export', '--out', 'nodir/x.csv'], 2, /^error: --out nodir\/x\.csv: the folder nodir does not exist\n/],
     ];
     for (const [args, code, stderr] of cases) {
-      const result = await runCli(args, { cwd: dir, env: { CIOPULSE_PORTAL_CODE: TEST_PORTAL_CODE, CIOPULSE_API_KEY: TEST_API_KEY, CIOPULSE_BASE_URL: 'http://127.0.0.1:9/api/v5' } });
+      const result = await runCli(args, {
+        cwd: dir,
+        env: {
+          CIOPULSE_PORTAL_CODE: TEST_PORTAL_CODE,
+          CIOPULSE_API_KEY: TEST_API_KEY,
+          CIOPULSE_BASE_URL: 'http://127.0.0.1:9/api/v5',
+        },
+      });
       expect({ args, code: result.code }).toEqual({ args, code });
       expect(result.stderr).toMatch(stderr);
     }
@@ -135,14 +207,21 @@ describe('rough edges', () => {
 
   it('a header-only file says "no rows" and suggests nothing; a delete of a missing or protected contact offers no "fix"', async () => {
     const emu = await emulator({ groups: join(ROOT, 'samples', 'support-groups.json') });
-    const env = { CIOPULSE_BASE_URL: emu.baseUrl, CIOPULSE_PORTAL_CODE: TEST_PORTAL_CODE, CIOPULSE_API_KEY: TEST_API_KEY };
+    const env = {
+      CIOPULSE_BASE_URL: emu.baseUrl,
+      CIOPULSE_PORTAL_CODE: TEST_PORTAL_CODE,
+      CIOPULSE_API_KEY: TEST_API_KEY,
+    };
     const dir = tempDir('edges2-');
     const empty = await runCli(['import', writeFile(dir, 'empty.csv', 'system_id,email\n')], { cwd: dir, env });
     expect(empty.code).toBe(0);
     expect(empty.stdout).toMatch(/no rows: empty\.csv holds a header and nothing else/);
     expect(empty.stdout).not.toMatch(/^Next:/m);
 
-    const missing = await runCli(['delete', writeFile(dir, 'gone.csv', 'system_id\nNOPE1\n'), '--yes'], { cwd: dir, env });
+    const missing = await runCli(['delete', writeFile(dir, 'gone.csv', 'system_id\nNOPE1\n'), '--yes'], {
+      cwd: dir,
+      env,
+    });
     expect(missing.code).toBe(1);
     expect(missing.stdout).toMatch(/not_found +1 row +first at line 2: no contact with this system_id \(404 /);
     expect(missing.stdout).not.toMatch(/not found: /);
@@ -150,11 +229,17 @@ describe('rough edges', () => {
 
     const put = await fetch(`${emu.baseUrl}/contacts/CONTACT123`, {
       method: 'PUT',
-      headers: { authorization: `Basic ${Buffer.from(`${TEST_PORTAL_CODE}:${TEST_API_KEY}`).toString('base64')}`, 'content-type': 'application/json' },
+      headers: {
+        authorization: `Basic ${Buffer.from(`${TEST_PORTAL_CODE}:${TEST_API_KEY}`).toString('base64')}`,
+        'content-type': 'application/json',
+      },
       body: JSON.stringify({ first_name: 'Sam', last_name: 'Lead', email: 'sam@x.com' }),
     });
     expect(put.status).toBe(201);
-    const guarded = await runCli(['delete', writeFile(dir, 'lead.csv', 'system_id\nCONTACT123\nNOPE2\n'), '--yes'], { cwd: dir, env });
+    const guarded = await runCli(['delete', writeFile(dir, 'lead.csv', 'system_id\nCONTACT123\nNOPE2\n'), '--yes'], {
+      cwd: dir,
+      env,
+    });
     expect(guarded.code).toBe(1);
     const next = nextOf(guarded.stdout);
     expect(next?.advice).toBe('reassign the support groups named in lead.delete.errors.csv in the CIOPulse Portal');
@@ -164,12 +249,20 @@ describe('rough edges', () => {
   it('the progress bar’s frames never read "ETA LLs"', async () => {
     const emu = await emulator();
     const dir = tempDir('eta-');
-    const file = writeFile(dir, 'c.csv', `system_id,first_name,last_name,email\n${Array.from({ length: 30 }, (_, i) => `E${i},A,B,e${i}@x.com`).join('\n')}\n`);
+    const file = writeFile(
+      dir,
+      'c.csv',
+      `system_id,first_name,last_name,email\n${Array.from({ length: 30 }, (_, i) => `E${i},A,B,e${i}@x.com`).join('\n')}\n`,
+    );
     const command = `"${process.execPath}" "${CLI}" import "${file}"`;
     // `script` gives the CLI a terminal, so it draws the bar instead of plain lines.
     const output = await new Promise<string>((resolve, reject) => {
       const child = spawn('script', ['-qec', command, '/dev/null'], {
-        env: cleanEnv({ CIOPULSE_BASE_URL: emu.baseUrl, CIOPULSE_PORTAL_CODE: TEST_PORTAL_CODE, CIOPULSE_API_KEY: TEST_API_KEY }),
+        env: cleanEnv({
+          CIOPULSE_BASE_URL: emu.baseUrl,
+          CIOPULSE_PORTAL_CODE: TEST_PORTAL_CODE,
+          CIOPULSE_API_KEY: TEST_API_KEY,
+        }),
       });
       let text = '';
       child.stdout.setEncoding('utf8').on('data', (d: string) => (text += d));

@@ -11,17 +11,35 @@ import { afterEach, describe, expect, it } from 'vitest';
 import type { RunSummary } from '../src/run/pipeline.js';
 import { STATUSES, type RowStatus } from '../src/run/results.js';
 import { formatSummary, nextCommand, summaryToJson } from '../src/report/summary.js';
-import { CLI, TEST_API_KEY, TEST_PORTAL_CODE, emulatorEnv, runCli, tempDir, useEmulators, writeFile } from './helpers.js';
+import {
+  CLI,
+  TEST_API_KEY,
+  TEST_PORTAL_CODE,
+  emulatorEnv,
+  runCli,
+  tempDir,
+  useEmulators,
+  writeFile,
+} from './helpers.js';
 import { cleanEnv, nextOf, runShell } from './shell.js';
 
 const emulator = useEmulators();
 
-function summaryOf(mode: RunSummary['mode'], counts: Partial<Record<RowStatus, number>>, more: Partial<RunSummary> = {}): RunSummary {
+function summaryOf(
+  mode: RunSummary['mode'],
+  counts: Partial<Record<RowStatus, number>>,
+  more: Partial<RunSummary> = {},
+): RunSummary {
   const all = Object.fromEntries(STATUSES.map((s) => [s, counts[s] ?? 0])) as Record<RowStatus, number>;
   return {
     mode,
     input: '/tmp/x/c.csv',
-    resultsPath: mode === 'plan' ? '/tmp/x/c.plan.csv' : mode.startsWith('delete') ? '/tmp/x/c.delete.csv' : '/tmp/x/c.results.csv',
+    resultsPath:
+      mode === 'plan'
+        ? '/tmp/x/c.plan.csv'
+        : mode.startsWith('delete')
+          ? '/tmp/x/c.delete.csv'
+          : '/tmp/x/c.results.csv',
     errorsPath: '/tmp/x/c.results.errors.csv',
     journalPath: undefined,
     rows: Object.values(all).reduce((a, b) => a + b, 0),
@@ -55,11 +73,17 @@ async function hostile(handler: (req: IncomingMessage, res: ServerResponse) => v
   servers.push(server);
   server.listen(0, '127.0.0.1');
   await once(server, 'listening');
-  return { CIOPULSE_BASE_URL: `http://127.0.0.1:${(server.address() as AddressInfo).port}/api/v5`, CIOPULSE_PORTAL_CODE: TEST_PORTAL_CODE, CIOPULSE_API_KEY: TEST_API_KEY };
+  return {
+    CIOPULSE_BASE_URL: `http://127.0.0.1:${(server.address() as AddressInfo).port}/api/v5`,
+    CIOPULSE_PORTAL_CODE: TEST_PORTAL_CODE,
+    CIOPULSE_API_KEY: TEST_API_KEY,
+  };
 }
 
 function apiNotFound(res: ServerResponse): void {
-  res.writeHead(404, { 'content-type': 'application/json' }).end(JSON.stringify({ message: 'A Contact with this System ID was not found', status: 404 }));
+  res
+    .writeHead(404, { 'content-type': 'application/json' })
+    .end(JSON.stringify({ message: 'A Contact with this System ID was not found', status: 404 }));
 }
 
 /** A server that is not the API: every request gets the API-shaped 404, so the first PUT stops the run. */
@@ -72,7 +96,9 @@ const NOT_API_ADVICE = 'fix the base URL (it usually ends in /api/v5); `check` s
 describe('Next: advice, rule by rule', () => {
   it('not_api: fix the base URL first; --resume only when a journal was kept', () => {
     const stopped = { reason: 'not_api' as const, message: 'not the API' };
-    const withJournal = nextCommand(summaryOf('import', { failed: 1, skipped: 9 }, { stopped, journalPath: '/tmp/x/c.results.csv.journal' }));
+    const withJournal = nextCommand(
+      summaryOf('import', { failed: 1, skipped: 9 }, { stopped, journalPath: '/tmp/x/c.results.csv.journal' }),
+    );
     expect(withJournal).toEqual({ advice: NOT_API_ADVICE, command: 'ciopulse-contacts import /tmp/x/c.csv --resume' });
     const atCheck = nextCommand(summaryOf('import', { skipped: 10 }, { stopped }));
     expect(atCheck).toEqual({ advice: NOT_API_ADVICE, command: 'ciopulse-contacts import /tmp/x/c.csv' });
@@ -80,7 +106,9 @@ describe('Next: advice, rule by rule', () => {
 
   it('uncertain rows alone: --resume sends them again, safe as a PUT is an upsert; mixed with errors: fix, and they go again as they are', () => {
     const only = nextCommand(summaryOf('import', { updated: 8, uncertain: 2 }));
-    expect(only?.advice).toBe('2 rows lost their answers (maybe applied); sending again is safe (a PUT is an upsert), and --resume sends only those');
+    expect(only?.advice).toBe(
+      '2 rows lost their answers (maybe applied); sending again is safe (a PUT is an upsert), and --resume sends only those',
+    );
     expect(only?.command).toBe('ciopulse-contacts import /tmp/x/c.csv --resume');
     const mixed = nextCommand(summaryOf('import', { updated: 7, uncertain: 1, invalid: 2 }));
     expect(mixed?.advice).toBe('fix /tmp/x/c.results.errors.csv (its 1 uncertain row is sent again as it is)');
@@ -92,7 +120,9 @@ describe('Next: advice, rule by rule', () => {
   it('--plan suggests --changed-only only when it sends fewer requests; an import never does', () => {
     const mostlySame = summaryOf('plan', { 'would-update': 2, unchanged: 48 }, { changedOnlyRequests: 2 });
     expect(nextCommand(mostlySame)?.command).toBe('ciopulse-contacts import /tmp/x/c.csv --changed-only');
-    expect(formatSummary(mostlySame)).toContain('--changed-only would send 2 PUTs for 50 rows (plus one GET all); Next: uses it');
+    expect(formatSummary(mostlySame)).toContain(
+      '--changed-only would send 2 PUTs for 50 rows (plus one GET all); Next: uses it',
+    );
     const allNew = summaryOf('plan', { 'would-create': 3 }, { changedOnlyRequests: 3 });
     expect(nextCommand(allNew)?.command).toBe('ciopulse-contacts import /tmp/x/c.csv');
     expect(nextCommand(summaryOf('import', { updated: 50, uncertain: 0 }))).toBeUndefined();
@@ -100,10 +130,25 @@ describe('Next: advice, rule by rule', () => {
   });
 
   it('--json carries next {advice, command}, warningGroups, keptEmptyRows, changedOnlyRequests and the uncertain count, null when they do not apply', () => {
-    const plan = JSON.parse(summaryToJson(summaryOf('plan', { 'would-update': 1, unchanged: 9 }, { changedOnlyRequests: 1, keptEmptyRows: 2 }))) as Record<string, unknown>;
+    const plan = JSON.parse(
+      summaryToJson(
+        summaryOf('plan', { 'would-update': 1, unchanged: 9 }, { changedOnlyRequests: 1, keptEmptyRows: 2 }),
+      ),
+    ) as Record<string, unknown>;
     expect(plan.next).toEqual({ advice: null, command: 'ciopulse-contacts import /tmp/x/c.csv --changed-only' });
-    expect(plan).toMatchObject({ keptEmptyRows: 2, changedOnlyRequests: 1, warningGroups: [], journalPath: null, stopped: null });
-    const run = JSON.parse(summaryToJson(summaryOf('import', { updated: 1, uncertain: 1 }))) as { counts: Record<string, number>; keptEmptyRows: unknown; changedOnlyRequests: unknown; next: { advice: string } };
+    expect(plan).toMatchObject({
+      keptEmptyRows: 2,
+      changedOnlyRequests: 1,
+      warningGroups: [],
+      journalPath: null,
+      stopped: null,
+    });
+    const run = JSON.parse(summaryToJson(summaryOf('import', { updated: 1, uncertain: 1 }))) as {
+      counts: Record<string, number>;
+      keptEmptyRows: unknown;
+      changedOnlyRequests: unknown;
+      next: { advice: string };
+    };
     expect(run.counts.uncertain).toBe(1);
     expect(run.keptEmptyRows).toBeNull();
     expect(run.changedOnlyRequests).toBeNull();
@@ -115,7 +160,11 @@ describe('Next: through the real CLI', () => {
   it('a PUT answered 404 (not the API): advice to fix the base URL, and the pasted --resume finishes against the real API', async () => {
     const env = await notTheApi();
     const dir = tempDir('notapi-');
-    const file = writeFile(dir, 'c.csv', 'system_id,first_name,last_name,email\nN1,Ann,Lee,n1@x.com\nN2,Bob,Ng,n2@x.com\nN3,Cy,Ong,n3@x.com\n');
+    const file = writeFile(
+      dir,
+      'c.csv',
+      'system_id,first_name,last_name,email\nN1,Ann,Lee,n1@x.com\nN2,Bob,Ng,n2@x.com\nN3,Cy,Ong,n3@x.com\n',
+    );
     const stopped = await runCli(['import', file, '--concurrency', '1'], { cwd: dir, env });
     expect(stopped.code).toBe(2);
     const next = nextOf(stopped.stdout);
@@ -126,7 +175,12 @@ describe('Next: through the real CLI', () => {
     const emu = await emulator();
     const resumed = await runShell(next?.command ?? 'false', { cwd: dir, env: cleanEnv(emulatorEnv(emu)) });
     expect(resumed.code).toBe(0);
-    expect(emu.contacts().map((c) => c.system_id).sort()).toEqual(['N1', 'N2', 'N3']);
+    expect(
+      emu
+        .contacts()
+        .map((c) => c.system_id)
+        .sort(),
+    ).toEqual(['N1', 'N2', 'N3']);
   });
 
   it('rows whose answers were lost: re-running is safe, and the pasted --resume sends them again', async () => {
@@ -138,13 +192,20 @@ describe('Next: through the real CLI', () => {
     expect(lost.stdout).toMatch(/^ {2}uncertain +2$/m);
     expect(lost.code).toBe(1);
     const next = nextOf(lost.stdout);
-    expect(next?.advice).toBe('2 rows lost their answers (maybe applied); sending again is safe (a PUT is an upsert), and --resume sends only those');
+    expect(next?.advice).toBe(
+      '2 rows lost their answers (maybe applied); sending again is safe (a PUT is an upsert), and --resume sends only those',
+    );
     expect(next?.command).toBe(`node -- ${CLI} import c.csv --resume`);
 
     const emu = await emulator();
     const resumed = await runShell(next?.command ?? 'false', { cwd: dir, env: cleanEnv(emulatorEnv(emu)) });
     expect(resumed.code).toBe(0);
-    expect(emu.contacts().map((c) => c.system_id).sort()).toEqual(['L1', 'L2']);
+    expect(
+      emu
+        .contacts()
+        .map((c) => c.system_id)
+        .sort(),
+    ).toEqual(['L1', 'L2']);
   });
 
   it('--plan with most rows unchanged: Next: is a pasteable import --changed-only that sends only the changed row', async () => {
@@ -185,7 +246,9 @@ describe('Next: through the real CLI', () => {
     expect(demo.code).toBe(0);
     expect(demo.stdout).not.toMatch(/^Next:/m);
     expect(demo.stdout).toMatch(/^ {2}1\. in another terminal: +ciopulse-contacts emulator --port 8787 \| tee \.env$/m);
-    expect(demo.stdout).toMatch(/^ {2}2\. then here: +chmod 600 \.env && ciopulse-contacts import \S*samples\/contacts\.csv --env-file \.env$/m);
+    expect(demo.stdout).toMatch(
+      /^ {2}2\. then here: +chmod 600 \.env && ciopulse-contacts import \S*samples\/contacts\.csv --env-file \.env$/m,
+    );
   });
 
   it('--json from a plan: next, keptEmptyRows, changedOnlyRequests and warningGroups are all there', async () => {
@@ -195,7 +258,12 @@ describe('Next: through the real CLI', () => {
     const plan = await runCli(['import', 'c.csv', '--plan', '--json'], { cwd: dir, env: emulatorEnv(emu) });
     expect(plan.code).toBe(0);
     const summary = JSON.parse(plan.stdout) as Record<string, unknown>;
-    expect(summary).toMatchObject({ changedOnlyRequests: 1, keptEmptyRows: 0, warningGroups: [], next: { advice: null, command: `node -- ${CLI} import c.csv` } });
+    expect(summary).toMatchObject({
+      changedOnlyRequests: 1,
+      keptEmptyRows: 0,
+      warningGroups: [],
+      next: { advice: null, command: `node -- ${CLI} import c.csv` },
+    });
     expect((summary.counts as Record<string, number>).uncertain).toBe(0);
   });
 });

@@ -13,11 +13,25 @@ import { formatSummary } from '../src/report/summary.js';
 import { writeHtmlReport } from '../src/report/html.js';
 import { createReportCollector } from '../src/report/collect.js';
 import { readFileSync } from 'node:fs';
-import { emulatorEnv, readResults, runCli, tempDir, TEST_API_KEY, TEST_PORTAL_CODE, useEmulators, writeFile, CSV_HEADER as HEADER } from './helpers.js';
+import {
+  emulatorEnv,
+  readResults,
+  runCli,
+  tempDir,
+  TEST_API_KEY,
+  TEST_PORTAL_CODE,
+  useEmulators,
+  writeFile,
+  CSV_HEADER as HEADER,
+} from './helpers.js';
 
 const emulator = useEmulators();
 
-const landline = { code: 'not_a_mobile', field: 'mobile', message: 'mobile +61298765432 is a fixed-line (landline) number' } as const;
+const landline = {
+  code: 'not_a_mobile',
+  field: 'mobile',
+  message: 'mobile +61298765432 is a fixed-line (landline) number',
+} as const;
 
 function row(seq: number, warnings?: ResultRow['warnings']): ResultRow {
   return { seq, line: seq + 2, cells: [], systemId: `R${seq}`, status: 'valid', warnings };
@@ -30,7 +44,9 @@ describe('warnings as data', () => {
     tally.add(row(1));
     tally.add(row(2, [landline]));
     expect(tally.warnings).toBe(2);
-    expect(tally.sortedWarningGroups()).toEqual([{ code: 'not_a_mobile', count: 2, firstLine: 2, example: landline.message }]);
+    expect(tally.sortedWarningGroups()).toEqual([
+      { code: 'not_a_mobile', count: 2, firstLine: 2, example: landline.message },
+    ]);
     tally.add(row(2, [landline]), -1);
     expect(tally.sortedWarningGroups()).toEqual([expect.objectContaining({ code: 'not_a_mobile', count: 1 })]);
   });
@@ -38,7 +54,10 @@ describe('warnings as data', () => {
   it('a dry run shows each change in detail and counts the landline warnings; the summary lists them', async () => {
     const dir = tempDir('phone-dry-');
     const lines = [HEADER];
-    for (let i = 0; i < 20; i++) lines.push(`D${i},A,B,d${i}@example.com,,${i % 4 === 0 ? '(02) 9876 54' + String(i).padStart(2, '0') : `0412 345 6${String(i).padStart(2, '0')}`}`);
+    for (let i = 0; i < 20; i++)
+      lines.push(
+        `D${i},A,B,d${i}@example.com,,${i % 4 === 0 ? '(02) 9876 54' + String(i).padStart(2, '0') : `0412 345 6${String(i).padStart(2, '0')}`}`,
+      );
     const input = writeFile(dir, 'contacts.csv', `${lines.join('\n')}\n`);
     const rows: ResultRow[] = [];
     const collector = createReportCollector();
@@ -56,11 +75,15 @@ describe('warnings as data', () => {
     expect(summary.warnings).toBe(5);
     expect(summary.warningGroups).toEqual([expect.objectContaining({ code: 'not_a_mobile', count: 5, firstLine: 2 })]);
     expect(rows[1]?.detail).toBe('mobile: 0412 345 601 → +61412345601');
-    expect(rows[0]?.detail).toMatch(/^mobile: \(02\) 9876 5400 → \+61298765400; not_a_mobile: mobile \+61298765400 is a fixed-line/);
+    expect(rows[0]?.detail).toMatch(
+      /^mobile: \(02\) 9876 5400 → \+61298765400; not_a_mobile: mobile \+61298765400 is a fixed-line/,
+    );
     expect(rows[0]?.warnings).toEqual([expect.objectContaining({ code: 'not_a_mobile', field: 'mobile' })]);
     const text = formatSummary(summary);
     expect(text).toContain('5 warnings');
-    expect(text).toMatch(/Warnings \(rows sent as they are; see detail in the results\)\n {2}not_a_mobile +5 rows +first at line 2/);
+    expect(text).toMatch(
+      /Warnings \(rows sent as they are; see detail in the results\)\n {2}not_a_mobile +5 rows +first at line 2/,
+    );
     // Off a terminal (no width) a warning's example is kept whole, as errors' are.
     const example = summary.warningGroups[0]?.example ?? 'no warning group';
     expect(example.length).toBeGreaterThan(90);
@@ -69,13 +92,19 @@ describe('warnings as data', () => {
     const outPath = join(dir, 'report.html');
     await writeHtmlReport({ summary, collected: collector, outPath });
     const html = readFileSync(outPath, 'utf8');
-    expect(html).toMatch(/<h2>All 20 rows passed validation, 5 with warnings<\/h2>.*5 rows have warnings \(not_a_mobile\)/);
+    expect(html).toMatch(
+      /<h2>All 20 rows passed validation, 5 with warnings<\/h2>.*5 rows have warnings \(not_a_mobile\)/,
+    );
     expect(html).toContain('verdict verdict-warn');
   });
 
   it('a resumed run counts the warnings of every row, not only the rows it sends again', async () => {
     const emu = await emulator();
-    const connection: Connection = { baseUrl: emu.baseUrl, portalCode: TEST_PORTAL_CODE, apiKey: new Secret(TEST_API_KEY) };
+    const connection: Connection = {
+      baseUrl: emu.baseUrl,
+      portalCode: TEST_PORTAL_CODE,
+      apiKey: new Secret(TEST_API_KEY),
+    };
     const dir = tempDir('phone-resume-');
     const lines = [HEADER];
     for (let i = 0; i < 30; i++) lines.push(`W${i},A,B,w${i}@example.com,,(02) 9876 54${String(i).padStart(2, '0')}`);
@@ -84,7 +113,11 @@ describe('warnings as data', () => {
     // The first run is stopped (as Ctrl-C does) once 10 rows have answers; the rest are skipped.
     const stop = new AbortController();
     let answered = 0;
-    const first = await runImport({ ...options, signal: stop.signal, onRow: (r) => r.status === 'created' && ++answered === 10 && stop.abort() });
+    const first = await runImport({
+      ...options,
+      signal: stop.signal,
+      onRow: (r) => r.status === 'created' && ++answered === 10 && stop.abort(),
+    });
     expect(first.counts.skipped).toBeGreaterThan(0);
     const second = await runImport({ ...options, resume: true });
     expect(second.reused).toBeGreaterThanOrEqual(10);
@@ -109,13 +142,17 @@ describe('import --default-country AU, end to end: what the API stores', () => {
     const results = readResults(join(dir, 'contacts.results.csv'));
     expect(results.map((r) => r.status)).toEqual(['created', 'invalid', 'invalid', 'created']);
     expect(results[0]?.detail).toBe('mobile: 0412 345 678 → +61412345678');
-    expect(results[1]?.error).toMatch(/^invalid_mobile: column "mobile" "447911123456" is not a valid AU number in national form.*did you mean \+447911123456\?/);
+    expect(results[1]?.error).toMatch(
+      /^invalid_mobile: column "mobile" "447911123456" is not a valid AU number in national form.*did you mean \+447911123456\?/,
+    );
     expect(results[2]?.error).toMatch(/^invalid_mobile: column "mobile" "07911 123456" is not a valid AU number/);
     expect(results[3]?.detail).toMatch(/not_a_mobile: mobile \+61298765432 is a fixed-line/);
     expect(result.stdout + result.stderr).toMatch(/not_a_mobile +1 row/);
 
     // The stored contacts, as the emulator's control route lists them.
-    const stored = (await (await fetch(new URL('/__emulator/contacts', emu.baseUrl))).json()) as { contacts: { system_id: string; mobile: string | null }[] };
+    const stored = (await (await fetch(new URL('/__emulator/contacts', emu.baseUrl))).json()) as {
+      contacts: { system_id: string; mobile: string | null }[];
+    };
     const mobiles = Object.fromEntries(stored.contacts.map((c) => [c.system_id, c.mobile]));
     expect(mobiles).toEqual({ AU1: '+61412345678', SYD: '+61298765432' });
   });

@@ -57,19 +57,23 @@ describe('surelyValidType (the fast path)', () => {
   });
 
   it('never answers where libphonenumber would not: variations of real numbers', () => {
-    const variation = fc.tuple(fc.constantFrom(...exampleNumbers), fc.nat(), fc.integer({ min: -2, max: 2 }), fc.boolean()).map(([number, seed, grow, trunkZero]) => {
-      const cc = String(getCountryCallingCode(parsePhoneNumberFromString(number)?.country ?? 'US'));
-      let national = number.slice(1 + cc.length);
-      const digits = String(seed).padStart(6, '0');
-      national = national.slice(0, Math.max(1, national.length - 4)) + digits.slice(0, Math.max(0, 4 + grow));
-      return `+${cc}${trunkZero ? '0' : ''}${national}`;
-    });
+    const variation = fc
+      .tuple(fc.constantFrom(...exampleNumbers), fc.nat(), fc.integer({ min: -2, max: 2 }), fc.boolean())
+      .map(([number, seed, grow, trunkZero]) => {
+        const cc = String(getCountryCallingCode(parsePhoneNumberFromString(number)?.country ?? 'US'));
+        let national = number.slice(1 + cc.length);
+        const digits = String(seed).padStart(6, '0');
+        national = national.slice(0, Math.max(1, national.length - 4)) + digits.slice(0, Math.max(0, 4 + grow));
+        return `+${cc}${trunkZero ? '0' : ''}${national}`;
+      });
     assertOnlySureWhereLibraryAgrees(variation, 1);
   });
 
   it('never answers where libphonenumber would not: random numbers for every calling code', () => {
     const codes = [...new Set(countries.map((c) => String(getCountryCallingCode(c))))];
-    const random = fc.tuple(fc.constantFrom(...codes), fc.stringMatching(/^\d{4,13}$/)).map(([cc, rest]) => `+${cc}${rest}`);
+    const random = fc
+      .tuple(fc.constantFrom(...codes), fc.stringMatching(/^\d{4,13}$/))
+      .map(([cc, rest]) => `+${cc}${rest}`);
     assertOnlySureWhereLibraryAgrees(random, 2);
   });
 
@@ -82,12 +86,17 @@ describe('surelyValidType (the fast path)', () => {
   it('leaves the trunk-zero case to libphonenumber, which words the warning', () => {
     expect(surelyValidType('+610411112233')).toBeUndefined();
     expect(mobileWarning('+610411112233')).toMatchObject({ code: 'trunk_zero', message: matching(/trunk zero/) });
-    expect(mobileWarning('+491234567')).toMatchObject({ code: 'unrecognised_mobile', message: matching(/not a valid number/) });
+    expect(mobileWarning('+491234567')).toMatchObject({
+      code: 'unrecognised_mobile',
+      message: matching(/not a valid number/),
+    });
   });
 });
 
 describe('readNationalFast (the fast path for national numbers)', () => {
-  const nationalDigits = examplePhones.map((p) => [p.country as CountryCode, p.formatNational().replace(/\D/g, '')] as const);
+  const nationalDigits = examplePhones.map(
+    (p) => [p.country as CountryCode, p.formatNational().replace(/\D/g, '')] as const,
+  );
 
   it('answers for most countries’ example mobiles written nationally, and as libphonenumber does', () => {
     let sure = 0;
@@ -104,15 +113,27 @@ describe('readNationalFast (the fast path for national numbers)', () => {
   });
 
   it('never answers otherwise than libphonenumber: variations of national numbers, random digits', () => {
-    const variation = fc.tuple(fc.constantFrom(...nationalDigits), fc.nat(), fc.integer({ min: -2, max: 2 }), fc.constantFrom('', '0', '1', '00', '8')).map(([[country, digits], seed, grow, head]) => {
-      const tail = String(seed).padStart(6, '0').slice(0, Math.max(0, 4 + grow));
-      return [country, head + digits.slice(0, Math.max(1, digits.length - 4)) + tail] as const;
-    });
-    const random = fc.tuple(fc.constantFrom(...countries), fc.stringMatching(/^\d{5,13}$/)).map(([country, digits]) => [country, digits] as const);
+    const variation = fc
+      .tuple(
+        fc.constantFrom(...nationalDigits),
+        fc.nat(),
+        fc.integer({ min: -2, max: 2 }),
+        fc.constantFrom('', '0', '1', '00', '8'),
+      )
+      .map(([[country, digits], seed, grow, head]) => {
+        const tail = String(seed)
+          .padStart(6, '0')
+          .slice(0, Math.max(0, 4 + grow));
+        return [country, head + digits.slice(0, Math.max(1, digits.length - 4)) + tail] as const;
+      });
+    const random = fc
+      .tuple(fc.constantFrom(...countries), fc.stringMatching(/^\d{5,13}$/))
+      .map(([country, digits]) => [country, digits] as const);
     fc.assert(
       fc.property(fc.oneof(variation, random), ([country, digits]) => {
         const fast = readNationalFast(digits, country);
-        if (fast !== undefined) expect([country, digits, fast]).toEqual([country, digits, readNational(digits, country)]);
+        if (fast !== undefined)
+          expect([country, digits, fast]).toEqual([country, digits, readNational(digits, country)]);
       }),
       { numRuns: 30_000, seed: 5 },
     );
@@ -121,7 +142,11 @@ describe('readNationalFast (the fast path for national numbers)', () => {
 
 describe('mobileWarning', () => {
   it('warns not_a_mobile for a fixed line, a toll-free number and the like, never for a mobile', () => {
-    expect(mobileWarning('+61298765432')).toEqual({ code: 'not_a_mobile', field: 'mobile', message: matching(/^mobile \+61298765432 is a fixed-line \(landline\) number/) });
+    expect(mobileWarning('+61298765432')).toEqual({
+      code: 'not_a_mobile',
+      field: 'mobile',
+      message: matching(/^mobile \+61298765432 is a fixed-line \(landline\) number/),
+    });
     expect(mobileWarning('+611800123456')?.code).toBe('not_a_mobile');
     expect(mobileWarning('+61412345678')).toBeUndefined();
     expect(mobileWarning('+447911123456')).toBeUndefined();
@@ -131,7 +156,9 @@ describe('mobileWarning', () => {
 
   it('agrees with libphonenumber’s type on random numbers, fast path or not', () => {
     const codes = [...new Set(countries.map((c) => String(getCountryCallingCode(c))))];
-    const random = fc.tuple(fc.constantFrom(...codes), fc.stringMatching(/^\d{6,12}$/)).map(([cc, rest]) => `+${cc}${rest}`);
+    const random = fc
+      .tuple(fc.constantFrom(...codes), fc.stringMatching(/^\d{6,12}$/))
+      .map(([cc, rest]) => `+${cc}${rest}`);
     fc.assert(
       fc.property(random, (number) => {
         if (!MOBILE_PATTERN.test(number)) return;
@@ -147,7 +174,11 @@ describe('mobileWarning', () => {
 
 describe('readMobile with --default-country', () => {
   it('turns a national AU mobile into E.164 and says so', () => {
-    expect(readMobile('0412 345 678', 'AU')).toEqual({ ok: true, value: '+61412345678', change: 'mobile: 0412 345 678 → +61412345678' });
+    expect(readMobile('0412 345 678', 'AU')).toEqual({
+      ok: true,
+      value: '+61412345678',
+      change: 'mobile: 0412 345 678 → +61412345678',
+    });
     // Excel drops the leading zero of a number column: the national significant number alone.
     expect(readMobile('412345678', 'AU')).toMatchObject({ ok: true, value: '+61412345678' });
     expect(readMobile('(02) 9876 5432', 'AU')).toMatchObject({ ok: true, value: '+61298765432' });
@@ -156,17 +187,28 @@ describe('readMobile with --default-country', () => {
   it('refuses a UK number without its +, and suggests the +', () => {
     const reading = readMobile('447911123456', 'AU');
     expect(reading.ok).toBe(false);
-    expect(reading.ok ? '' : reading.message).toMatch(/^"447911123456" is not a valid AU number in national form.*did you mean \+447911123456\?/);
+    expect(reading.ok ? '' : reading.message).toMatch(
+      /^"447911123456" is not a valid AU number in national form.*did you mean \+447911123456\?/,
+    );
   });
 
   it('refuses a UK national number rather than gluing +61 to it', () => {
     const reading = readMobile('07911 123456', 'AU');
-    expect(reading).toMatchObject({ ok: false, message: matching(/"07911 123456" is not a valid AU number.*write it with \+ and its country code/) });
+    expect(reading).toMatchObject({
+      ok: false,
+      message: matching(/"07911 123456" is not a valid AU number.*write it with \+ and its country code/),
+    });
   });
 
   it('refuses the country code without a +, and numbers after the international dialling prefix', () => {
-    expect(readMobile('61412345678', 'AU')).toMatchObject({ ok: false, message: matching(/did you mean \+61412345678\?/) });
-    expect(readMobile('0011 44 7911 123456', 'AU')).toMatchObject({ ok: false, message: matching(/did you mean \+447911123456\?/) });
+    expect(readMobile('61412345678', 'AU')).toMatchObject({
+      ok: false,
+      message: matching(/did you mean \+61412345678\?/),
+    });
+    expect(readMobile('0011 44 7911 123456', 'AU')).toMatchObject({
+      ok: false,
+      message: matching(/did you mean \+447911123456\?/),
+    });
   });
 
   it('keeps the national trunk prefix that equals the calling code (US "1 212 …")', () => {
@@ -175,7 +217,11 @@ describe('readMobile with --default-country', () => {
   });
 
   it('strips spaces from an international number that is valid, and refuses one that is not', () => {
-    expect(readMobile('+61 412 345 678', 'AU')).toEqual({ ok: true, value: '+61412345678', change: 'mobile: +61 412 345 678 → +61412345678' });
+    expect(readMobile('+61 412 345 678', 'AU')).toEqual({
+      ok: true,
+      value: '+61412345678',
+      change: 'mobile: +61 412 345 678 → +61412345678',
+    });
     expect(readMobile('+44 (0)7911 123456', 'AU')).toMatchObject({ ok: true, value: '+447911123456' });
     expect(readMobile('+61 412 345', 'AU')).toMatchObject({ ok: false, message: matching(/not a valid number/) });
   });
@@ -186,8 +232,14 @@ describe('readMobile with --default-country', () => {
   });
 
   it('without --default-country, suggests the + for a number that is valid with one', () => {
-    expect(readMobile('447911123456', undefined)).toMatchObject({ ok: false, message: matching(/did you mean \+447911123456\?/) });
-    expect(readMobile('0412 345 678', undefined)).toMatchObject({ ok: false, message: matching(/needs --default-country/) });
+    expect(readMobile('447911123456', undefined)).toMatchObject({
+      ok: false,
+      message: matching(/did you mean \+447911123456\?/),
+    });
+    expect(readMobile('0412 345 678', undefined)).toMatchObject({
+      ok: false,
+      message: matching(/needs --default-country/),
+    });
   });
 
   it('reads every country’s example mobile, written nationally, as that number', () => {
@@ -201,7 +253,11 @@ describe('readMobile with --default-country', () => {
   });
 
   it('only ever produces a number libphonenumber calls valid for the default country (random input)', () => {
-    const input = fc.tuple(fc.constantFrom(...countries), fc.stringMatching(/^0?\d{5,12}$/), fc.constantFrom('', ' ', '-'));
+    const input = fc.tuple(
+      fc.constantFrom(...countries),
+      fc.stringMatching(/^0?\d{5,12}$/),
+      fc.constantFrom('', ' ', '-'),
+    );
     fc.assert(
       fc.property(input, ([country, digits, separator]) => {
         const written = separator === '' ? digits : `${digits.slice(0, 3)}${separator}${digits.slice(3)}`;
@@ -226,13 +282,25 @@ describe('the row parser and mobiles', () => {
 
   it('shows the change in the notes and a landline as a structured warning', () => {
     const row = parse({ system_id: 'L1', mobile: '(02) 9876 5432' });
-    expect(row).toMatchObject({ ok: true, patch: { mobile: '+61298765432' }, warnings: [{ code: 'not_a_mobile', field: 'mobile' }] });
-    expect(row.ok ? row.notes : []).toEqual(['mobile: (02) 9876 5432 → +61298765432', matching(/^not_a_mobile: mobile \+61298765432 is a fixed-line/)]);
+    expect(row).toMatchObject({
+      ok: true,
+      patch: { mobile: '+61298765432' },
+      warnings: [{ code: 'not_a_mobile', field: 'mobile' }],
+    });
+    expect(row.ok ? row.notes : []).toEqual([
+      'mobile: (02) 9876 5432 → +61298765432',
+      matching(/^not_a_mobile: mobile \+61298765432 is a fixed-line/),
+    ]);
   });
 
   it('makes a refused number invalid_mobile, with the message that names it and the fix', () => {
     const row = parse({ system_id: 'U1', mobile: '447911123456' });
-    expect(row).toMatchObject({ ok: false, errors: [{ code: 'invalid_mobile', field: 'mobile', message: matching(/"447911123456".*did you mean \+447911123456\?/) }] });
+    expect(row).toMatchObject({
+      ok: false,
+      errors: [
+        { code: 'invalid_mobile', field: 'mobile', message: matching(/"447911123456".*did you mean \+447911123456\?/) },
+      ],
+    });
   });
 
   it('a row with an E.164 mobile has no notes and no warnings', () => {

@@ -30,7 +30,9 @@ describe('outcomes after a lost answer', () => {
     expect(toResult(job, answer(undefined), { isDelete: false, ignoreMissing: false }).status).toBe('uncertain');
     expect(toResult(job, answer(200), { isDelete: false, ignoreMissing: false }).status).toBe('updated');
     expect(toResult(job, answer(400), { isDelete: false, ignoreMissing: false }).status).toBe('failed');
-    expect(toResult(job, answer(503, { lostAttempts: [] }), { isDelete: false, ignoreMissing: false }).status).toBe('failed');
+    expect(toResult(job, answer(503, { lostAttempts: [] }), { isDelete: false, ignoreMissing: false }).status).toBe(
+      'failed',
+    );
     const deleted = toResult(job, answer(404), { isDelete: true, ignoreMissing: true });
     expect(deleted.status).toBe('uncertain');
     expect(deleted.errors?.[0]?.code).toBe('answer_lost');
@@ -42,7 +44,10 @@ describe('override store', () => {
     const store = createOverrideStore();
     try {
       for (let seq = 0; seq < 5000; seq += 2) {
-        store.set(seq, { before: { line: seq + 2, systemId: `S${seq}`, status: 'failed' }, after: { line: seq + 2, systemId: `S${seq}`, status: 'updated', detail: `d${seq}` } });
+        store.set(seq, {
+          before: { line: seq + 2, systemId: `S${seq}`, status: 'failed' },
+          after: { line: seq + 2, systemId: `S${seq}`, status: 'updated', detail: `d${seq}` },
+        });
       }
       expect(store.size).toBe(2500);
       expect(store.get(4998)?.after.detail).toBe('d4998');
@@ -80,16 +85,37 @@ describe('deferred 422 rows (issue 11 item 13: bounded memory)', () => {
       const list = createDeferredList();
       const wide = 'x'.repeat(2000);
       for (let seq = 0; seq < 600; seq++) {
-        const job: PreparedRow = { seq, line: seq + 2, cells: [wide, wide, wide], systemId: `S${seq}`, patch: { email: `e${seq}@x.com` }, warnings: [], notes: [] };
-        list.add(job, { ...job, status: 'failed', httpStatus: 422, errors: [{ code: 'email_taken', message: '422 taken' }] });
+        const job: PreparedRow = {
+          seq,
+          line: seq + 2,
+          cells: [wide, wide, wide],
+          systemId: `S${seq}`,
+          patch: { email: `e${seq}@x.com` },
+          warnings: [],
+          notes: [],
+        };
+        list.add(job, {
+          ...job,
+          status: 'failed',
+          httpStatus: 422,
+          errors: [{ code: 'email_taken', message: '422 taken' }],
+        });
       }
       // Written out in batches while rows are added: memory holds at most one batch.
       const [dir] = readdirSync(spill).filter((name) => name.startsWith('ciopulse-deferred-'));
       expect(dir).toBeDefined();
-      const written = readFileSync(join(spill, dir ?? '', 'rows.jsonl'), 'utf8').split('\n').filter((l) => l !== '');
+      const written = readFileSync(join(spill, dir ?? '', 'rows.jsonl'), 'utf8')
+        .split('\n')
+        .filter((l) => l !== '');
       expect(written.length).toBeGreaterThanOrEqual(512);
       // The cells are not kept: a row on disk is seq, line, system_id, patch and its first answer.
-      expect(Object.keys(JSON.parse(written[0] ?? '{}') as object).sort()).toEqual(['before', 'line', 'patch', 'seq', 'systemId']);
+      expect(Object.keys(JSON.parse(written[0] ?? '{}') as object).sort()).toEqual([
+        'before',
+        'line',
+        'patch',
+        'seq',
+        'systemId',
+      ]);
       expect(written[0]).not.toContain(wide);
       const drained: number[] = [];
       for await (const row of list.drain()) drained.push(row.seq);

@@ -9,7 +9,17 @@ import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Contact } from '../src/contact/schema.js';
 import type { Emulator } from '../src/emulator/server.js';
-import { CSV_HEADER, emulatorEnv, readResults, runCli, tempDir, TEST_API_KEY, TEST_PORTAL_CODE, useEmulators, writeFile } from './helpers.js';
+import {
+  CSV_HEADER,
+  emulatorEnv,
+  readResults,
+  runCli,
+  tempDir,
+  TEST_API_KEY,
+  TEST_PORTAL_CODE,
+  useEmulators,
+  writeFile,
+} from './helpers.js';
 import { createApiClient } from '../src/api/client.js';
 import { resolveConnection } from '../src/config.js';
 import { createChangedFilter } from '../src/execute/changed.js';
@@ -20,7 +30,12 @@ import { createRecordSplitter, NotPlain } from '../src/remote/split.js';
 
 const start = useEmulators();
 
-const contact = (system_id: string, email: string, job_title: string | null = null, mobile: string | null = null): Contact => ({
+const contact = (
+  system_id: string,
+  email: string,
+  job_title: string | null = null,
+  mobile: string | null = null,
+): Contact => ({
   system_id,
   first_name: `First ${system_id}`,
   last_name: `Last ${system_id}`,
@@ -72,7 +87,9 @@ describe('import --plan', () => {
     const dir = tempDir('plan-');
     const file = writeFile(dir, 'contacts.csv', `${FILE}\n`);
     const before = emu.contacts();
-    const planRun = await runCli(['import', file, '--plan', '--report', join(dir, 'plan.html')], { env: emulatorEnv(emu) });
+    const planRun = await runCli(['import', file, '--plan', '--report', join(dir, 'plan.html')], {
+      env: emulatorEnv(emu),
+    });
     expect(planRun.code).toBe(1);
     // A plan writes nothing: the state is as it was, and only GETs were sent.
     expect(emu.contacts()).toEqual(before);
@@ -106,7 +123,10 @@ describe('import --plan', () => {
     const actual = readResults(join(dir, 'contacts.results.csv'));
     expect(actual).toHaveLength(plan.length);
     for (const [i, predicted] of plan.entries()) {
-      expect({ line: i + 2, status: AGREES[predicted.status ?? '']?.includes(actual[i]?.status ?? '') }).toEqual({ line: i + 2, status: true });
+      expect({ line: i + 2, status: AGREES[predicted.status ?? '']?.includes(actual[i]?.status ?? '') }).toEqual({
+        line: i + 2,
+        status: true,
+      });
     }
   });
 
@@ -135,7 +155,15 @@ describe('import --plan', () => {
 });
 
 describe('the snapshot and the --changed-only filter (in process)', () => {
-  const prepared = (seq: number, systemId: string, patch: PreparedRow['patch'], cells: string[] = []): PreparedRow => ({ seq, line: seq + 2, cells, systemId, patch, warnings: [], notes: [] });
+  const prepared = (seq: number, systemId: string, patch: PreparedRow['patch'], cells: string[] = []): PreparedRow => ({
+    seq,
+    line: seq + 2,
+    cells,
+    systemId,
+    patch,
+    warnings: [],
+    notes: [],
+  });
 
   it('loadSnapshot streams GET all into an index; the filter sends only rows that would create, change or fail', async () => {
     const emu = await seeded();
@@ -147,16 +175,31 @@ describe('the snapshot and the --changed-only filter (in process)', () => {
     expect(index.emailOwner.get('held@example.com')).toBe('HOLD');
 
     // Columns: system_id, first_name, last_name, email, job_title, mobile.
-    const filter = createChangedFilter(index, { emptyCells: [['job_title', 4], ['mobile', 5]] });
-    const b = filter.check(prepared(0, 'B', { first_name: 'First B', job_title: 'Boss' }, ['B', 'First B', '', '', 'Boss', '']));
+    const filter = createChangedFilter(index, {
+      emptyCells: [
+        ['job_title', 4],
+        ['mobile', 5],
+      ],
+    });
+    const b = filter.check(
+      prepared(0, 'B', { first_name: 'First B', job_title: 'Boss' }, ['B', 'First B', '', '', 'Boss', '']),
+    );
     expect(b.send).toBe(false);
-    expect(b.row).toMatchObject({ status: 'unchanged', detail: 'matches the API; not sent; mobile: empty in the file, +61411112233 in the API: kept (--empty null clears it)' });
+    expect(b.row).toMatchObject({
+      status: 'unchanged',
+      detail:
+        'matches the API; not sent; mobile: empty in the file, +61411112233 in the API: kept (--empty null clears it)',
+    });
     expect(filter.check(prepared(1, 'A', { job_title: 'Senior' })).send).toBe(true);
     // The same system_id again, asking for what the row before it set: compared with that, so not sent.
     expect(filter.check(prepared(2, 'A', { job_title: 'Senior' })).send).toBe(false);
-    expect(filter.check(prepared(3, 'NEW', { first_name: 'N', last_name: 'W', email: 'n@example.com' })).send).toBe(true);
+    expect(filter.check(prepared(3, 'NEW', { first_name: 'N', last_name: 'W', email: 'n@example.com' })).send).toBe(
+      true,
+    );
     // Predicted to fail (the email is HOLD's): sent anyway, the API has the last word.
-    expect(filter.check(prepared(4, 'X', { first_name: 'X', last_name: 'X', email: 'HELD@example.com' })).send).toBe(true);
+    expect(filter.check(prepared(4, 'X', { first_name: 'X', last_name: 'X', email: 'HELD@example.com' })).send).toBe(
+      true,
+    );
     expect(filter.keptEmptyRows).toBe(1);
   });
 
@@ -179,8 +222,10 @@ describe('the fast GET-all reader (src/remote/split.ts)', () => {
     splitter.end();
     return records;
   };
-  const bare = '[{"System_ID":"A1","First_Name":"Ann {x}","Email":"a\\"q@x.com"},\n {"contact":{"SystemId":"A2","Job_Title":null,"Nested":{"k":["v"]}}}]';
-  const wrapped = '{"status":"ok","meta":{"page":"1"},"contacts":[{"system_id":"B1"},{"system_id":"B2","mobile":"+61411112233"}],"errors":[]}';
+  const bare =
+    '[{"System_ID":"A1","First_Name":"Ann {x}","Email":"a\\"q@x.com"},\n {"contact":{"SystemId":"A2","Job_Title":null,"Nested":{"k":["v"]}}}]';
+  const wrapped =
+    '{"status":"ok","meta":{"page":"1"},"contacts":[{"system_id":"B1"},{"system_id":"B2","mobile":"+61411112233"}],"errors":[]}';
 
   it('reads the same records as extractRecords, however the text is cut', () => {
     for (const text of [bare, wrapped, '[]', ' [ ] ']) {
@@ -215,7 +260,14 @@ describe('loadSnapshot on an answer that is not plain', () => {
     await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
     try {
       const { port } = server.address() as AddressInfo;
-      const connection = resolveConnection({}, { CIOPULSE_BASE_URL: `http://127.0.0.1:${port}/api/v5`, CIOPULSE_PORTAL_CODE: TEST_PORTAL_CODE, CIOPULSE_API_KEY: TEST_API_KEY });
+      const connection = resolveConnection(
+        {},
+        {
+          CIOPULSE_BASE_URL: `http://127.0.0.1:${port}/api/v5`,
+          CIOPULSE_PORTAL_CODE: TEST_PORTAL_CODE,
+          CIOPULSE_API_KEY: TEST_API_KEY,
+        },
+      );
       const client = createApiClient({ connection, concurrency: 1, retries: 0 });
       const warnings: string[] = [];
       const index = await loadSnapshot(client, { onWarning: (w) => warnings.push(w) });

@@ -14,10 +14,23 @@ import { STATUSES, type RowStatus } from '../src/run/results.js';
 import { PAGE_CSS, PAGE_SCRIPT } from '../src/report/assets.generated.js';
 import { createReportCollector, reportRowOf, type ReportRow } from '../src/report/collect.js';
 import { escapeHtml, jsonForScript, writeHtmlReport, type HtmlReportOptions } from '../src/report/html.js';
-import { emulatorEnv, readResults, ROOT, runCli, tempDir, TEST_API_KEY, TEST_PORTAL_CODE, useEmulators, writeFile } from './helpers.js';
+import {
+  emulatorEnv,
+  readResults,
+  ROOT,
+  runCli,
+  tempDir,
+  TEST_API_KEY,
+  TEST_PORTAL_CODE,
+  useEmulators,
+  writeFile,
+} from './helpers.js';
 import { Secret } from '../src/config.js';
 
-const HEADER = { columns: ['System ID', 'First Name', 'Last Name', 'Email', 'Job Title', 'Mobile'], fields: { system_id: 0, first_name: 1, last_name: 2, email: 3, job_title: 4, mobile: 5 } };
+const HEADER = {
+  columns: ['System ID', 'First Name', 'Last Name', 'Email', 'Job Title', 'Mobile'],
+  fields: { system_id: 0, first_name: 1, last_name: 2, email: 3, job_title: 4, mobile: 5 },
+};
 const XSS = '<script>alert(1)</script>';
 const HYPERLINK = '=HYPERLINK("http://evil.example/x","click")';
 
@@ -25,27 +38,71 @@ type Row = Omit<ReportRow, 'seq' | 'line'> & { line?: number };
 
 const FIXTURE: Row[] = [
   { systemId: 'C-1', status: 'created', httpStatus: 201 },
-  { systemId: XSS, status: 'invalid', errors: [{ code: 'invalid_email', field: 'email', message: 'column "Email" "bob@example" is not a valid email address' }] },
+  {
+    systemId: XSS,
+    status: 'invalid',
+    errors: [
+      { code: 'invalid_email', field: 'email', message: 'column "Email" "bob@example" is not a valid email address' },
+    ],
+  },
   {
     systemId: 'C-3',
     status: 'invalid',
-    errors: [{ code: 'invalid_mobile', field: 'mobile', message: 'column "Mobile" "0411 222 333" is not "+" then country code; a local number needs --default-country' }],
+    errors: [
+      {
+        code: 'invalid_mobile',
+        field: 'mobile',
+        message: 'column "Mobile" "0411 222 333" is not "+" then country code; a local number needs --default-country',
+      },
+    ],
   },
-  { systemId: 'C-3b', status: 'invalid', errors: [{ code: 'invalid_email', field: 'email', message: `column "Email" "${HYPERLINK}" is not a valid email address` }] },
+  {
+    systemId: 'C-3b',
+    status: 'invalid',
+    errors: [
+      { code: 'invalid_email', field: 'email', message: `column "Email" "${HYPERLINK}" is not a valid email address` },
+    ],
+  },
   {
     systemId: 'C-4',
     status: 'invalid',
     errors: [
-      { code: 'spreadsheet_error', field: 'job_title', message: 'column "Job Title" holds the spreadsheet error #N/A; fix it, or pass --null-token "#N/A"' },
+      {
+        code: 'spreadsheet_error',
+        field: 'job_title',
+        message: 'column "Job Title" holds the spreadsheet error #N/A; fix it, or pass --null-token "#N/A"',
+      },
       { code: 'invalid_mobile', field: 'mobile', message: 'column "Mobile" "12" is not "+" then country code' },
     ],
   },
-  { systemId: 'C-5', status: 'updated', httpStatus: 200, warnings: [{ code: 'not_a_mobile', field: 'mobile', message: 'column "Mobile" +61298765432 is a fixed line, not a mobile' }] },
-  { systemId: 'C-6', status: 'failed', httpStatus: 422, errors: [{ code: 'email_taken', message: `422 Email address is already in use ${XSS}` }] },
-  { systemId: 'C-7', status: 'failed', httpStatus: 503, errors: [{ code: 'server_error', message: '503 Service Unavailable after 6 attempts' }], detail: '6 attempts' },
+  {
+    systemId: 'C-5',
+    status: 'updated',
+    httpStatus: 200,
+    warnings: [
+      { code: 'not_a_mobile', field: 'mobile', message: 'column "Mobile" +61298765432 is a fixed line, not a mobile' },
+    ],
+  },
+  {
+    systemId: 'C-6',
+    status: 'failed',
+    httpStatus: 422,
+    errors: [{ code: 'email_taken', message: `422 Email address is already in use ${XSS}` }],
+  },
+  {
+    systemId: 'C-7',
+    status: 'failed',
+    httpStatus: 503,
+    errors: [{ code: 'server_error', message: '503 Service Unavailable after 6 attempts' }],
+    detail: '6 attempts',
+  },
   { systemId: 'C-8', status: 'superseded', httpStatus: 422, detail: 'superseded by line 12' },
   { systemId: 'C-9', status: 'skipped', detail: 'not attempted: the run was stopped' },
-  { systemId: 'C-10', status: 'uncertain', detail: 'the answer was lost (connection reset); the contact may have been written' },
+  {
+    systemId: 'C-10',
+    status: 'uncertain',
+    detail: 'the answer was lost (connection reset); the contact may have been written',
+  },
   { systemId: 'C-11', status: 'updated', httpStatus: 200 },
 ];
 const PROBLEMS = 10; // every row but C-1 and C-11: C-5 has a warning
@@ -85,11 +142,21 @@ function collect(rows: readonly Row[], maxRows?: number) {
   return collector;
 }
 
-async function build(rows: readonly Row[], options: Partial<HtmlReportOptions> & { maxRows?: number } = {}, summary: Partial<RunSummary> = {}) {
+async function build(
+  rows: readonly Row[],
+  options: Partial<HtmlReportOptions> & { maxRows?: number } = {},
+  summary: Partial<RunSummary> = {},
+) {
   const dir = tempDir('report-html-');
   const outPath = join(dir, 'report.html');
   const { maxRows, ...rest } = options;
-  const result = await writeHtmlReport({ summary: summaryFor(rows, summary), collected: collect(rows, maxRows), outPath, generatedAt: new Date('2026-11-30T09:15:00Z'), ...rest });
+  const result = await writeHtmlReport({
+    summary: summaryFor(rows, summary),
+    collected: collect(rows, maxRows),
+    outPath,
+    generatedAt: new Date('2026-11-30T09:15:00Z'),
+    ...rest,
+  });
   return { dir, outPath, result, html: readFileSync(outPath, 'utf8') };
 }
 
@@ -145,8 +212,18 @@ describe('writeHtmlReport', () => {
       ['invalid_mobile', 'Mobile', '"12" is not "+" then country code'],
     ]);
     expect(problems.find((p) => p[1] === 'C-3')?.[4]).toHaveLength(1);
-    expect(problems.find((p) => p[1] === 'C-6')?.[4]).toEqual([['email_taken', '', `422 Email address is already in use ${XSS}`]]);
-    expect(problems.find((p) => p[1] === 'C-9')).toEqual([11, 'C-9', 'skipped', '', [], [], 'not attempted: the run was stopped']);
+    expect(problems.find((p) => p[1] === 'C-6')?.[4]).toEqual([
+      ['email_taken', '', `422 Email address is already in use ${XSS}`],
+    ]);
+    expect(problems.find((p) => p[1] === 'C-9')).toEqual([
+      11,
+      'C-9',
+      'skipped',
+      '',
+      [],
+      [],
+      'not attempted: the run was stopped',
+    ]);
   });
 
   it('shows warnings by code, lists warned rows in the table, and never says "all succeed" over them', async () => {
@@ -157,10 +234,16 @@ describe('writeHtmlReport', () => {
     expect(html).toContain('data-show-kind="w:not_a_mobile"');
     // The status filter counts the rows in the table: one of the two updated rows is there.
     expect(html).toContain('<option value="s:updated">updated (1)</option>');
-    expect(blobOf(html).problems.find((p) => p[1] === 'C-5')?.[5]).toEqual([['not_a_mobile', 'Mobile', '+61298765432 is a fixed line, not a mobile']]);
+    expect(blobOf(html).problems.find((p) => p[1] === 'C-5')?.[5]).toEqual([
+      ['not_a_mobile', 'Mobile', '+61298765432 is a fixed line, not a mobile'],
+    ]);
 
     const warned: Row[] = [
-      { systemId: 'P-1', status: 'would-create', warnings: [{ code: 'not_a_mobile', field: 'mobile', message: 'fixed line' }] },
+      {
+        systemId: 'P-1',
+        status: 'would-create',
+        warnings: [{ code: 'not_a_mobile', field: 'mobile', message: 'fixed line' }],
+      },
       { systemId: 'P-2', status: 'would-create' },
     ];
     const plan = await build(warned, {}, { mode: 'plan' });
@@ -178,24 +261,37 @@ describe('writeHtmlReport', () => {
   it('counts rows with empty cells over values the API holds, when the run counted them', async () => {
     const rows: Row[] = [{ systemId: 'P-1', status: 'unchanged' }];
     const counted = await build(rows, {}, { mode: 'plan', keptEmptyRows: 4 });
-    expect(counted.html).toContain('4 rows have empty cells over values the API holds: those values would be kept (--empty null clears them).');
+    expect(counted.html).toContain(
+      '4 rows have empty cells over values the API holds: those values would be kept (--empty null clears them).',
+    );
     const none = await build(rows, {}, { mode: 'plan' });
     expect(none.html).not.toContain('data-kept-empty');
   });
 
   it('shows the next step as the CLI does: advice, then the command', async () => {
-    const structured = await build(FIXTURE, { next: { advice: 'fix contacts.errors.csv', command: "ciopulse-contacts import 'contacts.errors.csv' --env-file .env" } });
+    const structured = await build(FIXTURE, {
+      next: {
+        advice: 'fix contacts.errors.csv',
+        command: "ciopulse-contacts import 'contacts.errors.csv' --env-file .env",
+      },
+    });
     expect(structured.html).toContain(
       '<p class="next"><span>Next step</span> Fix contacts.errors.csv, then run <code data-next-command>ciopulse-contacts import &#39;contacts.errors.csv&#39; --env-file .env</code></p>',
     );
-    const plain = await build(FIXTURE, { next: { advice: undefined, command: 'ciopulse-contacts import contacts.csv --resume' } });
+    const plain = await build(FIXTURE, {
+      next: { advice: undefined, command: 'ciopulse-contacts import contacts.csv --resume' },
+    });
     expect(plain.html).toContain('run <code data-next-command>ciopulse-contacts import contacts.csv --resume</code>');
     const none = await build(FIXTURE, { next: undefined });
     expect(none.html).not.toContain('Next step');
   });
 
   it('escapes every value: no raw markup from the input reaches the page', async () => {
-    const { html } = await build(FIXTURE, {}, { stopped: { reason: 'signal', message: `interrupted ${XSS}`, hint: '<b>hint</b>' }, input: `x${XSS}.csv` });
+    const { html } = await build(
+      FIXTURE,
+      {},
+      { stopped: { reason: 'signal', message: `interrupted ${XSS}`, hint: '<b>hint</b>' }, input: `x${XSS}.csv` },
+    );
     expect(html).not.toContain(XSS);
     expect(html).not.toContain('<b>hint</b>');
     expect(html.match(/<script\b/g)).toHaveLength(2);
@@ -223,7 +319,9 @@ describe('writeHtmlReport', () => {
     expect(html).toContain(`<style>${PAGE_CSS}</style>`);
     expect(html).toContain(`<script type="module">${PAGE_SCRIPT}</script>`);
     const hash = createHash('sha256').update(PAGE_SCRIPT).digest('base64');
-    expect(html).toContain(`<meta http-equiv="Content-Security-Policy" content="default-src 'none'; style-src 'unsafe-inline'; script-src 'sha256-${hash}';`);
+    expect(html).toContain(
+      `<meta http-equiv="Content-Security-Policy" content="default-src 'none'; style-src 'unsafe-inline'; script-src 'sha256-${hash}';`,
+    );
   });
 
   it('states the cap when the problem rows outnumber maxRows', async () => {
@@ -252,9 +350,21 @@ describe('writeHtmlReport', () => {
 
   it('lists a plan’s field changes from the rows’ structured changes, capped too', async () => {
     const rows: Row[] = [
-      { systemId: 'C-1', status: 'would-update', changes: [{ field: 'job_title', from: 'Analyst', to: 'Senior Analyst' }, { field: 'mobile', from: null, to: '+61411111111' }] },
+      {
+        systemId: 'C-1',
+        status: 'would-update',
+        changes: [
+          { field: 'job_title', from: 'Analyst', to: 'Senior Analyst' },
+          { field: 'mobile', from: null, to: '+61411111111' },
+        ],
+      },
       { systemId: 'C-2', status: 'unchanged' },
-      { systemId: 'C-3', status: 'would-update', changes: [{ field: 'job_title', from: 'Ops → Dev', to: XSS }], warnings: [{ code: 'not_a_mobile', message: 'a fixed line' }] },
+      {
+        systemId: 'C-3',
+        status: 'would-update',
+        changes: [{ field: 'job_title', from: 'Ops → Dev', to: XSS }],
+        warnings: [{ code: 'not_a_mobile', message: 'a fixed line' }],
+      },
       { systemId: 'C-4', status: 'would-update', changes: [{ field: 'last_name', from: 'Xue', to: 'Xu' }] },
       { systemId: 'C-5', status: 'would-fail', errors: [{ code: 'email_taken', message: 'e@example is held by C-9' }] },
     ];
@@ -275,7 +385,14 @@ describe('writeHtmlReport', () => {
 
   it('takes back a row settled again (the 422 second chance) before counting its new answer', () => {
     const collector = createReportCollector();
-    const first: ReportRow = { seq: 0, line: 2, systemId: 'N-5', status: 'failed', httpStatus: 422, errors: [{ code: 'email_taken', message: 'taken' }] };
+    const first: ReportRow = {
+      seq: 0,
+      line: 2,
+      systemId: 'N-5',
+      status: 'failed',
+      httpStatus: 422,
+      errors: [{ code: 'email_taken', message: 'taken' }],
+    };
     collector.add(first);
     collector.add({ seq: 1, line: 3, systemId: 'D', status: 'updated' });
     collector.add({ ...first, status: 'created', httpStatus: 201, errors: undefined }, first);
@@ -287,7 +404,10 @@ describe('writeHtmlReport', () => {
 
   it('reads a pipeline row’s structured warnings by code', () => {
     const base = { seq: 0, line: 2, cells: ['X'], systemId: 'X', status: 'would-create' as const };
-    const coded = reportRowOf({ ...base, warnings: [{ code: 'not_a_mobile', field: 'mobile', message: 'a fixed line' }] });
+    const coded = reportRowOf({
+      ...base,
+      warnings: [{ code: 'not_a_mobile', field: 'mobile', message: 'a fixed line' }],
+    });
     expect(coded.warnings).toEqual([{ code: 'not_a_mobile', field: 'mobile', message: 'a fixed line' }]);
     expect(reportRowOf({ ...base, warnings: [] }).warnings).toBeUndefined();
     const changes = [{ field: 'job_title', from: 'Analyst', to: 'Lead' }];
@@ -296,7 +416,13 @@ describe('writeHtmlReport', () => {
 
   it('leaves no report behind when the file cannot be written', async () => {
     const dir = tempDir('report-html-');
-    await expect(writeHtmlReport({ summary: summaryFor(FIXTURE), collected: collect(FIXTURE), outPath: join(dir, 'no-such-dir', 'c.html') })).rejects.toThrow(/ENOENT/);
+    await expect(
+      writeHtmlReport({
+        summary: summaryFor(FIXTURE),
+        collected: collect(FIXTURE),
+        outPath: join(dir, 'no-such-dir', 'c.html'),
+      }),
+    ).rejects.toThrow(/ENOENT/);
     expect(readdirSync(dir)).toEqual([]);
   });
 
@@ -311,8 +437,23 @@ describe('writeHtmlReport', () => {
     for (let i = 0; i < total; i++) {
       const bad = i % 3 === 0;
       if (bad) problems++;
-      const errors = bad ? [{ code: 'invalid_mobile', field: 'mobile', message: `column "Mobile" "04${i}" is not "+" then country code ${pad}` }] : undefined;
-      collector.add({ seq: i, line: i + 2, systemId: `ID-${i}`, status: bad ? 'invalid' : 'updated', httpStatus: bad ? undefined : 200, errors });
+      const errors = bad
+        ? [
+            {
+              code: 'invalid_mobile',
+              field: 'mobile',
+              message: `column "Mobile" "04${i}" is not "+" then country code ${pad}`,
+            },
+          ]
+        : undefined;
+      collector.add({
+        seq: i,
+        line: i + 2,
+        systemId: `ID-${i}`,
+        status: bad ? 'invalid' : 'updated',
+        httpStatus: bad ? undefined : 200,
+        errors,
+      });
       if (i % 10_000 === 0) peak = Math.max(peak, process.memoryUsage().heapUsed);
     }
     const dir = tempDir('report-html-big-');
@@ -342,7 +483,13 @@ describe('the report of a real run', () => {
     const input = writeFile(
       dir,
       'contacts.csv',
-      ['system_id,first_name,last_name,email,job_title', 'A,A,A,a@example.com,Senior Analyst', 'NEW5,N,F,d@example.com,', 'D,D,D,d2@example.com,', 'BAD,B,E,not-an-email,'].join('\n'),
+      [
+        'system_id,first_name,last_name,email,job_title',
+        'A,A,A,a@example.com,Senior Analyst',
+        'NEW5,N,F,d@example.com,',
+        'D,D,D,d2@example.com,',
+        'BAD,B,E,not-an-email,',
+      ].join('\n'),
     );
     const collector = createReportCollector();
     const summary = await runImport({
@@ -358,7 +505,9 @@ describe('the report of a real run', () => {
     const results = readResults(summary.resultsPath);
     expect(results.map((r) => r.status)).toEqual(['would-update', 'would-create', 'would-update', 'invalid']);
     for (const status of ['would-update', 'would-create', 'invalid']) {
-      expect(shownNumber(html, 'data-status-count', status), status).toBe(results.filter((r) => r.status === status).length);
+      expect(shownNumber(html, 'data-status-count', status), status).toBe(
+        results.filter((r) => r.status === status).length,
+      );
     }
     expect(html).not.toContain('data-status-count="would-fail"');
     expect(html).not.toContain('tally differs');
@@ -368,7 +517,11 @@ describe('the report of a real run', () => {
   it('the CLI: --report shows the same next command as the summary', async () => {
     const emu = await emulator();
     const dir = tempDir('report-cli-');
-    const input = writeFile(dir, 'contacts.csv', ['system_id,first_name,last_name,email', 'A,A,A,a@example.com', 'B,B,B,not-an-email'].join('\n'));
+    const input = writeFile(
+      dir,
+      'contacts.csv',
+      ['system_id,first_name,last_name,email', 'A,A,A,a@example.com', 'B,B,B,not-an-email'].join('\n'),
+    );
     const outPath = join(dir, 'report.html');
     const run = await runCli(['import', input, '--report', outPath], { env: emulatorEnv(emu) });
     expect(run.code).toBe(1);
@@ -379,6 +532,8 @@ describe('the report of a real run', () => {
     expect(command).toMatch(/\bimport\b.*errors\.csv/);
     expect(next?.endsWith(command ?? '?')).toBe(true);
     expect(shownNumber(html, 'data-code-count', 'invalid_email')).toBe(1);
-    expect(blobOf(html).problems).toEqual([[3, 'B', 'invalid', '', [['invalid_email', 'email', expect.any(String) as string]], [], '']]);
+    expect(blobOf(html).problems).toEqual([
+      [3, 'B', 'invalid', '', [['invalid_email', 'email', expect.any(String) as string]], [], ''],
+    ]);
   });
 });

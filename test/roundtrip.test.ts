@@ -11,7 +11,17 @@ import type { Emulator } from '../src/emulator/server.js';
 import { resolveConnection } from '../src/config.js';
 import { exportContacts, type ExportCommonOptions } from '../src/export/index.js';
 import { importContacts, type ImportOptions } from '../src/run/entry.js';
-import { CSV_HEADER, emulatorEnv, readCsv, readResults, runCli, runCliUntilFileGrows, tempDir, useEmulators, writeFile } from './helpers.js';
+import {
+  CSV_HEADER,
+  emulatorEnv,
+  readCsv,
+  readResults,
+  runCli,
+  runCliUntilFileGrows,
+  tempDir,
+  useEmulators,
+  writeFile,
+} from './helpers.js';
 
 const start = useEmulators();
 
@@ -27,19 +37,75 @@ async function emulator(contacts: Contact[]): Promise<Emulator> {
  * contact can hold one.
  */
 const CONTACTS: Contact[] = [
-  { system_id: 'R1', first_name: 'Tim', last_name: 'Test', email: 'tim@example.com', job_title: null, mobile: '+61411112233' },
-  { system_id: 'R2', first_name: 'Zoë', last_name: 'Ångström', email: 'zoe@example.com', job_title: 'Head, Ops', mobile: null },
-  { system_id: 'R3', first_name: '李', last_name: 'Emoji 😀🎉', email: 'li@example.com', job_title: '007', mobile: '+4915112345678' },
-  { system_id: 'R4', first_name: 'Long', last_name: 'Digits', email: 'long@example.com', job_title: '12345678901234567890', mobile: '+12025550123' },
+  {
+    system_id: 'R1',
+    first_name: 'Tim',
+    last_name: 'Test',
+    email: 'tim@example.com',
+    job_title: null,
+    mobile: '+61411112233',
+  },
+  {
+    system_id: 'R2',
+    first_name: 'Zoë',
+    last_name: 'Ångström',
+    email: 'zoe@example.com',
+    job_title: 'Head, Ops',
+    mobile: null,
+  },
+  {
+    system_id: 'R3',
+    first_name: '李',
+    last_name: 'Emoji 😀🎉',
+    email: 'li@example.com',
+    job_title: '007',
+    mobile: '+4915112345678',
+  },
+  {
+    system_id: 'R4',
+    first_name: 'Long',
+    last_name: 'Digits',
+    email: 'long@example.com',
+    job_title: '12345678901234567890',
+    mobile: '+12025550123',
+  },
   { system_id: '000042', first_name: null, last_name: null, email: null, job_title: null, mobile: null },
-  { system_id: 'R6', first_name: 'Semi;colon', last_name: 'Tab-free, comma', email: 'MiXeD.Case@Example.com', job_title: 'a=b', mobile: null },
-  { system_id: 'R7 with space', first_name: 'Null', last_name: 'Lookalike', email: 'null@example.com', job_title: 'null', mobile: null },
+  {
+    system_id: 'R6',
+    first_name: 'Semi;colon',
+    last_name: 'Tab-free, comma',
+    email: 'MiXeD.Case@Example.com',
+    job_title: 'a=b',
+    mobile: null,
+  },
+  {
+    system_id: 'R7 with space',
+    first_name: 'Null',
+    last_name: 'Lookalike',
+    email: 'null@example.com',
+    job_title: 'null',
+    mobile: null,
+  },
 ];
 
 /** Formula-like values: with --excel-safe each gets a `'` in the file, and import must strip it. */
 const FORMULA_CONTACTS: Contact[] = [
-  { system_id: 'F1', first_name: '=SUM(A1)', last_name: '-manager', email: 'f1@example.com', job_title: '@home', mobile: '+61411112234' },
-  { system_id: 'F2', first_name: '＝full-width', last_name: '+plus', email: 'f2@example.com', job_title: '-', mobile: null },
+  {
+    system_id: 'F1',
+    first_name: '=SUM(A1)',
+    last_name: '-manager',
+    email: 'f1@example.com',
+    job_title: '@home',
+    mobile: '+61411112234',
+  },
+  {
+    system_id: 'F2',
+    first_name: '＝full-width',
+    last_name: '+plus',
+    email: 'f2@example.com',
+    job_title: '-',
+    mobile: null,
+  },
 ];
 
 async function roundTrip(contacts: Contact[], exportArgs: string[], importArgs: string[] = []) {
@@ -58,7 +124,11 @@ async function roundTrip(contacts: Contact[], exportArgs: string[], importArgs: 
  * The same round trip through the library, in-process: for the variants of a rule already proved
  * through the CLI above, where a process start per step is the cost.
  */
-async function roundTripInProcess(contacts: Contact[], exportOptions: Partial<ExportCommonOptions> = {}, importOptions: Partial<ImportOptions> = {}) {
+async function roundTripInProcess(
+  contacts: Contact[],
+  exportOptions: Partial<ExportCommonOptions> = {},
+  importOptions: Partial<ImportOptions> = {},
+) {
   const emu = await emulator(contacts);
   const before = structuredClone(emu.contacts());
   const file = join(tempDir('roundtrip-lib-'), 'a.csv');
@@ -79,13 +149,27 @@ describe('export → import changes nothing', () => {
 
   it('--excel-safe --bom: the prefixes and the BOM come off again on import', async () => {
     // A value that already looks guarded ('=x) survives only here: --excel-safe nests the guard.
-    const guarded: Contact = { system_id: 'G1', first_name: "'=already", last_name: "''-twice", email: 'g1@example.com', job_title: "'plain", mobile: null };
-    const { before, after, imported, results, exported } = await roundTrip([...CONTACTS, ...FORMULA_CONTACTS, guarded], ['--excel-safe', '--bom']);
+    const guarded: Contact = {
+      system_id: 'G1',
+      first_name: "'=already",
+      last_name: "''-twice",
+      email: 'g1@example.com',
+      job_title: "'plain",
+      mobile: null,
+    };
+    const { before, after, imported, results, exported } = await roundTrip(
+      [...CONTACTS, ...FORMULA_CONTACTS, guarded],
+      ['--excel-safe', '--bom'],
+    );
     expect(exported.stderr).not.toMatch(/warning/);
     expect(imported.code, imported.stderr).toBe(0);
     expect(results.every((r) => r.status === 'updated')).toBe(true);
     // The results CSV repeats the input's cells verbatim: the prefix was in the file.
-    expect(results.find((r) => r.system_id === 'F1')).toMatchObject({ first_name: "'=SUM(A1)", last_name: "'-manager", job_title: "'@home" });
+    expect(results.find((r) => r.system_id === 'F1')).toMatchObject({
+      first_name: "'=SUM(A1)",
+      last_name: "'-manager",
+      job_title: "'@home",
+    });
     expect(after).toStrictEqual(before);
   });
 
@@ -94,7 +178,14 @@ describe('export → import changes nothing', () => {
   it('--excel-safe with formula-like system_ids', async () => {
     expect(createRowParser()({ system_id: "'-1" }).systemId).toBe('-1');
     const ids: Contact[] = [
-      { system_id: '-1', first_name: 'Minus', last_name: 'One', email: 'm1@example.com', job_title: null, mobile: null },
+      {
+        system_id: '-1',
+        first_name: 'Minus',
+        last_name: 'One',
+        email: 'm1@example.com',
+        job_title: null,
+        mobile: null,
+      },
       { system_id: '+61', first_name: 'Plus', last_name: 'Id', email: 'p1@example.com', job_title: null, mobile: null },
       { system_id: '=A1', first_name: 'Eq', last_name: 'Id', email: 'e1@example.com', job_title: null, mobile: null },
     ];
@@ -106,8 +197,19 @@ describe('export → import changes nothing', () => {
   it('--empty null: a null stays null; an empty string, indistinguishable in the file, becomes null', async () => {
     // Both export as an empty cell. Under --empty null an empty cell means "clear this field", so a
     // null is sent as null (no change), and "" is cleared to null: the one thing that changes.
-    const emptyString: Contact = { system_id: 'E1', first_name: 'Empty', last_name: 'String', email: 'es@example.com', job_title: '', mobile: null };
-    const { before, after, summary, results } = await roundTripInProcess([...CONTACTS, emptyString], {}, { empty: 'null' });
+    const emptyString: Contact = {
+      system_id: 'E1',
+      first_name: 'Empty',
+      last_name: 'String',
+      email: 'es@example.com',
+      job_title: '',
+      mobile: null,
+    };
+    const { before, after, summary, results } = await roundTripInProcess(
+      [...CONTACTS, emptyString],
+      {},
+      { empty: 'null' },
+    );
     expect(summary.counts.updated).toBe(CONTACTS.length + 1);
     expect(results.every((r) => r.status === 'updated')).toBe(true);
     const expected = before.map((c) => (c.system_id === 'E1' ? { ...c, job_title: null } : c));
@@ -115,7 +217,14 @@ describe('export → import changes nothing', () => {
   });
 
   it('without --empty null the empty string survives too', async () => {
-    const emptyString: Contact = { system_id: 'E1', first_name: 'Empty', last_name: 'String', email: 'es@example.com', job_title: '', mobile: null };
+    const emptyString: Contact = {
+      system_id: 'E1',
+      first_name: 'Empty',
+      last_name: 'String',
+      email: 'es@example.com',
+      job_title: '',
+      mobile: null,
+    };
     const { before, after, summary } = await roundTripInProcess([emptyString]);
     expect(summary.counts.updated).toBe(1);
     expect(after).toStrictEqual(before);
@@ -139,7 +248,9 @@ const person = (id: string, extra: Partial<Contact> = {}): Contact => ({
 
 describe('import --changed-only', () => {
   it('export, edit 3 rows, import --changed-only: exactly 3 PUTs after one GET all, 3 updated, the rest unchanged', async () => {
-    const contacts = Array.from({ length: 20 }, (_, i) => person(`P${i}`, { mobile: i % 2 === 0 ? `+6141111${String(1000 + i)}` : null }));
+    const contacts = Array.from({ length: 20 }, (_, i) =>
+      person(`P${i}`, { mobile: i % 2 === 0 ? `+6141111${String(1000 + i)}` : null }),
+    );
     const emu = await emulator(contacts);
     const env = emulatorEnv(emu);
     const dir = tempDir('changed-');
@@ -161,7 +272,13 @@ describe('import --changed-only', () => {
     expect(imported.code, imported.stderr).toBe(0);
     const stats = emu.stats();
     expect(stats.byMethod).toEqual({ GET: 2, PUT: 3 }); // the credential check, GET all, and the 3 edits
-    expect(emu.log().filter((e) => e.method === 'PUT').map((e) => e.systemId).sort()).toEqual(['P12', 'P3', 'P7']);
+    expect(
+      emu
+        .log()
+        .filter((e) => e.method === 'PUT')
+        .map((e) => e.systemId)
+        .sort(),
+    ).toEqual(['P12', 'P3', 'P7']);
     const results = readResults(join(dir, 'a.results.csv'));
     expect(results.filter((r) => r.status === 'updated').map((r) => r.system_id)).toEqual(['P3', 'P7', 'P12']);
     const unchanged = results.filter((r) => r.status === 'unchanged');
@@ -181,12 +298,17 @@ describe('import --changed-only', () => {
     const env = emulatorEnv(emu);
     const dir = tempDir('changed-empty-');
     // K1: mobile cleared in the spreadsheet; K2: mobile cleared and job title edited; K3 as exported.
-    const file = writeFile(dir, 'a.csv', csvOf([
-      ['K1', 'First K1', 'Last K1', 'k1@example.com', 'Agent', ''],
-      ['K2', 'First K2', 'Last K2', 'k2@example.com', 'Lead', ''],
-      ['K3', 'First K3', 'Last K3', 'k3@example.com', 'Agent', ''],
-    ]));
-    const kept = (value: string): string => `mobile: empty in the file, ${value} in the API: kept (--empty null clears it)`;
+    const file = writeFile(
+      dir,
+      'a.csv',
+      csvOf([
+        ['K1', 'First K1', 'Last K1', 'k1@example.com', 'Agent', ''],
+        ['K2', 'First K2', 'Last K2', 'k2@example.com', 'Lead', ''],
+        ['K3', 'First K3', 'Last K3', 'k3@example.com', 'Agent', ''],
+      ]),
+    );
+    const kept = (value: string): string =>
+      `mobile: empty in the file, ${value} in the API: kept (--empty null clears it)`;
 
     const plan = await runCli(['import', file, '--plan'], { env });
     expect(plan.code, plan.stderr).toBe(0);
@@ -199,17 +321,25 @@ describe('import --changed-only', () => {
     expect(plan.stdout).toContain(`import ${file} --changed-only`);
 
     // --limit: the plan's count covers the rows read.
-    const limited = await runCli(['import', file, '--plan', '--limit', '2', '--results', join(dir, 'limit.csv')], { env });
+    const limited = await runCli(['import', file, '--plan', '--limit', '2', '--results', join(dir, 'limit.csv')], {
+      env,
+    });
     expect(limited.stdout).toContain('--changed-only would send 1 PUT for 2 rows');
 
     // --fields job_title: the mobile column is not sent, so its empty cells say nothing.
-    const fields = await runCli(['import', file, '--plan', '--fields', 'job_title', '--results', join(dir, 'fields.csv')], { env });
+    const fields = await runCli(
+      ['import', file, '--plan', '--fields', 'job_title', '--results', join(dir, 'fields.csv')],
+      { env },
+    );
     expect(readResults(join(dir, 'fields.csv')).map((r) => r.detail)).toEqual(['', 'job_title: Agent → Lead', '']);
     expect(fields.stdout).not.toContain('empty cells');
 
     emu.resetStats();
     const backup = join(dir, 'undo.csv');
-    const imported = await runCli(['import', file, '--changed-only', '--backup', backup, '--report', join(dir, 'r.html')], { env });
+    const imported = await runCli(
+      ['import', file, '--changed-only', '--backup', backup, '--report', join(dir, 'r.html')],
+      { env },
+    );
     expect(imported.code, imported.stderr).toBe(0);
     // One GET all serves both --backup and --changed-only.
     expect(emu.stats().byMethod).toEqual({ GET: 2, PUT: 1 });
@@ -239,7 +369,11 @@ describe('import --changed-only', () => {
       const path = writeFile(dir, 'a.csv', file);
       const run = await runCli(['import', path, ...flags], { env: emulatorEnv(emu) });
       expect(run.code, run.stderr).toBe(0);
-      return { contacts: emu.contacts(), statuses: readResults(join(dir, 'a.results.csv')).map((r) => r.status), puts: emu.stats().byMethod.PUT };
+      return {
+        contacts: emu.contacts(),
+        statuses: readResults(join(dir, 'a.results.csv')).map((r) => r.status),
+        puts: emu.stats().byMethod.PUT,
+      };
     };
     const plain = await outcome([]);
     const changed = await outcome(['--changed-only']);
@@ -259,7 +393,14 @@ describe('import --changed-only', () => {
     const env = emulatorEnv(emu);
     const dir = tempDir('changed-kill-');
     // Two rows in three are edited; the third is as exported.
-    const rows = contacts.map((c, i) => [c.system_id, c.first_name ?? '', c.last_name ?? '', c.email ?? '', i % 3 === 2 ? 'Agent' : 'Edited', '']);
+    const rows = contacts.map((c, i) => [
+      c.system_id,
+      c.first_name ?? '',
+      c.last_name ?? '',
+      c.email ?? '',
+      i % 3 === 2 ? 'Agent' : 'Edited',
+      '',
+    ]);
     const file = writeFile(dir, 'a.csv', csvOf(rows));
     const changedRows = rows.filter((r) => r[4] === 'Edited').length;
     const concurrency = 8;
@@ -279,7 +420,9 @@ describe('import --changed-only', () => {
     expect(updated).toBeGreaterThanOrEqual(changedRows - concurrency);
     expect(emu.contacts().filter((c) => c.job_title === 'Edited')).toHaveLength(changedRows);
     const puts = new Map<string, number>();
-    for (const entry of emu.log()) if (entry.method === 'PUT' && entry.systemId !== null) puts.set(entry.systemId, (puts.get(entry.systemId) ?? 0) + 1);
+    for (const entry of emu.log())
+      if (entry.method === 'PUT' && entry.systemId !== null)
+        puts.set(entry.systemId, (puts.get(entry.systemId) ?? 0) + 1);
     expect(puts.size).toBe(changedRows); // no unchanged row was ever sent
     expect([...puts.values()].filter((n) => n > 1).length).toBeLessThanOrEqual(concurrency);
     expect(existsSync(join(dir, 'a.results.csv.journal'))).toBe(false);

@@ -40,7 +40,11 @@ function summary(overrides: Partial<RunSummary> & { count?: Partial<Record<RowSt
 describe('settings precedence', () => {
   it('flag > --env-file > environment > .env > default, and .env only without --env-file', () => {
     const cwd = secretsDir();
-    writeFile(cwd, '.env', 'CIOPULSE_BASE_URL=http://127.0.0.1:1/api/v5\nCIOPULSE_PORTAL_CODE=DOT\nCIOPULSE_API_KEY=\n');
+    writeFile(
+      cwd,
+      '.env',
+      'CIOPULSE_BASE_URL=http://127.0.0.1:1/api/v5\nCIOPULSE_PORTAL_CODE=DOT\nCIOPULSE_API_KEY=\n',
+    );
     const envFile = writeFile(secretsDir(), 'x.env', `CIOPULSE_PORTAL_CODE=FILE\nCIOPULSE_API_KEY=${TEST_API_KEY}\n`);
     chmodSync(envFile, 0o600);
     const env = { CIOPULSE_BASE_URL: 'http://127.0.0.1:2/api/v5', CIOPULSE_PORTAL_CODE: 'ENV' };
@@ -51,8 +55,14 @@ describe('settings precedence', () => {
     const withFile = inspectSettings({ envFile }, env, cwd);
     expect(withFile.portalCode?.value).toBe('FILE');
     expect(withFile.dotEnv).toMatchObject({ read: false });
-    expect(inspectSettings({ envFile, portalCode: 'FLAG' }, env, cwd).portalCode).toEqual({ value: 'FLAG', from: { source: 'flag' } });
-    expect(inspectSettings({}, {}, secretsDir()).baseUrl).toEqual({ value: DEFAULT_BASE_URL, from: { source: 'default' } });
+    expect(inspectSettings({ envFile, portalCode: 'FLAG' }, env, cwd).portalCode).toEqual({
+      value: 'FLAG',
+      from: { source: 'flag' },
+    });
+    expect(inspectSettings({}, {}, secretsDir()).baseUrl).toEqual({
+      value: DEFAULT_BASE_URL,
+      from: { source: 'default' },
+    });
     const connection = resolveConnection({}, { CIOPULSE_API_KEY: TEST_API_KEY }, cwd);
     expect(connection.fromDotEnv).toEqual(['CIOPULSE_BASE_URL', 'CIOPULSE_PORTAL_CODE']);
     expect(JSON.stringify(withFile)).not.toContain(TEST_API_KEY);
@@ -86,14 +96,24 @@ describe('messages', () => {
     const rerun = { launcher: ['npx', 'ciopulse-contacts'], flags: ['--env-file', 'my env'] };
     expect(nextCommand(summary({ rows: 0 }), rerun)).toBeUndefined();
     expect(nextCommand(summary({ count: { created: 3 } }), rerun)).toBeUndefined();
-    expect(nextCommand(summary({ count: { invalid: 1 } }), rerun)).toEqual({ advice: 'fix c.results.errors.csv', command: "npx ciopulse-contacts import c.results.errors.csv --env-file 'my env'" });
+    expect(nextCommand(summary({ count: { invalid: 1 } }), rerun)).toEqual({
+      advice: 'fix c.results.errors.csv',
+      command: "npx ciopulse-contacts import c.results.errors.csv --env-file 'my env'",
+    });
     // Stopped at the credential check: no journal, so the same command again, not --resume.
     const auth = { stopped: { reason: 'auth' as const, message: '401' } };
     expect(nextCommand(summary(auth), rerun)?.command).toBe("npx ciopulse-contacts import c.csv --env-file 'my env'");
-    expect(nextCommand(summary({ ...auth, journalPath: 'c.results.csv.journal' }), { ...rerun, resumeFlags: ['--limit', '5'] })?.command).toBe(
-      "npx ciopulse-contacts import c.csv --env-file 'my env' --resume --limit 5",
-    );
-    const gone = { mode: 'delete' as const, count: { failed: 2 }, errorGroups: [{ code: 'not_found' as const, count: 2, firstLine: 2, example: 'x' }] };
+    expect(
+      nextCommand(summary({ ...auth, journalPath: 'c.results.csv.journal' }), {
+        ...rerun,
+        resumeFlags: ['--limit', '5'],
+      })?.command,
+    ).toBe("npx ciopulse-contacts import c.csv --env-file 'my env' --resume --limit 5");
+    const gone = {
+      mode: 'delete' as const,
+      count: { failed: 2 },
+      errorGroups: [{ code: 'not_found' as const, count: 2, firstLine: 2, example: 'x' }],
+    };
     expect(nextCommand(summary(gone), rerun)).toBeUndefined();
   });
 
@@ -103,8 +123,15 @@ describe('messages', () => {
     expect(closestFlag('limt', known)).toBe('limit');
     expect(closestFlag('envfile', known)).toBe('env-file');
     expect(closestFlag('colour', known)).toBeUndefined();
-    expect(launcherWords({ npm_command: 'exec' }, '/x/node_modules/.bin/ciopulse-contacts')).toEqual(['npx', 'ciopulse-contacts']);
-    expect(launcherWords({ npm_command: 'exec' }, '/abs/dist/cli/main.js')).toEqual(['node', '--', '/abs/dist/cli/main.js']);
+    expect(launcherWords({ npm_command: 'exec' }, '/x/node_modules/.bin/ciopulse-contacts')).toEqual([
+      'npx',
+      'ciopulse-contacts',
+    ]);
+    expect(launcherWords({ npm_command: 'exec' }, '/abs/dist/cli/main.js')).toEqual([
+      'node',
+      '--',
+      '/abs/dist/cli/main.js',
+    ]);
     expect(launcherWords({}, '/usr/local/bin/ciopulse-contacts')).toEqual(['ciopulse-contacts']);
   });
 });

@@ -6,7 +6,17 @@
 import { chmodSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { CLI, TEST_API_KEY, TEST_PORTAL_CODE, emulatorEnv, runCli, secretsDir, tempDir, useEmulators, writeFile } from './helpers.js';
+import {
+  CLI,
+  TEST_API_KEY,
+  TEST_PORTAL_CODE,
+  emulatorEnv,
+  runCli,
+  secretsDir,
+  tempDir,
+  useEmulators,
+  writeFile,
+} from './helpers.js';
 import { cleanEnv, fakeInstall, runShell } from './shell.js';
 
 const emulator = useEmulators();
@@ -16,7 +26,11 @@ describe('--env-file reaches the tool, not Node', () => {
     const emu = await emulator();
     const dir = fakeInstall();
     mkdirSync(join(dir, 'adir'));
-    const good = writeFile(dir, 'good.env', `CIOPULSE_BASE_URL=${emu.baseUrl}\nCIOPULSE_PORTAL_CODE=${emu.portalCode}\nCIOPULSE_API_KEY=${TEST_API_KEY}\n`);
+    const good = writeFile(
+      dir,
+      'good.env',
+      `CIOPULSE_BASE_URL=${emu.baseUrl}\nCIOPULSE_PORTAL_CODE=${emu.portalCode}\nCIOPULSE_API_KEY=${TEST_API_KEY}\n`,
+    );
     chmodSync(good, 0o600);
     const env = cleanEnv({ PATH: `${join(dir, 'node_modules', '.bin')}:${process.env.PATH ?? ''}` });
     const launchers = ['ciopulse-contacts', 'npx -- ciopulse-contacts', `node -- ${CLI}`];
@@ -53,8 +67,13 @@ describe('where settings come from', () => {
     const dir = tempDir('sources-');
     // .env never overrides the environment: its base URL loses, its portal code (set nowhere else) wins.
     writeFile(dir, '.env', 'CIOPULSE_BASE_URL=http://127.0.0.1:9/api/v5\nCIOPULSE_PORTAL_CODE=FROMDOTENV\n');
-    const fromDotEnv = await runCli(['check'], { cwd: dir, env: { CIOPULSE_BASE_URL: emu.baseUrl, CIOPULSE_API_KEY: TEST_API_KEY } });
-    expect(fromDotEnv.stdout).toMatch(new RegExp(`base URL\\s+${emu.baseUrl.replace(/\./g, '\\.')}\\s+\\(from the environment\\)`));
+    const fromDotEnv = await runCli(['check'], {
+      cwd: dir,
+      env: { CIOPULSE_BASE_URL: emu.baseUrl, CIOPULSE_API_KEY: TEST_API_KEY },
+    });
+    expect(fromDotEnv.stdout).toMatch(
+      new RegExp(`base URL\\s+${emu.baseUrl.replace(/\./g, '\\.')}\\s+\\(from the environment\\)`),
+    );
     expect(fromDotEnv.stdout).toMatch(/portal code\s+FROMDOTENV\s+\(from \.env in the current directory\)/);
     expect(fromDotEnv.stdout).toMatch(/API key\s+40 characters, from the environment \(never shown\)/);
     expect(fromDotEnv.stdout).toMatch(/\.env\s+read \(it never overrides the environment\)/);
@@ -63,12 +82,19 @@ describe('where settings come from', () => {
     expect(fromDotEnv.stderr).toMatch(/^error: the API refused the credentials \(401/m);
     expect(fromDotEnv.stderr).toMatch(/emulator, it makes a new key each time it starts/);
     // Other commands say on stderr what they took from .env, since nobody named that file.
-    const noted = await runCli(['get', 'X1'], { cwd: dir, env: { CIOPULSE_BASE_URL: emu.baseUrl, CIOPULSE_API_KEY: TEST_API_KEY } });
+    const noted = await runCli(['get', 'X1'], {
+      cwd: dir,
+      env: { CIOPULSE_BASE_URL: emu.baseUrl, CIOPULSE_API_KEY: TEST_API_KEY },
+    });
     expect(noted.code).toBe(2);
     expect(noted.stderr).toMatch(/^note: CIOPULSE_PORTAL_CODE from \.\/\.env \(it never overrides the environment/m);
 
     // --env-file beats the environment, a flag beats both, and .env is not read beside --env-file.
-    const envFile = writeFile(secretsDir(), 'conn.env', `CIOPULSE_BASE_URL=${emu.baseUrl}\nCIOPULSE_PORTAL_CODE=WRONG\nCIOPULSE_API_KEY=${TEST_API_KEY}\n`);
+    const envFile = writeFile(
+      secretsDir(),
+      'conn.env',
+      `CIOPULSE_BASE_URL=${emu.baseUrl}\nCIOPULSE_PORTAL_CODE=WRONG\nCIOPULSE_API_KEY=${TEST_API_KEY}\n`,
+    );
     chmodSync(envFile, 0o600);
     const layered = await runCli(['check', '--env-file', envFile, '--portal-code', emu.portalCode], {
       cwd: dir,
@@ -101,7 +127,11 @@ describe('where settings come from', () => {
     }
 
     const emu = await emulator();
-    const envFile = writeFile(secretsDir(), 'shared.env', `CIOPULSE_BASE_URL=${emu.baseUrl}\nCIOPULSE_PORTAL_CODE=${TEST_PORTAL_CODE}\nCIOPULSE_API_KEY=${TEST_API_KEY}\n`);
+    const envFile = writeFile(
+      secretsDir(),
+      'shared.env',
+      `CIOPULSE_BASE_URL=${emu.baseUrl}\nCIOPULSE_PORTAL_CODE=${TEST_PORTAL_CODE}\nCIOPULSE_API_KEY=${TEST_API_KEY}\n`,
+    );
     chmodSync(envFile, 0o644);
     const shared = await runCli(['import', file, '--env-file', envFile], { cwd: dir });
     expect(shared.code).toBe(2);
@@ -109,7 +139,10 @@ describe('where settings come from', () => {
     expect(shared.stderr).toMatch(/hint: run: chmod 600 .*shared\.env/);
     expect(emu.stats().requests).toBe(0);
     chmodSync(envFile, 0o600);
-    const accepted = await runCli(['import', file, '--env-file', envFile], { cwd: dir, env: emulatorEnv({ ...emu, portalCode: 'IGNORED' }) });
+    const accepted = await runCli(['import', file, '--env-file', envFile], {
+      cwd: dir,
+      env: emulatorEnv({ ...emu, portalCode: 'IGNORED' }),
+    });
     expect(accepted.code).toBe(0);
     expect(emu.contacts()).toHaveLength(1);
   });

@@ -11,7 +11,8 @@ import { CLI, ROOT, secretsDir, type CliResult } from './helpers.js';
 export function cleanEnv(extra: Record<string, string> = {}): Record<string, string> {
   const env: Record<string, string> = {};
   for (const [key, value] of Object.entries(process.env)) {
-    if (value !== undefined && !key.startsWith('CIOPULSE_') && !key.startsWith('npm_') && key !== 'FORCE_COLOR') env[key] = value;
+    if (value !== undefined && !key.startsWith('CIOPULSE_') && !key.startsWith('npm_') && key !== 'FORCE_COLOR')
+      env[key] = value;
   }
   return { ...env, NO_COLOR: '1', ...extra };
 }
@@ -19,7 +20,11 @@ export function cleanEnv(extra: Record<string, string> = {}): Record<string, str
 /** Runs a command line in a POSIX shell, as a user would type it. */
 export function runShell(command: string, options: { cwd: string; env?: Record<string, string> }): Promise<CliResult> {
   return new Promise((resolve, reject) => {
-    const child = spawn('sh', ['-c', command], { cwd: options.cwd, env: options.env ?? cleanEnv(), stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn('sh', ['-c', command], {
+      cwd: options.cwd,
+      env: options.env ?? cleanEnv(),
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
     let stdout = '';
     let stderr = '';
     child.stdout.setEncoding('utf8').on('data', (d: string) => (stdout += d));
@@ -40,7 +45,10 @@ export function fakeInstall(): string {
   symlinkSync(ROOT, join(dir, 'node_modules', 'ciopulse-contacts'));
   symlinkSync('../ciopulse-contacts/dist/cli/main.js', join(dir, 'node_modules', '.bin', 'ciopulse-contacts'));
   chmodSync(CLI, 0o755);
-  writeFileSync(join(dir, 'package.json'), JSON.stringify({ name: 'uses-ciopulse', version: '1.0.0', dependencies: { 'ciopulse-contacts': '*' } }));
+  writeFileSync(
+    join(dir, 'package.json'),
+    JSON.stringify({ name: 'uses-ciopulse', version: '1.0.0', dependencies: { 'ciopulse-contacts': '*' } }),
+  );
   return dir;
 }
 

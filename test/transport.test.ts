@@ -19,7 +19,10 @@ const emulator = useEmulators();
 
 function rows(count: number, prefix: string): string {
   const lines = [HEADER];
-  for (let i = 0; i < count; i++) lines.push(`${prefix}${i},First,Last,${prefix.toLowerCase()}${i}@example.com,Agent,+614111${String(i % 100_000).padStart(5, '0')}`);
+  for (let i = 0; i < count; i++)
+    lines.push(
+      `${prefix}${i},First,Last,${prefix.toLowerCase()}${i}@example.com,Agent,+614111${String(i % 100_000).padStart(5, '0')}`,
+    );
   return `${lines.join('\n')}\n`;
 }
 
@@ -53,10 +56,27 @@ describe('proxies', () => {
     const emu = await emulator();
     const proxy = await startProxy();
     const putAll = async (noProxy: string): Promise<void> => {
-      const dispatcher = createDispatcher(new URL(emu.baseUrl).origin, { connections: 2, timeoutMs: 5000, env: { HTTP_PROXY: proxy.url, NO_PROXY: noProxy }, proxyLoopback: true });
-      const client = createApiClient({ connection: { baseUrl: emu.baseUrl, portalCode: emu.portalCode, apiKey: new Secret(emu.apiKey) }, dispatcher });
+      const dispatcher = createDispatcher(new URL(emu.baseUrl).origin, {
+        connections: 2,
+        timeoutMs: 5000,
+        env: { HTTP_PROXY: proxy.url, NO_PROXY: noProxy },
+        proxyLoopback: true,
+      });
+      const client = createApiClient({
+        connection: { baseUrl: emu.baseUrl, portalCode: emu.portalCode, apiKey: new Secret(emu.apiKey) },
+        dispatcher,
+      });
       try {
-        for (let i = 0; i < 10; i++) expect((await client.put(`PX${noProxy === '' ? 'A' : 'B'}${i}`, { first_name: 'A', last_name: 'B', email: `px${noProxy.length}-${i}@example.com` })).status).toBe(201);
+        for (let i = 0; i < 10; i++)
+          expect(
+            (
+              await client.put(`PX${noProxy === '' ? 'A' : 'B'}${i}`, {
+                first_name: 'A',
+                last_name: 'B',
+                email: `px${noProxy.length}-${i}@example.com`,
+              })
+            ).status,
+          ).toBe(201);
       } finally {
         await client.close();
         await dispatcher.close();
@@ -83,7 +103,9 @@ describe('progress on a terminal', () => {
     // util-linux `script` gives the CLI a pseudo-terminal, as a person's shell would.
     const command = `${process.execPath} ${CLI} import ${file} --concurrency 4`;
     const output = await new Promise<string>((resolve) => {
-      const child = spawn('script', ['-qfec', command, '/dev/null'], { env: { ...process.env, ...emulatorEnv(emu), NO_COLOR: '1' } });
+      const child = spawn('script', ['-qfec', command, '/dev/null'], {
+        env: { ...process.env, ...emulatorEnv(emu), NO_COLOR: '1' },
+      });
       let text = '';
       child.stdout.setEncoding('utf8').on('data', (d: string) => (text += d));
       child.on('close', () => resolve(text));

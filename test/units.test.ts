@@ -10,7 +10,15 @@ import fc from 'fast-check';
 import { backoffDelay, parseRetryAfter, BACKOFF_CAP_MS } from '../src/api/retry.js';
 import { createRequestGate } from '../src/api/gate.js';
 import { resolveBaseUrl, resolveConnection, Secret } from '../src/config.js';
-import { CONTACT_FIELDS, REQUIRED_ON_CREATE, contactCreateSchema, contactPatchSchema, createRowParser, findEscapedChar, toRowErrors } from '../src/contact/schema.js';
+import {
+  CONTACT_FIELDS,
+  REQUIRED_ON_CREATE,
+  contactCreateSchema,
+  contactPatchSchema,
+  createRowParser,
+  findEscapedChar,
+  toRowErrors,
+} from '../src/contact/schema.js';
 import { apiKey, emptyFields, EXPORT_COLUMNS } from '../src/contact/fields.js';
 import { toRecordJson } from '../src/emulator/rules.js';
 import { loadContactsFile, serializeContacts } from '../src/emulator/persist.js';
@@ -103,23 +111,51 @@ describe('credentials', () => {
 });
 
 describe('contact fields: one list (src/contact/fields.ts)', () => {
-  const contact = { system_id: 'S1', first_name: 'Ann', last_name: 'Lee', email: 'a@example.com', job_title: 'Dev', mobile: '+61412345678' };
+  const contact = {
+    system_id: 'S1',
+    first_name: 'Ann',
+    last_name: 'Lee',
+    email: 'a@example.com',
+    job_title: 'Dev',
+    mobile: '+61412345678',
+  };
 
   it('the schemas allow exactly the listed fields, and creating needs exactly the required ones', () => {
     expect(Object.keys(contactPatchSchema.shape)).toEqual([...CONTACT_FIELDS]);
     expect(Object.keys(contactCreateSchema.shape)).toEqual([...CONTACT_FIELDS]);
     const missing = contactCreateSchema.safeParse({}, { reportInput: true });
-    expect(missing.success ? [] : toRowErrors(missing.error.issues).map((e) => e.field)).toEqual([...REQUIRED_ON_CREATE]);
+    expect(missing.success ? [] : toRowErrors(missing.error.issues).map((e) => e.field)).toEqual([
+      ...REQUIRED_ON_CREATE,
+    ]);
     expect(contactPatchSchema.safeParse({ job_title: null, mobile: '+61412345678' }).success).toBe(true);
   });
 
   it('export’s columns, the emulator’s record keys and its data file follow the list', () => {
     expect(EXPORT_COLUMNS).toEqual(['system_id', ...CONTACT_FIELDS]);
-    expect(EXPORT_COLUMNS.map(apiKey)).toEqual(['System_ID', 'First_Name', 'Last_Name', 'Email', 'Job_Title', 'Mobile']);
-    expect(JSON.parse(toRecordJson(contact))).toEqual({ contact: { System_ID: 'S1', First_Name: 'Ann', Last_Name: 'Lee', Email: 'a@example.com', Job_Title: 'Dev', Mobile: '+61412345678' } });
+    expect(EXPORT_COLUMNS.map(apiKey)).toEqual([
+      'System_ID',
+      'First_Name',
+      'Last_Name',
+      'Email',
+      'Job_Title',
+      'Mobile',
+    ]);
+    expect(JSON.parse(toRecordJson(contact))).toEqual({
+      contact: {
+        System_ID: 'S1',
+        First_Name: 'Ann',
+        Last_Name: 'Lee',
+        Email: 'a@example.com',
+        Job_Title: 'Dev',
+        Mobile: '+61412345678',
+      },
+    });
     const file = join(tempDir('fields-'), 'data.json');
     writeFileSync(file, serializeContacts([contact, { system_id: 'S2', ...emptyFields() }]));
-    expect(loadContactsFile(file)).toEqual([contact, { system_id: 'S2', first_name: null, last_name: null, email: null, job_title: null, mobile: null }]);
+    expect(loadContactsFile(file)).toEqual([
+      contact,
+      { system_id: 'S2', first_name: null, last_name: null, email: null, job_title: null, mobile: null },
+    ]);
   });
 });
 
@@ -145,7 +181,9 @@ describe('cell rules', () => {
   });
 
   it('an excel-safe prefix round-trips through export and import for any formula-like text', () => {
-    const tricky = fc.array(fc.constantFrom("'", '=', '+', '-', '@', '\t', '\uFF1D', 'a', ' '), { maxLength: 6 }).map((a) => a.join(''));
+    const tricky = fc
+      .array(fc.constantFrom("'", '=', '+', '-', '@', '\t', '\uFF1D', 'a', ' '), { maxLength: 6 })
+      .map((a) => a.join(''));
     fc.assert(
       fc.property(fc.oneof(fc.string(), tricky), (s) => {
         expect(stripExcelSafe(excelSafe(s))).toBe(s);
@@ -160,7 +198,12 @@ describe('cell rules', () => {
 
 describe('CSV row formatting', () => {
   it('writes exactly what csv-stringify writes (CRLF, quotes on demand), and quotes a bare LF too', () => {
-    const cell = fc.oneof(fc.string(), fc.array(fc.constantFrom('"', ',', '\r', '\n', ';', ' ', 'a', 'é', '😀'), { maxLength: 6 }).map((a) => a.join('')));
+    const cell = fc.oneof(
+      fc.string(),
+      fc
+        .array(fc.constantFrom('"', ',', '\r', '\n', ';', ' ', 'a', 'é', '😀'), { maxLength: 6 })
+        .map((a) => a.join('')),
+    );
     fc.assert(
       fc.property(fc.array(cell, { minLength: 1, maxLength: 8 }), (row) => {
         const ours = formatCsvRow(row);
@@ -176,7 +219,8 @@ describe('CSV row formatting', () => {
 describe('in-file email index', () => {
   it('finds an earlier row’s email under another system_id, ignoring case, through many resizes', () => {
     const index = createEmailIndex(4);
-    for (let line = 2; line < 50_002; line++) expect(index(`user${line}@example.com`, `id${line}`, line)).toBeUndefined();
+    for (let line = 2; line < 50_002; line++)
+      expect(index(`user${line}@example.com`, `id${line}`, line)).toBeUndefined();
     expect(index('USER77@Example.COM', 'other', 60_000)).toBe(77);
     expect(index('user77@example.com', 'id77', 60_001)).toBeUndefined(); // the same contact again
     expect(index('ÜSER@example.com', 'a', 60_002)).toBeUndefined();
@@ -193,7 +237,9 @@ describe('paths, errors and exit codes', () => {
   });
 
   it('picks the highest exit code that applies', () => {
-    const counts = { invalid: 0, failed: 0, uncertain: 0, 'would-fail': 0 } as Parameters<typeof resolveExitCode>[0]['counts'];
+    const counts = { invalid: 0, failed: 0, uncertain: 0, 'would-fail': 0 } as Parameters<
+      typeof resolveExitCode
+    >[0]['counts'];
     expect(resolveExitCode({ counts, stopped: undefined })).toBe(0);
     expect(resolveExitCode({ counts: { ...counts, failed: 1 }, stopped: undefined })).toBe(1);
     expect(resolveExitCode({ counts: { ...counts, uncertain: 1 }, stopped: undefined })).toBe(1);
@@ -205,10 +251,21 @@ describe('paths, errors and exit codes', () => {
   it('the results sink writes rows in input order whatever order they finish in', async () => {
     const dir = tempDir('sink-');
     const resultsPath = join(dir, 'r.csv');
-    const sink = createResultsSink({ resultsPath, errorsPath: join(dir, 'r.errors.csv'), columns: ['system_id'], reorderCap: 2 });
+    const sink = createResultsSink({
+      resultsPath,
+      errorsPath: join(dir, 'r.errors.csv'),
+      columns: ['system_id'],
+      reorderCap: 2,
+    });
     const order = [3, 1, 0, 2, 4];
     for (const seq of order) {
-      await sink.put({ seq, line: seq + 2, cells: [`id${seq}`], systemId: `id${seq}`, status: seq === 2 ? 'invalid' : 'created' });
+      await sink.put({
+        seq,
+        line: seq + 2,
+        cells: [`id${seq}`],
+        systemId: `id${seq}`,
+        status: seq === 2 ? 'invalid' : 'created',
+      });
     }
     expect(sink.buffered()).toBe(0);
     await sink.end({ keepJournal: false });

@@ -52,7 +52,18 @@ async function importRun(ctx, emulator, file, flags, name) {
   await emulator.resetStats();
   const results = ctx.out(`${name}.results.csv`);
   const errors = ctx.out(`${name}.errors.csv`);
-  const args = ['import', file, '--concurrency', String(CONCURRENCY), '--json', '--results', results, '--errors', errors, ...flags];
+  const args = [
+    'import',
+    file,
+    '--concurrency',
+    String(CONCURRENCY),
+    '--json',
+    '--results',
+    results,
+    '--errors',
+    errors,
+    ...flags,
+  ];
   const run = expectExit(await ctx.runCli(args, emulator.env), `import ${flags.join(' ')}`);
   const summary = parseJsonOutput(run.stdout);
   const stats = await emulator.stats();
@@ -61,7 +72,10 @@ async function importRun(ctx, emulator, file, flags, name) {
 }
 
 const requestsOf = (stats) => Object.values(stats.byMethod).reduce((a, b) => a + b, 0);
-const describeRequests = (stats) => Object.entries(stats.byMethod).map(([m, n]) => `${fmt(n)} ${m}`).join(' + ');
+const describeRequests = (stats) =>
+  Object.entries(stats.byMethod)
+    .map(([m, n]) => `${fmt(n)} ${m}`)
+    .join(' + ');
 
 export async function changedOnlySection(ctx) {
   const { contacts } = ctx.cfg.changedOnly;
@@ -76,7 +90,9 @@ export async function changedOnlySection(ctx) {
     const edits = editExport(file);
     if (edits.rows !== contacts) throw new Error(`the export held ${edits.rows} rows, expected ${contacts}`);
 
-    ctx.log(`import --changed-only of ${fmt(contacts)} rows (${fmt(edits.edited)} edited), --latency ${LATENCY_MS}, --concurrency ${CONCURRENCY}`);
+    ctx.log(
+      `import --changed-only of ${fmt(contacts)} rows (${fmt(edits.edited)} edited), --latency ${LATENCY_MS}, --concurrency ${CONCURRENCY}`,
+    );
     const changed = await importRun(ctx, emulator, file, ['--changed-only'], 'changed');
     ctx.log(`plain import of the same ${fmt(contacts)} rows`);
     const plain = await importRun(ctx, emulator, file, [], 'plain');
@@ -84,7 +100,11 @@ export async function changedOnlySection(ctx) {
     const expected = 2 + edits.edited;
     const sent = requestsOf(changed.stats);
     const speedup = plain.wallMs / changed.wallMs;
-    const counts = (s) => Object.entries(s.counts).filter(([, n]) => n > 0).map(([st, n]) => `${fmt(n)} ${st}`).join(', ');
+    const counts = (s) =>
+      Object.entries(s.counts)
+        .filter(([, n]) => n > 0)
+        .map(([st, n]) => `${fmt(n)} ${st}`)
+        .join(', ');
     ctx.add({
       section: 'changed',
       name: `--changed-only, ${fmt(contacts)} contacts, ${fmt(edits.edited)} edited: requests sent`,

@@ -24,11 +24,25 @@ const FLAT_TOLERANCE = 0.25;
 async function dryRun(ctx, file, tag, nodeArgs = []) {
   const results = ctx.out(`dry-${tag}.dryrun.csv`);
   const errors = ctx.out(`dry-${tag}.dryrun.errors.csv`);
-  const run = expectExit(await ctx.runCli(['import', file, '--dry-run', '--json', '--results', results, '--errors', errors], {}, nodeArgs), `dry run of ${file}`);
+  const run = expectExit(
+    await ctx.runCli(['import', file, '--dry-run', '--json', '--results', results, '--errors', errors], {}, nodeArgs),
+    `dry run of ${file}`,
+  );
   const summary = parseJsonOutput(run.stdout);
   ctx.clean(results, errors);
-  if (summary.counts.valid !== summary.rows) throw new Error(`dry run of ${file}: ${summary.counts.valid} of ${summary.rows} rows valid; the generated data should all be valid`);
-  return { rows: summary.rows, warnings: summary.warnings, elapsedMs: summary.elapsedMs, rps: summary.rowsPerSecond, wallMs: run.wallMs, rssMb: run.maxRssMb, cpuS: run.cpuS };
+  if (summary.counts.valid !== summary.rows)
+    throw new Error(
+      `dry run of ${file}: ${summary.counts.valid} of ${summary.rows} rows valid; the generated data should all be valid`,
+    );
+  return {
+    rows: summary.rows,
+    warnings: summary.warnings,
+    elapsedMs: summary.elapsedMs,
+    rps: summary.rowsPerSecond,
+    wallMs: run.wallMs,
+    rssMb: run.maxRssMb,
+    cpuS: run.cpuS,
+  };
 }
 
 async function passthrough(ctx, file, tag) {
@@ -36,7 +50,14 @@ async function passthrough(ctx, file, tag) {
   const run = expectExit(await ctx.runScript('passthrough.mjs', [file, out]), 'passthrough');
   const result = parseJsonOutput(run.stdout);
   ctx.clean(out);
-  return { rows: result.rows, elapsedMs: result.elapsedMs, rps: result.rowsPerSecond, wallMs: run.wallMs, rssMb: run.maxRssMb, cpuS: run.cpuS };
+  return {
+    rows: result.rows,
+    elapsedMs: result.elapsedMs,
+    rps: result.rowsPerSecond,
+    wallMs: run.wallMs,
+    rssMb: run.maxRssMb,
+    cpuS: run.cpuS,
+  };
 }
 
 async function memoryProbe(ctx, args) {
@@ -48,7 +69,10 @@ const perRowUs = (run) => (run.elapsedMs * 1000) / run.rows;
 
 function describeRuns(runs) {
   return runs
-    .map((r) => `${fmt(r.rps)} rows/s (${fmt(r.elapsedMs / 1000, 2)} s in-run, ${fmt(r.wallMs / 1000, 2)} s wall, ${fmt(r.cpuS, 2)} s CPU, ${fmt(r.rssMb)} MB peak RSS)`)
+    .map(
+      (r) =>
+        `${fmt(r.rps)} rows/s (${fmt(r.elapsedMs / 1000, 2)} s in-run, ${fmt(r.wallMs / 1000, 2)} s wall, ${fmt(r.cpuS, 2)} s CPU, ${fmt(r.rssMb)} MB peak RSS)`,
+    )
     .join('; ');
 }
 
@@ -179,7 +203,9 @@ export async function dryRunSection(ctx) {
 
   // The known suspect: the mobile check (libphonenumber-js), per number and as a share of a row.
   ctx.log('mobile check: cost per number');
-  const phone = parseJsonOutput(expectExit(await ctx.runScript('phone-cost.mjs', [ctx.dist, files.get(ctx.cfg.profileRows)]), 'phone-cost').stdout);
+  const phone = parseJsonOutput(
+    expectExit(await ctx.runScript('phone-cost.mjs', [ctx.dist, files.get(ctx.cfg.profileRows)]), 'phone-cost').stdout,
+  );
   const rowUs = perRow.get(rows);
   const phoneShare = (phone.mobileWarningUs * phone.mobiles) / phone.rows / rowUs;
   ctx.add({
@@ -197,21 +223,27 @@ export async function dryRunSection(ctx) {
   // Where the dry run's time goes.
   ctx.log(`profile: dry run of ${fmt(ctx.cfg.profileRows)} rows under --cpu-prof`);
   const profDir = ctx.out('prof');
-  const profiled = await dryRun(ctx, files.get(ctx.cfg.profileRows), 'profile', ['--cpu-prof', `--cpu-prof-dir=${profDir}`]);
+  const profiled = await dryRun(ctx, files.get(ctx.cfg.profileRows), 'profile', [
+    '--cpu-prof',
+    `--cpu-prof-dir=${profDir}`,
+  ]);
   const { readdirSync } = await import('node:fs');
   const profFile = readdirSync(profDir).find((f) => f.endsWith('.cpuprofile'));
   const profile = readProfile(join(profDir, profFile));
   rmSync(profDir, { recursive: true, force: true });
   const pct = (share) => `${(share * 100).toFixed(1)} %`;
-  ctx.detail(`Where the dry run's time goes (\`node --cpu-prof\`, ${fmt(ctx.cfg.profileRows)} rows, ${fmt(profiled.rps)} rows/s under the profiler)`, [
-    '| self time | share | module |',
-    '|---:|---:|---|',
-    ...profile.modules.slice(0, 10).map((m) => `| ${fmt(m.ms)} ms | ${pct(m.share)} | ${m.name} |`),
-    '',
-    '| self time | share | function |',
-    '|---:|---:|---|',
-    ...profile.functions.slice(0, 20).map((f) => `| ${fmt(f.ms)} ms | ${pct(f.share)} | \`${f.name}\` |`),
-  ]);
+  ctx.detail(
+    `Where the dry run's time goes (\`node --cpu-prof\`, ${fmt(ctx.cfg.profileRows)} rows, ${fmt(profiled.rps)} rows/s under the profiler)`,
+    [
+      '| self time | share | module |',
+      '|---:|---:|---|',
+      ...profile.modules.slice(0, 10).map((m) => `| ${fmt(m.ms)} ms | ${pct(m.share)} | ${m.name} |`),
+      '',
+      '| self time | share | function |',
+      '|---:|---:|---|',
+      ...profile.functions.slice(0, 20).map((f) => `| ${fmt(f.ms)} ms | ${pct(f.share)} | \`${f.name}\` |`),
+    ],
+  );
 
   ctx.detail('Dry-run repetitions', [
     `- dry run, ${fmt(rows)} rows: ${describeRuns(dry)}`,

@@ -38,7 +38,9 @@ export async function exportSection(ctx) {
     for (let rep = 0; rep < reps; rep++) {
       const order = rep % 2 === 0 ? ['export', 'baseline'] : ['baseline', 'export'];
       for (const which of order) {
-        ctx.log(`${which === 'export' ? 'export' : 'JSON.parse + csv-stringify baseline'} of ${fmt(contacts)} contacts (${rep + 1}/${reps})`);
+        ctx.log(
+          `${which === 'export' ? 'export' : 'JSON.parse + csv-stringify baseline'} of ${fmt(contacts)} contacts (${rep + 1}/${reps})`,
+        );
         if (which === 'export') exports.push(await exportRun(ctx, emulator, rep));
         else baselines.push(await baselineRun(ctx, emulator, rep));
       }
@@ -73,8 +75,12 @@ export async function exportSection(ctx) {
     });
 
     ctx.log(`plan snapshot memory at ${fmt(contacts)} contacts`);
-    const probe = parseJsonOutput(expectExit(await ctx.runScript('plan-memory.mjs', [ctx.dist], emulator.env, ['--expose-gc']), 'plan-memory').stdout);
-    if (probe.contacts !== contacts) throw new Error(`plan-memory read ${probe.contacts} contacts, expected ${contacts}`);
+    const probe = parseJsonOutput(
+      expectExit(await ctx.runScript('plan-memory.mjs', [ctx.dist], emulator.env, ['--expose-gc']), 'plan-memory')
+        .stdout,
+    );
+    if (probe.contacts !== contacts)
+      throw new Error(`plan-memory read ${probe.contacts} contacts, expected ${contacts}`);
     ctx.add({
       section: 'export',
       name: `--plan / --changed-only snapshot index, ${fmt(contacts)} contacts`,
@@ -91,7 +97,13 @@ export async function exportSection(ctx) {
     const results = ctx.out('plan.plan.csv');
     const errors = ctx.out('plan.plan.errors.csv');
     ctx.log(`import --plan of ${fmt(planRows)} rows against ${fmt(contacts)} contacts`);
-    const planRun = expectExit(await ctx.runCli(['import', planFile, '--plan', '--json', '--results', results, '--errors', errors], emulator.env), 'import --plan');
+    const planRun = expectExit(
+      await ctx.runCli(
+        ['import', planFile, '--plan', '--json', '--results', results, '--errors', errors],
+        emulator.env,
+      ),
+      'import --plan',
+    );
     const plan = parseJsonOutput(planRun.stdout);
     ctx.clean(results, errors);
     ctx.add({
@@ -103,7 +115,10 @@ export async function exportSection(ctx) {
       ratio: '',
       target: '',
       pass: undefined,
-      note: `${fmt(plan.elapsedMs / 1000, 2)} s in-run; ${Object.entries(plan.counts).filter(([, n]) => n > 0).map(([s, n]) => `${n} ${s}`).join(', ')}`,
+      note: `${fmt(plan.elapsedMs / 1000, 2)} s in-run; ${Object.entries(plan.counts)
+        .filter(([, n]) => n > 0)
+        .map(([s, n]) => `${n} ${s}`)
+        .join(', ')}`,
     });
     ctx.detail(`Export repetitions (${fmt(contacts)} contacts)`, [
       `- export: ${exports.map((r) => `${fmt(r.elapsedMs / 1000, 2)} s in-run, ${fmt(r.wallMs / 1000, 2)} s wall, ${fmt(r.rssMb)} MB, ${fmt(r.cpuS, 2)} s CPU`).join('; ')}`,

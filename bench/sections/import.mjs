@@ -25,15 +25,33 @@ async function importRun(ctx, emulator, file, concurrency, tag) {
   const errors = ctx.out(`import-${tag}.errors.csv`);
   await emulator.resetStats();
   const cpuBefore = emulator.cpuSeconds();
-  const run = expectExit(await ctx.runCli(['import', file, '--concurrency', String(concurrency), '--json', '--results', results, '--errors', errors], emulator.env), `import of ${file}`);
+  const run = expectExit(
+    await ctx.runCli(
+      ['import', file, '--concurrency', String(concurrency), '--json', '--results', results, '--errors', errors],
+      emulator.env,
+    ),
+    `import of ${file}`,
+  );
   const serverCpuS = emulator.cpuSeconds() - cpuBefore;
   const summary = parseJsonOutput(run.stdout);
   const stats = await emulator.stats();
   ctx.clean(results, errors);
   if (summary.counts.created !== summary.rows) {
-    throw new Error(`import of ${file}: ${summary.counts.created} of ${summary.rows} rows created (${JSON.stringify(summary.counts)})`);
+    throw new Error(
+      `import of ${file}: ${summary.counts.created} of ${summary.rows} rows created (${JSON.stringify(summary.counts)})`,
+    );
   }
-  return { rows: summary.rows, elapsedMs: summary.elapsedMs, rps: summary.rowsPerSecond, wallMs: run.wallMs, rssMb: run.maxRssMb, cpuS: run.cpuS, serverCpuS, maxInFlight: stats.maxInFlight, requests: stats.requests };
+  return {
+    rows: summary.rows,
+    elapsedMs: summary.elapsedMs,
+    rps: summary.rowsPerSecond,
+    wallMs: run.wallMs,
+    rssMb: run.maxRssMb,
+    cpuS: run.cpuS,
+    serverCpuS,
+    maxInFlight: stats.maxInFlight,
+    requests: stats.requests,
+  };
 }
 
 async function rawLoop(ctx, emulator, file, concurrency) {
@@ -43,8 +61,17 @@ async function rawLoop(ctx, emulator, file, concurrency) {
   const serverCpuS = emulator.cpuSeconds() - cpuBefore;
   const result = parseJsonOutput(run.stdout);
   const stats = await emulator.stats();
-  if ((result.statuses['201'] ?? 0) !== result.rows) throw new Error(`raw loop: statuses ${JSON.stringify(result.statuses)} for ${result.rows} rows`);
-  return { rows: result.rows, elapsedMs: result.elapsedMs, rps: result.rowsPerSecond, wallMs: run.wallMs, cpuS: run.cpuS, serverCpuS, maxInFlight: stats.maxInFlight };
+  if ((result.statuses['201'] ?? 0) !== result.rows)
+    throw new Error(`raw loop: statuses ${JSON.stringify(result.statuses)} for ${result.rows} rows`);
+  return {
+    rows: result.rows,
+    elapsedMs: result.elapsedMs,
+    rps: result.rowsPerSecond,
+    wallMs: run.wallMs,
+    cpuS: run.cpuS,
+    serverCpuS,
+    maxInFlight: stats.maxInFlight,
+  };
 }
 
 /**
@@ -67,19 +94,35 @@ async function curlRun(ctx, emulator, file, concurrency) {
     for (const cells of rows) {
       const body = {};
       for (const [field, index] of fields) if (cells[index] !== '') body[field] = cells[index];
-      parts.push('--data-raw', JSON.stringify(body), `${emulator.baseUrl}/contacts/${encodeURIComponent(cells[idIndex])}`);
+      parts.push(
+        '--data-raw',
+        JSON.stringify(body),
+        `${emulator.baseUrl}/contacts/${encodeURIComponent(cells[idIndex])}`,
+      );
     }
     writeFileSync(argsFile, `${parts.join('\0')}\0`);
     await emulator.resetStats();
     const script =
       `xargs -0 -P ${concurrency} -n 3 curl -s -o /dev/null -w '%{http_code}\\n' -X PUT ` +
       `-H @"$BENCH_HEADER_FILE" -H 'Content-Type: application/json' -H 'Accept: application/json' < "$BENCH_ARGS_FILE"`;
-    const run = expectExit(await runMeasured('sh', ['-c', script], { env: childEnv({ BENCH_HEADER_FILE: headerFile, BENCH_ARGS_FILE: argsFile }) }), 'xargs curl');
+    const run = expectExit(
+      await runMeasured('sh', ['-c', script], {
+        env: childEnv({ BENCH_HEADER_FILE: headerFile, BENCH_ARGS_FILE: argsFile }),
+      }),
+      'xargs curl',
+    );
     const stats = await emulator.stats();
     const codes = {};
     for (const code of run.stdout.split('\n').filter(Boolean)) codes[code] = (codes[code] ?? 0) + 1;
-    if ((codes['201'] ?? 0) !== rows.length) throw new Error(`xargs curl: statuses ${JSON.stringify(codes)} for ${rows.length} rows`);
-    return { rows: rows.length, wallMs: run.wallMs, rps: rows.length / (run.wallMs / 1000), cpuS: run.cpuS, maxInFlight: stats.maxInFlight };
+    if ((codes['201'] ?? 0) !== rows.length)
+      throw new Error(`xargs curl: statuses ${JSON.stringify(codes)} for ${rows.length} rows`);
+    return {
+      rows: rows.length,
+      wallMs: run.wallMs,
+      rps: rows.length / (run.wallMs / 1000),
+      cpuS: run.cpuS,
+      maxInFlight: stats.maxInFlight,
+    };
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
@@ -100,7 +143,12 @@ export async function latencySection(ctx) {
       }
       // The same PUTs from the raw loop: how close this machine lets any client get to the ideal.
       ctx.log(`raw undici loop, ${ms} ms latency, concurrency ${concurrency}, ${fmt(rows)} rows`);
-      const raw = await rawLoop(ctx, emulator, ensureCsv(ctx.dataDir, { rows, prefix: `L${concurrency}X` }), concurrency);
+      const raw = await rawLoop(
+        ctx,
+        emulator,
+        ensureCsv(ctx.dataDir, { rows, prefix: `L${concurrency}X` }),
+        concurrency,
+      );
       const ideal = concurrency / (ms / 1000);
       const ratio = median(runs.map((r) => r.rps / ideal));
       ctx.add({
@@ -152,8 +200,19 @@ export async function overheadSection(ctx) {
     for (let rep = 0; rep < reps; rep++) {
       const order = rep % 2 === 0 ? ['import', 'raw'] : ['raw', 'import'];
       for (const which of order) {
-        ctx.log(`${which === 'import' ? 'import' : 'raw undici loop'}, no latency, concurrency ${concurrency}, ${fmt(rows)} rows (${rep + 1}/${reps})`);
-        if (which === 'import') imports.push(await importRun(ctx, emulator, ensureCsv(ctx.dataDir, { rows, prefix: `I${rep}` }), concurrency, `zero-${rep}`));
+        ctx.log(
+          `${which === 'import' ? 'import' : 'raw undici loop'}, no latency, concurrency ${concurrency}, ${fmt(rows)} rows (${rep + 1}/${reps})`,
+        );
+        if (which === 'import')
+          imports.push(
+            await importRun(
+              ctx,
+              emulator,
+              ensureCsv(ctx.dataDir, { rows, prefix: `I${rep}` }),
+              concurrency,
+              `zero-${rep}`,
+            ),
+          );
         else raws.push(await rawLoop(ctx, emulator, ensureCsv(ctx.dataDir, { rows, prefix: `R${rep}` }), concurrency));
       }
     }

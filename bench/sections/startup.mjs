@@ -28,7 +28,10 @@ async function oneRowImport(ctx, emulator, prefix) {
   const file = ensureCsv(ctx.dataDir, { rows: 1, prefix });
   const results = ctx.out(`startup-${prefix}.results.csv`);
   const errors = ctx.out(`startup-${prefix}.errors.csv`);
-  const run = expectExit(await ctx.runCli(['import', file, '--quiet', '--results', results, '--errors', errors], emulator.env), 'one-row import');
+  const run = expectExit(
+    await ctx.runCli(['import', file, '--quiet', '--results', results, '--errors', errors], emulator.env),
+    'one-row import',
+  );
   ctx.clean(results, errors, file);
   return run.wallMs;
 }
@@ -39,16 +42,29 @@ async function shortCommands(ctx, reps, launchers) {
   const dryResults = ctx.out('startup-dry.dryrun.csv');
   const dryErrors = ctx.out('startup-dry.errors.csv');
   const kinds = {
-    node: async () => expectExit(await runMeasured(process.execPath, ['-e', '0'], { env: childEnv() }), 'node -e 0').wallMs,
+    node: async () =>
+      expectExit(await runMeasured(process.execPath, ['-e', '0'], { env: childEnv() }), 'node -e 0').wallMs,
     help: async () => expectExit(await ctx.runCli(['--help']), '--help').wallMs,
-    dry: async () => expectExit(await ctx.runCli(['import', dryFile, '--dry-run', '--quiet', '--results', dryResults, '--errors', dryErrors]), 'one-row dry run').wallMs,
+    dry: async () =>
+      expectExit(
+        await ctx.runCli(['import', dryFile, '--dry-run', '--quiet', '--results', dryResults, '--errors', dryErrors]),
+        'one-row dry run',
+      ).wallMs,
     import: (rep) => oneRowImport(ctx, emulator, `S${process.pid}x${rep}`),
   };
   // What the README's "In a checkout" compares: the launchers around the same `--help` (full
   // runs only: npx alone takes seconds on a busy machine).
   if (launchers) {
-    kinds.npmRun = async () => expectExit(await runMeasured('npm', ['run', '--silent', 'cli', '--', '--help'], { cwd: ctx.root, env: childEnv() }), 'npm run cli -- --help').wallMs;
-    kinds.npx = async () => expectExit(await runMeasured('npx', ['--offline', 'ciopulse-contacts', '--help'], { cwd: ctx.root, env: childEnv() }), 'npx ciopulse-contacts --help').wallMs;
+    kinds.npmRun = async () =>
+      expectExit(
+        await runMeasured('npm', ['run', '--silent', 'cli', '--', '--help'], { cwd: ctx.root, env: childEnv() }),
+        'npm run cli -- --help',
+      ).wallMs;
+    kinds.npx = async () =>
+      expectExit(
+        await runMeasured('npx', ['--offline', 'ciopulse-contacts', '--help'], { cwd: ctx.root, env: childEnv() }),
+        'npx ciopulse-contacts --help',
+      ).wallMs;
   }
   const names = Object.keys(kinds);
   const times = Object.fromEntries(names.map((n) => [n, []]));
@@ -77,15 +93,26 @@ async function latencyPair(ctx, emulator, rows, concurrency, rep, which) {
     if (which === 'import') {
       const results = ctx.out(`startup-lat-${rep}.results.csv`);
       const errors = ctx.out(`startup-lat-${rep}.errors.csv`);
-      const run = expectExit(await ctx.runCli(['import', file, '--concurrency', String(concurrency), '--json', '--results', results, '--errors', errors], emulator.env), 'latency import');
+      const run = expectExit(
+        await ctx.runCli(
+          ['import', file, '--concurrency', String(concurrency), '--json', '--results', results, '--errors', errors],
+          emulator.env,
+        ),
+        'latency import',
+      );
       const summary = parseJsonOutput(run.stdout);
       ctx.clean(results, errors);
-      if (summary.counts.created !== rows) throw new Error(`latency import: ${summary.counts.created} of ${rows} created`);
+      if (summary.counts.created !== rows)
+        throw new Error(`latency import: ${summary.counts.created} of ${rows} created`);
       return run.wallMs / 1000;
     }
-    const run = expectExit(await ctx.runScript('keepalive-client.mjs', [file, String(concurrency)], emulator.env), 'keep-alive client');
+    const run = expectExit(
+      await ctx.runScript('keepalive-client.mjs', [file, String(concurrency)], emulator.env),
+      'keep-alive client',
+    );
     const result = parseJsonOutput(run.stdout);
-    if ((result.statuses['201'] ?? 0) !== rows) throw new Error(`keep-alive client: statuses ${JSON.stringify(result.statuses)}`);
+    if ((result.statuses['201'] ?? 0) !== rows)
+      throw new Error(`keep-alive client: statuses ${JSON.stringify(result.statuses)}`);
     return run.wallMs / 1000;
   } finally {
     ctx.clean(file);
@@ -99,7 +126,16 @@ export async function startupSection(ctx) {
   const nodeS = median(times.node);
   const show = (list) => list.map((s) => fmt(s, 2)).join(', ');
   const dryS = median(times.dry);
-  ctx.add({ section: 'startup', name: '`node -e 0`', value: fmt(nodeS, 3), unit: 's', reference: 'node itself', target: '', pass: undefined, note: `runs ${show(times.node)} s` });
+  ctx.add({
+    section: 'startup',
+    name: '`node -e 0`',
+    value: fmt(nodeS, 3),
+    unit: 's',
+    reference: 'node itself',
+    target: '',
+    pass: undefined,
+    note: `runs ${show(times.node)} s`,
+  });
   ctx.add({
     section: 'startup',
     name: 'one-row `import --dry-run`',
@@ -112,24 +148,62 @@ export async function startupSection(ctx) {
     note: `runs ${show(times.dry)} s`,
   });
   const importS = median(times.import);
-  ctx.add({ section: 'startup', name: 'one-row import, emulator, no latency', value: fmt(importS, 3), unit: 's', reference: `node -e 0 ${fmt(nodeS, 3)} s`, ratio: `${fmt(importS / nodeS, 1)}×`, target: `≤ ${IMPORT_TARGET_S} s`, pass: importS <= IMPORT_TARGET_S, note: `runs ${show(times.import)} s` });
+  ctx.add({
+    section: 'startup',
+    name: 'one-row import, emulator, no latency',
+    value: fmt(importS, 3),
+    unit: 's',
+    reference: `node -e 0 ${fmt(nodeS, 3)} s`,
+    ratio: `${fmt(importS / nodeS, 1)}×`,
+    target: `≤ ${IMPORT_TARGET_S} s`,
+    pass: importS <= IMPORT_TARGET_S,
+    note: `runs ${show(times.import)} s`,
+  });
   const helpS = median(times.help);
-  ctx.add({ section: 'startup', name: '`--help`', value: fmt(helpS, 3), unit: 's', reference: `node -e 0 ${fmt(nodeS, 3)} s`, ratio: `${fmt(helpS / nodeS, 1)}×`, target: `≤ ${HELP_TARGET_S} s`, pass: helpS <= HELP_TARGET_S, note: `runs ${show(times.help)} s` });
+  ctx.add({
+    section: 'startup',
+    name: '`--help`',
+    value: fmt(helpS, 3),
+    unit: 's',
+    reference: `node -e 0 ${fmt(nodeS, 3)} s`,
+    ratio: `${fmt(helpS / nodeS, 1)}×`,
+    target: `≤ ${HELP_TARGET_S} s`,
+    pass: helpS <= HELP_TARGET_S,
+    note: `runs ${show(times.help)} s`,
+  });
 
-  for (const [key, name] of launchers ? [['npmRun', '`npm run cli -- --help` (checkout)'], ['npx', '`npx ciopulse-contacts --help` (checkout)']] : []) {
+  for (const [key, name] of launchers
+    ? [
+        ['npmRun', '`npm run cli -- --help` (checkout)'],
+        ['npx', '`npx ciopulse-contacts --help` (checkout)'],
+      ]
+    : []) {
     const value = median(times[key]);
-    ctx.add({ section: 'startup', name, value: fmt(value, 3), unit: 's', reference: `--help ${fmt(helpS, 3)} s`, ratio: `${fmt(value / helpS, 1)}×`, target: '', pass: undefined, note: `runs ${show(times[key])} s` });
+    ctx.add({
+      section: 'startup',
+      name,
+      value: fmt(value, 3),
+      unit: 's',
+      reference: `--help ${fmt(helpS, 3)} s`,
+      ratio: `${fmt(value / helpS, 1)}×`,
+      target: '',
+      pass: undefined,
+      note: `runs ${show(times[key])} s`,
+    });
   }
 
   const { rows, concurrency, ms, reps: pairs } = latency;
-  ctx.log(`start-up: ${fmt(rows)} rows at --concurrency ${concurrency}, --latency ${ms}: import vs. keep-alive client, ${pairs} pairs`);
+  ctx.log(
+    `start-up: ${fmt(rows)} rows at --concurrency ${concurrency}, --latency ${ms}: import vs. keep-alive client, ${pairs} pairs`,
+  );
   const emulator = await startEmulatorProcess({ cli: ctx.cli, latency: ms });
   const imports = [];
   const clients = [];
   try {
     for (let rep = 0; rep < pairs; rep++) {
       const order = rep % 2 === 0 ? ['import', 'client'] : ['client', 'import'];
-      for (const which of order) (which === 'import' ? imports : clients).push(await latencyPair(ctx, emulator, rows, concurrency, rep, which));
+      for (const which of order)
+        (which === 'import' ? imports : clients).push(await latencyPair(ctx, emulator, rows, concurrency, rep, which));
     }
   } finally {
     await emulator.stop();

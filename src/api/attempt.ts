@@ -101,8 +101,10 @@ function transportFailure(error: unknown, reason: unknown): Failure {
   if (code === 'UND_ERR_PROXY_CONNECT') return { kind: 'failure', failure: 'proxy', sent: false };
   if (code === 'ECONNREFUSED') return { kind: 'failure', failure: 'refused', sent: false };
   if (code === 'UND_ERR_CONNECT_TIMEOUT') return { kind: 'failure', failure: 'timeout', sent: false };
-  if (code === 'UND_ERR_HEADERS_TIMEOUT' || code === 'UND_ERR_BODY_TIMEOUT') return { kind: 'failure', failure: 'timeout', sent: true };
-  if (code === 'ECONNRESET' || code === 'UND_ERR_SOCKET' || code === 'EPIPE' || code === 'UND_ERR_CLOSED') return { kind: 'failure', failure: 'reset', sent: true };
+  if (code === 'UND_ERR_HEADERS_TIMEOUT' || code === 'UND_ERR_BODY_TIMEOUT')
+    return { kind: 'failure', failure: 'timeout', sent: true };
+  if (code === 'ECONNRESET' || code === 'UND_ERR_SOCKET' || code === 'EPIPE' || code === 'UND_ERR_CLOSED')
+    return { kind: 'failure', failure: 'reset', sent: true };
   return { kind: 'failure', failure: 'network', sent: true };
 }
 
@@ -121,7 +123,8 @@ interface Capped {
 
 /** Reads at most `cap` bytes; past that the body is destroyed, never buffered. */
 async function readCapped(body: Readable, cap: number, contentLength: number): Promise<Capped> {
-  if (contentLength >= 0 && contentLength <= cap) return { text: await (body as unknown as { text(): Promise<string> }).text(), truncated: false };
+  if (contentLength >= 0 && contentLength <= cap)
+    return { text: await (body as unknown as { text(): Promise<string> }).text(), truncated: false };
   const chunks: Buffer[] = [];
   let size = 0;
   for await (const chunk of body as AsyncIterable<Buffer>) {
@@ -139,13 +142,16 @@ async function readCapped(body: Readable, cap: number, contentLength: number): P
  * is read and the rest is discarded unread (undici's dump keeps the socket when it is short).
  */
 async function peekKind(body: Readable, contentLength: number): Promise<BodyKind> {
-  if (contentLength >= 0 && contentLength <= 64 * 1024) return kindOf(await (body as unknown as { text(): Promise<string> }).text());
+  if (contentLength >= 0 && contentLength <= 64 * 1024)
+    return kindOf(await (body as unknown as { text(): Promise<string> }).text());
   let seen = 0;
   for await (const chunk of body as AsyncIterable<Buffer>) {
     const kind = kindOf(chunk.toString('latin1'));
     seen += chunk.length;
     if (kind !== 'empty' || seen > 64 * 1024) {
-      await (body as unknown as { dump(options: { limit: number }): Promise<void> }).dump({ limit: 64 * 1024 }).catch(() => undefined);
+      await (body as unknown as { dump(options: { limit: number }): Promise<void> })
+        .dump({ limit: 64 * 1024 })
+        .catch(() => undefined);
       return kind;
     }
   }
@@ -183,7 +189,13 @@ export async function attempt(request: AttemptRequest, ctx: AttemptContext): Pro
     const raw = await readCapped(response.body, MAX_ANSWER_BYTES, length);
     // An error answer may echo the request's Authorization header: redact before anything reads it.
     const text = status >= 300 ? ctx.redact(raw.text) : raw.text;
-    return { kind: 'answer', status, body: raw.truncated ? text : ctx.parse(text), bodyKind: raw.truncated ? 'oversized' : kindOf(text), retryAfterMs };
+    return {
+      kind: 'answer',
+      status,
+      body: raw.truncated ? text : ctx.parse(text),
+      bodyKind: raw.truncated ? 'oversized' : kindOf(text),
+      retryAfterMs,
+    };
   } catch (error) {
     return transportFailure(error, controller.aborted ? controller.reason : undefined);
   } finally {
@@ -197,20 +209,36 @@ export async function attempt(request: AttemptRequest, ctx: AttemptContext): Pro
  * in many small chunks under backpressure, which is exactly GET all. The deadline covers the
  * headers; the body is unbounded by design, and the caller stops it with its own signal.
  */
-async function attemptStream(request: AttemptRequest, ctx: AttemptContext, abort: AttemptSignal, headersArrived: () => void): Promise<Outcome> {
+async function attemptStream(
+  request: AttemptRequest,
+  ctx: AttemptContext,
+  abort: AttemptSignal,
+  headersArrived: () => void,
+): Promise<Outcome> {
   // fetch needs a real AbortSignal; GET all is one request, so its cost does not matter.
   const controller = new AbortController();
   const onAbort = (): void => controller.abort(abort.reason);
   abort.once('abort', onAbort);
   try {
-    const response = await fetch(`${request.origin}${request.path}`, { headers: request.headers, dispatcher: ctx.dispatcher, signal: controller.signal });
+    const response = await fetch(`${request.origin}${request.path}`, {
+      headers: request.headers,
+      dispatcher: ctx.dispatcher,
+      signal: controller.signal,
+    });
     const status = response.status;
     const retryAfterMs = parseRetryAfter(response.headers.get('retry-after') ?? undefined);
     if (status >= 200 && status < 300) {
       // From here the body belongs to the caller, who stops it with its own signal.
       abort.off('abort', onAbort);
       headersArrived();
-      return { kind: 'answer', status, body: undefined, bodyKind: 'json', retryAfterMs, stream: response.body ?? undefined };
+      return {
+        kind: 'answer',
+        status,
+        body: undefined,
+        bodyKind: 'json',
+        retryAfterMs,
+        stream: response.body ?? undefined,
+      };
     }
     const text = ctx.redact(await readCappedWeb(response.body, MAX_ANSWER_BYTES));
     return { kind: 'answer', status, body: ctx.parse(text), bodyKind: kindOf(text), retryAfterMs };

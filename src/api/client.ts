@@ -12,7 +12,15 @@ import { abortAll, createInFlight } from './attempt.js';
 import { createDispatcher } from './dispatcher.js';
 import { noAnswerError } from './failures.js';
 import { createRequestGate, type RequestGate } from './gate.js';
-import { sendRequest, type ApiResult, type LoopContext, type Method, type RetryEvent, type Sent, type ThrottleEvent } from './loop.js';
+import {
+  sendRequest,
+  type ApiResult,
+  type LoopContext,
+  type Method,
+  type RetryEvent,
+  type Sent,
+  type ThrottleEvent,
+} from './loop.js';
 import { createRedactor, type Redactor } from './redact.js';
 import { DEFAULT_MAX_RETRY_WAIT_MS } from './retry.js';
 
@@ -141,7 +149,8 @@ export function createApiClient(options: ApiClientOptions): ApiClient {
   const send = (method: Method, systemId: string | undefined, payload?: string, stream = false): Promise<Sent> =>
     sendRequest(loop, method, pathFor(systemId), payload, stream, systemId);
 
-  const one = async (method: Method, systemId: string, payload?: string): Promise<ApiResult> => (await send(method, systemId, payload)).result;
+  const one = async (method: Method, systemId: string, payload?: string): Promise<ApiResult> =>
+    (await send(method, systemId, payload)).result;
 
   return {
     gate,
@@ -162,7 +171,12 @@ export function createApiClient(options: ApiClientOptions): ApiClient {
       if (result.status === undefined) {
         throw noAnswerError(result, `${connection.baseUrl.replace(/\/+$/, '')}/contacts`);
       }
-      return { status: result.status, body: result.status >= 200 && result.status < 300 ? (stream ?? null) : null, message: result.message, result };
+      return {
+        status: result.status,
+        body: result.status >= 200 && result.status < 300 ? (stream ?? null) : null,
+        message: result.message,
+        result,
+      };
     },
     abortInFlight: () => abortAll(inFlight),
     async close() {

@@ -37,7 +37,10 @@ export class ProxyConnectError extends Error {
 function boundedConnect(connect: Connector): Connector {
   return (options, callback) => {
     connect(options, (error, socket) => {
-      callback(error === null ? null : error instanceof ProxyConnectError ? error : new ProxyConnectError(error), socket);
+      callback(
+        error === null ? null : error instanceof ProxyConnectError ? error : new ProxyConnectError(error),
+        socket,
+      );
     });
   };
 }
@@ -65,7 +68,10 @@ export function createDispatcher(origin: string, options: DispatcherOptions): Di
     // Every origin pool of the agent gets the bounded connector (the tunnel's, or undici's own).
     factory: (poolOrigin: string | URL, poolOptions: object) => {
       const connect = (poolOptions as { connect?: unknown }).connect;
-      return new Pool(poolOrigin, typeof connect === 'function' ? { ...poolOptions, connect: boundedConnect(connect as Connector) } : poolOptions);
+      return new Pool(
+        poolOrigin,
+        typeof connect === 'function' ? { ...poolOptions, connect: boundedConnect(connect as Connector) } : poolOptions,
+      );
     },
   });
 }

@@ -56,41 +56,60 @@ export function isApiErrorBody(body: unknown, status: number): boolean {
 
 /** The error that stops a run (or a command) whose server cannot be the API. */
 export function notTheApiError(what: string, status: number): ApiError {
-  return new ApiError(`${what}: this does not look like the CIOPulse API`, { code: NOT_THE_API, hint: NOT_THE_API_HINT, status });
+  return new ApiError(`${what}: this does not look like the CIOPulse API`, {
+    code: NOT_THE_API,
+    hint: NOT_THE_API_HINT,
+    status,
+  });
 }
 
 export function authError(result: Pick<AnswerFacts, 'message'>, baseUrl: string, context = ''): AuthError {
-  return new AuthError(`the API refused the credentials (401 ${result.message ?? 'Invalid security credentials'})${context}`, {
-    hint: unauthorizedHint(baseUrl),
-  });
+  return new AuthError(
+    `the API refused the credentials (401 ${result.message ?? 'Invalid security credentials'})${context}`,
+    {
+      hint: unauthorizedHint(baseUrl),
+    },
+  );
 }
 
 /** No HTTP answer at all, after every retry. */
 export function noAnswerError(result: Pick<AnswerFacts, 'message' | 'attempts'>, baseUrl: string): ApiError {
-  return new ApiError(`no answer from ${baseUrl}: ${result.message ?? 'a network error'}${result.attempts > 1 ? ` (${result.attempts} attempts)` : ''}`, {
-    code: 'no_answer',
-    hint: 'is the base URL right, and is the API up? --retries and --timeout set how hard to try',
-  });
+  return new ApiError(
+    `no answer from ${baseUrl}: ${result.message ?? 'a network error'}${result.attempts > 1 ? ` (${result.attempts} attempts)` : ''}`,
+    {
+      code: 'no_answer',
+      hint: 'is the base URL right, and is the API up? --retries and --timeout set how hard to try',
+    },
+  );
 }
 
 /**
  * An answer that is not the success a command needed, as the typed error the CLI prints:
  * 401 → AuthError, 404 → NotFoundError, no answer → ApiError `no_answer`, else ApiError.
  */
-export function answerError(result: AnswerFacts, request: { method: string; url: string; baseUrl: string; notFound?: string }): Error {
+export function answerError(
+  result: AnswerFacts,
+  request: { method: string; url: string; baseUrl: string; notFound?: string },
+): Error {
   if (result.fatal !== undefined) return result.fatal;
   switch (result.status) {
     case 401:
       return authError(result, request.baseUrl);
     case 404:
-      return new NotFoundError(`${request.notFound ?? `${request.method} ${request.url}: not found`} (404 ${result.message ?? 'not found'})`, {
-        hint: 'system_id is matched exactly, case included; `export` lists every contact',
-      });
+      return new NotFoundError(
+        `${request.notFound ?? `${request.method} ${request.url}: not found`} (404 ${result.message ?? 'not found'})`,
+        {
+          hint: 'system_id is matched exactly, case included; `export` lists every contact',
+        },
+      );
     case undefined:
       return noAnswerError(result, request.baseUrl);
     default: {
       const tries = result.retryable && result.attempts > 1 ? ` (${result.attempts} attempts)` : '';
-      return new ApiError(`${request.method} ${request.url} answered ${result.status}${result.message === undefined ? '' : `: ${result.message}`}${tries}`, { status: result.status });
+      return new ApiError(
+        `${request.method} ${request.url} answered ${result.status}${result.message === undefined ? '' : `: ${result.message}`}${tries}`,
+        { status: result.status },
+      );
     }
   }
 }

@@ -165,7 +165,12 @@ export function createRequestGate(options: GateOptions): RequestGate {
     acquire: () => acquire(gate),
     onSuccess: () => onSuccess(gate),
     onThrottle: () => onThrottle(gate),
-    stats: () => ({ window: gate.window, inFlight: gate.inFlight, waiting: gate.waiters.length - gate.waitHead, throttles: gate.throttles }),
+    stats: () => ({
+      window: gate.window,
+      inFlight: gate.inFlight,
+      waiting: gate.waiters.length - gate.waitHead,
+      throttles: gate.throttles,
+    }),
   };
 }
 

@@ -53,7 +53,6 @@ export interface ThrottleEvent {
   retryAfterMs: number | undefined;
 }
 
-
 /** What the loop needs from its client. */
 export interface LoopContext {
   origin: string;
@@ -93,29 +92,61 @@ function messageOf(body: unknown): string | undefined {
   return typeof body === 'string' && body.length > 0 ? body.slice(0, 200) : undefined;
 }
 
-const BODY_WORDS = { html: 'an HTML page', empty: 'an empty body', text: 'a body that is not JSON', json: 'JSON', oversized: 'a body over 1 MB, more than any one answer of the API' } as const;
+const BODY_WORDS = {
+  html: 'an HTML page',
+  empty: 'an empty body',
+  text: 'a body that is not JSON',
+  json: 'JSON',
+  oversized: 'a body over 1 MB, more than any one answer of the API',
+} as const;
 
 /** The API's answers are JSON; a 2xx that is not, or a 404 without the API's error body, is someone else. */
-function notTheApi(method: Method, path: string, outcome: Extract<Outcome, { kind: 'answer' }>, stream: boolean): CiopulseError | undefined {
+function notTheApi(
+  method: Method,
+  path: string,
+  outcome: Extract<Outcome, { kind: 'answer' }>,
+  stream: boolean,
+): CiopulseError | undefined {
   const { status } = outcome;
   const what = `${method} ${path} answered ${status}`;
-  if (status >= 200 && status < 300) return stream || outcome.bodyKind === 'json' ? undefined : notTheApiError(`${what} with ${BODY_WORDS[outcome.bodyKind]}`, status);
+  if (status >= 200 && status < 300)
+    return stream || outcome.bodyKind === 'json'
+      ? undefined
+      : notTheApiError(`${what} with ${BODY_WORDS[outcome.bodyKind]}`, status);
   if (status !== 404) return undefined;
   // An upsert creates what is missing, so the API never answers a PUT with 404.
   if (method === 'PUT') return notTheApiError(`${what}, which the API never does for a PUT (an upsert)`, status);
-  return isApiErrorBody(outcome.body, 404) ? undefined : notTheApiError(`${what} without the API's JSON error body`, status);
+  return isApiErrorBody(outcome.body, 404)
+    ? undefined
+    : notTheApiError(`${what} without the API's JSON error body`, status);
 }
 
-
 /** Sends one request through permit → attempt → classify → back off, until it is settled. */
-export async function sendRequest(ctx: LoopContext, method: Method, path: string, payload: string | undefined, stream: boolean, systemId: string | undefined): Promise<Sent> {
+export async function sendRequest(
+  ctx: LoopContext,
+  method: Method,
+  path: string,
+  payload: string | undefined,
+  stream: boolean,
+  systemId: string | undefined,
+): Promise<Sent> {
   const lostAttempts: number[] = [];
   const notes: string[] = [];
   const headers: Record<string, string> = { authorization: ctx.authorization, accept: 'application/json' };
   if (payload !== undefined) headers['content-type'] = 'application/json';
   const isStopped = (): boolean => ctx.stop?.aborted === true;
   const stopped = (count: number): Sent => ({
-    result: { status: undefined, body: undefined, message: 'the run stopped before it was sent', attempts: count, lostAttempts, retryable: false, stoppedBeforeRetry: true, aborted: false, notes },
+    result: {
+      status: undefined,
+      body: undefined,
+      message: 'the run stopped before it was sent',
+      attempts: count,
+      lostAttempts,
+      retryable: false,
+      stoppedBeforeRetry: true,
+      aborted: false,
+      notes,
+    },
   });
   for (let n = 1; ; n++) {
     if (isStopped()) return stopped(n - 1);
@@ -144,7 +175,17 @@ export async function sendRequest(ctx: LoopContext, method: Method, path: string
     if (outcome.kind === 'failure') {
       if (outcome.sent) lostAttempts.push(n);
       const aborted = outcome.failure === 'aborted';
-      result = { status: undefined, body: undefined, message: TRANSPORT_TEXT[outcome.failure], attempts: n, lostAttempts, retryable: true, stoppedBeforeRetry: aborted, aborted, notes };
+      result = {
+        status: undefined,
+        body: undefined,
+        message: TRANSPORT_TEXT[outcome.failure],
+        attempts: n,
+        lostAttempts,
+        retryable: true,
+        stoppedBeforeRetry: aborted,
+        aborted,
+        notes,
+      };
       if (aborted) return { result };
     } else {
       const retryable = fatal === undefined && isRetryableStatus(outcome.status);
@@ -154,7 +195,18 @@ export async function sendRequest(ctx: LoopContext, method: Method, path: string
       } else if (!retryable) ctx.gate.onSuccess();
       retryAfterMs = outcome.retryAfterMs;
       const message = fatal?.message ?? messageOf(outcome.body);
-      result = { status: outcome.status, body: outcome.body, message, attempts: n, lostAttempts, retryable, stoppedBeforeRetry: false, aborted: false, fatal, notes };
+      result = {
+        status: outcome.status,
+        body: outcome.body,
+        message,
+        attempts: n,
+        lostAttempts,
+        retryable,
+        stoppedBeforeRetry: false,
+        aborted: false,
+        fatal,
+        notes,
+      };
       if (!retryable) return { result, stream: outcome.stream };
       await outcome.stream?.cancel().catch(() => undefined);
     }
@@ -162,9 +214,18 @@ export async function sendRequest(ctx: LoopContext, method: Method, path: string
     if (isStopped()) return { result: { ...result, stoppedBeforeRetry: true } };
     const wait = retryWait(n - 1, retryAfterMs, ctx.maxWaitMs, ctx.random);
     if (wait.clampedFromMs !== undefined) {
-      notes.push(`Retry-After asked for ${Math.round(wait.clampedFromMs / 1000)} s; waited ${Math.round(wait.waitMs / 1000)} s (--max-retry-wait)`);
+      notes.push(
+        `Retry-After asked for ${Math.round(wait.clampedFromMs / 1000)} s; waited ${Math.round(wait.waitMs / 1000)} s (--max-retry-wait)`,
+      );
     }
-    ctx.onRetry?.({ method, systemId, attempt: n, reason: outcome.kind === 'failure' ? outcome.failure : outcome.status, waitMs: wait.waitMs, clampedFromMs: wait.clampedFromMs });
+    ctx.onRetry?.({
+      method,
+      systemId,
+      attempt: n,
+      reason: outcome.kind === 'failure' ? outcome.failure : outcome.status,
+      waitMs: wait.waitMs,
+      clampedFromMs: wait.clampedFromMs,
+    });
     if (!(await sleep(wait.waitMs, ctx.stop))) return { result: { ...result, stoppedBeforeRetry: true } };
   }
 }

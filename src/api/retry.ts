@@ -37,10 +37,18 @@ export interface RetryWait {
  * A Retry-After past the clamp is honoured up to the clamp and reported, so the row stays in its
  * retry budget instead of sleeping for days (README, "Retries and rate limits").
  */
-export function retryWait(attempt: number, retryAfterMs: number | undefined, maxWaitMs: number, random: () => number = Math.random): RetryWait {
+export function retryWait(
+  attempt: number,
+  retryAfterMs: number | undefined,
+  maxWaitMs: number,
+  random: () => number = Math.random,
+): RetryWait {
   const wanted = Math.max(backoffDelay(attempt, random), retryAfterMs ?? 0);
   if (wanted <= maxWaitMs) return { waitMs: wanted, clampedFromMs: undefined };
-  return { waitMs: maxWaitMs, clampedFromMs: retryAfterMs !== undefined && retryAfterMs > maxWaitMs ? retryAfterMs : undefined };
+  return {
+    waitMs: maxWaitMs,
+    clampedFromMs: retryAfterMs !== undefined && retryAfterMs > maxWaitMs ? retryAfterMs : undefined,
+  };
 }
 
 /** Retry-After is delta-seconds or an HTTP date (RFC 9110 §10.2.3); returns milliseconds. */

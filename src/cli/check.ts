@@ -4,7 +4,13 @@
  * 2 otherwise (README, "Where settings come from").
  */
 import type { ArgumentsCamelCase, CommandModule } from 'yargs';
-import { inspectSettings, loopbackKeyHint, resolveConnection, type SettingOrigin, type SettingsReport } from '../config.js';
+import {
+  inspectSettings,
+  loopbackKeyHint,
+  resolveConnection,
+  type SettingOrigin,
+  type SettingsReport,
+} from '../config.js';
 import { isCiopulseError } from '../errors.js';
 import { positiveInt } from './import.js';
 import { withConnectionOptions, type ConnectionArgs } from './options.js';
@@ -36,7 +42,12 @@ function origin(from: SettingOrigin): string {
 export function formatSettings(settings: SettingsReport): string {
   const rows: [string, string][] = [
     ['base URL', `${settings.baseUrl.value}  (${origin(settings.baseUrl.from)})`],
-    ['portal code', settings.portalCode === undefined ? 'not set' : `${settings.portalCode.value}  (${origin(settings.portalCode.from)})`],
+    [
+      'portal code',
+      settings.portalCode === undefined
+        ? 'not set'
+        : `${settings.portalCode.value}  (${origin(settings.portalCode.from)})`,
+    ],
     [
       'API key',
       settings.apiKey === undefined
@@ -44,7 +55,11 @@ export function formatSettings(settings: SettingsReport): string {
         : `${settings.apiKey.length >= 0 ? `${settings.apiKey.length} characters, ` : ''}${origin(settings.apiKey.from)} (never shown)`,
     ],
   ];
-  if (settings.dotEnv !== undefined) rows.push(['.env', settings.dotEnv.read ? 'read (it never overrides the environment)' : `not read: ${settings.dotEnv.reason ?? ''}`]);
+  if (settings.dotEnv !== undefined)
+    rows.push([
+      '.env',
+      settings.dotEnv.read ? 'read (it never overrides the environment)' : `not read: ${settings.dotEnv.reason ?? ''}`,
+    ]);
   return rows.map(([name, value]) => `${name.padEnd(12)} ${value}\n`).join('');
 }
 
@@ -95,16 +110,27 @@ export const checkCommand: CommandModule<object, CheckArgs> = {
     // The check GETs a system_id that cannot exist: the API's own JSON 404 means the key was accepted.
     const apiLike = typeof result.body === 'object' && result.body !== null;
     if (result.status === 404 && apiLike) {
-      process.stdout.write(`${'credentials'.padEnd(12)} work (the API answered the check with 404 for a contact that does not exist, as it should)\n`);
+      process.stdout.write(
+        `${'credentials'.padEnd(12)} work (the API answered the check with 404 for a contact that does not exist, as it should)\n`,
+      );
       return;
     }
     if (result.status === 401) {
-      const hints = ['check the portal code, the API key (40 characters, from the Preferences page), and the Portal’s IP allow-list', loopbackKeyHint(connection.baseUrl)];
-      fail(`the API refused the credentials (401 ${result.message ?? 'Invalid security credentials'})`, hints.filter((h) => h !== undefined).join('; '));
+      const hints = [
+        'check the portal code, the API key (40 characters, from the Preferences page), and the Portal’s IP allow-list',
+        loopbackKeyHint(connection.baseUrl),
+      ];
+      fail(
+        `the API refused the credentials (401 ${result.message ?? 'Invalid security credentials'})`,
+        hints.filter((h) => h !== undefined).join('; '),
+      );
       return;
     }
     if (result.status === undefined) {
-      fail(`no answer from ${connection.baseUrl}: ${result.message ?? 'a network error'}`, 'is the base URL right, and is the API up?');
+      fail(
+        `no answer from ${connection.baseUrl}: ${result.message ?? 'a network error'}`,
+        'is the base URL right, and is the API up?',
+      );
       return;
     }
     fail(

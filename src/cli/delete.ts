@@ -63,7 +63,9 @@ async function confirmDelete(args: DeleteArgs, connection: Connection): Promise<
   const rows = await countRows(args.file, { encoding: args.encoding, map: args.map, mapFile: args['map-file'] });
   const count = args.limit === undefined ? rows : Math.min(rows, args.limit);
   const upTo = args.resume === true ? 'up to ' : '';
-  return confirm(`Delete ${upTo}${count} contact${count === 1 ? '' : 's'} listed in ${args.file} from ${connection.baseUrl}? [y/N] `);
+  return confirm(
+    `Delete ${upTo}${count} contact${count === 1 ? '' : 's'} listed in ${args.file} from ${connection.baseUrl}? [y/N] `,
+  );
 }
 
 export const deleteCommand: CommandModule<object, DeleteArgs> = {
@@ -73,14 +75,31 @@ export const deleteCommand: CommandModule<object, DeleteArgs> = {
     withOutputOptions(
       withConnectionOptions(
         withRunOptions(yargs)
-          .positional('file', { type: 'string', demandOption: true, describe: 'A CSV file with a system_id column (other columns are kept in the results, never sent)' })
-          .option('dry-run', { type: 'boolean', describe: 'Check the file and list what would be deleted: send nothing, need no credentials' })
-          .option('ignore-missing', { type: 'boolean', describe: 'A contact that is not there (404) counts as deleted' })
-          .option('yes', { type: 'boolean', alias: 'y', describe: 'Do not ask for confirmation (required when stdin is not a terminal)' })
+          .positional('file', {
+            type: 'string',
+            demandOption: true,
+            describe: 'A CSV file with a system_id column (other columns are kept in the results, never sent)',
+          })
+          .option('dry-run', {
+            type: 'boolean',
+            describe: 'Check the file and list what would be deleted: send nothing, need no credentials',
+          })
+          .option('ignore-missing', {
+            type: 'boolean',
+            describe: 'A contact that is not there (404) counts as deleted',
+          })
+          .option('yes', {
+            type: 'boolean',
+            alias: 'y',
+            describe: 'Do not ask for confirmation (required when stdin is not a terminal)',
+          })
           .conflicts('dry-run', ['resume', 'restart'])
           .example('$0 delete leavers.csv --dry-run', 'Check the file; write leavers.delete-dryrun.csv; send nothing')
           .example('$0 delete leavers.csv', 'Ask, then delete; write leavers.delete.csv and leavers.delete.errors.csv')
-          .example('$0 delete leavers.csv --yes --ignore-missing', 'In a script: no question, and already-gone contacts are fine')
+          .example(
+            '$0 delete leavers.csv --yes --ignore-missing',
+            'In a script: no question, and already-gone contacts are fine',
+          )
           .epilogue(
             'A contact that is the Support Lead or an Also Alert of a support group cannot be deleted (the API answers 400 naming the group): ' +
               'reassign the group in the Portal first. Those rows are failed, and the errors CSV lists them, ready to run again.',

@@ -43,12 +43,23 @@ export const demoCommand: CommandModule<object, DemoArgs> = {
   describe: 'Start the emulator, import samples/contacts.csv, export, print the summary',
   builder: (yargs) =>
     yargs
-      .option('out', { type: 'string', default: join(ROOT, 'samples', 'out'), describe: 'Folder for the results, errors, report and export files' })
+      .option('out', {
+        type: 'string',
+        default: join(ROOT, 'samples', 'out'),
+        describe: 'Folder for the results, errors, report and export files',
+      })
       .option('concurrency', { type: 'number', default: 8, describe: 'Requests in flight at once' })
       .example('$0 demo', 'The whole round trip against the embedded emulator, in a second'),
   handler: async (args: ArgumentsCamelCase<DemoArgs>) => {
     // Loaded here, not at the top, so that other commands' start-up does not pay for them.
-    const [{ startEmulator }, { exportContacts }, { runImport }, { writeHtmlReport }, { formatSummary }, { createReportCollector }] = await Promise.all([
+    const [
+      { startEmulator },
+      { exportContacts },
+      { runImport },
+      { writeHtmlReport },
+      { formatSummary },
+      { createReportCollector },
+    ] = await Promise.all([
       import('../emulator/server.js'),
       import('../export/index.js'),
       import('../run/entry.js'),
@@ -64,7 +75,11 @@ export const demoCommand: CommandModule<object, DemoArgs> = {
       process.stdout.write(
         `${styles.bold('CIOPulse emulator')} on ${emulator.baseUrl} (portal ${emulator.portalCode}, a throwaway key)\n\n`,
       );
-      const connection: Connection = { baseUrl: emulator.baseUrl, portalCode: emulator.portalCode, apiKey: new Secret(emulator.apiKey) };
+      const connection: Connection = {
+        baseUrl: emulator.baseUrl,
+        portalCode: emulator.portalCode,
+        apiKey: new Secret(emulator.apiKey),
+      };
       const input = join(ROOT, 'samples', 'contacts.csv');
       const collected = createReportCollector();
       const summary = await runImport({
@@ -79,7 +94,12 @@ export const demoCommand: CommandModule<object, DemoArgs> = {
       // No Next: line: its command would need this emulator, which stops when the demo exits.
       process.stdout.write(formatSummary(summary, styles, undefined, { next: false }));
 
-      const report = await writeHtmlReport({ summary, collected, outPath: join(out, 'contacts.report.html'), next: undefined });
+      const report = await writeHtmlReport({
+        summary,
+        collected,
+        outPath: join(out, 'contacts.report.html'),
+        next: undefined,
+      });
       // The library's connection form: the export builds its own client and closes it.
       const exported = await exportContacts({ connection, out: join(out, 'contacts.export.csv') });
       process.stdout.write(

@@ -71,12 +71,16 @@ async function runUntilSignal(emulator: Emulator): Promise<void> {
 export async function runEmulatorCommand(args: EmulatorArgs): Promise<void> {
   const options = toEmulatorOptions(args);
   if (options.apiKey !== undefined && options.apiKey.length !== API_KEY_LENGTH) {
-    process.stderr.write(`emulator: warning: CIOPULSE_API_KEY has ${options.apiKey.length} characters; the client refuses keys that are not ${API_KEY_LENGTH}\n`);
+    process.stderr.write(
+      `emulator: warning: CIOPULSE_API_KEY has ${options.apiKey.length} characters; the client refuses keys that are not ${API_KEY_LENGTH}\n`,
+    );
   }
   const { startEmulator } = await import('../emulator/server.js');
   const emulator = await startEmulator(options);
   process.stdout.write(formatEnvLines(emulator));
-  process.stderr.write(`emulator: listening on ${emulator.baseUrl}${args.data === undefined ? '' : `, persisting to ${args.data}`}; Ctrl-C to stop\n`);
+  process.stderr.write(
+    `emulator: listening on ${emulator.baseUrl}${args.data === undefined ? '' : `, persisting to ${args.data}`}; Ctrl-C to stop\n`,
+  );
   await runUntilSignal(emulator);
   process.exitCode = 0;
   // Everything is closed, so node exits by itself; this only guards against a stray handle.
@@ -90,16 +94,28 @@ export const emulatorCommand: CommandModule<object, EmulatorArgs> = {
     yargs
       .option('port', { type: 'number', default: 0, describe: 'Port to listen on; 0 picks a free one' })
       .option('host', { type: 'string', default: '127.0.0.1', describe: 'Address to listen on' })
-      .option('data', { type: 'string', describe: 'Persist contacts to this JSON file (atomic writes); loaded on start' })
-      .option('groups', { type: 'string', describe: 'Support groups JSON, in the API document\'s shape (default: samples/support-groups.json)' })
+      .option('data', {
+        type: 'string',
+        describe: 'Persist contacts to this JSON file (atomic writes); loaded on start',
+      })
+      .option('groups', {
+        type: 'string',
+        describe: "Support groups JSON, in the API document's shape (default: samples/support-groups.json)",
+      })
       .option('latency', { type: 'number', describe: 'Delay every request by this many ms' })
       .option('fail-rate', { type: 'number', describe: 'Probability of a 500, write not applied' })
-      .option('throttle-rate', { type: 'number', describe: 'Probability of a 429 with Retry-After: 1, write not applied' })
+      .option('throttle-rate', {
+        type: 'number',
+        describe: 'Probability of a 429 with Retry-After: 1, write not applied',
+      })
       .option('reset-rate', { type: 'number', describe: 'Probability of a socket reset before the write' })
       .option('lose-rate', { type: 'number', describe: 'Probability that the write is applied and the response lost' })
       .option('seed', { type: 'number', default: 1, describe: 'Seed for every injected fault' })
       .option('revoke-after', { type: 'number', describe: 'Answer 401 to every request after this many' })
       .example('$0 emulator --port 8080 --data contacts.json', 'Run on a fixed port and keep contacts between runs')
-      .example('$0 emulator --latency 20 --fail-rate 0.05 --lose-rate 0.01 --seed 7', 'Rehearse an import against a slow, flaky API'),
+      .example(
+        '$0 emulator --latency 20 --fail-rate 0.05 --lose-rate 0.01 --seed 7',
+        'Rehearse an import against a slow, flaky API',
+      ),
   handler: (args) => runEmulatorCommand(args),
 };

@@ -14,7 +14,14 @@ import type { ExportSummary } from '../export/index.js';
 import { EXPORT_COLUMNS } from '../contact/fields.js';
 import { checkMaxRetryWait, maxRetryWaitOption, positiveInt } from './import.js';
 import { createInterruptHandler } from './signals.js';
-import { connectionFromArgs, oneShotClientOptions, withConnectionOptions, withOutputOptions, type ConnectionArgs, type OutputArgs } from './options.js';
+import {
+  connectionFromArgs,
+  oneShotClientOptions,
+  withConnectionOptions,
+  withOutputOptions,
+  type ConnectionArgs,
+  type OutputArgs,
+} from './options.js';
 
 export interface ExportArgs extends ConnectionArgs, OutputArgs {
   out?: string | undefined;
@@ -54,22 +61,31 @@ export const exportCommand: CommandModule<object, ExportArgs> = {
           .option('out', {
             type: 'string',
             alias: 'o',
-            describe: 'Write the CSV to this file (via a temporary file renamed at the end, so a failed export never leaves half a file); default: stdout',
+            describe:
+              'Write the CSV to this file (via a temporary file renamed at the end, so a failed export never leaves half a file); default: stdout',
           })
           .option('excel-safe', {
             type: 'boolean',
             describe:
-              'For files people will open in a spreadsheet: prefix \' to cells that start with = + - @ (or a tab), so Excel, Sheets and LibreOffice show them as text instead of running them as formulas. import strips the prefix again',
+              "For files people will open in a spreadsheet: prefix ' to cells that start with = + - @ (or a tab), so Excel, Sheets and LibreOffice show them as text instead of running them as formulas. import strips the prefix again",
           })
           .option('bom', {
             type: 'boolean',
-            describe: 'Start the file with a UTF-8 byte order mark. Use it when the file will be opened by double-clicking it in Excel, so accents and other non-ASCII text show right',
+            describe:
+              'Start the file with a UTF-8 byte order mark. Use it when the file will be opened by double-clicking it in Excel, so accents and other non-ASCII text show right',
           })
           .option('retries', { type: 'number', default: 5, describe: 'Retries for the GET (429, 5xx, network)' })
-          .option('timeout', { type: 'number', default: 30_000, describe: 'Time limit, in ms, for the answer to start and between its chunks' })
+          .option('timeout', {
+            type: 'number',
+            default: 30_000,
+            describe: 'Time limit, in ms, for the answer to start and between its chunks',
+          })
           .option('max-retry-wait', maxRetryWaitOption)
           .example('$0 export --out contacts.csv', 'Every contact to contacts.csv')
-          .example('$0 export --out contacts.csv --excel-safe --bom', 'A file to open in Excel: formulas defused, accents right')
+          .example(
+            '$0 export --out contacts.csv --excel-safe --bom',
+            'A file to open in Excel: formulas defused, accents right',
+          )
           .example('$0 export > contacts.csv', 'The CSV on stdout; the summary on stderr')
           .example('$0 export --out contacts.csv --json', 'A machine-readable summary on stdout')
           .epilogue(
@@ -88,17 +104,30 @@ export const exportCommand: CommandModule<object, ExportArgs> = {
     if (args.out !== undefined) {
       // Named up front, before any request: "cannot write nodir: ENOENT" said neither what nor why.
       const folder = dirname(resolve(args.out));
-      if (!existsSync(folder)) throw new UsageError(`--out ${args.out}: the folder ${dirname(args.out)} does not exist`, { hint: `create it first: mkdir -p ${shellQuote(dirname(args.out))}` });
+      if (!existsSync(folder))
+        throw new UsageError(`--out ${args.out}: the folder ${dirname(args.out)} does not exist`, {
+          hint: `create it first: mkdir -p ${shellQuote(dirname(args.out))}`,
+        });
     }
     const connection = connectionFromArgs(args);
     const quiet = args.quiet === true;
     // Loaded when the command runs, so that other commands' start-up does not pay for undici.
-    const [{ createApiClient }, { exportContacts }] = await Promise.all([import('../api/client.js'), import('../export/index.js')]);
+    const [{ createApiClient }, { exportContacts }] = await Promise.all([
+      import('../api/client.js'),
+      import('../export/index.js'),
+    ]);
     // One stop signal for the GET's retries and for reading its body: Ctrl-C works in both.
     const interrupt = createInterruptHandler({ secondMessage: 'second interrupt: exiting now; nothing was written' });
     const client = createApiClient({
       ...oneShotClientOptions(connection, args, interrupt.signal),
-      ...(args.verbose === true ? { onRetry: (event) => process.stderr.write(`retry: GET all attempt ${event.attempt} got ${event.reason}; waiting ${event.waitMs} ms\n`) } : {}),
+      ...(args.verbose === true
+        ? {
+            onRetry: (event) =>
+              process.stderr.write(
+                `retry: GET all attempt ${event.attempt} got ${event.reason}; waiting ${event.waitMs} ms\n`,
+              ),
+          }
+        : {}),
     });
     const warnings: string[] = [];
     let summary: ExportSummary;
@@ -125,7 +154,9 @@ export const exportCommand: CommandModule<object, ExportArgs> = {
       await client.close();
     }
     if (args.json === true) {
-      process.stdout.write(`${JSON.stringify({ command: 'export', ...summary, elapsedMs: Math.round(summary.elapsedMs), warnings })}\n`);
+      process.stdout.write(
+        `${JSON.stringify({ command: 'export', ...summary, elapsedMs: Math.round(summary.elapsedMs), warnings })}\n`,
+      );
     } else if (!quiet) {
       process.stderr.write(summaryLine(summary));
     }

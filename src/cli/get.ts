@@ -33,7 +33,12 @@ function ordered(record: Record<string, unknown>): Record<string, unknown> {
 }
 
 /** 200 → the flat record; everything else → the typed error the top-level handler prints (failures.ts). */
-export function resolveContact(systemId: string, result: ApiResult, baseUrl: string, extractRecords: typeof ExtractRecords): Record<string, unknown> {
+export function resolveContact(
+  systemId: string,
+  result: ApiResult,
+  baseUrl: string,
+  extractRecords: typeof ExtractRecords,
+): Record<string, unknown> {
   if (result.fatal !== undefined) throw result.fatal;
   const url = `${baseUrl}/contacts/${encodeURIComponent(systemId)}`;
   if (result.status !== 200) {
@@ -41,7 +46,9 @@ export function resolveContact(systemId: string, result: ApiResult, baseUrl: str
   }
   const body = result.body;
   if (typeof body !== 'object' || body === null || Array.isArray(body)) {
-    throw new ApiError(`GET ${url} answered 200 with ${body === undefined ? 'no body' : 'something that is not a contact'}`);
+    throw new ApiError(
+      `GET ${url} answered 200 with ${body === undefined ? 'no body' : 'something that is not a contact'}`,
+    );
   }
   // A contact is a one-record listing; extractRecords unwraps `{"contact":{…}}` and renames keys.
   const [record] = extractRecords([body]);
@@ -55,9 +62,17 @@ export const getCommand: CommandModule<object, GetArgs> = {
     withConnectionOptions(
       yargs
         // type string: a system_id such as 007 must not become the number 7.
-        .positional('system_id', { type: 'string', demandOption: true, describe: 'The contact’s system_id, exactly as stored' })
+        .positional('system_id', {
+          type: 'string',
+          demandOption: true,
+          describe: 'The contact’s system_id, exactly as stored',
+        })
         .option('retries', { type: 'number', default: 5, describe: 'Retries (429, 5xx, network)' })
-        .option('timeout', { type: 'number', default: 30_000, describe: 'Time limit per attempt, in ms: connecting, the answer and its whole body' })
+        .option('timeout', {
+          type: 'number',
+          default: 30_000,
+          describe: 'Time limit per attempt, in ms: connecting, the answer and its whole body',
+        })
         .option('max-retry-wait', maxRetryWaitOption)
         .option('verbose', { type: 'boolean', describe: 'Stack traces for unexpected errors' })
         .example('$0 get CONTACT123', 'Print the contact CONTACT123')
@@ -74,7 +89,10 @@ export const getCommand: CommandModule<object, GetArgs> = {
     }
     const connection = connectionFromArgs(args);
     // Loaded when the command runs, so that other commands' start-up does not pay for undici.
-    const [{ createApiClient }, { extractRecords }] = await Promise.all([import('../api/client.js'), import('../remote/listing.js')]);
+    const [{ createApiClient }, { extractRecords }] = await Promise.all([
+      import('../api/client.js'),
+      import('../remote/listing.js'),
+    ]);
     const interrupt = createInterruptHandler();
     const client = createApiClient({ ...oneShotClientOptions(connection, args, interrupt.signal), graceMs: 0 });
     let result: ApiResult;

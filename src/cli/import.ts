@@ -10,7 +10,14 @@ import type { Connection } from '../config.js';
 import type { RunMode } from '../run/paths.js';
 import type { RunOptions } from '../run/entry.js';
 import { checkEnvFile } from '../config.js';
-import { connectionFromArgs, rerunFromArgs, withConnectionOptions, withOutputOptions, type ConnectionArgs, type OutputArgs } from './options.js';
+import {
+  connectionFromArgs,
+  rerunFromArgs,
+  withConnectionOptions,
+  withOutputOptions,
+  type ConnectionArgs,
+  type OutputArgs,
+} from './options.js';
 
 export const ENCODINGS: readonly InputEncoding[] = ['utf8', 'windows-1252', 'latin1', 'utf16le'];
 const DEFAULT_ENCODING: InputEncoding = 'utf8';
@@ -48,9 +55,29 @@ export interface ImportArgs extends RunArgs {
 }
 
 /** The pipeline settings that come straight from the shared flags. */
-export function runOptionsFromArgs(args: RunArgs, mode: RunMode, connection: Connection | undefined): Pick<
+export function runOptionsFromArgs(
+  args: RunArgs,
+  mode: RunMode,
+  connection: Connection | undefined,
+): Pick<
   RunOptions,
-  'input' | 'mode' | 'results' | 'errors' | 'encoding' | 'map' | 'mapFile' | 'limit' | 'connection' | 'concurrency' | 'retries' | 'timeoutMs' | 'rate' | 'maxRetryWaitMs' | 'maxConsecutiveFailures' | 'resume' | 'restart'
+  | 'input'
+  | 'mode'
+  | 'results'
+  | 'errors'
+  | 'encoding'
+  | 'map'
+  | 'mapFile'
+  | 'limit'
+  | 'connection'
+  | 'concurrency'
+  | 'retries'
+  | 'timeoutMs'
+  | 'rate'
+  | 'maxRetryWaitMs'
+  | 'maxConsecutiveFailures'
+  | 'resume'
+  | 'restart'
 > {
   return {
     input: args.file,
@@ -76,28 +103,54 @@ export function runOptionsFromArgs(args: RunArgs, mode: RunMode, connection: Con
 /** Options that `delete` shares with `import`. */
 export function withRunOptions<T>(yargs: Argv<T>) {
   return yargs
-    .option('results', { type: 'string', describe: 'Results CSV path (default beside the input: <stem>.results.csv, or <stem>.delete.csv for delete)' })
+    .option('results', {
+      type: 'string',
+      describe: 'Results CSV path (default beside the input: <stem>.results.csv, or <stem>.delete.csv for delete)',
+    })
     .option('errors', { type: 'string', describe: 'Errors CSV path (default: the results path with .errors.csv)' })
     .option('concurrency', { type: 'number', default: 8, describe: 'Requests in flight at once' })
-    .option('map', { type: 'string', array: true, describe: 'Map a header to a field: "<CSV header>=<field>"; "<header>=" ignores it' })
-    .option('map-file', { type: 'string', describe: 'Read mappings from a file: one "<CSV header>=<field>" a line, # for comments; --map wins over it' })
+    .option('map', {
+      type: 'string',
+      array: true,
+      describe: 'Map a header to a field: "<CSV header>=<field>"; "<header>=" ignores it',
+    })
+    .option('map-file', {
+      type: 'string',
+      describe: 'Read mappings from a file: one "<CSV header>=<field>" a line, # for comments; --map wins over it',
+    })
     .option('limit', { type: 'number', describe: 'A trial run on the first n rows' })
-    .option('encoding', { choices: ENCODINGS, describe: `Input encoding (default ${DEFAULT_ENCODING}, or what a BOM says; Excel on Windows writes windows-1252)` })
+    .option('encoding', {
+      choices: ENCODINGS,
+      describe: `Input encoding (default ${DEFAULT_ENCODING}, or what a BOM says; Excel on Windows writes windows-1252)`,
+    })
     .option('retries', { type: 'number', default: 5, describe: 'Retries per request (429, 5xx, network)' })
-    .option('timeout', { type: 'number', default: 30_000, describe: 'Time limit per attempt, in ms: connecting, the answer and its whole body' })
+    .option('timeout', {
+      type: 'number',
+      default: 30_000,
+      describe: 'Time limit per attempt, in ms: connecting, the answer and its whole body',
+    })
     .option('rate', { type: 'number', describe: 'Cap on requests per second' })
     .option('max-retry-wait', maxRetryWaitOption)
-    .option('max-consecutive-failures', { type: 'number', default: 10, describe: 'Rows in a row that may use up their retries before the run stops' })
+    .option('max-consecutive-failures', {
+      type: 'number',
+      default: 10,
+      describe: 'Rows in a row that may use up their retries before the run stops',
+    })
     .option('resume', { type: 'boolean', describe: 'Continue an earlier run: send only rows without a final answer' })
-    .option('restart', { type: 'boolean', describe: 'Discard an unfinished earlier run’s answers and send every row again' })
+    .option('restart', {
+      type: 'boolean',
+      describe: 'Discard an unfinished earlier run’s answers and send every row again',
+    })
     .conflicts('resume', 'restart')
     .option('report', { type: 'string', describe: 'Also write an HTML report to this file' });
 }
 
 export function positiveInt(name: string, value: number | undefined, min = 1): void {
   if (value === undefined) return;
-  if (Number.isNaN(value)) throw new UsageError(`--${name} needs a whole number, such as --${name} ${Math.max(min, 1) * 10}`);
-  if (!Number.isInteger(value) || value < min) throw new UsageError(`--${name} must be a whole number of at least ${min}, not ${value}`);
+  if (Number.isNaN(value))
+    throw new UsageError(`--${name} needs a whole number, such as --${name} ${Math.max(min, 1) * 10}`);
+  if (!Number.isInteger(value) || value < min)
+    throw new UsageError(`--${name} must be a whole number of at least ${min}, not ${value}`);
 }
 
 /** `--max-retry-wait <s>`: shared by every command that sends (README, "Retries and rate limits"). */
@@ -115,14 +168,23 @@ export function checkMaxRetryWait(value: number | undefined): void {
   }
 }
 
-export function checkRunArgs(args: { concurrency: number; retries: number; timeout: number; limit?: number | undefined; rate?: number | undefined; 'max-consecutive-failures': number; 'max-retry-wait'?: number | undefined }): void {
+export function checkRunArgs(args: {
+  concurrency: number;
+  retries: number;
+  timeout: number;
+  limit?: number | undefined;
+  rate?: number | undefined;
+  'max-consecutive-failures': number;
+  'max-retry-wait'?: number | undefined;
+}): void {
   checkMaxRetryWait(args['max-retry-wait']);
   positiveInt('concurrency', args.concurrency);
   positiveInt('retries', args.retries, 0);
   positiveInt('timeout', args.timeout);
   positiveInt('limit', args.limit);
   positiveInt('max-consecutive-failures', args['max-consecutive-failures']);
-  if (args.rate !== undefined && !(args.rate > 0)) throw new UsageError(`--rate must be a positive number of requests per second, not ${args.rate}`);
+  if (args.rate !== undefined && !(args.rate > 0))
+    throw new UsageError(`--rate must be a positive number of requests per second, not ${args.rate}`);
 }
 
 /**
@@ -134,7 +196,10 @@ const loadRun = () => import('./run.js');
 async function parseFields(list: string | undefined): Promise<ContactField[] | undefined> {
   if (list === undefined) return undefined;
   const { CONTACT_FIELDS } = await import('../contact/schema.js');
-  const fields = list.split(',').map((f) => f.trim()).filter((f) => f !== '');
+  const fields = list
+    .split(',')
+    .map((f) => f.trim())
+    .filter((f) => f !== '');
   for (const field of fields) {
     if (!(CONTACT_FIELDS as readonly string[]).includes(field)) {
       throw new UsageError(`--fields: "${field}" is not a field; the fields are ${CONTACT_FIELDS.join(', ')}`);
@@ -147,7 +212,8 @@ async function parseCountry(value: string | undefined): Promise<CountryCode | un
   if (value === undefined) return undefined;
   const { isSupportedCountry } = await import('libphonenumber-js/max');
   const code = value.toUpperCase();
-  if (!isSupportedCountry(code)) throw new UsageError(`--default-country: "${value}" is not an ISO 3166 country code such as AU, GB or US`);
+  if (!isSupportedCountry(code))
+    throw new UsageError(`--default-country: "${value}" is not an ISO 3166 country code such as AU, GB or US`);
   return code;
 }
 
@@ -160,22 +226,53 @@ export const importCommand: CommandModule<object, ImportArgs> = {
         withRunOptions(yargs)
           .positional('file', { type: 'string', demandOption: true, describe: 'The CSV file to import' })
           .option('dry-run', { type: 'boolean', describe: 'Validate only: send nothing, need no credentials' })
-          .option('plan', { type: 'boolean', describe: 'Online dry run: read GET all once, predict each row, write nothing' })
+          .option('plan', {
+            type: 'boolean',
+            describe: 'Online dry run: read GET all once, predict each row, write nothing',
+          })
           .option('fields', { type: 'string', describe: 'Send only these fields, comma-separated' })
-          .option('empty', { choices: ['omit', 'null'] as const, default: 'omit' as const, describe: 'An empty cell: omit (field unchanged) or null (field cleared)' })
-          .option('null-token', { type: 'string', describe: 'A cell equal to this text is sent as null (#N/A is the usual choice)' })
-          .option('default-country', { type: 'string', describe: 'Normalise local mobile numbers for this ISO country, e.g. AU' })
-          .option('backup', { type: 'string', describe: 'Before writing, save the current values of the contacts to be updated (an undo file)' })
-          .option('changed-only', { type: 'boolean', describe: 'Read GET all once; send only the rows that would create or change something' })
+          .option('empty', {
+            choices: ['omit', 'null'] as const,
+            default: 'omit' as const,
+            describe: 'An empty cell: omit (field unchanged) or null (field cleared)',
+          })
+          .option('null-token', {
+            type: 'string',
+            describe: 'A cell equal to this text is sent as null (#N/A is the usual choice)',
+          })
+          .option('default-country', {
+            type: 'string',
+            describe: 'Normalise local mobile numbers for this ISO country, e.g. AU',
+          })
+          .option('backup', {
+            type: 'string',
+            describe: 'Before writing, save the current values of the contacts to be updated (an undo file)',
+          })
+          .option('changed-only', {
+            type: 'boolean',
+            describe: 'Read GET all once; send only the rows that would create or change something',
+          })
           .conflicts('dry-run', ['plan', 'resume', 'restart', 'backup', 'changed-only'])
           .conflicts('plan', ['resume', 'restart', 'backup', 'changed-only'])
           .example('$0 import contacts.csv --dry-run', 'Check every row; write contacts.dryrun.csv')
-          .example('$0 import contacts.csv --env-file .env', 'Upsert; write contacts.results.csv and contacts.results.errors.csv')
-          .example('$0 import contacts.csv --plan --report plan.html', 'Preview every change against the API, as a report')
+          .example(
+            '$0 import contacts.csv --env-file .env',
+            'Upsert; write contacts.results.csv and contacts.results.errors.csv',
+          )
+          .example(
+            '$0 import contacts.csv --plan --report plan.html',
+            'Preview every change against the API, as a report',
+          )
           .example('$0 import contacts.csv --changed-only', 'A round trip: send only the rows edited since the export')
           .example('$0 import contacts.csv --resume', 'Continue a run that was stopped or crashed')
-          .example('$0 import legacy.csv --encoding windows-1252 --null-token "#N/A" --default-country AU', 'An Excel export')
-          .example('$0 import samples/outlook-export.csv --map-file samples/outlook.map --dry-run', 'An Outlook export, with its column mappings kept in a file'),
+          .example(
+            '$0 import legacy.csv --encoding windows-1252 --null-token "#N/A" --default-country AU',
+            'An Excel export',
+          )
+          .example(
+            '$0 import samples/outlook-export.csv --map-file samples/outlook.map --dry-run',
+            'An Outlook export, with its column mappings kept in a file',
+          ),
       ),
     ),
   handler: async (args: ArgumentsCamelCase<ImportArgs>) => {

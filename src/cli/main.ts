@@ -53,7 +53,14 @@ export async function main(argv: string[]): Promise<void> {
       .wrap(Math.min(110, process.stdout.columns || 100))
       .fail((message, error, usage) => {
         // yargs calls this for its own usage errors; rethrow so the one catch below handles all.
-        throw error ?? explainUsage(message, argv, Object.keys((usage as unknown as { getDescriptions(): object }).getDescriptions()));
+        throw (
+          error ??
+          explainUsage(
+            message,
+            argv,
+            Object.keys((usage as unknown as { getDescriptions(): object }).getDescriptions()),
+          )
+        );
       });
     if (argv.length === 0) {
       // The bare command: the help, on stdout, but exit 2 like any usage error, so that a script

@@ -24,21 +24,38 @@ export interface OutputArgs {
 export function withConnectionOptions<T>(yargs: Argv<T>): Argv<T & ConnectionArgs> {
   return yargs
     .option('base-url', { type: 'string', describe: 'API base URL (env CIOPULSE_BASE_URL)', group: 'Connection:' })
-    .option('portal-code', { type: 'string', describe: 'Client Portal Code (env CIOPULSE_PORTAL_CODE)', group: 'Connection:' })
+    .option('portal-code', {
+      type: 'string',
+      describe: 'Client Portal Code (env CIOPULSE_PORTAL_CODE)',
+      group: 'Connection:',
+    })
     .option('api-key-file', {
       type: 'string',
       describe: 'File holding the 40-character API key, mode 600 (or env CIOPULSE_API_KEY; never a flag)',
       group: 'Connection:',
     })
-    .option('env-file', { type: 'string', describe: 'Read CIOPULSE_* settings from this dotenv file (mode 600 when it holds the key); without it, .env here fills in what the environment lacks', group: 'Connection:' })
-    .option('allow-insecure', { type: 'boolean', describe: 'Allow plain http to a non-loopback host', group: 'Connection:' });
+    .option('env-file', {
+      type: 'string',
+      describe:
+        'Read CIOPULSE_* settings from this dotenv file (mode 600 when it holds the key); without it, .env here fills in what the environment lacks',
+      group: 'Connection:',
+    })
+    .option('allow-insecure', {
+      type: 'boolean',
+      describe: 'Allow plain http to a non-loopback host',
+      group: 'Connection:',
+    });
 }
 
 export function withOutputOptions<T>(yargs: Argv<T>): Argv<T & OutputArgs> {
   return yargs
     .option('json', { type: 'boolean', describe: 'Print a machine-readable summary on stdout', group: 'Output:' })
     .option('quiet', { type: 'boolean', alias: 'q', describe: 'Print errors only', group: 'Output:' })
-    .option('verbose', { type: 'boolean', describe: 'More detail, and stack traces for unexpected errors', group: 'Output:' });
+    .option('verbose', {
+      type: 'boolean',
+      describe: 'More detail, and stack traces for unexpected errors',
+      group: 'Output:',
+    });
 }
 
 export function connectionFromArgs(args: ConnectionArgs): Connection {
@@ -51,7 +68,9 @@ export function connectionFromArgs(args: ConnectionArgs): Connection {
   });
   // A .env is read without being named, so say so: a surprise base URL would receive the key.
   if (connection.fromDotEnv !== undefined) {
-    process.stderr.write(`note: ${connection.fromDotEnv.join(', ')} from ./.env (it never overrides the environment; \`check\` shows every source)\n`);
+    process.stderr.write(
+      `note: ${connection.fromDotEnv.join(', ')} from ./.env (it never overrides the environment; \`check\` shows every source)\n`,
+    );
   }
   return connection;
 }
@@ -64,7 +83,11 @@ export interface OneShotArgs {
 }
 
 /** The API client settings of a one-shot command (export, get): one request at a time, stopped by `stopSignal`. */
-export function oneShotClientOptions(connection: Connection, args: OneShotArgs, stopSignal: AbortSignal): ApiClientOptions {
+export function oneShotClientOptions(
+  connection: Connection,
+  args: OneShotArgs,
+  stopSignal: AbortSignal,
+): ApiClientOptions {
   return {
     connection,
     concurrency: 1,
@@ -92,7 +115,21 @@ export function launcherWords(env: NodeJS.ProcessEnv = process.env, script: stri
 }
 
 /** Flags whose value changes what the next run reads or sends, so `Next:` repeats them. */
-const CARRIED = ['env-file', 'base-url', 'portal-code', 'api-key-file', 'allow-insecure', 'encoding', 'map', 'map-file', 'default-country', 'null-token', 'empty', 'fields', 'ignore-missing'] as const;
+const CARRIED = [
+  'env-file',
+  'base-url',
+  'portal-code',
+  'api-key-file',
+  'allow-insecure',
+  'encoding',
+  'map',
+  'map-file',
+  'default-country',
+  'null-token',
+  'empty',
+  'fields',
+  'ignore-missing',
+] as const;
 /** A `--resume` must also see the same rows and write the same files. */
 const CARRIED_ON_RESUME = ['limit', 'errors'] as const;
 const DEFAULTS: Record<string, unknown> = { encoding: 'utf8', empty: 'omit' };
@@ -110,5 +147,9 @@ function flagWords(args: object, names: readonly string[]): string[] {
 
 /** This run's flags that the next run needs, and how it was started (README, "Next steps"). */
 export function rerunFromArgs(args: object): Rerun {
-  return { launcher: launcherWords(), flags: flagWords(args, CARRIED), resumeFlags: flagWords(args, CARRIED_ON_RESUME) };
+  return {
+    launcher: launcherWords(),
+    flags: flagWords(args, CARRIED),
+    resumeFlags: flagWords(args, CARRIED_ON_RESUME),
+  };
 }

@@ -6,13 +6,15 @@ import { createStyles, resolveColor, type Styles } from '../report/styles.js';
 
 export const stderrStyles: Styles = createStyles(resolveColor(process.stderr));
 
-const BUG = 'this is a bug in ciopulse-contacts, please report it (run again with --verbose for the details to include)';
+const BUG =
+  'this is a bug in ciopulse-contacts, please report it (run again with --verbose for the details to include)';
 
 /** Prints a whole-run error as one readable line (plus a hint) and returns the exit code. */
 export function reportFatal(error: unknown, options: { verbose: boolean }): number {
   const s = stderrStyles;
   const stack = (): void => {
-    if (options.verbose && error instanceof Error && error.stack !== undefined) process.stderr.write(`${s.dim(error.stack)}\n`);
+    if (options.verbose && error instanceof Error && error.stack !== undefined)
+      process.stderr.write(`${s.dim(error.stack)}\n`);
   };
   if (error instanceof InterruptedError) {
     // Ctrl-C is the user's own choice, not an error.
@@ -34,7 +36,8 @@ export function reportFatal(error: unknown, options: { verbose: boolean }): numb
   }
   const message = error instanceof Error ? error.message : String(error);
   process.stderr.write(`${s.red('error:')} unexpected failure: ${message}\n`);
-  if (options.verbose && error instanceof Error && error.stack !== undefined) process.stderr.write(`${s.dim(error.stack)}\n`);
+  if (options.verbose && error instanceof Error && error.stack !== undefined)
+    process.stderr.write(`${s.dim(error.stack)}\n`);
   else process.stderr.write(`${s.dim('hint:')} run again with --verbose for details, and report it if it persists\n`);
   return 2;
 }

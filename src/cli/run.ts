@@ -10,7 +10,14 @@ import { checkWritable, NothingToResumeError, UnfinishedRunError } from '../run/
 import { FileError, UsageError } from '../errors.js';
 import { writeHtmlReport } from '../report/html.js';
 import { createProgressReporter } from '../report/progress.js';
-import { formatStopped, formatSummary, nextCommand, rerunCommand, summaryToJson, type Rerun } from '../report/summary.js';
+import {
+  formatStopped,
+  formatSummary,
+  nextCommand,
+  rerunCommand,
+  summaryToJson,
+  type Rerun,
+} from '../report/summary.js';
 import { createStyles, resolveColor } from '../report/styles.js';
 import { formatMapping } from './mapping.js';
 import type { OutputArgs } from './options.js';
@@ -31,12 +38,18 @@ function withFlags(error: unknown, command: (extra: readonly string[]) => string
     });
   }
   if (error instanceof NothingToResumeError) {
-    return new UsageError(error.message, { hint: 'run without --resume to start; with --results, name the results file of the run to continue' });
+    return new UsageError(error.message, {
+      hint: 'run without --resume to start; with --results, name the results file of the run to continue',
+    });
   }
   return error;
 }
 
-export async function runRowsAndReport(options: Omit<RunOptions, 'signal' | 'onProgress'>, output: OutputArgs, extras: RunExtras = {}): Promise<void> {
+export async function runRowsAndReport(
+  options: Omit<RunOptions, 'signal' | 'onProgress'>,
+  output: OutputArgs,
+  extras: RunExtras = {},
+): Promise<void> {
   const silent = output.quiet === true || output.json === true;
   // Every output path is checked before the first request; the library checks its own.
   if (extras.report !== undefined) checkWritable(extras.report);
@@ -46,7 +59,9 @@ export async function runRowsAndReport(options: Omit<RunOptions, 'signal' | 'onP
   const interrupt = createInterruptHandler({
     onFirst: () => {
       progress.stop();
-      process.stderr.write('\nstopping: no new requests; those in flight get 2 s to finish (Ctrl-C again to quit at once)\n');
+      process.stderr.write(
+        '\nstopping: no new requests; those in flight get 2 s to finish (Ctrl-C again to quit at once)\n',
+      );
     },
     secondMessage: 'second interrupt: exiting now; run again with --resume to continue',
   });
@@ -58,7 +73,8 @@ export async function runRowsAndReport(options: Omit<RunOptions, 'signal' | 'onP
       onProgress: (p) => progress.update(p),
       onStart: (info) => {
         collector?.useHeader(info.header);
-        if (output.quiet !== true && !options.mode.startsWith('delete')) process.stderr.write(formatMapping(info.header.mapping));
+        if (output.quiet !== true && !options.mode.startsWith('delete'))
+          process.stderr.write(formatMapping(info.header.mapping));
         options.onStart?.(info);
       },
       onWarning: (message) => process.stderr.write(`warning: ${message}\n`),
@@ -67,14 +83,18 @@ export async function runRowsAndReport(options: Omit<RunOptions, 'signal' | 'onP
         ? {
             onRetry: (event) => {
               const reason = typeof event.reason === 'number' ? `HTTP ${event.reason}` : event.reason;
-              process.stderr.write(`retry: ${event.method} ${event.systemId ?? ''} attempt ${event.attempt} got ${reason}; waiting ${event.waitMs} ms\n`);
+              process.stderr.write(
+                `retry: ${event.method} ${event.systemId ?? ''} attempt ${event.attempt} got ${reason}; waiting ${event.waitMs} ms\n`,
+              );
             },
           }
         : {}),
     });
   } catch (error) {
     const verb = options.mode.startsWith('delete') ? 'delete' : 'import';
-    throw withFlags(error, (extra) => rerunCommand(extras.rerun, verb, options.input, [...extra, ...(extras.rerun?.resumeFlags ?? [])]));
+    throw withFlags(error, (extra) =>
+      rerunCommand(extras.rerun, verb, options.input, [...extra, ...(extras.rerun?.resumeFlags ?? [])]),
+    );
   } finally {
     progress.stop();
     interrupt.dispose();
@@ -86,7 +106,12 @@ export async function runRowsAndReport(options: Omit<RunOptions, 'signal' | 'onP
       extra = `Report:  ${(await writeHtmlReport({ summary, collected: collector, outPath: extras.report, next: nextCommand(summary, extras.rerun) })).path}`;
     } catch (error) {
       // The summary is printed whatever happens to the report.
-      lateFailure = error instanceof FileError ? error : new FileError(`cannot write ${extras.report}: ${error instanceof Error ? error.message : String(error)}`, { file: extras.report });
+      lateFailure =
+        error instanceof FileError
+          ? error
+          : new FileError(`cannot write ${extras.report}: ${error instanceof Error ? error.message : String(error)}`, {
+              file: extras.report,
+            });
     }
   }
   const code = resolveExitCode(summary);
@@ -94,14 +119,27 @@ export async function runRowsAndReport(options: Omit<RunOptions, 'signal' | 'onP
     process.stdout.write(summaryToJson(summary, extras.rerun));
   } else if (output.quiet !== true) {
     process.stderr.write(formatStopped(summary, createStyles(resolveColor(process.stderr))));
-    process.stdout.write(formatSummary(summary, createStyles(resolveColor(process.stdout)), extras.rerun, { width: process.stdout.isTTY === true ? process.stdout.columns : undefined }));
+    process.stdout.write(
+      formatSummary(summary, createStyles(resolveColor(process.stdout)), extras.rerun, {
+        width: process.stdout.isTTY === true ? process.stdout.columns : undefined,
+      }),
+    );
     if (extra !== undefined) process.stdout.write(`${extra}\n`);
   } else if (code !== 0) {
-    const bad = summary.counts.invalid + summary.counts.failed + summary.counts.uncertain + summary.counts['would-fail'];
-    process.stderr.write(`${summary.stopped?.message ?? `${bad} rows invalid, failed or uncertain`}; see ${summary.resultsPath}\n`);
+    const bad =
+      summary.counts.invalid + summary.counts.failed + summary.counts.uncertain + summary.counts['would-fail'];
+    process.stderr.write(
+      `${summary.stopped?.message ?? `${bad} rows invalid, failed or uncertain`}; see ${summary.resultsPath}\n`,
+    );
   }
   process.exitCode = Math.max(Number(process.exitCode ?? 0), code);
   // A results file that could not be written: the summary above says what was done; this line says why it stopped.
-  if (summary.stopped?.reason === 'write_failed') throw new FileError(summary.stopped.message, { hint: summary.journalPath === undefined ? undefined : `the journal ${summary.journalPath} is kept: free some space, then run again with --resume` });
+  if (summary.stopped?.reason === 'write_failed')
+    throw new FileError(summary.stopped.message, {
+      hint:
+        summary.journalPath === undefined
+          ? undefined
+          : `the journal ${summary.journalPath} is kept: free some space, then run again with --resume`,
+    });
   if (lateFailure !== undefined) throw lateFailure;
 }

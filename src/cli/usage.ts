@@ -15,9 +15,12 @@ export function refuseKeyFlag(argv: readonly string[]): void {
     if (arg === '--') return;
     const name = arg.split('=')[0]?.toLowerCase() ?? '';
     if (KEY_FLAGS.has(name)) {
-      throw new UsageError('the API key is never taken as a flag: it would sit in your shell history and show in `ps`', {
-        hint: 'set CIOPULSE_API_KEY in the environment or in an --env-file, or pass --api-key-file <file> (a file only you can read: chmod 600)',
-      });
+      throw new UsageError(
+        'the API key is never taken as a flag: it would sit in your shell history and show in `ps`',
+        {
+          hint: 'set CIOPULSE_API_KEY in the environment or in an --env-file, or pass --api-key-file <file> (a file only you can read: chmod 600)',
+        },
+      );
     }
   }
 }
@@ -28,7 +31,11 @@ function distance(a: string, b: string): number {
   for (let i = 1; i <= a.length; i++) {
     const current = [i];
     for (let j = 1; j <= b.length; j++) {
-      current[j] = Math.min((previous[j] ?? 0) + 1, (current[j - 1] ?? 0) + 1, (previous[j - 1] ?? 0) + (a[i - 1] === b[j - 1] ? 0 : 1));
+      current[j] = Math.min(
+        (previous[j] ?? 0) + 1,
+        (current[j - 1] ?? 0) + 1,
+        (previous[j - 1] ?? 0) + (a[i - 1] === b[j - 1] ? 0 : 1),
+      );
     }
     previous = current;
   }
@@ -65,7 +72,8 @@ export function explainUsage(message: string, argv: readonly string[], known: re
     // yargs lists both spellings of a flag (dry-run, dryRun); name each once, with dashes.
     const kebab = (name: string): string => name.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`);
     const names = [...new Set((unknown[1] ?? '').split(', ').map(kebab))];
-    const typed = (name: string): boolean => argv.some((a) => a === `--${name}` || a.startsWith(`--${name}=`) || a === `-${name}`);
+    const typed = (name: string): boolean =>
+      argv.some((a) => a === `--${name}` || a.startsWith(`--${name}=`) || a === `-${name}`);
     const flags = names.filter(typed);
     const words = names.filter((name) => !typed(name) && argv.includes(name));
     if (flags.length === 0 && words.length > 0) {
@@ -84,7 +92,8 @@ export function explainUsage(message: string, argv: readonly string[], known: re
   if (/^Not enough non-option arguments/.test(message)) {
     const command = argv.find((a) => !a.startsWith('-')) ?? '';
     const need = NEEDS[command];
-    if (need !== undefined) return new UsageError(need, { hint: `run "ciopulse-contacts ${command} --help" for the options` });
+    if (need !== undefined)
+      return new UsageError(need, { hint: `run "ciopulse-contacts ${command} --help" for the options` });
   }
   return new UsageError(message, { hint: more });
 }

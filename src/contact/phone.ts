@@ -55,7 +55,18 @@ const { Metadata } = core as unknown as { Metadata: new (json: unknown) => Metad
 const metadata = new Metadata(metadataJson);
 
 /** getNumberType()'s order: fixed line first, then the rest. */
-const TYPES: readonly Exclude<NumberType, 'FIXED_LINE_OR_MOBILE' | undefined>[] = ['FIXED_LINE', 'MOBILE', 'PREMIUM_RATE', 'TOLL_FREE', 'SHARED_COST', 'VOIP', 'PERSONAL_NUMBER', 'PAGER', 'UAN', 'VOICEMAIL'];
+const TYPES: readonly Exclude<NumberType, 'FIXED_LINE_OR_MOBILE' | undefined>[] = [
+  'FIXED_LINE',
+  'MOBILE',
+  'PREMIUM_RATE',
+  'TOLL_FREE',
+  'SHARED_COST',
+  'VOIP',
+  'PERSONAL_NUMBER',
+  'PAGER',
+  'UAN',
+  'VOICEMAIL',
+];
 
 /** A type getNumberType() gives, or UNKNOWN: valid, but the metadata has no types for the country. */
 export type SureType = Exclude<NumberType, undefined> | 'UNKNOWN';
@@ -184,7 +195,11 @@ const TYPE_WORDS: Record<SureType, string> = {
 
 function typeWarning(value: string, type: SureType): RowWarning | undefined {
   if (MOBILE_TYPES.has(type)) return undefined;
-  return { code: 'not_a_mobile', field: 'mobile', message: `mobile ${value} is ${TYPE_WORDS[type]} number by libphonenumber, not a mobile; sent as the API allows it` };
+  return {
+    code: 'not_a_mobile',
+    field: 'mobile',
+    message: `mobile ${value} is ${TYPE_WORDS[type]} number by libphonenumber, not a mobile; sent as the API allows it`,
+  };
 }
 
 /**
@@ -197,14 +212,26 @@ export function mobileWarning(value: string): RowWarning | undefined {
   if (sure !== undefined) return typeWarning(value, sure);
   const phone = parsePhoneNumberFromString(value);
   if (phone === undefined) {
-    return { code: 'unrecognised_mobile', field: 'mobile', message: `mobile ${value} is not a number libphonenumber can read; sent as the API allows it` };
+    return {
+      code: 'unrecognised_mobile',
+      field: 'mobile',
+      message: `mobile ${value} is not a number libphonenumber can read; sent as the API allows it`,
+    };
   }
   // libphonenumber drops a trunk zero after the country code (+610411… → +61411…); the API stores what we send.
   if (phone.number !== value) {
-    return { code: 'trunk_zero', field: 'mobile', message: `mobile ${value} has a trunk zero after the country code (libphonenumber reads ${phone.number}); sent as the API allows it` };
+    return {
+      code: 'trunk_zero',
+      field: 'mobile',
+      message: `mobile ${value} has a trunk zero after the country code (libphonenumber reads ${phone.number}); sent as the API allows it`,
+    };
   }
   if (!phone.isValid()) {
-    return { code: 'unrecognised_mobile', field: 'mobile', message: `mobile ${value} is not a valid number for its country (libphonenumber); sent as the API allows it` };
+    return {
+      code: 'unrecognised_mobile',
+      field: 'mobile',
+      message: `mobile ${value} is not a valid number for its country (libphonenumber); sent as the API allows it`,
+    };
   }
   return typeWarning(value, phone.getType() ?? 'UNKNOWN');
 }
@@ -274,7 +301,10 @@ export function readNational(digits: string, country: CountryCode): string | und
   const national = phone.nationalNumber;
   // What libphonenumber dropped in front of the national number: nothing, or a national prefix.
   const head = digits.endsWith(national) ? digits.slice(0, digits.length - national.length) : undefined;
-  const skippedCallingCode = head === undefined ? digits.startsWith(rules.callingCode) : head.startsWith(rules.callingCode) && rules.nationalPrefix?.test(head) !== true;
+  const skippedCallingCode =
+    head === undefined
+      ? digits.startsWith(rules.callingCode)
+      : head.startsWith(rules.callingCode) && rules.nationalPrefix?.test(head) !== true;
   return skippedCallingCode ? undefined : phone.number;
 }
 
@@ -289,9 +319,11 @@ export function readNationalFast(digits: string, country: CountryCode): string |
   if (rules.transforms || rules.idd?.test(digits) === true) return undefined;
   const prefix = rules.prefixAtStart?.exec(digits);
   // A capture group is a carrier code or a rewrite: libphonenumber's business.
-  if (prefix != null && (prefix[0] === '' || prefix.length > 1 && prefix.slice(1).some((g) => g !== undefined))) return undefined;
+  if (prefix != null && (prefix[0] === '' || (prefix.length > 1 && prefix.slice(1).some((g) => g !== undefined))))
+    return undefined;
   const national = prefix == null ? digits : digits.slice(prefix[0].length);
-  if (national.startsWith('0') || digits.startsWith(rules.callingCode) || !rules.plan.nationalNumber.test(national)) return undefined;
+  if (national.startsWith('0') || digits.startsWith(rules.callingCode) || !rules.plan.nationalNumber.test(national))
+    return undefined;
   const e164 = `+${rules.callingCode}${national}`;
   return MOBILE_PATTERN.test(e164) && surelyValidType(e164) !== undefined ? e164 : undefined;
 }
@@ -299,9 +331,11 @@ export function readNationalFast(digits: string, country: CountryCode): string |
 /** The likely fix for a number that is not E.164: `+` in front, or the country code written in. */
 function fixFor(value: string, digits: string | undefined, country: CountryCode | undefined): string {
   if (/^\d(\.\d+)?E\+\d+$/i.test(value)) return 'it looks like Excel scientific notation: format the column as Text';
-  if (digits !== undefined && isValidAsWritten(`+${digits}`)) return `did you mean +${digits}? Write the + when the number starts with its country code`;
+  if (digits !== undefined && isValidAsWritten(`+${digits}`))
+    return `did you mean +${digits}? Write the + when the number starts with its country code`;
   if (country !== undefined) return 'if it is from another country, write it with + and its country code';
-  if (digits !== undefined && digits.startsWith('0')) return 'a local number needs --default-country, or the country code written in';
+  if (digits !== undefined && digits.startsWith('0'))
+    return 'a local number needs --default-country, or the country code written in';
   if (FORMATTING_CHAR.test(value)) return 'remove spaces, hyphens and brackets, or pass --default-country';
   return 'write it as + then the country code and the number';
 }
@@ -319,7 +353,8 @@ export function readMobile(value: string, country: CountryCode | undefined): Mob
   const plus = stripped.startsWith('+');
   const digits = /^\+?\d+$/.test(stripped) ? stripped.slice(plus ? 1 : 0) : undefined;
   const apiRule = `"${value}" is not "+" then country code and number with no spaces or hyphens`;
-  if (country === undefined || digits === undefined) return { ok: false, message: `${apiRule}; ${fixFor(value, plus ? undefined : digits, country)}` };
+  if (country === undefined || digits === undefined)
+    return { ok: false, message: `${apiRule}; ${fixFor(value, plus ? undefined : digits, country)}` };
   if (plus) {
     // libphonenumber also drops a written trunk zero: "+44 (0)7911 123456" → +447911123456.
     let e164: string | undefined = `+${digits}`;
@@ -328,7 +363,10 @@ export function readMobile(value: string, country: CountryCode | undefined): Mob
       e164 = phone?.isValid() === true ? phone.number : undefined;
     }
     if (e164 !== undefined) return { ok: true, value: e164, change: `mobile: ${value} → ${e164}` };
-    return { ok: false, message: `${apiRule}, and +${digits} is not a valid number (libphonenumber); check the digits` };
+    return {
+      ok: false,
+      message: `${apiRule}, and +${digits} is not a valid number (libphonenumber); check the digits`,
+    };
   }
   const e164 = readNationalFast(digits, country) ?? readNational(digits, country);
   if (e164 !== undefined) return { ok: true, value: e164, change: `mobile: ${value} → ${e164}` };

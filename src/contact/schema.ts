@@ -123,7 +123,12 @@ function issue(ctx: z.RefinementCtx, code: RowErrorCode, message: string): void 
 /** Any text value the API accepts: a string that JSON can carry without a backslash. */
 export const apiText = z.string().superRefine((value, ctx) => {
   const ch = findEscapedChar(value);
-  if (ch !== undefined) issue(ctx, 'backslash_char', `contains ${ch}, which JSON must escape with a backslash; the API forbids backslashes`);
+  if (ch !== undefined)
+    issue(
+      ctx,
+      'backslash_char',
+      `contains ${ch}, which JSON must escape with a backslash; the API forbids backslashes`,
+    );
 });
 
 export const emailValue = apiText.superRefine((value, ctx) => {
@@ -169,7 +174,11 @@ export const contactPatchSchema = z.strictObject(fieldShape((f) => FIELD_SCHEMAS
 
 /** The body of a PUT that creates a contact: first_name, last_name and email are mandatory. */
 export const contactCreateSchema = z.strictObject(
-  fieldShape((f) => ((REQUIRED_ON_CREATE as readonly ContactField[]).includes(f) ? REQUIRED_SCHEMAS[f as keyof typeof REQUIRED_SCHEMAS] : FIELD_SCHEMAS[f].nullable().optional())),
+  fieldShape((f) =>
+    (REQUIRED_ON_CREATE as readonly ContactField[]).includes(f)
+      ? REQUIRED_SCHEMAS[f as keyof typeof REQUIRED_SCHEMAS]
+      : FIELD_SCHEMAS[f].nullable().optional(),
+  ),
 );
 
 /**
@@ -181,7 +190,12 @@ export const systemIdSchema = z.string().superRefine((value, ctx) => {
   else if (value === '.' || value === '..') issue(ctx, 'invalid_system_id', `"${value}" cannot be a URL path segment`);
   // A control character is never part of an id: it is a line break or tab that merged two cells (issue 11).
   // eslint-disable-next-line no-control-regex
-  else if (/[\u0000-\u001f\u007f]/.test(value)) issue(ctx, 'invalid_system_id', `${JSON.stringify(value)} holds a control character (a line break or tab); an id is one line of text`);
+  else if (/[\u0000-\u001f\u007f]/.test(value))
+    issue(
+      ctx,
+      'invalid_system_id',
+      `${JSON.stringify(value)} holds a control character (a line break or tab); an id is one line of text`,
+    );
 });
 
 function isContactField(key: unknown): key is ContactField {
@@ -200,12 +214,16 @@ export function toRowErrors(issues: readonly z.core.$ZodIssue[]): RowError[] {
         return { ...base, code, message: iss.message };
       }
       case 'unrecognized_keys':
-        return { code: 'unknown_field', message: `unknown field(s) ${iss.keys.join(', ')}; allowed: ${CONTACT_FIELDS.join(', ')}` };
+        return {
+          code: 'unknown_field',
+          message: `unknown field(s) ${iss.keys.join(', ')}; allowed: ${CONTACT_FIELDS.join(', ')}`,
+        };
       case 'invalid_type':
         if (iss.input === undefined || iss.input === null) {
           return { ...base, code: 'missing_required', message: 'is required when creating a contact' };
         }
-        if (iss.expected === 'object') return { ...base, code: 'not_an_object', message: 'the body must be a JSON object' };
+        if (iss.expected === 'object')
+          return { ...base, code: 'not_an_object', message: 'the body must be a JSON object' };
         return { ...base, code: 'invalid_type', message: 'must be a string or null' };
       default:
         return { ...base, code: 'invalid_type', message: iss.message };
@@ -249,9 +267,17 @@ const CELL_CODES: ReadonlySet<RowErrorCode> = new Set(['spreadsheet_error', 'rep
 
 function cellGuard(value: string, ctx: z.RefinementCtx): void {
   if (SPREADSHEET_ERRORS.has(value)) {
-    issue(ctx, 'spreadsheet_error', `holds the spreadsheet error ${value} (a broken formula?); fix it, or pass --null-token "${value}" to clear the field`);
+    issue(
+      ctx,
+      'spreadsheet_error',
+      `holds the spreadsheet error ${value} (a broken formula?); fix it, or pass --null-token "${value}" to clear the field`,
+    );
   } else if (value.includes('\uFFFD')) {
-    issue(ctx, 'replacement_char', 'contains U+FFFD, the replacement character: the text was mis-decoded before it reached this file; try --encoding windows-1252, or fix the source');
+    issue(
+      ctx,
+      'replacement_char',
+      'contains U+FFFD, the replacement character: the text was mis-decoded before it reached this file; try --encoding windows-1252, or fix the source',
+    );
   }
 }
 
@@ -295,7 +321,9 @@ export function createRowParser(options: RowParserOptions = {}): (cells: RowCell
     const id = systemIdSchema.safeParse(systemId);
     const fields = importPatchSchema.safeParse(patch);
     if (!id.success || !fields.success) {
-      const idErrors = id.success ? [] : toRowErrors(id.error.issues).map((e): RowError => ({ ...e, field: 'system_id' }));
+      const idErrors = id.success
+        ? []
+        : toRowErrors(id.error.issues).map((e): RowError => ({ ...e, field: 'system_id' }));
       const errors = [...idErrors, ...(fields.success ? [] : preferCellErrors(toRowErrors(fields.error.issues)))];
       for (const error of errors) {
         if (error.code === 'invalid_mobile' && mobile?.ok === false) error.message = mobile.message;

@@ -52,7 +52,8 @@ export function detectDelimiter(headerLine: string): ',' | ';' | '\t' {
   let quoted = false;
   for (let i = 0; i < headerLine.length; i++) {
     const c = headerLine.charCodeAt(i);
-    if (c === QUOTE) quoted = !quoted; // `""` toggles twice: still right
+    if (c === QUOTE)
+      quoted = !quoted; // `""` toggles twice: still right
     else if (quoted) continue;
     else if (c === 0x2c) counts[0]!++;
     else if (c === 0x3b) counts[1]!++;
@@ -75,7 +76,9 @@ export interface MapEntry {
   source?: string;
 }
 
-const FIELD_BY_NORMALISED: ReadonlyMap<string, HeaderField> = new Map(HEADER_FIELDS.map((f) => [normaliseHeader(f), f]));
+const FIELD_BY_NORMALISED: ReadonlyMap<string, HeaderField> = new Map(
+  HEADER_FIELDS.map((f) => [normaliseHeader(f), f]),
+);
 
 /**
  * Parses `--map "CSV header=field"` flags. Split at the last `=`, because a header may hold
@@ -99,7 +102,8 @@ export function parseMapEntry(raw: string, source: string): MapEntry | string {
   const fieldText = raw.slice(eq + 1).trim();
   if (fieldText === '') return { header, field: undefined, raw, source };
   const field = FIELD_BY_NORMALISED.get(normaliseHeader(fieldText));
-  if (field === undefined) return `${source}: unknown field "${fieldText}"; the fields are ${HEADER_FIELDS.join(', ')} (or leave it empty to ignore the column)`;
+  if (field === undefined)
+    return `${source}: unknown field "${fieldText}"; the fields are ${HEADER_FIELDS.join(', ')} (or leave it empty to ignore the column)`;
   return { header, field, raw, source };
 }
 
@@ -179,11 +183,15 @@ export function mapHeader(
   headerLine = 1,
 ): HeaderMapping {
   const columnFields: (HeaderField | undefined)[] = columns.map((c) => resolveHeaderField(c));
-  const how: HeaderMapping['how'] = columnFields.map((f, i) => (f === undefined ? undefined : isExactHeader(columns[i]!, f) ? 'exact' : 'alias'));
+  const how: HeaderMapping['how'] = columnFields.map((f, i) =>
+    f === undefined ? undefined : isExactHeader(columns[i]!, f) ? 'exact' : 'alias',
+  );
   for (const entry of mapEntries) {
     const hits = columnsNamed(columns, entry.header);
     if (hits.length === 0) {
-      throw new UsageError(`${entry.source ?? `--map "${entry.raw}"`}: ${file} has no column "${entry.header}"; its headers are ${listHeaders(columns)}`);
+      throw new UsageError(
+        `${entry.source ?? `--map "${entry.raw}"`}: ${file} has no column "${entry.header}"; its headers are ${listHeaders(columns)}`,
+      );
     }
     for (const i of hits) {
       // A later mapping for the same header wins.
@@ -210,7 +218,8 @@ export function mapHeader(
     if (winners.length > 1) {
       const other = winners[1]!;
       // Identical names can only be told apart by position.
-      const ignore = columns[winner] === columns[other] || (columns[other] ?? '').trim() === '' ? `#${other + 1}` : columns[other]!;
+      const ignore =
+        columns[winner] === columns[other] || (columns[other] ?? '').trim() === '' ? `#${other + 1}` : columns[other]!;
       problems.push(
         `${file} line ${headerLine}: columns ${numbered(columns, winner)} and ${numbered(columns, other)} both map to ${field}; ` +
           `keep one, e.g. ignore the other with --map "${ignore}="`,
@@ -221,10 +230,14 @@ export function mapHeader(
   for (const field of requiredFields) {
     if (fields[field] !== undefined) continue;
     // Suggest a real header when one looks like an ID ("Customer ID", "CustNo" does not).
-    const idLike = field === 'system_id' ? columns.find((c, i) => columnFields[i] === undefined && /\bid\b|id\s*$/i.test(c)) : undefined;
+    const idLike =
+      field === 'system_id'
+        ? columns.find((c, i) => columnFields[i] === undefined && /\bid\b|id\s*$/i.test(c))
+        : undefined;
     const suggestion = idLike ?? '<header>';
     problems.push(
-      `${file} line ${headerLine}: no ${field} column; the headers are ${listHeaders(columns)}. ` + `Rename the column, or pass --map "${suggestion}=${field}"`,
+      `${file} line ${headerLine}: no ${field} column; the headers are ${listHeaders(columns)}. ` +
+        `Rename the column, or pass --map "${suggestion}=${field}"`,
     );
   }
   return { fields, columnFields, how, shadowedBy, problems };

@@ -6,7 +6,16 @@
  */
 import { readFile } from 'node:fs/promises';
 import { FileError } from '../errors.js';
-import { HEADER_FIELDS, describeColumn, normaliseHeader, parseMapEntry, type HeaderField, type HeaderMapping, type MapEntry, type MappedBy } from './headers.js';
+import {
+  HEADER_FIELDS,
+  describeColumn,
+  normaliseHeader,
+  parseMapEntry,
+  type HeaderField,
+  type HeaderMapping,
+  type MapEntry,
+  type MappedBy,
+} from './headers.js';
 
 export interface FieldMapping {
   field: HeaderField;
@@ -58,7 +67,11 @@ function mapTarget(columns: readonly string[], index: number): string {
   return name.trim() === '' || !unique || name.includes('=') ? `#${index + 1}` : name;
 }
 
-export function describeMapping(columns: readonly string[], mapping: HeaderMapping, sampleRows: readonly (readonly string[])[]): MappingDescription {
+export function describeMapping(
+  columns: readonly string[],
+  mapping: HeaderMapping,
+  sampleRows: readonly (readonly string[])[],
+): MappingDescription {
   const fields: FieldMapping[] = [];
   for (const [field, column] of Object.entries(mapping.fields) as [HeaderField, number][]) {
     const samples: string[] = [];
@@ -67,7 +80,13 @@ export function describeMapping(columns: readonly string[], mapping: HeaderMappi
       if (value !== '') samples.push(value);
       if (samples.length === 2) break;
     }
-    fields.push({ field, column, label: describeColumn(columns, column), by: mapping.how[column] as MappedBy, samples });
+    fields.push({
+      field,
+      column,
+      label: describeColumn(columns, column),
+      by: mapping.how[column] as MappedBy,
+      samples,
+    });
   }
   fields.sort((a, b) => HEADER_FIELDS.indexOf(a.field) - HEADER_FIELDS.indexOf(b.field));
   const suggested = new Set<HeaderField>();
@@ -78,7 +97,12 @@ export function describeMapping(columns: readonly string[], mapping: HeaderMappi
     const shadow = mapping.shadowedBy[i];
     if (shadow !== undefined) {
       const field = mapping.columnFields[shadow]!;
-      unsent.push({ column: i, label, reason: 'shadowed', shadowedBy: { label: describeColumn(columns, shadow), field } });
+      unsent.push({
+        column: i,
+        label,
+        reason: 'shadowed',
+        shadowedBy: { label: describeColumn(columns, shadow), field },
+      });
       return;
     }
     if (mapping.how[i] === 'ignored') {
@@ -88,7 +112,12 @@ export function describeMapping(columns: readonly string[], mapping: HeaderMappi
     const near = nearField(columns[i] ?? '');
     if (near !== undefined && mapping.fields[near] === undefined && !suggested.has(near)) {
       suggested.add(near);
-      unsent.push({ column: i, label, reason: 'unknown', suggestion: { field: near, map: `${mapTarget(columns, i)}=${near}` } });
+      unsent.push({
+        column: i,
+        label,
+        reason: 'unknown',
+        suggestion: { field: near, map: `${mapTarget(columns, i)}=${near}` },
+      });
       return;
     }
     unsent.push({ column: i, label, reason: 'unknown' });
@@ -107,7 +136,12 @@ export async function readMapFile(path: string): Promise<MapEntry[]> {
     text = await readFile(path, 'utf8');
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code;
-    const why = code === 'ENOENT' ? 'does not exist' : code === 'EISDIR' ? 'is a directory' : `cannot be read (${code ?? String(error)})`;
+    const why =
+      code === 'ENOENT'
+        ? 'does not exist'
+        : code === 'EISDIR'
+          ? 'is a directory'
+          : `cannot be read (${code ?? String(error)})`;
     throw new FileError(`--map-file ${path} ${why}`, { file: path, cause: error });
   }
   const entries: MapEntry[] = [];

@@ -7,7 +7,15 @@
 import { createReadStream } from 'node:fs';
 import { open, stat } from 'node:fs/promises';
 import { FileError } from '../errors.js';
-import { chooseEncoding, decoderLabel, firstInvalidUtf16, sniffBom, Utf8Checker, type ActualEncoding, type InputEncoding } from './decode.js';
+import {
+  chooseEncoding,
+  decoderLabel,
+  firstInvalidUtf16,
+  sniffBom,
+  Utf8Checker,
+  type ActualEncoding,
+  type InputEncoding,
+} from './decode.js';
 import type { Dialect } from './scan.js';
 import { detectDelimiter, normaliseHeader } from './headers.js';
 import { CR, LF, QuoteScanner, SwallowScanner, countByte, eolByte } from './scan.js';
@@ -34,14 +42,20 @@ export interface Plan {
 }
 
 export function emptyFile(path: string): FileError {
-  return new FileError(`${path} is empty: a CSV file needs a header row with a system_id column`, { file: path, line: 1 });
+  return new FileError(`${path} is empty: a CSV file needs a header row with a system_id column`, {
+    file: path,
+    line: 1,
+  });
 }
 
 export function unreadable(path: string, error: unknown): FileError {
   const code = (error as NodeJS.ErrnoException).code;
   if (code === 'ENOENT') return new FileError(`${path} does not exist; check the path`, { file: path, cause: error });
   if (code === 'EACCES' || code === 'EPERM') {
-    return new FileError(`${path} cannot be read (permission denied); check its permissions`, { file: path, cause: error });
+    return new FileError(`${path} cannot be read (permission denied); check its permissions`, {
+      file: path,
+      cause: error,
+    });
   }
   if (code === 'EISDIR') return new FileError(`${path} is a directory, not a CSV file`, { file: path, cause: error });
   const reason = error instanceof Error ? error.message : String(error);
@@ -77,7 +91,10 @@ async function readHead(path: string, size: number): Promise<Buffer> {
 }
 
 const BINARY_SIGNATURES: readonly { magic: Buffer; what: string }[] = [
-  { magic: Buffer.from('PK\x03\x04', 'latin1'), what: 'a zip file, probably an Excel workbook (.xlsx); save it from Excel as "CSV UTF-8"' },
+  {
+    magic: Buffer.from('PK\x03\x04', 'latin1'),
+    what: 'a zip file, probably an Excel workbook (.xlsx); save it from Excel as "CSV UTF-8"',
+  },
   {
     magic: Buffer.from([0xd0, 0xcf, 0x11, 0xe0, 0xa1, 0xb1, 0x1a, 0xe1]),
     what: 'an old Excel workbook (.xls); save it from Excel as "CSV UTF-8"',
@@ -125,11 +142,16 @@ export async function sniff(path: string, size: number, requested: InputEncoding
     }
     // Text has no NUL bytes; UTF-16 without a BOM has plenty, every other byte.
     if (body.subarray(0, 1024).includes(0)) {
-      throw notCsv(path, `a binary file (it holds NUL bytes); if it is UTF-16 text without a BOM, pass --encoding utf16le`);
+      throw notCsv(
+        path,
+        `a binary file (it holds NUL bytes); if it is UTF-16 text without a BOM, pass --encoding utf16le`,
+      );
     }
   }
   // Not fatal: this is only a sniff; the pre-scan validates every byte.
-  const text = new TextDecoder(encoding === 'utf8' ? 'utf-8' : decoderLabel(encoding), { ignoreBOM: true }).decode(body);
+  const text = new TextDecoder(encoding === 'utf8' ? 'utf-8' : decoderLabel(encoding), { ignoreBOM: true }).decode(
+    body,
+  );
   if (utf16 && text.slice(0, 512).includes('\u0000')) throw notCsv(path, 'a binary file (it holds NUL characters)');
 
   const header = findHeaderLine(text, head.length === size);
@@ -142,7 +164,14 @@ export async function sniff(path: string, size: number, requested: InputEncoding
     throw notCsv(path, first === '<' ? 'HTML or XML' : 'JSON');
   }
   const delimiter = detectDelimiter(header.line);
-  return { path, size, encoding, bomLength, delimiter, dialect: { delimiter: delimiter.charCodeAt(0), mac: header.mac } };
+  return {
+    path,
+    size,
+    encoding,
+    bomLength,
+    delimiter,
+    dialect: { delimiter: delimiter.charCodeAt(0), mac: header.mac },
+  };
 }
 
 /**
@@ -161,7 +190,10 @@ async function* asciiChunks(plan: Plan): AsyncGenerator<Buffer> {
 }
 
 /** Line number of an offset in `asciiChunks` (error paths only: it reads the file again). */
-async function locate(plan: Plan, offset: number): Promise<{ line: number; byte: number | undefined; context: Buffer }> {
+async function locate(
+  plan: Plan,
+  offset: number,
+): Promise<{ line: number; byte: number | undefined; context: Buffer }> {
   const eol = eolByte(plan.dialect);
   let line = 1;
   let base = 0;

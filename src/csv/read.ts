@@ -71,7 +71,10 @@ export async function openCsv(path: string, options: CsvReadOptions = {}): Promi
   if (requested !== undefined && !ENCODINGS.includes(requested)) {
     throw new UsageError(`--encoding ${String(requested)} is not supported; use one of ${ENCODINGS.join(', ')}`);
   }
-  const mapEntries = [...(options.mapFile === undefined ? [] : await readMapFile(options.mapFile)), ...parseMapFlags(options.map ?? [])];
+  const mapEntries = [
+    ...(options.mapFile === undefined ? [] : await readMapFile(options.mapFile)),
+    ...parseMapFlags(options.map ?? []),
+  ];
   const requiredFields = options.requiredFields ?? ['system_id'];
 
   const size = await checkFile(path);

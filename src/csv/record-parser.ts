@@ -49,7 +49,11 @@ async function* readBatches(stream: Readable): AsyncGenerator<CsvRecord[]> {
   try {
     for (;;) {
       const batch: CsvRecord[] = [];
-      for (let record = stream.read() as CsvRecord | null; record !== null; record = stream.read() as CsvRecord | null) {
+      for (
+        let record = stream.read() as CsvRecord | null;
+        record !== null;
+        record = stream.read() as CsvRecord | null
+      ) {
         batch.push(record);
         if (batch.length >= BATCH_RECORDS) break;
       }
@@ -197,7 +201,10 @@ class RecordParser extends Parser {
 
   private asFileError(error: Error | null | undefined): Error | undefined {
     if (error === undefined || error === null) return undefined;
-    return new FileError(`${this.plan.path}: cannot parse the file: ${error.message}`, { file: this.plan.path, cause: error });
+    return new FileError(`${this.plan.path}: cannot parse the file: ${error.message}`, {
+      file: this.plan.path,
+      cause: error,
+    });
   }
 
   /** csv-parse calls this once per record, synchronously, while its `info` describes that record. */
@@ -221,7 +228,11 @@ class RecordParser extends Parser {
       return this.emitRecord(line, cells);
     }
     this.nextLine = this.anchorLine = line + 1 + countChar(cells, this.eolChar);
-    if (this.width >= 0 && (this.plan.dialect.mac ? countChar(cells, '\n') : countChar(cells, '\r')) > 0 && !isBlankRow(cells)) {
+    if (
+      this.width >= 0 &&
+      (this.plan.dialect.mac ? countChar(cells, '\n') : countChar(cells, '\r')) > 0 &&
+      !isBlankRow(cells)
+    ) {
       const bytes = this.slice(start, this.flushing ? this.fed : info.bytes);
       const raw = bytes.subarray(skipBlankLines(bytes, this.plan.dialect));
       const at = foreignLineBreak(raw, this.plan.dialect);
@@ -241,7 +252,11 @@ class RecordParser extends Parser {
     if (isBlankRow(cells)) return true;
     if (cells.length === width) return super.push({ line, cells } satisfies CsvRecord);
     // Short rows: some exporters drop the separators of empty trailing cells.
-    if (cells.length < width) return super.push({ line, cells: cells.concat(Array<string>(width - cells.length).fill('')) } satisfies CsvRecord);
+    if (cells.length < width)
+      return super.push({
+        line,
+        cells: cells.concat(Array<string>(width - cells.length).fill('')),
+      } satisfies CsvRecord);
     const extra = cells.slice(width);
     if (isBlankRow(extra)) return super.push({ line, cells: cells.slice(0, width) } satisfies CsvRecord);
     const counts = `line ${line} has ${cells.length} cells but the header has ${width}`;
@@ -250,7 +265,10 @@ class RecordParser extends Parser {
       line,
       cells: cells.slice(0, width),
       extra,
-      error: { code: 'ragged_row', message: `${counts}; extra cells: ${quoteList(extra)} (a value holding "${delimiter}" must be quoted)` },
+      error: {
+        code: 'ragged_row',
+        message: `${counts}; extra cells: ${quoteList(extra)} (a value holding "${delimiter}" must be quoted)`,
+      },
     } satisfies CsvRecord);
   }
 
@@ -287,7 +305,11 @@ class RecordParser extends Parser {
     let cells: string[] | undefined;
     let reason: string;
     try {
-      const rows = parseSync(text, { delimiter: this.plan.delimiter, record_delimiter: this.plan.dialect.mac ? ['\r'] : ['\r\n', '\n'], relax_column_count: true });
+      const rows = parseSync(text, {
+        delimiter: this.plan.delimiter,
+        record_delimiter: this.plan.dialect.mac ? ['\r'] : ['\r\n', '\n'],
+        relax_column_count: true,
+      });
       cells = rows.length === 1 ? rows[0] : undefined;
       reason = 'it does not follow the CSV quoting rules';
     } catch (error) {
@@ -300,7 +322,11 @@ class RecordParser extends Parser {
     const where = lastLine > line ? `lines ${line}-${lastLine}` : `line ${line}`;
     const typed = text.replace(/\r?\n$|\r$/, '');
     const message = `${where}: cannot read this row: ${reason}; quote a value that holds a quote and write the quote as "" (the row reads: ${shownAsTyped(typed)})`;
-    return super.push({ line, cells: this.fit(lenientCells(typed, this.plan.delimiter)), error: { code: 'malformed_row', message } } satisfies CsvRecord);
+    return super.push({
+      line,
+      cells: this.fit(lenientCells(typed, this.plan.delimiter)),
+      error: { code: 'malformed_row', message },
+    } satisfies CsvRecord);
   }
 
   /** A record holding a line break that is not the file's own: csv-parse read two or more lines as one. */
@@ -310,7 +336,11 @@ class RecordParser extends Parser {
     const message =
       `line ${line}: cannot read this row: it holds ${found} (byte ${at + 1} of the row) but the file's lines end with ${file}, ` +
       `so the lines on either side would be read as one value; re-save the file with one kind of line ending (the row reads: ${shownAsTyped(text)})`;
-    return super.push({ line, cells: this.fit(lenientCells(text, this.plan.delimiter)), error: { code: 'malformed_row', message } } satisfies CsvRecord);
+    return super.push({
+      line,
+      cells: this.fit(lenientCells(text, this.plan.delimiter)),
+      error: { code: 'malformed_row', message },
+    } satisfies CsvRecord);
   }
 
   private fit(cells: string[]): string[] {

@@ -167,7 +167,8 @@ export class SwallowScanner extends QuoteFollower {
 
   /** A stretch still open, after a bad closing quote, that has already run past the limit. */
   private checkOpenStretch(): void {
-    if (this.found === -1 && this.quoted && this.strayAt !== -1 && this.chunks.offset - this.openedAt > this.limit) this.found = this.strayAt;
+    if (this.found === -1 && this.quoted && this.strayAt !== -1 && this.chunks.offset - this.openedAt > this.limit)
+      this.found = this.strayAt;
   }
 
   /** csv-parse's rule: the quote closes before a delimiter, a record delimiter or the end; else it is a stray. */

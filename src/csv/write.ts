@@ -98,7 +98,10 @@ export function createCsvWriter(path: string, options: CsvWriterOptions = {}): C
       flush();
       if (failure === undefined) {
         file.end();
-        await Promise.race([once(file, 'finish'), once(file, 'error').then(([error]) => Promise.reject(error as Error))]);
+        await Promise.race([
+          once(file, 'finish'),
+          once(file, 'error').then(([error]) => Promise.reject(error as Error)),
+        ]);
       }
       if (failure !== undefined) throw failure;
       if (options.atomic === true) renameSync(target, path);

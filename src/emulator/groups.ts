@@ -69,7 +69,10 @@ function parseGroupsDocument(value: unknown, file: string | undefined): SupportG
   const where = file === undefined ? 'the support groups document' : `the support groups file ${file}`;
   const first = result.error.issues[0];
   const path = first === undefined ? '' : first.path.join('.');
-  throw new FileError(`${where} is not in the shape {"support_groups":[{"support_group":{…}}]}: ${path} ${first?.message ?? ''}`.trim(), { file });
+  throw new FileError(
+    `${where} is not in the shape {"support_groups":[{"support_group":{…}}]}: ${path} ${first?.message ?? ''}`.trim(),
+    { file },
+  );
 }
 
 function readGroupsFile(file: string): unknown {
@@ -77,10 +80,13 @@ function readGroupsFile(file: string): unknown {
   try {
     text = readFileSync(file, 'utf8');
   } catch (error) {
-    throw new FileError(`cannot read the support groups file ${file}: ${(error as NodeJS.ErrnoException).code ?? String(error)}`, {
-      file,
-      cause: error,
-    });
+    throw new FileError(
+      `cannot read the support groups file ${file}: ${(error as NodeJS.ErrnoException).code ?? String(error)}`,
+      {
+        file,
+        cause: error,
+      },
+    );
   }
   try {
     return JSON.parse(text.replace(/^\uFEFF/, ''));

@@ -41,8 +41,16 @@ function waitForDrain(res: ServerResponse): Promise<void> {
  * Starts `writeJsonList` and owns its outcome: a failed write (the client went away mid-answer)
  * ends that one response, never the server. The caller has nothing to wait for.
  */
-export function streamJsonList<T>(res: ServerResponse, head: string, items: readonly T[], serialize: (item: T) => string, tail: string): void {
-  writeJsonList(res, head, items, serialize, tail).catch((error: unknown) => res.destroy(error instanceof Error ? error : undefined));
+export function streamJsonList<T>(
+  res: ServerResponse,
+  head: string,
+  items: readonly T[],
+  serialize: (item: T) => string,
+  tail: string,
+): void {
+  writeJsonList(res, head, items, serialize, tail).catch((error: unknown) =>
+    res.destroy(error instanceof Error ? error : undefined),
+  );
 }
 
 async function writeJsonList<T>(
@@ -84,7 +92,9 @@ export function readBody(req: IncomingMessage, limit: number, done: (body: Buffe
 }
 
 export function isLoopbackAddress(address: string | undefined): boolean {
-  return address !== undefined && (address.startsWith('127.') || address === '::1' || address.startsWith('::ffff:127.'));
+  return (
+    address !== undefined && (address.startsWith('127.') || address === '::1' || address.startsWith('::ffff:127.'))
+  );
 }
 
 /** The host clients should use in a URL: a wildcard bind is reached on loopback; IPv6 literals need brackets. */
@@ -97,7 +107,11 @@ export function urlHost(host: string): string {
 export function listen(server: Server, port: number, host: string): Promise<void> {
   return new Promise((resolve, reject) => {
     const onError = (error: NodeJS.ErrnoException): void => {
-      reject(new ConfigError(`the emulator cannot listen on ${host}:${port}: ${error.code ?? error.message}`, { cause: error }));
+      reject(
+        new ConfigError(`the emulator cannot listen on ${host}:${port}: ${error.code ?? error.message}`, {
+          cause: error,
+        }),
+      );
     };
     server.once('error', onError);
     server.listen(port, host, () => {

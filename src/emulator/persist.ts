@@ -21,7 +21,10 @@ const dataFileSchema = z.object({
   contacts: z.array(
     z.object({
       system_id: z.string().min(1),
-      ...(Object.fromEntries(CONTACT_FIELDS.map((field) => [field, storedText])) as Record<ContactField, typeof storedText>),
+      ...(Object.fromEntries(CONTACT_FIELDS.map((field) => [field, storedText])) as Record<
+        ContactField,
+        typeof storedText
+      >),
     }),
   ),
 });
@@ -33,23 +36,32 @@ export function loadContactsFile(file: string): Contact[] | undefined {
     text = readFileSync(file, 'utf8');
   } catch (error) {
     if ((error as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
-    throw new FileError(`cannot read the emulator data file ${file}: ${(error as NodeJS.ErrnoException).code ?? String(error)}`, {
-      file,
-      cause: error,
-    });
+    throw new FileError(
+      `cannot read the emulator data file ${file}: ${(error as NodeJS.ErrnoException).code ?? String(error)}`,
+      {
+        file,
+        cause: error,
+      },
+    );
   }
   let value: unknown;
   try {
     value = JSON.parse(text);
   } catch (error) {
-    throw new FileError(`the emulator data file ${file} is not valid JSON: ${(error as Error).message}`, { file, cause: error });
+    throw new FileError(`the emulator data file ${file} is not valid JSON: ${(error as Error).message}`, {
+      file,
+      cause: error,
+    });
   }
   const result = dataFileSchema.safeParse(value);
   if (!result.success) {
     const first = result.error.issues[0];
-    throw new FileError(`the emulator data file ${file} is not {"contacts":[…]}: ${first?.path.join('.') ?? ''} ${first?.message ?? ''}`, {
-      file,
-    });
+    throw new FileError(
+      `the emulator data file ${file} is not {"contacts":[…]}: ${first?.path.join('.') ?? ''} ${first?.message ?? ''}`,
+      {
+        file,
+      },
+    );
   }
   return result.data.contacts;
 }
@@ -137,13 +149,16 @@ export function createPersister(file: string, snapshot: () => Contact[], interva
 
   const arm = (): void => {
     if (timer !== undefined || writing !== undefined || stopped || !dirty) return;
-    timer = setTimeout(() => {
-      timer = undefined;
-      writing = runWrite().finally(() => {
-        writing = undefined;
-        arm();
-      });
-    }, Math.max(intervalMs, lastSerializeMs * 9));
+    timer = setTimeout(
+      () => {
+        timer = undefined;
+        writing = runWrite().finally(() => {
+          writing = undefined;
+          arm();
+        });
+      },
+      Math.max(intervalMs, lastSerializeMs * 9),
+    );
   };
 
   return {
@@ -174,7 +189,9 @@ export async function runLoadDataFile(store: ContactStore, file: string): Promis
     try {
       store.set(contact);
     } catch (error) {
-      throw new FileError(`the emulator data file ${file} breaks email uniqueness: ${(error as Error).message}`, { file });
+      throw new FileError(`the emulator data file ${file} breaks email uniqueness: ${(error as Error).message}`, {
+        file,
+      });
     }
   }
 }

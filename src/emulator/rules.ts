@@ -4,7 +4,14 @@
  */
 import { isUtf8 } from 'node:buffer';
 import type { z } from 'zod';
-import { CONTACT_FIELDS, contactCreateSchema, contactPatchSchema, toRowErrors, type Contact, type ContactPatch } from '../contact/schema.js';
+import {
+  CONTACT_FIELDS,
+  contactCreateSchema,
+  contactPatchSchema,
+  toRowErrors,
+  type Contact,
+  type ContactPatch,
+} from '../contact/schema.js';
 import { apiKey, emptyFields, EXPORT_COLUMNS, type ExportColumn } from '../contact/fields.js';
 import { describeProtection, type ProtectionIndex } from './groups.js';
 import type { ContactStore } from './store.js';
@@ -47,10 +54,10 @@ const RECORD_KEYS = EXPORT_COLUMNS.map(apiKey);
  */
 export function toRecordJson(contact: Contact): string {
   const record: Record<string, string | null> = {};
-  for (let i = 0; i < EXPORT_COLUMNS.length; i++) record[RECORD_KEYS[i] as string] = contact[EXPORT_COLUMNS[i] as ExportColumn];
+  for (let i = 0; i < EXPORT_COLUMNS.length; i++)
+    record[RECORD_KEYS[i] as string] = contact[EXPORT_COLUMNS[i] as ExportColumn];
   return `{"contact":${JSON.stringify(record)}}`;
 }
-
 
 /** "Field value invalid or missing": each issue names its field, e.g. `mobile: "0412" is not …`. */
 function describeIssues(issues: readonly z.core.$ZodIssue[]): string {
@@ -67,7 +74,10 @@ function describeIssues(issues: readonly z.core.$ZodIssue[]): string {
 function parseBody(raw: Buffer): { ok: true; value: Record<string, unknown> } | { ok: false; reply: Reply } {
   if (raw.indexOf(BACKSLASH) !== -1) {
     // The message itself avoids the character, so this answer carries no escape either.
-    return { ok: false, reply: errorReply(400, 'JSON is malformed: your JSON must never include a backslash anywhere within it') };
+    return {
+      ok: false,
+      reply: errorReply(400, 'JSON is malformed: your JSON must never include a backslash anywhere within it'),
+    };
   }
   // Decoding invalid UTF-8 would silently store U+FFFD; refusing it is the emulator's decision.
   if (!isUtf8(raw)) return { ok: false, reply: errorReply(400, 'JSON is malformed: the body is not valid UTF-8') };
@@ -79,16 +89,17 @@ function parseBody(raw: Buffer): { ok: true; value: Record<string, unknown> } | 
   }
   if (typeof value !== 'object' || value === null || Array.isArray(value)) {
     // "The JSON payload may only contain information for a single Contact".
-    return { ok: false, reply: errorReply(400, 'JSON is malformed: the payload must be a JSON object holding a single Contact') };
+    return {
+      ok: false,
+      reply: errorReply(400, 'JSON is malformed: the payload must be a JSON object holding a single Contact'),
+    };
   }
   return { ok: true, value: value as Record<string, unknown> };
 }
 
 /** "Set to value - Update the field", "Set to null - Set the field to 'no value'", "Omitted - Leave the current field value unchanged". */
 function applyPatch(systemId: string, existing: Contact | undefined, patch: ContactPatch): Contact {
-  const next: Contact = existing === undefined
-    ? { system_id: systemId, ...emptyFields() }
-    : { ...existing };
+  const next: Contact = existing === undefined ? { system_id: systemId, ...emptyFields() } : { ...existing };
   for (const field of CONTACT_FIELDS) {
     const value = patch[field];
     if (value !== undefined) next[field] = value;

@@ -23,7 +23,15 @@ import { createProtectionIndex, loadSupportGroups, type SupportGroupsDocument } 
 import { closeServer, isLoopbackAddress, listen, readBody, send, streamJsonList, urlHost } from './http.js';
 import { createRequestLog, type RequestLog, type RequestLogEntry } from './log.js';
 import { createPersister, runLoadDataFile, type Persister } from './persist.js';
-import { createContactActions, errorReply, messageBody, MESSAGES, toRecordJson, type ContactActions, type Reply } from './rules.js';
+import {
+  createContactActions,
+  errorReply,
+  messageBody,
+  MESSAGES,
+  toRecordJson,
+  type ContactActions,
+  type Reply,
+} from './rules.js';
 import { createContactStore, type ContactStore } from './store.js';
 
 export type { SupportGroup, SupportGroupsDocument } from './groups.js';
@@ -107,10 +115,7 @@ const BAD_ESCAPE = errorReply(400, 'The system_id in the URL is not valid percen
 const RETRY_AFTER = ['Retry-After', '1'] as const;
 
 type Route =
-  | { kind: 'all' }
-  | { kind: 'one'; systemId: string }
-  | { kind: 'badEscape'; segment: string }
-  | { kind: 'unknown' };
+  { kind: 'all' } | { kind: 'one'; systemId: string } | { kind: 'badEscape'; segment: string } | { kind: 'unknown' };
 
 const ALL_ROUTE: Route = { kind: 'all' };
 const UNKNOWN_ROUTE: Route = { kind: 'unknown' };
@@ -140,7 +145,9 @@ function methodNotAllowed(method: string, path: string, allow: string): [Reply, 
 function checkNumber(name: string, value: number | undefined, fallback: number, min: number, max = Infinity): number {
   const n = value ?? fallback;
   if (!Number.isFinite(n) || n < min || n > max) {
-    throw new ConfigError(`${name} must be a number from ${min}${max === Infinity ? ' up' : ` to ${max}`}, not ${String(value)}`);
+    throw new ConfigError(
+      `${name} must be a number from ${min}${max === Infinity ? ' up' : ` to ${max}`}, not ${String(value)}`,
+    );
   }
   return n;
 }
@@ -186,10 +193,15 @@ interface EmulatorState {
   closing: Promise<void> | undefined;
 }
 
-async function createEmulatorState(options: EmulatorOptions, portalCode: string, apiKey: string): Promise<EmulatorState> {
+async function createEmulatorState(
+  options: EmulatorOptions,
+  portalCode: string,
+  apiKey: string,
+): Promise<EmulatorState> {
   const latencyMs = checkNumber('latencyMs', options.latencyMs, 0, 0);
   const maxBodyBytes = checkNumber('maxBodyBytes', options.maxBodyBytes, DEFAULT_MAX_BODY_BYTES, 1);
-  const revokeAfter = options.revokeAfter === undefined ? Infinity : checkNumber('revokeAfter', options.revokeAfter, 0, 0);
+  const revokeAfter =
+    options.revokeAfter === undefined ? Infinity : checkNumber('revokeAfter', options.revokeAfter, 0, 0);
   const faultPlan = createFaultPlan(options);
   const protections = createProtectionIndex(loadSupportGroups(options.groups));
 
@@ -248,15 +260,19 @@ function answerApi(state: EmulatorState, call: ApiCall): void {
     streamJsonList(call.res, '{"contacts":[', state.store.values(), toRecordJson, ']}');
     return;
   }
-  if (method !== 'PUT' && method !== 'DELETE' && method !== 'GET') return reply(state, call, ...methodNotAllowed(method, path, 'GET, PUT, DELETE'));
-  if (call.body === null) return reply(state, call, errorReply(413, `The JSON payload is larger than ${state.maxBodyBytes} bytes`));
+  if (method !== 'PUT' && method !== 'DELETE' && method !== 'GET')
+    return reply(state, call, ...methodNotAllowed(method, path, 'GET, PUT, DELETE'));
+  if (call.body === null)
+    return reply(state, call, errorReply(413, `The JSON payload is larger than ${state.maxBodyBytes} bytes`));
   answerContact(state, call, route.systemId, call.body);
 }
 
 /** A well-formed request on one contact: an injected fault, or the document's rules. */
 function answerContact(state: EmulatorState, call: ApiCall, systemId: string, body: Buffer): void {
   const { method, attempt } = call;
-  const fault: FaultKind | undefined = state.faultPlan.active ? state.faultPlan.draw(method, systemId, attempt) : undefined;
+  const fault: FaultKind | undefined = state.faultPlan.active
+    ? state.faultPlan.draw(method, systemId, attempt)
+    : undefined;
   if (fault !== undefined) bump(state.stats.faults, fault);
   if (fault === 'fail') return reply(state, call, TRANSACTION_FAILED);
   if (fault === 'throttle') return reply(state, call, THROTTLED, RETRY_AFTER);
@@ -264,7 +280,11 @@ function answerContact(state: EmulatorState, call: ApiCall, systemId: string, bo
 
   const { actions } = state;
   const answer =
-    method === 'PUT' ? actions.runPut(systemId, body) : method === 'DELETE' ? actions.runDelete(systemId) : actions.runGetOne(systemId);
+    method === 'PUT'
+      ? actions.runPut(systemId, body)
+      : method === 'DELETE'
+        ? actions.runDelete(systemId)
+        : actions.runGetOne(systemId);
   if (fault === 'lose') return destroy(state, call, 'lost');
   reply(state, call, answer);
 }
@@ -325,8 +345,15 @@ type ControlRoutes = Record<string, { method: string; run: (res: ServerResponse)
 function createControlRoutes(state: EmulatorState): ControlRoutes {
   return {
     stats: { method: 'GET', run: (res) => send(res, { status: 200, body: JSON.stringify(snapshotStats(state)) }) },
-    log: { method: 'GET', run: (res) => streamJsonList(res, '{"log":[', state.requestLog.entries(), (entry) => JSON.stringify(entry), ']}') },
-    contacts: { method: 'GET', run: (res) => streamJsonList(res, '{"contacts":[', state.store.values(), (contact) => JSON.stringify(contact), ']}') },
+    log: {
+      method: 'GET',
+      run: (res) => streamJsonList(res, '{"log":[', state.requestLog.entries(), (entry) => JSON.stringify(entry), ']}'),
+    },
+    contacts: {
+      method: 'GET',
+      run: (res) =>
+        streamJsonList(res, '{"contacts":[', state.store.values(), (contact) => JSON.stringify(contact), ']}'),
+    },
     'reset-stats': {
       method: 'POST',
       run: (res) => {
@@ -338,7 +365,8 @@ function createControlRoutes(state: EmulatorState): ControlRoutes {
 }
 
 function handleControl(controlRoutes: ControlRoutes, req: IncomingMessage, res: ServerResponse, path: string): void {
-  if (!isLoopbackAddress(req.socket.remoteAddress)) return send(res, errorReply(403, 'The emulator control routes answer loopback clients only'));
+  if (!isLoopbackAddress(req.socket.remoteAddress))
+    return send(res, errorReply(403, 'The emulator control routes answer loopback clients only'));
   const name = path.slice(CONTROL_PREFIX.length);
   const control = Object.hasOwn(controlRoutes, name) ? controlRoutes[name] : undefined;
   if (control === undefined) return send(res, errorReply(404, `There is no control route ${path}`));

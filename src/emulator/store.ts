@@ -44,7 +44,9 @@ export function createContactStore(onChange: () => void = () => {}): ContactStor
       if (contact.email !== null) {
         const owner = byEmail.get(emailKey(contact.email));
         if (owner !== undefined && owner !== contact.system_id) {
-          throw new Error(`contact ${contact.system_id}: the email ${contact.email} already belongs to contact ${owner}`);
+          throw new Error(
+            `contact ${contact.system_id}: the email ${contact.email} already belongs to contact ${owner}`,
+          );
         }
       }
       releaseEmail(contacts.get(contact.system_id));

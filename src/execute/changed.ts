@@ -35,7 +35,15 @@ export function createChangedFilter(snapshot: SnapshotIndex, options: PlannerOpt
       const notes = [...(prediction.kept ?? []), ...row.notes];
       if (prediction.status === 'unchanged') {
         const detail = [NOT_SENT, ...notes].join('; ');
-        const unchanged: ResultRow = { seq: row.seq, line: row.line, cells: row.cells, systemId: row.systemId, status: 'unchanged', detail, warnings: row.warnings };
+        const unchanged: ResultRow = {
+          seq: row.seq,
+          line: row.line,
+          cells: row.cells,
+          systemId: row.systemId,
+          status: 'unchanged',
+          detail,
+          warnings: row.warnings,
+        };
         return { send: false, row: unchanged };
       }
       // The kept empty cells ride along as notes, so the sent row's detail says so too.
@@ -50,7 +58,11 @@ export function createChangedFilter(snapshot: SnapshotIndex, options: PlannerOpt
  * read (the executor's start); before that, or when the run stopped first, rows go to `send`,
  * which writes them `skipped`.
  */
-export function withChangedFilter(send: Executor, filter: () => ChangedFilter | undefined, sink: ResultsSink): Executor {
+export function withChangedFilter(
+  send: Executor,
+  filter: () => ChangedFilter | undefined,
+  sink: ResultsSink,
+): Executor {
   return {
     start: () => send.start(),
     async execute(row) {

@@ -63,7 +63,14 @@ export function createDeferredList(): DeferredList {
       return size;
     },
     add(job, result) {
-      const before: RowOutcome = { line: result.line, systemId: result.systemId, status: result.status, httpStatus: result.httpStatus, errors: result.errors, detail: result.detail };
+      const before: RowOutcome = {
+        line: result.line,
+        systemId: result.systemId,
+        status: result.status,
+        httpStatus: result.httpStatus,
+        errors: result.errors,
+        detail: result.detail,
+      };
       const row: DeferredRow = { seq: job.seq, line: job.line, systemId: job.systemId, patch: job.patch, before };
       buffer += `${JSON.stringify(row)}\n`;
       size++;
@@ -93,7 +100,11 @@ export function createDeferredList(): DeferredList {
 /** At most this many GETs to explain the 422s that remain. */
 const SWAP_LOOKUP_LIMIT = 1000;
 
-export async function runDeferredPass(options: { client: ApiClient; deferred: DeferredList; stopSignal: AbortSignal }): Promise<OverrideStore> {
+export async function runDeferredPass(options: {
+  client: ApiClient;
+  deferred: DeferredList;
+  stopSignal: AbortSignal;
+}): Promise<OverrideStore> {
   const { client, deferred, stopSignal } = options;
   const overrides = createOverrideStore();
   const stillTaken: DeferredRow[] = [];
@@ -104,16 +115,37 @@ export async function runDeferredPass(options: { client: ApiClient; deferred: De
   const second = async (row: DeferredRow): Promise<void> => {
     const later = deferred.appliedAfter(row.systemId);
     if (later !== undefined && later.seq > row.seq) {
-      overrides.set(row.seq, { before: row.before, after: { ...row.before, status: 'superseded', errors: undefined, detail: `superseded by line ${later.line}` } });
+      overrides.set(row.seq, {
+        before: row.before,
+        after: { ...row.before, status: 'superseded', errors: undefined, detail: `superseded by line ${later.line}` },
+      });
       return;
     }
     if (stopSignal.aborted) return;
     const result = await client.put(row.systemId, row.patch);
-    const job: PreparedRow = { seq: row.seq, line: row.line, cells: [], systemId: row.systemId, patch: row.patch, warnings: [], notes: [] };
+    const job: PreparedRow = {
+      seq: row.seq,
+      line: row.line,
+      cells: [],
+      systemId: row.systemId,
+      patch: row.patch,
+      warnings: [],
+      notes: [],
+    };
     const after = toResult(job, result, { isDelete: false, ignoreMissing: false });
     const note = 'second attempt after all other rows (the first got 422)';
     if (result.status === 422 && stillTaken.length < SWAP_LOOKUP_LIMIT) stillTaken.push(row);
-    overrides.set(row.seq, { before: row.before, after: { line: row.line, systemId: row.systemId, status: after.status, httpStatus: after.httpStatus, errors: after.errors, detail: after.detail === undefined ? note : `${note}; ${after.detail}` } });
+    overrides.set(row.seq, {
+      before: row.before,
+      after: {
+        line: row.line,
+        systemId: row.systemId,
+        status: after.status,
+        httpStatus: after.httpStatus,
+        errors: after.errors,
+        detail: after.detail === undefined ? note : `${note}; ${after.detail}`,
+      },
+    });
   };
   try {
     for await (const row of deferred.drain()) {
@@ -159,7 +191,7 @@ async function explainSwaps(client: ApiClient, rows: DeferredRow[], overrides: O
   );
   for (const row of looked) {
     const cycle: DeferredRow[] = [row];
-    for (let at = row; ; ) {
+    for (let at = row; ;) {
       const wanted = at.patch.email;
       const next = typeof wanted === 'string' ? holder.get(wanted.toLowerCase()) : undefined;
       if (next === undefined || next === row || cycle.includes(next)) {

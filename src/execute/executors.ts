@@ -39,7 +39,15 @@ export function createValidateExecutor(sink: ResultsSink, isDelete: boolean): Ex
     start: () => Promise.resolve(),
     async execute(row) {
       const detail = row.notes.length > 0 ? row.notes.join('; ') : isDelete ? 'would be deleted' : undefined;
-      await sink.put({ seq: row.seq, line: row.line, cells: row.cells, systemId: row.systemId, status: 'valid', detail, warnings: row.warnings });
+      await sink.put({
+        seq: row.seq,
+        line: row.line,
+        cells: row.cells,
+        systemId: row.systemId,
+        status: 'valid',
+        detail,
+        warnings: row.warnings,
+      });
     },
     finish: () => Promise.resolve(new Map()),
     stats: () => NO_STATS,
@@ -67,7 +75,17 @@ export function createPlanExecutor(ctx: {
     async execute(row) {
       if (planner === undefined) return ctx.sink.put(skippedRow(row));
       const { status, detail, errors, changes } = planner.predict(row);
-      await ctx.sink.put({ seq: row.seq, line: row.line, cells: row.cells, systemId: row.systemId, status, detail, errors, changes, warnings: row.warnings });
+      await ctx.sink.put({
+        seq: row.seq,
+        line: row.line,
+        cells: row.cells,
+        systemId: row.systemId,
+        status,
+        detail,
+        errors,
+        changes,
+        warnings: row.warnings,
+      });
     },
     summaryExtras: () => ({ keptEmptyRows: planner?.keptEmptyRows, changedOnlyRequests: planner?.toSend }),
     finish: () => Promise.resolve(planner?.finish() ?? new Map<number, Override>()),

@@ -5,7 +5,13 @@
  * unique; null clears a field and an omitted field stays as it is. A 422 gets the same second
  * chance as in a real import, so the plan and the import agree row by row.
  */
-import { CONTACT_FIELDS, REQUIRED_ON_CREATE, type Contact, type ContactField, type RowError } from '../contact/schema.js';
+import {
+  CONTACT_FIELDS,
+  REQUIRED_ON_CREATE,
+  type Contact,
+  type ContactField,
+  type RowError,
+} from '../contact/schema.js';
 import type { PreparedRow } from '../run/outcomes.js';
 import type { FieldChange, Override, ResultRow } from '../run/results.js';
 import { emptyFields } from '../contact/fields.js';
@@ -87,7 +93,11 @@ export function createPlanner(snapshot: Iterable<Contact> | SnapshotIndex, optio
     const holder = whoHolds(emailOwner, row.patch.email, row.systemId);
     if (holder !== undefined) {
       const where = inFile.has(holder) ? 'after the rows before this one' : 'in the API';
-      const error: RowError = { code: 'email_taken', field: 'email', message: `the email ${String(row.patch.email)} is held by system_id ${holder} ${where}; the API would answer 422` };
+      const error: RowError = {
+        code: 'email_taken',
+        field: 'email',
+        message: `the email ${String(row.patch.email)} is held by system_id ${holder} ${where}; the API would answer 422`,
+      };
       return { prediction: { status: 'would-fail', errors: [error] }, holder };
     }
     return { prediction: current === undefined ? predictCreate(row) : predictUpdate(row, current, emptyCells) };
@@ -119,14 +129,28 @@ export function createPlanner(snapshot: Iterable<Contact> | SnapshotIndex, optio
         const before: ResultRow = { ...row, ...prediction };
         const later = lastApplied.get(row.systemId);
         if (later !== undefined && later.seq > row.seq) {
-          overrides.set(row.seq, { before, after: { ...before, status: 'superseded', errors: undefined, detail: `superseded by line ${later.line}` } });
+          overrides.set(row.seq, {
+            before,
+            after: { ...before, status: 'superseded', errors: undefined, detail: `superseded by line ${later.line}` },
+          });
           continue;
         }
         const second = evaluate(row);
         if (second.prediction.status === 'would-fail') continue;
         apply(row, contacts.get(row.systemId));
         const note = 'on the second attempt, once the rest of the file has freed the email';
-        overrides.set(row.seq, { before, after: { ...before, ...second.prediction, errors: undefined, detail: joinDetail([note, second.prediction.detail ?? ''].filter((d) => d !== ''), []) } });
+        overrides.set(row.seq, {
+          before,
+          after: {
+            ...before,
+            ...second.prediction,
+            errors: undefined,
+            detail: joinDetail(
+              [note, second.prediction.detail ?? ''].filter((d) => d !== ''),
+              [],
+            ),
+          },
+        });
       }
       return overrides;
     },
@@ -152,14 +176,22 @@ function applyPatch(index: SnapshotIndex, inFile: Set<string>, row: PreparedRow,
 }
 
 /** The other system_id holding this email (any case), if one does. */
-function whoHolds(emailOwner: SnapshotIndex['emailOwner'], email: string | null | undefined, self: string): string | undefined {
+function whoHolds(
+  emailOwner: SnapshotIndex['emailOwner'],
+  email: string | null | undefined,
+  self: string,
+): string | undefined {
   if (typeof email !== 'string') return undefined;
   const owner = emailOwner.get(email.toLowerCase());
   return owner !== undefined && owner !== self ? owner : undefined;
 }
 
 /** A row for a contact the snapshot holds: the fields it would change, or unchanged. */
-function predictUpdate(row: PreparedRow, current: Values, emptyCells: NonNullable<PlannerOptions['emptyCells']>): Prediction {
+function predictUpdate(
+  row: PreparedRow,
+  current: Values,
+  emptyCells: NonNullable<PlannerOptions['emptyCells']>,
+): Prediction {
   const changes = diffFields(row, current);
   const kept = keptEmpty(row, current, emptyCells);
   const status = changes.length === 0 ? 'unchanged' : 'would-update';
@@ -175,12 +207,22 @@ function predictCreate(row: PreparedRow): Prediction {
     return value === undefined || value === null || value === '';
   });
   if (missing.length > 0) {
-    const error: RowError = { code: 'missing_required', message: `creating a contact needs ${missing.join(', ')}; the API would answer 400` };
+    const error: RowError = {
+      code: 'missing_required',
+      message: `creating a contact needs ${missing.join(', ')}; the API would answer 400`,
+    };
     return { status: 'would-fail', errors: [error] };
   }
   const set = CONTACT_FIELDS.filter((f) => typeof row.patch[f] === 'string');
   const changes: FieldChange[] = set.map((field) => ({ field, from: null, to: row.patch[field] ?? null }));
-  return { status: 'would-create', changes, detail: joinDetail(set.map((f) => `${f}: ${show(row.patch[f])}`), row.notes) };
+  return {
+    status: 'would-create',
+    changes,
+    detail: joinDetail(
+      set.map((f) => `${f}: ${show(row.patch[f])}`),
+      row.notes,
+    ),
+  };
 }
 
 /** `job_title: Agent → Lead` for each sent field whose value differs from the contact's. */
@@ -190,17 +232,23 @@ function diffFields(row: PreparedRow, current: Values): FieldChange[] {
     const value = row.patch[field];
     if (value === undefined) continue;
     // Compare as the API stores: exactly as sent; a null and an empty value both show as (empty).
-    if ((value ?? null) !== (current[field] ?? null)) changes.push({ field, from: current[field] ?? null, to: value ?? null });
+    if ((value ?? null) !== (current[field] ?? null))
+      changes.push({ field, from: current[field] ?? null, to: value ?? null });
   }
   return changes;
 }
 
 /** The empty cells (`--empty omit`) over values the API holds: left alone, and said so. */
-function keptEmpty(row: PreparedRow, current: Values, emptyCells: NonNullable<PlannerOptions['emptyCells']>): string[] | undefined {
+function keptEmpty(
+  row: PreparedRow,
+  current: Values,
+  emptyCells: NonNullable<PlannerOptions['emptyCells']>,
+): string[] | undefined {
   let kept: string[] | undefined;
   for (const [field, column] of emptyCells) {
     const held = current[field];
-    if (row.patch[field] !== undefined || held === null || held === '' || (row.cells[column] ?? '').trim() !== '') continue;
+    if (row.patch[field] !== undefined || held === null || held === '' || (row.cells[column] ?? '').trim() !== '')
+      continue;
     (kept ??= []).push(`${field}: empty in the file, ${held} in the API: kept (--empty null clears it)`);
   }
   return kept;

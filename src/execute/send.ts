@@ -63,10 +63,19 @@ export async function createRunClient(settings: ClientSettings, control: RunCont
     },
     onUnauthorized: () => {
       if (!credentialsChecked) return;
-      control.stop('auth', 'the API answered 401 Invalid security credentials mid-run; the key may have been revoked', `${unauthorizedHint(client.baseUrl)}; then resume the run`);
+      control.stop(
+        'auth',
+        'the API answered 401 Invalid security credentials mid-run; the key may have been revoked',
+        `${unauthorizedHint(client.baseUrl)}; then resume the run`,
+      );
     },
     // A 2xx that is not the API's JSON, an HTML 404, a PUT answered 404: not the API (failures.ts).
-    onFatal: (error) => control.stop('not_api', `${error.message}; the run stopped`, error instanceof CiopulseError ? error.hint : undefined),
+    onFatal: (error) =>
+      control.stop(
+        'not_api',
+        `${error.message}; the run stopped`,
+        error instanceof CiopulseError ? error.hint : undefined,
+      ),
   });
   return {
     client,
@@ -80,10 +89,18 @@ export async function createRunClient(settings: ClientSettings, control: RunCont
       if (result.fatal !== undefined) return;
       if (result.status === 404 || result.status === 200) return;
       if (result.status === 401) {
-        control.stop('auth', `the API refused the credentials (401 ${result.message ?? 'Invalid security credentials'}); nothing was sent`, unauthorizedHint(client.baseUrl));
+        control.stop(
+          'auth',
+          `the API refused the credentials (401 ${result.message ?? 'Invalid security credentials'}); nothing was sent`,
+          unauthorizedHint(client.baseUrl),
+        );
         return;
       }
-      control.stop('unreachable', `the credential check failed: ${describeAnswer(result)}; nothing was sent`, `is ${client.baseUrl} the right base URL, and is it up?`);
+      control.stop(
+        'unreachable',
+        `the credential check failed: ${describeAnswer(result)}; nothing was sent`,
+        `is ${client.baseUrl} the right base URL, and is it up?`,
+      );
     },
   };
 }
@@ -111,7 +128,14 @@ function createSupersedeTracker() {
     overrides,
     note(row: ResultRow): void {
       if (row.status === 'failed' || row.status === 'uncertain') {
-        const outcome: RowOutcome = { line: row.line, systemId: row.systemId, status: row.status, httpStatus: row.httpStatus, errors: row.errors, detail: row.detail };
+        const outcome: RowOutcome = {
+          line: row.line,
+          systemId: row.systemId,
+          status: row.status,
+          httpStatus: row.httpStatus,
+          errors: row.errors,
+          detail: row.detail,
+        };
         const list = unsettled.get(row.systemId);
         if (list === undefined) unsettled.set(row.systemId, [{ seq: row.seq, outcome }]);
         else list.push({ seq: row.seq, outcome });
@@ -122,7 +146,15 @@ function createSupersedeTracker() {
         for (const { seq, outcome } of list) {
           if (seq > row.seq) continue;
           const own = formatErrors(outcome.errors) || outcome.status;
-          overrides.set(seq, { before: outcome, after: { ...outcome, status: 'superseded', errors: undefined, detail: `superseded by line ${row.line}, applied after this row (its own answer: ${own})` } });
+          overrides.set(seq, {
+            before: outcome,
+            after: {
+              ...outcome,
+              status: 'superseded',
+              errors: undefined,
+              detail: `superseded by line ${row.line}, applied after this row (its own answer: ${own})`,
+            },
+          });
         }
       }
     },
@@ -135,7 +167,12 @@ function createFailFast(control: RunControl, max: number): (result: ApiResult) =
   return (result) => {
     if (result.retryable && !result.stoppedBeforeRetry) {
       consecutive++;
-      if (consecutive >= max) control.stop('dead_server', `${consecutive} rows in a row used up their retries (last: ${describeAnswer(result)})`, 'the server looks down; resume the run later');
+      if (consecutive >= max)
+        control.stop(
+          'dead_server',
+          `${consecutive} rows in a row used up their retries (last: ${describeAnswer(result)})`,
+          'the server looks down; resume the run later',
+        );
     } else if (!result.retryable) {
       consecutive = 0;
     }
@@ -161,7 +198,11 @@ export function createSendExecutor(ctx: SendContext): Executor {
 
   async function sendRow(job: PreparedRow): Promise<void> {
     // Stopped before this row's turn, or while it waited for a permit (the client sent nothing).
-    const result = control.stopSignal.aborted ? undefined : isDelete ? await client.remove(job.systemId) : await client.put(job.systemId, job.patch);
+    const result = control.stopSignal.aborted
+      ? undefined
+      : isDelete
+        ? await client.remove(job.systemId)
+        : await client.put(job.systemId, job.patch);
     if (result === undefined || result.attempts === 0) {
       await finish(skippedRow(job), undefined);
       return;
@@ -192,7 +233,14 @@ export function createSendExecutor(ctx: SendContext): Executor {
       };
       const tracked: Promise<void> = task.then(settle, (error: unknown) =>
         // A bug, not the network: say so in the row rather than blame the server.
-        finish({ ...job, status: 'failed', errors: [{ code: 'internal_error', message: `internal error (a bug; please report it): ${String(error)}` }] }, undefined).then(settle, settle),
+        finish(
+          {
+            ...job,
+            status: 'failed',
+            errors: [{ code: 'internal_error', message: `internal error (a bug; please report it): ${String(error)}` }],
+          },
+          undefined,
+        ).then(settle, settle),
       );
       chains.set(job.systemId, tracked);
       pending.add(tracked);
@@ -208,7 +256,11 @@ export function createSendExecutor(ctx: SendContext): Executor {
       const second = await runDeferredPass({ client, deferred, stopSignal: control.stopSignal });
       return mergeOverrides(supersede.overrides, second);
     },
-    stats: () => ({ retries: run.retries(), inFlight: client.gate.stats().inFlight, window: client.gate.stats().window }),
+    stats: () => ({
+      retries: run.retries(),
+      inFlight: client.gate.stats().inFlight,
+      window: client.gate.stats().window,
+    }),
     close: () => client.close(),
   };
 }

@@ -123,19 +123,32 @@ async function checkWritable(dirs: Iterable<string>): Promise<void> {
   }
 }
 
-function warnAboutRows(warn: (message: string) => void, counts: Counts, header: readonly string[], collisions: ReadonlySet<string>): void {
-  for (const name of collisions) warn(`the API's records hold two fields that both map to "${name}"; the first non-empty value was kept`);
+function warnAboutRows(
+  warn: (message: string) => void,
+  counts: Counts,
+  header: readonly string[],
+  collisions: ReadonlySet<string>,
+): void {
+  for (const name of collisions)
+    warn(`the API's records hold two fields that both map to "${name}"; the first non-empty value was kept`);
   if (counts.noSystemId > 0) warn(`${counts.noSystemId} records have no system_id; import will refuse those rows`);
-  if (counts.padded > 0) warn(`${counts.padded} cells start or end with spaces; import trims cells, so importing this file back would change them`);
+  if (counts.padded > 0)
+    warn(
+      `${counts.padded} cells start or end with spaces; import trims cells, so importing this file back would change them`,
+    );
   if (counts.guarded > 0) {
-    warn(`${counts.guarded} cells start with ' before a formula character; import strips that ', so importing this file back would change them: export with --excel-safe to keep them`);
+    warn(
+      `${counts.guarded} cells start with ' before a formula character; import strips that ', so importing this file back would change them: export with --excel-safe to keep them`,
+    );
   }
   // import matches headers loosely (`Title` → job_title): an extra column it would read as a field
   // clashes with the real one, and the file would not import back.
   const clashing = header.slice(EXPORT_COLUMNS.length).filter((name) => resolveHeaderField(name) !== undefined);
   if (clashing.length > 0) {
     const flags = clashing.map((name) => `--map "${name}="`).join(' ');
-    warn(`import would read the extra column${clashing.length === 1 ? '' : 's'} ${clashing.join(', ')} as a contact field too; to import this file back, drop ${clashing.length === 1 ? 'it' : 'them'} or pass ${flags}`);
+    warn(
+      `import would read the extra column${clashing.length === 1 ? '' : 's'} ${clashing.join(', ')} as a contact field too; to import this file back, drop ${clashing.length === 1 ? 'it' : 'them'} or pass ${flags}`,
+    );
   }
 }
 
@@ -164,7 +177,8 @@ async function exportWith(client: ApiClient, options: ExportCommonOptions): Prom
   const started = performance.now();
   const { out } = options;
   const warn = options.onWarning ?? (() => undefined);
-  if (out === undefined && options.stream === undefined) throw new UsageError('exportContacts needs `out` (a file) or `stream`');
+  if (out === undefined && options.stream === undefined)
+    throw new UsageError('exportContacts needs `out` (a file) or `stream`');
   const spoolDir = options.spoolDir ?? (out === undefined ? tmpdir() : dirname(out));
   const stem = out === undefined ? 'ciopulse-export' : basename(out);
   await checkWritable([spoolDir, ...(out === undefined ? [] : [dirname(out)])]);
@@ -205,7 +219,9 @@ async function exportWith(client: ApiClient, options: ExportCommonOptions): Prom
     if (spool === undefined) throw new InternalError('no spool');
     await spool.end();
     if (walked.repaired !== undefined) {
-      warn(`the API's answer was not valid JSON (${walked.repaired}); repaired it with jsonrepair and read it again: check the exported values`);
+      warn(
+        `the API's answer was not valid JSON (${walked.repaired}); repaired it with jsonrepair and read it again: check the exported values`,
+      );
     }
     const header = columns.names;
     warnAboutRows(warn, counts, header, walked.collisions);
@@ -230,7 +246,13 @@ async function exportWith(client: ApiClient, options: ExportCommonOptions): Prom
     } else {
       await writeToStream(options.stream as NodeJS.WritableStream, options.bom === true, finalRows());
     }
-    return { rows: counts.rows, columns: [...header], repaired: walked.repaired !== undefined, out, elapsedMs: performance.now() - started };
+    return {
+      rows: counts.rows,
+      columns: [...header],
+      repaired: walked.repaired !== undefined,
+      out,
+      elapsedMs: performance.now() - started,
+    };
   } catch (error) {
     await writer?.abort();
     throw error;

@@ -25,7 +25,11 @@ function settled(stream: NodeJS.EventEmitter & { destroyed: boolean }, event: st
 }
 
 /** csv-stringify straight into a caller's stream, which stays open (stdout). */
-export async function writeToStream(stream: NodeJS.WritableStream, bom: boolean, rows: AsyncIterable<readonly string[]>): Promise<void> {
+export async function writeToStream(
+  stream: NodeJS.WritableStream,
+  bom: boolean,
+  rows: AsyncIterable<readonly string[]>,
+): Promise<void> {
   const csv = stringify({ bom, record_delimiter: 'windows' });
   let failure: Error | undefined;
   csv.on('error', (error: Error) => (failure ??= error));

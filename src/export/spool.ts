@@ -13,7 +13,10 @@ import { CiopulseError, FileError, InternalError } from '../errors.js';
 export function localFileError(path: string, error: unknown): CiopulseError {
   if (error instanceof CiopulseError) return error;
   const code = (error as NodeJS.ErrnoException | null)?.code;
-  return new FileError(`cannot write ${path}: ${code ?? (error instanceof Error ? error.message : String(error))}`, { file: path, cause: error });
+  return new FileError(`cannot write ${path}: ${code ?? (error instanceof Error ? error.message : String(error))}`, {
+    file: path,
+    cause: error,
+  });
 }
 
 export interface Spool {

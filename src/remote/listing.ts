@@ -73,7 +73,11 @@ function createKeyNormaliser(): (key: string) => string {
  * Unwraps and renames one record. Two keys that normalise to the same name (`Email` and
  * `email`): the first non-null value wins, and `onCollision` hears about it.
  */
-function flattenRecord(value: Record<string, unknown>, normalise: (key: string) => string, onCollision?: (name: string) => void): Record<string, unknown> {
+function flattenRecord(
+  value: Record<string, unknown>,
+  normalise: (key: string) => string,
+  onCollision?: (name: string) => void,
+): Record<string, unknown> {
   const record: Record<string, unknown> = {};
   for (const [key, item] of Object.entries(unwrapRecord(value))) {
     const name = normalise(key);
@@ -105,7 +109,8 @@ export function createShapeTracker(): ShapeTracker {
   const collisions = new Set<string>();
   let rootKind: 'array' | 'object' | 'scalar' | undefined;
   let lists = 0;
-  let current: { id: number; key: string | undefined; count: number; records: number; scalar: string | undefined } | undefined;
+  let current:
+    { id: number; key: string | undefined; count: number; records: number; scalar: string | undefined } | undefined;
   /** The list the records come from; a second one makes the answer ambiguous. */
   let recordList: { id: number; key: string | undefined } | undefined;
   let scalarList: { key: string; what: string } | undefined;
@@ -132,7 +137,9 @@ export function createShapeTracker(): ShapeTracker {
       list.count++;
       if (isPlainObject(value)) {
         if (list.scalar !== undefined) {
-          throw new ApiError(`the API's answer mixes records and ${list.scalar} values in ${name(list.key)} (item ${list.count})`);
+          throw new ApiError(
+            `the API's answer mixes records and ${list.scalar} values in ${name(list.key)} (item ${list.count})`,
+          );
         }
         if (recordList !== undefined && recordList.id !== list.id) {
           throw new ApiError(
@@ -144,7 +151,9 @@ export function createShapeTracker(): ShapeTracker {
         return flattenRecord(value, normalise, (n) => collisions.add(n));
       }
       if (list.key === undefined || list.records > 0) {
-        throw new ApiError(`item ${list.count} of ${name(list.key)} in the API's answer is ${describeValue(value)}, not a contact record`);
+        throw new ApiError(
+          `item ${list.count} of ${name(list.key)} in the API's answer is ${describeValue(value)}, not a contact record`,
+        );
       }
       list.scalar ??= describeValue(value);
       scalarList ??= { key: list.key, what: list.scalar };
@@ -157,7 +166,9 @@ export function createShapeTracker(): ShapeTracker {
         throw new ApiError(`the API's answer holds no list of contacts: it is ${seen}`);
       }
       if (recordList === undefined && scalarList !== undefined) {
-        throw new ApiError(`the API's answer holds no list of contacts: "${scalarList.key}" is a list of ${scalarList.what} values, not records`);
+        throw new ApiError(
+          `the API's answer holds no list of contacts: "${scalarList.key}" is a list of ${scalarList.what} values, not records`,
+        );
       }
     },
   };

@@ -32,7 +32,13 @@ export function createSnapshotIndex(contacts: Iterable<Contact> = []): SnapshotI
     emailOwner,
     add(contact) {
       // Built field by field: a rest pattern costs several times more, once per contact.
-      const values: SnapshotValues = { first_name: contact.first_name, last_name: contact.last_name, email: contact.email, job_title: contact.job_title, mobile: contact.mobile };
+      const values: SnapshotValues = {
+        first_name: contact.first_name,
+        last_name: contact.last_name,
+        email: contact.email,
+        job_title: contact.job_title,
+        mobile: contact.mobile,
+      };
       byId.set(contact.system_id, values);
       if (values.email !== null && values.email !== '') emailOwner.set(values.email.toLowerCase(), contact.system_id);
     },
@@ -96,7 +102,10 @@ async function readPlain(client: ApiClient, signal: AbortSignal | undefined): Pr
  * bare records), and repairs the document's not-quite-JSON listing the same way, with one warning.
  * A plain answer takes the fast path; anything else is read again by export's walk.
  */
-export async function loadSnapshot(client: ApiClient, options: { signal?: AbortSignal | undefined; onWarning?: ((message: string) => void) | undefined } = {}): Promise<SnapshotIndex> {
+export async function loadSnapshot(
+  client: ApiClient,
+  options: { signal?: AbortSignal | undefined; onWarning?: ((message: string) => void) | undefined } = {},
+): Promise<SnapshotIndex> {
   const plain = await readPlain(client, options.signal);
   if (plain !== undefined) return plain;
   let index = createSnapshotIndex();
@@ -114,7 +123,9 @@ export async function loadSnapshot(client: ApiClient, options: { signal?: AbortS
     },
   });
   if (walked.repaired !== undefined) {
-    options.onWarning?.(`the API's list of contacts was not valid JSON (${walked.repaired}); it was repaired to read the contacts as they stand`);
+    options.onWarning?.(
+      `the API's list of contacts was not valid JSON (${walked.repaired}); it was repaired to read the contacts as they stand`,
+    );
   }
   return index;
 }

@@ -133,7 +133,10 @@ function push(state: SplitState, piece: string): void {
 }
 
 /** Hands each record, flattened by the tracker's rules, to `onRecord`. */
-export function createRecordSplitter(tracker: ShapeTracker, onRecord: (record: Record<string, unknown>) => void): RecordSplitter {
+export function createRecordSplitter(
+  tracker: ShapeTracker,
+  onRecord: (record: Record<string, unknown>) => void,
+): RecordSplitter {
   const state: SplitState = {
     tracker,
     onRecord,

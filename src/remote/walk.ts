@@ -54,26 +54,34 @@ export async function walkListing(options: WalkOptions): Promise<WalkResult> {
     return { outcome, tracker };
   };
   const strict = await attempt(false);
-  if (strict.outcome.ok) return { repaired: undefined, collisions: strict.tracker.collisions, bytes: strict.outcome.bytes };
+  if (strict.outcome.ok)
+    return { repaired: undefined, collisions: strict.tracker.collisions, bytes: strict.outcome.bytes };
   const first = strict.outcome;
   if (first.truncated) {
-    throw new ApiError(`the API's answer ended in the middle of its JSON after ${first.bytes} bytes (${first.message}); the listing is incomplete, so nothing was written`, {
-      hint: 'run the export again; if it keeps failing, the server may be cutting long answers',
-    });
+    throw new ApiError(
+      `the API's answer ended in the middle of its JSON after ${first.bytes} bytes (${first.message}); the listing is incomplete, so nothing was written`,
+      {
+        hint: 'run the export again; if it keeps failing, the server may be cutting long answers',
+      },
+    );
   }
   // "Also_Alert_1_System_ID":CONTACT456 in the document's own example: read it again through jsonrepair.
   const second = await attempt(true);
   if (!second.outcome.ok) {
     const { head, bytes, message } = second.outcome;
     const start = JSON.stringify(options.client.redact(head).replace(/\s+/g, ' ')).slice(1, -1);
-    throw new ApiError(`the API's answer is not valid JSON and could not be repaired (${first.message}; then ${message})`, {
-      hint: `it starts with "${start}${bytes > head.length ? '…' : ''}": an error page from a proxy, or the wrong base URL?`,
-    });
+    throw new ApiError(
+      `the API's answer is not valid JSON and could not be repaired (${first.message}; then ${message})`,
+      {
+        hint: `it starts with "${start}${bytes > head.length ? '…' : ''}": an error page from a proxy, or the wrong base URL?`,
+      },
+    );
   }
   return { repaired: first.message, collisions: second.tracker.collisions, bytes: second.outcome.bytes };
 }
 
-type ReadOutcome = { ok: true; bytes: number } | { ok: false; truncated: boolean; message: string; bytes: number; head: string };
+type ReadOutcome =
+  { ok: true; bytes: number } | { ok: false; truncated: boolean; message: string; bytes: number; head: string };
 
 /** Thrown out of the token handler to stop the read; carries the real error. */
 class StopRead extends Error {
@@ -182,7 +190,10 @@ class Closed extends Error {}
 const noop = (): void => undefined;
 
 /** Sends GET all; the body of a 200, or a typed error for every other outcome. */
-export async function openAnswer(client: ApiClient, signal: AbortSignal | undefined): Promise<ReadableStream<Uint8Array>> {
+export async function openAnswer(
+  client: ApiClient,
+  signal: AbortSignal | undefined,
+): Promise<ReadableStream<Uint8Array>> {
   let answer: Awaited<ReturnType<ApiClient['getAllResponse']>>;
   try {
     answer = await client.getAllResponse();
@@ -201,7 +212,10 @@ export async function openAnswer(client: ApiClient, signal: AbortSignal | undefi
  * The parser's token stream, each record handed to `onRecord` as it completes. `parsed` settles
  * when the tokens end (resolves) or fail, are stopped or are destroyed (rejects).
  */
-function createTokenStream(ctx: ReadContext, repairer: Transform | undefined): { tokens: Duplex; parsed: Promise<void> } {
+function createTokenStream(
+  ctx: ReadContext,
+  repairer: Transform | undefined,
+): { tokens: Duplex; parsed: Promise<void> } {
   const { tracker } = ctx;
   const tokens: Duplex = parser.asStream({ packValues: true, streamValues: false });
   if (repairer !== undefined) repairer.pipe(tokens);
@@ -311,10 +325,13 @@ export function abortError(): CiopulseError {
 
 function readFailure(error: unknown, bytes: number): CiopulseError {
   if (error instanceof CiopulseError) return error;
-  return new ApiError(`the API's answer broke off after ${bytes} bytes: ${transportMessage(error)}; nothing was written`, {
-    cause: error,
-    hint: 'run the export again; if it keeps failing, the server may be cutting long answers',
-  });
+  return new ApiError(
+    `the API's answer broke off after ${bytes} bytes: ${transportMessage(error)}; nothing was written`,
+    {
+      cause: error,
+      hint: 'run the export again; if it keeps failing, the server may be cutting long answers',
+    },
+  );
 }
 
 function unwrapStop(stop: StopRead, bytes: number, signal: AbortSignal | undefined): CiopulseError {

@@ -114,7 +114,14 @@ export interface ReportCollectorOptions {
 }
 
 /** Rows that need a reader's attention; they fill the problem table, with warned rows. */
-export const PROBLEM_STATUSES: ReadonlySet<string> = new Set(['invalid', 'failed', 'would-fail', 'uncertain', 'skipped', 'superseded']);
+export const PROBLEM_STATUSES: ReadonlySet<string> = new Set([
+  'invalid',
+  'failed',
+  'would-fail',
+  'uncertain',
+  'skipped',
+  'superseded',
+]);
 export const DEFAULT_MAX_ROWS = 20_000;
 const NONE: Issue[] = [];
 /** Rows shown inside each error group's <details>; the table has the rest. */
@@ -193,7 +200,8 @@ function tallyCodes(groups: Map<string, CodeGroup>, row: ReportRow, issues: read
     if (!seen.has(code)) group.rows++;
     seen.add(code);
     group.firstLine = Math.min(group.firstLine, row.line);
-    if (group.examples.length < GROUP_EXAMPLES) group.examples.push({ seq: row.seq, line: row.line, systemId: row.systemId, column, message });
+    if (group.examples.length < GROUP_EXAMPLES)
+      group.examples.push({ seq: row.seq, line: row.line, systemId: row.systemId, column, message });
   }
 }
 
@@ -210,7 +218,8 @@ export function createReportCollector(options: ReportCollectorOptions = {}): Rep
     const index = issue.field === undefined ? undefined : header?.fields[issue.field];
     const column = index === undefined ? (issue.field ?? '') : (header?.columns[index] ?? issue.field ?? '');
     const prefix = `column "${column}" `;
-    const message = column !== '' && issue.message.startsWith(prefix) ? issue.message.slice(prefix.length) : issue.message;
+    const message =
+      column !== '' && issue.message.startsWith(prefix) ? issue.message.slice(prefix.length) : issue.message;
     return [issue.code, column, message];
   }
 
@@ -227,7 +236,15 @@ export function createReportCollector(options: ReportCollectorOptions = {}): Rep
       out.problemCounts.set(row.status, (out.problemCounts.get(row.status) ?? 0) + sign);
       if (sign === -1) problems.delete(row.seq);
       else if (problems.size < maxRows) {
-        problems.set(row.seq, [row.line, row.systemId, row.status, row.httpStatus === undefined ? '' : String(row.httpStatus), errors, warnings, row.detail ?? '']);
+        problems.set(row.seq, [
+          row.line,
+          row.systemId,
+          row.status,
+          row.httpStatus === undefined ? '' : String(row.httpStatus),
+          errors,
+          warnings,
+          row.detail ?? '',
+        ]);
       }
     }
     if (isChange(row)) collectChanges(row, sign);
@@ -265,7 +282,8 @@ export function createReportCollector(options: ReportCollectorOptions = {}): Rep
     },
     result() {
       const bySeq = <T>(map: Map<number, T>): T[] => [...map].sort((a, b) => a[0] - b[0]).map(([, v]) => v);
-      for (const counts of [out.counts, out.problemCounts]) for (const [status, n] of counts) if (n <= 0) counts.delete(status);
+      for (const counts of [out.counts, out.problemCounts])
+        for (const [status, n] of counts) if (n <= 0) counts.delete(status);
       return { ...out, problems: bySeq(problems), changes: bySeq(changes).flat() };
     },
   };

@@ -61,9 +61,11 @@ const PAGE_SIZE = 200;
  * tag, an end tag or a comment, and U+2028/U+2029 are escaped for old parsers.
  */
 export function jsonForScript(value: unknown): string {
-  return JSON.stringify(value).replace(/[<>&\u2028\u2029]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
+  return JSON.stringify(value).replace(
+    /[<>&\u2028\u2029]/g,
+    (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`,
+  );
 }
-
 
 async function writeChunk(file: WriteStream, chunk: string): Promise<void> {
   if (!file.write(chunk)) await once(file, 'drain');
@@ -74,7 +76,10 @@ async function writeJsonArray(file: WriteStream, rows: readonly unknown[]): Prom
   await writeChunk(file, '[');
   const slice = 500;
   for (let i = 0; i < rows.length; i += slice) {
-    const part = rows.slice(i, i + slice).map(jsonForScript).join(',');
+    const part = rows
+      .slice(i, i + slice)
+      .map(jsonForScript)
+      .join(',');
     await writeChunk(file, i === 0 ? part : `,${part}`);
   }
   await writeChunk(file, ']');
@@ -114,7 +119,10 @@ async function writeDocument(file: WriteStream, input: RenderInput): Promise<voi
   const { data } = input;
   const config = { page: PAGE_SIZE, statuses: REPORT_STATUSES, idColumn: data.idLabel };
   await writeChunk(file, renderHead(input) + renderBody(input));
-  await writeChunk(file, `<script type="application/json" id="report-data">{"config":${jsonForScript(config)},"problems":`);
+  await writeChunk(
+    file,
+    `<script type="application/json" id="report-data">{"config":${jsonForScript(config)},"problems":`,
+  );
   await writeJsonArray(file, data.problems);
   await writeChunk(file, ',"changes":');
   await writeJsonArray(file, data.changes);

@@ -112,7 +112,9 @@ function sortView(rows, c, view, dir) {
   view.sort((a, b) => {
     const x = keys.get(a) ?? '';
     const y = keys.get(b) ?? '';
-    let r = c.num ? (x === '' ? -Infinity : Number(x)) - (y === '' ? -Infinity : Number(y)) : collator.compare(String(x), String(y));
+    let r = c.num
+      ? (x === '' ? -Infinity : Number(x)) - (y === '' ? -Infinity : Number(y))
+      : collator.compare(String(x), String(y));
     if (Number.isNaN(r)) r = 0;
     return r * dir || a - b;
   });
@@ -179,7 +181,10 @@ function matches(t, i) {
   if (t.state.terms.length === 0) return true;
   let h = t.hay[i];
   if (h === undefined) {
-    h = t.cols.map((c) => String(c.text(row))).join('\u0001').toLowerCase();
+    h = t.cols
+      .map((c) => String(c.text(row)))
+      .join('\u0001')
+      .toLowerCase();
     t.hay[i] = h;
   }
   const text = h;
@@ -219,7 +224,11 @@ function renderRange(t, from, to) {
   t.tbody.appendChild(frag);
   const total = t.view.length;
   const filtered = total !== t.rows.length;
-  t.shown.textContent = (to < total ? 'Showing ' + fmt(to) + ' of ' + fmt(total) : fmt(total)) + ' ' + (total === 1 ? t.noun : t.noun + 's') + (filtered ? ' matching' : '');
+  t.shown.textContent =
+    (to < total ? 'Showing ' + fmt(to) + ' of ' + fmt(total) : fmt(total)) +
+    ' ' +
+    (total === 1 ? t.noun : t.noun + 's') +
+    (filtered ? ' matching' : '');
   const left = total - to;
   t.more.hidden = left <= 0;
   t.more.textContent = 'Show ' + fmt(Math.min(pageSize, left)) + ' more';
@@ -334,9 +343,24 @@ const problemColumns = [
     render: (td, r) => td.appendChild(el('span', 'badge ' + (known.has(r[2]) ? 'st-' + r[2] : 'st-other'), r[2])),
   },
   { key: 'http', label: 'HTTP', num: true, optional: true, text: (r) => r[3] },
-  { key: 'code', label: 'Code', text: (r) => pick(issues(r), 0).join(' '), render: (td, r) => lines(td, pick(issues(r), 0), issueClasses(r)) },
-  { key: 'column', label: 'Column', text: (r) => pick(issues(r), 1).join(' '), render: (td, r) => lines(td, pick(issues(r), 1)) },
-  { key: 'message', label: 'Message', text: (r) => pick(issues(r), 2).join(' '), render: (td, r) => lines(td, pick(issues(r), 2)) },
+  {
+    key: 'code',
+    label: 'Code',
+    text: (r) => pick(issues(r), 0).join(' '),
+    render: (td, r) => lines(td, pick(issues(r), 0), issueClasses(r)),
+  },
+  {
+    key: 'column',
+    label: 'Column',
+    text: (r) => pick(issues(r), 1).join(' '),
+    render: (td, r) => lines(td, pick(issues(r), 1)),
+  },
+  {
+    key: 'message',
+    label: 'Message',
+    text: (r) => pick(issues(r), 2).join(' '),
+    render: (td, r) => lines(td, pick(issues(r), 2)),
+  },
   { key: 'detail', label: 'Detail', optional: true, text: (r) => r[6] },
 ];
 
@@ -357,7 +381,11 @@ const problems = problemsRoot
       problemsRoot,
       data.problems || [],
       problemColumns,
-      (r) => ['s:' + r[2]].concat(r[4].map((e) => 'c:' + e[0]), r[5].map((w) => 'w:' + w[0])),
+      (r) =>
+        ['s:' + r[2]].concat(
+          r[4].map((e) => 'c:' + e[0]),
+          r[5].map((w) => 'w:' + w[0]),
+        ),
       'row',
     )
   : null;

@@ -8,7 +8,6 @@ import type { CodeGroup, CollectedReport } from './collect.js';
 import type { NextStep } from './summary.js';
 import { CODE_TITLES, isKnownStatus, REPORT_STATUSES, STATUS_NOTES, titleOf, WARNING_TITLES } from './words.js';
 
-
 export interface RenderInput {
   summary: RunSummary;
   data: CollectedReport;
@@ -62,7 +61,10 @@ function percent(part: number, whole: number): string {
 function localTime(date: Date): string {
   const pad = (n: number): string => String(n).padStart(2, '0');
   const offset = -date.getTimezoneOffset();
-  const zone = offset === 0 ? 'UTC' : `UTC${offset > 0 ? '+' : '-'}${pad(Math.floor(Math.abs(offset) / 60))}:${pad(Math.abs(offset) % 60)}`;
+  const zone =
+    offset === 0
+      ? 'UTC'
+      : `UTC${offset > 0 ? '+' : '-'}${pad(Math.floor(Math.abs(offset) / 60))}:${pad(Math.abs(offset) % 60)}`;
   return `${date.getFullYear()}-${pad(date.getMonth() + 1)}-${pad(date.getDate())} ${pad(date.getHours())}:${pad(date.getMinutes())} ${zone}`;
 }
 
@@ -76,8 +78,13 @@ const DASH = '<span class="dim">—</span>';
 // ───────────────────────────── counting ─────────────────────────────
 
 function orderedStatuses(counts: ReadonlyMap<string, number>): { status: string; count: number }[] {
-  const known = REPORT_STATUSES.filter((s) => (counts.get(s) ?? 0) > 0).map((status) => ({ status, count: counts.get(status) ?? 0 }));
-  const other = [...counts].filter(([s, n]) => !isKnownStatus(s) && n > 0).map(([status, count]) => ({ status, count }));
+  const known = REPORT_STATUSES.filter((s) => (counts.get(s) ?? 0) > 0).map((status) => ({
+    status,
+    count: counts.get(status) ?? 0,
+  }));
+  const other = [...counts]
+    .filter(([s, n]) => !isKnownStatus(s) && n > 0)
+    .map(([status, count]) => ({ status, count }));
   return [...known, ...other];
 }
 
@@ -119,15 +126,27 @@ function verdictOf(summary: RunSummary, data: CollectedReport): Verdict {
   const bad = badRows(data);
   const mode = summary.mode;
   if (total === 0) {
-    return { tone: 'warn', title: 'The run has no rows', body: 'The input had a header but no data rows, or the run stopped before the first row.' };
+    return {
+      tone: 'warn',
+      title: 'The run has no rows',
+      body: 'The input had a header but no data rows, or the run stopped before the first row.',
+    };
   }
   if (mode === 'dry-run' || mode === 'delete-dry-run') {
     const verb = mode === 'dry-run' ? 'would be sent' : 'would be deleted';
-    const title = bad > 0 ? `${num(bad)} of ${plural(total, 'row')} failed validation` : `All ${plural(total, 'row')} passed validation`;
-    return { tone: bad > 0 ? 'bad' : 'good', title, body: `${num(count(data, 'valid'))} ${verb}. This was a dry run: nothing was sent to the API.` };
+    const title =
+      bad > 0
+        ? `${num(bad)} of ${plural(total, 'row')} failed validation`
+        : `All ${plural(total, 'row')} passed validation`;
+    return {
+      tone: bad > 0 ? 'bad' : 'good',
+      title,
+      body: `${num(count(data, 'valid'))} ${verb}. This was a dry run: nothing was sent to the API.`,
+    };
   }
   if (mode === 'plan') {
-    const title = bad > 0 ? `${num(bad)} of ${plural(total, 'row')} would fail` : `All ${plural(total, 'row')} would succeed`;
+    const title =
+      bad > 0 ? `${num(bad)} of ${plural(total, 'row')} would fail` : `All ${plural(total, 'row')} would succeed`;
     const outlook = listOf(data, ['would-create', 'would-update', 'unchanged', 'would-fail', 'invalid']);
     const body = `Predicted against the API's current data: ${outlook === '' ? 'no rows' : outlook}. This was a plan: nothing was written to the API.`;
     return { tone: bad > 0 ? 'bad' : 'good', title, body };
@@ -136,8 +155,13 @@ function verdictOf(summary: RunSummary, data: CollectedReport): Verdict {
   const uncertain = count(data, 'uncertain');
   const notDone = bad + count(data, 'skipped');
   const tone = bad > 0 ? 'bad' : notDone + uncertain > 0 || summary.stopped !== undefined ? 'warn' : 'good';
-  let title = notDone > 0 ? `${num(notDone)} of ${plural(total, 'row')} ${notDone === 1 ? 'was' : 'were'} not ${done}` : `All ${plural(total, 'row')} ${done}`;
-  if (uncertain > 0) title = notDone > 0 ? `${title}; ${num(uncertain)} uncertain` : `${num(uncertain)} of ${plural(total, 'row')} uncertain`;
+  let title =
+    notDone > 0
+      ? `${num(notDone)} of ${plural(total, 'row')} ${notDone === 1 ? 'was' : 'were'} not ${done}`
+      : `All ${plural(total, 'row')} ${done}`;
+  if (uncertain > 0)
+    title =
+      notDone > 0 ? `${title}; ${num(uncertain)} uncertain` : `${num(uncertain)} of ${plural(total, 'row')} uncertain`;
   const good = listOf(data, ['created', 'updated', 'deleted', 'unchanged']);
   let body = good === '' ? `No row was ${done}.` : `Ended well: ${good}.`;
   const tail = listOf(data, ['invalid', 'failed', 'uncertain', 'superseded', 'skipped']);
@@ -147,10 +171,21 @@ function verdictOf(summary: RunSummary, data: CollectedReport): Verdict {
 
 function renderNext(next: NextStep | undefined): string {
   if (next === undefined) return '';
-  const command = next.command === undefined || next.command === '' ? undefined : `<code data-next-command>${escapeHtml(next.command)}</code>`;
-  const advice = next.advice === undefined || next.advice === '' ? undefined : escapeHtml(next.advice.charAt(0).toUpperCase() + next.advice.slice(1));
+  const command =
+    next.command === undefined || next.command === ''
+      ? undefined
+      : `<code data-next-command>${escapeHtml(next.command)}</code>`;
+  const advice =
+    next.advice === undefined || next.advice === ''
+      ? undefined
+      : escapeHtml(next.advice.charAt(0).toUpperCase() + next.advice.slice(1));
   if (command === undefined && advice === undefined) return '';
-  const text = command === undefined ? `${advice ?? ''}.` : advice === undefined ? `run ${command}` : `${advice}, then run ${command}`;
+  const text =
+    command === undefined
+      ? `${advice ?? ''}.`
+      : advice === undefined
+        ? `run ${command}`
+        : `${advice}, then run ${command}`;
   return `<p class="next"><span>Next step</span> ${text}</p>`;
 }
 
@@ -164,7 +199,10 @@ export function renderVerdict(input: RenderInput): string {
     paragraphs.push(`<p class="also" data-warnings>${escapeHtml(warned)}</p>`);
     if (verdict.tone === 'good') {
       verdict.tone = 'warn';
-      verdict.title += data.warnedRows > 0 ? `, ${num(data.warnedRows)} with warnings` : `, with ${plural(summary.warnings, 'warning')}`;
+      verdict.title +=
+        data.warnedRows > 0
+          ? `, ${num(data.warnedRows)} with warnings`
+          : `, with ${plural(summary.warnings, 'warning')}`;
     }
   }
   if (input.keptEmpty !== undefined && input.keptEmpty > 0) {
@@ -191,7 +229,10 @@ export function renderOutcome(data: CollectedReport, summary: RunSummary): strin
   const total = data.rows;
   const statuses = orderedStatuses(data.counts);
   const stack = statuses
-    .map(({ status, count: n }) => `<span class="seg ${statusClass(status)}" style="flex-grow:${n}" title="${escapeHtml(`${status}: ${num(n)}`)}"></span>`)
+    .map(
+      ({ status, count: n }) =>
+        `<span class="seg ${statusClass(status)}" style="flex-grow:${n}" title="${escapeHtml(`${status}: ${num(n)}`)}"></span>`,
+    )
     .join('');
   const rows = statuses
     .map(({ status, count: n }) => {
@@ -207,7 +248,9 @@ export function renderOutcome(data: CollectedReport, summary: RunSummary): strin
   const tally = summary.counts as Readonly<Record<string, number | undefined>>;
   const mismatched = REPORT_STATUSES.filter((s) => (tally[s] ?? 0) !== count(data, s));
   const mismatch =
-    mismatched.length === 0 ? '' : `<p class="fine warn-text">The run's own tally differs from the rows this report saw for ${escapeHtml(mismatched.join(', '))}; the results file is the record.</p>`;
+    mismatched.length === 0
+      ? ''
+      : `<p class="fine warn-text">The run's own tally differs from the rows this report saw for ${escapeHtml(mismatched.join(', '))}; the results file is the record.</p>`;
   const body =
     total === 0
       ? '<p class="empty">No rows.</p>'
@@ -232,7 +275,10 @@ export function renderGroups(groups: ReadonlyMap<string, CodeGroup>, kind: 'c' |
             `<tr><td class="num">${num(e.line)}</td><td class="mono nowrap">${escapeHtml(e.systemId) || DASH}</td><td class="nowrap">${escapeHtml(e.column) || DASH}</td><td class="msg">${escapeHtml(e.message)}</td></tr>`,
         )
         .join('');
-      const more = g.rows > g.examples.length ? `first ${num(g.examples.length)} of ${plural(g.rows, 'row')}` : plural(g.rows, 'row');
+      const more =
+        g.rows > g.examples.length
+          ? `first ${num(g.examples.length)} of ${plural(g.rows, 'row')}`
+          : plural(g.rows, 'row');
       return (
         `<details class="group group-${kind}" data-${kind === 'c' ? 'code' : 'warning'}="${escapeHtml(g.code)}"><summary><span class="chev" aria-hidden="true"></span><code class="code">${escapeHtml(g.code)}</code>` +
         `<span class="gtitle">${escapeHtml(titleOf(g.code, titles))}</span><span class="gline">first at line ${num(g.firstLine)}</span><span class="gcount"><b data-${kind === 'c' ? 'code' : 'warning'}-count="${escapeHtml(g.code)}">${num(g.rows)}</b><span class="unit">${g.rows === 1 ? 'row' : 'rows'}</span></span></summary>` +
@@ -242,16 +288,24 @@ export function renderGroups(groups: ReadonlyMap<string, CodeGroup>, kind: 'c' |
     })
     .join('');
   const rows = sorted.reduce((n, g) => n + g.rows, 0);
-  const [id, heading, note] = kind === 'c' ? ['errors', 'Errors by kind', ''] : ['warnings', 'Warnings by kind', ' · these rows were sent all the same'];
+  const [id, heading, note] =
+    kind === 'c'
+      ? ['errors', 'Errors by kind', '']
+      : ['warnings', 'Warnings by kind', ' · these rows were sent all the same'];
   return `<section class="card" id="${id}"><div class="card-head"><h2>${heading}</h2><p class="sub">${plural(sorted.length, 'kind')} · ${plural(rows, 'row')}${note} · click a kind to see its rows</p></div><div class="groups">${items}</div></section>`;
 }
 
 function renderKindOptions(data: CollectedReport): string {
   const statuses = orderedStatuses(data.problemCounts);
-  const option = (value: string, label: string, n: number): string => `<option value="${escapeHtml(value)}">${escapeHtml(label)} (${num(n)})</option>`;
+  const option = (value: string, label: string, n: number): string =>
+    `<option value="${escapeHtml(value)}">${escapeHtml(label)} (${num(n)})</option>`;
   const statusOptions = statuses.map((s) => option(`s:${s.status}`, s.status, s.count)).join('');
-  const codeOptions = sortGroups(data.errorGroups).map((g) => option(`c:${g.code}`, g.code, g.rows)).join('');
-  const warningOptions = sortGroups(data.warningGroups).map((g) => option(`w:${g.code}`, g.code, g.rows)).join('');
+  const codeOptions = sortGroups(data.errorGroups)
+    .map((g) => option(`c:${g.code}`, g.code, g.rows))
+    .join('');
+  const warningOptions = sortGroups(data.warningGroups)
+    .map((g) => option(`w:${g.code}`, g.code, g.rows))
+    .join('');
   return (
     `<option value="">All statuses, errors and warnings</option><optgroup label="Status">${statusOptions}</optgroup>` +
     (codeOptions === '' ? '' : `<optgroup label="Error code">${codeOptions}</optgroup>`) +
@@ -289,7 +343,9 @@ export function renderChanges(data: CollectedReport, summary: RunSummary): strin
   const cap = capped
     ? `<p class="cap">Showing the changes of the first ${num(data.embeddedChangedRows)} of ${num(data.changedRows)} would-update rows; the results CSV has them all.</p>`
     : '';
-  const options = fields.map(([f, n]) => `<option value="${escapeHtml(`f:${f}`)}">${escapeHtml(f)} (${num(n)})</option>`).join('');
+  const options = fields
+    .map(([f, n]) => `<option value="${escapeHtml(`f:${f}`)}">${escapeHtml(f)} (${num(n)})</option>`)
+    .join('');
   return (
     `<section class="card" id="changes" data-table="changes"><div class="card-head"><h2>Field changes</h2><p class="sub">${plural(data.changedRows, 'contact')} would be updated</p></div>` +
     `<ul class="chips" aria-label="Changes per field">${chips}</ul>${cap}` +
@@ -302,7 +358,10 @@ export function renderChanges(data: CollectedReport, summary: RunSummary): strin
 export function renderMeta(input: RenderInput): string {
   const { summary, data, generatedAt } = input;
   const items: [string, string][] = [
-    ['Generated', `<time datetime="${escapeHtml(generatedAt.toISOString())}">${escapeHtml(localTime(generatedAt))}</time>`],
+    [
+      'Generated',
+      `<time datetime="${escapeHtml(generatedAt.toISOString())}">${escapeHtml(localTime(generatedAt))}</time>`,
+    ],
     ['Rows', `<span data-total-rows>${num(data.rows)}</span>`],
     ['Elapsed', escapeHtml(duration(summary.elapsedMs))],
     ['Throughput', `${num(summary.rowsPerSecond)} rows/s`],
@@ -323,7 +382,9 @@ export function renderMeta(input: RenderInput): string {
 export function renderFootnotes(data: CollectedReport): string {
   const notes: string[] = [];
   if (data.problems.length < data.totalProblems) {
-    notes.push(`The table holds the first ${num(data.problems.length)} of ${num(data.totalProblems)} problem rows, to keep this file small; the counts above cover every row.`);
+    notes.push(
+      `The table holds the first ${num(data.problems.length)} of ${num(data.totalProblems)} problem rows, to keep this file small; the counts above cover every row.`,
+    );
   }
   notes.push('Values from the input file are shown as plain text; nothing in them is run.');
   notes.push('This file is self-contained: it loads nothing from the network.');

@@ -58,7 +58,10 @@ function rowsWithCode(summary: RunSummary, code: string): number {
 
 /** `--resume` and, when this run's results are not in the default place, where they are. */
 function resumeArgs(summary: RunSummary, rerun: Rerun): string[] {
-  const results = summary.resultsPath === resolveResultsPath(summary.input, summary.mode) ? [] : ['--results', display(summary.resultsPath)];
+  const results =
+    summary.resultsPath === resolveResultsPath(summary.input, summary.mode)
+      ? []
+      : ['--results', display(summary.resultsPath)];
   return ['--resume', ...results, ...(rerun.resumeFlags ?? [])];
 }
 
@@ -69,7 +72,11 @@ function resumeArgs(summary: RunSummary, rerun: Rerun): string[] {
  * is nothing to fix, and sending it again is safe (a PUT is an upsert, API document), so when those
  * are the only bad rows the advice is `--resume`, which sends exactly them again.
  */
-function afterBadRows(summary: RunSummary, command: (input: string, extra?: readonly string[]) => string, rerun: Rerun): NextStep | undefined {
+function afterBadRows(
+  summary: RunSummary,
+  command: (input: string, extra?: readonly string[]) => string,
+  rerun: Rerun,
+): NextStep | undefined {
   const errors = display(summary.errorsPath);
   const uncertain = summary.counts.uncertain;
   const isDelete = summary.mode.startsWith('delete');
@@ -78,18 +85,35 @@ function afterBadRows(summary: RunSummary, command: (input: string, extra?: read
   const notFound = isDelete ? rowsWithCode(summary, 'not_found') : 0;
   const guarded = isDelete ? rowsWithCode(summary, 'protected_contact') : 0;
   const toFix = badRows(summary) - notFound - guarded;
-  const uncertainNote = uncertain === 0 ? '' : ` (its ${plural(uncertain, 'uncertain row')} ${uncertain === 1 ? 'is' : 'are'} sent again as ${uncertain === 1 ? 'it is' : 'they are'})`;
+  const uncertainNote =
+    uncertain === 0
+      ? ''
+      : ` (its ${plural(uncertain, 'uncertain row')} ${uncertain === 1 ? 'is' : 'are'} sent again as ${uncertain === 1 ? 'it is' : 'they are'})`;
   if (toFix > 0) return { advice: `fix ${errors}${uncertainNote}`, command: command(summary.errorsPath, ignore) };
-  if (guarded > 0) return { advice: `reassign the support groups named in ${errors} in the CIOPulse Portal${uncertainNote}`, command: command(summary.errorsPath, ignore) };
+  if (guarded > 0)
+    return {
+      advice: `reassign the support groups named in ${errors} in the CIOPulse Portal${uncertainNote}`,
+      command: command(summary.errorsPath, ignore),
+    };
   if (uncertain > 0) {
-    const safe = isDelete ? 'a delete of a contact already gone counts as deleted with --ignore-missing' : 'a PUT is an upsert';
-    return { advice: `${plural(uncertain, 'row')} lost ${uncertain === 1 ? 'its answer' : 'their answers'} (maybe applied); sending again is safe (${safe}), and --resume sends only those`, command: command(summary.input, [...resumeArgs(summary, rerun), ...ignore]) };
+    const safe = isDelete
+      ? 'a delete of a contact already gone counts as deleted with --ignore-missing'
+      : 'a PUT is an upsert';
+    return {
+      advice: `${plural(uncertain, 'row')} lost ${uncertain === 1 ? 'its answer' : 'their answers'} (maybe applied); sending again is safe (${safe}), and --resume sends only those`,
+      command: command(summary.input, [...resumeArgs(summary, rerun), ...ignore]),
+    };
   }
   return undefined;
 }
 
 /** A command that can be pasted: started as this run was, with the flags the next one needs. */
-export function rerunCommand(rerun: Rerun | undefined, verb: 'import' | 'delete', input: string, extra: readonly string[] = []): string {
+export function rerunCommand(
+  rerun: Rerun | undefined,
+  verb: 'import' | 'delete',
+  input: string,
+  extra: readonly string[] = [],
+): string {
   const { launcher, flags } = rerun ?? DEFAULT_RERUN;
   return [...launcher, verb, display(input), ...flags, ...extra].map(shellQuote).join(' ');
 }
@@ -119,7 +143,12 @@ function planFlags(summary: RunSummary, rerun: Rerun): string[] {
 export function nextCommand(summary: RunSummary, rerun: Rerun = DEFAULT_RERUN): NextStep | undefined {
   const verb = summary.mode.startsWith('delete') ? 'delete' : 'import';
   const command = (input: string, extra: readonly string[] = []): string => rerunCommand(rerun, verb, input, extra);
-  if (summary.stopped !== undefined && summary.mode !== 'dry-run' && summary.mode !== 'delete-dry-run' && summary.mode !== 'plan') {
+  if (
+    summary.stopped !== undefined &&
+    summary.mode !== 'dry-run' &&
+    summary.mode !== 'delete-dry-run' &&
+    summary.mode !== 'plan'
+  ) {
     // Without a journal (stopped at the credential check) nothing was sent: the same command again.
     // With one, the rows before the stop have answers, so a resume sends only the rest.
     const again = summary.journalPath === undefined ? [] : resumeArgs(summary, rerun);
@@ -128,7 +157,10 @@ export function nextCommand(summary: RunSummary, rerun: Rerun = DEFAULT_RERUN): 
   if (summary.rows === 0) return undefined;
   const preview = summary.mode === 'dry-run' || summary.mode === 'plan' || summary.mode === 'delete-dry-run';
   if (preview) {
-    const advice = badRows(summary) > 0 ? `fix the rows listed in ${display(summary.errorsPath)} in ${display(summary.input)}` : undefined;
+    const advice =
+      badRows(summary) > 0
+        ? `fix the rows listed in ${display(summary.errorsPath)} in ${display(summary.input)}`
+        : undefined;
     return { advice, command: command(summary.input, planFlags(summary, rerun)) };
   }
   return badRows(summary) + summary.counts.uncertain > 0 ? afterBadRows(summary, command, rerun) : undefined;
@@ -138,7 +170,12 @@ export function nextCommand(summary: RunSummary, rerun: Rerun = DEFAULT_RERUN): 
  * One line per error or warning code: count, first line, example. Cut to the terminal's width
  * only on a terminal; in a file or a pipe the whole line is kept (README, "Results and errors files").
  */
-function groupLines(groups: readonly { code: string; count: number; firstLine: number; example: string }[], paint: (text: string) => string, s: Styles, width: number | undefined): string[] {
+function groupLines(
+  groups: readonly { code: string; count: number; firstLine: number; example: string }[],
+  paint: (text: string) => string,
+  s: Styles,
+  width: number | undefined,
+): string[] {
   const codeWidth = Math.max(...groups.map((g) => g.code.length));
   const room = width === undefined ? undefined : Math.max(30, width - codeWidth - 16);
   return groups.map((group) => {
@@ -152,10 +189,21 @@ export function formatNextStep(next: NextStep): string {
   return next.advice === undefined ? next.command : `${next.advice}, then: ${next.command}`;
 }
 
-export function formatSummary(summary: RunSummary, styles: Styles = createStyles(false), rerun: Rerun = DEFAULT_RERUN, options: { width?: number; next?: boolean } = {}): string {
+export function formatSummary(
+  summary: RunSummary,
+  styles: Styles = createStyles(false),
+  rerun: Rerun = DEFAULT_RERUN,
+  options: { width?: number; next?: boolean } = {},
+): string {
   const s = styles;
   const lines: string[] = [];
-  const title = { import: 'import', 'dry-run': 'dry run', plan: 'plan', delete: 'delete', 'delete-dry-run': 'delete (dry run)' }[summary.mode];
+  const title = {
+    import: 'import',
+    'dry-run': 'dry run',
+    plan: 'plan',
+    delete: 'delete',
+    'delete-dry-run': 'delete (dry run)',
+  }[summary.mode];
   lines.push(s.bold(`${title} of ${display(summary.input)}`));
   const width = Math.max(...STATUSES.map((st) => st.length));
   for (const status of STATUSES) {
@@ -180,7 +228,8 @@ export function formatSummary(summary: RunSummary, styles: Styles = createStyles
   if (summary.errorGroups.length > 0) {
     lines.push('', s.bold('Most common errors'));
     lines.push(...groupLines(summary.errorGroups.slice(0, 8), s.red, s, options.width));
-    if (summary.errorGroups.length > 8) lines.push(s.dim(`  … and ${summary.errorGroups.length - 8} more kinds; see the errors file`));
+    if (summary.errorGroups.length > 8)
+      lines.push(s.dim(`  … and ${summary.errorGroups.length - 8} more kinds; see the errors file`));
   }
   if (summary.warningGroups.length > 0) {
     // Warned rows are sent (or would be): say so, so "no errors" never reads as "nothing to check".
@@ -193,22 +242,32 @@ export function formatSummary(summary: RunSummary, styles: Styles = createStyles
   if (bad > 0) lines.push(`Errors:  ${display(summary.errorsPath)} (${plural(bad, 'row')}, ready to fix and ${again})`);
   else if (summary.rows > 0) lines.push('Errors:  none, so no errors file was written');
   if (summary.unmappedColumns.length > 0) {
-    lines.push(`${s.yellow('Not sent:')} ${summary.unmappedColumns.map((c) => (/^column \d+ \(no header\)$/.test(c) ? c : `"${c}"`)).join(', ')} (no field; kept in the results; --map "<header>=<field>" sends one)`);
+    lines.push(
+      `${s.yellow('Not sent:')} ${summary.unmappedColumns.map((c) => (/^column \d+ \(no header\)$/.test(c) ? c : `"${c}"`)).join(', ')} (no field; kept in the results; --map "<header>=<field>" sends one)`,
+    );
   }
   if (summary.keptEmptyRows !== undefined && summary.keptEmptyRows > 0) {
     const rows = summary.keptEmptyRows === 1 ? '1 row has' : `${summary.keptEmptyRows} rows have`;
-    lines.push(`${s.yellow('Kept:')}    ${rows} empty cells over values the API holds; the values were kept (--empty null clears them; see detail)`);
+    lines.push(
+      `${s.yellow('Kept:')}    ${rows} empty cells over values the API holds; the values were kept (--empty null clears them; see detail)`,
+    );
   }
   if (summary.changedOnlyRequests !== undefined) {
     const sent = summary.changedOnlyRequests;
     // The command to paste is the Next: line, which carries this run's flags and the launcher.
     const saves = changedOnlySaves(summary) ? 'Next: uses it' : 'a plain import sends as few';
-    lines.push(`Changed only: --changed-only would send ${plural(sent, 'PUT')} for ${plural(summary.rows, 'row')} (plus one GET all); ${saves}`);
+    lines.push(
+      `Changed only: --changed-only would send ${plural(sent, 'PUT')} for ${plural(summary.rows, 'row')} (plus one GET all); ${saves}`,
+    );
   }
   if (summary.journalPath !== undefined) lines.push(`Journal: ${display(summary.journalPath)} (kept for --resume)`);
   if (summary.backup !== undefined) {
-    lines.push(`Backup:  ${display(summary.backup.backupPath)} (${summary.backup.updated} contacts as they were; import it with --empty null to undo the updates)`);
-    lines.push(`Created: ${display(summary.backup.createdPath)} (${summary.backup.created} new system_ids; delete them to undo the creates)`);
+    lines.push(
+      `Backup:  ${display(summary.backup.backupPath)} (${summary.backup.updated} contacts as they were; import it with --empty null to undo the updates)`,
+    );
+    lines.push(
+      `Created: ${display(summary.backup.createdPath)} (${summary.backup.created} new system_ids; delete them to undo the creates)`,
+    );
   }
   // `next: false`: the caller says what comes next itself (the demo, whose emulator is gone when it exits).
   const next = options.next === false ? undefined : nextCommand(summary, rerun);

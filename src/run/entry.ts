@@ -8,7 +8,14 @@ import { UsageError } from '../errors.js';
 import { writeBackup, resolveCreatedPath, type BackupSummary } from '../execute/backup.js';
 import { createPlanExecutor, createValidateExecutor } from '../execute/executors.js';
 import type { RunMode } from './paths.js';
-import { runPipeline, type InputOptions, type OutputOptions, type RowRuleOptions, type RunCallbacks, type RunSummary } from './pipeline.js';
+import {
+  runPipeline,
+  type InputOptions,
+  type OutputOptions,
+  type RowRuleOptions,
+  type RunCallbacks,
+  type RunSummary,
+} from './pipeline.js';
 import { loadSnapshot, type PlannerOptions } from '../execute/plan.js';
 import { createChangedFilter, withChangedFilter, type ChangedFilter } from '../execute/changed.js';
 import { sentFieldColumns } from './prepare.js';
@@ -29,7 +36,8 @@ export interface SendOptions extends ConnectionOptions {
 
 type Common = InputOptions & OutputOptions & RunCallbacks;
 
-export type ValidateOptions = Common & RowRuleOptions & { /** Check a delete file instead of an import file. */ kind?: 'import' | 'delete' | undefined };
+export type ValidateOptions = Common &
+  RowRuleOptions & { /** Check a delete file instead of an import file. */ kind?: 'import' | 'delete' | undefined };
 export type PlanOptions = Common & RowRuleOptions & ConnectionOptions;
 export type ImportOptions = Common &
   RowRuleOptions &
@@ -72,7 +80,14 @@ export function planImport(options: PlanOptions): Promise<RunSummary> {
     createExecutor: async ({ sink, control, header }) => {
       const run = await createRunClient({ ...options, onRetry: options.onRetry }, control);
       const predictOptions = plannerOptions(header, options);
-      return createPlanExecutor({ client: run.client, sink, control, checkCredentials: () => run.checkCredentials(), onWarning: options.onWarning, predictOptions });
+      return createPlanExecutor({
+        client: run.client,
+        sink,
+        control,
+        checkCredentials: () => run.checkCredentials(),
+        onWarning: options.onWarning,
+        predictOptions,
+      });
     },
   });
 }
@@ -104,13 +119,17 @@ export async function importContacts(options: ImportOptions): Promise<RunSummary
             ? undefined
             : async () => {
                 // One GET all, streamed into an index: it serves --backup and --changed-only alike.
-                const snapshot = await loadSnapshot(run.client, { signal: control.stopSignal, onWarning: options.onWarning });
+                const snapshot = await loadSnapshot(run.client, {
+                  signal: control.stopSignal,
+                  onWarning: options.onWarning,
+                });
                 // The backup first: the filter's planner changes the index as it predicts.
                 if (backupPath !== undefined) {
                   const csv = { encoding: options.encoding, map: options.map, mapFile: options.mapFile };
                   backup = await writeBackup({ input: options.input, csv, snapshot, backupPath, limit: options.limit });
                 }
-                if (options.changedOnly === true) changed = createChangedFilter(snapshot, plannerOptions(header, options));
+                if (options.changedOnly === true)
+                  changed = createChangedFilter(snapshot, plannerOptions(header, options));
               },
       });
       return options.changedOnly === true ? withChangedFilter(send, () => changed, sink) : send;
@@ -153,8 +172,10 @@ export type RunOptions = Common &
 
 export function runImport(options: RunOptions): Promise<RunSummary> {
   const { mode, connection } = options;
-  if (mode === 'dry-run' || mode === 'delete-dry-run') return validateFile({ ...options, kind: mode === 'delete-dry-run' ? 'delete' : 'import' });
-  if (connection === undefined) throw new UsageError(`a ${mode} needs a connection (base URL, portal code and API key)`);
+  if (mode === 'dry-run' || mode === 'delete-dry-run')
+    return validateFile({ ...options, kind: mode === 'delete-dry-run' ? 'delete' : 'import' });
+  if (connection === undefined)
+    throw new UsageError(`a ${mode} needs a connection (base URL, portal code and API key)`);
   if (mode === 'plan') return planImport({ ...options, connection });
   if (mode === 'delete') return deleteContacts({ ...options, connection });
   return importContacts({ ...options, connection });

@@ -4,7 +4,17 @@
  * journal is neither silently discarded nor resumed from nothing. The errors thrown here name
  * files and counts; the CLI adds which flag to use.
  */
-import { accessSync, closeSync, constants, existsSync, openSync, readFileSync, rmSync, statSync, writeSync } from 'node:fs';
+import {
+  accessSync,
+  closeSync,
+  constants,
+  existsSync,
+  openSync,
+  readFileSync,
+  rmSync,
+  statSync,
+  writeSync,
+} from 'node:fs';
 import { createReadStream } from 'node:fs';
 import { dirname } from 'node:path';
 import { parse } from 'csv-parse';
@@ -40,7 +50,10 @@ export function checkWritable(path: string): void {
 export class RunLockedError extends FileError {
   readonly pid: number;
   constructor(resultsPath: string, pid: number) {
-    super(`another run is writing ${resultsPath} (pid ${pid})`, { file: resultsPath, hint: 'wait for it to finish, or write elsewhere with a different results path' });
+    super(`another run is writing ${resultsPath} (pid ${pid})`, {
+      file: resultsPath,
+      hint: 'wait for it to finish, or write elsewhere with a different results path',
+    });
     this.pid = pid;
   }
 }
@@ -72,9 +85,11 @@ export function acquireLock(resultsPath: string): () => void {
       closeSync(fd);
       break;
     } catch (error) {
-      if ((error as NodeJS.ErrnoException).code !== 'EEXIST' || attempt > 2) throw new FileError(`cannot create the lock ${lockPath}: ${String(error)}`, { file: lockPath });
+      if ((error as NodeJS.ErrnoException).code !== 'EEXIST' || attempt > 2)
+        throw new FileError(`cannot create the lock ${lockPath}: ${String(error)}`, { file: lockPath });
       const pid = Number.parseInt(readLock(lockPath), 10);
-      if (Number.isInteger(pid) && pid > 0 && pid !== process.pid && isAlive(pid)) throw new RunLockedError(resultsPath, pid);
+      if (Number.isInteger(pid) && pid > 0 && pid !== process.pid && isAlive(pid))
+        throw new RunLockedError(resultsPath, pid);
       rmSync(lockPath, { force: true }); // stale: its run is gone
     }
   }
@@ -96,7 +111,10 @@ export class UnfinishedRunError extends FileError {
   readonly journalPath: string;
   readonly answered: number;
   constructor(journalPath: string, answered: number) {
-    super(`an earlier run of this file did not finish: ${answered} ${answered === 1 ? 'row already has its' : 'rows already have their'} answer (journal ${journalPath})`, { file: journalPath });
+    super(
+      `an earlier run of this file did not finish: ${answered} ${answered === 1 ? 'row already has its' : 'rows already have their'} answer (journal ${journalPath})`,
+      { file: journalPath },
+    );
     this.journalPath = journalPath;
     this.answered = answered;
   }
@@ -113,7 +131,9 @@ export class NothingToResumeError extends FileError {
 export async function countAnswered(resultsPath: string, journalPath: string): Promise<number> {
   const answered = new Set<number>();
   if (existsSync(resultsPath)) {
-    const parser = createReadStream(resultsPath).pipe(parse({ bom: true, relax_column_count: true, record_delimiter: ['\r\n', '\n'] }));
+    const parser = createReadStream(resultsPath).pipe(
+      parse({ bom: true, relax_column_count: true, record_delimiter: ['\r\n', '\n'] }),
+    );
     let seq = -1;
     try {
       for await (const record of parser as AsyncIterable<string[]>) {
@@ -130,7 +150,8 @@ export async function countAnswered(resultsPath: string, journalPath: string): P
   for (const text of readLock(journalPath).split('\n')) {
     try {
       const entry = JSON.parse(text) as { seq?: number; status?: RowStatus };
-      if (typeof entry.seq === 'number' && entry.status !== undefined && FINAL_STATUSES.has(entry.status)) answered.add(entry.seq);
+      if (typeof entry.seq === 'number' && entry.status !== undefined && FINAL_STATUSES.has(entry.status))
+        answered.add(entry.seq);
     } catch {
       // the line a crash cut short
     }

@@ -24,7 +24,14 @@ export interface PreparedRow {
 
 /** A row the run never sent, because it had stopped (README, "Failure behaviour"). */
 export function skippedRow(row: Pick<ResultRow, 'seq' | 'line' | 'cells' | 'systemId'>): ResultRow {
-  return { seq: row.seq, line: row.line, cells: row.cells, systemId: row.systemId, status: 'skipped', detail: 'not attempted: the run was stopped' };
+  return {
+    seq: row.seq,
+    line: row.line,
+    cells: row.cells,
+    systemId: row.systemId,
+    status: 'skipped',
+    detail: 'not attempted: the run was stopped',
+  };
 }
 
 /**
@@ -33,15 +40,30 @@ export function skippedRow(row: Pick<ResultRow, 'seq' | 'line' | 'cells' | 'syst
  * 4xx that the first attempt would have got too) settles the row. A 5xx, a 429 or another lost
  * answer settles nothing, so such a row is `uncertain`, not `failed`.
  */
-export function toResult(job: PreparedRow, result: ApiResult, how: { isDelete: boolean; ignoreMissing: boolean }): ResultRow {
+export function toResult(
+  job: PreparedRow,
+  result: ApiResult,
+  how: { isDelete: boolean; ignoreMissing: boolean },
+): ResultRow {
   const notes: string[] = [...job.notes];
-  const lost = result.lostAttempts.length > 0 ? `response lost on attempt ${result.lostAttempts.join(', ')}` : undefined;
+  const lost =
+    result.lostAttempts.length > 0 ? `response lost on attempt ${result.lostAttempts.join(', ')}` : undefined;
   if (result.attempts > 1) notes.push(`${result.attempts} attempts`);
   if (result.notes !== undefined) notes.push(...result.notes);
   // One object literal, not a spread: this runs once per row.
   const row = (status: RowStatus, extra?: string, errors?: RowError[]): ResultRow => {
     const all = extra === undefined ? notes : [extra, ...notes];
-    return { seq: job.seq, line: job.line, cells: job.cells, systemId: job.systemId, httpStatus: result.status, status, detail: all.length > 0 ? all.join('; ') : undefined, errors, warnings: job.warnings };
+    return {
+      seq: job.seq,
+      line: job.line,
+      cells: job.cells,
+      systemId: job.systemId,
+      httpStatus: result.status,
+      status,
+      detail: all.length > 0 ? all.join('; ') : undefined,
+      errors,
+      warnings: job.warnings,
+    };
   };
   // An answer from something that is not the API proves nothing about the row (a 200 login page).
   if (result.fatal !== undefined) return row('failed', lost, [{ code: 'not_the_api', message: result.fatal.message }]);
@@ -49,21 +71,36 @@ export function toResult(job: PreparedRow, result: ApiResult, how: { isDelete: b
     case 201:
       return row('created');
     case 200:
-      return how.isDelete ? row('deleted') : row('updated', lost === undefined ? undefined : `${lost}; this update may have been the create`);
+      return how.isDelete
+        ? row('deleted')
+        : row('updated', lost === undefined ? undefined : `${lost}; this update may have been the create`);
     case 202:
       return row('deleted', lost);
     case 404:
       if (how.isDelete && lost !== undefined) {
-        return row('uncertain', `${lost}; the retry found no such contact: the lost attempt may have deleted it, or it may never have existed`, [
-          { code: 'answer_lost', message: `${describeAnswer(result)} after a lost answer: it may have been deleted by that attempt, or never existed` },
-        ]);
+        return row(
+          'uncertain',
+          `${lost}; the retry found no such contact: the lost attempt may have deleted it, or it may never have existed`,
+          [
+            {
+              code: 'answer_lost',
+              message: `${describeAnswer(result)} after a lost answer: it may have been deleted by that attempt, or never existed`,
+            },
+          ],
+        );
       }
       if (how.isDelete && how.ignoreMissing) return row('deleted', 'was not there (--ignore-missing)');
-      return row('failed', lost, [{ code: 'not_found', message: `no contact with this system_id (404 ${result.message ?? 'not found'})` }]);
+      return row('failed', lost, [
+        { code: 'not_found', message: `no contact with this system_id (404 ${result.message ?? 'not found'})` },
+      ]);
     default:
       if (lost !== undefined && (result.retryable || result.stoppedBeforeRetry)) {
-        const what = how.isDelete ? 'the contact may or may not have been deleted' : 'the write may or may not have been applied';
-        return row('uncertain', `${lost}; no later attempt settled it: ${what}`, [{ code: 'answer_lost', message: `${describeAnswer(result)}; ${what}` }]);
+        const what = how.isDelete
+          ? 'the contact may or may not have been deleted'
+          : 'the write may or may not have been applied';
+        return row('uncertain', `${lost}; no later attempt settled it: ${what}`, [
+          { code: 'answer_lost', message: `${describeAnswer(result)}; ${what}` },
+        ]);
       }
       return row('failed', lost, [describeFailure(result, how.isDelete)]);
   }

@@ -40,7 +40,9 @@ export function resolveResultsPath(input: string, mode: RunMode, explicit?: stri
 /** The results path with `.csv` replaced by `.errors.csv`. */
 export function resolveErrorsPath(resultsPath: string, explicit?: string): string {
   if (explicit !== undefined) return explicit;
-  return resultsPath.toLowerCase().endsWith('.csv') ? `${resultsPath.slice(0, -4)}.errors.csv` : `${resultsPath}.errors.csv`;
+  return resultsPath.toLowerCase().endsWith('.csv')
+    ? `${resultsPath.slice(0, -4)}.errors.csv`
+    : `${resultsPath}.errors.csv`;
 }
 
 export function resolveJournalPath(resultsPath: string): string {

@@ -129,12 +129,23 @@ export interface PipelineSpec {
 }
 
 /** The unfinished-run guard and resume (README, "Resume"). */
-async function openEarlierRun(spec: PipelineSpec, paths: { resultsPath: string; errorsPath: string; journalPath: string }, header: CsvHeader): Promise<ResumeState | undefined> {
+async function openEarlierRun(
+  spec: PipelineSpec,
+  paths: { resultsPath: string; errorsPath: string; journalPath: string },
+  header: CsvHeader,
+): Promise<ResumeState | undefined> {
   const { resultsPath, errorsPath, journalPath } = paths;
   const journalExists = existsSync(journalPath);
   if (spec.resume === true) {
     if (!existsSync(resultsPath) && !journalExists) throw new NothingToResumeError(resultsPath);
-    return openResume({ resultsPath, journalPath, errorsPath, columns: header.columns, systemIdIndex: header.fields.system_id ?? 0, kind: spec.isDelete ? 'delete' : 'import' });
+    return openResume({
+      resultsPath,
+      journalPath,
+      errorsPath,
+      columns: header.columns,
+      systemIdIndex: header.fields.system_id ?? 0,
+      kind: spec.isDelete ? 'delete' : 'import',
+    });
   }
   if (journalExists) {
     if (spec.restart !== true) throw new UnfinishedRunError(journalPath, await countAnswered(resultsPath, journalPath));
@@ -198,14 +209,31 @@ export async function runPipeline(spec: PipelineSpec): Promise<RunSummary> {
         options.onRow?.(row, replaces);
         progress.maybe();
       },
-      onFailure: (error) => runControl.stop('write_failed', error.message, 'free some space or choose another path, then resume the run'),
+      onFailure: (error) =>
+        runControl.stop('write_failed', error.message, 'free some space or choose another path, then resume the run'),
     }));
     const run = (executor = await spec.createExecutor({ sink: runSink, control: runControl, header }));
     const progress = createProgress(options, source, runSink, run);
-    const preparer = createPreparer({ header, isDelete: spec.isDelete, fields: options.fields, empty: options.empty, nullToken: options.nullToken, defaultCountry: options.defaultCountry });
+    const preparer = createPreparer({
+      header,
+      isDelete: spec.isDelete,
+      fields: options.fields,
+      empty: options.empty,
+      nullToken: options.nullToken,
+      defaultCountry: options.defaultCountry,
+    });
 
     await run.start();
-    const counts = await readRows({ options, source, header, sink: runSink, control: runControl, executor: run, resume, prepare: (record, seq) => preparer.prepare(record, seq) });
+    const counts = await readRows({
+      options,
+      source,
+      header,
+      sink: runSink,
+      control: runControl,
+      executor: run,
+      resume,
+      prepare: (record, seq) => preparer.prepare(record, seq),
+    });
     const overrides = await run.finish();
     try {
       await runSink.end({ keepJournal: runControl.stopped() !== undefined });
@@ -218,7 +246,15 @@ export async function runPipeline(spec: PipelineSpec): Promise<RunSummary> {
     // path is never left behind looking current (README, "The errors file").
     if (![...ERROR_STATUSES].some((status) => runSink.tally.counts[status] > 0)) await rm(errorsPath, { force: true });
 
-    summary = buildSummary({ spec, header, paths: { resultsPath, errorsPath, journalPath }, sink: runSink, stopped: runControl.stopped(), started, reused: counts.reused });
+    summary = buildSummary({
+      spec,
+      header,
+      paths: { resultsPath, errorsPath, journalPath },
+      sink: runSink,
+      stopped: runControl.stopped(),
+      started,
+      reused: counts.reused,
+    });
     summary.retries = run.stats().retries;
     Object.assign(summary, run.summaryExtras?.());
     return summary;
@@ -259,7 +295,9 @@ function buildSummary(ctx: {
     rowsPerSecond: sink.tally.rows / Math.max(elapsedMs / 1000, 1e-3),
     reused: ctx.reused,
     stopped,
-    unmappedColumns: spec.isDelete ? [] : header.mapping.unsent.map((u) => (u.label.startsWith('"') ? (header.columns[u.column] ?? '') : u.label)),
+    unmappedColumns: spec.isDelete
+      ? []
+      : header.mapping.unsent.map((u) => (u.label.startsWith('"') ? (header.columns[u.column] ?? '') : u.label)),
   };
 }
 
@@ -285,7 +323,8 @@ async function readRows(ctx: {
       if (sink.failure() !== undefined) break reading;
       const rowSeq = seq++;
       const prepared = ctx.prepare(record, rowSeq);
-      const previous = resume === undefined ? undefined : await resume.take(rowSeq, systemIdCell(ctx.header, record), record.line);
+      const previous =
+        resume === undefined ? undefined : await resume.take(rowSeq, systemIdCell(ctx.header, record), record.line);
       const reuse = previous === undefined ? undefined : reusedRow(prepared, previous);
       if (reuse !== undefined) {
         reused++;

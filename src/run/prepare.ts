@@ -35,7 +35,9 @@ function columnLabel(header: CsvHeader, field: ContactField | 'system_id'): stri
 
 /** Names the column in every message: `column "Mobile Phone": "0412" is not …`. */
 function withColumns(header: CsvHeader, errors: readonly RowError[]): RowError[] {
-  return errors.map((e) => (e.field === undefined ? e : { ...e, message: `${columnLabel(header, e.field)} ${e.message}` }));
+  return errors.map((e) =>
+    e.field === undefined ? e : { ...e, message: `${columnLabel(header, e.field)} ${e.message}` },
+  );
 }
 
 export function systemIdCell(header: CsvHeader, record: CsvRecord): string {
@@ -47,13 +49,22 @@ export function isPrepared(row: PreparedRow | ResultRow): row is PreparedRow {
 }
 
 /** The fields a row sends (`--fields`, or all the file maps) and the column each comes from. */
-export function sentFieldColumns(header: CsvHeader, fields: readonly ContactField[] | undefined): (readonly [ContactField, number])[] {
-  return (fields ?? CONTACT_FIELDS).filter((f) => header.fields[f] !== undefined).map((f) => [f, header.fields[f] ?? 0] as const);
+export function sentFieldColumns(
+  header: CsvHeader,
+  fields: readonly ContactField[] | undefined,
+): (readonly [ContactField, number])[] {
+  return (fields ?? CONTACT_FIELDS)
+    .filter((f) => header.fields[f] !== undefined)
+    .map((f) => [f, header.fields[f] ?? 0] as const);
 }
 
 export function createPreparer(options: PrepareOptions): Preparer {
   const { header, isDelete } = options;
-  const parseRow = createRowParser({ empty: options.empty, nullToken: options.nullToken, defaultCountry: options.defaultCountry });
+  const parseRow = createRowParser({
+    empty: options.empty,
+    nullToken: options.nullToken,
+    defaultCountry: options.defaultCountry,
+  });
   const fieldColumns = sentFieldColumns(header, options.fields);
   const emailOwner = isDelete ? undefined : createEmailIndex();
 
@@ -71,7 +82,8 @@ export function createPreparer(options: PrepareOptions): Preparer {
   return {
     prepare(record, seq) {
       const rawId = systemIdCell(header, record);
-      if (record.error !== undefined) return invalid(record, seq, rawId.trim(), [{ code: record.error.code, message: record.error.message }]);
+      if (record.error !== undefined)
+        return invalid(record, seq, rawId.trim(), [{ code: record.error.code, message: record.error.message }]);
       const cells: RowCells = { system_id: rawId };
       if (!isDelete) for (const [field, index] of fieldColumns) cells[field] = record.cells[index] ?? '';
       const parsed = parseRow(cells);
@@ -89,7 +101,15 @@ export function createPreparer(options: PrepareOptions): Preparer {
           ]);
         }
       }
-      return { seq, line: record.line, cells: record.cells, systemId: parsed.systemId, patch: parsed.patch, warnings: parsed.warnings, notes: parsed.notes };
+      return {
+        seq,
+        line: record.line,
+        cells: record.cells,
+        systemId: parsed.systemId,
+        patch: parsed.patch,
+        warnings: parsed.warnings,
+        notes: parsed.notes,
+      };
     },
   };
 }

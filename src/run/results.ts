@@ -29,7 +29,14 @@ export const RESULT_COLUMNS = ['status', 'http_status', 'error', 'detail'] as co
  * Statuses that are a final answer: `--resume` never sends these rows again. `unchanged` is one in
  * a real run: `--changed-only` found the row already matching the API.
  */
-export const FINAL_STATUSES: ReadonlySet<RowStatus> = new Set(['created', 'updated', 'deleted', 'invalid', 'superseded', 'unchanged']);
+export const FINAL_STATUSES: ReadonlySet<RowStatus> = new Set([
+  'created',
+  'updated',
+  'deleted',
+  'invalid',
+  'superseded',
+  'unchanged',
+]);
 
 /** Statuses that mean the row's write reached the API: a later one makes an earlier row moot (superseded). */
 export const APPLIED_STATUSES: ReadonlySet<RowStatus> = new Set(['created', 'updated']);
@@ -68,7 +75,10 @@ export interface ResultRow {
 }
 
 /** What an after-the-fact change (deferred 422, superseded) replaces: a row without its cells. */
-export type RowOutcome = Pick<ResultRow, 'line' | 'systemId' | 'status' | 'httpStatus' | 'errors' | 'changes' | 'detail'>;
+export type RowOutcome = Pick<
+  ResultRow,
+  'line' | 'systemId' | 'status' | 'httpStatus' | 'errors' | 'changes' | 'detail'
+>;
 
 export interface Override {
   before: RowOutcome;
@@ -89,19 +99,34 @@ export function formatErrors(errors: readonly RowError[] | undefined): string {
 
 /** The four result cells of an outcome. */
 export function outcomeCells(row: RowOutcome): string[] {
-  return [row.status, row.httpStatus === undefined ? '' : String(row.httpStatus), formatErrors(row.errors), row.detail ?? ''];
+  return [
+    row.status,
+    row.httpStatus === undefined ? '' : String(row.httpStatus),
+    formatErrors(row.errors),
+    row.detail ?? '',
+  ];
 }
 
 export function toResultCells(row: ResultRow): string[] {
   const cells = row.cells.slice();
-  cells.push(row.status, row.httpStatus === undefined ? '' : String(row.httpStatus), formatErrors(row.errors), row.detail ?? '');
+  cells.push(
+    row.status,
+    row.httpStatus === undefined ? '' : String(row.httpStatus),
+    formatErrors(row.errors),
+    row.detail ?? '',
+  );
   return cells;
 }
 
 /** Warnings grouped by code, like errors: "not_a_mobile: 2005 rows, first at line 7". */
 export type WarningGroup = ErrorGroup<RowWarningCode>;
 
-function count<Code extends string>(groups: Map<Code, ErrorGroup<Code>>, items: readonly { code: Code; message: string }[], line: number, sign: 1 | -1): void {
+function count<Code extends string>(
+  groups: Map<Code, ErrorGroup<Code>>,
+  items: readonly { code: Code; message: string }[],
+  line: number,
+  sign: 1 | -1,
+): void {
   for (const item of items) {
     const group = groups.get(item.code);
     if (group === undefined) {

@@ -9,7 +9,14 @@ import { basename, dirname, join } from 'node:path';
 import { parse, type Parser } from 'csv-parse';
 import { FileError } from '../errors.js';
 import { isAlive } from './guards.js';
-import { APPLIED_STATUSES, FINAL_STATUSES, RESULT_COLUMNS, STATUSES, type ResultRow, type RowStatus } from './results.js';
+import {
+  APPLIED_STATUSES,
+  FINAL_STATUSES,
+  RESULT_COLUMNS,
+  STATUSES,
+  type ResultRow,
+  type RowStatus,
+} from './results.js';
 import type { JournalEntry } from './sink.js';
 
 // `unchanged` is not among them: `import --changed-only` writes it for rows it did not need to send.
@@ -96,13 +103,27 @@ function readJournal(path: string, fromSeq: number): Map<number, JournalEntry> {
   return entries;
 }
 
-function fromJournal(journal: Map<number, JournalEntry>, journalPath: string, seq: number, systemIdCell: string, line: number): PreviousAnswer | undefined {
+function fromJournal(
+  journal: Map<number, JournalEntry>,
+  journalPath: string,
+  seq: number,
+  systemIdCell: string,
+  line: number,
+): PreviousAnswer | undefined {
   const entry = journal.get(seq);
   if (entry === undefined || !FINAL_STATUSES.has(entry.status)) return undefined;
   if (entry.system_id !== systemIdCell.trim()) {
-    throw mismatch(journalPath, `line ${line} has system_id "${systemIdCell}" in the input but "${entry.system_id}" in the journal`);
+    throw mismatch(
+      journalPath,
+      `line ${line} has system_id "${systemIdCell}" in the input but "${entry.system_id}" in the journal`,
+    );
   }
-  return { status: entry.status, httpStatus: entry.http ?? undefined, errors: entry.errors, detail: entry.detail ?? 'answered in an earlier run (from its journal)' };
+  return {
+    status: entry.status,
+    httpStatus: entry.http ?? undefined,
+    errors: entry.errors,
+    detail: entry.detail ?? 'answered in an earlier run (from its journal)',
+  };
 }
 
 /** Removes `<file>.tmp-<pid>` files left by resumed runs that were killed (their pid is gone). */
@@ -124,7 +145,13 @@ function removeStaleTemporaries(paths: readonly string[]): void {
  * LATER row of that run applied: sending them again would put older data over newer
  * (README, "Resume"). Two cheap passes: the keys of such rows, then the last applied row of each.
  */
-async function findSuperseding(resultsPath: string | undefined, width: number, statusIndex: number, systemIdIndex: number, journal: Map<number, JournalEntry>): Promise<Map<string, { seq: number; line: number | undefined }>> {
+async function findSuperseding(
+  resultsPath: string | undefined,
+  width: number,
+  statusIndex: number,
+  systemIdIndex: number,
+  journal: Map<number, JournalEntry>,
+): Promise<Map<string, { seq: number; line: number | undefined }>> {
   const open = new Map<string, number>();
   // Only failed and uncertain rows: a skipped row never has a later applied row for its key,
   // because rows of one system_id are sent in file order and a stop skips all that follow.
@@ -134,27 +161,42 @@ async function findSuperseding(resultsPath: string | undefined, width: number, s
   };
   if (resultsPath !== undefined) {
     let seq = 0;
-    for await (const record of readResultRows(resultsPath, width)) consider(seq++, (record[systemIdIndex] ?? '').trim(), record[statusIndex] ?? '');
+    for await (const record of readResultRows(resultsPath, width))
+      consider(seq++, (record[systemIdIndex] ?? '').trim(), record[statusIndex] ?? '');
   }
   for (const [seq, entry] of journal) consider(seq, entry.system_id, entry.status);
   const latest = new Map<string, { seq: number; line: number | undefined }>();
   if (open.size === 0) return latest;
   const applied = (seq: number, key: string, status: string, line: number | undefined): void => {
     const first = open.get(key);
-    if (first !== undefined && seq > first && APPLIED_STATUSES.has(status as RowStatus) && seq > (latest.get(key)?.seq ?? -1)) latest.set(key, { seq, line });
+    if (
+      first !== undefined &&
+      seq > first &&
+      APPLIED_STATUSES.has(status as RowStatus) &&
+      seq > (latest.get(key)?.seq ?? -1)
+    )
+      latest.set(key, { seq, line });
   };
   if (resultsPath !== undefined) {
     let seq = 0;
-    for await (const record of readResultRows(resultsPath, width)) applied(seq++, (record[systemIdIndex] ?? '').trim(), record[statusIndex] ?? '', undefined);
+    for await (const record of readResultRows(resultsPath, width))
+      applied(seq++, (record[systemIdIndex] ?? '').trim(), record[statusIndex] ?? '', undefined);
   }
   for (const [seq, entry] of journal) applied(seq, entry.system_id, entry.status, entry.line);
   return latest;
 }
 
-function supersededAnswer(later: { seq: number; line: number | undefined } | undefined, seq: number): PreviousAnswer | undefined {
+function supersededAnswer(
+  later: { seq: number; line: number | undefined } | undefined,
+  seq: number,
+): PreviousAnswer | undefined {
   if (later === undefined || later.seq <= seq) return undefined;
   const where = later.line === undefined ? `row ${later.seq + 1}` : `line ${later.line}`;
-  return { status: 'superseded', httpStatus: undefined, detail: `superseded by ${where}, applied in an earlier run after this row; not sent again` };
+  return {
+    status: 'superseded',
+    httpStatus: undefined,
+    detail: `superseded by ${where}, applied in an earlier run after this row; not sent again`,
+  };
 }
 
 export async function openResume(options: {
@@ -179,7 +221,9 @@ export async function openResume(options: {
       previousRows: 0,
       take: (seq, systemIdCell, line) => {
         const answer = fromJournal(journal, journalPath, seq, systemIdCell, line);
-        return Promise.resolve(answer ?? (journal.has(seq) ? supersededAnswer(later.get(systemIdCell.trim()), seq) : undefined));
+        return Promise.resolve(
+          answer ?? (journal.has(seq) ? supersededAnswer(later.get(systemIdCell.trim()), seq) : undefined),
+        );
       },
       close() {},
     };
@@ -194,11 +238,17 @@ export async function openResume(options: {
   for await (const record of readResultRows(resultsPath, width)) {
     const status = record[statusIndex] ?? '';
     if (PREVIEW_STATUSES.has(status)) {
-      throw new FileError(`${resultsPath} comes from a dry run or a plan (status "${status}"), which sent nothing`, { file: resultsPath });
+      throw new FileError(`${resultsPath} comes from a dry run or a plan (status "${status}"), which sent nothing`, {
+        file: resultsPath,
+      });
     }
-    if (!KNOWN_STATUSES.has(status)) throw mismatch(resultsPath, `row ${previousRows + 1} has the unknown status "${status}"`);
+    if (!KNOWN_STATUSES.has(status))
+      throw mismatch(resultsPath, `row ${previousRows + 1} has the unknown status "${status}"`);
     if (OTHER_KIND_STATUSES[options.kind].has(status)) {
-      throw mismatch(resultsPath, `it comes from ${options.kind === 'delete' ? 'an import' : 'a delete'} (status "${status}")`);
+      throw mismatch(
+        resultsPath,
+        `it comes from ${options.kind === 'delete' ? 'an import' : 'a delete'} (status "${status}")`,
+      );
     }
     previousRows++;
   }
@@ -214,13 +264,20 @@ export async function openResume(options: {
         const record = next.done === true ? undefined : next.value;
         if (record === undefined) throw mismatch(resultsPath, 'it changed while being read');
         if (record[systemIdIndex] !== systemIdCell) {
-          throw mismatch(resultsPath, `line ${line} has system_id "${systemIdCell}" in the input but "${record[systemIdIndex] ?? ''}" in the results`);
+          throw mismatch(
+            resultsPath,
+            `line ${line} has system_id "${systemIdCell}" in the input but "${record[systemIdIndex] ?? ''}" in the results`,
+          );
         }
         const status = record[statusIndex] as RowStatus;
         if (!FINAL_STATUSES.has(status)) return supersededAnswer(later.get(systemIdCell.trim()), seq);
         const http = record[statusIndex + 1] ?? '';
         // Final rows carry no error the run needs as data: invalid rows are judged again.
-        return { status, httpStatus: http === '' ? undefined : Number(http), detail: record[statusIndex + 3] || undefined };
+        return {
+          status,
+          httpStatus: http === '' ? undefined : Number(http),
+          detail: record[statusIndex + 3] || undefined,
+        };
       }
       const answer = fromJournal(journal, journalPath, seq, systemIdCell, line);
       return answer ?? (journal.has(seq) ? supersededAnswer(later.get(systemIdCell.trim()), seq) : undefined);

@@ -10,7 +10,15 @@ import { createReadStream, existsSync, rmSync } from 'node:fs';
 import { parse, type Parser } from 'csv-parse';
 import { FileError } from '../errors.js';
 import { createCsvWriter, openJournal, type CsvWriter, type Journal } from '../csv/write.js';
-import { ERROR_STATUSES, RESULT_COLUMNS, Tally, outcomeCells, toResultCells, type ResultRow, type RowStatus } from './results.js';
+import {
+  ERROR_STATUSES,
+  RESULT_COLUMNS,
+  Tally,
+  outcomeCells,
+  toResultCells,
+  type ResultRow,
+  type RowStatus,
+} from './results.js';
 import type { OverrideLookup } from './override-store.js';
 
 /** One journal line: enough for `--resume` to reuse the answer without reading any CSV cell. */
@@ -76,11 +84,20 @@ export function writeFailure(path: string, error: unknown): FileError {
   const raw = error instanceof Error ? error.message : String(error);
   // Node's message is "ENOSPC: no space left on device, write"; keep the words, name the code once.
   const words = raw.replace(/^[A-Z]+: /, '').replace(/, \w+( '[^']*')?$/, '');
-  return new FileError(`cannot write ${path}: ${words}${code === undefined ? '' : ` (${code})`}`, { file: path, cause: error });
+  return new FileError(`cannot write ${path}: ${words}${code === undefined ? '' : ` (${code})`}`, {
+    file: path,
+    cause: error,
+  });
 }
 
 function toJournalEntry(row: ResultRow): JournalEntry {
-  const entry: JournalEntry = { seq: row.seq, line: row.line, system_id: row.systemId, status: row.status, http: row.httpStatus ?? null };
+  const entry: JournalEntry = {
+    seq: row.seq,
+    line: row.line,
+    system_id: row.systemId,
+    status: row.status,
+    http: row.httpStatus ?? null,
+  };
   if (row.errors !== undefined) entry.errors = row.errors;
   if (row.detail !== undefined) entry.detail = row.detail;
   return entry;
@@ -165,7 +182,10 @@ export function createResultsSink(options: ResultsSinkOptions): ResultsSink {
   const failedNow = keeper.failure;
 
   const headerWrites: Promise<void>[] = [];
-  for (const write of [kept(options.resultsPath, results.write([...options.columns, ...RESULT_COLUMNS])), kept(options.errorsPath, errors.write(options.columns))]) {
+  for (const write of [
+    kept(options.resultsPath, results.write([...options.columns, ...RESULT_COLUMNS])),
+    kept(options.errorsPath, errors.write(options.columns)),
+  ]) {
     if (write !== undefined) headerWrites.push(write);
   }
 
@@ -196,7 +216,8 @@ export function createResultsSink(options: ResultsSinkOptions): ResultsSink {
     put: reorder.put,
     whenRoom: reorder.whenRoom,
     failure: failedNow,
-    journaled: () => journal !== undefined || (atomic && options.journalPath !== undefined && existsSync(options.journalPath)),
+    journaled: () =>
+      journal !== undefined || (atomic && options.journalPath !== undefined && existsSync(options.journalPath)),
     journal(row) {
       if (options.journalPath === undefined || failedNow() !== undefined) return;
       try {
@@ -213,7 +234,8 @@ export function createResultsSink(options: ResultsSinkOptions): ResultsSink {
       await Promise.all(headerWrites);
       await keeper.lastWrite();
       // Rows still buffered can only be there when a write failed and the run stopped early.
-      if (reorder.buffered() > 0 && failedNow() === undefined) fail(options.resultsPath, new Error(`${reorder.buffered()} result rows never reached the file`));
+      if (reorder.buffered() > 0 && failedNow() === undefined)
+        fail(options.resultsPath, new Error(`${reorder.buffered()} result rows never reached the file`));
       await Promise.all([close(results), close(errors)]);
       if (keepJournal || failedNow() !== undefined) journal?.close();
       else if (journal !== undefined) journal.remove();
@@ -269,7 +291,10 @@ async function rewriteFiles(options: ResultsSinkOptions, overrides: OverrideLook
         tally.add({ ...override.before, warnings: undefined }, -1);
         tally.add({ ...override.after, warnings: undefined });
         // The row's answer changed after the fact: a consumer keyed by seq keeps the last call.
-        options.onRow?.({ seq, cells: inputCells, ...override.after, warnings: undefined }, { seq, cells: inputCells, ...override.before, warnings: undefined });
+        options.onRow?.(
+          { seq, cells: inputCells, ...override.after, warnings: undefined },
+          { seq, cells: inputCells, ...override.before, warnings: undefined },
+        );
       }
       const status = override?.after.status ?? (record[width] as RowStatus);
       await newResults.write(override === undefined ? record : [...inputCells, ...outcomeCells(override.after)]);
