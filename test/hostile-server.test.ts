@@ -278,6 +278,33 @@ describe('Retry-After and the stop signal', () => {
   });
 });
 
+describe('a slow --rate and the stop signal', () => {
+  for (const signal of ['SIGTERM', 'SIGINT'] as const) {
+    it(`${signal} wakes a row waiting for its --rate token: the run ends at once, exit 130`, async () => {
+      let arrived: () => void = () => undefined;
+      const first = new Promise<void>((resolve) => (arrived = resolve));
+      const server = await hostile((req, res) => {
+        if (req.method !== 'GET') return json(res, 200, {});
+        apiNotFound(res);
+        arrived();
+      });
+      const dir = tempDir('rate-');
+      const file = writeFile(dir, 'c.csv', csv(3));
+      const started = Date.now();
+      const { child, done } = startCli(['import', file, '--rate', '0.001'], server.env);
+      // The credential check goes at once; the first PUT then waits 1000 s for its token.
+      const guard = setTimeout(() => child.kill('SIGKILL'), 20_000);
+      await first;
+      child.kill(signal);
+      const result = await done;
+      clearTimeout(guard);
+      expect(result.code).toBe(130);
+      expect(Date.now() - started).toBeLessThan(15_000);
+      expect(readResults(join(dir, 'c.results.csv')).map((r) => r.status)).toEqual(['skipped', 'skipped', 'skipped']);
+    });
+  }
+});
+
 describe('echoed credentials', () => {
   it('redacts a reflected Authorization header from the 401 line, the results file and the summary', async () => {
     const echo = (req: IncomingMessage): string => `denied for ${req.headers.authorization ?? ''} key=${TEST_API_KEY}`;

@@ -163,7 +163,7 @@ export async function sendRequest(
   });
   for (let n = 1; ; n++) {
     if (isStopped()) return stopped(n - 1);
-    const release = await ctx.gate.acquire();
+    const release = await ctx.gate.acquire(ctx.stop);
     // The run stopped while this request waited for a permit: it is never sent.
     if (isStopped()) {
       release();
