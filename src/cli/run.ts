@@ -6,7 +6,7 @@ import { runImport, type RunOptions } from '../run/entry.js';
 import type { RunSummary } from '../run/pipeline.js';
 import { resolveExitCode } from '../run/exit.js';
 import { createReportCollector } from '../report/collect.js';
-import { checkWritable, NothingToResumeError, UnfinishedRunError } from '../run/guards.js';
+import { NothingToResumeError, UnfinishedRunError } from '../run/guards.js';
 import { FileError, UsageError } from '../errors.js';
 import { writeHtmlReport } from '../report/html.js';
 import { createProgressReporter } from '../report/progress.js';
@@ -51,8 +51,6 @@ export async function runRowsAndReport(
   extras: RunExtras = {},
 ): Promise<void> {
   const silent = output.quiet === true || output.json === true;
-  // Every output path is checked before the first request; the library checks its own.
-  if (extras.report !== undefined) checkWritable(extras.report);
   // The report reads every row as data as it is written: counts, codes, a capped table.
   const collector = extras.report === undefined ? undefined : createReportCollector();
   const progress = createProgressReporter({ silent });
@@ -69,6 +67,8 @@ export async function runRowsAndReport(
   try {
     summary = await runImport({
       ...options,
+      // Checked with the run's own outputs, before the input is read: never the input, never another output.
+      ...(extras.report === undefined ? {} : { otherOutputs: [{ label: 'the report', path: extras.report }] }),
       signal: interrupt.signal,
       onProgress: (p) => progress.update(p),
       onStart: (info) => {

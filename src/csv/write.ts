@@ -6,6 +6,7 @@
  */
 import { createWriteStream, closeSync, openSync, renameSync, rmSync, writeSync, type WriteStream } from 'node:fs';
 import { once } from 'node:events';
+import { isSpecialFile, renameTarget } from './targets.js';
 
 export interface CsvWriter {
   /** Writes one row; resolves at once unless the file is behind, then after 'drain'. */
@@ -53,7 +54,10 @@ const BATCH_ROWS = 256;
 const FLUSH_MS = 100;
 
 export function createCsvWriter(path: string, options: CsvWriterOptions = {}): CsvWriter {
-  const target = options.atomic === true ? temporaryPathFor(path) : path;
+  // A FIFO or a device is written straight: a rename would replace it (targets.ts).
+  const atomic = options.atomic === true && !isSpecialFile(path);
+  const final = atomic ? renameTarget(path) : path;
+  const target = atomic ? temporaryPathFor(final) : path;
   const file: WriteStream = createWriteStream(target);
   let failure: Error | undefined;
   file.on('error', (error) => {
@@ -104,7 +108,7 @@ export function createCsvWriter(path: string, options: CsvWriterOptions = {}): C
         ]);
       }
       if (failure !== undefined) throw failure;
-      if (options.atomic === true) renameSync(target, path);
+      if (atomic) renameSync(target, final);
     },
     async abort() {
       if (timer !== undefined) clearTimeout(timer);
@@ -112,7 +116,8 @@ export function createCsvWriter(path: string, options: CsvWriterOptions = {}): C
       file.destroy();
       // A stream that failed may have closed already: 'close' would never come again.
       if (!file.closed) await once(file, 'close').catch(() => undefined);
-      rmSync(target, { force: true });
+      // Only a file of our own is removed: never a FIFO or a device the user named.
+      if (!isSpecialFile(target)) rmSync(target, { force: true });
     },
   };
 }

@@ -18,6 +18,7 @@
  */
 import { access, constants } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
+import { isSpecialFile } from '../csv/targets.js';
 import { basename, dirname } from 'node:path';
 import type { ApiClient, RetryEvent } from '../api/client.js';
 import type { Connection } from '../config.js';
@@ -179,9 +180,11 @@ async function exportWith(client: ApiClient, options: ExportCommonOptions): Prom
   const warn = options.onWarning ?? (() => undefined);
   if (out === undefined && options.stream === undefined)
     throw new UsageError('exportContacts needs `out` (a file) or `stream`');
-  const spoolDir = options.spoolDir ?? (out === undefined ? tmpdir() : dirname(out));
+  // A FIFO or a device gets nothing beside it: its spool goes to the temporary folder (csv/targets.ts).
+  const beside = out !== undefined && !isSpecialFile(out);
+  const spoolDir = options.spoolDir ?? (beside ? dirname(out) : tmpdir());
   const stem = out === undefined ? 'ciopulse-export' : basename(out);
-  await checkWritable([spoolDir, ...(out === undefined ? [] : [dirname(out)])]);
+  await checkWritable([spoolDir, ...(beside ? [dirname(out)] : [])]);
 
   let spool: Spool | undefined;
   let columns = createColumns();

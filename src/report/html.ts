@@ -14,6 +14,8 @@
 import { createHash } from 'node:crypto';
 import { once } from 'node:events';
 import { createWriteStream, renameSync, rmSync, type WriteStream } from 'node:fs';
+import { isSpecialFile, renameTarget } from '../csv/targets.js';
+import { temporaryPathFor } from '../csv/write.js';
 import { basename } from 'node:path';
 import type { RunSummary } from '../run/pipeline.js';
 import { PAGE_CSS, PAGE_SCRIPT } from './assets.generated.js';
@@ -142,16 +144,19 @@ export async function writeHtmlReport(options: HtmlReportOptions): Promise<HtmlR
     keptEmpty: summary.keptEmptyRows,
     generatedAt: options.generatedAt ?? new Date(),
   };
-  const temporary = `${options.outPath}.tmp-${process.pid}`;
+  // A FIFO or a device is written straight; a file goes through a temporary renamed into place (targets.ts).
+  const straight = isSpecialFile(options.outPath);
+  const final = straight ? options.outPath : renameTarget(options.outPath);
+  const temporary = straight ? final : temporaryPathFor(final);
   const file = createWriteStream(temporary);
   const failed = new Promise<never>((_, reject) => file.once('error', reject));
   failed.catch(() => undefined);
   try {
     await Promise.race([writeDocument(file, input), failed]);
-    renameSync(temporary, options.outPath);
+    if (!straight) renameSync(temporary, final);
   } catch (error) {
     file.destroy();
-    rmSync(temporary, { force: true });
+    if (!straight) rmSync(temporary, { force: true });
     throw error;
   }
   return { path: options.outPath, embeddedRows: data.problems.length, totalProblemRows: data.totalProblems };

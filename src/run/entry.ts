@@ -103,7 +103,13 @@ export async function importContacts(options: ImportOptions): Promise<RunSummary
     sending: true,
     resume: options.resume,
     restart: options.restart,
-    outputs: backupPath === undefined ? [] : [backupPath, resolveCreatedPath(backupPath)],
+    outputs:
+      backupPath === undefined
+        ? []
+        : [
+            { label: 'the undo file', path: backupPath },
+            { label: "the undo file's list of created contacts", path: resolveCreatedPath(backupPath) },
+          ],
     createExecutor: async ({ sink, control, header }) => {
       const run = await createRunClient(options, control);
       let changed: ChangedFilter | undefined;

@@ -17,7 +17,10 @@ import { createRunControl, type RunControl, type Stopped } from './control.js';
 import type { Executor } from '../execute/executors.js';
 import { acquireLock, checkWritable, countAnswered, NothingToResumeError, UnfinishedRunError } from './guards.js';
 import { skippedRow, type PreparedRow } from './outcomes.js';
-import { resolveErrorsPath, resolveJournalPath, resolveResultsPath, type RunMode } from './paths.js';
+import { resolveJournalPath, type RunMode } from './paths.js';
+import { resolveRunOutputs, writeFailedHint } from './outputs.js';
+import type { NamedFile } from '../csv/targets.js';
+import type { FileError } from '../errors.js';
 import { createPreparer, isPrepared, systemIdCell } from './prepare.js';
 import { ERROR_STATUSES, type ErrorGroup, type ResultRow, type RowStatus, type WarningGroup } from './results.js';
 import { openResume, type PreviousAnswer, type ResumeState } from './resume.js';
@@ -42,6 +45,8 @@ export interface InputOptions {
 export interface OutputOptions {
   results?: string | undefined;
   errors?: string | undefined;
+  /** Files the caller writes after the run (the CLI's HTML report): held to the same checks first. */
+  otherOutputs?: readonly NamedFile[] | undefined;
   /** Finished rows held back waiting for an earlier row. */
   reorderCap?: number | undefined;
 }
@@ -123,7 +128,7 @@ export interface PipelineSpec {
   /** Discard an unfinished run's journal and start again. */
   restart?: boolean | undefined;
   /** More files the run will write (the undo files): checked before anything is sent. */
-  outputs?: readonly string[] | undefined;
+  outputs?: readonly NamedFile[] | undefined;
   /** May load what it needs first: only executors that send load the HTTP client. */
   createExecutor(ctx: { sink: ResultsSink; control: RunControl; header: CsvHeader }): Executor | Promise<Executor>;
 }
@@ -175,6 +180,17 @@ function reusedRow(prepared: PreparedRow | ResultRow, previous: PreviousAnswer):
 export async function runPipeline(spec: PipelineSpec): Promise<RunSummary> {
   const started = performance.now();
   const { mode, options } = spec;
+  // Before the input is read: an output that is the input would destroy it (outputs.ts).
+  const others = [...(spec.outputs ?? []), ...(options.otherOutputs ?? [])];
+  const outputs = resolveRunOutputs({
+    mode,
+    input: options.input,
+    results: options.results,
+    errors: options.errors,
+    sending: spec.sending,
+    resume: spec.resume === true,
+    others,
+  });
   const source: CsvSource = await openCsv(options.input, {
     ...(options.encoding === undefined ? {} : { encoding: options.encoding }),
     ...(options.map === undefined ? {} : { map: options.map }),
@@ -189,28 +205,29 @@ export async function runPipeline(spec: PipelineSpec): Promise<RunSummary> {
   let control: RunControl | undefined;
   try {
     const { header } = source;
-    const resultsPath = resolveResultsPath(options.input, mode, options.results);
-    const errorsPath = resolveErrorsPath(resultsPath, options.errors);
-    const journalPath = resolveJournalPath(resultsPath);
-    for (const path of [resultsPath, errorsPath, ...(spec.outputs ?? [])]) checkWritable(path);
-    release = acquireLock(resultsPath);
-    resume = spec.sending ? await openEarlierRun(spec, { resultsPath, errorsPath, journalPath }, header) : undefined;
+    const { resultsPath, errorsPath } = outputs;
+    const journalPath = outputs.journalPath ?? resolveJournalPath(resultsPath);
+    for (const path of [resultsPath, errorsPath, ...others.map((o) => o.path)]) checkWritable(path);
+    if (outputs.lockable) release = acquireLock(resultsPath);
+    resume =
+      spec.sending && outputs.journalPath !== undefined
+        ? await openEarlierRun(spec, { resultsPath, errorsPath, journalPath }, header)
+        : undefined;
     options.onStart?.({ header, bytesTotal: source.bytesTotal });
 
     const runControl = (control = createRunControl(options.signal));
     const runSink = (sink = createResultsSink({
-      resultsPath,
-      errorsPath,
+      resultsPath: outputs.sinkResultsPath,
+      errorsPath: outputs.sinkErrorsPath,
       columns: header.columns,
-      journalPath: spec.sending ? journalPath : undefined,
+      journalPath: outputs.journalPath,
       reorderCap: options.reorderCap,
       atomic: resume !== undefined,
       onRow: (row, replaces) => {
         options.onRow?.(row, replaces);
         progress.maybe();
       },
-      onFailure: (error) =>
-        runControl.stop('write_failed', error.message, 'free some space or choose another path, then resume the run'),
+      onFailure: (error) => runControl.stop('write_failed', error.message, writeFailedHint(error, outputs.journalPath)),
     }));
     const run = (executor = await spec.createExecutor({ sink: runSink, control: runControl, header }));
     const progress = createProgress(options, source, runSink, run);
@@ -244,7 +261,14 @@ export async function runPipeline(spec: PipelineSpec): Promise<RunSummary> {
     progress.maybe(true);
     // No error rows: remove the header-only file, so an errors file from an earlier run at this
     // path is never left behind looking current (README, "The errors file").
-    if (![...ERROR_STATUSES].some((status) => runSink.tally.counts[status] > 0)) await rm(errorsPath, { force: true });
+    if (outputs.errorsRemovable && ![...ERROR_STATUSES].some((status) => runSink.tally.counts[status] > 0))
+      await rm(errorsPath, { force: true });
+    if (runSink.failure() === undefined) {
+      // A FIFO or a device gets its copy now; a failed copy is never reported as success.
+      await outputs.deliver().catch((error: FileError) => {
+        runControl.stop('write_failed', error.message, writeFailedHint(error, undefined));
+      });
+    }
 
     summary = buildSummary({
       spec,
@@ -265,6 +289,7 @@ export async function runPipeline(spec: PipelineSpec): Promise<RunSummary> {
     await executor?.close();
     if (summary === undefined) await sink?.end({ keepJournal: true });
     release?.();
+    outputs.dispose();
   }
 }
 
