@@ -153,7 +153,7 @@ export function isLoopbackHost(hostname: string): boolean {
 
 /**
  * The extra line for a 401 from a loopback base URL: that is almost always the emulator, which
- * makes up a new key each time it starts (README, "The emulator"), so a saved .env goes stale.
+ * makes up a new key each time it starts (README, "emulator"), so a saved .env goes stale.
  */
 export function loopbackKeyHint(baseUrl: string): string | undefined {
   let host: string;
