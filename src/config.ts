@@ -8,6 +8,7 @@ import { existsSync, readFileSync, statSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { parseEnv, inspect } from 'node:util';
 import { AuthError, ConfigError } from './errors.js';
+import { commandLine } from './shell.js';
 
 export const DEFAULT_BASE_URL = 'https://app.cio-pulse.com/api/v5';
 
@@ -118,7 +119,7 @@ function refuseShared(what: string, path: string, mode: number): void {
   throw new ConfigError(
     `the ${what} ${path} holds the API key and can be read by other users (mode ${(mode & 0o777).toString(8)})`,
     {
-      hint: `run: chmod 600 ${shellQuote(path)}`,
+      hint: `run: ${commandLine(['chmod', '600', path])}`,
     },
   );
 }
@@ -137,12 +138,6 @@ export function readApiKeyFile(path: string): string {
   } catch (error) {
     throw new ConfigError(`cannot read the API key file ${path}: ${errnoText(error)}`);
   }
-}
-
-/** Quotes a word for a POSIX shell, only when it needs it: `it's` → `'it'\''s'`. */
-export function shellQuote(word: string): string {
-  if (word !== '' && /^[A-Za-z0-9_@%+=:,./-]+$/.test(word)) return word;
-  return `'${word.replace(/'/g, `'\\''`)}'`;
 }
 
 /** True for 127.0.0.0/8, ::1 and localhost: the only hosts plain http may reach without --allow-insecure. */

@@ -62,6 +62,7 @@ export const CODE_TITLES: Readonly<Record<string, string>> = {
   server_error: 'Server error; retries used up',
   network_error: 'No answer from the server',
   email_swap: 'Two contacts swap email addresses',
+  one_word_name: 'Full name is one word: no first and last name to split',
 };
 
 /** Plain words for each warning code: the row was sent (or would be) all the same. */
