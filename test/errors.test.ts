@@ -11,8 +11,13 @@ import {
   InternalError,
   InterruptedError,
   NotFoundError,
+  NothingToResumeError,
+  RunLockedError,
+  UnfinishedRunError,
   UsageError,
 } from '../src/errors.js';
+import { readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { answerError, unauthorizedHint } from '../src/api/failures.js';
 import { reportFatal } from '../src/cli/output.js';
 import { createInterruptHandler } from '../src/cli/signals.js';
@@ -42,6 +47,9 @@ describe('typed errors', () => {
       [new NotFoundError('x'), 'not_found', 1],
       [new InterruptedError('x'), 'interrupted', 130],
       [new InternalError('x'), 'internal', 2],
+      [new RunLockedError('r.csv', 1), 'run_locked', 2],
+      [new UnfinishedRunError('r.csv.journal', 3), 'unfinished_run', 2],
+      [new NothingToResumeError('r.csv'), 'nothing_to_resume', 2],
     ] as const;
     for (const [error, code, exitCode] of cases)
       expect([error.name, error.code, error.exitCode]).toEqual([error.constructor.name, code, exitCode]);
@@ -84,7 +92,6 @@ describe('the interrupt helper', () => {
     const stderr = captureStderr();
     const exit = vi.spyOn(process, 'exit').mockImplementation(() => undefined as never);
     const firsts: string[] = [];
-    const previousExitCode = process.exitCode;
     const listeners = process.listenerCount('SIGINT');
     const interrupt = createInterruptHandler({
       onFirst: (signal) => firsts.push(signal),
@@ -97,12 +104,21 @@ describe('the interrupt helper', () => {
       expect(exit).not.toHaveBeenCalled();
       process.emit('SIGTERM', 'SIGTERM');
       expect(exit).toHaveBeenCalledTimes(1);
-      expect(process.exitCode).toBe(130);
+      expect(exit).toHaveBeenCalledWith(130);
       expect(stderr()).toContain('second interrupt: bye');
     } finally {
       interrupt.dispose();
-      process.exitCode = previousExitCode;
     }
     expect(process.listenerCount('SIGINT')).toBe(listeners);
+  });
+});
+
+describe('one exit path (issue 21 item 4)', () => {
+  it('only src/cli/main.ts sets process.exitCode; commands return a code or throw', () => {
+    const root = new URL('../src/', import.meta.url);
+    const setters = readdirSync(root, { recursive: true, encoding: 'utf8' })
+      .filter((file) => file.endsWith('.ts'))
+      .filter((file) => /process\.exitCode\s*=(?!=)/.test(readFileSync(new URL(file, root), 'utf8')));
+    expect(setters).toEqual([join('cli', 'main.ts')]);
   });
 });

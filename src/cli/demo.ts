@@ -6,7 +6,8 @@
 import { mkdirSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { join, relative } from 'node:path';
-import type { ArgumentsCamelCase, CommandModule } from 'yargs';
+import type { ArgumentsCamelCase } from 'yargs';
+import type { Command } from './command.js';
 import { Secret, shellQuote, type Connection } from '../config.js';
 import { createStyles, resolveColor } from '../report/styles.js';
 
@@ -38,7 +39,7 @@ function tryByHand(input: string, styles: ReturnType<typeof createStyles>): stri
   ].join('\n');
 }
 
-export const demoCommand: CommandModule<object, DemoArgs> = {
+export const demoCommand: Command<DemoArgs> = {
   command: 'demo',
   describe: 'Start the emulator, import samples/contacts.csv, export, print the summary',
   builder: (yargs) =>
@@ -109,6 +110,6 @@ export const demoCommand: CommandModule<object, DemoArgs> = {
     } finally {
       await emulator.close();
     }
-    process.exitCode = 0;
+    return 0;
   },
 };

@@ -7,7 +7,8 @@
  */
 import { existsSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
-import type { ArgumentsCamelCase, CommandModule } from 'yargs';
+import type { ArgumentsCamelCase } from 'yargs';
+import type { Command } from './command.js';
 import { shellQuote } from '../config.js';
 import { UsageError } from '../errors.js';
 import type { ExportSummary } from '../export/index.js';
@@ -51,7 +52,7 @@ function isBrokenPipe(error: unknown): boolean {
   return (error as { code?: unknown } | null)?.code === 'EPIPE';
 }
 
-export const exportCommand: CommandModule<object, ExportArgs> = {
+export const exportCommand: Command<ExportArgs> = {
   command: 'export',
   describe: 'Write every contact to CSV (stdout, or --out file.csv)',
   builder: (yargs) =>
@@ -146,7 +147,7 @@ export const exportCommand: CommandModule<object, ExportArgs> = {
       });
     } catch (error) {
       // `export | head`: the reader left; that is not a failure worth a message.
-      if (isBrokenPipe(error)) return;
+      if (isBrokenPipe(error)) return 0;
       // An InterruptedError goes on to the top-level handler: "interrupted: nothing was written", 130.
       throw error;
     } finally {
@@ -163,6 +164,6 @@ export const exportCommand: CommandModule<object, ExportArgs> = {
     if (args.verbose === true) {
       process.stderr.write(`columns: ${summary.columns.join(', ')}\npeak RSS: ${peakRssMb()} MB\n`);
     }
-    process.exitCode = Math.max(Number(process.exitCode ?? 0), 0);
+    return 0;
   },
 };

@@ -6,7 +6,8 @@
  * `export` does, with the six contact fields first. Values are printed as the API sent them:
  * null stays null.
  */
-import type { ArgumentsCamelCase, CommandModule } from 'yargs';
+import type { ArgumentsCamelCase } from 'yargs';
+import type { Command } from './command.js';
 import type { ApiResult } from '../api/client.js';
 import { answerError } from '../api/failures.js';
 import { ApiError, InterruptedError, UsageError } from '../errors.js';
@@ -55,7 +56,7 @@ export function resolveContact(
   return ordered(record ?? {});
 }
 
-export const getCommand: CommandModule<object, GetArgs> = {
+export const getCommand: Command<GetArgs> = {
   command: 'get <system_id>',
   describe: 'Print one contact as JSON',
   builder: (yargs) =>
@@ -105,5 +106,6 @@ export const getCommand: CommandModule<object, GetArgs> = {
     if (interrupt.signal.aborted) throw new InterruptedError('interrupted');
     const record = resolveContact(systemId, result, connection.baseUrl, extractRecords);
     process.stdout.write(`${JSON.stringify(record, null, 2)}\n`);
+    return 0;
   },
 };

@@ -1,7 +1,8 @@
 /**
  * `ciopulse-contacts import <file.csv>`: flags → library options → pipeline.
  */
-import type { ArgumentsCamelCase, Argv, CommandModule } from 'yargs';
+import type { ArgumentsCamelCase, Argv } from 'yargs';
+import type { Command } from './command.js';
 import type { CountryCode } from 'libphonenumber-js/max';
 import type { ContactField } from '../contact/schema.js';
 import type { InputEncoding } from '../csv/read.js';
@@ -217,7 +218,7 @@ async function parseCountry(value: string | undefined): Promise<CountryCode | un
   return code;
 }
 
-export const importCommand: CommandModule<object, ImportArgs> = {
+export const importCommand: Command<ImportArgs> = {
   command: 'import <file>',
   describe: 'Upsert every row of a CSV file; write a results CSV',
   builder: (yargs) =>
@@ -283,7 +284,7 @@ export const importCommand: CommandModule<object, ImportArgs> = {
     if (mode === 'dry-run' && args['env-file'] !== undefined) checkEnvFile(args['env-file']);
     const connection = mode === 'dry-run' ? undefined : connectionFromArgs(args);
     const { runRowsAndReport } = await loadRun();
-    await runRowsAndReport(
+    return runRowsAndReport(
       {
         ...runOptionsFromArgs(args, mode, connection),
         fields,
@@ -297,4 +298,5 @@ export const importCommand: CommandModule<object, ImportArgs> = {
       { report: args.report, rerun: rerunFromArgs(args) },
     );
   },
+  hintFor: async (code, args) => (await loadRun()).runHint(code, 'import', args.file, rerunFromArgs(args)),
 };

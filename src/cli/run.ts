@@ -7,8 +7,8 @@ import type { RunSummary } from '../run/pipeline.js';
 import { resolveExitCode } from '../run/exit.js';
 import { countBad } from '../run/statuses.js';
 import { createReportCollector } from '../report/collect.js';
-import { checkWritable, NothingToResumeError, UnfinishedRunError } from '../run/guards.js';
-import { FileError, UsageError } from '../errors.js';
+import { checkWritable } from '../run/guards.js';
+import { FileError } from '../errors.js';
 import { writeHtmlReport } from '../report/html.js';
 import { createProgressReporter } from '../report/progress.js';
 import {
@@ -31,26 +31,25 @@ export interface RunExtras {
   rerun?: Rerun | undefined;
 }
 
-/** The library's guards name files and counts; the CLI adds which flag to use, as commands that can be pasted. */
-function withFlags(error: unknown, command: (extra: readonly string[]) => string): unknown {
-  if (error instanceof UnfinishedRunError) {
-    return new UsageError(error.message, {
-      hint: `to continue it (only rows without an answer are sent): ${command(['--resume'])}\nto discard those answers and send every row again: ${command(['--restart'])}`,
-    });
-  }
-  if (error instanceof NothingToResumeError) {
-    return new UsageError(error.message, {
-      hint: 'run without --resume to start; with --results, name the results file of the run to continue',
-    });
-  }
-  return error;
+/**
+ * The library's guards name files and counts; the CLI adds which flag to use, as commands that can
+ * be pasted, by the error's code.
+ */
+export function runHint(code: string, verb: 'import' | 'delete', input: string, rerun: Rerun): string | undefined {
+  const command = (extra: readonly string[]): string =>
+    rerunCommand(rerun, verb, input, [...extra, ...(rerun.resumeFlags ?? [])]);
+  if (code === 'unfinished_run')
+    return `to continue it (only rows without an answer are sent): ${command(['--resume'])}\nto discard those answers and send every row again: ${command(['--restart'])}`;
+  if (code === 'nothing_to_resume')
+    return 'run without --resume to start; with --results, name the results file of the run to continue';
+  return undefined;
 }
 
 export async function runRowsAndReport(
   options: Omit<RunOptions, 'signal' | 'onProgress'>,
   output: OutputArgs,
   extras: RunExtras = {},
-): Promise<void> {
+): Promise<number> {
   const silent = output.quiet === true || output.json === true;
   // Every output path is checked before the first request; the library checks its own.
   if (extras.report !== undefined) checkWritable(extras.report);
@@ -91,11 +90,6 @@ export async function runRowsAndReport(
           }
         : {}),
     });
-  } catch (error) {
-    const verb = options.mode.startsWith('delete') ? 'delete' : 'import';
-    throw withFlags(error, (extra) =>
-      rerunCommand(extras.rerun, verb, options.input, [...extra, ...(extras.rerun?.resumeFlags ?? [])]),
-    );
   } finally {
     progress.stop();
     interrupt.dispose();
@@ -132,7 +126,6 @@ export async function runRowsAndReport(
       `${summary.stopped?.message ?? `${bad} rows invalid, failed or uncertain`}; see ${summary.resultsPath}\n`,
     );
   }
-  process.exitCode = Math.max(Number(process.exitCode ?? 0), code);
   // A results file that could not be written: the summary above says what was done; this line says why it stopped.
   if (summary.stopped?.reason === 'write_failed')
     throw new FileError(summary.stopped.message, {
@@ -142,4 +135,5 @@ export async function runRowsAndReport(
           : `the journal ${summary.journalPath} is kept: free some space, then run again with --resume`,
     });
   if (lateFailure !== undefined) throw lateFailure;
+  return code;
 }
