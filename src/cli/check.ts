@@ -3,6 +3,7 @@
  * then the credential check, in the spirit of `gh auth status`. Exit 0 when everything works,
  * 2 otherwise (README, "Where settings come from").
  */
+import { DEFAULTS } from '../defaults.js';
 import type { ArgumentsCamelCase } from 'yargs';
 import type { Command } from './command.js';
 import {
@@ -74,8 +75,16 @@ export const checkCommand: Command<CheckArgs> = {
   builder: (yargs) =>
     withConnectionOptions(
       yargs
-        .option('retries', { type: 'number', default: 2, describe: 'Retries for the check (429, 5xx, network)' })
-        .option('timeout', { type: 'number', default: 10_000, describe: 'Time limit for the check, in ms' })
+        .option('retries', {
+          type: 'number',
+          default: DEFAULTS.checkRetries,
+          describe: 'Retries for the check (429, 5xx, network)',
+        })
+        .option('timeout', {
+          type: 'number',
+          default: DEFAULTS.checkTimeoutMs,
+          describe: 'Time limit for the check, in ms',
+        })
         .example('$0 check --env-file .env', 'What the other commands would use, and whether it works'),
     ),
   handler: async (args: ArgumentsCamelCase<CheckArgs>) => {

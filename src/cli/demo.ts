@@ -3,6 +3,7 @@
  * samples/contacts.csv (which holds a few rows that break a rule on purpose), exports the result,
  * prints the summary and the paths, and stops. Exits 0 when it ran, whatever the rows did.
  */
+import { DEFAULTS } from '../defaults.js';
 import { mkdirSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { join, relative } from 'node:path';
@@ -49,7 +50,7 @@ export const demoCommand: Command<DemoArgs> = {
         default: join(ROOT, 'samples', 'out'),
         describe: 'Folder for the results, errors, report and export files',
       })
-      .option('concurrency', { type: 'number', default: 8, describe: 'Requests in flight at once' })
+      .option('concurrency', { type: 'number', default: DEFAULTS.concurrency, describe: 'Requests in flight at once' })
       .example('$0 demo', 'The whole round trip against the embedded emulator, in a second'),
   handler: async (args: ArgumentsCamelCase<DemoArgs>) => {
     // Loaded here, not at the top, so that other commands' start-up does not pay for them.

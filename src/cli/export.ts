@@ -5,6 +5,7 @@
  * warnings) goes to stderr. `--json` prints a JSON summary on stdout, which is only possible when
  * the CSV goes to a file; without `--out` it is a usage error rather than a mix of CSV and JSON.
  */
+import { DEFAULTS } from '../defaults.js';
 import { existsSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import type { ArgumentsCamelCase } from 'yargs';
@@ -75,10 +76,14 @@ export const exportCommand: Command<ExportArgs> = {
             describe:
               'Start the file with a UTF-8 byte order mark. Use it when the file will be opened by double-clicking it in Excel, so accents and other non-ASCII text show right',
           })
-          .option('retries', { type: 'number', default: 5, describe: 'Retries for the GET (429, 5xx, network)' })
+          .option('retries', {
+            type: 'number',
+            default: DEFAULTS.retries,
+            describe: 'Retries for the GET (429, 5xx, network)',
+          })
           .option('timeout', {
             type: 'number',
-            default: 30_000,
+            default: DEFAULTS.timeoutMs,
             describe: 'Time limit, in ms, for the answer to start and between its chunks',
           })
           .option('max-retry-wait', maxRetryWaitOption)

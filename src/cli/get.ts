@@ -6,6 +6,7 @@
  * `export` does, with the six contact fields first. Values are printed as the API sent them:
  * null stays null.
  */
+import { DEFAULTS } from '../defaults.js';
 import type { ArgumentsCamelCase } from 'yargs';
 import type { Command } from './command.js';
 import type { ApiResult } from '../api/client.js';
@@ -68,10 +69,10 @@ export const getCommand: Command<GetArgs> = {
           demandOption: true,
           describe: 'The contact’s system_id, exactly as stored',
         })
-        .option('retries', { type: 'number', default: 5, describe: 'Retries (429, 5xx, network)' })
+        .option('retries', { type: 'number', default: DEFAULTS.retries, describe: 'Retries (429, 5xx, network)' })
         .option('timeout', {
           type: 'number',
-          default: 30_000,
+          default: DEFAULTS.timeoutMs,
           describe: 'Time limit per attempt, in ms: connecting, the answer and its whole body',
         })
         .option('max-retry-wait', maxRetryWaitOption)

@@ -2,6 +2,7 @@
  * What `import` and `delete` share once flags are parsed: progress, Ctrl-C, the summary,
  * and the exit code. Both call the same library pipeline.
  */
+import { DEFAULTS } from '../defaults.js';
 import { runImport, type RunOptions } from '../run/entry.js';
 import type { RunSummary } from '../run/pipeline.js';
 import { resolveExitCode } from '../run/exit.js';
@@ -60,7 +61,7 @@ export async function runRowsAndReport(
     onFirst: () => {
       progress.stop();
       process.stderr.write(
-        '\nstopping: no new requests; those in flight get 2 s to finish (Ctrl-C again to quit at once)\n',
+        `\nstopping: no new requests; those in flight get ${DEFAULTS.graceMs / 1000} s to finish (Ctrl-C again to quit at once)\n`,
       );
     },
     secondMessage: 'second interrupt: exiting now; run again with --resume to continue',

@@ -16,6 +16,7 @@
  * Like the rest of the library, this module never prints and never exits: warnings go through
  * `onWarning`, failures are thrown as typed errors.
  */
+import { DEFAULTS } from '../defaults.js';
 import { access, constants } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { basename, dirname } from 'node:path';
@@ -160,8 +161,8 @@ export async function exportContacts(options: ExportOptions): Promise<ExportSumm
   const client = createApiClient({
     connection: options.connection,
     concurrency: 1,
-    retries: options.retries ?? 5,
-    timeoutMs: options.timeoutMs ?? 30_000,
+    retries: options.retries ?? DEFAULTS.retries,
+    timeoutMs: options.timeoutMs ?? DEFAULTS.timeoutMs,
     maxRetryWaitMs: options.maxRetryWaitMs,
     stopSignal: options.signal,
     onRetry: options.onRetry,
