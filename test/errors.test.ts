@@ -19,6 +19,7 @@ import {
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { answerError, unauthorizedHint } from '../src/api/failures.js';
+import { errnoError, errnoMessage, readFailure, writeFailure } from '../src/errno.js';
 import { reportFatal } from '../src/cli/output.js';
 import { createInterruptHandler } from '../src/cli/signals.js';
 
@@ -120,5 +121,28 @@ describe('one exit path (issue 21 item 4)', () => {
       .filter((file) => file.endsWith('.ts'))
       .filter((file) => /process\.exitCode\s*=(?!=)/.test(readFileSync(new URL(file, root), 'utf8')));
     expect(setters).toEqual([join('cli', 'main.ts')]);
+  });
+});
+
+describe('errno in words, one wording each (issue 21 item 2)', () => {
+  it('reading and writing say the same words for the same errno, the code named once', () => {
+    const cases: [string, string][] = [
+      ['ENOENT', 'it does not exist (ENOENT)'],
+      ['EACCES', 'permission denied (EACCES)'],
+      ['ENOSPC', 'no space left on device (ENOSPC)'],
+      ['EISDIR', 'it is a directory (EISDIR)'],
+      ['EROFS', 'the file system is read-only (EROFS)'],
+    ];
+    for (const [code, words] of cases) {
+      expect(errnoMessage(errnoError(code))).toBe(words);
+      expect(readFailure('a.csv', errnoError(code)).message).toBe(`cannot read a.csv: ${words}`);
+      expect(writeFailure('b.csv', errnoError(code), 'the report').message).toBe(
+        `cannot write the report b.csv: ${words}`,
+      );
+    }
+    const node = Object.assign(new Error("EXDEV: cross-device link not permitted, rename 'a' -> 'b'"), {
+      code: 'EXDEV',
+    });
+    expect(errnoMessage(node)).toBe('cross-device link not permitted (EXDEV)');
   });
 });

@@ -10,6 +10,7 @@ import { countBad } from '../run/statuses.js';
 import { createReportCollector } from '../report/collect.js';
 import { checkWritable } from '../run/guards.js';
 import { FileError } from '../errors.js';
+import { writeFailure } from '../errno.js';
 import { writeHtmlReport } from '../report/html.js';
 import { createProgressReporter } from '../report/progress.js';
 import {
@@ -102,12 +103,7 @@ export async function runRowsAndReport(
       extra = `Report:  ${(await writeHtmlReport({ summary, collected: collector, outPath: extras.report, next: nextCommand(summary, extras.rerun) })).path}`;
     } catch (error) {
       // The summary is printed whatever happens to the report.
-      lateFailure =
-        error instanceof FileError
-          ? error
-          : new FileError(`cannot write ${extras.report}: ${error instanceof Error ? error.message : String(error)}`, {
-              file: extras.report,
-            });
+      lateFailure = writeFailure(extras.report, error);
     }
   }
   const code = resolveExitCode(summary);

@@ -28,7 +28,8 @@ import { excelSafe, isGuarded } from '../csv/formula.js';
 import { InternalError, UsageError } from '../errors.js';
 import { EXPORT_COLUMNS, toCell } from '../remote/listing.js';
 import { writeToFile, writeToStream } from './output.js';
-import { createSpool, localFileError, type Spool } from './spool.js';
+import { createSpool, type Spool } from './spool.js';
+import { localWriteFailure } from '../errno.js';
 import { abortError, walkListing } from '../remote/walk.js';
 
 export { EXPORT_COLUMNS, extractRecords, normaliseKey, toCell, toContact } from '../remote/listing.js';
@@ -119,7 +120,7 @@ interface Counts {
 async function checkWritable(dirs: Iterable<string>): Promise<void> {
   for (const dir of new Set(dirs)) {
     await access(dir, constants.W_OK).catch((error: unknown) => {
-      throw localFileError(dir, error);
+      throw localWriteFailure(dir, error);
     });
   }
 }
@@ -241,7 +242,7 @@ async function exportWith(client: ApiClient, options: ExportCommonOptions): Prom
     if (out !== undefined) {
       writer = createCsvWriter(out, { atomic: true, bom: options.bom === true });
       await writeToFile(writer, finalRows()).catch((error: unknown) => {
-        throw localFileError(out, error);
+        throw localWriteFailure(out, error);
       });
       writer = undefined;
     } else {

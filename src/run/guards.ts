@@ -19,6 +19,7 @@ import { createReadStream } from 'node:fs';
 import { dirname } from 'node:path';
 import { parse } from 'csv-parse';
 import { FileError, RunLockedError } from '../errors.js';
+import { errnoError, writeFailure } from '../errno.js';
 import { RESULT_COLUMNS } from './results.js';
 import { FINAL_STATUSES, type RowStatus } from './statuses.js';
 
@@ -29,11 +30,11 @@ export function checkWritable(path: string): void {
   };
   if (existsSync(path)) {
     const stat = statSync(path);
-    if (stat.isDirectory()) fail('it is a directory');
+    if (stat.isDirectory()) throw writeFailure(path, errnoError('EISDIR'));
     try {
       accessSync(path, constants.W_OK);
-    } catch {
-      fail('permission denied');
+    } catch (error) {
+      throw writeFailure(path, error);
     }
     return;
   }
