@@ -3,7 +3,9 @@
  * then the credential check, in the spirit of `gh auth status`. Exit 0 when everything works,
  * 2 otherwise (README, "Where settings come from").
  */
-import type { ArgumentsCamelCase, CommandModule } from 'yargs';
+import { DEFAULTS } from '../defaults.js';
+import type { ArgumentsCamelCase } from 'yargs';
+import type { Command } from './command.js';
 import {
   inspectSettings,
   loopbackKeyHint,
@@ -11,10 +13,9 @@ import {
   type SettingOrigin,
   type SettingsReport,
 } from '../config.js';
-import { isCiopulseError } from '../errors.js';
+import { ApiError, AuthError } from '../errors.js';
 import { positiveInt } from './import.js';
 import { withConnectionOptions, type ConnectionArgs } from './options.js';
-import { stderrStyles } from './output.js';
 
 export interface CheckArgs extends ConnectionArgs {
   retries: number;
@@ -63,21 +64,27 @@ export function formatSettings(settings: SettingsReport): string {
   return rows.map(([name, value]) => `${name.padEnd(12)} ${value}\n`).join('');
 }
 
-function fail(message: string, hint: string | undefined): void {
-  const s = stderrStyles;
-  process.stderr.write(`${s.red('error:')} ${message}\n`);
-  if (hint !== undefined) process.stderr.write(`${s.dim('hint:')} ${hint}\n`);
-  process.exitCode = 2;
+/** A failed check is a typed error like any other: main.ts prints it and sets the exit code. */
+function fail(message: string, hint: string | undefined, code: 'auth' | 'unreachable' | 'not_the_api'): never {
+  throw code === 'auth' ? new AuthError(message, { hint }) : new ApiError(message, { hint, code });
 }
 
-export const checkCommand: CommandModule<object, CheckArgs> = {
+export const checkCommand: Command<CheckArgs> = {
   command: 'check',
   describe: 'Show the connection settings and where each came from, then check the credentials',
   builder: (yargs) =>
     withConnectionOptions(
       yargs
-        .option('retries', { type: 'number', default: 2, describe: 'Retries for the check (429, 5xx, network)' })
-        .option('timeout', { type: 'number', default: 10_000, describe: 'Time limit for the check, in ms' })
+        .option('retries', {
+          type: 'number',
+          default: DEFAULTS.checkRetries,
+          describe: 'Retries for the check (429, 5xx, network)',
+        })
+        .option('timeout', {
+          type: 'number',
+          default: DEFAULTS.checkTimeoutMs,
+          describe: 'Time limit for the check, in ms',
+        })
         .example('$0 check --env-file .env', 'What the other commands would use, and whether it works'),
     ),
   handler: async (args: ArgumentsCamelCase<CheckArgs>) => {
@@ -91,14 +98,8 @@ export const checkCommand: CommandModule<object, CheckArgs> = {
       allowInsecure: args['allow-insecure'],
     };
     process.stdout.write(formatSettings(inspectSettings(flags)));
-    let connection;
-    try {
-      connection = resolveConnection(flags);
-    } catch (error) {
-      if (!isCiopulseError(error)) throw error;
-      fail(error.message, error.hint);
-      return;
-    }
+    // Settings that cannot work throw their own typed error, after the lines above showed them.
+    const connection = resolveConnection(flags);
     const { createApiClient } = await import('../api/client.js');
     const client = createApiClient({ connection, concurrency: 1, retries: args.retries, timeoutMs: args.timeout });
     let result;
@@ -113,7 +114,7 @@ export const checkCommand: CommandModule<object, CheckArgs> = {
       process.stdout.write(
         `${'credentials'.padEnd(12)} work (the API answered the check with 404 for a contact that does not exist, as it should)\n`,
       );
-      return;
+      return 0;
     }
     if (result.status === 401) {
       const hints = [
@@ -123,19 +124,20 @@ export const checkCommand: CommandModule<object, CheckArgs> = {
       fail(
         `the API refused the credentials (401 ${result.message ?? 'Invalid security credentials'})`,
         hints.filter((h) => h !== undefined).join('; '),
+        'auth',
       );
-      return;
     }
     if (result.status === undefined) {
       fail(
         `no answer from ${connection.baseUrl}: ${result.message ?? 'a network error'}`,
         'is the base URL right, and is the API up?',
+        'unreachable',
       );
-      return;
     }
     fail(
       `the credential check got ${result.status}${result.message === undefined ? '' : ` ${result.message}`}${apiLike ? '' : ', not the API’s JSON'}`,
       'this base URL does not look like the CIOPulse API (it usually ends in /api/v5)',
+      'not_the_api',
     );
   },
 };
