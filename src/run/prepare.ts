@@ -4,7 +4,14 @@
  * plan, an import and a resumed import judge each row the same way.
  */
 import type { CountryCode } from 'libphonenumber-js/max';
-import { CONTACT_FIELDS, createRowParser, type ContactField, type RowCells, type RowError } from '../contact/schema.js';
+import {
+  CONTACT_FIELDS,
+  createRowParser,
+  findMisdecoded,
+  type ContactField,
+  type RowCells,
+  type RowError,
+} from '../contact/schema.js';
 import { describeColumn } from '../csv/headers.js';
 import type { CsvHeader, CsvRecord } from '../csv/read.js';
 import { createEmailIndex } from './email-index.js';
@@ -27,7 +34,10 @@ export interface Preparer {
 /** `column "Mobile Phone"`, or `column 7 (no header)` for a column mapped by number (`--map "#7=mobile"`). */
 function columnLabel(header: CsvHeader, field: ContactField | 'system_id'): string {
   const index = header.fields[field];
-  if (index === undefined) return `column ${field}`;
+  return index === undefined ? `column ${field}` : columnAt(header, index);
+}
+
+function columnAt(header: CsvHeader, index: number): string {
   const label = describeColumn(header.columns, index);
   // describeColumn already says "column 7 (no header)"; a named column reads `column "Mobile"`.
   return label.startsWith('"') ? `column ${label}` : label;
@@ -66,6 +76,17 @@ export function createPreparer(options: PrepareOptions): Preparer {
     defaultCountry: options.defaultCountry,
   });
   const fieldColumns = sentFieldColumns(header, options.fields);
+  // The columns the row parser does not read: a C1 control or U+FFFD there still means the file
+  // was decoded wrongly, and its results row would carry the damage (README, "Reading the file").
+  const checked = new Set<number>([header.fields.system_id ?? 0, ...(isDelete ? [] : fieldColumns.map(([, i]) => i))]);
+  const otherColumns = header.columns.map((_, i) => i).filter((i) => !checked.has(i));
+  const misdecodedCell = (record: CsvRecord): RowError | undefined => {
+    for (const index of otherColumns) {
+      const found = findMisdecoded(record.cells[index] ?? '');
+      if (found !== undefined) return { ...found, message: `${columnAt(header, index)} ${found.message}` };
+    }
+    return undefined;
+  };
   const emailOwner = isDelete ? undefined : createEmailIndex();
 
   // Objects are built whole, not spread: this runs for every row of a million-row file.
@@ -88,6 +109,8 @@ export function createPreparer(options: PrepareOptions): Preparer {
       if (!isDelete) for (const [field, index] of fieldColumns) cells[field] = record.cells[index] ?? '';
       const parsed = parseRow(cells);
       if (!parsed.ok) return invalid(record, seq, parsed.systemId, withColumns(header, parsed.errors));
+      const damaged = otherColumns.length === 0 ? undefined : misdecodedCell(record);
+      if (damaged !== undefined) return invalid(record, seq, parsed.systemId, [damaged]);
       const email = parsed.patch.email;
       if (emailOwner !== undefined && typeof email === 'string') {
         const ownerLine = emailOwner(email, parsed.systemId, record.line);
