@@ -100,3 +100,26 @@ describe('the credential check proves the API and the key (issue 23, item 8)', (
     }
   });
 });
+
+describe('export against a wrong base URL (issue 23, item 12)', () => {
+  it("exits 2 with the base-URL hint, as import does, when the list answers 404, even with the API's JSON body", async () => {
+    const emu = await emulator();
+    const jsonEverywhere = await listen(
+      createServer((_req, res) =>
+        json(res, 404, { message: 'A Contact with this System ID was not found', status: 404 }),
+      ),
+    );
+    for (const base of [
+      emu.baseUrl.replace('/api/v5', ''),
+      emu.baseUrl.replace('/api/v5', '/api/v4'),
+      `${jsonEverywhere}/api/v5`,
+    ]) {
+      const result = await runCli(['export'], { env: { ...emulatorEnv(emu), CIOPULSE_BASE_URL: base } });
+      expect(result.code, base).toBe(2);
+      expect(result.stderr).toMatch(
+        /^hint: this base URL does not look like the CIOPulse API \(it usually ends in \/api\/v5\)/m,
+      );
+      expect(result.stderr).not.toMatch(/system_id is matched exactly/);
+    }
+  });
+});
