@@ -6,7 +6,7 @@ import type { ArgumentsCamelCase, Argv } from 'yargs';
 import type { Command } from './command.js';
 import type { CountryCode } from 'libphonenumber-js/max';
 import type { ContactField } from '../contact/schema.js';
-import type { InputEncoding } from '../csv/read.js';
+import { INPUT_ENCODINGS, type InputEncoding } from '../csv/decode.js';
 import { UsageError } from '../errors.js';
 import type { Connection } from '../config.js';
 import type { RunMode } from '../run/paths.js';
@@ -21,7 +21,6 @@ import {
   type OutputArgs,
 } from './options.js';
 
-export const ENCODINGS: readonly InputEncoding[] = ['utf8', 'windows-1252', 'latin1', 'utf16le'];
 const DEFAULT_ENCODING: InputEncoding = 'utf8';
 
 /** The flags `import` and `delete` share (withRunOptions, connection and output options). */
@@ -122,8 +121,8 @@ export function withRunOptions<T>(yargs: Argv<T>) {
     })
     .option('limit', { type: 'number', describe: 'A trial run on the first n rows' })
     .option('encoding', {
-      choices: ENCODINGS,
-      describe: `Input encoding (default ${DEFAULT_ENCODING}, or what a BOM says; Excel on Windows writes windows-1252)`,
+      choices: INPUT_ENCODINGS,
+      describe: `Input encoding (default ${DEFAULT_ENCODING}, or what a BOM says; Excel on Windows writes windows-1252, Excel for Mac macintosh)`,
     })
     .option('retries', {
       type: 'number',
