@@ -10,14 +10,8 @@ import { checkWritable, NothingToResumeError, UnfinishedRunError } from '../run/
 import { FileError, UsageError } from '../errors.js';
 import { writeHtmlReport } from '../report/html.js';
 import { createProgressReporter } from '../report/progress.js';
-import {
-  formatStopped,
-  formatSummary,
-  nextCommand,
-  rerunCommand,
-  summaryToJson,
-  type Rerun,
-} from '../report/summary.js';
+import { formatStopped, formatSummary, nextCommand, summaryToJson } from '../report/summary.js';
+import { rerunCommand, type Rerun } from '../shell.js';
 import { createStyles, resolveColor } from '../report/styles.js';
 import { formatMapping } from './mapping.js';
 import type { OutputArgs } from './options.js';
