@@ -6,6 +6,7 @@ import { DEFAULT_RERUN, displayPath as display, rerunCommand, type Rerun } from 
 import { createStyles, type Styles } from './styles.js';
 import { resolveResultsPath } from '../run/paths.js';
 import { ERROR_STATUSES, STATUSES, type RowStatus } from '../run/results.js';
+import { cannotCreate } from '../contact/fields.js';
 import type { RunSummary } from '../run/pipeline.js';
 
 const BAD: ReadonlySet<RowStatus> = new Set(['invalid', 'failed', 'uncertain', 'would-fail']);
@@ -21,7 +22,6 @@ function plural(count: number, noun: string): string {
 function truncate(text: string, width: number): string {
   return text.length > width ? `${text.slice(0, width - 1)}…` : text;
 }
-
 
 /** What to do next: something to do by hand first (`advice`), then a command that can be pasted. */
 export interface NextStep {
@@ -129,10 +129,16 @@ export function nextCommand(summary: RunSummary, rerun: Rerun = DEFAULT_RERUN): 
   if (summary.rows === 0) return undefined;
   const preview = summary.mode === 'dry-run' || summary.mode === 'plan' || summary.mode === 'delete-dry-run';
   if (preview) {
+    const missing = summary.missingForCreate ?? [];
     const advice =
-      badRows(summary) > 0
-        ? `fix the rows listed in ${display(summary.errorsPath)} in ${display(summary.input)}`
-        : undefined;
+      [
+        badRows(summary) > 0
+          ? `fix the rows listed in ${display(summary.errorsPath)} in ${display(summary.input)}`
+          : '',
+        missing.length > 0 ? `map columns to ${missing.join(', ')} if the file adds new people` : '',
+      ]
+        .filter((a) => a !== '')
+        .join('; ') || undefined;
     return { advice, command: command(summary.input, planFlags(summary, rerun)) };
   }
   return badRows(summary) + summary.counts.uncertain > 0 ? afterBadRows(summary, command, rerun) : undefined;
@@ -213,9 +219,12 @@ export function formatSummary(
   const again = summary.mode.startsWith('delete') ? 'run again' : 'import again';
   if (bad > 0) lines.push(`Errors:  ${display(summary.errorsPath)} (${plural(bad, 'row')}, ready to fix and ${again})`);
   else if (summary.rows > 0) lines.push('Errors:  none, so no errors file was written');
+  if (summary.missingForCreate !== undefined && summary.missingForCreate.length > 0) {
+    lines.push(`${s.yellow('Cannot create:')} ${cannotCreate(summary.missingForCreate)}`);
+  }
   if (summary.unmappedColumns.length > 0) {
     lines.push(
-      `${s.yellow('Not sent:')} ${summary.unmappedColumns.map((c) => (/^column \d+ \(no header\)$/.test(c) ? c : `"${c}"`)).join(', ')} (no field; kept in the results; --map "<header>=<field>" sends one)`,
+      `${s.yellow('Not sent:')} ${summary.unmappedColumns.map((c) => (/^column \d+ \(no header\)$/.test(c) ? c : `"${c}"`)).join(', ')} (no field; kept in the results; --map '<header>=<field>' sends one)`,
     );
   }
   if (summary.keptEmptyRows !== undefined && summary.keptEmptyRows > 0) {

@@ -4,7 +4,14 @@
  * plan, an import and a resumed import judge each row the same way.
  */
 import type { CountryCode } from 'libphonenumber-js/max';
-import { CONTACT_FIELDS, createRowParser, type ContactField, type RowCells, type RowError } from '../contact/schema.js';
+import {
+  CONTACT_FIELDS,
+  REQUIRED_ON_CREATE,
+  createRowParser,
+  type ContactField,
+  type RowCells,
+  type RowError,
+} from '../contact/schema.js';
 import { FULL_NAME_PARTS, describeColumn, type HeaderField } from '../csv/headers.js';
 import { splitFullName } from '../contact/name.js';
 import type { CsvHeader, CsvRecord } from '../csv/read.js';
@@ -57,6 +64,18 @@ export function sentFieldColumns(
   return (fields ?? CONTACT_FIELDS)
     .filter((f) => header.fields[f] !== undefined)
     .map((f) => [f, header.fields[f] ?? 0] as const);
+}
+
+/**
+ * The fields that creating a contact needs (API document, "Adding a new Contact") that no column
+ * sends: a `full_name` column gives both names. With any missing, only contacts already in
+ * CIOPulse can be updated; every new one would be refused.
+ */
+export function missingForCreate(header: CsvHeader, fields: readonly ContactField[] | undefined): ContactField[] {
+  const sent = new Set(sentFieldColumns(header, fields).map(([field]) => field));
+  if (header.fields.full_name !== undefined)
+    for (const part of FULL_NAME_PARTS) if (fields === undefined || fields.includes(part)) sent.add(part);
+  return REQUIRED_ON_CREATE.filter((field) => !sent.has(field));
 }
 
 export function createPreparer(options: PrepareOptions): Preparer {
