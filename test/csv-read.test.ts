@@ -202,6 +202,17 @@ describe('openCsv: quoting and line numbers', () => {
     const quoted = await read('system_id,a\n1,"x\ry"\n');
     expect(quoted.records).toEqual([{ line: 2, cells: ['1', 'x\ry'] }]);
   });
+
+  it('keeps a lone CR on the last line out of the record before it (a counterexample fast-check found)', async () => {
+    // A quoted cell holding CRLF, then a last line that is only a CR: the record is whole and
+    // good, and the CR line is blank. The flush path once read the CR as part of the record.
+    const { records } = await read('system_id,b,c\n"\r\na"\n\r');
+    expect(records).toEqual([{ line: 2, cells: ['\r\na', '', ''] }]);
+    // A bare CR that does end the last record is still that record's error.
+    const own = await read('system_id,b,c\nx,y\r');
+    expect(own.records).toMatchObject([{ line: 2, error: { code: 'malformed_row' } }]);
+    expect(own.records[0]!.error!.message).toContain('bare CR');
+  });
 });
 
 describe('openCsv: headers', () => {

@@ -10,7 +10,7 @@ import { shellQuote } from '../src/shell.js';
 import { closestFlag } from '../src/cli/usage.js';
 import { launcherWords } from '../src/cli/options.js';
 import { resolveResultsPath } from '../src/run/paths.js';
-import { STATUSES, type RowStatus } from '../src/run/results.js';
+import { STATUSES, type RowStatus } from '../src/run/statuses.js';
 import type { RunSummary } from '../src/run/pipeline.js';
 import { nextCommand } from '../src/report/summary.js';
 import { TEST_API_KEY, secretsDir, writeFile } from './helpers.js';

@@ -5,11 +5,9 @@
 import { DEFAULT_RERUN, displayPath as display, rerunCommand, type Rerun } from '../shell.js';
 import { createStyles, type Styles } from './styles.js';
 import { resolveResultsPath } from '../run/paths.js';
-import { ERROR_STATUSES, STATUSES, type RowStatus } from '../run/results.js';
+import { BAD_STATUSES, countBad, STATUSES } from '../run/statuses.js';
 import { cannotCreate } from '../contact/fields.js';
 import type { RunSummary } from '../run/pipeline.js';
-
-const BAD: ReadonlySet<RowStatus> = new Set(['invalid', 'failed', 'uncertain', 'would-fail']);
 
 function seconds(ms: number): string {
   return ms < 10_000 ? `${(ms / 1000).toFixed(2)} s` : `${Math.round(ms / 1000)} s`;
@@ -27,10 +25,6 @@ function truncate(text: string, width: number): string {
 export interface NextStep {
   advice: string | undefined;
   command: string;
-}
-
-function badRows(summary: RunSummary): number {
-  return summary.counts.invalid + summary.counts.failed + summary.counts['would-fail'];
 }
 
 function rowsWithCode(summary: RunSummary, code: string): number {
@@ -65,7 +59,8 @@ function afterBadRows(
   const ignore = !isDelete || rerun.flags.includes('--ignore-missing') ? [] : ['--ignore-missing'];
   const notFound = isDelete ? rowsWithCode(summary, 'not_found') : 0;
   const guarded = isDelete ? rowsWithCode(summary, 'protected_contact') : 0;
-  const toFix = badRows(summary) - notFound - guarded;
+  // Uncertain rows are bad, but there is nothing in them to fix.
+  const toFix = countBad(summary.counts) - uncertain - notFound - guarded;
   const uncertainNote =
     uncertain === 0
       ? ''
@@ -132,7 +127,7 @@ export function nextCommand(summary: RunSummary, rerun: Rerun = DEFAULT_RERUN): 
     const missing = summary.missingForCreate ?? [];
     const advice =
       [
-        badRows(summary) > 0
+        countBad(summary.counts) > 0
           ? `fix the rows listed in ${display(summary.errorsPath)} in ${display(summary.input)}`
           : '',
         missing.length > 0 ? `map columns to ${missing.join(', ')} if the file adds new people` : '',
@@ -141,7 +136,7 @@ export function nextCommand(summary: RunSummary, rerun: Rerun = DEFAULT_RERUN): 
         .join('; ') || undefined;
     return { advice, command: command(summary.input, planFlags(summary, rerun)) };
   }
-  return badRows(summary) + summary.counts.uncertain > 0 ? afterBadRows(summary, command, rerun) : undefined;
+  return countBad(summary.counts) > 0 ? afterBadRows(summary, command, rerun) : undefined;
 }
 
 /**
@@ -188,7 +183,11 @@ export function formatSummary(
     const count = summary.counts[status];
     if (count === 0) continue;
     const label = status.padEnd(width);
-    const paint = BAD.has(status) ? s.red : status === 'skipped' || status === 'superseded' ? s.yellow : s.green;
+    const paint = BAD_STATUSES.has(status)
+      ? s.red
+      : status === 'skipped' || status === 'superseded'
+        ? s.yellow
+        : s.green;
     lines.push(`  ${paint(label)}  ${String(count).padStart(8)}`);
   }
   const extras = [
@@ -215,7 +214,7 @@ export function formatSummary(
     lines.push(...groupLines(summary.warningGroups, s.yellow, s, options.width));
   }
   lines.push('', `Results: ${display(summary.resultsPath)}`);
-  const bad = [...ERROR_STATUSES].reduce((n, status) => n + summary.counts[status], 0);
+  const bad = countBad(summary.counts);
   const again = summary.mode.startsWith('delete') ? 'run again' : 'import again';
   if (bad > 0) lines.push(`Errors:  ${display(summary.errorsPath)} (${plural(bad, 'row')}, ready to fix and ${again})`);
   else if (summary.rows > 0) lines.push('Errors:  none, so no errors file was written');
