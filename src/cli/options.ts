@@ -124,6 +124,7 @@ const CARRIED = [
   'map',
   'map-file',
   'default-country',
+  'fix-missing-plus',
   'null-token',
   'empty',
   'fields',

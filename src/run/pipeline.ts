@@ -55,6 +55,8 @@ export interface RowRuleOptions {
   empty?: 'omit' | 'null' | undefined;
   nullToken?: string | undefined;
   defaultCountry?: CountryCode | undefined;
+  /** `--fix-missing-plus`: digits that lost their `+` get it back, where the result is a valid mobile. */
+  fixMissingPlus?: boolean | undefined;
 }
 
 /** Progress and cancellation; the library never prints. */
@@ -227,6 +229,7 @@ export async function runPipeline(spec: PipelineSpec): Promise<RunSummary> {
       empty: options.empty,
       nullToken: options.nullToken,
       defaultCountry: options.defaultCountry,
+      fixMissingPlus: options.fixMissingPlus,
     });
 
     await run.start();

@@ -26,6 +26,7 @@ export interface PrepareOptions {
   empty?: 'omit' | 'null' | undefined;
   nullToken?: string | undefined;
   defaultCountry?: CountryCode | undefined;
+  fixMissingPlus?: boolean | undefined;
 }
 
 export interface Preparer {
@@ -84,6 +85,7 @@ export function createPreparer(options: PrepareOptions): Preparer {
     empty: options.empty,
     nullToken: options.nullToken,
     defaultCountry: options.defaultCountry,
+    fixMissingPlus: options.fixMissingPlus,
   });
   const fieldColumns = sentFieldColumns(header, options.fields);
   // full_name feeds the name parts the run sends (the header mapping refuses a file that also maps them).
