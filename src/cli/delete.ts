@@ -16,6 +16,7 @@ import { UsageError } from '../errors.js';
 import { checkRunArgs, runOptionsFromArgs, withRunOptions, type RunArgs } from './import.js';
 import { checkEnvFile } from '../config.js';
 import { connectionFromArgs, rerunFromArgs, withConnectionOptions, withOutputOptions } from './options.js';
+import { rerunCommand } from '../shell.js';
 
 export interface DeleteArgs extends RunArgs {
   'ignore-missing'?: boolean | undefined;
@@ -58,7 +59,8 @@ async function confirmDelete(args: DeleteArgs, connection: Connection): Promise<
   if (args.yes === true) return true;
   if (process.stdin.isTTY !== true) {
     throw new UsageError('refusing to delete without confirmation: stdin is not a terminal; pass --yes', {
-      hint: `check the file first with: ciopulse-contacts delete ${args.file} --dry-run`,
+      // The dry run must read the file as this run would: the same --map, --encoding and settings.
+      hint: `check the file first with: ${rerunCommand(rerunFromArgs(args), 'delete', args.file, ['--dry-run'])}`,
     });
   }
   const rows = await countRows(args.file, { encoding: args.encoding, map: args.map, mapFile: args['map-file'] });

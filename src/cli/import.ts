@@ -51,6 +51,7 @@ export interface ImportArgs extends RunArgs {
   empty: 'omit' | 'null';
   'null-token'?: string | undefined;
   'default-country'?: string | undefined;
+  'fix-missing-plus'?: boolean | undefined;
   backup?: string | undefined;
   'changed-only'?: boolean | undefined;
 }
@@ -249,6 +250,11 @@ export const importCommand: Command<ImportArgs> = {
             type: 'string',
             describe: 'Normalise local mobile numbers for this ISO country, e.g. AU',
           })
+          .option('fix-missing-plus', {
+            type: 'boolean',
+            describe:
+              'Put the + back on mobiles a spreadsheet stored as digits (61412345678), where the result is a valid mobile',
+          })
           .option('backup', {
             type: 'string',
             describe: 'Before writing, save the current values of the contacts to be updated (an undo file)',
@@ -295,6 +301,7 @@ export const importCommand: Command<ImportArgs> = {
         empty: args.empty,
         nullToken: args['null-token'],
         defaultCountry,
+        fixMissingPlus: args['fix-missing-plus'],
         backup: args.backup,
         changedOnly: args['changed-only'],
       },
