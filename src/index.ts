@@ -37,8 +37,9 @@ export { exportContacts } from './export/index.js';
 export type { ExportOptions, ExportSource, ExportCommonOptions, ExportSummary } from './export/index.js';
 
 // Results: a row's status, errors and warnings, and the run's exit code.
-export { STATUSES } from './run/results.js';
-export type { RowStatus, ResultRow, FieldChange, ErrorGroup, WarningGroup } from './run/results.js';
+export { STATUSES } from './run/statuses.js';
+export type { RowStatus } from './run/statuses.js';
+export type { ResultRow, FieldChange, ErrorGroup, WarningGroup } from './run/results.js';
 export { resolveExitCode } from './run/exit.js';
 export { CONTACT_FIELDS } from './contact/schema.js';
 export type { Contact, ContactField, RowError, RowErrorCode, RowWarning, RowWarningCode } from './contact/schema.js';
@@ -53,7 +54,8 @@ export type { Emulator, EmulatorOptions, EmulatorStats } from './emulator/server
 
 // Reports: the summary text, the next command to run, and the HTML report.
 export { formatSummary, nextCommand, summaryToJson } from './report/summary.js';
-export type { NextStep, Rerun } from './report/summary.js';
+export type { NextStep } from './report/summary.js';
+export type { Rerun } from './shell.js';
 export { writeHtmlReport } from './report/html.js';
 export type { HtmlReportOptions, HtmlReportResult } from './report/html.js';
 export { createReportCollector } from './report/collect.js';
@@ -70,5 +72,7 @@ export {
   NotFoundError,
   InterruptedError,
   InternalError,
+  RunLockedError,
+  UnfinishedRunError,
+  NothingToResumeError,
 } from './errors.js';
-export { RunLockedError, UnfinishedRunError, NothingToResumeError } from './run/guards.js';

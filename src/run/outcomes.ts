@@ -4,7 +4,8 @@
 import type { ApiResult } from '../api/client.js';
 import { describeAnswer } from '../api/failures.js';
 import type { ContactPatch, RowError, RowWarning } from '../contact/schema.js';
-import type { ResultRow, RowStatus } from './results.js';
+import type { ResultRow } from './results.js';
+import type { RowStatus } from './statuses.js';
 
 /** Why a run stopped before its last row (README, "Failure behaviour"). */
 export type StopReason = 'auth' | 'dead_server' | 'unreachable' | 'not_api' | 'signal' | 'write_failed';

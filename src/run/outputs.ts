@@ -14,7 +14,7 @@ import { join } from 'node:path';
 import { FileError } from '../errors.js';
 import { isSpecialFile, refuseSameFiles, type NamedFile } from '../csv/targets.js';
 import { resolveErrorsPath, resolveJournalPath, resolveResultsPath, type RunMode } from './paths.js';
-import { writeFailure } from './sink.js';
+import { writeFailure } from '../errno.js';
 
 export interface RunOutputs {
   /** Where the user sees them (the summary names these). */
