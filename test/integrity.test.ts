@@ -258,7 +258,7 @@ describe('uncertain outcomes (issue 11 item 6)', () => {
 });
 
 describe('writes and outputs (issue 12 item 3; issue 11 item 7)', () => {
-  // A full device as --results: test/outputs.test.ts, with a private device node, never the machine's /dev/full.
+  // A full device as --results: test/outputs-cli.test.ts, with a private device node, never the machine's /dev/full.
   it('an unwritable --report or --backup path is refused before the first request', async () => {
     const emu = await emulator();
     const dir = tempDir('badpath-');

@@ -68,6 +68,9 @@ export function withChangedFilter(
     async execute(row) {
       const verdict = filter()?.check(row);
       if (verdict === undefined || verdict.send) return send.execute(verdict?.row ?? row);
+      // Journaled like an answer: a resumed run must not send this older row again after a later
+      // row for the same system_id was applied (README, "Resume").
+      sink.journal(verdict.row);
       await sink.put(verdict.row);
     },
     finish: () => send.finish(),

@@ -159,6 +159,18 @@ function createFailFast(control: RunControl, max: number): (result: ApiResult) =
   };
 }
 
+/** A row whose request is on its way: `uncertain` until its answer is journaled after it. */
+function sentRow(job: PreparedRow): ResultRow {
+  return {
+    seq: job.seq,
+    line: job.line,
+    cells: job.cells,
+    systemId: job.systemId,
+    status: 'uncertain',
+    detail: 'sent; the run ended before its answer was recorded',
+  };
+}
+
 export function createSendExecutor(ctx: SendContext): Executor {
   const { run, sink, control, isDelete } = ctx;
   const { client } = run;
@@ -178,6 +190,9 @@ export function createSendExecutor(ctx: SendContext): Executor {
 
   async function sendRow(job: PreparedRow): Promise<void> {
     // Stopped before this row's turn, or while it waited for a permit (the client sent nothing).
+    // A DELETE is journaled as sent before it goes: if the run is killed before its answer, a
+    // resumed run knows a 404 may be its own doing (outcomes.ts), never "not found".
+    if (isDelete && !control.stopSignal.aborted) sink.journal(sentRow(job));
     const result = control.stopSignal.aborted
       ? undefined
       : isDelete

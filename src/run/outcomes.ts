@@ -21,6 +21,8 @@ export interface PreparedRow {
   warnings: readonly RowWarning[];
   /** The parts of `detail` the row brings: values the tool changed, then the warnings. */
   notes: readonly string[];
+  /** An earlier run sent this row and its answer is unknown (`--resume`): its write may have been applied. */
+  sentBefore?: boolean | undefined;
 }
 
 /** A row the run never sent, because it had stopped (README, "Failure behaviour"). */
@@ -47,8 +49,11 @@ export function toResult(
   how: { isDelete: boolean; ignoreMissing: boolean },
 ): ResultRow {
   const notes: string[] = [...job.notes];
-  const lost =
+  const lostHere =
     result.lostAttempts.length > 0 ? `response lost on attempt ${result.lostAttempts.join(', ')}` : undefined;
+  // An earlier run's attempt whose answer was never recorded (`--resume`) may have been applied too.
+  const earlier = job.sentBefore === true ? 'an earlier run sent this row and never recorded its answer' : undefined;
+  const lost = lostHere ?? earlier;
   if (result.attempts > 1) notes.push(`${result.attempts} attempts`);
   if (result.notes !== undefined) notes.push(...result.notes);
   // One object literal, not a spread: this runs once per row.
@@ -83,6 +88,9 @@ export function toResult(
         ? row('deleted', lost)
         : row('updated', 'the API did not say whether this created or updated the contact');
     case 404:
+      // The earlier run's DELETE reached the API before it was killed: the contact is gone, as asked.
+      if (how.isDelete && lostHere === undefined && earlier !== undefined)
+        return row('deleted', `${earlier}; now 404: that attempt deleted it, unless it was already gone`);
       if (how.isDelete && lost !== undefined) {
         return row(
           'uncertain',

@@ -370,7 +370,8 @@ async function readRows(ctx: {
         await sink.put(skippedRow(prepared));
       } else {
         await sink.whenRoom();
-        await executor.execute(prepared);
+        // Its earlier attempt may have been applied: a DELETE's 404 is then no proof of "not found".
+        await executor.execute(resume?.sentBefore(rowSeq) === true ? { ...prepared, sentBefore: true } : prepared);
       }
     }
   }

@@ -34,6 +34,8 @@ export interface PreviousAnswer {
 export interface ResumeState {
   /** The earlier final answer for row `seq`, or undefined when it must be sent (again). */
   take(seq: number, systemIdCell: string, line: number): Promise<PreviousAnswer | undefined>;
+  /** Whether the earlier run sent row `seq` without a known answer (`uncertain`): ask after take(). */
+  sentBefore(seq: number): boolean;
   /** How many rows the earlier results file held. */
   readonly previousRows: number;
   close(): void;
@@ -206,6 +208,7 @@ export async function openResume(options: {
     const later = await findSuperseding(undefined, width, statusIndex, systemIdIndex, journal);
     return {
       previousRows: 0,
+      sentBefore: (seq) => journal.get(seq)?.status === 'uncertain',
       take: (seq, systemIdCell, line) => {
         const answer = fromJournal(journal, journalPath, seq, systemIdCell, line);
         return Promise.resolve(
@@ -242,9 +245,12 @@ export async function openResume(options: {
   const journal = readJournal(journalPath, previousRows);
   const later = await findSuperseding(resultsPath, width, statusIndex, systemIdIndex, journal);
   const rows = readResultRows(resultsPath, width);
+  // Rows of the results prefix that were uncertain, noted as take() reads them.
+  const uncertain = new Set<number>();
 
   return {
     previousRows,
+    sentBefore: (seq) => (seq < previousRows ? uncertain.has(seq) : journal.get(seq)?.status === 'uncertain'),
     async take(seq, systemIdCell, line) {
       if (seq < previousRows) {
         const next = await rows.next();
@@ -257,6 +263,8 @@ export async function openResume(options: {
           );
         }
         const status = record[statusIndex] as RowStatus;
+        if (status === 'uncertain') uncertain.add(seq);
+        else uncertain.delete(seq);
         if (!FINAL_STATUSES.has(status)) return supersededAnswer(later.get(systemIdCell.trim()), seq, status);
         const http = record[statusIndex + 1] ?? '';
         // Final rows carry no error the run needs as data: invalid rows are judged again.
