@@ -156,3 +156,30 @@ describe('outputs that are not regular files (item 7)', () => {
     expect(readResults(real).map((r) => r.system_id)).toEqual(['S1']);
   });
 });
+
+describe('a failed run and the last good results (issue 23 item 11)', () => {
+  it('a run stopped by a 401 before any answer leaves the earlier results and errors files as they were', async () => {
+    const emu = await emulator();
+    const dir = tempDir('keep-results-');
+    const input = writeFile(dir, 'c.csv', `${rows(3)}BAD,Ann,Lee,not-an-email,Dev,\n`);
+    const good = await runCli(['import', input], { env: emulatorEnv(emu) });
+    expect(good.code).toBe(1);
+    const resultsPath = join(dir, 'c.results.csv');
+    const errorsPath = join(dir, 'c.results.errors.csv');
+    const [results, errors] = [readFileSync(resultsPath), readFileSync(errorsPath)];
+    expect(readResults(resultsPath).map((r) => r.status)).toEqual(['created', 'created', 'created', 'invalid']);
+
+    const wrongKey = await runCli(['import', input], {
+      env: { ...emulatorEnv(emu), CIOPULSE_API_KEY: 'w'.repeat(40) },
+    });
+    expect(wrongKey.code).toBe(2);
+    expect(readFileSync(resultsPath).equals(results)).toBe(true);
+    expect(readFileSync(errorsPath).equals(errors)).toBe(true);
+    expect(readdirSync(dir).sort()).toEqual(['c.csv', 'c.results.csv', 'c.results.errors.csv']);
+
+    // A run that gets answers writes its results as before.
+    const again = await runCli(['import', input], { env: emulatorEnv(emu) });
+    expect(again.code).toBe(1);
+    expect(readResults(resultsPath).map((r) => r.status)).toEqual(['updated', 'updated', 'updated', 'invalid']);
+  });
+});

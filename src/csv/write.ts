@@ -15,6 +15,11 @@ export interface CsvWriter {
   end(): Promise<void>;
   /** Closes and removes what was written (a failed export). */
   abort(): Promise<void>;
+  /**
+   * An atomic writer's file goes into place now, and writing goes on into it (a rename keeps
+   * the open file): the results of a run that has had its first answer (README, "Resume").
+   */
+  publish(): void;
   readonly path: string;
 }
 
@@ -59,6 +64,7 @@ export function createCsvWriter(path: string, options: CsvWriterOptions = {}): C
   const final = atomic ? renameTarget(path) : path;
   const target = atomic ? temporaryPathFor(final) : path;
   const file: WriteStream = createWriteStream(target);
+  let published = false;
   let failure: Error | undefined;
   file.on('error', (error) => {
     failure ??= error;
@@ -108,7 +114,12 @@ export function createCsvWriter(path: string, options: CsvWriterOptions = {}): C
         ]);
       }
       if (failure !== undefined) throw failure;
-      if (atomic) renameSync(target, final);
+      if (atomic && !published) renameSync(target, final);
+    },
+    publish() {
+      if (!atomic || published) return;
+      renameSync(target, final);
+      published = true;
     },
     async abort() {
       if (timer !== undefined) clearTimeout(timer);
@@ -116,8 +127,8 @@ export function createCsvWriter(path: string, options: CsvWriterOptions = {}): C
       file.destroy();
       // A stream that failed may have closed already: 'close' would never come again.
       if (!file.closed) await once(file, 'close').catch(() => undefined);
-      // Only a file of our own is removed: never a FIFO or a device the user named.
-      if (!isSpecialFile(target)) rmSync(target, { force: true });
+      // Only a file of our own is removed: never a FIFO or a device the user named, nor one in place.
+      if (!published && !isSpecialFile(target)) rmSync(target, { force: true });
     },
   };
 }

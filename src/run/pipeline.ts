@@ -230,6 +230,7 @@ export async function runPipeline(spec: PipelineSpec): Promise<RunSummary> {
       errorsPath: outputs.sinkErrorsPath,
       columns: header.columns,
       journalPath: outputs.journalPath,
+      untilAnswer: outputs.journalPath !== undefined,
       reorderCap: options.reorderCap,
       atomic: resume !== undefined,
       onRow: (row, replaces) => {
@@ -263,7 +264,11 @@ export async function runPipeline(spec: PipelineSpec): Promise<RunSummary> {
     });
     const overrides = await run.finish();
     try {
-      await runSink.end({ keepJournal: runControl.stopped() !== undefined });
+      // Stopped before any answer (a 401, a server that is not the API): the earlier results stay.
+      await runSink.end({
+        keepJournal: runControl.stopped() !== undefined,
+        discardUnanswered: runControl.stopped() !== undefined,
+      });
       await runSink.rewrite(overrides);
     } finally {
       overrides.dispose?.();
@@ -271,7 +276,8 @@ export async function runPipeline(spec: PipelineSpec): Promise<RunSummary> {
     progress.maybe(true);
     // No error rows: remove the header-only file, so an errors file from an earlier run at this
     // path is never left behind looking current (README, "The errors file").
-    if (outputs.errorsRemovable && countBad(runSink.tally.counts) === 0) await rm(errorsPath, { force: true });
+    if (outputs.errorsRemovable && runSink.published() && countBad(runSink.tally.counts) === 0)
+      await rm(errorsPath, { force: true });
     if (runSink.failure() === undefined) {
       // A FIFO or a device gets its copy now; a failed copy is never reported as success.
       await outputs.deliver().catch((error: FileError) => {
@@ -296,7 +302,7 @@ export async function runPipeline(spec: PipelineSpec): Promise<RunSummary> {
     source.close();
     resume?.close();
     await executor?.close();
-    if (summary === undefined) await sink?.end({ keepJournal: true });
+    if (summary === undefined) await sink?.end({ keepJournal: true, discardUnanswered: true });
     release?.();
     outputs.dispose();
   }

@@ -40,6 +40,11 @@ export interface ResultsSinkOptions {
    * earlier results are still being read; and append to the earlier journal.
    */
   atomic?: boolean;
+  /**
+   * A run that sends: both files go into place at its first answer. Until then an earlier run's
+   * files stay as they were, and a run stopped before any answer (a 401) leaves them untouched.
+   */
+  untilAnswer?: boolean | undefined;
   onRow?: ((row: ResultRow, replaces?: ResultRow) => void) | undefined;
   /** The first write that failed; called once. */
   onFailure?: ((error: FileError) => void) | undefined;
@@ -61,8 +66,14 @@ export interface ResultsSink {
   failure(): FileError | undefined;
   /** Whether a journal file exists for this run (it is opened at the first answer). */
   journaled(): boolean;
-  /** Flushes both files; keeps or removes the journal. A failed write is kept in failure(), not thrown. */
-  end(options: { keepJournal: boolean }): Promise<void>;
+  /**
+   * Flushes both files; keeps or removes the journal. A failed write is kept in failure(), not
+   * thrown. `discardUnanswered`: with `untilAnswer`, a run that got no answer removes its files
+   * and leaves the earlier ones in place.
+   */
+  end(options: { keepJournal: boolean; discardUnanswered?: boolean }): Promise<void>;
+  /** Whether the files went into place (always, unless `untilAnswer` and discarded). */
+  published(): boolean;
   /**
    * After end(): puts after-the-fact answers (deferred 422s, superseded rows) in place, in one
    * atomic rewrite of the results and errors files (each written whole to a temporary file,
@@ -153,8 +164,10 @@ function createReorderBuffer(cap: number, write: (row: ResultRow) => Promise<voi
 
 export function createResultsSink(options: ResultsSinkOptions): ResultsSink {
   const atomic = options.atomic === true;
-  const results: CsvWriter = createCsvWriter(options.resultsPath, { atomic });
-  const errors: CsvWriter = createCsvWriter(options.errorsPath, { atomic });
+  const untilAnswer = options.untilAnswer === true && !atomic;
+  const results: CsvWriter = createCsvWriter(options.resultsPath, { atomic: atomic || untilAnswer });
+  const errors: CsvWriter = createCsvWriter(options.errorsPath, { atomic: atomic || untilAnswer });
+  let discarded = false;
   let journal: Journal | undefined;
   const tally = new Tally();
   let ended = false;
@@ -202,16 +215,27 @@ export function createResultsSink(options: ResultsSinkOptions): ResultsSink {
     journal(row) {
       if (options.journalPath === undefined || failedNow() !== undefined) return;
       try {
-        // Opened at the first answer, so a run that never sent anything leaves no journal behind.
+        // Opened at the first answer, so a run that never sent anything leaves no journal behind;
+        // from then on the results are the record of what was sent, in place for --resume.
+        if (journal === undefined && untilAnswer) {
+          results.publish();
+          errors.publish();
+        }
         journal ??= openJournal(options.journalPath, { append: atomic });
         journal.append(toJournalEntry(row));
       } catch (error) {
         fail(options.journalPath, error);
       }
     },
-    async end({ keepJournal }) {
+    published: () => !discarded,
+    async end({ keepJournal, discardUnanswered }) {
       if (ended) return;
       ended = true;
+      if (untilAnswer && journal === undefined && discardUnanswered === true) {
+        discarded = true;
+        await Promise.all([results.abort(), errors.abort()]);
+        return;
+      }
       await Promise.all(headerWrites);
       await keeper.lastWrite();
       // Rows still buffered can only be there when a write failed and the run stopped early.
