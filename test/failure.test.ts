@@ -88,9 +88,9 @@ describe('fail fast', () => {
     const result = await runCli(['import', file], { env: { ...emulatorEnv(emu), CIOPULSE_API_KEY: 'x'.repeat(40) } });
     expect(result.code).toBe(2);
     expect(emu.stats().requests).toBe(1);
-    const results = readResults(join(dir, 'c.results.csv'));
-    expect(results).toHaveLength(50);
-    expect(results.every((r) => r.status === 'skipped')).toBe(true);
+    // Nothing was sent, so no results file replaces an earlier one (issue 23 item 11).
+    expect(existsSync(join(dir, 'c.results.csv'))).toBe(false);
+    expect(result.stdout).toMatch(/skipped\s+50/);
     expect(result.stderr).toMatch(/portal code/);
     expect(result.stderr).toMatch(/IP allow-list/);
     // It never got past the credential check: nothing to resume, and no journal left behind.

@@ -10,6 +10,7 @@
  * a caller that only sends after openCsv has resolved never sends part of a broken file. The
  * problems are collected first, so one FileError names all of them.
  */
+import { statSync, type Stats } from 'node:fs';
 import { FileError, UsageError } from '../errors.js';
 import { INPUT_ENCODINGS, type InputEncoding } from './decode.js';
 import { mapHeader, parseMapFlags, type HeaderField } from './headers.js';
@@ -62,6 +63,21 @@ export interface CsvSource {
   close(): void;
 }
 
+/** The end of the file came before the size it had at the start, or its size or mtime changed. */
+function refuseChanged(path: string, started: Stats, bytesRead: number): void {
+  let now: Stats | undefined;
+  try {
+    now = statSync(path);
+  } catch {
+    now = undefined;
+  }
+  if (bytesRead >= started.size && now?.size === started.size && now.mtimeMs === started.mtimeMs) return;
+  throw new FileError(`${path}: the file changed while it was read`, {
+    file: path,
+    hint: 'let whatever is writing it finish, or copy the file first, then run again',
+  });
+}
+
 /** Opens and checks the file; throws FileError for whole-file problems BEFORE returning (so nothing is sent). */
 export async function openCsv(path: string, options: CsvReadOptions = {}): Promise<CsvSource> {
   // Flag problems first: they need no file.
@@ -76,6 +92,7 @@ export async function openCsv(path: string, options: CsvReadOptions = {}): Promi
   const requiredFields = options.requiredFields ?? ['system_id'];
 
   const size = await checkFile(path);
+  const started = statSync(path);
   const plan = await sniff(path, size, requested);
   const problems = await prescan(plan);
 
@@ -105,6 +122,9 @@ export async function openCsv(path: string, options: CsvReadOptions = {}): Promi
     const batches = (async function* (): AsyncGenerator<CsvRecord[]> {
       if (rest.length > 0) yield rest;
       yield* reader.batches;
+      // At the end, never before: a file cut short or rewritten meanwhile would read as a shorter
+      // file that went well (README, "Reading CSV").
+      refuseChanged(path, started, reader.bytesRead());
     })();
     return {
       header: {

@@ -213,6 +213,11 @@ export function formatSummary(
     lines.push('', s.bold('Warnings (rows sent as they are; see detail in the results)'));
     lines.push(...groupLines(summary.warningGroups, s.yellow, s, options.width));
   }
+  if (summary.resultsWritten === false) {
+    // Stopped before any answer: an earlier run's files at these paths are the record that counts.
+    lines.push('', `Results: none written; nothing was sent, so ${display(summary.resultsPath)} was left as it was`);
+    return `${lines.join('\n')}\n`;
+  }
   lines.push('', `Results: ${display(summary.resultsPath)}`);
   const bad = countBad(summary.counts);
   const again = summary.mode.startsWith('delete') ? 'run again' : 'import again';

@@ -109,6 +109,8 @@ export interface RunSummary {
   retries: number;
   elapsedMs: number;
   rowsPerSecond: number;
+  /** False when the run stopped before any answer: its files were not written, earlier ones were kept. */
+  resultsWritten?: boolean | undefined;
   /** Rows whose final answer came from the earlier run (resume). */
   reused: number;
   stopped: Stopped | undefined;
@@ -295,6 +297,7 @@ export async function runPipeline(spec: PipelineSpec): Promise<RunSummary> {
       reused: counts.reused,
     });
     summary.retries = run.stats().retries;
+    if (!runSink.published()) summary.resultsWritten = false;
     Object.assign(summary, run.summaryExtras?.());
     return summary;
   } finally {
