@@ -822,3 +822,47 @@ function strictReading(text: string): StrictRecord[] | 'unclosed' {
   }
   return out;
 }
+
+describe('a file that changes while it is read (issue 22 item 6)', () => {
+  const big = (): string => {
+    const lines = [CSV_HEADER];
+    for (let i = 0; i < 60_000; i++) lines.push(`C${i},Ann,Lee,c${i}@example.com,Dev,`);
+    return `${lines.join('\n')}\n`;
+  };
+
+  /** Reads the first batch, lets `change` act on the file, then reads on: the error it ends with. */
+  async function readWhile(change: (file: string) => void): Promise<unknown> {
+    const file = write(big());
+    const source = await openCsv(file);
+    let changed = false;
+    try {
+      for await (const batch of source.batches) {
+        expect(batch.length).toBeGreaterThan(0);
+        if (!changed) change(file);
+        changed = true;
+      }
+    } catch (error) {
+      return error;
+    } finally {
+      source.close();
+    }
+    return undefined;
+  }
+
+  it('stops with a FileError when the file shrinks, or is rewritten at the same size', async () => {
+    const cut = await readWhile((file) => fs.truncateSync(file, 100_000));
+    expect(cut).toBeInstanceOf(FileError);
+    expect((cut as FileError).message).toMatch(/the file changed while it was read/);
+    const rewritten = await readWhile((file) => {
+      const bytes = fs.readFileSync(file);
+      bytes[bytes.length - 3] = 0x58;
+      fs.writeFileSync(file, bytes);
+      fs.utimesSync(file, new Date(), new Date(Date.now() + 5000));
+    });
+    expect((rewritten as FileError).message).toMatch(/the file changed while it was read/);
+  });
+
+  it('a file left alone reads to the end without complaint', async () => {
+    expect(await readWhile(() => undefined)).toBeUndefined();
+  });
+});
