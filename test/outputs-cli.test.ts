@@ -183,3 +183,19 @@ describe('a failed run and the last good results (issue 23 item 11)', () => {
     expect(readResults(resultsPath).map((r) => r.status)).toEqual(['updated', 'updated', 'updated', 'invalid']);
   });
 });
+
+describe('pipes and "-" as the input (item 9)', () => {
+  it('are refused with a message that names the input and says why, never "does not exist" or "empty"', async () => {
+    const dir = tempDir('pipe-in-');
+    const dash = await runCli(['import', '-', '--dry-run'], { cwd: dir });
+    expect(dash.code).toBe(2);
+    expect(dash.stderr).toContain('the rows cannot come from standard input ("-")');
+    expect(dash.stderr).not.toMatch(/does not exist/);
+    const fifo = makeFifo(dir, 'rows.csv');
+    const piped = await runCli(['import', fifo, '--dry-run']);
+    expect(piped.code).toBe(2);
+    expect(piped.stderr).toContain(`${fifo} is a pipe or a device, not a file`);
+    expect(piped.stderr).toContain('save it to a file first');
+    expect(piped.stderr).not.toMatch(/is empty/);
+  });
+});

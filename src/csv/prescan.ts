@@ -49,11 +49,19 @@ export function emptyFile(path: string): FileError {
   });
 }
 
+/** Why an input must be a file: the whole file is checked before the first row is sent, so it is read twice. */
+const READ_TWICE =
+  'the whole file is checked before any row is sent, so it is read twice: save it to a file first and name that file';
+
 export async function checkFile(path: string): Promise<number> {
+  if (path === '' || path === '-')
+    throw new FileError(`the rows cannot come from standard input ("-"): ${READ_TWICE}`, { file: path });
   let size: number;
   try {
     const stats = await stat(path);
     if (stats.isDirectory()) throw errnoError('EISDIR');
+    if (!stats.isFile())
+      throw new FileError(`${path} is a pipe or a device, not a file: ${READ_TWICE}`, { file: path });
     size = stats.size;
   } catch (error) {
     throw readFailure(path, error);
