@@ -33,7 +33,7 @@ export interface Preparer {
 }
 
 /** `column "Mobile Phone"`, or `column 7 (no header)` for a column mapped by number (`--map "#7=mobile"`). */
-function columnLabel(header: CsvHeader, field: HeaderField): string {
+export function columnLabel(header: CsvHeader, field: HeaderField): string {
   const index = header.fields[field];
   return index === undefined ? `column ${field}` : columnAt(header, index);
 }
