@@ -238,3 +238,68 @@ describe('a lossy spreadsheet save is refused wherever the API value is known (i
     }
   });
 });
+
+describe('one system_id, two people (issue 23, item 2)', () => {
+  const emulator = useEmulators();
+  const file =
+    'Agent ID,First Name,Last Name,Email,Job Title\r\n' +
+    '1001,Ana,Lima,ana@example.com,\r\n' + // line 2
+    '1002,Ben,Ode,ben@example.com,\r\n' + // line 3
+    '1001,Ana,Lima,ANA@example.com,Lead\r\n' + // line 4: the same person (email case), a title added
+    '1002,Cy,Park,cy@example.com,\r\n' + // line 5: another person under Ben's id
+    '1003,Zoë,Ng,zoe@example.com,\r\n' + // line 6
+    '1003,Zoe\u0308,Ng,,Agent\r\n' + // line 7: the same person, decomposed, no email
+    '1002,Ben,Ode,ben@example.com,Lead\r\n'; // line 8: Ben again, but 1002 is shared
+  const map = ['Agent ID=system_id'];
+  const expected = ['valid', 'invalid', 'valid', 'invalid', 'valid', 'valid', 'invalid'];
+
+  function expectConflicts(rows: Record<string, string>[]): void {
+    expect(rows[1]?.error).toBe(
+      'conflicting_person: column "Agent ID" "1002" is also used by line 5 for another person (column "Email" differs): the later row would overwrite the earlier, so neither is sent; fix the id, or remove one of the rows',
+    );
+    expect(rows[3]?.error).toMatch(/^conflicting_person: column "Agent ID" "1002" is also used by line 3 /);
+    expect(rows[6]?.error).toMatch(/^conflicting_person: column "Agent ID" "1002" is also used by line 5 /);
+  }
+
+  it('a dry run refuses every row of the shared id, each naming the other line, and keeps repeats of one person', async () => {
+    const { summary, rows } = await dryRun(scratch.write(file), { map });
+    expect(rows.map((r) => r.status)).toEqual(expected);
+    expectConflicts(rows);
+    expect(summary.counts).toMatchObject({ valid: 4, invalid: 3 });
+    expect(summary.errorGroups.find((g) => g.code === 'conflicting_person')?.count).toBe(3);
+    // The errors file holds the three refused rows, first one included.
+    const errors = readResults(summary.errorsPath);
+    expect(errors.map((r) => r['First Name'])).toEqual(['Ben', 'Cy', 'Ben']);
+  });
+
+  it('an import never sends either person, and a plan predicts the same', async () => {
+    const emu = await emulator();
+    const connection = { baseUrl: emu.baseUrl, portalCode: emu.portalCode, apiKey: new Secret(emu.apiKey) };
+    const plan = await planImport({ input: scratch.write(file), connection, map });
+    const planned = readResults(plan.resultsPath);
+    expect(planned.map((r) => r.status)).toEqual([
+      'would-create',
+      'invalid',
+      'would-update',
+      'invalid',
+      'would-create',
+      'would-update',
+      'invalid',
+    ]);
+    expectConflicts(planned);
+    const run = await importContacts({ input: scratch.write(file), connection, map });
+    const rows = readResults(run.resultsPath);
+    expect(rows.map((r) => r.status)).toEqual([
+      'created',
+      'invalid',
+      'updated',
+      'invalid',
+      'created',
+      'updated',
+      'invalid',
+    ]);
+    expectConflicts(rows);
+    expect(emu.contacts().map((c) => c.system_id)).toEqual(['1001', '1003']);
+    expect(emu.log().some((e) => e.method === 'PUT' && e.systemId === '1002')).toBe(false);
+  });
+});

@@ -12,13 +12,22 @@ import { existsSync, rmSync } from 'node:fs';
 import { rm } from 'node:fs/promises';
 import type { RetryEvent } from '../api/client.js';
 import type { ContactField } from '../contact/schema.js';
-import { openCsv, type CsvHeader, type CsvRecord, type CsvSource, type InputEncoding } from '../csv/read.js';
+import {
+  openCsv,
+  type CsvHeader,
+  type CsvReadOptions,
+  type CsvRecord,
+  type CsvSource,
+  type InputEncoding,
+} from '../csv/read.js';
 import { createRunControl, type RunControl, type Stopped } from './control.js';
 import type { Executor } from '../execute/executors.js';
 import { acquireLock, checkWritable, countAnswered, NothingToResumeError, UnfinishedRunError } from './guards.js';
 import { skippedRow, type PreparedRow } from './outcomes.js';
 import { resolveErrorsPath, resolveJournalPath, resolveResultsPath, type RunMode } from './paths.js';
-import { createPreparer, isPrepared, systemIdCell } from './prepare.js';
+import { collectPeople, createPreparer, isPrepared, systemIdCell } from './prepare.js';
+import { createPersonIndex, type PersonIndex } from './person-index.js';
+import { mergeOverrides } from './override-store.js';
 import type { ErrorGroup, ResultRow, WarningGroup } from './results.js';
 import { countBad, type RowStatus } from './statuses.js';
 import { openResume, type PreviousAnswer, type ResumeState } from './resume.js';
@@ -155,6 +164,23 @@ async function openEarlierRun(
   return undefined;
 }
 
+/**
+ * The one-system_id-two-people check (person-index.ts). A run that sends or predicts reads the
+ * file once more first, so the first row of a shared system_id is refused before anything is
+ * sent; a dry run sends nothing, so it checks in its one pass and corrects the earlier rows after
+ * (a second read would cost a dry run a third of its speed: BENCHMARKS.md, section 1).
+ */
+async function personCheck(
+  spec: PipelineSpec,
+  rules: Parameters<typeof createPreparer>[0],
+): Promise<{ index: PersonIndex; complete: boolean } | undefined> {
+  if (spec.isDelete) return undefined;
+  if (spec.mode === 'dry-run') return { index: createPersonIndex({ trackEarlier: true }), complete: false };
+  const { options } = spec;
+  const source = await openCsv(options.input, csvOptions(options));
+  return { index: await collectPeople(source, rules, options.limit), complete: true };
+}
+
 /** A row answered in the earlier run, as this run writes it. */
 function reusedRow(prepared: PreparedRow | ResultRow, previous: PreviousAnswer): ResultRow | undefined {
   // Invalid rows are judged again: the same rules give the same errors, now as data.
@@ -173,15 +199,19 @@ function reusedRow(prepared: PreparedRow | ResultRow, previous: PreviousAnswer):
   };
 }
 
-export async function runPipeline(spec: PipelineSpec): Promise<RunSummary> {
-  const started = performance.now();
-  const { mode, options } = spec;
-  const source: CsvSource = await openCsv(options.input, {
+function csvOptions(options: InputOptions): CsvReadOptions {
+  return {
     ...(options.encoding === undefined ? {} : { encoding: options.encoding }),
     ...(options.map === undefined ? {} : { map: options.map }),
     mapFile: options.mapFile,
     requiredFields: ['system_id'],
-  });
+  };
+}
+
+export async function runPipeline(spec: PipelineSpec): Promise<RunSummary> {
+  const started = performance.now();
+  const { mode, options } = spec;
+  const source: CsvSource = await openCsv(options.input, csvOptions(options));
   let release: (() => void) | undefined;
   let summary: RunSummary | undefined;
   let sink: ResultsSink | undefined;
@@ -215,14 +245,15 @@ export async function runPipeline(spec: PipelineSpec): Promise<RunSummary> {
     }));
     const run = (executor = await spec.createExecutor({ sink: runSink, control: runControl, header }));
     const progress = createProgress(options, source, runSink, run);
-    const preparer = createPreparer({
+    const rules = {
       header,
       isDelete: spec.isDelete,
       fields: options.fields,
       empty: options.empty,
       nullToken: options.nullToken,
       defaultCountry: options.defaultCountry,
-    });
+    };
+    const preparer = createPreparer({ ...rules, people: await personCheck(spec, rules) });
 
     await run.start();
     const counts = await readRows({
@@ -235,7 +266,7 @@ export async function runPipeline(spec: PipelineSpec): Promise<RunSummary> {
       resume,
       prepare: (record, seq) => preparer.prepare(record, seq),
     });
-    const overrides = await run.finish();
+    const overrides = mergeOverrides(await run.finish(), preparer.overrides());
     try {
       await runSink.end({ keepJournal: runControl.stopped() !== undefined });
       await runSink.rewrite(overrides);

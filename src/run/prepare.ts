@@ -14,10 +14,11 @@ import {
 } from '../contact/schema.js';
 import { FULL_NAME_PARTS, describeColumn, type HeaderField } from '../csv/headers.js';
 import { splitFullName } from '../contact/name.js';
-import type { CsvHeader, CsvRecord } from '../csv/read.js';
+import type { CsvHeader, CsvRecord, CsvSource } from '../csv/read.js';
 import { createEmailIndex } from './email-index.js';
 import type { PreparedRow } from './outcomes.js';
-import type { ResultRow } from './results.js';
+import type { Override, ResultRow, RowOutcome } from './results.js';
+import { createPersonIndex, type PersonConflict, type PersonIndex } from './person-index.js';
 
 export interface PrepareOptions {
   header: CsvHeader;
@@ -26,10 +27,19 @@ export interface PrepareOptions {
   empty?: 'omit' | 'null' | undefined;
   nullToken?: string | undefined;
   defaultCountry?: CountryCode | undefined;
+  /**
+   * The one-system_id-two-people check (person-index.ts): `complete` when a pre-pass has added
+   * every row; otherwise each row is added as it comes (a dry run) and earlier rows are corrected.
+   */
+  people?: { index: PersonIndex; complete: boolean } | undefined;
+  /** The in-file email check; off for the pre-pass, which only feeds the person index. */
+  checkEmails?: boolean | undefined;
 }
 
 export interface Preparer {
   prepare(record: CsvRecord, seq: number): PreparedRow | ResultRow;
+  /** A one-pass person check: rows already written `valid` that a later row showed to conflict. */
+  overrides(): Map<number, Override>;
 }
 
 /** `column "Mobile Phone"`, or `column 7 (no header)` for a column mapped by number (`--map "#7=mobile"`). */
@@ -95,7 +105,14 @@ export function createPreparer(options: PrepareOptions): Preparer {
     }
     return undefined;
   };
-  const emailOwner = isDelete ? undefined : createEmailIndex();
+  const emailOwner = isDelete || options.checkEmails === false ? undefined : createEmailIndex();
+  const people = isDelete ? undefined : options.people;
+  const corrected = new Map<number, Override>();
+  const conflictError = (systemId: string, conflict: PersonConflict): RowError => ({
+    code: 'conflicting_person',
+    field: 'system_id',
+    message: `"${systemId}" is also used by line ${conflict.line} for another person (${columnLabel(header, conflict.field)} differs): the later row would overwrite the earlier, so neither is sent; fix the id, or remove one of the rows`,
+  });
 
   // Objects are built whole, not spread: this runs for every row of a million-row file.
   const invalid = (record: CsvRecord, seq: number, systemId: string, errors: RowError[]): ResultRow => ({
@@ -129,6 +146,21 @@ export function createPreparer(options: PrepareOptions): Preparer {
       }
       const damaged = otherColumns.length === 0 ? undefined : misdecodedCell(record);
       if (damaged !== undefined) return invalid(record, seq, parsed.systemId, [damaged]);
+      if (people !== undefined) {
+        const { systemId, patch } = parsed;
+        const made = !people.complete && people.index.add(systemId, patch, record.line, seq);
+        const conflict = people.index.conflictOf(systemId, patch, record.line);
+        if (made && conflict !== undefined) {
+          // A dry run wrote the earlier rows of this system_id as valid: they are refused too.
+          const errors = withColumns(header, [conflictError(systemId, { ...conflict, line: record.line })]);
+          for (const earlier of people.index.takeEarlier(systemId)) {
+            const before: RowOutcome = { line: earlier.line, systemId, status: 'valid' };
+            corrected.set(earlier.seq, { before, after: { ...before, status: 'invalid', errors } });
+          }
+        }
+        if (conflict !== undefined)
+          return invalid(record, seq, systemId, withColumns(header, [conflictError(systemId, conflict)]));
+      }
       const email = parsed.patch.email;
       if (emailOwner !== undefined && typeof email === 'string') {
         const ownerLine = emailOwner(email, parsed.systemId, record.line);
@@ -152,5 +184,34 @@ export function createPreparer(options: PrepareOptions): Preparer {
         notes: parsed.notes,
       };
     },
+    overrides: () => corrected,
   };
+}
+
+/**
+ * The pre-pass of a run that sends or predicts: every row of the file (up to `limit`) that passes
+ * the local checks is added to a person index, so that the first row of a system_id that two
+ * people share is refused before anything is sent (person-index.ts).
+ */
+export async function collectPeople(
+  source: Pick<CsvSource, 'batches' | 'close'>,
+  options: Omit<PrepareOptions, 'people' | 'checkEmails'>,
+  limit: number | undefined,
+): Promise<PersonIndex> {
+  const index = createPersonIndex({ trackEarlier: false });
+  const preparer = createPreparer({ ...options, checkEmails: false });
+  let seq = 0;
+  try {
+    reading: for await (const batch of source.batches) {
+      for (const record of batch) {
+        if (limit !== undefined && seq >= limit) break reading;
+        const row = preparer.prepare(record, seq);
+        if (isPrepared(row)) index.add(row.systemId, row.patch, row.line, seq);
+        seq++;
+      }
+    }
+  } finally {
+    source.close();
+  }
+  return index;
 }
