@@ -104,11 +104,13 @@ export function createPlanner(snapshot: Iterable<Contact> | SnapshotIndex, optio
       const error: RowError = {
         code: 'email_taken',
         field: 'email',
-        message: `the email ${String(row.patch.email)} is held by system_id ${holder} ${where}; the API would answer 422`,
+        message: `${columnOf('email')} "${String(row.patch.email)}" is held by system_id ${holder} ${where}; the API would answer 422`,
       };
       return { prediction: { status: 'would-fail', errors: [error] }, holder };
     }
-    return { prediction: current === undefined ? predictCreate(row) : predictUpdate(row, current, emptyCells) };
+    return {
+      prediction: current === undefined ? predictCreate(row, columnOf) : predictUpdate(row, current, emptyCells),
+    };
   }
 
   return {
@@ -207,7 +209,7 @@ function predictUpdate(
 }
 
 /** A row for a system_id the snapshot does not hold: a create, if it has what a create needs. */
-function predictCreate(row: PreparedRow): Prediction {
+function predictCreate(row: PreparedRow, columnOf: (field: ContactField) => string): Prediction {
   const missing = REQUIRED_ON_CREATE.filter((f) => {
     const value = row.patch[f];
     return value === undefined || value === null || value === '';
@@ -215,7 +217,7 @@ function predictCreate(row: PreparedRow): Prediction {
   if (missing.length > 0) {
     const error: RowError = {
       code: 'missing_required',
-      message: `creating a contact needs ${missing.join(', ')}; the API would answer 400`,
+      message: `creating a contact needs ${missing.map(columnOf).join(', ')}; the API would answer 400`,
     };
     return { status: 'would-fail', errors: [error] };
   }

@@ -8,7 +8,7 @@
  *
  * Memory stays flat-ish as in email-index.ts: an open-addressing table in typed arrays, off the JS
  * heap, keyed by a 64-bit fingerprint of the system_id, holding the first row's line and a 32-bit
- * fingerprint of each of its three values (28 bytes a slot). Two different values share a
+ * fingerprint of each of its three values (36 bytes a slot, at most half of the slots used). Two different values share a
  * fingerprint with probability 2⁻³²: such a pair is taken for the same person and sent, as
  * before this check existed.
  *
@@ -63,66 +63,55 @@ export interface PersonIndex {
   takeEarlier(systemId: string): { seq: number; line: number }[];
 }
 
+/** One slot: the system_id's two fingerprints, the first row's line (0: empty), its three values, the first conflicting line (0: none), the field that differed there, and the last row's seq + 1 (0: none). */
+const STRIDE = 9;
+const [ID_A, ID_B, FIRST, VALUES, CONFLICT, FIELD, LAST] = [0, 1, 2, 3, 6, 7, 8];
+
 export function createPersonIndex(options: { trackEarlier: boolean }, initialCapacity = 1 << 12): PersonIndex {
   let capacity = initialCapacity;
   let mask = capacity - 1;
   let size = 0;
-  // Per slot: the system_id's fingerprint, the first row's line (0: empty) and values, the first
-  // conflicting line (0: none yet) and the field that differed there, and the last row's seq.
-  let idA = new Int32Array(capacity);
-  let idB = new Int32Array(capacity);
-  let firstLine = new Int32Array(capacity);
-  let values = new Int32Array(capacity * 3);
-  let conflictLine = new Int32Array(capacity);
-  let conflictField = new Int8Array(capacity);
-  let lastSeq = new Int32Array(capacity).fill(-1);
-  // One pass: for each seq, the previous seq of the same system_id, and its line.
+  // One typed array, slot after slot: one allocation and one cache line or two per lookup.
+  let slots = new Int32Array(capacity * STRIDE);
+  // One pass: for each seq, the previous seq + 1 of the same system_id (0: none), and its line.
   let previous = new Int32Array(options.trackEarlier ? 1 << 12 : 0);
   let lineOf = new Int32Array(options.trackEarlier ? 1 << 12 : 0);
 
+  /** The slot's offset in `slots`. */
   const slotOf = (a: number, b: number): number => {
     let slot = a & mask;
-    while (firstLine[slot] !== 0 && (idA[slot] !== a || idB[slot] !== b)) slot = (slot + 1) & mask;
-    return slot;
+    for (;;) {
+      const at = slot * STRIDE;
+      if (slots[at + FIRST] === 0 || (slots[at + ID_A] === a && slots[at + ID_B] === b)) return at;
+      slot = (slot + 1) & mask;
+    }
   };
 
   function grow(): void {
-    const old = { idA, idB, firstLine, values, conflictLine, conflictField, lastSeq };
+    const old = slots;
     capacity *= 2;
     mask = capacity - 1;
-    idA = new Int32Array(capacity);
-    idB = new Int32Array(capacity);
-    firstLine = new Int32Array(capacity);
-    values = new Int32Array(capacity * 3);
-    conflictLine = new Int32Array(capacity);
-    conflictField = new Int8Array(capacity);
-    lastSeq = new Int32Array(capacity).fill(-1);
-    for (let i = 0; i < old.firstLine.length; i++) {
-      if (old.firstLine[i] === 0) continue;
-      const slot = slotOf(old.idA[i] ?? 0, old.idB[i] ?? 0);
-      idA[slot] = old.idA[i] ?? 0;
-      idB[slot] = old.idB[i] ?? 0;
-      firstLine[slot] = old.firstLine[i] ?? 0;
-      values.set(old.values.subarray(i * 3, i * 3 + 3), slot * 3);
-      conflictLine[slot] = old.conflictLine[i] ?? 0;
-      conflictField[slot] = old.conflictField[i] ?? 0;
-      lastSeq[slot] = old.lastSeq[i] ?? -1;
+    slots = new Int32Array(capacity * STRIDE);
+    for (let at = 0; at < old.length; at += STRIDE) {
+      if (old[at + FIRST] === 0) continue;
+      slots.set(old.subarray(at, at + STRIDE), slotOf(old[at + ID_A] as number, old[at + ID_B] as number));
     }
   }
 
+  /** The slot of a system_id, found or free. */
   const find = (systemId: string): number => slotOf(fnv1a(systemId, 0x811c9dc5), fnv1a(systemId, 0x3c6ef372));
 
   /** The first field whose values are both present and differ, as an index into FIELDS, or -1. */
-  const differs = (slot: number, hashes: readonly number[]): number => {
+  const differs = (at: number, hashes: readonly number[]): number => {
     for (let f = 0; f < 3; f++) {
-      const mine = hashes[f] ?? 0;
-      const first = values[slot * 3 + f] ?? 0;
+      const mine = hashes[f] as number;
+      const first = slots[at + VALUES + f] as number;
       if (mine !== 0 && first !== 0 && mine !== first) return f;
     }
     return -1;
   };
 
-  function track(seq: number, line: number, before: number): void {
+  function track(at: number, seq: number, line: number): void {
     if (seq >= previous.length) {
       const grownPrevious = new Int32Array(Math.max(seq + 1, previous.length * 2));
       const grownLines = new Int32Array(grownPrevious.length);
@@ -131,64 +120,58 @@ export function createPersonIndex(options: { trackEarlier: boolean }, initialCap
       previous = grownPrevious;
       lineOf = grownLines;
     }
-    previous[seq] = before;
+    previous[seq] = slots[at + LAST] as number;
     lineOf[seq] = line;
+    slots[at + LAST] = seq + 1;
   }
 
   return {
     add(systemId, patch, line, seq) {
-      const slot = find(systemId);
+      const at = find(systemId);
       const hashes = personHashes(patch);
-      if (firstLine[slot] === 0) {
-        idA[slot] = fnv1a(systemId, 0x811c9dc5);
-        idB[slot] = fnv1a(systemId, 0x3c6ef372);
-        firstLine[slot] = line;
-        values.set(hashes, slot * 3);
-        if (options.trackEarlier) {
-          track(seq, line, -1);
-          lastSeq[slot] = seq;
-        }
+      if (slots[at + FIRST] === 0) {
+        slots[at + ID_A] = fnv1a(systemId, 0x811c9dc5);
+        slots[at + ID_B] = fnv1a(systemId, 0x3c6ef372);
+        slots[at + FIRST] = line;
+        slots.set(hashes, at + VALUES);
+        if (options.trackEarlier) track(at, seq, line);
         size++;
         if (size * 2 > capacity) grow();
         return false;
       }
       // Once a system_id conflicts, every later row of it is refused as it comes: nothing to track.
-      if (conflictLine[slot] !== 0) return false;
-      const field = differs(slot, hashes);
+      if (slots[at + CONFLICT] !== 0) return false;
+      const field = differs(at, hashes);
       if (field !== -1) {
-        conflictLine[slot] = line;
-        conflictField[slot] = field;
+        slots[at + CONFLICT] = line;
+        slots[at + FIELD] = field;
         return true;
       }
       // Values the first row left empty are learnt from the first row that gives them.
-      for (let f = 0; f < 3; f++) if (values[slot * 3 + f] === 0) values[slot * 3 + f] = hashes[f] ?? 0;
-      if (options.trackEarlier) {
-        track(seq, line, lastSeq[slot] ?? -1);
-        lastSeq[slot] = seq;
-      }
+      for (let f = 0; f < 3; f++) if (slots[at + VALUES + f] === 0) slots[at + VALUES + f] = hashes[f] as number;
+      if (options.trackEarlier) track(at, seq, line);
       return false;
     },
 
     conflictOf(systemId, patch, line) {
-      const slot = find(systemId);
-      const conflict = conflictLine[slot] ?? 0;
-      if (firstLine[slot] === 0 || conflict === 0) return undefined;
-      const first = firstLine[slot] ?? 0;
-      const field = differs(slot, personHashes(patch));
+      const at = find(systemId);
+      const conflict = slots[at + CONFLICT] as number;
+      const first = slots[at + FIRST] as number;
+      if (first === 0 || conflict === 0) return undefined;
+      const field = differs(at, personHashes(patch));
       // The rows of the first person name the first row that differs; the others, the first row.
       if (line !== first && field !== -1) return { line: first, field: FIELDS[field] ?? 'email' };
-      return { line: conflict === line ? first : conflict, field: FIELDS[conflictField[slot] ?? 0] ?? 'email' };
+      return { line: conflict === line ? first : conflict, field: FIELDS[slots[at + FIELD] as number] ?? 'email' };
     },
 
     takeEarlier(systemId) {
-      const slot = find(systemId);
-      const conflict = conflictLine[slot] ?? 0;
+      const at = find(systemId);
       const earlier: { seq: number; line: number }[] = [];
-      if (firstLine[slot] === 0 || conflict === 0) return earlier;
+      if (slots[at + FIRST] === 0 || slots[at + CONFLICT] === 0) return earlier;
       // Walk back from the last row before the conflicting one; then forget the chain.
-      for (let seq = lastSeq[slot] ?? -1; seq >= 0; seq = previous[seq] ?? -1)
-        earlier.push({ seq, line: lineOf[seq] ?? 0 });
-      lastSeq[slot] = -1;
+      for (let next = slots[at + LAST] as number; next > 0; next = previous[next - 1] as number)
+        earlier.push({ seq: next - 1, line: lineOf[next - 1] as number });
+      slots[at + LAST] = 0;
       return earlier.reverse();
     },
   };
