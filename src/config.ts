@@ -4,6 +4,7 @@
  * The API key is never a plain flag, because it would show in `ps` and shell history, and never
  * leaves this module in printable form.
  */
+import { errnoError, errnoMessage } from './errno.js';
 import { existsSync, readFileSync, statSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { parseEnv, inspect } from 'node:util';
@@ -82,25 +83,17 @@ export interface SettingsReport {
 
 type EnvValues = Record<string, string | undefined>;
 
-function errnoText(error: unknown): string {
-  const code = (error as NodeJS.ErrnoException).code;
-  if (code === 'ENOENT') return 'no such file';
-  if (code === 'EACCES' || code === 'EPERM') return 'permission denied';
-  if (code === 'EISDIR') return 'it is a directory';
-  return code ?? String(error);
-}
-
 /** Reads a dotenv file; a missing file, a directory or an unreadable one is a one-line ConfigError. */
 function readEnvFile(path: string, what: string): { values: EnvValues; mode: number } {
   let text: string;
   let mode: number;
   try {
     const stat = statSync(path);
-    if (stat.isDirectory()) throw Object.assign(new Error('directory'), { code: 'EISDIR' });
+    if (stat.isDirectory()) throw errnoError('EISDIR');
     mode = stat.mode;
     text = readFileSync(path, 'utf8');
   } catch (error) {
-    throw new ConfigError(`cannot read the ${what} ${path}: ${errnoText(error)}`);
+    throw new ConfigError(`cannot read the ${what} ${path}: ${errnoMessage(error)}`);
   }
   return { values: parseEnv(text.replace(/^\uFEFF/, '')), mode };
 }
@@ -130,13 +123,13 @@ export function readApiKeyFile(path: string): string {
   try {
     mode = statSync(path).mode;
   } catch (error) {
-    throw new ConfigError(`cannot read the API key file ${path}: ${errnoText(error)}`);
+    throw new ConfigError(`cannot read the API key file ${path}: ${errnoMessage(error)}`);
   }
   refuseShared('API key file', path, mode);
   try {
     return readFileSync(path, 'utf8').trim();
   } catch (error) {
-    throw new ConfigError(`cannot read the API key file ${path}: ${errnoText(error)}`);
+    throw new ConfigError(`cannot read the API key file ${path}: ${errnoMessage(error)}`);
   }
 }
 

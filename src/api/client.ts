@@ -21,7 +21,7 @@ import {
   type ThrottleEvent,
 } from './loop.js';
 import { createRedactor, type Redactor } from './redact.js';
-import { DEFAULT_MAX_RETRY_WAIT_MS } from './retry.js';
+import { DEFAULTS } from '../defaults.js';
 
 export type { TransportFailure } from './attempt.js';
 export type { ApiResult, Method, RetryEvent, ThrottleEvent } from './loop.js';
@@ -40,7 +40,7 @@ export interface ApiClientOptions {
   maxRetryWaitMs?: number | undefined;
   /** Once aborted, no new attempt starts, waits for a retry end early, and after `graceMs` the attempts in flight are aborted. */
   stopSignal?: AbortSignal | undefined;
-  /** How long attempts in flight may finish after the stop signal (default 2 s). */
+  /** How long attempts in flight may finish after the stop signal (DEFAULTS.graceMs). */
   graceMs?: number | undefined;
   /**
    * Instead of `graceMs`: the caller decides when attempts in flight are cut off (the run's
@@ -101,10 +101,10 @@ export function parseApiJson(text: string): unknown {
 
 export function createApiClient(options: ApiClientOptions): ApiClient {
   const { connection } = options;
-  const concurrency = Math.max(1, options.concurrency ?? 8);
-  const timeoutMs = options.timeoutMs ?? 30_000;
-  const retries = Math.max(0, options.retries ?? 5);
-  const maxWaitMs = Math.max(0, options.maxRetryWaitMs ?? DEFAULT_MAX_RETRY_WAIT_MS);
+  const concurrency = Math.max(1, options.concurrency ?? DEFAULTS.concurrency);
+  const timeoutMs = options.timeoutMs ?? DEFAULTS.timeoutMs;
+  const retries = Math.max(0, options.retries ?? DEFAULTS.retries);
+  const maxWaitMs = Math.max(0, options.maxRetryWaitMs ?? DEFAULTS.maxRetryWaitMs);
   const random = options.random ?? Math.random;
   const base = new URL(connection.baseUrl);
   const basePath = base.pathname.replace(/\/+$/, '');
@@ -117,7 +117,7 @@ export function createApiClient(options: ApiClientOptions): ApiClient {
   let graceTimer: NodeJS.Timeout | undefined;
   const abortSignal = options.abortSignal;
   const onStop = (): void => {
-    graceTimer = setTimeout(() => abortAll(inFlight), options.graceMs ?? 2000);
+    graceTimer = setTimeout(() => abortAll(inFlight), options.graceMs ?? DEFAULTS.graceMs);
     graceTimer.unref();
   };
   const onAbort = (): void => abortAll(inFlight);

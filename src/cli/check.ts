@@ -3,7 +3,9 @@
  * then the credential check, in the spirit of `gh auth status`. Exit 0 when everything works,
  * 2 otherwise (README, "Where settings come from").
  */
-import type { ArgumentsCamelCase, CommandModule } from 'yargs';
+import { DEFAULTS } from '../defaults.js';
+import type { ArgumentsCamelCase } from 'yargs';
+import type { Command } from './command.js';
 import { inspectSettings, resolveConnection, type SettingOrigin, type SettingsReport } from '../config.js';
 import { positiveInt } from './import.js';
 import { withConnectionOptions, type ConnectionArgs } from './options.js';
@@ -55,14 +57,22 @@ export function formatSettings(settings: SettingsReport): string {
   return rows.map(([name, value]) => `${name.padEnd(12)} ${value}\n`).join('');
 }
 
-export const checkCommand: CommandModule<object, CheckArgs> = {
+export const checkCommand: Command<CheckArgs> = {
   command: 'check',
   describe: 'Show the connection settings and where each came from, then check the credentials',
   builder: (yargs) =>
     withConnectionOptions(
       yargs
-        .option('retries', { type: 'number', default: 2, describe: 'Retries for the check (429, 5xx, network)' })
-        .option('timeout', { type: 'number', default: 10_000, describe: 'Time limit for the check, in ms' })
+        .option('retries', {
+          type: 'number',
+          default: DEFAULTS.checkRetries,
+          describe: 'Retries for the check (429, 5xx, network)',
+        })
+        .option('timeout', {
+          type: 'number',
+          default: DEFAULTS.checkTimeoutMs,
+          describe: 'Time limit for the check, in ms',
+        })
         .example('$0 check --env-file .env', 'What the other commands would use, and whether it works'),
     ),
   handler: async (args: ArgumentsCamelCase<CheckArgs>) => {
@@ -81,5 +91,6 @@ export const checkCommand: CommandModule<object, CheckArgs> = {
     const verdict = await runCredentialCheck({ connection, retries: args.retries, timeoutMs: args.timeout });
     if (!verdict.ok) throw verdict.error;
     process.stdout.write(`${'credentials'.padEnd(12)} work (${verdict.proof})\n`);
+    return 0;
   },
 };

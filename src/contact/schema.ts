@@ -294,6 +294,8 @@ export interface RowParserOptions {
   nullToken?: string | undefined;
   /** Normalise local mobile numbers to E.164 for this ISO country. */
   defaultCountry?: CountryCode | undefined;
+  /** `--fix-missing-plus`: put the `+` back on digits that are a valid mobile with it. */
+  fixMissingPlus?: boolean | undefined;
 }
 
 /** Shared by rows with nothing to say, so that the common row allocates no arrays. */
@@ -375,6 +377,7 @@ function preferCellErrors(errors: RowError[]): RowError[] {
 export function createRowParser(options: RowParserOptions = {}): (cells: RowCells) => ParsedRow {
   const emptyValue = options.empty === 'null' ? null : undefined;
   const { nullToken, defaultCountry } = options;
+  const mobileOptions = { fixMissingPlus: options.fixMissingPlus };
 
   return (cells) => {
     const systemId = cellText(cells.system_id);
@@ -388,7 +391,7 @@ export function createRowParser(options: RowParserOptions = {}): (cells: RowCell
       else if (value.length === 0) {
         if (emptyValue === null) patch[field] = null;
       } else if (field === 'mobile') {
-        mobile = readMobile(value, defaultCountry);
+        mobile = readMobile(value, defaultCountry, mobileOptions);
         // A refused number is left as written: the API's rule then fails it as invalid_mobile.
         patch.mobile = mobile.ok ? mobile.value : value;
       } else patch[field] = value;

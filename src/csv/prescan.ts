@@ -4,6 +4,7 @@
  * delimiter, the line ends), and a pre-scan of every byte finds bad encoding and an unclosed
  * quote (README, "CSV rules").
  */
+import { errnoError, readFailure } from '../errno.js';
 import { createReadStream } from 'node:fs';
 import { open, stat } from 'node:fs/promises';
 import { FileError } from '../errors.js';
@@ -48,28 +49,14 @@ export function emptyFile(path: string): FileError {
   });
 }
 
-export function unreadable(path: string, error: unknown): FileError {
-  const code = (error as NodeJS.ErrnoException).code;
-  if (code === 'ENOENT') return new FileError(`${path} does not exist; check the path`, { file: path, cause: error });
-  if (code === 'EACCES' || code === 'EPERM') {
-    return new FileError(`${path} cannot be read (permission denied); check its permissions`, {
-      file: path,
-      cause: error,
-    });
-  }
-  if (code === 'EISDIR') return new FileError(`${path} is a directory, not a CSV file`, { file: path, cause: error });
-  const reason = error instanceof Error ? error.message : String(error);
-  return new FileError(`${path} cannot be read: ${reason}`, { file: path, cause: error });
-}
-
 export async function checkFile(path: string): Promise<number> {
   let size: number;
   try {
     const stats = await stat(path);
-    if (stats.isDirectory()) throw Object.assign(new Error('is a directory'), { code: 'EISDIR' });
+    if (stats.isDirectory()) throw errnoError('EISDIR');
     size = stats.size;
   } catch (error) {
-    throw unreadable(path, error);
+    throw readFailure(path, error);
   }
   if (size === 0) throw emptyFile(path);
   return size;
@@ -86,7 +73,7 @@ async function readHead(path: string, size: number): Promise<Buffer> {
       await handle.close();
     }
   } catch (error) {
-    throw unreadable(path, error);
+    throw readFailure(path, error);
   }
 }
 
@@ -336,7 +323,7 @@ export async function prescan(plan: Plan): Promise<FileError[]> {
   } catch (error) {
     // Broken UTF-16 leaves nothing after it to trust.
     if ((error as NodeJS.ErrnoException).code === 'ERR_ENCODING_INVALID_ENCODED_DATA') return [await utf16Error(plan)];
-    throw unreadable(plan.path, error);
+    throw readFailure(plan.path, error);
   }
   const problems: FileError[] = [];
   if (utf8 !== undefined && badUtf8 === -1) badUtf8 = utf8.end();

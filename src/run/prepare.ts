@@ -6,6 +6,7 @@
 import type { CountryCode } from 'libphonenumber-js/max';
 import {
   CONTACT_FIELDS,
+  REQUIRED_ON_CREATE,
   createRowParser,
   findMisdecoded,
   type ContactField,
@@ -27,6 +28,7 @@ export interface PrepareOptions {
   empty?: 'omit' | 'null' | undefined;
   nullToken?: string | undefined;
   defaultCountry?: CountryCode | undefined;
+  fixMissingPlus?: boolean | undefined;
   /**
    * The one-system_id-two-people check (person-index.ts): `complete` when a pre-pass has added
    * every row; otherwise each row is added as it comes (a dry run) and earlier rows are corrected.
@@ -79,12 +81,25 @@ export function sentFieldColumns(
     .map((f) => [f, header.fields[f] ?? 0] as const);
 }
 
+/**
+ * The fields that creating a contact needs (API document, "Adding a new Contact") that no column
+ * sends: a `full_name` column gives both names. With any missing, only contacts already in
+ * CIOPulse can be updated; every new one would be refused.
+ */
+export function missingForCreate(header: CsvHeader, fields: readonly ContactField[] | undefined): ContactField[] {
+  const sent = new Set(sentFieldColumns(header, fields).map(([field]) => field));
+  if (header.fields.full_name !== undefined)
+    for (const part of FULL_NAME_PARTS) if (fields === undefined || fields.includes(part)) sent.add(part);
+  return REQUIRED_ON_CREATE.filter((field) => !sent.has(field));
+}
+
 export function createPreparer(options: PrepareOptions): Preparer {
   const { header, isDelete } = options;
   const parseRow = createRowParser({
     empty: options.empty,
     nullToken: options.nullToken,
     defaultCountry: options.defaultCountry,
+    fixMissingPlus: options.fixMissingPlus,
   });
   const fieldColumns = sentFieldColumns(header, options.fields);
   // full_name feeds the name parts the run sends (the header mapping refuses a file that also maps them).
