@@ -13,6 +13,7 @@ import { BaseSequencer, type TestSpecification } from 'vitest/node';
  */
 export const E2E = [
   'test/**/*-cli.test.ts',
+  'test/credential-check.test.ts',
   'test/delete.test.ts',
   'test/demo.test.ts',
   'test/export.test.ts',
@@ -22,7 +23,9 @@ export const E2E = [
   'test/library.test.ts',
   'test/messages.test.ts',
   'test/next-steps.test.ts',
+  'test/pasted-commands.test.ts',
   'test/plan.test.ts',
+  'test/real-exports.test.ts',
   'test/report-browser.test.ts',
   'test/roundtrip.test.ts',
   'test/settings.test.ts',
