@@ -72,5 +72,7 @@ export {
   NotFoundError,
   InterruptedError,
   InternalError,
+  RunLockedError,
+  UnfinishedRunError,
+  NothingToResumeError,
 } from './errors.js';
-export { RunLockedError, UnfinishedRunError, NothingToResumeError } from './run/guards.js';

@@ -4,6 +4,7 @@
  * column whose name is close to a field that has no column, the `--map` that would send it.
  * Also `--map-file`: the same mappings, kept in a file.
  */
+import { readFailure } from '../errno.js';
 import { readFile } from 'node:fs/promises';
 import { FileError } from '../errors.js';
 import {
@@ -204,14 +205,7 @@ export async function readMapFile(path: string): Promise<MapEntry[]> {
   try {
     text = await readFile(path, 'utf8');
   } catch (error) {
-    const code = (error as NodeJS.ErrnoException).code;
-    const why =
-      code === 'ENOENT'
-        ? 'does not exist'
-        : code === 'EISDIR'
-          ? 'is a directory'
-          : `cannot be read (${code ?? String(error)})`;
-    throw new FileError(`--map-file ${path} ${why}`, { file: path, cause: error });
+    throw readFailure(path, error, '--map-file');
   }
   const entries: MapEntry[] = [];
   const problems: string[] = [];

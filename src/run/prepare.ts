@@ -8,6 +8,7 @@ import {
   CONTACT_FIELDS,
   REQUIRED_ON_CREATE,
   createRowParser,
+  findMisdecoded,
   type ContactField,
   type RowCells,
   type RowError,
@@ -36,7 +37,10 @@ export interface Preparer {
 /** `column "Mobile Phone"`, or `column 7 (no header)` for a column mapped by number (`--map "#7=mobile"`). */
 function columnLabel(header: CsvHeader, field: HeaderField): string {
   const index = header.fields[field];
-  if (index === undefined) return `column ${field}`;
+  return index === undefined ? `column ${field}` : columnAt(header, index);
+}
+
+function columnAt(header: CsvHeader, index: number): string {
   const label = describeColumn(header.columns, index);
   // describeColumn already says "column 7 (no header)"; a named column reads `column "Mobile"`.
   return label.startsWith('"') ? `column ${label}` : label;
@@ -91,6 +95,21 @@ export function createPreparer(options: PrepareOptions): Preparer {
   // full_name feeds the name parts the run sends (the header mapping refuses a file that also maps them).
   const fullNameColumn = isDelete ? undefined : header.fields.full_name;
   const nameParts = FULL_NAME_PARTS.filter((f) => options.fields === undefined || options.fields.includes(f));
+  // The columns the row parser does not read: a C1 control or U+FFFD there still means the file
+  // was decoded wrongly, and its results row would carry the damage (README, "Reading the file").
+  const checked = new Set<number>([
+    header.fields.system_id ?? 0,
+    ...(isDelete ? [] : fieldColumns.map(([, i]) => i)),
+    ...(fullNameColumn === undefined || nameParts.length === 0 ? [] : [fullNameColumn]),
+  ]);
+  const otherColumns = header.columns.map((_, i) => i).filter((i) => !checked.has(i));
+  const misdecodedCell = (record: CsvRecord): RowError | undefined => {
+    for (const index of otherColumns) {
+      const found = findMisdecoded(record.cells[index] ?? '');
+      if (found !== undefined) return { ...found, message: `${columnAt(header, index)} ${found.message}` };
+    }
+    return undefined;
+  };
   const emailOwner = isDelete ? undefined : createEmailIndex();
 
   // Objects are built whole, not spread: this runs for every row of a million-row file.
@@ -123,6 +142,8 @@ export function createPreparer(options: PrepareOptions): Preparer {
         const errors = [...(nameError === undefined ? [] : [nameError]), ...(parsed.ok ? [] : parsed.errors)];
         return invalid(record, seq, parsed.systemId, withColumns(header, errors));
       }
+      const damaged = otherColumns.length === 0 ? undefined : misdecodedCell(record);
+      if (damaged !== undefined) return invalid(record, seq, parsed.systemId, [damaged]);
       const email = parsed.patch.email;
       if (emailOwner !== undefined && typeof email === 'string') {
         const ownerLine = emailOwner(email, parsed.systemId, record.line);
