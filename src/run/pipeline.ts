@@ -13,22 +13,21 @@ import { rm } from 'node:fs/promises';
 import type { RetryEvent } from '../api/client.js';
 import { cannotCreate } from '../contact/fields.js';
 import type { ContactField } from '../contact/schema.js';
-import {
-  openCsv,
-  type CsvHeader,
-  type CsvReadOptions,
-  type CsvRecord,
-  type CsvSource,
-  type InputEncoding,
-} from '../csv/read.js';
+import { openCsv, type CsvHeader, type CsvRecord, type CsvSource, type InputEncoding } from '../csv/read.js';
 import { createRunControl, type RunControl, type Stopped } from './control.js';
 import type { Executor } from '../execute/executors.js';
 import { acquireLock, checkWritable, countAnswered } from './guards.js';
 import { NothingToResumeError, UnfinishedRunError } from '../errors.js';
 import { skippedRow, type PreparedRow } from './outcomes.js';
 import { resolveErrorsPath, resolveJournalPath, resolveResultsPath, type RunMode } from './paths.js';
-import { collectPeople, createPreparer, isPrepared, missingForCreate, systemIdCell } from './prepare.js';
-import { createPersonIndex, type PersonIndex } from './person-index.js';
+import {
+  createPersonCheck,
+  createPreparer,
+  csvOptions,
+  isPrepared,
+  missingForCreate,
+  systemIdCell,
+} from './prepare.js';
 import { mergeOverrides } from './override-store.js';
 import type { ErrorGroup, ResultRow, WarningGroup } from './results.js';
 import { countBad, type RowStatus } from './statuses.js';
@@ -170,23 +169,6 @@ async function openEarlierRun(
   return undefined;
 }
 
-/**
- * The one-system_id-two-people check (person-index.ts). A run that sends or predicts reads the
- * file once more first, so the first row of a shared system_id is refused before anything is
- * sent; a dry run sends nothing, so it checks in its one pass and corrects the earlier rows after
- * (a second read would cost a dry run a third of its speed: BENCHMARKS.md, section 1).
- */
-async function personCheck(
-  spec: PipelineSpec,
-  rules: Parameters<typeof createPreparer>[0],
-): Promise<{ index: PersonIndex; complete: boolean } | undefined> {
-  if (spec.isDelete) return undefined;
-  if (spec.mode === 'dry-run') return { index: createPersonIndex({ trackEarlier: true }), complete: false };
-  const { options } = spec;
-  const source = await openCsv(options.input, csvOptions(options));
-  return { index: await collectPeople(source, rules, options.limit), complete: true };
-}
-
 /** A row answered in the earlier run, as this run writes it. */
 function reusedRow(prepared: PreparedRow | ResultRow, previous: PreviousAnswer): ResultRow | undefined {
   // Invalid rows are judged again: the same rules give the same errors, now as data.
@@ -202,15 +184,6 @@ function reusedRow(prepared: PreparedRow | ResultRow, previous: PreviousAnswer):
     errors: previous.errors,
     // A row's warnings depend only on its cells and the flags: the summary counts every row's.
     warnings: isPrepared(prepared) ? prepared.warnings : undefined,
-  };
-}
-
-function csvOptions(options: InputOptions): CsvReadOptions {
-  return {
-    ...(options.encoding === undefined ? {} : { encoding: options.encoding }),
-    ...(options.map === undefined ? {} : { map: options.map }),
-    mapFile: options.mapFile,
-    requiredFields: ['system_id'],
   };
 }
 
@@ -262,7 +235,9 @@ export async function runPipeline(spec: PipelineSpec): Promise<RunSummary> {
       defaultCountry: options.defaultCountry,
       fixMissingPlus: options.fixMissingPlus,
     };
-    const preparer = createPreparer({ ...rules, people: await personCheck(spec, rules) });
+    // A dry run checks one system_id, two people in its one pass; a run that sends or predicts reads the file first.
+    const people = await createPersonCheck(spec.mode === 'dry-run' ? undefined : options, rules);
+    const preparer = createPreparer({ ...rules, people });
 
     await run.start();
     const counts = await readRows({

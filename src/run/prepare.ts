@@ -15,7 +15,7 @@ import {
 } from '../contact/schema.js';
 import { FULL_NAME_PARTS, describeColumn, type HeaderField } from '../csv/headers.js';
 import { splitFullName } from '../contact/name.js';
-import type { CsvHeader, CsvRecord, CsvSource } from '../csv/read.js';
+import { openCsv, type CsvHeader, type CsvReadOptions, type CsvRecord, type InputEncoding } from '../csv/read.js';
 import { createEmailIndex } from './email-index.js';
 import type { PreparedRow } from './outcomes.js';
 import type { Override, ResultRow, RowOutcome } from './results.js';
@@ -203,23 +203,41 @@ export function createPreparer(options: PrepareOptions): Preparer {
   };
 }
 
+/** How a run opens its input (the pre-pass opens it the same way). */
+export function csvOptions(options: {
+  encoding?: InputEncoding | undefined;
+  map?: readonly string[] | undefined;
+  mapFile?: string | undefined;
+}): CsvReadOptions {
+  return {
+    ...(options.encoding === undefined ? {} : { encoding: options.encoding }),
+    ...(options.map === undefined ? {} : { map: options.map }),
+    mapFile: options.mapFile,
+    requiredFields: ['system_id'],
+  };
+}
+
 /**
- * The pre-pass of a run that sends or predicts: every row of the file (up to `limit`) that passes
- * the local checks is added to a person index, so that the first row of a system_id that two
- * people share is refused before anything is sent (person-index.ts).
+ * The one-system_id-two-people check (person-index.ts). Given the input, a run that sends or
+ * predicts reads the file once more first (up to `limit` rows): every row that passes the local
+ * checks is added, so the first row of a shared system_id is refused before anything is sent. A
+ * dry run (no input here) sends nothing, so it checks in its one pass and corrects the earlier
+ * rows after: a second read would cost it a third of its speed (BENCHMARKS.md, section 1).
  */
-export async function collectPeople(
-  source: Pick<CsvSource, 'batches' | 'close'>,
-  options: Omit<PrepareOptions, 'people' | 'checkEmails'>,
-  limit: number | undefined,
-): Promise<PersonIndex> {
+export async function createPersonCheck(
+  input: (Parameters<typeof csvOptions>[0] & { input: string; limit?: number | undefined }) | undefined,
+  rules: Omit<PrepareOptions, 'people' | 'checkEmails'>,
+): Promise<PrepareOptions['people']> {
+  if (rules.isDelete) return undefined;
+  if (input === undefined) return { index: createPersonIndex({ trackEarlier: true }), complete: false };
+  const source = await openCsv(input.input, csvOptions(input));
   const index = createPersonIndex({ trackEarlier: false });
-  const preparer = createPreparer({ ...options, checkEmails: false });
+  const preparer = createPreparer({ ...rules, checkEmails: false });
   let seq = 0;
   try {
     reading: for await (const batch of source.batches) {
       for (const record of batch) {
-        if (limit !== undefined && seq >= limit) break reading;
+        if (input.limit !== undefined && seq >= input.limit) break reading;
         const row = preparer.prepare(record, seq);
         if (isPrepared(row)) index.add(row.systemId, row.patch, row.line, seq);
         seq++;
@@ -228,5 +246,5 @@ export async function collectPeople(
   } finally {
     source.close();
   }
-  return index;
+  return { index, complete: true };
 }
