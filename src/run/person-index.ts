@@ -17,20 +17,11 @@
  * checks in one pass, and the rows it already wrote `valid` are corrected afterwards (`earlier`).
  */
 import type { ContactPatch } from '../contact/schema.js';
+import { fnv1a } from './email-index.js';
 
 /** The fields that tell one person from another, as bits. */
 export type PersonField = 'email' | 'first_name' | 'last_name';
 const FIELDS: readonly PersonField[] = ['email', 'first_name', 'last_name'];
-
-function fnv1a(text: string, seed: number): number {
-  let h = seed;
-  for (let i = 0; i < text.length; i++) h = Math.imul(h ^ text.charCodeAt(i), 0x01000193);
-  h ^= h >>> 16;
-  h = Math.imul(h, 0x85ebca6b);
-  h ^= h >>> 13;
-  h = Math.imul(h, 0xc2b2ae35);
-  return (h ^ (h >>> 16)) | 0;
-}
 
 /** 0 means "no value"; a value that hashes to 0 becomes 1. */
 function valueHash(value: string | null | undefined, lower: boolean): number {
