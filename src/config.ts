@@ -4,10 +4,12 @@
  * The API key is never a plain flag, because it would show in `ps` and shell history, and never
  * leaves this module in printable form.
  */
+import { errnoError, errnoMessage } from './errno.js';
 import { existsSync, readFileSync, statSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { parseEnv, inspect } from 'node:util';
 import { AuthError, ConfigError } from './errors.js';
+import { commandLine } from './shell.js';
 
 export const DEFAULT_BASE_URL = 'https://app.cio-pulse.com/api/v5';
 
@@ -81,25 +83,17 @@ export interface SettingsReport {
 
 type EnvValues = Record<string, string | undefined>;
 
-function errnoText(error: unknown): string {
-  const code = (error as NodeJS.ErrnoException).code;
-  if (code === 'ENOENT') return 'no such file';
-  if (code === 'EACCES' || code === 'EPERM') return 'permission denied';
-  if (code === 'EISDIR') return 'it is a directory';
-  return code ?? String(error);
-}
-
 /** Reads a dotenv file; a missing file, a directory or an unreadable one is a one-line ConfigError. */
 function readEnvFile(path: string, what: string): { values: EnvValues; mode: number } {
   let text: string;
   let mode: number;
   try {
     const stat = statSync(path);
-    if (stat.isDirectory()) throw Object.assign(new Error('directory'), { code: 'EISDIR' });
+    if (stat.isDirectory()) throw errnoError('EISDIR');
     mode = stat.mode;
     text = readFileSync(path, 'utf8');
   } catch (error) {
-    throw new ConfigError(`cannot read the ${what} ${path}: ${errnoText(error)}`);
+    throw new ConfigError(`cannot read the ${what} ${path}: ${errnoMessage(error)}`);
   }
   return { values: parseEnv(text.replace(/^\uFEFF/, '')), mode };
 }
@@ -118,7 +112,7 @@ function refuseShared(what: string, path: string, mode: number): void {
   throw new ConfigError(
     `the ${what} ${path} holds the API key and can be read by other users (mode ${(mode & 0o777).toString(8)})`,
     {
-      hint: `run: chmod 600 ${shellQuote(path)}`,
+      hint: `run: ${commandLine(['chmod', '600', path])}`,
     },
   );
 }
@@ -129,20 +123,14 @@ export function readApiKeyFile(path: string): string {
   try {
     mode = statSync(path).mode;
   } catch (error) {
-    throw new ConfigError(`cannot read the API key file ${path}: ${errnoText(error)}`);
+    throw new ConfigError(`cannot read the API key file ${path}: ${errnoMessage(error)}`);
   }
   refuseShared('API key file', path, mode);
   try {
     return readFileSync(path, 'utf8').trim();
   } catch (error) {
-    throw new ConfigError(`cannot read the API key file ${path}: ${errnoText(error)}`);
+    throw new ConfigError(`cannot read the API key file ${path}: ${errnoMessage(error)}`);
   }
-}
-
-/** Quotes a word for a POSIX shell, only when it needs it: `it's` → `'it'\''s'`. */
-export function shellQuote(word: string): string {
-  if (word !== '' && /^[A-Za-z0-9_@%+=:,./-]+$/.test(word)) return word;
-  return `'${word.replace(/'/g, `'\\''`)}'`;
 }
 
 /** True for 127.0.0.0/8, ::1 and localhost: the only hosts plain http may reach without --allow-insecure. */
@@ -151,20 +139,9 @@ export function isLoopbackHost(hostname: string): boolean {
   return host === 'localhost' || host === '::1' || /^127(\.\d{1,3}){3}$/.test(host);
 }
 
-/**
- * The extra line for a 401 from a loopback base URL: that is almost always the emulator, which
- * makes up a new key each time it starts (README, "emulator"), so a saved .env goes stale.
- */
-export function loopbackKeyHint(baseUrl: string): string | undefined {
-  let host: string;
-  try {
-    host = new URL(baseUrl).hostname;
-  } catch {
-    return undefined;
-  }
-  return isLoopbackHost(host)
-    ? 'the base URL is loopback: if it is the emulator, it makes a new key each time it starts, so copy the three CIOPULSE_ lines it printed again'
-    : undefined;
+/** A base URL as it may be shown: a user name or password in it (`http://user:key@host`) is hidden. */
+export function hideUserinfo(raw: string): string {
+  return raw.replace(/^([a-z][a-z0-9+.-]*:\/*)[^/?#]*@/i, '$1…@');
 }
 
 /** Parses and checks the base URL: http only to loopback unless explicitly allowed. */
@@ -173,7 +150,15 @@ export function resolveBaseUrl(raw: string, allowInsecure = false): string {
   try {
     url = new URL(raw);
   } catch {
-    throw new ConfigError(`the base URL "${raw}" is not a URL`, { hint: `it looks like ${DEFAULT_BASE_URL}` });
+    throw new ConfigError(`the base URL "${hideUserinfo(raw)}" is not a URL`, {
+      hint: `it looks like ${DEFAULT_BASE_URL}`,
+    });
+  }
+  // Anything in the URL is printed (check, hints, the report): a key there would leak.
+  if (url.username !== '' || url.password !== '') {
+    throw new ConfigError(`the base URL holds a user name or password (${hideUserinfo(raw)}); it must not`, {
+      hint: 'the key goes in CIOPULSE_API_KEY or --api-key-file, and the portal code in CIOPULSE_PORTAL_CODE',
+    });
   }
   if (url.protocol !== 'https:' && url.protocol !== 'http:') {
     throw new ConfigError(`the base URL must be http or https, not ${url.protocol}`);
@@ -280,7 +265,7 @@ export function inspectSettings(
   cwd = process.cwd(),
 ): SettingsReport {
   const { baseUrl, portalCode, apiKey, dotEnv } = collectSettings(flags, env, cwd);
-  return { baseUrl, portalCode, apiKey, dotEnv };
+  return { baseUrl: { ...baseUrl, value: hideUserinfo(baseUrl.value) }, portalCode, apiKey, dotEnv };
 }
 
 /**

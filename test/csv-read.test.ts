@@ -248,13 +248,13 @@ describe('openCsv: headers', () => {
     const error = await failure('system_id,Email Address,E-mail Address\n1,a,b\n');
     expect(error).toBeInstanceOf(FileError);
     expect(error.message).toContain('columns 2 ("Email Address") and 3 ("E-mail Address") both map to email');
-    expect(error.message).toContain('--map "E-mail Address="');
+    expect(error.message).toContain(`--map 'E-mail Address='`);
     expect((error as FileError).line).toBe(1);
   });
 
   it('suggests a position to ignore one of two identical headers, and accepts it', async () => {
     const error = await failure('system_id,Email,Email\n1,a,b\n');
-    expect(error.message).toContain('--map "#3="');
+    expect(error.message).toContain(`--map '#3='`);
     const { source } = await read('system_id,Email,Email\n1,a,b\n', { map: ['#3='] });
     expect(source.header.fields).toEqual({ system_id: 0, email: 1 });
   });
@@ -264,7 +264,7 @@ describe('openCsv: headers', () => {
     expect(error).toBeInstanceOf(FileError);
     expect(error.message).toContain('no system_id column');
     expect(error.message).toContain('"Customer ID", "Email"');
-    expect(error.message).toContain('--map "Customer ID=system_id"');
+    expect(error.message).toContain(`--map 'Customer ID=system_id'`);
     expect((error as FileError).file).toMatch(/\.csv$/);
   });
 

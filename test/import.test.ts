@@ -189,9 +189,12 @@ describe('import: cells and values', () => {
     const { results, byId } = await importRows(
       `${HEADER}\nM1,A,B,not-an-email,,\nM2,A,B,m2@example.com,,0411 112 233\nM3,A,B,m3@example.com,,+61 411-112-233\nM4,A,B,m4@example.com,,6.14111E+10\nM5,A,B,m5@example.com,,+610411112233\n`,
     );
-    expect(results.map((r) => r.status)).toEqual(['invalid', 'invalid', 'invalid', 'invalid', 'created']);
+    expect(results.map((r) => r.status)).toEqual(['invalid', 'invalid', 'created', 'invalid', 'created']);
     expect(results[0]?.error).toMatch(/^invalid_email: column "email"/);
     expect(results[1]?.error).toMatch(/^invalid_mobile: column "mobile"/);
+    // With its +, the grouping is unambiguous: normalised with no flag, and said so (issue 23, item 6).
+    expect(byId.get('M3')?.mobile).toBe('+61411112233');
+    expect(results[2]?.detail).toContain('mobile: +61 411-112-233 → +61411112233');
     expect(results[3]?.error).toMatch(/scientific notation/);
     // Passes the API's rule, so it is sent, with libphonenumber's warning in detail.
     expect(results[4]?.detail).toMatch(/trunk zero/);

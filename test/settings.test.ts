@@ -39,9 +39,12 @@ describe('--env-file reaches the tool, not Node', () => {
     chmodSync(locked, 0o000);
     const unreadable = process.getuid?.() === 0 ? '/proc/self/mem' : 'locked.env';
     const bad: [string, RegExp][] = [
-      ['nope.env', /^error: cannot read the env file nope\.env: no such file\n/],
-      ['adir', /^error: cannot read the env file adir: it is a directory\n/],
-      [unreadable, /^error: cannot read the env file (\/proc\/self\/mem: EIO|locked\.env: permission denied)\n/],
+      ['nope.env', /^error: cannot read the env file nope\.env: it does not exist \(ENOENT\)\n/],
+      ['adir', /^error: cannot read the env file adir: it is a directory \(EISDIR\)\n/],
+      [
+        unreadable,
+        /^error: cannot read the env file (\/proc\/self\/mem: input\/output error \(EIO\)|locked\.env: permission denied \(EACCES\))\n/,
+      ],
     ];
     for (const launcher of launchers) {
       // Which file is wrong is the tool's business; how it was started is Node's: every kind through the bin, one through the others.
@@ -148,6 +151,24 @@ describe('where settings come from', () => {
   });
 });
 
+describe('a key in the base URL', () => {
+  it('is refused by every command that connects, never printed, and check says where the key goes', async () => {
+    const emu = await emulator();
+    const dir = tempDir('userinfo-');
+    const file = writeFile(dir, 'c.csv', 'system_id,first_name,last_name,email\nA1,Ann,Lee,a@x.com\n');
+    const baseUrl = emu.baseUrl.replace('http://', `http://${TEST_PORTAL_CODE}:${TEST_API_KEY}@`);
+    const env = { ...emulatorEnv(emu), CIOPULSE_BASE_URL: baseUrl };
+    for (const args of [['check'], ['import', file], ['import', file, '--plan', '--json'], ['export'], ['get', 'A1']]) {
+      const result = await runCli(args, { cwd: dir, env });
+      expect(result.code, args.join(' ')).toBe(2);
+      expect(result.stderr).toContain('the base URL holds a user name or password');
+      expect(result.stderr).toContain('the key goes in CIOPULSE_API_KEY or --api-key-file');
+      expect(result.stdout + result.stderr).not.toContain(TEST_API_KEY);
+    }
+    expect(emu.stats().requests).toBe(0);
+  });
+});
+
 describe('--env-file on commands that need no connection', () => {
   it('a dry run of import or delete still refuses a missing --env-file with one line, exit 2', async () => {
     const dir = tempDir('env-dry-');
@@ -155,7 +176,7 @@ describe('--env-file on commands that need no connection', () => {
     for (const command of ['import', 'delete']) {
       const result = await runCli([command, file, '--dry-run', '--env-file', join(dir, 'nope.env')]);
       expect({ command, code: result.code }).toEqual({ command, code: 2 });
-      expect(result.stderr).toMatch(/^error: cannot read the env file .*nope\.env: no such file\n/);
+      expect(result.stderr).toMatch(/^error: cannot read the env file .*nope\.env: it does not exist \(ENOENT\)\n/);
     }
   });
 });

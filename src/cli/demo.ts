@@ -3,11 +3,14 @@
  * samples/contacts.csv (which holds a few rows that break a rule on purpose), exports the result,
  * prints the summary and the paths, and stops. Exits 0 when it ran, whatever the rows did.
  */
+import { DEFAULTS } from '../defaults.js';
 import { mkdirSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { join, relative } from 'node:path';
-import type { ArgumentsCamelCase, CommandModule } from 'yargs';
-import { Secret, shellQuote, type Connection } from '../config.js';
+import type { ArgumentsCamelCase } from 'yargs';
+import type { Command } from './command.js';
+import { Secret, type Connection } from '../config.js';
+import { commandLine } from '../shell.js';
 import { createStyles, resolveColor } from '../report/styles.js';
 
 /** The package root, from src/cli (vitest) or dist/cli (built). */
@@ -32,13 +35,13 @@ function tryByHand(input: string, styles: ReturnType<typeof createStyles>): stri
     '',
     `${styles.bold('Try it by hand')} ${styles.dim('(the emulator above stopped with the demo; in a checkout, run npm link once first):')}`,
     `  1. in another terminal:  ciopulse-contacts emulator --port 8787 | tee .env`,
-    `  2. then here:            chmod 600 .env && ciopulse-contacts import ${shellQuote(input)} --env-file .env`,
+    `  2. then here:            chmod 600 .env && ${commandLine(['ciopulse-contacts', 'import', input, '--env-file', '.env'])}`,
     `  3. follow its Next: line, then the tour in README.md.`,
     '',
   ].join('\n');
 }
 
-export const demoCommand: CommandModule<object, DemoArgs> = {
+export const demoCommand: Command<DemoArgs> = {
   command: 'demo',
   describe: 'Start the emulator, import samples/contacts.csv, export, print the summary',
   builder: (yargs) =>
@@ -48,7 +51,7 @@ export const demoCommand: CommandModule<object, DemoArgs> = {
         default: join(ROOT, 'samples', 'out'),
         describe: 'Folder for the results, errors, report and export files',
       })
-      .option('concurrency', { type: 'number', default: 8, describe: 'Requests in flight at once' })
+      .option('concurrency', { type: 'number', default: DEFAULTS.concurrency, describe: 'Requests in flight at once' })
       .example('$0 demo', 'The whole round trip against the embedded emulator, in a second'),
   handler: async (args: ArgumentsCamelCase<DemoArgs>) => {
     // Loaded here, not at the top, so that other commands' start-up does not pay for them.
@@ -109,6 +112,6 @@ export const demoCommand: CommandModule<object, DemoArgs> = {
     } finally {
       await emulator.close();
     }
-    process.exitCode = 0;
+    return 0;
   },
 };

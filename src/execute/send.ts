@@ -7,13 +7,16 @@
  */
 import type { ApiClient, ApiResult, RetryEvent } from '../api/client.js';
 import type { Connection } from '../config.js';
+import { askCredentialCheck, judgeCredentialCheck } from '../api/credentials.js';
 import { describeAnswer, unauthorizedHint } from '../api/failures.js';
 import { CiopulseError } from '../errors.js';
 import type { RunControl } from '../run/control.js';
 import { createDeferredList, runDeferredPass, type DeferredList } from './deferred.js';
 import type { Executor } from './executors.js';
 import { skippedRow, toResult, type PreparedRow } from '../run/outcomes.js';
-import { APPLIED_STATUSES, formatErrors, type Override, type ResultRow, type RowOutcome } from '../run/results.js';
+import { isSuperseded, SUPERSEDABLE_STATUSES, supersededOutcome } from '../run/supersede.js';
+import { type Override, type ResultRow, type RowOutcome } from '../run/results.js';
+import { APPLIED_STATUSES } from '../run/statuses.js';
 import type { ResultsSink } from '../run/sink.js';
 import { mergeOverrides } from '../run/override-store.js';
 
@@ -82,25 +85,11 @@ export async function createRunClient(settings: ClientSettings, control: RunCont
     retries: () => retries,
     async checkCredentials() {
       if (control.stopped() !== undefined) return;
-      // One GET of a system_id that cannot exist: 404 means the credentials work.
-      const result = await client.checkCredentials();
+      const verdict = judgeCredentialCheck(client.baseUrl, await askCredentialCheck(client));
       credentialsChecked = true;
       // Not the API: onFatal has stopped the run already.
-      if (result.fatal !== undefined) return;
-      if (result.status === 404 || result.status === 200) return;
-      if (result.status === 401) {
-        control.stop(
-          'auth',
-          `the API refused the credentials (401 ${result.message ?? 'Invalid security credentials'}); nothing was sent`,
-          unauthorizedHint(client.baseUrl),
-        );
-        return;
-      }
-      control.stop(
-        'unreachable',
-        `the credential check failed: ${describeAnswer(result)}; nothing was sent`,
-        `is ${client.baseUrl} the right base URL, and is it up?`,
-      );
+      if (verdict.ok || control.stopped() !== undefined) return;
+      control.stop(verdict.reason, `${verdict.error.message}; nothing was sent`, verdict.error.hint);
     },
   };
 }
@@ -127,7 +116,7 @@ function createSupersedeTracker() {
   return {
     overrides,
     note(row: ResultRow): void {
-      if (row.status === 'failed' || row.status === 'uncertain') {
+      if (SUPERSEDABLE_STATUSES.has(row.status)) {
         const outcome: RowOutcome = {
           line: row.line,
           systemId: row.systemId,
@@ -143,19 +132,10 @@ function createSupersedeTracker() {
         const list = unsettled.get(row.systemId);
         if (list === undefined) return;
         unsettled.delete(row.systemId);
-        for (const { seq, outcome } of list) {
-          if (seq > row.seq) continue;
-          const own = formatErrors(outcome.errors) || outcome.status;
-          overrides.set(seq, {
-            before: outcome,
-            after: {
-              ...outcome,
-              status: 'superseded',
-              errors: undefined,
-              detail: `superseded by line ${row.line}, applied after this row (its own answer: ${own})`,
-            },
-          });
-        }
+        const later = { seq: row.seq, line: row.line };
+        for (const { seq, outcome } of list)
+          if (isSuperseded(later, seq))
+            overrides.set(seq, { before: outcome, after: supersededOutcome(outcome, later) });
       }
     },
   };

@@ -16,18 +16,21 @@
  * Like the rest of the library, this module never prints and never exits: warnings go through
  * `onWarning`, failures are thrown as typed errors.
  */
+import { DEFAULTS } from '../defaults.js';
 import { access, constants } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { basename, dirname } from 'node:path';
 import type { ApiClient, RetryEvent } from '../api/client.js';
 import type { Connection } from '../config.js';
 import { resolveHeaderField } from '../csv/headers.js';
+import { mapFlag } from '../shell.js';
 import { createCsvWriter, type CsvWriter } from '../csv/write.js';
 import { excelSafe, isGuarded } from '../csv/formula.js';
 import { InternalError, UsageError } from '../errors.js';
 import { EXPORT_COLUMNS, toCell } from '../remote/listing.js';
 import { writeToFile, writeToStream } from './output.js';
-import { createSpool, localFileError, type Spool } from './spool.js';
+import { createSpool, type Spool } from './spool.js';
+import { localWriteFailure } from '../errno.js';
 import { abortError, walkListing } from '../remote/walk.js';
 
 export { EXPORT_COLUMNS, extractRecords, normaliseKey, toCell, toContact } from '../remote/listing.js';
@@ -111,7 +114,7 @@ interface Counts {
 async function checkWritable(dirs: Iterable<string>): Promise<void> {
   for (const dir of new Set(dirs)) {
     await access(dir, constants.W_OK).catch((error: unknown) => {
-      throw localFileError(dir, error);
+      throw localWriteFailure(dir, error);
     });
   }
 }
@@ -138,7 +141,7 @@ function warnAboutRows(
   // clashes with the real one, and the file would not import back.
   const clashing = header.slice(EXPORT_COLUMNS.length).filter((name) => resolveHeaderField(name) !== undefined);
   if (clashing.length > 0) {
-    const flags = clashing.map((name) => `--map "${name}="`).join(' ');
+    const flags = clashing.map((name) => mapFlag(name, '')).join(' ');
     warn(
       `import would read the extra column${clashing.length === 1 ? '' : 's'} ${clashing.join(', ')} as a contact field too; to import this file back, drop ${clashing.length === 1 ? 'it' : 'them'} or pass ${flags}`,
     );
@@ -152,8 +155,8 @@ export async function exportContacts(options: ExportOptions): Promise<ExportSumm
   const client = createApiClient({
     connection: options.connection,
     concurrency: 1,
-    retries: options.retries ?? 5,
-    timeoutMs: options.timeoutMs ?? 30_000,
+    retries: options.retries ?? DEFAULTS.retries,
+    timeoutMs: options.timeoutMs ?? DEFAULTS.timeoutMs,
     maxRetryWaitMs: options.maxRetryWaitMs,
     stopSignal: options.signal,
     onRetry: options.onRetry,
@@ -232,7 +235,7 @@ async function exportWith(client: ApiClient, options: ExportCommonOptions): Prom
     if (out !== undefined) {
       writer = createCsvWriter(out, { atomic: true, bom: options.bom === true });
       await writeToFile(writer, finalRows()).catch((error: unknown) => {
-        throw localFileError(out, error);
+        throw localWriteFailure(out, error);
       });
       writer = undefined;
     } else {

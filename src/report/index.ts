@@ -4,7 +4,8 @@
  * run, and the HTML report.
  */
 export { formatSummary, nextCommand, summaryToJson } from './summary.js';
-export type { NextStep, Rerun } from './summary.js';
+export type { NextStep } from './summary.js';
+export type { Rerun } from '../shell.js';
 export { writeHtmlReport } from './html.js';
 export type { HtmlReportOptions, HtmlReportResult } from './html.js';
 export { createReportCollector } from './collect.js';

@@ -11,15 +11,18 @@
 import { existsSync, rmSync } from 'node:fs';
 import { rm } from 'node:fs/promises';
 import type { RetryEvent } from '../api/client.js';
+import { cannotCreate } from '../contact/fields.js';
 import type { ContactField } from '../contact/schema.js';
 import { openCsv, type CsvHeader, type CsvRecord, type CsvSource, type InputEncoding } from '../csv/read.js';
 import { createRunControl, type RunControl, type Stopped } from './control.js';
 import type { Executor } from '../execute/executors.js';
-import { acquireLock, checkWritable, countAnswered, NothingToResumeError, UnfinishedRunError } from './guards.js';
+import { acquireLock, checkWritable, countAnswered } from './guards.js';
+import { NothingToResumeError, UnfinishedRunError } from '../errors.js';
 import { skippedRow, type PreparedRow } from './outcomes.js';
 import { resolveErrorsPath, resolveJournalPath, resolveResultsPath, type RunMode } from './paths.js';
-import { createPreparer, isPrepared, systemIdCell } from './prepare.js';
-import { ERROR_STATUSES, type ErrorGroup, type ResultRow, type RowStatus, type WarningGroup } from './results.js';
+import { createPreparer, isPrepared, missingForCreate, systemIdCell } from './prepare.js';
+import type { ErrorGroup, ResultRow, WarningGroup } from './results.js';
+import { countBad, type RowStatus } from './statuses.js';
 import { openResume, type PreviousAnswer, type ResumeState } from './resume.js';
 import { createResultsSink, type ResultsSink } from './sink.js';
 import type { BackupSummary } from '../execute/backup.js';
@@ -53,6 +56,8 @@ export interface RowRuleOptions {
   empty?: 'omit' | 'null' | undefined;
   nullToken?: string | undefined;
   defaultCountry?: CountryCode | undefined;
+  /** `--fix-missing-plus`: digits that lost their `+` get it back, where the result is a valid mobile. */
+  fixMissingPlus?: boolean | undefined;
 }
 
 /** Progress and cancellation; the library never prints. */
@@ -106,6 +111,8 @@ export interface RunSummary {
   backup?: BackupSummary | undefined;
   /** Input columns that map to no field: kept in the results, never sent. */
   unmappedColumns: string[];
+  /** Fields that creating a contact needs but no column sends: only existing contacts can be updated. */
+  missingForCreate?: ContactField[] | undefined;
   /** `--plan` and `--changed-only`: rows with an empty cell over a value the API holds (kept, with `--empty omit`). */
   keptEmptyRows?: number | undefined;
   /** `--plan`: the PUTs `--changed-only` would send (plus the credential check and one GET all). */
@@ -196,6 +203,8 @@ export async function runPipeline(spec: PipelineSpec): Promise<RunSummary> {
     release = acquireLock(resultsPath);
     resume = spec.sending ? await openEarlierRun(spec, { resultsPath, errorsPath, journalPath }, header) : undefined;
     options.onStart?.({ header, bytesTotal: source.bytesTotal });
+    const missing = spec.isDelete ? [] : missingForCreate(header, options.fields);
+    if (missing.length > 0) options.onWarning?.(cannotCreate(missing));
 
     const runControl = (control = createRunControl(options.signal));
     const runSink = (sink = createResultsSink({
@@ -221,6 +230,7 @@ export async function runPipeline(spec: PipelineSpec): Promise<RunSummary> {
       empty: options.empty,
       nullToken: options.nullToken,
       defaultCountry: options.defaultCountry,
+      fixMissingPlus: options.fixMissingPlus,
     });
 
     await run.start();
@@ -244,7 +254,7 @@ export async function runPipeline(spec: PipelineSpec): Promise<RunSummary> {
     progress.maybe(true);
     // No error rows: remove the header-only file, so an errors file from an earlier run at this
     // path is never left behind looking current (README, "The errors file").
-    if (![...ERROR_STATUSES].some((status) => runSink.tally.counts[status] > 0)) await rm(errorsPath, { force: true });
+    if (countBad(runSink.tally.counts) === 0) await rm(errorsPath, { force: true });
 
     summary = buildSummary({
       spec,
@@ -295,6 +305,7 @@ function buildSummary(ctx: {
     rowsPerSecond: sink.tally.rows / Math.max(elapsedMs / 1000, 1e-3),
     reused: ctx.reused,
     stopped,
+    missingForCreate: spec.isDelete ? undefined : missingForCreate(header, spec.options.fields),
     unmappedColumns: spec.isDelete
       ? []
       : header.mapping.unsent.map((u) => (u.label.startsWith('"') ? (header.columns[u.column] ?? '') : u.label)),
@@ -356,7 +367,7 @@ function createProgress(options: RunCallbacks, source: CsvSource, sink: ResultsS
         rowsWritten: sink.written(),
         bytesRead: source.bytesRead(),
         bytesTotal: source.bytesTotal,
-        failed: sink.tally.counts.failed + sink.tally.counts.invalid + sink.tally.counts.uncertain,
+        failed: countBad(sink.tally.counts),
         retries: stats.retries,
         inFlight: stats.inFlight,
         window: stats.window,

@@ -8,17 +8,11 @@
  */
 import { createReadStream, existsSync, rmSync } from 'node:fs';
 import { parse, type Parser } from 'csv-parse';
-import { FileError } from '../errors.js';
+import type { FileError } from '../errors.js';
+import { writeFailure } from '../errno.js';
 import { createCsvWriter, openJournal, type CsvWriter, type Journal } from '../csv/write.js';
-import {
-  ERROR_STATUSES,
-  RESULT_COLUMNS,
-  Tally,
-  outcomeCells,
-  toResultCells,
-  type ResultRow,
-  type RowStatus,
-} from './results.js';
+import { RESULT_COLUMNS, Tally, outcomeCells, toResultCells, type ResultRow } from './results.js';
+import { BAD_STATUSES, type RowStatus } from './statuses.js';
 import type { OverrideLookup } from './override-store.js';
 
 /** One journal line: enough for `--resume` to reuse the answer without reading any CSV cell. */
@@ -75,19 +69,6 @@ export interface ResultsSink {
    * then renamed).
    */
   rewrite(overrides: OverrideLookup): Promise<void>;
-}
-
-/** "cannot write out.csv: no space left on device (ENOSPC)". */
-export function writeFailure(path: string, error: unknown): FileError {
-  if (error instanceof FileError) return error;
-  const code = (error as NodeJS.ErrnoException | null)?.code;
-  const raw = error instanceof Error ? error.message : String(error);
-  // Node's message is "ENOSPC: no space left on device, write"; keep the words, name the code once.
-  const words = raw.replace(/^[A-Z]+: /, '').replace(/, \w+( '[^']*')?$/, '');
-  return new FileError(`cannot write ${path}: ${words}${code === undefined ? '' : ` (${code})`}`, {
-    file: path,
-    cause: error,
-  });
 }
 
 function toJournalEntry(row: ResultRow): JournalEntry {
@@ -195,7 +176,7 @@ export function createResultsSink(options: ResultsSinkOptions): ResultsSink {
     if (failedNow() !== undefined) return undefined;
     const a = kept(options.resultsPath, results.write(toResultCells(row)));
     const errorCells = row.extraCells === undefined ? row.cells : [...row.cells, ...row.extraCells];
-    const b = ERROR_STATUSES.has(row.status) ? kept(options.errorsPath, errors.write(errorCells)) : undefined;
+    const b = BAD_STATUSES.has(row.status) ? kept(options.errorsPath, errors.write(errorCells)) : undefined;
     if (a === undefined && b === undefined) return undefined;
     return Promise.all([a, b]).then(() => undefined);
   });
@@ -282,7 +263,7 @@ async function rewriteFiles(options: ResultsSinkOptions, overrides: OverrideLook
         continue;
       }
       const override = overrides.get(seq);
-      const wasError = ERROR_STATUSES.has((override?.before.status ?? record[width] ?? '') as RowStatus);
+      const wasError = BAD_STATUSES.has((override?.before.status ?? record[width] ?? '') as RowStatus);
       const oldErrorCells = wasError ? await nextOldError() : undefined;
       const inputCells = record.slice(0, width);
       if (override !== undefined) {
@@ -298,7 +279,7 @@ async function rewriteFiles(options: ResultsSinkOptions, overrides: OverrideLook
       }
       const status = override?.after.status ?? (record[width] as RowStatus);
       await newResults.write(override === undefined ? record : [...inputCells, ...outcomeCells(override.after)]);
-      if (ERROR_STATUSES.has(status)) await newErrors.write(oldErrorCells ?? inputCells);
+      if (BAD_STATUSES.has(status)) await newErrors.write(oldErrorCells ?? inputCells);
       seq++;
     }
     await Promise.all([newResults.end(), newErrors.end()]);
