@@ -13,7 +13,7 @@ const originals = new Map(NAMES.map((name) => [name, childProcess[name]]));
 for (const name of NAMES) {
   childProcess[name] = (): never => {
     throw new Error(
-      `test:unit runs in-process tests only, and ${name}() starts a process: move this test to a file that is not in UNIT in vitest.config.ts (such as a *-cli.test.ts)`,
+      `test:unit runs in-process tests only, and ${name}() starts a process: move this test to a *-cli.test.ts file, or list its file in E2E in vitest.config.ts`,
     );
   };
 }
