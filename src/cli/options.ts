@@ -124,6 +124,7 @@ const CARRIED = [
   'encoding',
   'map',
   'map-file',
+  'sheet',
   'default-country',
   'null-token',
   'empty',

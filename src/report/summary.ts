@@ -59,7 +59,7 @@ function rowsWithCode(summary: RunSummary, code: string): number {
 /** `--resume` and, when this run's results are not in the default place, where they are. */
 function resumeArgs(summary: RunSummary, rerun: Rerun): string[] {
   const results =
-    summary.resultsPath === resolveResultsPath(summary.input, summary.mode)
+    summary.resultsPath === resolveResultsPath(summary.input, summary.mode, undefined, summary.format)
       ? []
       : ['--results', display(summary.resultsPath)];
   return ['--resume', ...results, ...(rerun.resumeFlags ?? [])];

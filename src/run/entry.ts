@@ -125,7 +125,12 @@ export async function importContacts(options: ImportOptions): Promise<RunSummary
                 });
                 // The backup first: the filter's planner changes the index as it predicts.
                 if (backupPath !== undefined) {
-                  const csv = { encoding: options.encoding, map: options.map, mapFile: options.mapFile };
+                  const csv = {
+                    encoding: options.encoding,
+                    map: options.map,
+                    mapFile: options.mapFile,
+                    sheet: options.sheet,
+                  };
                   backup = await writeBackup({ input: options.input, csv, snapshot, backupPath, limit: options.limit });
                 }
                 if (options.changedOnly === true)

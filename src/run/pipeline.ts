@@ -12,7 +12,14 @@ import { existsSync, rmSync } from 'node:fs';
 import { rm } from 'node:fs/promises';
 import type { RetryEvent } from '../api/client.js';
 import type { ContactField } from '../contact/schema.js';
-import { openCsv, type CsvHeader, type CsvRecord, type CsvSource, type InputEncoding } from '../csv/read.js';
+import {
+  openCsv,
+  type CsvHeader,
+  type CsvRecord,
+  type CsvSource,
+  type InputEncoding,
+  type InputFormat,
+} from '../csv/read.js';
 import { createRunControl, type RunControl, type Stopped } from './control.js';
 import type { Executor } from '../execute/executors.js';
 import { acquireLock, checkWritable, countAnswered, NothingToResumeError, UnfinishedRunError } from './guards.js';
@@ -36,6 +43,8 @@ export interface InputOptions {
   mapFile?: string | undefined;
   /** A trial run on the first n rows. */
   limit?: number | undefined;
+  /** .xlsx: the sheet to read, by name or position from 1; default the first. */
+  sheet?: string | undefined;
 }
 
 /** Where the results go. */
@@ -86,6 +95,8 @@ export interface RunProgress {
 export interface RunSummary {
   mode: RunMode;
   input: string;
+  /** What the input was: messages and reports say `row 7` for a workbook, `line 7` for CSV. */
+  format?: InputFormat | undefined;
   resultsPath: string;
   errorsPath: string;
   /** Kept only when the run did not finish cleanly and some answer is in it. */
@@ -179,6 +190,7 @@ export async function runPipeline(spec: PipelineSpec): Promise<RunSummary> {
     ...(options.encoding === undefined ? {} : { encoding: options.encoding }),
     ...(options.map === undefined ? {} : { map: options.map }),
     mapFile: options.mapFile,
+    sheet: options.sheet,
     requiredFields: ['system_id'],
   });
   let release: (() => void) | undefined;
@@ -189,7 +201,7 @@ export async function runPipeline(spec: PipelineSpec): Promise<RunSummary> {
   let control: RunControl | undefined;
   try {
     const { header } = source;
-    const resultsPath = resolveResultsPath(options.input, mode, options.results);
+    const resultsPath = resolveResultsPath(options.input, mode, options.results, header.format);
     const errorsPath = resolveErrorsPath(resultsPath, options.errors);
     const journalPath = resolveJournalPath(resultsPath);
     for (const path of [resultsPath, errorsPath, ...(spec.outputs ?? [])]) checkWritable(path);
@@ -202,6 +214,7 @@ export async function runPipeline(spec: PipelineSpec): Promise<RunSummary> {
       resultsPath,
       errorsPath,
       columns: header.columns,
+      sheetName: header.sheet,
       journalPath: spec.sending ? journalPath : undefined,
       reorderCap: options.reorderCap,
       atomic: resume !== undefined,
@@ -282,6 +295,7 @@ function buildSummary(ctx: {
   return {
     mode: spec.mode,
     input: spec.options.input,
+    format: header.format,
     resultsPath: ctx.paths.resultsPath,
     errorsPath: ctx.paths.errorsPath,
     journalPath: stopped !== undefined && sink.journaled() ? ctx.paths.journalPath : undefined,

@@ -4,9 +4,9 @@
  * say which rows already have a final answer. Only the others are sent again
  * (README, "Resume").
  */
-import { createReadStream, existsSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
-import { parse, type Parser } from 'csv-parse';
+import { readTable } from '../csv/table.js';
 import { FileError } from '../errors.js';
 import { isAlive } from './guards.js';
 import {
@@ -44,11 +44,6 @@ export interface ResumeState {
   close(): void;
 }
 
-function openResults(path: string): Parser {
-  // Our own file: comma, CRLF. relax_column_count so a cut-off last line arrives short, not as an error.
-  return createReadStream(path).pipe(parse({ bom: true, relax_column_count: true, record_delimiter: ['\r\n', '\n'] }));
-}
-
 function mismatch(resultsPath: string, why: string): FileError {
   return new FileError(`${resultsPath} does not belong to this input: ${why}`, {
     file: resultsPath,
@@ -58,10 +53,10 @@ function mismatch(resultsPath: string, why: string): FileError {
 
 /** Reads a results file's records, ignoring a last record a crash cut short. */
 async function* readResultRows(path: string, width: number): AsyncGenerator<string[]> {
-  const parser = openResults(path);
+  const rows = readTable(path);
   let header = true;
   try {
-    for await (const record of parser as AsyncIterable<string[]>) {
+    for await (const record of rows) {
       if (header) {
         header = false;
         continue;
@@ -73,18 +68,13 @@ async function* readResultRows(path: string, width: number): AsyncGenerator<stri
     // An unclosed quote at the very end is a line the crash cut in half; anything else is not ours.
     if ((error as { code?: string }).code !== 'CSV_QUOTE_NOT_CLOSED') throw error;
   } finally {
-    parser.destroy();
+    await rows.return(undefined);
   }
 }
 
 async function readHeader(path: string): Promise<string[]> {
-  const parser = openResults(path);
-  try {
-    for await (const record of parser as AsyncIterable<string[]>) return record;
-    return [];
-  } finally {
-    parser.destroy();
-  }
+  for await (const record of readTable(path)) return record;
+  return [];
 }
 
 function readJournal(path: string, fromSeq: number): Map<number, JournalEntry> {

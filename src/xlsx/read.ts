@@ -148,3 +148,24 @@ export async function openXlsx(path: string, options: XlsxReadOptions): Promise<
     throw error;
   }
 }
+
+/** Every row of a workbook's first sheet as text, blank rows left out, padded to the first row's width. */
+export async function* readWorkbookRows(path: string): AsyncGenerator<string[]> {
+  const workbook = await openWorkbook(path);
+  try {
+    const sheet = pickSheet(path, workbook.sheets, undefined);
+    const tables = await workbook.loadTables();
+    const stream = await workbook.openPart(sheet.part);
+    let width = -1;
+    for await (const batch of readSheetRows(stream, { ...tables, date1904: workbook.date1904 })) {
+      for (const row of batch) {
+        if (isBlank(row)) continue;
+        if (width < 0) width = row.values.length;
+        const values = row.values;
+        yield values.length >= width ? values : values.concat(Array<string>(width - values.length).fill(''));
+      }
+    }
+  } finally {
+    workbook.close();
+  }
+}
