@@ -43,9 +43,14 @@ export interface CsvSource {
   close(): void;
 }
 
-/** `line 7` in a CSV file, `row 7` in a workbook: a spreadsheet numbers rows, not lines. */
+/** A spreadsheet numbers rows, a CSV file lines. */
+export function lineWord(format: InputFormat | undefined): 'line' | 'row' {
+  return format === 'xlsx' ? 'row' : 'line';
+}
+
+/** `line 7` in a CSV file, `row 7` in a workbook. */
 export function placeOf(format: InputFormat | undefined, line: number): string {
-  return `${format === 'xlsx' ? 'row' : 'line'} ${line}`;
+  return `${lineWord(format)} ${line}`;
 }
 
 /** The first batch's first record is the header; the rest, and every later batch, are rows. */

@@ -5,6 +5,7 @@
  * unique; null clears a field and an omitted field stays as it is. A 422 gets the same second
  * chance as in a real import, so the plan and the import agree row by row.
  */
+import { placeOf, type InputFormat } from '../csv/source.js';
 import {
   CONTACT_FIELDS,
   REQUIRED_ON_CREATE,
@@ -33,6 +34,8 @@ export interface PlannerOptions {
    * value alone, and the prediction says so. Undefined with `--empty null`, where it clears it.
    */
   emptyCells?: readonly (readonly [ContactField, number])[] | undefined;
+  /** The input's kind: details name `line 7` of a CSV file, `row 7` of a workbook. */
+  format?: InputFormat | undefined;
 }
 
 export interface Planner {
@@ -131,7 +134,12 @@ export function createPlanner(snapshot: Iterable<Contact> | SnapshotIndex, optio
         if (later !== undefined && later.seq > row.seq) {
           overrides.set(row.seq, {
             before,
-            after: { ...before, status: 'superseded', errors: undefined, detail: `superseded by line ${later.line}` },
+            after: {
+              ...before,
+              status: 'superseded',
+              errors: undefined,
+              detail: `superseded by ${placeOf(options.format, later.line)}`,
+            },
           });
           continue;
         }

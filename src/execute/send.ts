@@ -5,6 +5,7 @@
  * fact answers: the second chance for 422s (deferred.ts) and rows superseded by a later row for
  * the same system_id that was applied (README, "Statuses").
  */
+import { placeOf, type InputFormat } from '../csv/source.js';
 import type { ApiClient, ApiResult, RetryEvent } from '../api/client.js';
 import type { Connection } from '../config.js';
 import { describeAnswer, unauthorizedHint } from '../api/failures.js';
@@ -114,6 +115,8 @@ export interface SendContext {
   maxConsecutiveFailures: number;
   /** Runs after the credential check and before the first row (the undo file). */
   beforeFirstRow?: (() => Promise<void>) | undefined;
+  /** The input's kind: details name `line 7` of a CSV file, `row 7` of a workbook. */
+  format?: InputFormat | undefined;
 }
 
 /**
@@ -121,7 +124,7 @@ export interface SendContext {
  * superseded (README, "Statuses"), and neither resumed nor in the errors file. Only outcomes are
  * kept, no cells.
  */
-function createSupersedeTracker() {
+function createSupersedeTracker(format: InputFormat | undefined) {
   const unsettled = new Map<string, { seq: number; outcome: RowOutcome }[]>();
   const overrides = new Map<number, Override>();
   return {
@@ -152,7 +155,7 @@ function createSupersedeTracker() {
               ...outcome,
               status: 'superseded',
               errors: undefined,
-              detail: `superseded by line ${row.line}, applied after this row (its own answer: ${own})`,
+              detail: `superseded by ${placeOf(format, row.line)}, applied after this row (its own answer: ${own})`,
             },
           });
         }
@@ -185,7 +188,7 @@ export function createSendExecutor(ctx: SendContext): Executor {
   const chains = new Map<string, Promise<void>>();
   const pending = new Set<Promise<void>>();
   const deferred: DeferredList = createDeferredList();
-  const supersede = createSupersedeTracker();
+  const supersede = createSupersedeTracker(ctx.format);
   const countFailure = createFailFast(control, ctx.maxConsecutiveFailures);
   const maxPending = 2 * client.gate.maxWindow;
   const roomWaiters: (() => void)[] = [];
@@ -253,7 +256,7 @@ export function createSendExecutor(ctx: SendContext): Executor {
     async finish() {
       while (pending.size > 0) await Promise.all(pending);
       // In a stopped run the second chance sends nothing; it still marks the superseded 422s.
-      const second = await runDeferredPass({ client, deferred, stopSignal: control.stopSignal });
+      const second = await runDeferredPass({ client, deferred, stopSignal: control.stopSignal, format: ctx.format });
       return mergeOverrides(supersede.overrides, second);
     },
     stats: () => ({

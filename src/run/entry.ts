@@ -55,7 +55,10 @@ export type DeleteOptions = Common &
 
 /** With `--empty omit`, the planner notes empty cells over values the API holds; `--empty null` clears them. */
 function plannerOptions(header: CsvHeader, options: RowRuleOptions): PlannerOptions {
-  return { emptyCells: options.empty === 'null' ? undefined : sentFieldColumns(header, options.fields) };
+  return {
+    emptyCells: options.empty === 'null' ? undefined : sentFieldColumns(header, options.fields),
+    format: header.format,
+  };
 }
 
 /** Checks every row locally; sends nothing and needs no connection. */
@@ -114,6 +117,7 @@ export async function importContacts(options: ImportOptions): Promise<RunSummary
         isDelete: false,
         ignoreMissing: false,
         maxConsecutiveFailures: options.maxConsecutiveFailures ?? 10,
+        format: header.format,
         beforeFirstRow:
           backupPath === undefined && options.changedOnly !== true
             ? undefined
@@ -152,7 +156,7 @@ export function deleteContacts(options: DeleteOptions): Promise<RunSummary> {
     sending: true,
     resume: options.resume,
     restart: options.restart,
-    createExecutor: async ({ sink, control }) =>
+    createExecutor: async ({ sink, control, header }) =>
       createSendExecutor({
         run: await createRunClient(options, control),
         sink,
@@ -160,6 +164,7 @@ export function deleteContacts(options: DeleteOptions): Promise<RunSummary> {
         isDelete: true,
         ignoreMissing: options.ignoreMissing === true,
         maxConsecutiveFailures: options.maxConsecutiveFailures ?? 10,
+        format: header.format,
       }),
   });
 }

@@ -6,7 +6,9 @@
 import type { CountryCode } from 'libphonenumber-js/max';
 import { CONTACT_FIELDS, createRowParser, type ContactField, type RowCells, type RowError } from '../contact/schema.js';
 import { describeColumn } from '../csv/headers.js';
-import type { CsvHeader, CsvRecord } from '../csv/read.js';
+import { placeOf, type CsvHeader, type CsvRecord } from '../csv/read.js';
+import { lostPlusHint } from '../contact/phone.js';
+import { cellRef } from '../xlsx/values.js';
 import { createEmailIndex } from './email-index.js';
 import type { PreparedRow } from './outcomes.js';
 import type { ResultRow } from './results.js';
@@ -24,20 +26,40 @@ export interface Preparer {
   prepare(record: CsvRecord, seq: number): PreparedRow | ResultRow;
 }
 
-/** `column "Mobile Phone"`, or `column 7 (no header)` for a column mapped by number (`--map "#7=mobile"`). */
-function columnLabel(header: CsvHeader, field: ContactField | 'system_id'): string {
+/**
+ * `column "Mobile Phone"`, or `column 7 (no header)` for a column mapped by number (`--map "#7=mobile"`);
+ * in a workbook, the cell too: `cell F7 (column "Mobile Phone")`.
+ */
+function columnLabel(header: CsvHeader, field: ContactField | 'system_id', line: number): string {
   const index = header.fields[field];
   if (index === undefined) return `column ${field}`;
   const label = describeColumn(header.columns, index);
   // describeColumn already says "column 7 (no header)"; a named column reads `column "Mobile"`.
-  return label.startsWith('"') ? `column ${label}` : label;
+  const column = label.startsWith('"') ? `column ${label}` : label;
+  return header.format === 'xlsx' ? `cell ${cellRef(index, line)} (${column})` : column;
 }
 
 /** Names the column in every message: `column "Mobile Phone": "0412" is not …`. */
-function withColumns(header: CsvHeader, errors: readonly RowError[]): RowError[] {
+function withColumns(header: CsvHeader, errors: readonly RowError[], line: number): RowError[] {
   return errors.map((e) =>
-    e.field === undefined ? e : { ...e, message: `${columnLabel(header, e.field)} ${e.message}` },
+    e.field === undefined ? e : { ...e, message: `${columnLabel(header, e.field, line)} ${e.message}` },
   );
+}
+
+/**
+ * A workbook's mobile held as a number has lost its `+` (a spreadsheet reads `+61…` as a sum):
+ * refused like a CSV mobile without its `+`, with the same hint, even when it would pass as
+ * digits (README, ".xlsx workbooks").
+ */
+function numericMobile(header: CsvHeader, record: CsvRecord): RowError | undefined {
+  const index = header.fields.mobile;
+  if (index === undefined || record.numeric === undefined || !record.numeric.includes(index)) return undefined;
+  const value = (record.cells[index] ?? '').trim();
+  return {
+    code: 'invalid_mobile',
+    field: 'mobile',
+    message: `holds the number ${value}, not text, so its + is gone; ${lostPlusHint(value)}, and format the column as Text`,
+  };
 }
 
 export function systemIdCell(header: CsvHeader, record: CsvRecord): string {
@@ -87,7 +109,12 @@ export function createPreparer(options: PrepareOptions): Preparer {
       const cells: RowCells = { system_id: rawId };
       if (!isDelete) for (const [field, index] of fieldColumns) cells[field] = record.cells[index] ?? '';
       const parsed = parseRow(cells);
-      if (!parsed.ok) return invalid(record, seq, parsed.systemId, withColumns(header, parsed.errors));
+      const numeric = isDelete ? undefined : numericMobile(header, record);
+      if (numeric !== undefined) {
+        const others = parsed.ok ? [] : parsed.errors.filter((e) => e.field !== 'mobile');
+        return invalid(record, seq, parsed.systemId, withColumns(header, [...others, numeric], record.line));
+      }
+      if (!parsed.ok) return invalid(record, seq, parsed.systemId, withColumns(header, parsed.errors, record.line));
       const email = parsed.patch.email;
       if (emailOwner !== undefined && typeof email === 'string') {
         const ownerLine = emailOwner(email, parsed.systemId, record.line);
@@ -96,7 +123,7 @@ export function createPreparer(options: PrepareOptions): Preparer {
             {
               code: 'duplicate_email',
               field: 'email',
-              message: `${columnLabel(header, 'email')} "${email}" is already used by line ${ownerLine} for another system_id (emails are unique, compared case-insensitively)`,
+              message: `${columnLabel(header, 'email', record.line)} "${email}" is already used by ${placeOf(header.format, ownerLine)} for another system_id (emails are unique, compared case-insensitively)`,
             },
           ]);
         }
