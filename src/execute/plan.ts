@@ -5,7 +5,7 @@
  * unique; null clears a field and an omitted field stays as it is. A 422 gets the same second
  * chance as in a real import, so the plan and the import agree row by row.
  */
-import { placeOf, type InputFormat } from '../csv/source.js';
+import type { InputFormat } from '../csv/source.js';
 import {
   CONTACT_FIELDS,
   REQUIRED_ON_CREATE,
@@ -14,6 +14,7 @@ import {
   type RowError,
 } from '../contact/schema.js';
 import type { PreparedRow } from '../run/outcomes.js';
+import { isSuperseded, supersededOutcome } from '../run/supersede.js';
 import type { FieldChange, Override, ResultRow } from '../run/results.js';
 import { emptyFields } from '../contact/fields.js';
 import { createSnapshotIndex, type SnapshotIndex, type SnapshotValues } from '../remote/snapshot.js';
@@ -131,16 +132,8 @@ export function createPlanner(snapshot: Iterable<Contact> | SnapshotIndex, optio
       for (const { row, prediction } of pending) {
         const before: ResultRow = { ...row, ...prediction };
         const later = lastApplied.get(row.systemId);
-        if (later !== undefined && later.seq > row.seq) {
-          overrides.set(row.seq, {
-            before,
-            after: {
-              ...before,
-              status: 'superseded',
-              errors: undefined,
-              detail: `superseded by ${placeOf(options.format, later.line)}`,
-            },
-          });
+        if (isSuperseded(later, row.seq)) {
+          overrides.set(row.seq, { before, after: supersededOutcome(before, later, options.format) });
           continue;
         }
         const second = evaluate(row);

@@ -4,6 +4,7 @@
  * script renders with textContent only.
  */
 import type { RunSummary } from '../run/pipeline.js';
+import { countBad } from '../run/statuses.js';
 import type { CodeGroup, CollectedReport } from './collect.js';
 import type { NextStep } from './summary.js';
 import { CODE_TITLES, isKnownStatus, REPORT_STATUSES, STATUS_NOTES, titleOf, WARNING_TITLES } from './words.js';
@@ -18,7 +19,6 @@ export interface RenderInput {
 }
 
 /** Rows that did not end well: the verdict counts these. */
-const BAD_STATUSES = ['invalid', 'failed', 'would-fail'] as const;
 
 // ───────────────────────────── text helpers ─────────────────────────────
 
@@ -93,7 +93,7 @@ function count(data: CollectedReport, status: string): number {
 }
 
 export function badRows(data: CollectedReport): number {
-  return BAD_STATUSES.reduce((n, s) => n + count(data, s), 0);
+  return countBad(data.counts);
 }
 
 function listOf(data: CollectedReport, statuses: readonly string[]): string {
@@ -153,7 +153,8 @@ function verdictOf(summary: RunSummary, data: CollectedReport): Verdict {
   }
   const done = mode === 'delete' ? 'deleted' : 'imported';
   const uncertain = count(data, 'uncertain');
-  const notDone = bad + count(data, 'skipped');
+  // An uncertain row is bad (it may not have landed) but not "not done": it may have been applied.
+  const notDone = bad - uncertain + count(data, 'skipped');
   const tone = bad > 0 ? 'bad' : notDone + uncertain > 0 || summary.stopped !== undefined ? 'warn' : 'good';
   let title =
     notDone > 0
@@ -377,7 +378,7 @@ export function renderMeta(input: RenderInput): string {
     ['Input', summary.input],
     ['Results', summary.resultsPath],
   ];
-  if (badRows(data) + count(data, 'uncertain') > 0) files.push(['Errors', summary.errorsPath]);
+  if (badRows(data) > 0) files.push(['Errors', summary.errorsPath]);
   if (summary.journalPath !== undefined) files.push(['Journal', summary.journalPath]);
   const fileList = files.map(([k, v]) => `<div><dt>${k}</dt><dd><code>${escapeHtml(v)}</code></dd></div>`).join('');
   return `<dl class="meta">${meta}</dl><dl class="files">${fileList}</dl>`;

@@ -4,11 +4,10 @@
  */
 import { EXIT_INTERRUPTED } from '../errors.js';
 import type { RunSummary } from './pipeline.js';
+import { countBad } from './statuses.js';
 
 export function resolveExitCode(summary: Pick<RunSummary, 'stopped' | 'counts'>): number {
   if (summary.stopped?.reason === 'signal') return EXIT_INTERRUPTED;
   if (summary.stopped !== undefined) return 2;
-  const { counts } = summary;
-  if (counts.invalid > 0 || counts.failed > 0 || counts.uncertain > 0 || counts['would-fail'] > 0) return 1;
-  return 0;
+  return countBad(summary.counts) > 0 ? 1 : 0;
 }

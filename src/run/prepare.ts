@@ -5,7 +5,8 @@
  */
 import type { CountryCode } from 'libphonenumber-js/max';
 import { CONTACT_FIELDS, createRowParser, type ContactField, type RowCells, type RowError } from '../contact/schema.js';
-import { describeColumn } from '../csv/headers.js';
+import { FULL_NAME_PARTS, describeColumn, type HeaderField } from '../csv/headers.js';
+import { splitFullName } from '../contact/name.js';
 import { placeOf, type CsvHeader, type CsvRecord } from '../csv/read.js';
 import { lostPlusHint } from '../contact/phone.js';
 import { cellRef } from '../xlsx/values.js';
@@ -30,7 +31,7 @@ export interface Preparer {
  * `column "Mobile Phone"`, or `column 7 (no header)` for a column mapped by number (`--map "#7=mobile"`);
  * in a workbook, the cell too: `cell F7 (column "Mobile Phone")`.
  */
-function columnLabel(header: CsvHeader, field: ContactField | 'system_id', line: number): string {
+function columnLabel(header: CsvHeader, field: HeaderField, line: number): string {
   const index = header.fields[field];
   if (index === undefined) return `column ${field}`;
   const label = describeColumn(header.columns, index);
@@ -88,6 +89,9 @@ export function createPreparer(options: PrepareOptions): Preparer {
     defaultCountry: options.defaultCountry,
   });
   const fieldColumns = sentFieldColumns(header, options.fields);
+  // full_name feeds the name parts the run sends (the header mapping refuses a file that also maps them).
+  const fullNameColumn = isDelete ? undefined : header.fields.full_name;
+  const nameParts = FULL_NAME_PARTS.filter((f) => options.fields === undefined || options.fields.includes(f));
   const emailOwner = isDelete ? undefined : createEmailIndex();
 
   // Objects are built whole, not spread: this runs for every row of a million-row file.
@@ -108,13 +112,23 @@ export function createPreparer(options: PrepareOptions): Preparer {
         return invalid(record, seq, rawId.trim(), [{ code: record.error.code, message: record.error.message }]);
       const cells: RowCells = { system_id: rawId };
       if (!isDelete) for (const [field, index] of fieldColumns) cells[field] = record.cells[index] ?? '';
+      let nameError: RowError | undefined;
+      if (fullNameColumn !== undefined && nameParts.length > 0) {
+        const full = record.cells[fullNameColumn] ?? '';
+        const split = full.trim() === '' ? { ok: true as const, first: '', last: '' } : splitFullName(full);
+        if (split.ok) for (const part of nameParts) cells[part] = part === 'first_name' ? split.first : split.last;
+        else nameError = { code: 'one_word_name', field: 'full_name', message: split.message };
+      }
       const parsed = parseRow(cells);
       const numeric = isDelete ? undefined : numericMobile(header, record);
-      if (numeric !== undefined) {
-        const others = parsed.ok ? [] : parsed.errors.filter((e) => e.field !== 'mobile');
-        return invalid(record, seq, parsed.systemId, withColumns(header, [...others, numeric], record.line));
+      if (!parsed.ok || nameError !== undefined || numeric !== undefined) {
+        const fieldErrors = parsed.ok ? [] : parsed.errors;
+        const errors = [
+          ...(nameError === undefined ? [] : [nameError]),
+          ...(numeric === undefined ? fieldErrors : [...fieldErrors.filter((e) => e.field !== 'mobile'), numeric]),
+        ];
+        return invalid(record, seq, parsed.systemId, withColumns(header, errors, record.line));
       }
-      if (!parsed.ok) return invalid(record, seq, parsed.systemId, withColumns(header, parsed.errors, record.line));
       const email = parsed.patch.email;
       if (emailOwner !== undefined && typeof email === 'string') {
         const ownerLine = emailOwner(email, parsed.systemId, record.line);
