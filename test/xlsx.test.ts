@@ -300,6 +300,37 @@ describe('the round trip through another program', () => {
   });
 });
 
+describe('resuming a run with .xlsx results', () => {
+  it('reads the results workbook and sends only the rows without a final answer', async () => {
+    const dir = tempDir('xlsx-');
+    const input = join(dir, 'seed.xlsx');
+    copyFileSync(join(FIXTURES, 'lo-saved.xlsx'), input);
+    // The key is revoked after the credential check and four rows: the run stops there.
+    const revoking = await start({ revokeAfter: 5 });
+    const first = await importContacts({
+      input,
+      connection: resolveConnection({}, emulatorEnv(revoking)),
+      concurrency: 1,
+    });
+    expect(first.stopped).toBeDefined();
+    expect(first.counts.created).toBe(4);
+    const unanswered = 10 - 4;
+    expect(first.resultsPath).toBe(join(dir, 'seed.results.xlsx'));
+    expect(workbookResults(first.resultsPath).filter((r) => r.status === 'created')).toHaveLength(4);
+    const healthy = await start();
+    const second = await importContacts({
+      input,
+      connection: resolveConnection({}, emulatorEnv(healthy)),
+      resume: true,
+    });
+    expect(second.reused).toBe(4);
+    expect(second.counts).toMatchObject({ created: 10, failed: 0 });
+    // Only the rows the first run did not apply reached the second server.
+    expect(healthy.contacts()).toHaveLength(unanswered);
+    expect(workbookResults(second.resultsPath).every((r) => r.status === 'created')).toBe(true);
+  });
+});
+
 describe('the CLI with a workbook', () => {
   it('names rows in the summary and the report, and refuses flags that do not apply', async () => {
     const dir = tempDir('xlsx-cli-');

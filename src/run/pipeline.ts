@@ -157,6 +157,7 @@ async function openEarlierRun(
       columns: header.columns,
       systemIdIndex: header.fields.system_id ?? 0,
       kind: spec.isDelete ? 'delete' : 'import',
+      format: header.format,
     });
   }
   if (journalExists) {

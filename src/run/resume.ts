@@ -4,6 +4,7 @@
  * say which rows already have a final answer. Only the others are sent again
  * (README, "Resume").
  */
+import type { InputFormat } from '../csv/source.js';
 import { existsSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
 import { readTable } from '../csv/table.js';
@@ -171,9 +172,14 @@ async function findSuperseding(
   return latest;
 }
 
-function supersededAnswer(later: LaterApplied | undefined, seq: number, own: string): PreviousAnswer | undefined {
+function supersededAnswer(
+  later: LaterApplied | undefined,
+  seq: number,
+  own: string,
+  format: InputFormat | undefined,
+): PreviousAnswer | undefined {
   if (!isSuperseded(later, seq)) return undefined;
-  return { status: 'superseded', httpStatus: undefined, detail: supersededDetail(later, own) };
+  return { status: 'superseded', httpStatus: undefined, detail: supersededDetail(later, own, format) };
 }
 
 export async function openResume(options: {
@@ -183,6 +189,8 @@ export async function openResume(options: {
   systemIdIndex: number;
   errorsPath?: string;
   kind: 'import' | 'delete';
+  /** The input's kind: details name `line 7` of a CSV file, `row 7` of a workbook. */
+  format?: InputFormat | undefined;
 }): Promise<ResumeState> {
   const { resultsPath, journalPath, columns, systemIdIndex } = options;
   removeStaleTemporaries([resultsPath, ...(options.errorsPath === undefined ? [] : [options.errorsPath])]);
@@ -199,7 +207,8 @@ export async function openResume(options: {
       take: (seq, systemIdCell, line) => {
         const answer = fromJournal(journal, journalPath, seq, systemIdCell, line);
         return Promise.resolve(
-          answer ?? supersededAnswer(later.get(systemIdCell.trim()), seq, journal.get(seq)?.status ?? ''),
+          answer ??
+            supersededAnswer(later.get(systemIdCell.trim()), seq, journal.get(seq)?.status ?? '', options.format),
         );
       },
       close() {},
@@ -247,7 +256,8 @@ export async function openResume(options: {
           );
         }
         const status = record[statusIndex] as RowStatus;
-        if (!FINAL_STATUSES.has(status)) return supersededAnswer(later.get(systemIdCell.trim()), seq, status);
+        if (!FINAL_STATUSES.has(status))
+          return supersededAnswer(later.get(systemIdCell.trim()), seq, status, options.format);
         const http = record[statusIndex + 1] ?? '';
         // Final rows carry no error the run needs as data: invalid rows are judged again.
         return {
@@ -260,7 +270,9 @@ export async function openResume(options: {
       const entry = journal.get(seq);
       return (
         answer ??
-        (entry === undefined ? undefined : supersededAnswer(later.get(systemIdCell.trim()), seq, entry.status))
+        (entry === undefined
+          ? undefined
+          : supersededAnswer(later.get(systemIdCell.trim()), seq, entry.status, options.format))
       );
     },
     close() {
