@@ -23,6 +23,8 @@ export interface XlsxWriterOptions {
   sheetName?: string | undefined;
 }
 
+/** XML characters collected before a write to the zip stream. */
+const FLUSH_CHARS = 64 * 1024;
 /** Rows held back to fit the column widths before the first is written. */
 const FIT_ROWS = 200;
 const MIN_WIDTH = 8;
@@ -64,7 +66,12 @@ const STYLES =
   '<xf numFmtId="49" fontId="1" fillId="0" borderId="0" xfId="0" applyNumberFormat="1" applyFont="1"/></cellXfs>' +
   '<cellStyles count="1"><cellStyle name="Normal" xfId="0" builtinId="0"/></cellStyles></styleSheet>';
 
+/** Anything escapeXml would change; most cells hold none of it. */
+// eslint-disable-next-line no-control-regex -- the characters XML 1.0 cannot hold are the point
+const NEEDS_ESCAPE = /[&<>"\u0000-\u0008\u000B\u000C\u000E-\u001F\uFFFE\uFFFF]|_x[0-9A-Fa-f]{4}_/;
+
 function escapeXml(text: string): string {
+  if (!NEEDS_ESCAPE.test(text)) return text;
   return encodeXstring(text).replace(/[&<>"]/g, (ch) =>
     ch === '&' ? '&amp;' : ch === '<' ? '&lt;' : ch === '>' ? '&gt;' : '&quot;',
   );
@@ -131,9 +138,15 @@ export function createXlsxWriter(path: string, options: XlsxWriterOptions = {}):
   let rows = 0;
   let width = 0;
   let drained: Promise<void> | undefined;
+  let pending = '';
 
-  function emit(text: string): Promise<void> | undefined {
-    if (sheet.write(text)) return undefined;
+  /** Hands the XML on in pieces of about 64 KiB: one small write per row would cost a deflate call each. */
+  function emit(text: string, force = false): Promise<void> | undefined {
+    pending += text;
+    if (!force && pending.length < FLUSH_CHARS) return undefined;
+    const chunk = pending;
+    pending = '';
+    if (sheet.write(chunk)) return undefined;
     drained ??= once(sheet, 'drain').then(() => {
       drained = undefined;
     });
@@ -180,6 +193,7 @@ export function createXlsxWriter(path: string, options: XlsxWriterOptions = {}):
     },
     async end() {
       if (held !== undefined) await start();
+      await emit('', true);
       const last = Math.max(rows, 1);
       const filter = width > 0 ? `<autoFilter ref="A1:${columnLetters(width - 1)}${last}"/>` : '';
       sheet.end(`</sheetData>${filter}</worksheet>`);
