@@ -14,7 +14,7 @@ import { exportContacts } from '../src/export/index.js';
 import { deleteContacts, importContacts, validateFile } from '../src/run/entry.js';
 import { openWorkbook } from '../src/xlsx/workbook.js';
 import { dateKindOf, formatNumber, serialToIso } from '../src/xlsx/values.js';
-import { emulatorEnv, readResults, ROOT, runCli, tempDir, useEmulators } from './helpers.js';
+import { emulatorEnv, readResults, ROOT, tempDir, useEmulators } from './helpers.js';
 
 const FIXTURES = join(ROOT, 'test', 'fixtures', 'xlsx');
 const start = useEmulators();
@@ -135,8 +135,12 @@ describe('reading workbooks other programs wrote', () => {
     );
     // A mobile LibreOffice stored as a number lost its +: refused with the CSV hint.
     expect(rows[2]?.error).toBe(
-      'invalid_mobile: cell F4 (column "mobile") holds the number 61412345678, not text, so its + is gone; did you mean +61412345678? Write the + when the number starts with its country code, and format the column as Text',
+      'invalid_mobile: cell F4 (column "mobile") holds the number 61412345678, not text, so its + is gone; did you mean +61412345678? Write the + when the number starts with its country code, or pass --fix-missing-plus to add it to every mobile that lost it, and format the column as Text',
     );
+    // The opt-in puts the + back on a number cell too.
+    const fixed = await validateFile({ input, fixMissingPlus: true, results: join(dir, 'fixed.csv') });
+    expect(readResults(join(dir, 'fixed.csv'))[2]).toMatchObject({ status: 'valid', mobile: '61412345678' });
+    expect(fixed.counts.invalid).toBe(1);
     expect(rows.filter((r) => r.status === 'valid').map((r) => r.system_id)).toEqual(['379843029871', 'ID-4', 'ID-5']);
   });
 
@@ -328,24 +332,5 @@ describe('resuming a run with .xlsx results', () => {
     // Only the rows the first run did not apply reached the second server.
     expect(healthy.contacts()).toHaveLength(unanswered);
     expect(workbookResults(second.resultsPath).every((r) => r.status === 'created')).toBe(true);
-  });
-});
-
-describe('the CLI with a workbook', () => {
-  it('names rows in the summary and the report, and refuses flags that do not apply', async () => {
-    const dir = tempDir('xlsx-cli-');
-    const input = join(dir, 'values.xlsx');
-    copyFileSync(join(FIXTURES, 'lo-values.xlsx'), input);
-    const report = join(dir, 'report.html');
-    const run = await runCli(['import', input, '--dry-run', '--report', report]);
-    expect(run.code).toBe(1);
-    expect(run.stdout + run.stderr).toMatch(/first at row 3: cell E3 \(column "job_title"\)/);
-    expect(readFileSync(report, 'utf8')).toContain('first at row 3');
-    const sheet = await runCli(['import', join(FIXTURES, 'seed.csv'), '--dry-run', '--sheet', '2']);
-    expect(sheet.code).toBe(2);
-    expect(sheet.stderr).toContain('--sheet applies to .xlsx workbooks');
-    const encoding = await runCli(['import', input, '--dry-run', '--encoding', 'latin1']);
-    expect(encoding.code).toBe(2);
-    expect(encoding.stderr).toContain('--encoding applies to CSV files');
   });
 });
