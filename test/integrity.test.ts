@@ -151,7 +151,7 @@ describe('superseded rows (issue 11 item 1) and ragged rows in the errors file (
     const run = async (args: string[]): Promise<Awaited<ReturnType<typeof runCli>>> => {
       for (let i = 0; ; i++) {
         const result = await runCli(args, { env: emulatorEnv(emu) });
-        if (!/credential check failed/.test(result.stdout + result.stderr) || i >= 20) return result;
+        if (!/the credential check got/.test(result.stdout + result.stderr) || i >= 20) return result;
       }
     };
     const first = await run(['import', file, '--retries', '0']);
