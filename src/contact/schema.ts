@@ -42,6 +42,7 @@ export type RowErrorCode =
   | 'duplicate_email'
   | 'ragged_row'
   | 'malformed_row'
+  | 'uncached_formula'
   | 'replacement_char'
   | 'api_rejected'
   | 'not_found'

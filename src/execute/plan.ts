@@ -5,6 +5,7 @@
  * unique; null clears a field and an omitted field stays as it is. A 422 gets the same second
  * chance as in a real import, so the plan and the import agree row by row.
  */
+import type { InputFormat } from '../csv/source.js';
 import {
   CONTACT_FIELDS,
   REQUIRED_ON_CREATE,
@@ -37,6 +38,8 @@ export interface PlannerOptions {
   emptyCells?: readonly (readonly [ContactField, number])[] | undefined;
   /** How an error names a field's column (`column "First Name"`); default `column first_name`. */
   columnOf?: ((field: ContactField) => string) | undefined;
+  /** The input's kind: details name `line 7` of a CSV file, `row 7` of a workbook. */
+  format?: InputFormat | undefined;
 }
 
 export interface Planner {
@@ -140,7 +143,7 @@ export function createPlanner(snapshot: Iterable<Contact> | SnapshotIndex, optio
         const before: ResultRow = { ...row, ...prediction };
         const later = lastApplied.get(row.systemId);
         if (isSuperseded(later, row.seq)) {
-          overrides.set(row.seq, { before, after: supersededOutcome(before, later) });
+          overrides.set(row.seq, { before, after: supersededOutcome(before, later, options.format) });
           continue;
         }
         const second = evaluate(row);

@@ -59,6 +59,7 @@ function plannerOptions(header: CsvHeader, options: RowRuleOptions): PlannerOpti
   return {
     emptyCells: options.empty === 'null' ? undefined : sentFieldColumns(header, options.fields),
     columnOf: (field) => columnLabel(header, field),
+    format: header.format,
   };
 }
 
@@ -118,6 +119,7 @@ export async function importContacts(options: ImportOptions): Promise<RunSummary
         isDelete: false,
         ignoreMissing: false,
         maxConsecutiveFailures: options.maxConsecutiveFailures ?? DEFAULTS.maxConsecutiveFailures,
+        format: header.format,
         beforeFirstRow:
           backupPath === undefined && options.changedOnly !== true
             ? undefined
@@ -129,7 +131,12 @@ export async function importContacts(options: ImportOptions): Promise<RunSummary
                 });
                 // The backup first: the filter's planner changes the index as it predicts.
                 if (backupPath !== undefined) {
-                  const csv = { encoding: options.encoding, map: options.map, mapFile: options.mapFile };
+                  const csv = {
+                    encoding: options.encoding,
+                    map: options.map,
+                    mapFile: options.mapFile,
+                    sheet: options.sheet,
+                  };
                   backup = await writeBackup({ input: options.input, csv, snapshot, backupPath, limit: options.limit });
                 }
                 // --backup alone sends every row, but the planner still refuses a lossy save.
@@ -156,7 +163,7 @@ export function deleteContacts(options: DeleteOptions): Promise<RunSummary> {
     sending: true,
     resume: options.resume,
     restart: options.restart,
-    createExecutor: async ({ sink, control }) =>
+    createExecutor: async ({ sink, control, header }) =>
       createSendExecutor({
         run: await createRunClient(options, control),
         sink,
@@ -164,6 +171,7 @@ export function deleteContacts(options: DeleteOptions): Promise<RunSummary> {
         isDelete: true,
         ignoreMissing: options.ignoreMissing === true,
         maxConsecutiveFailures: options.maxConsecutiveFailures ?? DEFAULTS.maxConsecutiveFailures,
+        format: header.format,
       }),
   });
 }

@@ -13,7 +13,14 @@ import { rm } from 'node:fs/promises';
 import type { RetryEvent } from '../api/client.js';
 import { cannotCreate } from '../contact/fields.js';
 import type { ContactField } from '../contact/schema.js';
-import { openCsv, type CsvHeader, type CsvRecord, type CsvSource, type InputEncoding } from '../csv/read.js';
+import {
+  openCsv,
+  type CsvHeader,
+  type CsvRecord,
+  type CsvSource,
+  type InputEncoding,
+  type InputFormat,
+} from '../csv/read.js';
 import { createRunControl, type RunControl, type Stopped } from './control.js';
 import type { Executor } from '../execute/executors.js';
 import { acquireLock, checkWritable, countAnswered } from './guards.js';
@@ -47,6 +54,8 @@ export interface InputOptions {
   mapFile?: string | undefined;
   /** A trial run on the first n rows. */
   limit?: number | undefined;
+  /** .xlsx: the sheet to read, by name or position from 1; default the first. */
+  sheet?: string | undefined;
 }
 
 /** Where the results go. */
@@ -99,6 +108,8 @@ export interface RunProgress {
 export interface RunSummary {
   mode: RunMode;
   input: string;
+  /** What the input was: messages and reports say `row 7` for a workbook, `line 7` for CSV. */
+  format?: InputFormat | undefined;
   resultsPath: string;
   errorsPath: string;
   /** Kept only when the run did not finish cleanly and some answer is in it. */
@@ -160,6 +171,7 @@ async function openEarlierRun(
       columns: header.columns,
       systemIdIndex: header.fields.system_id ?? 0,
       kind: spec.isDelete ? 'delete' : 'import',
+      format: header.format,
     });
   }
   if (journalExists) {
@@ -199,7 +211,7 @@ export async function runPipeline(spec: PipelineSpec): Promise<RunSummary> {
   let control: RunControl | undefined;
   try {
     const { header } = source;
-    const resultsPath = resolveResultsPath(options.input, mode, options.results);
+    const resultsPath = resolveResultsPath(options.input, mode, options.results, header.format);
     const errorsPath = resolveErrorsPath(resultsPath, options.errors);
     const journalPath = resolveJournalPath(resultsPath);
     for (const path of [resultsPath, errorsPath, ...(spec.outputs ?? [])]) checkWritable(path);
@@ -214,6 +226,7 @@ export async function runPipeline(spec: PipelineSpec): Promise<RunSummary> {
       resultsPath,
       errorsPath,
       columns: header.columns,
+      sheetName: header.sheet,
       journalPath: spec.sending ? journalPath : undefined,
       reorderCap: options.reorderCap,
       atomic: resume !== undefined,
@@ -298,6 +311,7 @@ function buildSummary(ctx: {
   return {
     mode: spec.mode,
     input: spec.options.input,
+    format: header.format,
     resultsPath: ctx.paths.resultsPath,
     errorsPath: ctx.paths.errorsPath,
     journalPath: stopped !== undefined && sink.journaled() ? ctx.paths.journalPath : undefined,
