@@ -6,9 +6,19 @@
  */
 import { describe, expect, it } from 'vitest';
 import { execFileSync, spawn } from 'node:child_process';
-import { linkSync, lstatSync, readdirSync, readFileSync, statSync, symlinkSync } from 'node:fs';
+import { closeSync, linkSync, openSync, lstatSync, readdirSync, readFileSync, statSync, symlinkSync } from 'node:fs';
 import { join } from 'node:path';
-import { emulatorEnv, readResults, runCli, tempDir, useEmulators, writeFile, CSV_HEADER as HEADER } from './helpers.js';
+import { once } from 'node:events';
+import {
+  CLI,
+  emulatorEnv,
+  readResults,
+  runCli,
+  tempDir,
+  useEmulators,
+  writeFile,
+  CSV_HEADER as HEADER,
+} from './helpers.js';
 
 const emulator = useEmulators();
 
@@ -197,5 +207,31 @@ describe('pipes and "-" as the input (item 9)', () => {
     expect(piped.stderr).toContain(`${fifo} is a pipe or a device, not a file`);
     expect(piped.stderr).toContain('save it to a file first');
     expect(piped.stderr).not.toMatch(/is empty/);
+  });
+});
+
+describe('standard streams that fail (item 11)', () => {
+  it('stdout on a full device: one line naming ENOSPC and exit 2, no stack trace', async () => {
+    const emu = await emulator();
+    const dir = tempDir('stdout-full-');
+    const full = privateFull(dir);
+    const input = writeFile(dir, 'c.csv', rows(2));
+    for (const args of [
+      ['import', input, '--dry-run'],
+      ['export', '--json', '--out', join(dir, 'out.csv')],
+    ]) {
+      const fd = openSync(full, 'w');
+      const child = spawn(process.execPath, ['--', CLI, ...args], {
+        env: { ...process.env, ...emulatorEnv(emu), NO_COLOR: '1' },
+        stdio: ['ignore', fd, 'pipe'],
+      });
+      closeSync(fd);
+      let stderr = '';
+      child.stderr?.setEncoding('utf8').on('data', (chunk: string) => (stderr += chunk));
+      const [code] = (await once(child, 'close')) as [number | null];
+      expect(code, args.join(' ')).toBe(2);
+      expect(stderr).toContain('error: cannot write stdout: no space left on device (ENOSPC)');
+      expect(stderr).not.toMatch(/Unhandled|\n\s{4}at /);
+    }
   });
 });

@@ -12,6 +12,7 @@ import { hideBin } from 'yargs/helpers';
 import { isCiopulseError } from '../errors.js';
 import type { Command } from './command.js';
 import { reportFatal } from './output.js';
+import { writeFailure } from '../errno.js';
 import { importCommand } from './import.js';
 import { exportCommand } from './export.js';
 import { deleteCommand } from './delete.js';
@@ -23,7 +24,28 @@ import { COMPLETION_HELP, explainUsage, isCompletionHelp, refuseKeyFlag } from '
 // Read at build time: the bundled CLI has no node_modules/yargs path from which yargs could find it.
 import packageJson from '../../package.json' with { type: 'json' };
 
+/**
+ * Every stream the CLI writes has an error handler: a full disk or a closed terminal behind
+ * stdout or stderr is one line and exit 2, never an unhandled 'error' event and a stack trace.
+ * EPIPE is the reader's choice (`export | head`): quiet, and the exit code is left alone.
+ */
+function guardStandardStreams(): void {
+  let reported = false;
+  for (const [name, stream] of [
+    ['stdout', process.stdout],
+    ['stderr', process.stderr],
+  ] as const) {
+    stream.on('error', (error: NodeJS.ErrnoException) => {
+      if (error.code === 'EPIPE' || reported) return;
+      reported = true;
+      process.exitCode = 2;
+      if (name === 'stdout') process.stderr.write(`error: ${writeFailure('stdout', error).message}\n`);
+    });
+  }
+}
+
 export async function main(argv: string[]): Promise<void> {
+  guardStandardStreams();
   const verbose = argv.includes('--verbose');
   let code = 0;
   let hint: string | undefined;

@@ -7,7 +7,8 @@
  * temporary folder (mode 700) and copies it into the target at the end, straight; it gets no
  * journal and no lock, so such a run cannot be resumed.
  */
-import { createReadStream, createWriteStream, mkdtempSync, rmSync } from 'node:fs';
+import { createReadStream, createWriteStream, mkdtempSync, rmSync, statSync } from 'node:fs';
+import { isWorkbookFile } from '../csv/read.js';
 import { pipeline } from 'node:stream/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -35,9 +36,22 @@ export interface RunOutputs {
   dispose(): void;
 }
 
+/** A workbook or CSV, known before the input is read; a pipe or a missing file is refused by openCsv later. */
+export async function inputFormat(input: string): Promise<'csv' | 'xlsx'> {
+  let regular: boolean;
+  try {
+    regular = statSync(input).isFile();
+  } catch {
+    regular = false;
+  }
+  return regular && (await isWorkbookFile(input)) ? 'xlsx' : 'csv';
+}
+
 export function resolveRunOutputs(spec: {
   mode: RunMode;
   input: string;
+  /** The input's format: a workbook's results are a workbook too. */
+  format: 'csv' | 'xlsx';
   results: string | undefined;
   errors: string | undefined;
   sending: boolean;
@@ -45,7 +59,7 @@ export function resolveRunOutputs(spec: {
   /** More files the run or its caller writes (the undo files, the report). */
   others: readonly NamedFile[];
 }): RunOutputs {
-  const resultsPath = resolveResultsPath(spec.input, spec.mode, spec.results);
+  const resultsPath = resolveResultsPath(spec.input, spec.mode, spec.results, spec.format);
   const errorsPath = resolveErrorsPath(resultsPath, spec.errors);
   refuseSameFiles({ label: 'the input', path: spec.input }, [
     { label: 'the results file', path: resultsPath },

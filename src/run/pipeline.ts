@@ -13,17 +13,32 @@ import { rm } from 'node:fs/promises';
 import type { RetryEvent } from '../api/client.js';
 import { cannotCreate } from '../contact/fields.js';
 import type { ContactField } from '../contact/schema.js';
-import { openCsv, type CsvHeader, type CsvRecord, type CsvSource, type InputEncoding } from '../csv/read.js';
+import {
+  openCsv,
+  type CsvHeader,
+  type CsvRecord,
+  type CsvSource,
+  type InputEncoding,
+  type InputFormat,
+} from '../csv/read.js';
 import { createRunControl, type RunControl, type Stopped } from './control.js';
 import type { Executor } from '../execute/executors.js';
 import { acquireLock, checkWritable, countAnswered } from './guards.js';
 import { NothingToResumeError, UnfinishedRunError } from '../errors.js';
 import { skippedRow, type PreparedRow } from './outcomes.js';
 import { resolveJournalPath, type RunMode } from './paths.js';
-import { resolveRunOutputs, writeFailedHint } from './outputs.js';
+import { inputFormat, resolveRunOutputs, writeFailedHint } from './outputs.js';
 import type { NamedFile } from '../csv/targets.js';
 import type { FileError } from '../errors.js';
-import { createPreparer, isPrepared, missingForCreate, systemIdCell } from './prepare.js';
+import {
+  createPersonCheck,
+  createPreparer,
+  csvOptions,
+  isPrepared,
+  missingForCreate,
+  systemIdCell,
+} from './prepare.js';
+import { mergeOverrides } from './override-store.js';
 import type { ErrorGroup, ResultRow, WarningGroup } from './results.js';
 import { countBad, type RowStatus } from './statuses.js';
 import { openResume, type PreviousAnswer, type ResumeState } from './resume.js';
@@ -42,6 +57,8 @@ export interface InputOptions {
   mapFile?: string | undefined;
   /** A trial run on the first n rows. */
   limit?: number | undefined;
+  /** .xlsx: the sheet to read, by name or position from 1; default the first. */
+  sheet?: string | undefined;
 }
 
 /** Where the results go. */
@@ -96,6 +113,8 @@ export interface RunProgress {
 export interface RunSummary {
   mode: RunMode;
   input: string;
+  /** What the input was: messages and reports say `row 7` for a workbook, `line 7` for CSV. */
+  format?: InputFormat | undefined;
   resultsPath: string;
   errorsPath: string;
   /** Kept only when the run did not finish cleanly and some answer is in it. */
@@ -159,6 +178,7 @@ async function openEarlierRun(
       columns: header.columns,
       systemIdIndex: header.fields.system_id ?? 0,
       kind: spec.isDelete ? 'delete' : 'import',
+      format: header.format,
     });
   }
   if (journalExists) {
@@ -194,18 +214,14 @@ export async function runPipeline(spec: PipelineSpec): Promise<RunSummary> {
   const outputs = resolveRunOutputs({
     mode,
     input: options.input,
+    format: await inputFormat(options.input),
     results: options.results,
     errors: options.errors,
     sending: spec.sending,
     resume: spec.resume === true,
     others,
   });
-  const source: CsvSource = await openCsv(options.input, {
-    ...(options.encoding === undefined ? {} : { encoding: options.encoding }),
-    ...(options.map === undefined ? {} : { map: options.map }),
-    mapFile: options.mapFile,
-    requiredFields: ['system_id'],
-  });
+  const source: CsvSource = await openCsv(options.input, csvOptions(options));
   let release: (() => void) | undefined;
   let summary: RunSummary | undefined;
   let sink: ResultsSink | undefined;
@@ -231,6 +247,7 @@ export async function runPipeline(spec: PipelineSpec): Promise<RunSummary> {
       resultsPath: outputs.sinkResultsPath,
       errorsPath: outputs.sinkErrorsPath,
       columns: header.columns,
+      sheetName: header.sheet,
       journalPath: outputs.journalPath,
       untilAnswer: outputs.journalPath !== undefined,
       reorderCap: options.reorderCap,
@@ -243,7 +260,7 @@ export async function runPipeline(spec: PipelineSpec): Promise<RunSummary> {
     }));
     const run = (executor = await spec.createExecutor({ sink: runSink, control: runControl, header }));
     const progress = createProgress(options, source, runSink, run);
-    const preparer = createPreparer({
+    const rules = {
       header,
       isDelete: spec.isDelete,
       fields: options.fields,
@@ -251,7 +268,10 @@ export async function runPipeline(spec: PipelineSpec): Promise<RunSummary> {
       nullToken: options.nullToken,
       defaultCountry: options.defaultCountry,
       fixMissingPlus: options.fixMissingPlus,
-    });
+    };
+    // A dry run checks one system_id, two people in its one pass; a run that sends or predicts reads the file first.
+    const people = await createPersonCheck(spec.mode === 'dry-run' ? undefined : options, rules);
+    const preparer = createPreparer({ ...rules, people });
 
     await run.start();
     const counts = await readRows({
@@ -264,7 +284,7 @@ export async function runPipeline(spec: PipelineSpec): Promise<RunSummary> {
       resume,
       prepare: (record, seq) => preparer.prepare(record, seq),
     });
-    const overrides = await run.finish();
+    const overrides = mergeOverrides(await run.finish(), preparer.overrides());
     try {
       // Stopped before any answer (a 401, a server that is not the API): the earlier results stay.
       await runSink.end({
@@ -325,6 +345,7 @@ function buildSummary(ctx: {
   return {
     mode: spec.mode,
     input: spec.options.input,
+    format: header.format,
     resultsPath: ctx.paths.resultsPath,
     errorsPath: ctx.paths.errorsPath,
     journalPath: stopped !== undefined && sink.journaled() ? ctx.paths.journalPath : undefined,
