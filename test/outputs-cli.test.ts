@@ -235,3 +235,16 @@ describe('standard streams that fail (item 11)', () => {
     }
   });
 });
+
+describe('small bugs (item 14)', () => {
+  it('a dangling-symlink results path in a dry run is refused up front, naming the link, with no "resume" or "free some space"', async () => {
+    const dir = tempDir('dangling-');
+    const input = writeFile(dir, 'c.csv', rows(2));
+    const link = join(dir, 'r.csv');
+    symlinkSync(join(dir, 'gone', 'r.csv'), link);
+    const result = await runCli(['import', input, '--dry-run', '--results', link]);
+    expect(result.code).toBe(2);
+    expect(result.stderr).toContain(`it is a symlink to ${join(dir, 'gone', 'r.csv')}, whose folder does not exist`);
+    expect(result.stderr).not.toMatch(/resume|free some space/);
+  });
+});

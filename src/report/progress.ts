@@ -52,7 +52,8 @@ export function createProgressReporter(options: ProgressOptions = {}): ProgressR
     const line = (p: RunProgress): string => {
       const elapsed = (performance.now() - started) / 1000;
       const rate = Math.round(p.rowsWritten / Math.max(elapsed, 1e-3));
-      const pct = p.bytesTotal > 0 ? ` (${Math.round((100 * p.bytesRead) / p.bytesTotal)}% of the file)` : '';
+      // Bytes read run ahead of rows done (the reader fills a buffer): say which is which.
+      const pct = p.bytesTotal > 0 ? `, ${Math.round((100 * p.bytesRead) / p.bytesTotal)}% of the file read` : '';
       return `progress: ${p.rowsWritten} ${label} done${pct}, ${rate}/s, ${p.failed} failed or invalid, ${p.retries} retries\n`;
     };
     return {

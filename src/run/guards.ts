@@ -15,7 +15,8 @@ import {
   statSync,
   writeSync,
 } from 'node:fs';
-import { dirname } from 'node:path';
+import { dirname, resolve } from 'node:path';
+import { renameTarget } from '../csv/targets.js';
 import { readTable } from '../csv/table.js';
 import { FileError, RunLockedError } from '../errors.js';
 import { errnoError, writeFailure } from '../errno.js';
@@ -37,7 +38,12 @@ export function checkWritable(path: string): void {
     }
     return;
   }
-  const dir = dirname(path);
+  // A dangling symlink is written where it points: that folder is the one that must exist.
+  const target = renameTarget(path);
+  if (target !== resolve(path)) {
+    if (!existsSync(dirname(target))) fail(`it is a symlink to ${target}, whose folder does not exist`);
+  }
+  const dir = dirname(target === resolve(path) ? path : target);
   if (!existsSync(dir)) fail(`the folder ${dir} does not exist`);
   if (!statSync(dir).isDirectory()) fail(`${dir} is not a folder`);
   try {
