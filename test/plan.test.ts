@@ -280,4 +280,37 @@ describe('loadSnapshot on an answer that is not plain', () => {
       server.close();
     }
   });
+
+  it('warns when GET all lists a system_id twice, naming it and which copy the plan compares with (issue 22 item 14)', async () => {
+    const server = createServer((_req, res) => {
+      res.writeHead(200, { 'content-type': 'application/json' });
+      res.end(
+        JSON.stringify([
+          { system_id: 'D1', first_name: 'Old', last_name: 'Lee', email: 'd1@example.com' },
+          { system_id: 'D2', first_name: 'Dee', last_name: 'Lee', email: 'd2@example.com' },
+          { system_id: 'D1', first_name: 'New', last_name: 'Lee', email: 'd1b@example.com' },
+        ]),
+      );
+    });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    try {
+      const { port } = server.address() as AddressInfo;
+      const connection = resolveConnection(
+        {},
+        {
+          CIOPULSE_BASE_URL: `http://127.0.0.1:${port}/api/v5`,
+          CIOPULSE_PORTAL_CODE: TEST_PORTAL_CODE,
+          CIOPULSE_API_KEY: TEST_API_KEY,
+        },
+      );
+      const client = createApiClient({ connection, concurrency: 1, retries: 0 });
+      const warnings: string[] = [];
+      const index = await loadSnapshot(client, { onWarning: (w) => warnings.push(w) });
+      await client.close();
+      expect(index.get('D1')?.first_name).toBe('New');
+      expect(warnings).toEqual([expect.stringMatching(/listed 1 system_id more than once \(D1\); .*last copy/)]);
+    } finally {
+      server.close();
+    }
+  });
 });

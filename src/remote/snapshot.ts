@@ -22,15 +22,23 @@ export interface SnapshotIndex {
   /** The contact as it stood in the API when the snapshot was taken (before any prediction). */
   get(systemId: string): Contact | undefined;
   readonly size: number;
+  /** system_ids the API listed more than once: how many, and the first few. */
+  readonly repeated: { count: number; examples: string[] };
 }
 
 export function createSnapshotIndex(contacts: Iterable<Contact> = []): SnapshotIndex {
   const byId = new Map<string, SnapshotValues>();
   const emailOwner = new Map<string, string>();
+  const repeated = { count: 0, examples: [] as string[] };
   const index: SnapshotIndex = {
     contacts: byId,
     emailOwner,
+    repeated,
     add(contact) {
+      if (byId.has(contact.system_id)) {
+        repeated.count++;
+        if (repeated.examples.length < 3) repeated.examples.push(contact.system_id);
+      }
       // Built field by field: a rest pattern costs several times more, once per contact.
       const values: SnapshotValues = {
         first_name: contact.first_name,
@@ -107,7 +115,7 @@ export async function loadSnapshot(
   options: { signal?: AbortSignal | undefined; onWarning?: ((message: string) => void) | undefined } = {},
 ): Promise<SnapshotIndex> {
   const plain = await readPlain(client, options.signal);
-  if (plain !== undefined) return plain;
+  if (plain !== undefined) return warnRepeated(plain, options.onWarning);
   let index = createSnapshotIndex();
   const walked = await walkListing({
     client,
@@ -127,5 +135,15 @@ export async function loadSnapshot(
       `the API's list of contacts was not valid JSON (${walked.repaired}); it was repaired to read the contacts as they stand`,
     );
   }
+  return warnRepeated(index, options.onWarning);
+}
+
+/** One system_id listed twice: which copy is current is unknown, so the plan says which it used. */
+function warnRepeated(index: SnapshotIndex, onWarning: ((message: string) => void) | undefined): SnapshotIndex {
+  const { count, examples } = index.repeated;
+  if (count > 0)
+    onWarning?.(
+      `the API listed ${count} system_id${count === 1 ? '' : 's'} more than once (${examples.join(', ')}${count > examples.length ? ', …' : ''}); each is compared with its last copy: check them with get`,
+    );
   return index;
 }
