@@ -15,10 +15,12 @@ describe('the CLI with a workbook', () => {
     const input = join(dir, 'values.xlsx');
     copyFileSync(join(FIXTURES, 'lo-values.xlsx'), input);
     const report = join(dir, 'report.html');
-    const run = await runCli(['import', input, '--dry-run', '--report', report]);
+    const run = await runCli(['import', input, '--dry-run', '--sheet', '1', '--report', report]);
     expect(run.code).toBe(1);
     expect(run.stdout + run.stderr).toMatch(/first at row 3: cell E3 \(column "job_title"\)/);
     expect(readFileSync(report, 'utf8')).toContain('first at row 3');
+    // The next command reads the same sheet.
+    expect(run.stdout + run.stderr).toMatch(/Next: .* import \S*values\.xlsx --sheet 1\n/);
     const sheet = await runCli(['import', join(FIXTURES, 'seed.csv'), '--dry-run', '--sheet', '2']);
     expect(sheet.code).toBe(2);
     expect(sheet.stderr).toContain('--sheet applies to .xlsx workbooks');

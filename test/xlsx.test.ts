@@ -11,7 +11,7 @@ import yazl from 'yazl';
 import { describe, expect, it } from 'vitest';
 import { resolveConnection } from '../src/config.js';
 import { exportContacts } from '../src/export/index.js';
-import { deleteContacts, importContacts, validateFile } from '../src/run/entry.js';
+import { deleteContacts, importContacts, planImport, validateFile } from '../src/run/entry.js';
 import { openWorkbook } from '../src/xlsx/workbook.js';
 import { dateKindOf, formatNumber, serialToIso } from '../src/xlsx/values.js';
 import { emulatorEnv, readResults, ROOT, tempDir, useEmulators } from './helpers.js';
@@ -264,6 +264,9 @@ describe('the round trip through another program', () => {
     const { emu, connection, dir } = await seededEmulator();
     const input = join(dir, 'edited.xlsx');
     copyFileSync(join(FIXTURES, 'lo-edited.xlsx'), input);
+    const plan = await planImport({ input, connection });
+    expect(plan.counts).toMatchObject({ 'would-update': 3, unchanged: 7 });
+    expect(plan.resultsPath).toBe(join(dir, 'edited.plan.xlsx'));
     const summary = await importContacts({ input, connection, changedOnly: true });
     expect(summary.counts).toMatchObject({ unchanged: 7, updated: 3, invalid: 0 });
     const updated = workbookResults(summary.resultsPath).filter((r) => r.status === 'updated');
