@@ -82,6 +82,19 @@ describe('the packed package', () => {
         expect(modules).not.toContain(dev);
 
       const env = installedEnv(prefix);
+      // The library and its subpaths, as a dependency resolves them (package.json "exports").
+      const imported = run(
+        process.execPath,
+        [
+          '--input-type=module',
+          '-e',
+          "const [core, emulator, report] = await Promise.all(['ciopulse-contacts', 'ciopulse-contacts/emulator', 'ciopulse-contacts/report'].map((m) => import(m))); console.log(typeof core.importContacts, typeof core.startEmulator, typeof emulator.startEmulator, typeof report.writeHtmlReport);",
+        ],
+        join(prefix, 'lib'),
+        env,
+      );
+      expect(imported.stderr).toBe('');
+      expect(imported.stdout.trim()).toBe('function undefined function function');
       const help = run(bin, ['--help'], work, env);
       expect(help.code).toBe(0);
       expect(help.stdout).toMatch(/ciopulse-contacts import <file>/);

@@ -19,7 +19,7 @@ import {
 } from './pipeline.js';
 import { loadSnapshot, type PlannerOptions } from '../execute/plan.js';
 import { createChangedFilter, withChangedFilter, type ChangedFilter } from '../execute/changed.js';
-import { sentFieldColumns } from './prepare.js';
+import { columnLabel, sentFieldColumns } from './prepare.js';
 import type { CsvHeader } from '../csv/read.js';
 import { createRunClient, createSendExecutor, type ConnectionOptions } from '../execute/send.js';
 
@@ -58,6 +58,7 @@ export type DeleteOptions = Common &
 function plannerOptions(header: CsvHeader, options: RowRuleOptions): PlannerOptions {
   return {
     emptyCells: options.empty === 'null' ? undefined : sentFieldColumns(header, options.fields),
+    columnOf: (field) => columnLabel(header, field),
     format: header.format,
   };
 }
@@ -138,11 +139,16 @@ export async function importContacts(options: ImportOptions): Promise<RunSummary
                   };
                   backup = await writeBackup({ input: options.input, csv, snapshot, backupPath, limit: options.limit });
                 }
-                if (options.changedOnly === true)
-                  changed = createChangedFilter(snapshot, plannerOptions(header, options));
+                // --backup alone sends every row, but the planner still refuses a lossy save.
+                changed = createChangedFilter(snapshot, {
+                  ...plannerOptions(header, options),
+                  sendUnchanged: options.changedOnly !== true,
+                });
               },
       });
-      return options.changedOnly === true ? withChangedFilter(send, () => changed, sink) : send;
+      return options.changedOnly === true || backupPath !== undefined
+        ? withChangedFilter(send, () => changed, sink, options.changedOnly === true)
+        : send;
     },
   });
   return backup === undefined ? summary : { ...summary, backup };

@@ -27,7 +27,15 @@ import { acquireLock, checkWritable, countAnswered } from './guards.js';
 import { NothingToResumeError, UnfinishedRunError } from '../errors.js';
 import { skippedRow, type PreparedRow } from './outcomes.js';
 import { resolveErrorsPath, resolveJournalPath, resolveResultsPath, type RunMode } from './paths.js';
-import { createPreparer, isPrepared, missingForCreate, systemIdCell } from './prepare.js';
+import {
+  createPersonCheck,
+  createPreparer,
+  csvOptions,
+  isPrepared,
+  missingForCreate,
+  systemIdCell,
+} from './prepare.js';
+import { mergeOverrides } from './override-store.js';
 import type { ErrorGroup, ResultRow, WarningGroup } from './results.js';
 import { countBad, type RowStatus } from './statuses.js';
 import { openResume, type PreviousAnswer, type ResumeState } from './resume.js';
@@ -194,13 +202,7 @@ function reusedRow(prepared: PreparedRow | ResultRow, previous: PreviousAnswer):
 export async function runPipeline(spec: PipelineSpec): Promise<RunSummary> {
   const started = performance.now();
   const { mode, options } = spec;
-  const source: CsvSource = await openCsv(options.input, {
-    ...(options.encoding === undefined ? {} : { encoding: options.encoding }),
-    ...(options.map === undefined ? {} : { map: options.map }),
-    mapFile: options.mapFile,
-    sheet: options.sheet,
-    requiredFields: ['system_id'],
-  });
+  const source: CsvSource = await openCsv(options.input, csvOptions(options));
   let release: (() => void) | undefined;
   let summary: RunSummary | undefined;
   let sink: ResultsSink | undefined;
@@ -237,7 +239,7 @@ export async function runPipeline(spec: PipelineSpec): Promise<RunSummary> {
     }));
     const run = (executor = await spec.createExecutor({ sink: runSink, control: runControl, header }));
     const progress = createProgress(options, source, runSink, run);
-    const preparer = createPreparer({
+    const rules = {
       header,
       isDelete: spec.isDelete,
       fields: options.fields,
@@ -245,7 +247,10 @@ export async function runPipeline(spec: PipelineSpec): Promise<RunSummary> {
       nullToken: options.nullToken,
       defaultCountry: options.defaultCountry,
       fixMissingPlus: options.fixMissingPlus,
-    });
+    };
+    // A dry run checks one system_id, two people in its one pass; a run that sends or predicts reads the file first.
+    const people = await createPersonCheck(spec.mode === 'dry-run' ? undefined : options, rules);
+    const preparer = createPreparer({ ...rules, people });
 
     await run.start();
     const counts = await readRows({
@@ -258,7 +263,7 @@ export async function runPipeline(spec: PipelineSpec): Promise<RunSummary> {
       resume,
       prepare: (record, seq) => preparer.prepare(record, seq),
     });
-    const overrides = await run.finish();
+    const overrides = mergeOverrides(await run.finish(), preparer.overrides());
     try {
       await runSink.end({ keepJournal: runControl.stopped() !== undefined });
       await runSink.rewrite(overrides);
