@@ -235,6 +235,20 @@ describe('writing workbooks', () => {
     }
   });
 
+  it('removes the temporary workbook a killed run left, and only when its process is gone', async () => {
+    const dir = tempDir('xlsx-');
+    const input = join(dir, 'values.xlsx');
+    copyFileSync(join(FIXTURES, 'lo-values.xlsx'), input);
+    // pid 2^22 + 1 is above Linux's highest pid, so no process has it.
+    const stale = join(dir, 'values.dryrun.xlsx.tmp-4194305');
+    const live = join(dir, `values.dryrun.xlsx.tmp-${process.ppid}`);
+    writeFileSync(stale, 'half a zip');
+    writeFileSync(live, 'another run');
+    await validateFile({ input });
+    expect(existsSync(stale)).toBe(false);
+    expect(existsSync(live)).toBe(true);
+  });
+
   it('writes .xlsx results and errors for an .xlsx input; the errors workbook imports again as it is', async () => {
     const dir = tempDir('xlsx-');
     const input = join(dir, 'values.xlsx');
