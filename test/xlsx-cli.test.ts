@@ -1,5 +1,5 @@
 /**
- * The CLI's own part of .xlsx inputs (README, ".xlsx workbooks"): the summary and the HTML report
+ * The CLI's own part of .xlsx inputs (README, ".xlsx round trips"): the summary and the HTML report
  * name spreadsheet rows, and flags that do not apply to the file's format are refused; a workbook
  * output that is a device (made with mknod, a process) is written straight.
  */

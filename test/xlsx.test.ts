@@ -1,5 +1,5 @@
 /**
- * .xlsx workbooks in and out (README, ".xlsx workbooks"). The workbooks read here were written by
+ * .xlsx workbooks in and out (README, ".xlsx round trips"). The workbooks read here were written by
  * other programs: LibreOffice (the committed files in test/fixtures/xlsx, see its README) and
  * SheetJS (generated in the tests); ours are read back by SheetJS too. The round trip sends
  * exactly the rows another program edited.
