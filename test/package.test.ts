@@ -56,6 +56,7 @@ describe('the packed package', () => {
       expect(paths).toContain('dist/index.js');
       expect(paths).toContain('dist/index.d.ts');
       expect(paths).toContain('samples/contacts.csv');
+      expect(paths).toContain('samples/contacts.xlsx');
       // The sample mapping file is a column map (`--map-file`), not a source map.
       expect(paths).toContain('samples/outlook.map');
       // No sources, tests, benchmarks, source maps or samples/out in the tarball.

@@ -56,7 +56,7 @@ function unreachable(result: ApiResult, baseUrl: string, what: string): Credenti
   return {
     ok: false,
     reason: 'unreachable',
-    error: new ApiError(`${what} got ${describeAnswer(result)}`, {
+    error: new ApiError(`${what} failed: ${describeAnswer(result)}`, {
       hint: `is ${baseUrl} the right base URL, and is the API up?`,
       status: result.status,
     }),

@@ -63,7 +63,7 @@ export const exportCommand: Command<ExportArgs> = {
             type: 'string',
             alias: 'o',
             describe:
-              'Write the CSV to this file (via a temporary file renamed at the end, so a failed export never leaves half a file); default: stdout',
+              'Write to this file: CSV, or an .xlsx workbook of text cells when it ends in .xlsx (via a temporary file renamed at the end, so a failed export never leaves half a file); default: CSV on stdout',
           })
           .option('excel-safe', {
             type: 'boolean',
@@ -87,6 +87,7 @@ export const exportCommand: Command<ExportArgs> = {
           })
           .option('max-retry-wait', maxRetryWaitOption)
           .example('$0 export --out contacts.csv', 'Every contact to contacts.csv')
+          .example('$0 export --out contacts.xlsx', 'A workbook to edit in Excel; import it back with --changed-only')
           .example(
             '$0 export --out contacts.csv --excel-safe --bom',
             'A file to open in Excel: formulas defused, accents right',

@@ -24,7 +24,8 @@ import type { ApiClient, RetryEvent } from '../api/client.js';
 import type { Connection } from '../config.js';
 import { resolveHeaderField } from '../csv/headers.js';
 import { mapFlag } from '../shell.js';
-import { createCsvWriter, type CsvWriter } from '../csv/write.js';
+import type { CsvWriter } from '../csv/write.js';
+import { createTableWriter } from '../csv/table.js';
 import { excelSafe, isGuarded } from '../csv/formula.js';
 import { InternalError, UsageError } from '../errors.js';
 import { EXPORT_COLUMNS, toCell } from '../remote/listing.js';
@@ -53,7 +54,7 @@ export interface ExportSource {
 export type ExportOptions = ExportSource & ExportCommonOptions;
 
 export interface ExportCommonOptions {
-  /** The CSV file to write, via a temporary file renamed at the end. Undefined: write to `stream`. */
+  /** The file to write (CSV, or a workbook when it ends in .xlsx), via a temporary file renamed at the end. Undefined: write to `stream`. */
   out?: string | undefined;
   /** Where the CSV goes when `out` is undefined (the CLI passes stdout). It is not ended. */
   stream?: NodeJS.WritableStream | undefined;
@@ -233,7 +234,8 @@ async function exportWith(client: ApiClient, options: ExportCommonOptions): Prom
     }
     if (options.signal?.aborted === true) throw abortError();
     if (out !== undefined) {
-      writer = createCsvWriter(out, { atomic: true, bom: options.bom === true });
+      // An .xlsx `out` is a workbook of text cells (README, ".xlsx workbooks").
+      writer = createTableWriter(out, { atomic: true, bom: options.bom === true, sheetName: 'Contacts' });
       await writeToFile(writer, finalRows()).catch((error: unknown) => {
         throw localWriteFailure(out, error);
       });
