@@ -42,6 +42,11 @@ describe('system_id in Excel scientific notation (issue 23, item 1)', () => {
       expect(parse({ system_id: id }).ok).toBe(true);
   });
 
+  it("shares the emulator's length limit: 100 characters, not 101", () => {
+    expect(parse({ system_id: 'i'.repeat(100) }).ok).toBe(true);
+    expect(errorCodes(parse({ system_id: 'i'.repeat(101) }))).toEqual(['invalid_system_id']);
+  });
+
   it('still refuses an empty id, . and ..', () => {
     expect(errorCodes(parse({ system_id: '' }))).toEqual(['missing_system_id']);
     expect(errorCodes(parse({ system_id: '.' }))).toEqual(['invalid_system_id']);

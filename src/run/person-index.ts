@@ -41,10 +41,12 @@ export interface PersonConflict {
 
 export interface PersonIndex {
   /**
-   * Records a row that passed every other local check, in file order. True when this row is the
-   * first to hold another person for its system_id.
+   * Records a row that passed every other local check, in file order: `none` while its system_id
+   * holds one person, `made` when this row is the first to hold another, `shared` after that.
    */
-  add(systemId: string, patch: ContactPatch, line: number, seq: number): boolean;
+  add(systemId: string, patch: ContactPatch, line: number, seq: number): 'none' | 'made' | 'shared';
+  /** How many system_ids are held by more than one person so far. */
+  readonly conflicts: number;
   /** The conflict of this row, given what has been added so far. */
   conflictOf(systemId: string, patch: ContactPatch, line: number): PersonConflict | undefined;
   /**
@@ -116,7 +118,11 @@ export function createPersonIndex(options: { trackEarlier: boolean }, initialCap
     slots[at + LAST] = seq + 1;
   }
 
+  let conflicts = 0;
   return {
+    get conflicts() {
+      return conflicts;
+    },
     add(systemId, patch, line, seq) {
       const at = find(systemId);
       const hashes = personHashes(patch);
@@ -128,20 +134,21 @@ export function createPersonIndex(options: { trackEarlier: boolean }, initialCap
         if (options.trackEarlier) track(at, seq, line);
         size++;
         if (size * 2 > capacity) grow();
-        return false;
+        return 'none';
       }
       // Once a system_id conflicts, every later row of it is refused as it comes: nothing to track.
-      if (slots[at + CONFLICT] !== 0) return false;
+      if (slots[at + CONFLICT] !== 0) return 'shared';
       const field = differs(at, hashes);
       if (field !== -1) {
         slots[at + CONFLICT] = line;
         slots[at + FIELD] = field;
-        return true;
+        conflicts++;
+        return 'made';
       }
       // Values the first row left empty are learnt from the first row that gives them.
       for (let f = 0; f < 3; f++) if (slots[at + VALUES + f] === 0) slots[at + VALUES + f] = hashes[f] as number;
       if (options.trackEarlier) track(at, seq, line);
-      return false;
+      return 'none';
     },
 
     conflictOf(systemId, patch, line) {

@@ -198,9 +198,14 @@ export function createPreparer(options: PrepareOptions): Preparer {
       if (damaged !== undefined) return invalid(record, seq, parsed.systemId, [damaged]);
       if (people !== undefined) {
         const { systemId, patch } = parsed;
-        const made = !people.complete && people.index.add(systemId, patch, record.line, seq);
-        const conflict = people.index.conflictOf(systemId, patch, record.line);
-        if (made && conflict !== undefined) {
+        // The common case, one person per system_id, costs one lookup (a dry run) or none.
+        const added = people.complete
+          ? people.index.conflicts === 0
+            ? 'none'
+            : 'shared'
+          : people.index.add(systemId, patch, record.line, seq);
+        const conflict = added === 'none' ? undefined : people.index.conflictOf(systemId, patch, record.line);
+        if (added === 'made' && conflict !== undefined) {
           // A dry run wrote the earlier rows of this system_id as valid: they are refused too.
           const errors = withColumns(
             header,
