@@ -117,7 +117,7 @@ export const exportCommand: Command<ExportArgs> = {
     }
     const connection = connectionFromArgs(args);
     const quiet = args.quiet === true;
-    // Loaded when the command runs; exportContacts loads undici itself, so other commands' start-up does not pay for it.
+    // Loaded when the command runs (it loads undici itself), so other commands' start-up does not pay for it.
     const { exportContacts } = await import('../export/index.js');
     // One stop signal for the GET's retries and for reading its body: Ctrl-C works in both.
     const interrupt = createInterruptHandler({ secondMessage: 'second interrupt: exiting now; nothing was written' });

@@ -23,7 +23,7 @@ import {
 } from '../csv/read.js';
 import { createRunControl, type RunControl, type Stopped } from './control.js';
 import type { Executor } from '../execute/executors.js';
-import { acquireLock, checkWritable, countAnswered } from './guards.js';
+import { acquireLock, checkWritable, countAnswered, removeStaleTemporaries } from './guards.js';
 import { NothingToResumeError, UnfinishedRunError } from '../errors.js';
 import { skippedRow, type PreparedRow } from './outcomes.js';
 import { resolveJournalPath, type RunMode } from './paths.js';
@@ -233,7 +233,11 @@ export async function runPipeline(spec: PipelineSpec): Promise<RunSummary> {
     const { resultsPath, errorsPath } = outputs;
     const journalPath = outputs.journalPath ?? resolveJournalPath(resultsPath);
     for (const path of [resultsPath, errorsPath, ...others.map((o) => o.path)]) checkWritable(path);
-    if (outputs.lockable) release = acquireLock(resultsPath);
+    // Nothing beside a FIFO or a device: no lock, and no temporaries to look for (csv/targets.ts).
+    if (outputs.lockable) {
+      release = acquireLock(resultsPath);
+      removeStaleTemporaries([resultsPath, ...(outputs.errorsRemovable ? [errorsPath] : [])]);
+    }
     resume =
       spec.sending && outputs.journalPath !== undefined
         ? await openEarlierRun(spec, { resultsPath, errorsPath, journalPath }, header)
