@@ -24,7 +24,7 @@ import { createApiClient } from '../src/api/client.js';
 import { resolveConnection } from '../src/config.js';
 import { createChangedFilter } from '../src/execute/changed.js';
 import type { PreparedRow } from '../src/run/outcomes.js';
-import { createPlanner, createSnapshotIndex, loadSnapshot } from '../src/execute/plan.js';
+import { createPlanner, createSnapshotIndex, loadSnapshot, type SnapshotIndex } from '../src/execute/plan.js';
 import { createShapeTracker, extractRecords } from '../src/remote/listing.js';
 import { createRecordSplitter, NotPlain } from '../src/remote/split.js';
 
@@ -249,68 +249,55 @@ describe('the fast GET-all reader (src/remote/split.ts)', () => {
   });
 });
 
+/** loadSnapshot over a loopback server that answers every GET with `body`; the index, warnings and GET count. */
+async function snapshotOf(body: string): Promise<{ index: SnapshotIndex; warnings: string[]; gets: number }> {
+  let gets = 0;
+  const server = createServer((_req, res) => {
+    gets++;
+    res.writeHead(200, { 'content-type': 'application/json' });
+    res.end(body);
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  try {
+    const { port } = server.address() as AddressInfo;
+    const connection = resolveConnection(
+      {},
+      {
+        CIOPULSE_BASE_URL: `http://127.0.0.1:${port}/api/v5`,
+        CIOPULSE_PORTAL_CODE: TEST_PORTAL_CODE,
+        CIOPULSE_API_KEY: TEST_API_KEY,
+      },
+    );
+    const client = createApiClient({ connection, concurrency: 1, retries: 0 });
+    const warnings: string[] = [];
+    const index = await loadSnapshot(client, { onWarning: (w) => warnings.push(w) });
+    await client.close();
+    return { index, warnings, gets };
+  } finally {
+    server.close();
+  }
+}
+
 describe('loadSnapshot on an answer that is not plain', () => {
   it('falls back to the walk, which repairs the API document’s own example with one warning', async () => {
-    let gets = 0;
-    const server = createServer((_req, res) => {
-      gets++;
-      res.writeHead(200, { 'content-type': 'application/json' });
-      res.end('[{"System_ID":"C1","First_Name":"Cy","Also_Alert_1_System_ID":CONTACT456}]');
-    });
-    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-    try {
-      const { port } = server.address() as AddressInfo;
-      const connection = resolveConnection(
-        {},
-        {
-          CIOPULSE_BASE_URL: `http://127.0.0.1:${port}/api/v5`,
-          CIOPULSE_PORTAL_CODE: TEST_PORTAL_CODE,
-          CIOPULSE_API_KEY: TEST_API_KEY,
-        },
-      );
-      const client = createApiClient({ connection, concurrency: 1, retries: 0 });
-      const warnings: string[] = [];
-      const index = await loadSnapshot(client, { onWarning: (w) => warnings.push(w) });
-      await client.close();
-      expect(index.get('C1')?.first_name).toBe('Cy');
-      expect(warnings).toHaveLength(1);
-      expect(warnings[0]).toMatch(/not valid JSON/);
-      expect(gets).toBe(3); // the fast path, the strict walk, the repairing walk
-    } finally {
-      server.close();
-    }
+    const { index, warnings, gets } = await snapshotOf(
+      '[{"System_ID":"C1","First_Name":"Cy","Also_Alert_1_System_ID":CONTACT456}]',
+    );
+    expect(index.get('C1')?.first_name).toBe('Cy');
+    expect(warnings).toHaveLength(1);
+    expect(warnings[0]).toMatch(/not valid JSON/);
+    expect(gets).toBe(3); // the fast path, the strict walk, the repairing walk
   });
 
   it('warns when GET all lists a system_id twice, naming it and which copy the plan compares with (issue 22 item 14)', async () => {
-    const server = createServer((_req, res) => {
-      res.writeHead(200, { 'content-type': 'application/json' });
-      res.end(
-        JSON.stringify([
-          { system_id: 'D1', first_name: 'Old', last_name: 'Lee', email: 'd1@example.com' },
-          { system_id: 'D2', first_name: 'Dee', last_name: 'Lee', email: 'd2@example.com' },
-          { system_id: 'D1', first_name: 'New', last_name: 'Lee', email: 'd1b@example.com' },
-        ]),
-      );
-    });
-    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-    try {
-      const { port } = server.address() as AddressInfo;
-      const connection = resolveConnection(
-        {},
-        {
-          CIOPULSE_BASE_URL: `http://127.0.0.1:${port}/api/v5`,
-          CIOPULSE_PORTAL_CODE: TEST_PORTAL_CODE,
-          CIOPULSE_API_KEY: TEST_API_KEY,
-        },
-      );
-      const client = createApiClient({ connection, concurrency: 1, retries: 0 });
-      const warnings: string[] = [];
-      const index = await loadSnapshot(client, { onWarning: (w) => warnings.push(w) });
-      await client.close();
-      expect(index.get('D1')?.first_name).toBe('New');
-      expect(warnings).toEqual([expect.stringMatching(/listed 1 system_id more than once \(D1\); .*last copy/)]);
-    } finally {
-      server.close();
-    }
+    const { index, warnings } = await snapshotOf(
+      JSON.stringify([
+        { system_id: 'D1', first_name: 'Old', last_name: 'Lee', email: 'd1@example.com' },
+        { system_id: 'D2', first_name: 'Dee', last_name: 'Lee', email: 'd2@example.com' },
+        { system_id: 'D1', first_name: 'New', last_name: 'Lee', email: 'd1b@example.com' },
+      ]),
+    );
+    expect(index.get('D1')?.first_name).toBe('New');
+    expect(warnings).toEqual([expect.stringMatching(/listed 1 system_id more than once \(D1\); .*last copy/)]);
   });
 });
