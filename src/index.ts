@@ -10,7 +10,7 @@
  */
 
 // Entry points: one per job.
-export { validateFile, planImport, importContacts, deleteContacts } from './run/entry.js';
+export { validateFile, planImport, importContacts, deleteContacts, syncContacts } from './run/entry.js';
 export type {
   ValidateOptions,
   PlanOptions,
@@ -18,7 +18,14 @@ export type {
   DeleteOptions,
   ConnectionOptions,
   SendOptions,
+  SyncOptions,
+  SyncOnlyOptions,
 } from './run/entry.js';
+export type { SyncPlanCounts, SyncSummary } from './execute/sync.js';
+export type { SyncScope, MaxDelete } from './execute/sync-scope.js';
+export type { WhereCondition } from './run/where.js';
+export { parseScope, parseMaxDelete } from './execute/sync-scope.js';
+export { parseWhere } from './run/where.js';
 export type {
   InputOptions,
   OutputOptions,
@@ -70,5 +77,7 @@ export {
   NotFoundError,
   InterruptedError,
   InternalError,
+  SyncRefusedError,
+  DeclinedError,
 } from './errors.js';
 export { RunLockedError, UnfinishedRunError, NothingToResumeError } from './run/guards.js';

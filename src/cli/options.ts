@@ -129,6 +129,11 @@ const CARRIED = [
   'empty',
   'fields',
   'ignore-missing',
+  'where',
+  'state',
+  'scope',
+  'delete-missing',
+  'max-delete',
 ] as const;
 /** A `--resume` must also see the same rows and write the same files. */
 const CARRIED_ON_RESUME = ['limit', 'errors'] as const;

@@ -16,6 +16,7 @@ import {
   nextCommand,
   rerunCommand,
   summaryToJson,
+  verbOf,
   type Rerun,
 } from '../report/summary.js';
 import { createStyles, resolveColor } from '../report/styles.js';
@@ -91,9 +92,8 @@ export async function runRowsAndReport(
         : {}),
     });
   } catch (error) {
-    const verb = options.mode.startsWith('delete') ? 'delete' : 'import';
     throw withFlags(error, (extra) =>
-      rerunCommand(extras.rerun, verb, options.input, [...extra, ...(extras.rerun?.resumeFlags ?? [])]),
+      rerunCommand(extras.rerun, verbOf(options.mode), options.input, [...extra, ...(extras.rerun?.resumeFlags ?? [])]),
     );
   } finally {
     progress.stop();

@@ -9,7 +9,7 @@ import { resolveResultsPath } from '../run/paths.js';
 import { ERROR_STATUSES, STATUSES, type RowStatus } from '../run/results.js';
 import type { RunSummary } from '../run/pipeline.js';
 
-const BAD: ReadonlySet<RowStatus> = new Set(['invalid', 'failed', 'uncertain', 'would-fail']);
+const BAD: ReadonlySet<RowStatus> = new Set(['invalid', 'failed', 'uncertain', 'would-fail', 'delete-refused']);
 
 function display(path: string): string {
   const rel = relative(process.cwd(), path);
@@ -107,10 +107,17 @@ function afterBadRows(
   return undefined;
 }
 
+/** The command a mode belongs to. */
+export type RunVerb = 'import' | 'delete' | 'sync';
+
+export function verbOf(mode: RunSummary['mode']): RunVerb {
+  return mode.startsWith('delete') ? 'delete' : mode.startsWith('sync') ? 'sync' : 'import';
+}
+
 /** A command that can be pasted: started as this run was, with the flags the next one needs. */
 export function rerunCommand(
   rerun: Rerun | undefined,
-  verb: 'import' | 'delete',
+  verb: RunVerb,
   input: string,
   extra: readonly string[] = [],
 ): string {
@@ -141,21 +148,28 @@ function planFlags(summary: RunSummary, rerun: Rerun): string[] {
 
 /** The step that carries on from here, or undefined when nothing is left to do. */
 export function nextCommand(summary: RunSummary, rerun: Rerun = DEFAULT_RERUN): NextStep | undefined {
-  const verb = summary.mode.startsWith('delete') ? 'delete' : 'import';
-  const command = (input: string, extra: readonly string[] = []): string => rerunCommand(rerun, verb, input, extra);
+  const command = (input: string, extra: readonly string[] = []): string =>
+    rerunCommand(rerun, verbOf(summary.mode), input, extra);
   if (
     summary.stopped !== undefined &&
     summary.mode !== 'dry-run' &&
     summary.mode !== 'delete-dry-run' &&
-    summary.mode !== 'plan'
+    summary.mode !== 'plan' &&
+    summary.mode !== 'sync-plan'
   ) {
     // Without a journal (stopped at the credential check) nothing was sent: the same command again.
     // With one, the rows before the stop have answers, so a resume sends only the rest.
-    const again = summary.journalPath === undefined ? [] : resumeArgs(summary, rerun);
+    // A sync needs no --resume: it starts again from one GET all, and rows already applied are unchanged.
+    const again =
+      summary.journalPath === undefined || verbOf(summary.mode) === 'sync' ? [] : resumeArgs(summary, rerun);
     return { advice: STOP_ADVICE[summary.stopped.reason], command: command(summary.input, again) };
   }
   if (summary.rows === 0) return undefined;
-  const preview = summary.mode === 'dry-run' || summary.mode === 'plan' || summary.mode === 'delete-dry-run';
+  const preview =
+    summary.mode === 'dry-run' ||
+    summary.mode === 'plan' ||
+    summary.mode === 'delete-dry-run' ||
+    summary.mode === 'sync-plan';
   if (preview) {
     const advice =
       badRows(summary) > 0
@@ -163,7 +177,29 @@ export function nextCommand(summary: RunSummary, rerun: Rerun = DEFAULT_RERUN): 
         : undefined;
     return { advice, command: command(summary.input, planFlags(summary, rerun)) };
   }
+  if (summary.mode === 'sync') return afterSync(summary, command);
   return badRows(summary) + summary.counts.uncertain > 0 ? afterBadRows(summary, command, rerun) : undefined;
+}
+
+/**
+ * After a sync: the file is rebuilt from the helpdesk, so rows are fixed there, not in an errors
+ * file, and the same command runs again (it sends only what still differs).
+ */
+function afterSync(summary: RunSummary, command: (input: string) => string): NextStep | undefined {
+  const refused = summary.counts['delete-refused'];
+  const uncertain = summary.counts.uncertain;
+  const bad = badRows(summary);
+  if (bad + refused + uncertain === 0) return undefined;
+  const advice = [
+    bad > 0 ? `fix the ${plural(bad, 'row')} listed in ${display(summary.errorsPath)} at their source` : undefined,
+    refused > 0
+      ? `reassign the support groups named in ${display(summary.resultsPath)} (status delete-refused) in the CIOPulse Portal`
+      : undefined,
+    uncertain > 0
+      ? `${plural(uncertain, 'row')} lost ${uncertain === 1 ? 'its answer' : 'their answers'}; a sync again settles them`
+      : undefined,
+  ].filter((part) => part !== undefined);
+  return { advice: advice.join('; '), command: command(summary.input) };
 }
 
 /**
@@ -203,6 +239,8 @@ export function formatSummary(
     plan: 'plan',
     delete: 'delete',
     'delete-dry-run': 'delete (dry run)',
+    sync: 'sync',
+    'sync-plan': 'sync plan',
   }[summary.mode];
   lines.push(s.bold(`${title} of ${display(summary.input)}`));
   const width = Math.max(...STATUSES.map((st) => st.length));
@@ -239,6 +277,11 @@ export function formatSummary(
   lines.push('', `Results: ${display(summary.resultsPath)}`);
   const bad = [...ERROR_STATUSES].reduce((n, status) => n + summary.counts[status], 0);
   const again = summary.mode.startsWith('delete') ? 'run again' : 'import again';
+  const deleteRows = summary.counts.deleted + summary.counts['would-delete'] + summary.counts['delete-refused'];
+  if (summary.mode.startsWith('sync') && deleteRows > 0)
+    lines.push(
+      `Deletes: ${plural(deleteRows, 'row')} after the input's rows, one per contact the file no longer lists`,
+    );
   if (bad > 0) lines.push(`Errors:  ${display(summary.errorsPath)} (${plural(bad, 'row')}, ready to fix and ${again})`);
   else if (summary.rows > 0) lines.push('Errors:  none, so no errors file was written');
   if (summary.unmappedColumns.length > 0) {
@@ -263,11 +306,22 @@ export function formatSummary(
   if (summary.journalPath !== undefined) lines.push(`Journal: ${display(summary.journalPath)} (kept for --resume)`);
   if (summary.backup !== undefined) {
     lines.push(
-      `Backup:  ${display(summary.backup.backupPath)} (${summary.backup.updated} contacts as they were; import it with --empty null to undo the updates)`,
+      `Backup:  ${display(summary.backup.backupPath)} (${summary.backup.updated + (summary.backup.deleted ?? 0)} contacts as they were; import it with --empty null to undo the updates${summary.backup.deleted === undefined ? '' : ' and deletes'})`,
     );
     lines.push(
       `Created: ${display(summary.backup.createdPath)} (${summary.backup.created} new system_ids; delete them to undo the creates)`,
     );
+  }
+  if (summary.sync !== undefined) {
+    const { sync } = summary;
+    const deletes = sync.deleteMissing ? '' : '; deletes are off (--delete-missing)';
+    lines.push(
+      `State:   ${display(sync.statePath)} (owns ${plural(sync.owned, 'system_id')}; scope ${sync.scope}: ${plural(sync.scopeSize, 'contact')}${deletes})`,
+    );
+    if (sync.wouldRefuse !== undefined)
+      lines.push(
+        `${s.red('Refused:')} a real sync would be refused: ${sync.wouldRefuse} (--max-delete <n|p%> allows it)`,
+      );
   }
   // `next: false`: the caller says what comes next itself (the demo, whose emulator is gone when it exits).
   const next = options.next === false ? undefined : nextCommand(summary, rerun);

@@ -10,6 +10,8 @@ export const MODE_TITLES: Readonly<Record<string, string>> = {
   plan: 'Plan',
   delete: 'Delete',
   'delete-dry-run': 'Delete (dry run)',
+  sync: 'Sync',
+  'sync-plan': 'Sync plan',
 };
 
 /**
@@ -42,6 +44,9 @@ export const STATUS_NOTES: Readonly<Record<string, string>> = {
   uncertain: 'sent, but the answer was lost: it may or may not have been applied',
   superseded: 'its 422 became moot: a later row for the same system_id was applied',
   skipped: 'not attempted: the run was stopped',
+  filtered: 'left out by --where (or outside the sync --scope); never sent',
+  'would-delete': 'sync plan: in scope and no longer in the file; would be deleted',
+  'delete-refused': 'the API refused the delete: the contact leads or is alerted by a support group',
 };
 
 /** Plain words for each error code. */

@@ -23,7 +23,9 @@ import { ERROR_STATUSES, type ErrorGroup, type ResultRow, type RowStatus, type W
 import { openResume, type PreviousAnswer, type ResumeState } from './resume.js';
 import { createResultsSink, type ResultsSink } from './sink.js';
 import type { BackupSummary } from '../execute/backup.js';
+import type { SyncSummary } from '../execute/sync.js';
 import type { CountryCode } from 'libphonenumber-js/max';
+import type { WhereCondition } from './where.js';
 
 export type { PreparedRow } from './outcomes.js';
 
@@ -53,6 +55,8 @@ export interface RowRuleOptions {
   empty?: 'omit' | 'null' | undefined;
   nullToken?: string | undefined;
   defaultCountry?: CountryCode | undefined;
+  /** `--where`: keep only the rows that match every condition; the rest are `filtered`. */
+  where?: readonly WhereCondition[] | undefined;
 }
 
 /** Progress and cancellation; the library never prints. */
@@ -110,6 +114,8 @@ export interface RunSummary {
   keptEmptyRows?: number | undefined;
   /** `--plan`: the PUTs `--changed-only` would send (plus the credential check and one GET all). */
   changedOnlyRequests?: number | undefined;
+  /** `sync`: its state file, scope and ownership. */
+  sync?: SyncSummary | undefined;
 }
 
 /** What an entry point tells the pipeline. */
@@ -156,8 +162,9 @@ async function openEarlierRun(
 
 /** A row answered in the earlier run, as this run writes it. */
 function reusedRow(prepared: PreparedRow | ResultRow, previous: PreviousAnswer): ResultRow | undefined {
-  // Invalid rows are judged again: the same rules give the same errors, now as data.
-  if (previous.status === 'invalid') return isPrepared(prepared) ? undefined : prepared;
+  // Invalid and filtered rows are judged again: the same rules give the same errors, now as data.
+  if (previous.status === 'invalid' || previous.status === 'filtered')
+    return isPrepared(prepared) ? undefined : prepared;
   return {
     seq: prepared.seq,
     line: prepared.line,
@@ -221,6 +228,7 @@ export async function runPipeline(spec: PipelineSpec): Promise<RunSummary> {
       empty: options.empty,
       nullToken: options.nullToken,
       defaultCountry: options.defaultCountry,
+      where: options.where,
     });
 
     await run.start();

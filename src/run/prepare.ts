@@ -10,6 +10,7 @@ import type { CsvHeader, CsvRecord } from '../csv/read.js';
 import { createEmailIndex } from './email-index.js';
 import type { PreparedRow } from './outcomes.js';
 import type { ResultRow } from './results.js';
+import { compileWhere, type WhereCondition } from './where.js';
 
 export interface PrepareOptions {
   header: CsvHeader;
@@ -18,6 +19,8 @@ export interface PrepareOptions {
   empty?: 'omit' | 'null' | undefined;
   nullToken?: string | undefined;
   defaultCountry?: CountryCode | undefined;
+  /** `--where`: rows that do not match are `filtered`, before any other rule. */
+  where?: readonly WhereCondition[] | undefined;
 }
 
 export interface Preparer {
@@ -67,6 +70,7 @@ export function createPreparer(options: PrepareOptions): Preparer {
   });
   const fieldColumns = sentFieldColumns(header, options.fields);
   const emailOwner = isDelete ? undefined : createEmailIndex();
+  const filter = compileWhere(options.where ?? [], header.columns);
 
   // Objects are built whole, not spread: this runs for every row of a million-row file.
   const invalid = (record: CsvRecord, seq: number, systemId: string, errors: RowError[]): ResultRow => ({
@@ -82,6 +86,17 @@ export function createPreparer(options: PrepareOptions): Preparer {
   return {
     prepare(record, seq) {
       const rawId = systemIdCell(header, record);
+      // A left-out row is judged by nothing else: its email takes no place in the in-file check.
+      const leftOut = record.error === undefined ? filter?.(record.cells) : undefined;
+      if (leftOut !== undefined)
+        return {
+          seq,
+          line: record.line,
+          cells: record.cells,
+          systemId: rawId.trim(),
+          status: 'filtered',
+          detail: leftOut,
+        };
       if (record.error !== undefined)
         return invalid(record, seq, rawId.trim(), [{ code: record.error.code, message: record.error.message }]);
       const cells: RowCells = { system_id: rawId };

@@ -19,6 +19,9 @@ export const STATUSES = [
   'uncertain',
   'superseded',
   'skipped',
+  'filtered',
+  'would-delete',
+  'delete-refused',
 ] as const;
 export type RowStatus = (typeof STATUSES)[number];
 
@@ -36,6 +39,7 @@ export const FINAL_STATUSES: ReadonlySet<RowStatus> = new Set([
   'invalid',
   'superseded',
   'unchanged',
+  'filtered',
 ]);
 
 /** Statuses that mean the row's write reached the API: a later one makes an earlier row moot (superseded). */

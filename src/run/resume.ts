@@ -87,7 +87,8 @@ async function readHeader(path: string): Promise<string[]> {
   }
 }
 
-function readJournal(path: string, fromSeq: number): Map<number, JournalEntry> {
+/** A journal's entries by seq, the last answer for a row winning; a line a crash cut short is skipped. */
+export function readJournal(path: string, fromSeq: number): Map<number, JournalEntry> {
   const entries = new Map<number, JournalEntry>();
   if (!existsSync(path)) return entries;
   for (const text of readFileSync(path, 'utf8').split('\n')) {

@@ -1,0 +1,277 @@
+/**
+ * `sync <file>`: make the portal match the file (README, "Keeping CIOPulse in sync with your
+ * helpdesk"). It is the run pipeline with two executors built from the existing parts:
+ *
+ *   start:  credential check ─► one GET all (snapshot) ─► read the file's system_ids ─► deletes in
+ *           scope ─► guards ─► confirmation ─► backup ─► the deletes ─► the --changed-only filter
+ *   rows:   each row predicted against the snapshot; only rows that create or change something are
+ *           sent (an empty mapped cell is null, so it clears the field)
+ *   finish: the 422 second chance, then one row per delete after the input's rows, then the state
+ *
+ * Deleting first frees a leaver's email before the new hire's create takes it; an email freed by
+ * an update later in the file reaches the create through the 422 second chance.
+ */
+import type { CsvHeader, CsvReadOptions } from '../csv/read.js';
+import { DeclinedError, SyncRefusedError } from '../errors.js';
+import type { RunControl } from '../run/control.js';
+import type { RunSummary } from '../run/pipeline.js';
+import { APPLIED_STATUSES, type ResultRow } from '../run/results.js';
+import type { ResultsSink } from '../run/sink.js';
+import type { WhereCondition } from '../run/where.js';
+import type { SnapshotIndex } from '../remote/snapshot.js';
+import { writeBackup, type BackupSummary } from './backup.js';
+import { createChangedFilter, withChangedFilter, type ChangedFilter } from './changed.js';
+import { createPlanExecutor, type Executor } from './executors.js';
+import { loadSnapshot } from './plan.js';
+import { createRunClient, createSendExecutor, type ClientSettings, type RunClient } from './send.js';
+import { previewDeletes, runDeletes } from './sync-deletes.js';
+import {
+  deleteGuard,
+  describeScope,
+  planDeletes,
+  rowInScope,
+  scanListing,
+  type DeletePlan,
+  type FileListing,
+  type MaxDelete,
+  type SyncScope,
+} from './sync-scope.js';
+import { writeSyncState, type SyncState } from './sync-state.js';
+
+/** What a sync is about to do, for a confirmation before the first write. */
+export interface SyncPlanCounts {
+  /** Data rows in the file, and the system_ids kept after --where and --scope. */
+  rows: number;
+  listed: number;
+  /** Listed system_ids the API does not hold yet, and those it holds (sent only where a field differs). */
+  creates: number;
+  existing: number;
+  deletes: number;
+  scope: string;
+  scopeSize: number;
+}
+
+/** The sync's own part of the run summary. */
+export interface SyncSummary {
+  statePath: string;
+  scope: string;
+  /** Contacts in scope when the sync started. */
+  scopeSize: number;
+  /** system_ids the state owns after this run. */
+  owned: number;
+  deleteMissing: boolean;
+  /** `--plan`: why a real run would be refused (the guard), if it would. */
+  wouldRefuse?: string | undefined;
+}
+
+export interface SyncSettings {
+  input: string;
+  csv: Pick<CsvReadOptions, 'encoding' | 'map' | 'mapFile'>;
+  where: readonly WhereCondition[];
+  scope: SyncScope;
+  deleteMissing: boolean;
+  maxDelete: MaxDelete | undefined;
+  state: SyncState;
+  statePath: string;
+  backup: string | undefined;
+  client: ClientSettings;
+  maxConsecutiveFailures: number;
+  confirmDeletes?: ((counts: SyncPlanCounts) => boolean | Promise<boolean>) | undefined;
+  onWarning?: ((message: string) => void) | undefined;
+}
+
+interface Decision {
+  listing: FileListing;
+  deletes: DeletePlan;
+  counts: SyncPlanCounts;
+  refusal: string | undefined;
+}
+
+/** The file's listing against the snapshot: what would be deleted, and whether the guards allow it. */
+async function decide(settings: SyncSettings, snapshot: SnapshotIndex): Promise<Decision> {
+  const { scope } = settings;
+  const listing = await scanListing({ input: settings.input, csv: settings.csv, where: settings.where, scope });
+  const planned = planDeletes(snapshot, scope, settings.state.owned, listing);
+  const deletes = settings.deleteMissing ? planned : { ids: [], scopeSize: planned.scopeSize };
+  let existing = 0;
+  for (const id of listing.listed) if (snapshot.contacts.has(id)) existing++;
+  const counts: SyncPlanCounts = {
+    rows: listing.rows,
+    listed: listing.listed.size,
+    creates: listing.listed.size - existing,
+    existing,
+    deletes: deletes.ids.length,
+    scope: describeScope(scope),
+    scopeSize: deletes.scopeSize,
+  };
+  const refusal = settings.deleteMissing ? deleteGuard(deletes, listing, settings.maxDelete) : undefined;
+  return { listing, deletes, counts, refusal };
+}
+
+function filteredByScope(
+  row: ResultRow | { seq: number; line: number; cells: readonly string[]; systemId: string },
+  scope: SyncScope,
+): ResultRow {
+  return {
+    seq: row.seq,
+    line: row.line,
+    cells: row.cells,
+    systemId: row.systemId,
+    status: 'filtered',
+    detail: `outside --scope ${describeScope(scope)}; not sent`,
+  };
+}
+
+/** Puts the delete rows after the input's rows, which are all in the sink by now. */
+async function putAfterInput(sink: ResultsSink, rows: readonly ResultRow[]): Promise<void> {
+  const first = sink.written() + sink.buffered();
+  for (const [i, row] of rows.entries()) await sink.put({ ...row, seq: first + i });
+}
+
+/** A real sync: deletes, then the rows through --changed-only's filter, then the state. */
+export async function createSyncExecutor(
+  settings: SyncSettings,
+  ctx: { sink: ResultsSink; control: RunControl; header: CsvHeader },
+): Promise<Executor> {
+  const { sink, control, header } = ctx;
+  const run: RunClient = await createRunClient(settings.client, control);
+  const applied = new Set<string>();
+  // Every row the send executor finishes passes here: the applied ones become owned.
+  const observed: ResultsSink = {
+    ...sink,
+    put(row) {
+      if (APPLIED_STATUSES.has(row.status)) applied.add(row.systemId);
+      return sink.put(row);
+    },
+  };
+  let filter: ChangedFilter | undefined;
+  let deleteRows: ResultRow[] = [];
+  let backup: BackupSummary | undefined;
+  let scopeSize = 0;
+  const send = createSendExecutor({
+    run,
+    sink: observed,
+    control,
+    isDelete: false,
+    ignoreMissing: false,
+    maxConsecutiveFailures: settings.maxConsecutiveFailures,
+    beforeFirstRow: async () => {
+      const snapshot = await loadSnapshot(run.client, { signal: control.stopSignal, onWarning: settings.onWarning });
+      const decision = await decide(settings, snapshot);
+      scopeSize = decision.counts.scopeSize;
+      if (decision.refusal !== undefined)
+        throw new SyncRefusedError(`sync refused: ${decision.refusal}; nothing was sent`, {
+          hint: 'check the file; preview with --plan; --max-delete <n|p%> raises the limit when the deletes are meant',
+        });
+      const { ids } = decision.deletes;
+      if (ids.length > 0 && settings.confirmDeletes !== undefined && !(await settings.confirmDeletes(decision.counts)))
+        throw new DeclinedError('cancelled: nothing was sent');
+      if (settings.backup !== undefined) {
+        backup = await writeBackup({
+          input: settings.input,
+          csv: settings.csv,
+          snapshot,
+          backupPath: settings.backup,
+          deletes: ids,
+        });
+      }
+      deleteRows = await runDeletes({
+        run,
+        header,
+        snapshot,
+        ids,
+        firstSeq: decision.listing.rows,
+        concurrency: settings.client.concurrency ?? 8,
+        control,
+        sink,
+      });
+      for (const row of deleteRows) if (row.status === 'deleted') snapshot.remove(row.systemId);
+      filter = createChangedFilter(snapshot);
+    },
+  });
+  const changed = withChangedFilter(send, () => filter, observed);
+  return {
+    ...changed,
+    execute: (row) =>
+      rowInScope(settings.scope, row.systemId)
+        ? changed.execute(row)
+        : (sink.put(filteredByScope(row, settings.scope)) ?? Promise.resolve()),
+    async finish() {
+      const overrides = await changed.finish();
+      await putAfterInput(sink, deleteRows);
+      // A 422 that its second chance applied is owned too.
+      for (let seq = 0; overrides.size > 0 && seq < sink.written(); seq++) {
+        const after = overrides.get(seq)?.after;
+        if (after !== undefined && APPLIED_STATUSES.has(after.status)) applied.add(after.systemId);
+      }
+      const { owned } = settings.state;
+      for (const id of applied) owned.add(id);
+      for (const row of deleteRows) if (row.status === 'deleted') owned.delete(row.systemId);
+      // Written before the pipeline removes the journal, so a crash in between loses nothing.
+      writeSyncState(settings.statePath, settings.state);
+      return overrides;
+    },
+    summaryExtras: (): Partial<RunSummary> => ({
+      ...changed.summaryExtras?.(),
+      ...(backup === undefined ? {} : { backup }),
+      sync: {
+        statePath: settings.statePath,
+        scope: describeScope(settings.scope),
+        scopeSize,
+        owned: settings.state.owned.size,
+        deleteMissing: settings.deleteMissing,
+      },
+    }),
+  };
+}
+
+/** `sync --plan`: the same decisions, predicted; nothing is written to the API or the state. */
+export async function createSyncPlanExecutor(
+  settings: SyncSettings,
+  ctx: { sink: ResultsSink; control: RunControl; header: CsvHeader },
+): Promise<Executor> {
+  const { sink, control, header } = ctx;
+  const run = await createRunClient(settings.client, control);
+  let previews: ResultRow[] = [];
+  let decision: Decision | undefined;
+  const plan = createPlanExecutor({
+    client: run.client,
+    sink,
+    control,
+    checkCredentials: () => run.checkCredentials(),
+    onWarning: settings.onWarning,
+    predictOptions: {},
+    onSnapshot: async (snapshot) => {
+      decision = await decide(settings, snapshot);
+      if (decision.refusal !== undefined)
+        settings.onWarning?.(`a real sync would be refused: ${decision.refusal} (--max-delete <n|p%> allows it)`);
+      previews = previewDeletes(header, snapshot, decision.deletes.ids, decision.listing.rows);
+      // Predicted as the real run goes: the deletes first, so their emails are free for the rows.
+      for (const id of decision.deletes.ids) snapshot.remove(id);
+    },
+  });
+  return {
+    ...plan,
+    execute: (row) =>
+      rowInScope(settings.scope, row.systemId)
+        ? plan.execute(row)
+        : (sink.put(filteredByScope(row, settings.scope)) ?? Promise.resolve()),
+    async finish() {
+      const overrides = await plan.finish();
+      await putAfterInput(sink, previews);
+      return overrides;
+    },
+    summaryExtras: (): Partial<RunSummary> => ({
+      ...plan.summaryExtras?.(),
+      changedOnlyRequests: undefined,
+      sync: {
+        statePath: settings.statePath,
+        scope: describeScope(settings.scope),
+        scopeSize: decision?.counts.scopeSize ?? 0,
+        owned: settings.state.owned.size,
+        deleteMissing: settings.deleteMissing,
+        wouldRefuse: decision?.refusal,
+      },
+    }),
+  };
+}
