@@ -24,7 +24,6 @@ export type {
 export type { SyncPlanCounts, SyncSummary } from './execute/sync.js';
 export type { SyncScope, MaxDelete } from './execute/sync-scope.js';
 export type { WhereCondition } from './run/where.js';
-export { parseScope, parseMaxDelete } from './execute/sync-scope.js';
 export { parseWhere } from './run/where.js';
 export type {
   InputOptions,

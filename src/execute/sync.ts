@@ -18,7 +18,9 @@ import type { RunSummary } from '../run/pipeline.js';
 import { APPLIED_STATUSES, type ResultRow } from '../run/results.js';
 import type { ResultsSink } from '../run/sink.js';
 import type { WhereCondition } from '../run/where.js';
-import type { SnapshotIndex } from '../remote/snapshot.js';
+import type { SnapshotIndex, SnapshotValues } from '../remote/snapshot.js';
+import { CONTACT_FIELDS, type ContactPatch } from '../contact/schema.js';
+import type { PreparedRow } from '../run/outcomes.js';
 import { writeBackup, type BackupSummary } from './backup.js';
 import { createChangedFilter, withChangedFilter, type ChangedFilter } from './changed.js';
 import { createPlanExecutor, type Executor } from './executors.js';
@@ -122,6 +124,23 @@ function filteredByScope(
   };
 }
 
+/**
+ * Only the fields that differ from the contact as it stands: a field someone changed in the Portal
+ * that the helpdesk did not change is not written back (a create sends every mapped field).
+ */
+function onlyChanged(row: PreparedRow, current: SnapshotValues | undefined): PreparedRow {
+  if (current === undefined) return row;
+  const patch: ContactPatch = {};
+  let dropped = false;
+  for (const field of CONTACT_FIELDS) {
+    const value = row.patch[field];
+    if (value === undefined) continue;
+    if ((value ?? null) !== (current[field] ?? null)) patch[field] = value;
+    else dropped = true;
+  }
+  return dropped ? { ...row, patch } : row;
+}
+
 /** Puts the delete rows after the input's rows, which are all in the sink by now. */
 async function putAfterInput(sink: ResultsSink, rows: readonly ResultRow[]): Promise<void> {
   const first = sink.written() + sink.buffered();
@@ -145,6 +164,7 @@ export async function createSyncExecutor(
     },
   };
   let filter: ChangedFilter | undefined;
+  let index: SnapshotIndex | undefined;
   let deleteRows: ResultRow[] = [];
   let backup: BackupSummary | undefined;
   let scopeSize = 0;
@@ -187,6 +207,7 @@ export async function createSyncExecutor(
       });
       for (const row of deleteRows) if (row.status === 'deleted') snapshot.remove(row.systemId);
       filter = createChangedFilter(snapshot);
+      index = snapshot;
     },
   });
   const changed = withChangedFilter(send, () => filter, observed);
@@ -194,7 +215,7 @@ export async function createSyncExecutor(
     ...changed,
     execute: (row) =>
       rowInScope(settings.scope, row.systemId)
-        ? changed.execute(row)
+        ? changed.execute(onlyChanged(row, index?.contacts.get(row.systemId)))
         : (sink.put(filteredByScope(row, settings.scope)) ?? Promise.resolve()),
     async finish() {
       const overrides = await changed.finish();
