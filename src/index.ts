@@ -43,8 +43,9 @@ export { exportContacts } from './export/index.js';
 export type { ExportOptions, ExportSource, ExportCommonOptions, ExportSummary } from './export/index.js';
 
 // Results: a row's status, errors and warnings, and the run's exit code.
-export { STATUSES } from './run/results.js';
-export type { RowStatus, ResultRow, FieldChange, ErrorGroup, WarningGroup } from './run/results.js';
+export { STATUSES } from './run/statuses.js';
+export type { RowStatus } from './run/statuses.js';
+export type { ResultRow, FieldChange, ErrorGroup, WarningGroup } from './run/results.js';
 export { resolveExitCode } from './run/exit.js';
 export { CONTACT_FIELDS } from './contact/schema.js';
 export type { Contact, ContactField, RowError, RowErrorCode, RowWarning, RowWarningCode } from './contact/schema.js';

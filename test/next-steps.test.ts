@@ -9,7 +9,7 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { AddressInfo } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { RunSummary } from '../src/run/pipeline.js';
-import { STATUSES, type RowStatus } from '../src/run/results.js';
+import { STATUSES, type RowStatus } from '../src/run/statuses.js';
 import { formatSummary, nextCommand, summaryToJson } from '../src/report/summary.js';
 import {
   CLI,

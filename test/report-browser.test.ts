@@ -12,7 +12,7 @@ import { pathToFileURL } from 'node:url';
 import { chromium, type Browser, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { RunSummary } from '../src/run/pipeline.js';
-import { STATUSES, type RowStatus } from '../src/run/results.js';
+import { STATUSES, type RowStatus } from '../src/run/statuses.js';
 import {
   createReportCollector,
   type ReportChange,

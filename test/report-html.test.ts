@@ -10,7 +10,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import type { RunSummary } from '../src/run/pipeline.js';
 import { runImport } from '../src/run/entry.js';
-import { STATUSES, type RowStatus } from '../src/run/results.js';
+import { STATUSES, type RowStatus } from '../src/run/statuses.js';
 import { PAGE_CSS, PAGE_SCRIPT } from '../src/report/assets.generated.js';
 import { createReportCollector, reportRowOf, type ReportRow } from '../src/report/collect.js';
 import { escapeHtml, jsonForScript, writeHtmlReport, type HtmlReportOptions } from '../src/report/html.js';

@@ -5,11 +5,12 @@
  */
 import { chmodSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { DEFAULT_BASE_URL, inspectSettings, loopbackKeyHint, resolveConnection, shellQuote } from '../src/config.js';
+import { DEFAULT_BASE_URL, inspectSettings, loopbackKeyHint, resolveConnection } from '../src/config.js';
+import { shellQuote } from '../src/shell.js';
 import { closestFlag } from '../src/cli/usage.js';
 import { launcherWords } from '../src/cli/options.js';
 import { resolveResultsPath } from '../src/run/paths.js';
-import { STATUSES, type RowStatus } from '../src/run/results.js';
+import { STATUSES, type RowStatus } from '../src/run/statuses.js';
 import type { RunSummary } from '../src/run/pipeline.js';
 import { nextCommand } from '../src/report/summary.js';
 import { TEST_API_KEY, secretsDir, writeFile } from './helpers.js';

@@ -5,6 +5,7 @@
 import { runImport, type RunOptions } from '../run/entry.js';
 import type { RunSummary } from '../run/pipeline.js';
 import { resolveExitCode } from '../run/exit.js';
+import { countBad } from '../run/statuses.js';
 import { createReportCollector } from '../report/collect.js';
 import { checkWritable, NothingToResumeError, UnfinishedRunError } from '../run/guards.js';
 import { FileError, UsageError } from '../errors.js';
@@ -126,8 +127,7 @@ export async function runRowsAndReport(
     );
     if (extra !== undefined) process.stdout.write(`${extra}\n`);
   } else if (code !== 0) {
-    const bad =
-      summary.counts.invalid + summary.counts.failed + summary.counts.uncertain + summary.counts['would-fail'];
+    const bad = countBad(summary.counts);
     process.stderr.write(
       `${summary.stopped?.message ?? `${bad} rows invalid, failed or uncertain`}; see ${summary.resultsPath}\n`,
     );

@@ -18,6 +18,7 @@ import type { ApiClient } from '../api/client.js';
 import type { ContactPatch } from '../contact/schema.js';
 import { toResult, type PreparedRow } from '../run/outcomes.js';
 import type { ResultRow, RowOutcome } from '../run/results.js';
+import { isSuperseded, supersededOutcome } from '../run/supersede.js';
 import { createOverrideStore, type OverrideStore } from '../run/override-store.js';
 
 /** What the second attempt needs of a row that got 422. */
@@ -114,11 +115,8 @@ export async function runDeferredPass(options: {
   const running = new Set<Promise<void>>();
   const second = async (row: DeferredRow): Promise<void> => {
     const later = deferred.appliedAfter(row.systemId);
-    if (later !== undefined && later.seq > row.seq) {
-      overrides.set(row.seq, {
-        before: row.before,
-        after: { ...row.before, status: 'superseded', errors: undefined, detail: `superseded by line ${later.line}` },
-      });
+    if (isSuperseded(later, row.seq)) {
+      overrides.set(row.seq, { before: row.before, after: supersededOutcome(row.before, later) });
       return;
     }
     if (stopSignal.aborted) return;

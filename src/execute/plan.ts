@@ -13,6 +13,7 @@ import {
   type RowError,
 } from '../contact/schema.js';
 import type { PreparedRow } from '../run/outcomes.js';
+import { isSuperseded, supersededOutcome } from '../run/supersede.js';
 import type { FieldChange, Override, ResultRow } from '../run/results.js';
 import { emptyFields } from '../contact/fields.js';
 import { createSnapshotIndex, type SnapshotIndex, type SnapshotValues } from '../remote/snapshot.js';
@@ -128,11 +129,8 @@ export function createPlanner(snapshot: Iterable<Contact> | SnapshotIndex, optio
       for (const { row, prediction } of pending) {
         const before: ResultRow = { ...row, ...prediction };
         const later = lastApplied.get(row.systemId);
-        if (later !== undefined && later.seq > row.seq) {
-          overrides.set(row.seq, {
-            before,
-            after: { ...before, status: 'superseded', errors: undefined, detail: `superseded by line ${later.line}` },
-          });
+        if (isSuperseded(later, row.seq)) {
+          overrides.set(row.seq, { before, after: supersededOutcome(before, later) });
           continue;
         }
         const second = evaluate(row);

@@ -13,7 +13,9 @@ import type { RunControl } from '../run/control.js';
 import { createDeferredList, runDeferredPass, type DeferredList } from './deferred.js';
 import type { Executor } from './executors.js';
 import { skippedRow, toResult, type PreparedRow } from '../run/outcomes.js';
-import { APPLIED_STATUSES, formatErrors, type Override, type ResultRow, type RowOutcome } from '../run/results.js';
+import { isSuperseded, SUPERSEDABLE_STATUSES, supersededOutcome } from '../run/supersede.js';
+import { type Override, type ResultRow, type RowOutcome } from '../run/results.js';
+import { APPLIED_STATUSES } from '../run/statuses.js';
 import type { ResultsSink } from '../run/sink.js';
 import { mergeOverrides } from '../run/override-store.js';
 
@@ -127,7 +129,7 @@ function createSupersedeTracker() {
   return {
     overrides,
     note(row: ResultRow): void {
-      if (row.status === 'failed' || row.status === 'uncertain') {
+      if (SUPERSEDABLE_STATUSES.has(row.status)) {
         const outcome: RowOutcome = {
           line: row.line,
           systemId: row.systemId,
@@ -143,19 +145,10 @@ function createSupersedeTracker() {
         const list = unsettled.get(row.systemId);
         if (list === undefined) return;
         unsettled.delete(row.systemId);
-        for (const { seq, outcome } of list) {
-          if (seq > row.seq) continue;
-          const own = formatErrors(outcome.errors) || outcome.status;
-          overrides.set(seq, {
-            before: outcome,
-            after: {
-              ...outcome,
-              status: 'superseded',
-              errors: undefined,
-              detail: `superseded by line ${row.line}, applied after this row (its own answer: ${own})`,
-            },
-          });
-        }
+        const later = { seq: row.seq, line: row.line };
+        for (const { seq, outcome } of list)
+          if (isSuperseded(later, seq))
+            overrides.set(seq, { before: outcome, after: supersededOutcome(outcome, later) });
       }
     },
   };

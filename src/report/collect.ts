@@ -6,6 +6,7 @@
  * warning codes, field changes); it never parses a CSV cell.
  */
 import type { ResultRow } from '../run/results.js';
+import { ATTENTION_STATUSES, type RowStatus } from '../run/statuses.js';
 
 /** An error on a row, as the pipeline reports it. */
 export interface ReportError {
@@ -113,15 +114,6 @@ export interface ReportCollectorOptions {
   maxRows?: number | undefined;
 }
 
-/** Rows that need a reader's attention; they fill the problem table, with warned rows. */
-export const PROBLEM_STATUSES: ReadonlySet<string> = new Set([
-  'invalid',
-  'failed',
-  'would-fail',
-  'uncertain',
-  'skipped',
-  'superseded',
-]);
 export const DEFAULT_MAX_ROWS = 20_000;
 const NONE: Issue[] = [];
 /** Rows shown inside each error group's <details>; the table has the rest. */
@@ -154,7 +146,7 @@ function shown(value: unknown): string {
 }
 
 function isProblem(row: ReportRow): boolean {
-  return PROBLEM_STATUSES.has(row.status) || (row.warnings?.length ?? 0) > 0;
+  return ATTENTION_STATUSES.has(row.status as RowStatus) || (row.warnings?.length ?? 0) > 0;
 }
 
 function isChange(row: ReportRow): boolean {

@@ -4,6 +4,7 @@
  * script renders with textContent only.
  */
 import type { RunSummary } from '../run/pipeline.js';
+import { countBad } from '../run/statuses.js';
 import type { CodeGroup, CollectedReport } from './collect.js';
 import type { NextStep } from './summary.js';
 import { CODE_TITLES, isKnownStatus, REPORT_STATUSES, STATUS_NOTES, titleOf, WARNING_TITLES } from './words.js';
@@ -18,7 +19,6 @@ export interface RenderInput {
 }
 
 /** Rows that did not end well: the verdict counts these. */
-const BAD_STATUSES = ['invalid', 'failed', 'would-fail'] as const;
 
 // ───────────────────────────── text helpers ─────────────────────────────
 
@@ -93,7 +93,7 @@ function count(data: CollectedReport, status: string): number {
 }
 
 export function badRows(data: CollectedReport): number {
-  return BAD_STATUSES.reduce((n, s) => n + count(data, s), 0);
+  return countBad(data.counts);
 }
 
 function listOf(data: CollectedReport, statuses: readonly string[]): string {
@@ -144,16 +144,25 @@ function verdictOf(summary: RunSummary, data: CollectedReport): Verdict {
       body: `${num(count(data, 'valid'))} ${verb}. This was a dry run: nothing was sent to the API.`,
     };
   }
-  if (mode === 'plan') {
+  if (mode === 'plan' || mode === 'sync-plan') {
     const title =
       bad > 0 ? `${num(bad)} of ${plural(total, 'row')} would fail` : `All ${plural(total, 'row')} would succeed`;
-    const outlook = listOf(data, ['would-create', 'would-update', 'unchanged', 'would-fail', 'invalid']);
+    const outlook = listOf(data, [
+      'would-create',
+      'would-update',
+      'unchanged',
+      'would-delete',
+      'would-fail',
+      'invalid',
+      'filtered',
+    ]);
     const body = `Predicted against the API's current data: ${outlook === '' ? 'no rows' : outlook}. This was a plan: nothing was written to the API.`;
     return { tone: bad > 0 ? 'bad' : 'good', title, body };
   }
-  const done = mode === 'delete' ? 'deleted' : 'imported';
+  const done = mode === 'delete' ? 'deleted' : mode === 'sync' ? 'synced' : 'imported';
   const uncertain = count(data, 'uncertain');
-  const notDone = bad + count(data, 'skipped');
+  // An uncertain row is bad (it may not have landed) but not "not done": it may have been applied.
+  const notDone = bad - uncertain + count(data, 'skipped');
   const tone = bad > 0 ? 'bad' : notDone + uncertain > 0 || summary.stopped !== undefined ? 'warn' : 'good';
   let title =
     notDone > 0
@@ -162,9 +171,9 @@ function verdictOf(summary: RunSummary, data: CollectedReport): Verdict {
   if (uncertain > 0)
     title =
       notDone > 0 ? `${title}; ${num(uncertain)} uncertain` : `${num(uncertain)} of ${plural(total, 'row')} uncertain`;
-  const good = listOf(data, ['created', 'updated', 'deleted', 'unchanged']);
+  const good = listOf(data, ['created', 'updated', 'deleted', 'unchanged', 'filtered']);
   let body = good === '' ? `No row was ${done}.` : `Ended well: ${good}.`;
-  const tail = listOf(data, ['invalid', 'failed', 'uncertain', 'superseded', 'skipped']);
+  const tail = listOf(data, ['invalid', 'failed', 'uncertain', 'delete-refused', 'superseded', 'skipped']);
   if (tail !== '') body += ` Needing attention: ${tail}.`;
   return { tone, title, body };
 }
@@ -373,7 +382,7 @@ export function renderMeta(input: RenderInput): string {
     ['Input', summary.input],
     ['Results', summary.resultsPath],
   ];
-  if (badRows(data) + count(data, 'uncertain') > 0) files.push(['Errors', summary.errorsPath]);
+  if (badRows(data) > 0) files.push(['Errors', summary.errorsPath]);
   if (summary.journalPath !== undefined) files.push(['Journal', summary.journalPath]);
   const fileList = files.map(([k, v]) => `<div><dt>${k}</dt><dd><code>${escapeHtml(v)}</code></dd></div>`).join('');
   return `<dl class="meta">${meta}</dl><dl class="files">${fileList}</dl>`;

@@ -3,13 +3,11 @@
  * code, the files, and the next command to run. `formatSummary` returns text; the CLI prints it.
  */
 import { relative } from 'node:path';
-import { shellQuote } from '../config.js';
+import { commandLine } from '../shell.js';
 import { createStyles, type Styles } from './styles.js';
 import { resolveResultsPath } from '../run/paths.js';
-import { ERROR_STATUSES, STATUSES, type RowStatus } from '../run/results.js';
+import { BAD_STATUSES, countBad, STATUSES } from '../run/statuses.js';
 import type { RunSummary } from '../run/pipeline.js';
-
-const BAD: ReadonlySet<RowStatus> = new Set(['invalid', 'failed', 'uncertain', 'would-fail', 'delete-refused']);
 
 function display(path: string): string {
   const rel = relative(process.cwd(), path);
@@ -48,10 +46,6 @@ export interface NextStep {
 
 const DEFAULT_RERUN: Rerun = { launcher: ['ciopulse-contacts'], flags: [] };
 
-function badRows(summary: RunSummary): number {
-  return summary.counts.invalid + summary.counts.failed + summary.counts['would-fail'];
-}
-
 function rowsWithCode(summary: RunSummary, code: string): number {
   return summary.errorGroups.filter((g) => g.code === code).reduce((n, g) => n + g.count, 0);
 }
@@ -84,7 +78,8 @@ function afterBadRows(
   const ignore = !isDelete || rerun.flags.includes('--ignore-missing') ? [] : ['--ignore-missing'];
   const notFound = isDelete ? rowsWithCode(summary, 'not_found') : 0;
   const guarded = isDelete ? rowsWithCode(summary, 'protected_contact') : 0;
-  const toFix = badRows(summary) - notFound - guarded;
+  // Uncertain rows are bad, but there is nothing in them to fix.
+  const toFix = countBad(summary.counts) - uncertain - notFound - guarded;
   const uncertainNote =
     uncertain === 0
       ? ''
@@ -122,7 +117,7 @@ export function rerunCommand(
   extra: readonly string[] = [],
 ): string {
   const { launcher, flags } = rerun ?? DEFAULT_RERUN;
-  return [...launcher, verb, display(input), ...flags, ...extra].map(shellQuote).join(' ');
+  return commandLine([...launcher, verb, display(input), ...flags, ...extra]);
 }
 
 /** What to do by hand before a stopped run can go on; undefined: nothing (a signal, a server back up). */
@@ -172,13 +167,13 @@ export function nextCommand(summary: RunSummary, rerun: Rerun = DEFAULT_RERUN): 
     summary.mode === 'sync-plan';
   if (preview) {
     const advice =
-      badRows(summary) > 0
+      countBad(summary.counts) > 0
         ? `fix the rows listed in ${display(summary.errorsPath)} in ${display(summary.input)}`
         : undefined;
     return { advice, command: command(summary.input, planFlags(summary, rerun)) };
   }
   if (summary.mode === 'sync') return afterSync(summary, command);
-  return badRows(summary) + summary.counts.uncertain > 0 ? afterBadRows(summary, command, rerun) : undefined;
+  return countBad(summary.counts) > 0 ? afterBadRows(summary, command, rerun) : undefined;
 }
 
 /**
@@ -188,10 +183,12 @@ export function nextCommand(summary: RunSummary, rerun: Rerun = DEFAULT_RERUN): 
 function afterSync(summary: RunSummary, command: (input: string) => string): NextStep | undefined {
   const refused = summary.counts['delete-refused'];
   const uncertain = summary.counts.uncertain;
-  const bad = badRows(summary);
+  const bad = countBad(summary.counts) - refused - uncertain;
   if (bad + refused + uncertain === 0) return undefined;
   const advice = [
-    bad > 0 ? `fix the ${plural(bad, 'row')} listed in ${display(summary.errorsPath)} at their source` : undefined,
+    bad > 0
+      ? `fix the ${plural(bad, 'row')} listed as invalid or failed in ${display(summary.errorsPath)} at their source`
+      : undefined,
     refused > 0
       ? `reassign the support groups named in ${display(summary.resultsPath)} (status delete-refused) in the CIOPulse Portal`
       : undefined,
@@ -248,7 +245,11 @@ export function formatSummary(
     const count = summary.counts[status];
     if (count === 0) continue;
     const label = status.padEnd(width);
-    const paint = BAD.has(status) ? s.red : status === 'skipped' || status === 'superseded' ? s.yellow : s.green;
+    const paint = BAD_STATUSES.has(status)
+      ? s.red
+      : status === 'skipped' || status === 'superseded'
+        ? s.yellow
+        : s.green;
     lines.push(`  ${paint(label)}  ${String(count).padStart(8)}`);
   }
   const extras = [
@@ -275,7 +276,7 @@ export function formatSummary(
     lines.push(...groupLines(summary.warningGroups, s.yellow, s, options.width));
   }
   lines.push('', `Results: ${display(summary.resultsPath)}`);
-  const bad = [...ERROR_STATUSES].reduce((n, status) => n + summary.counts[status], 0);
+  const bad = countBad(summary.counts);
   const again = summary.mode.startsWith('delete') ? 'run again' : 'import again';
   const deleteRows = summary.counts.deleted + summary.counts['would-delete'] + summary.counts['delete-refused'];
   if (summary.mode.startsWith('sync') && deleteRows > 0)

@@ -2,7 +2,8 @@
  * The report's words: titles for modes, statuses and codes. Partial on purpose: a status or code
  * added later still works, shown by its name.
  */
-import { STATUSES } from '../run/results.js';
+import { STATUSES } from '../run/statuses.js';
+import { SUPERSEDED_NOTE } from '../run/supersede.js';
 
 export const MODE_TITLES: Readonly<Record<string, string>> = {
   import: 'Import',
@@ -14,15 +15,8 @@ export const MODE_TITLES: Readonly<Record<string, string>> = {
   'sync-plan': 'Sync plan',
 };
 
-/**
- * Every status the report knows, in the order it shows them. `uncertain` sits beside `failed`
- * whether or not this build's STATUSES has it yet.
- */
-export const REPORT_STATUSES: readonly string[] = (() => {
-  const list: string[] = [...STATUSES];
-  if (!list.includes('uncertain')) list.splice(list.indexOf('failed') + 1, 0, 'uncertain');
-  return list;
-})();
+/** Every status the report knows, in the order it shows them: the results' own order. */
+export const REPORT_STATUSES: readonly string[] = STATUSES;
 
 const KNOWN: ReadonlySet<string> = new Set(REPORT_STATUSES);
 
@@ -42,7 +36,7 @@ export const STATUS_NOTES: Readonly<Record<string, string>> = {
   invalid: 'failed a local check; never sent',
   failed: 'refused by the API, or its retries ran out',
   uncertain: 'sent, but the answer was lost: it may or may not have been applied',
-  superseded: 'its 422 became moot: a later row for the same system_id was applied',
+  superseded: SUPERSEDED_NOTE,
   skipped: 'not attempted: the run was stopped',
   filtered: 'left out by --where (or outside the sync --scope); never sent',
   'would-delete': 'sync plan: in scope and no longer in the file; would be deleted',
@@ -73,6 +67,7 @@ export const CODE_TITLES: Readonly<Record<string, string>> = {
   server_error: 'Server error; retries used up',
   network_error: 'No answer from the server',
   email_swap: 'Two contacts swap email addresses',
+  one_word_name: 'Full name is one word: no first and last name to split',
 };
 
 /** Plain words for each warning code: the row was sent (or would be) all the same. */

@@ -19,7 +19,8 @@ import { createReadStream } from 'node:fs';
 import { dirname } from 'node:path';
 import { parse } from 'csv-parse';
 import { FileError } from '../errors.js';
-import { FINAL_STATUSES, RESULT_COLUMNS, type RowStatus } from './results.js';
+import { RESULT_COLUMNS } from './results.js';
+import { FINAL_STATUSES, type RowStatus } from './statuses.js';
 
 /** Throws a FileError naming the path when it cannot be created or overwritten. */
 export function checkWritable(path: string): void {

@@ -4,7 +4,8 @@
 import type { ApiResult } from '../api/client.js';
 import { describeAnswer } from '../api/failures.js';
 import type { ContactPatch, RowError, RowWarning } from '../contact/schema.js';
-import type { ResultRow, RowStatus } from './results.js';
+import type { ResultRow } from './results.js';
+import type { RowStatus } from './statuses.js';
 
 /** Why a run stopped before its last row (README, "Failure behaviour"). */
 export type StopReason = 'auth' | 'dead_server' | 'unreachable' | 'not_api' | 'signal' | 'write_failed';
@@ -76,6 +77,11 @@ export function toResult(
         : row('updated', lost === undefined ? undefined : `${lost}; this update may have been the create`);
     case 202:
       return row('deleted', lost);
+    case 204:
+      // Applied, with no body (an empty-body note is in `notes`); a PUT's 204 does not say which.
+      return how.isDelete
+        ? row('deleted', lost)
+        : row('updated', 'the API did not say whether this created or updated the contact');
     case 404:
       if (how.isDelete && lost !== undefined) {
         return row(

@@ -19,7 +19,8 @@ import { acquireLock, checkWritable, countAnswered, NothingToResumeError, Unfini
 import { skippedRow, type PreparedRow } from './outcomes.js';
 import { resolveErrorsPath, resolveJournalPath, resolveResultsPath, type RunMode } from './paths.js';
 import { createPreparer, isPrepared, systemIdCell } from './prepare.js';
-import { ERROR_STATUSES, type ErrorGroup, type ResultRow, type RowStatus, type WarningGroup } from './results.js';
+import type { ErrorGroup, ResultRow, WarningGroup } from './results.js';
+import { countBad, type RowStatus } from './statuses.js';
 import { openResume, type PreviousAnswer, type ResumeState } from './resume.js';
 import { createResultsSink, type ResultsSink } from './sink.js';
 import type { BackupSummary } from '../execute/backup.js';
@@ -252,7 +253,7 @@ export async function runPipeline(spec: PipelineSpec): Promise<RunSummary> {
     progress.maybe(true);
     // No error rows: remove the header-only file, so an errors file from an earlier run at this
     // path is never left behind looking current (README, "The errors file").
-    if (![...ERROR_STATUSES].some((status) => runSink.tally.counts[status] > 0)) await rm(errorsPath, { force: true });
+    if (countBad(runSink.tally.counts) === 0) await rm(errorsPath, { force: true });
 
     summary = buildSummary({
       spec,
@@ -364,7 +365,7 @@ function createProgress(options: RunCallbacks, source: CsvSource, sink: ResultsS
         rowsWritten: sink.written(),
         bytesRead: source.bytesRead(),
         bytesTotal: source.bytesTotal,
-        failed: sink.tally.counts.failed + sink.tally.counts.invalid + sink.tally.counts.uncertain,
+        failed: countBad(sink.tally.counts),
         retries: stats.retries,
         inFlight: stats.inFlight,
         window: stats.window,

@@ -1,52 +1,13 @@
 /**
- * What a run's result rows are: statuses, the row shape, the four result columns, and the counts
+ * What a run's result rows are: the row shape, the four result columns, and the counts
  * a summary is made of (README, "Results and errors files"). The sink that writes them is
  * sink.ts.
  */
 import type { RowError, RowErrorCode, RowWarning, RowWarningCode } from '../contact/schema.js';
-
-export const STATUSES = [
-  'created',
-  'updated',
-  'deleted',
-  'valid',
-  'would-create',
-  'would-update',
-  'unchanged',
-  'would-fail',
-  'invalid',
-  'failed',
-  'uncertain',
-  'superseded',
-  'skipped',
-  'filtered',
-  'would-delete',
-  'delete-refused',
-] as const;
-export type RowStatus = (typeof STATUSES)[number];
+import { STATUSES, type RowStatus } from './statuses.js';
 
 /** The four columns that follow the input's own, always exactly these. */
 export const RESULT_COLUMNS = ['status', 'http_status', 'error', 'detail'] as const;
-
-/**
- * Statuses that are a final answer: `--resume` never sends these rows again. `unchanged` is one in
- * a real run: `--changed-only` found the row already matching the API.
- */
-export const FINAL_STATUSES: ReadonlySet<RowStatus> = new Set([
-  'created',
-  'updated',
-  'deleted',
-  'invalid',
-  'superseded',
-  'unchanged',
-  'filtered',
-]);
-
-/** Statuses that mean the row's write reached the API: a later one makes an earlier row moot (superseded). */
-export const APPLIED_STATUSES: ReadonlySet<RowStatus> = new Set(['created', 'updated']);
-
-/** Statuses that go to the errors file, which is itself an import file (README, "Results and errors files"). */
-export const ERROR_STATUSES: ReadonlySet<RowStatus> = new Set(['invalid', 'failed', 'uncertain', 'would-fail']);
 
 /** A field a plan predicts will change: the API's value now, and the file's. */
 export interface FieldChange {

@@ -9,14 +9,9 @@ import { basename, dirname, join } from 'node:path';
 import { parse, type Parser } from 'csv-parse';
 import { FileError } from '../errors.js';
 import { isAlive } from './guards.js';
-import {
-  APPLIED_STATUSES,
-  FINAL_STATUSES,
-  RESULT_COLUMNS,
-  STATUSES,
-  type ResultRow,
-  type RowStatus,
-} from './results.js';
+import { RESULT_COLUMNS, type ResultRow } from './results.js';
+import { APPLIED_STATUSES, FINAL_STATUSES, STATUSES, type RowStatus } from './statuses.js';
+import { isSuperseded, SUPERSEDABLE_STATUSES, supersededDetail, type LaterApplied } from './supersede.js';
 import type { JournalEntry } from './sink.js';
 
 // `unchanged` is not among them: `import --changed-only` writes it for rows it did not need to send.
@@ -152,13 +147,13 @@ async function findSuperseding(
   statusIndex: number,
   systemIdIndex: number,
   journal: Map<number, JournalEntry>,
-): Promise<Map<string, { seq: number; line: number | undefined }>> {
+): Promise<Map<string, LaterApplied>> {
   const open = new Map<string, number>();
   // Only failed and uncertain rows: a skipped row never has a later applied row for its key,
   // because rows of one system_id are sent in file order and a stop skips all that follow.
   // Skipping them keeps this map small after a Ctrl-C on a big file.
   const consider = (seq: number, key: string, status: string): void => {
-    if ((status === 'failed' || status === 'uncertain') && !open.has(key)) open.set(key, seq);
+    if (SUPERSEDABLE_STATUSES.has(status as RowStatus) && !open.has(key)) open.set(key, seq);
   };
   if (resultsPath !== undefined) {
     let seq = 0;
@@ -166,7 +161,7 @@ async function findSuperseding(
       consider(seq++, (record[systemIdIndex] ?? '').trim(), record[statusIndex] ?? '');
   }
   for (const [seq, entry] of journal) consider(seq, entry.system_id, entry.status);
-  const latest = new Map<string, { seq: number; line: number | undefined }>();
+  const latest = new Map<string, LaterApplied>();
   if (open.size === 0) return latest;
   const applied = (seq: number, key: string, status: string, line: number | undefined): void => {
     const first = open.get(key);
@@ -187,17 +182,9 @@ async function findSuperseding(
   return latest;
 }
 
-function supersededAnswer(
-  later: { seq: number; line: number | undefined } | undefined,
-  seq: number,
-): PreviousAnswer | undefined {
-  if (later === undefined || later.seq <= seq) return undefined;
-  const where = later.line === undefined ? `row ${later.seq + 1}` : `line ${later.line}`;
-  return {
-    status: 'superseded',
-    httpStatus: undefined,
-    detail: `superseded by ${where}, applied in an earlier run after this row; not sent again`,
-  };
+function supersededAnswer(later: LaterApplied | undefined, seq: number, own: string): PreviousAnswer | undefined {
+  if (!isSuperseded(later, seq)) return undefined;
+  return { status: 'superseded', httpStatus: undefined, detail: supersededDetail(later, own) };
 }
 
 export async function openResume(options: {
@@ -223,7 +210,7 @@ export async function openResume(options: {
       take: (seq, systemIdCell, line) => {
         const answer = fromJournal(journal, journalPath, seq, systemIdCell, line);
         return Promise.resolve(
-          answer ?? (journal.has(seq) ? supersededAnswer(later.get(systemIdCell.trim()), seq) : undefined),
+          answer ?? supersededAnswer(later.get(systemIdCell.trim()), seq, journal.get(seq)?.status ?? ''),
         );
       },
       close() {},
@@ -271,7 +258,7 @@ export async function openResume(options: {
           );
         }
         const status = record[statusIndex] as RowStatus;
-        if (!FINAL_STATUSES.has(status)) return supersededAnswer(later.get(systemIdCell.trim()), seq);
+        if (!FINAL_STATUSES.has(status)) return supersededAnswer(later.get(systemIdCell.trim()), seq, status);
         const http = record[statusIndex + 1] ?? '';
         // Final rows carry no error the run needs as data: invalid rows are judged again.
         return {
@@ -281,7 +268,11 @@ export async function openResume(options: {
         };
       }
       const answer = fromJournal(journal, journalPath, seq, systemIdCell, line);
-      return answer ?? (journal.has(seq) ? supersededAnswer(later.get(systemIdCell.trim()), seq) : undefined);
+      const entry = journal.get(seq);
+      return (
+        answer ??
+        (entry === undefined ? undefined : supersededAnswer(later.get(systemIdCell.trim()), seq, entry.status))
+      );
     },
     close() {
       rows.return(undefined).catch(() => undefined); // ends the reader early; nothing to report

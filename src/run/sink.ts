@@ -10,15 +10,8 @@ import { createReadStream, existsSync, rmSync } from 'node:fs';
 import { parse, type Parser } from 'csv-parse';
 import { FileError } from '../errors.js';
 import { createCsvWriter, openJournal, type CsvWriter, type Journal } from '../csv/write.js';
-import {
-  ERROR_STATUSES,
-  RESULT_COLUMNS,
-  Tally,
-  outcomeCells,
-  toResultCells,
-  type ResultRow,
-  type RowStatus,
-} from './results.js';
+import { RESULT_COLUMNS, Tally, outcomeCells, toResultCells, type ResultRow } from './results.js';
+import { BAD_STATUSES, type RowStatus } from './statuses.js';
 import type { OverrideLookup } from './override-store.js';
 
 /** One journal line: enough for `--resume` to reuse the answer without reading any CSV cell. */
@@ -195,7 +188,7 @@ export function createResultsSink(options: ResultsSinkOptions): ResultsSink {
     if (failedNow() !== undefined) return undefined;
     const a = kept(options.resultsPath, results.write(toResultCells(row)));
     const errorCells = row.extraCells === undefined ? row.cells : [...row.cells, ...row.extraCells];
-    const b = ERROR_STATUSES.has(row.status) ? kept(options.errorsPath, errors.write(errorCells)) : undefined;
+    const b = BAD_STATUSES.has(row.status) ? kept(options.errorsPath, errors.write(errorCells)) : undefined;
     if (a === undefined && b === undefined) return undefined;
     return Promise.all([a, b]).then(() => undefined);
   });
@@ -282,7 +275,7 @@ async function rewriteFiles(options: ResultsSinkOptions, overrides: OverrideLook
         continue;
       }
       const override = overrides.get(seq);
-      const wasError = ERROR_STATUSES.has((override?.before.status ?? record[width] ?? '') as RowStatus);
+      const wasError = BAD_STATUSES.has((override?.before.status ?? record[width] ?? '') as RowStatus);
       const oldErrorCells = wasError ? await nextOldError() : undefined;
       const inputCells = record.slice(0, width);
       if (override !== undefined) {
@@ -298,7 +291,7 @@ async function rewriteFiles(options: ResultsSinkOptions, overrides: OverrideLook
       }
       const status = override?.after.status ?? (record[width] as RowStatus);
       await newResults.write(override === undefined ? record : [...inputCells, ...outcomeCells(override.after)]);
-      if (ERROR_STATUSES.has(status)) await newErrors.write(oldErrorCells ?? inputCells);
+      if (BAD_STATUSES.has(status)) await newErrors.write(oldErrorCells ?? inputCells);
       seq++;
     }
     await Promise.all([newResults.end(), newErrors.end()]);
