@@ -26,6 +26,10 @@ function deleteRowOf(header: CsvHeader, snapshot: Pick<SnapshotIndex, 'get'>, id
     const column = header.fields[field];
     if (column !== undefined) cells[column] = (field === 'system_id' ? id : contact?.[field]) ?? '';
   }
+  // One name column (Zendesk's "Name"): the two parts, as the file would have held them.
+  const fullName = header.fields.full_name;
+  if (fullName !== undefined)
+    cells[fullName] = [contact?.first_name, contact?.last_name].filter((p) => p != null && p !== '').join(' ');
   return { seq, line: 0, cells, systemId: id, patch: {}, warnings: [], notes: [] };
 }
 

@@ -24,6 +24,12 @@ export interface SyncState {
   baseUrl: string;
   portalCode: string;
   owned: Set<string>;
+  /**
+   * Creates about to be sent, recorded before the first of them: a crash can lose a create's answer
+   * before the journal has it. The next sync owns each one that exists by then; none existed when
+   * the earlier sync read GET all, so that sync wrote it.
+   */
+  pending: Set<string>;
 }
 
 interface StateFile {
@@ -31,6 +37,7 @@ interface StateFile {
   baseUrl: string;
   portalCode: string;
   owned: string[];
+  pending?: string[];
 }
 
 export function resolveStatePath(input: string, explicit?: string): string {
@@ -43,7 +50,7 @@ function sameUrl(a: string, b: string): boolean {
 
 /** The state for this portal: empty when the file does not exist yet; another portal's is refused. */
 export function readSyncState(path: string, portal: { baseUrl: string; portalCode: string }): SyncState {
-  if (!existsSync(path)) return { ...portal, owned: new Set() };
+  if (!existsSync(path)) return { ...portal, owned: new Set(), pending: new Set() };
   let data: StateFile;
   try {
     data = JSON.parse(readFileSync(path, 'utf8')) as StateFile;
@@ -63,7 +70,12 @@ export function readSyncState(path: string, portal: { baseUrl: string; portalCod
       `the sync state ${path} belongs to portal ${data.portalCode} at ${data.baseUrl}, not ${portal.portalCode} at ${portal.baseUrl}`,
       { hint: 'each portal needs its own state: pass --state <file> for this one' },
     );
-  return { baseUrl: data.baseUrl, portalCode: data.portalCode, owned: new Set(data.owned) };
+  return {
+    baseUrl: data.baseUrl,
+    portalCode: data.portalCode,
+    owned: new Set(data.owned),
+    pending: new Set(data.pending ?? []),
+  };
 }
 
 /** Atomic, at mode 600: a temporary file beside it, synced, then renamed over it. */
@@ -73,6 +85,7 @@ export function writeSyncState(path: string, state: SyncState): void {
     baseUrl: state.baseUrl,
     portalCode: state.portalCode,
     owned: [...state.owned].sort(),
+    pending: [...state.pending].sort(),
   };
   const temporary = `${path}.tmp-${process.pid}`;
   try {
@@ -94,6 +107,16 @@ export function writeSyncState(path: string, state: SyncState): void {
       },
     );
   }
+}
+
+/**
+ * The state against a fresh GET all: pending creates that exist now are owned; owned contacts that
+ * are gone (deleted by a sync whose answer was lost, or by someone else) are owned no more.
+ */
+export function settleState(state: SyncState, exists: (systemId: string) => boolean): void {
+  for (const id of state.pending) if (exists(id)) state.owned.add(id);
+  state.pending.clear();
+  for (const id of state.owned) if (!exists(id)) state.owned.delete(id);
 }
 
 /**

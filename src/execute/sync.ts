@@ -39,7 +39,7 @@ import {
   type MaxDelete,
   type SyncScope,
 } from './sync-scope.js';
-import { writeSyncState, type SyncState } from './sync-state.js';
+import { settleState, writeSyncState, type SyncState } from './sync-state.js';
 
 /** What a sync is about to do, for a confirmation before the first write. */
 export interface SyncPlanCounts {
@@ -178,6 +178,7 @@ export async function createSyncExecutor(
     maxConsecutiveFailures: settings.maxConsecutiveFailures,
     beforeFirstRow: async () => {
       const snapshot = await loadSnapshot(run.client, { signal: control.stopSignal, onWarning: settings.onWarning });
+      settleState(settings.state, (id) => snapshot.contacts.has(id));
       const decision = await decide(settings, snapshot);
       scopeSize = decision.counts.scopeSize;
       if (decision.refusal !== undefined)
@@ -207,6 +208,8 @@ export async function createSyncExecutor(
         sink,
       });
       for (const row of deleteRows) if (row.status === 'deleted') snapshot.remove(row.systemId);
+      for (const id of decision.listing.listed) if (!snapshot.contacts.has(id)) settings.state.pending.add(id);
+      if (settings.state.pending.size > 0) writeSyncState(settings.statePath, settings.state);
       filter = createChangedFilter(snapshot);
       index = snapshot;
     },
@@ -229,6 +232,8 @@ export async function createSyncExecutor(
       const { owned } = settings.state;
       for (const id of applied) owned.add(id);
       for (const row of deleteRows) if (row.status === 'deleted') owned.delete(row.systemId);
+      // Creates without an answer (uncertain, skipped) stay pending: the next sync looks for them.
+      for (const id of owned) settings.state.pending.delete(id);
       // Written before the pipeline removes the journal, so a crash in between loses nothing.
       writeSyncState(settings.statePath, settings.state);
       return overrides;
