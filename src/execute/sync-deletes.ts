@@ -47,8 +47,8 @@ export function previewDeletes(
   }));
 }
 
-/** Sends the deletes, at most `concurrency` at once; each answer is journaled as it arrives. */
-export async function runDeletes(ctx: {
+/** Starts the deletes, at most `concurrency` at once: one promise per id; each answer is journaled as it arrives. */
+export function runDeletes(ctx: {
   run: RunClient;
   header: CsvHeader;
   snapshot: Pick<SnapshotIndex, 'get'>;
@@ -57,25 +57,31 @@ export async function runDeletes(ctx: {
   concurrency: number;
   control: RunControl;
   sink: ResultsSink;
-}): Promise<ResultRow[]> {
+}): Promise<ResultRow>[] {
   const { client } = ctx.run;
   const limit = pLimit(ctx.concurrency);
-  return Promise.all(
-    ctx.ids.map((id, i) =>
-      limit(async (): Promise<ResultRow> => {
-        const job = deleteRowOf(ctx.header, ctx.snapshot, id, ctx.firstSeq + i);
-        const result = ctx.control.stopSignal.aborted ? undefined : await client.remove(id);
-        if (result === undefined || result.attempts === 0) return skippedRow(job);
-        // Gone already (someone else deleted it since the GET all) is what the sync wanted.
-        const row = toResult(job, result, { isDelete: true, ignoreMissing: true });
-        const refused = row.status === 'failed' && row.errors?.some((e) => e.code === 'protected_contact') === true;
-        const own = result.status === 404 && row.status === 'deleted' ? 'already gone (404)' : row.detail;
-        const done: ResultRow = refused
-          ? { ...row, status: 'delete-refused', detail: `${GONE}; the API refused the delete` }
-          : { ...row, detail: [GONE, own].filter((d) => d !== undefined && d !== '').join('; ') };
-        ctx.sink.journal(done);
-        return done;
+  return ctx.ids.map((id, i) => {
+    // The last values now: the caller takes the contact out of the snapshot once the deletes start.
+    const job = deleteRowOf(ctx.header, ctx.snapshot, id, ctx.firstSeq + i);
+    return limit(async (): Promise<ResultRow> => {
+      const result = ctx.control.stopSignal.aborted ? undefined : await client.remove(id);
+      if (result === undefined || result.attempts === 0) return skippedRow(job);
+      // Gone already (someone else deleted it since the GET all) is what the sync wanted.
+      const row = toResult(job, result, { isDelete: true, ignoreMissing: true });
+      const refused = row.status === 'failed' && row.errors?.some((e) => e.code === 'protected_contact') === true;
+      const own = result.status === 404 && row.status === 'deleted' ? 'already gone (404)' : row.detail;
+      const done: ResultRow = refused
+        ? { ...row, status: 'delete-refused', detail: `${GONE}; the API refused the delete` }
+        : { ...row, detail: [GONE, own].filter((d) => d !== undefined && d !== '').join('; ') };
+      ctx.sink.journal(done);
+      return done;
+    }).catch(
+      // A bug, not the network: said so in the row, never an unhandled rejection.
+      (error: unknown): ResultRow => ({
+        ...job,
+        status: 'failed',
+        errors: [{ code: 'internal_error', message: `internal error (a bug; please report it): ${String(error)}` }],
       }),
-    ),
-  );
+    );
+  });
 }

@@ -2,14 +2,17 @@
  * `sync <file>`: make the portal match the file (README, "Keeping CIOPulse in sync with your
  * helpdesk"). It is the run pipeline with two executors built from the existing parts:
  *
- *   start:  credential check ─► one GET all (snapshot) ─► read the file's system_ids ─► deletes in
- *           scope ─► guards ─► confirmation ─► backup ─► the deletes ─► the --changed-only filter
- *   rows:   each row predicted against the snapshot; only rows that create or change something are
- *           sent (an empty mapped cell is null, so it clears the field)
- *   finish: the 422 second chance, then one row per delete after the input's rows, then the state
+ *   start:  credential check ─► one GET all (snapshot) and, beside it, a read of the file's
+ *           system_ids ─► deletes in scope ─► guards ─► confirmation ─► backup ─► the deletes start
+ *   rows:   each row predicted against the snapshot, the deletes counted as done; only rows that
+ *           create or change something are sent, with only the fields that differ (an empty
+ *           mapped cell is null, so it clears the field)
+ *   finish: the last deletes, the 422 second chance, one row per delete after the input's rows,
+ *           then the state
  *
- * Deleting first frees a leaver's email before the new hire's create takes it; an email freed by
- * an update later in the file reaches the create through the 422 second chance.
+ * A row whose email a leaver holds waits for that delete, so the new hire's create lands in the
+ * same run; an email freed by an update later in the file reaches the create through the 422
+ * second chance.
  */
 import type { CsvHeader, CsvReadOptions } from '../csv/read.js';
 import { DeclinedError, SyncRefusedError } from '../errors.js';
@@ -91,9 +94,12 @@ interface Decision {
 }
 
 /** The file's listing against the snapshot: what would be deleted, and whether the guards allow it. */
-async function decide(settings: SyncSettings, snapshot: SnapshotIndex): Promise<Decision> {
+function scan(settings: SyncSettings): Promise<FileListing> {
+  return scanListing({ input: settings.input, csv: settings.csv, where: settings.where, scope: settings.scope });
+}
+
+function decide(settings: SyncSettings, snapshot: SnapshotIndex, listing: FileListing): Decision {
   const { scope } = settings;
-  const listing = await scanListing({ input: settings.input, csv: settings.csv, where: settings.where, scope });
   const planned = planDeletes(snapshot, scope, settings.state.owned, listing);
   const deletes = settings.deleteMissing ? planned : { ids: [], scopeSize: planned.scopeSize };
   let existing = 0;
@@ -166,7 +172,9 @@ export async function createSyncExecutor(
   };
   let filter: ChangedFilter | undefined;
   let index: SnapshotIndex | undefined;
-  let deleteRows: ResultRow[] = [];
+  let deletes: Promise<ResultRow>[] = [];
+  /** Lower-cased email of a contact being deleted → that delete. */
+  const freedBy = new Map<string, Promise<ResultRow>>();
   let backup: BackupSummary | undefined;
   let scopeSize = 0;
   const send = createSendExecutor({
@@ -177,9 +185,13 @@ export async function createSyncExecutor(
     ignoreMissing: false,
     maxConsecutiveFailures: settings.maxConsecutiveFailures,
     beforeFirstRow: async () => {
-      const snapshot = await loadSnapshot(run.client, { signal: control.stopSignal, onWarning: settings.onWarning });
+      // The GET all and the read of the file's system_ids are independent: both at once.
+      const [snapshot, listing] = await Promise.all([
+        loadSnapshot(run.client, { signal: control.stopSignal, onWarning: settings.onWarning }),
+        scan(settings),
+      ]);
       settleState(settings.state, (id) => snapshot.contacts.has(id));
-      const decision = await decide(settings, snapshot);
+      const decision = decide(settings, snapshot, listing);
       scopeSize = decision.counts.scopeSize;
       if (decision.refusal !== undefined)
         throw new SyncRefusedError(`sync refused: ${decision.refusal}; nothing was sent`, {
@@ -197,19 +209,26 @@ export async function createSyncExecutor(
           deletes: ids,
         });
       }
-      deleteRows = await runDeletes({
+      for (const id of listing.listed) if (!snapshot.contacts.has(id)) settings.state.pending.add(id);
+      if (settings.state.pending.size > 0) writeSyncState(settings.statePath, settings.state);
+      // The deletes run beside the rows. A row that takes a leaver's email waits for that delete
+      // (execute below); the rows are predicted as if every delete had landed.
+      deletes = runDeletes({
         run,
         header,
         snapshot,
         ids,
-        firstSeq: decision.listing.rows,
+        firstSeq: listing.rows,
         concurrency: settings.client.concurrency ?? 8,
         control,
         sink,
       });
-      for (const row of deleteRows) if (row.status === 'deleted') snapshot.remove(row.systemId);
-      for (const id of decision.listing.listed) if (!snapshot.contacts.has(id)) settings.state.pending.add(id);
-      if (settings.state.pending.size > 0) writeSyncState(settings.statePath, settings.state);
+      for (const [i, id] of ids.entries()) {
+        const email = snapshot.contacts.get(id)?.email;
+        const done = deletes[i];
+        if (email != null && email !== '' && done !== undefined) freedBy.set(email.toLowerCase(), done);
+        snapshot.remove(id);
+      }
       filter = createChangedFilter(snapshot);
       index = snapshot;
     },
@@ -217,11 +236,16 @@ export async function createSyncExecutor(
   const changed = withChangedFilter(send, () => filter, observed);
   return {
     ...changed,
-    execute: (row) =>
-      rowInScope(settings.scope, row.systemId)
-        ? changed.execute(onlyChanged(row, index?.contacts.get(row.systemId)))
-        : (sink.put(filteredByScope(row, settings.scope)) ?? Promise.resolve()),
+    async execute(row) {
+      if (!rowInScope(settings.scope, row.systemId)) return sink.put(filteredByScope(row, settings.scope));
+      const email = row.patch.email;
+      const freeing = typeof email === 'string' ? freedBy.get(email.toLowerCase()) : undefined;
+      if (freeing !== undefined) await freeing;
+      return changed.execute(onlyChanged(row, index?.contacts.get(row.systemId)));
+    },
     async finish() {
+      // Every delete answered before the 422 second chance, which may need the emails they freed.
+      const deleteRows = await Promise.all(deletes);
       const overrides = await changed.finish();
       await putAfterInput(sink, deleteRows);
       // A 422 that its second chance applied is owned too.
@@ -269,7 +293,7 @@ export async function createSyncPlanExecutor(
     onWarning: settings.onWarning,
     predictOptions: {},
     onSnapshot: async (snapshot) => {
-      decision = await decide(settings, snapshot);
+      decision = decide(settings, snapshot, await scan(settings));
       if (decision.refusal !== undefined)
         settings.onWarning?.(`a real sync would be refused: ${decision.refusal} (--max-delete <n|p%> allows it)`);
       previews = previewDeletes(header, snapshot, decision.deletes.ids, decision.listing.rows);
