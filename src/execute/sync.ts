@@ -137,15 +137,16 @@ function filteredByScope(
  */
 function onlyChanged(row: PreparedRow, current: SnapshotValues | undefined): PreparedRow {
   if (current === undefined) return row;
-  const patch: ContactPatch = {};
+  let patch: ContactPatch | undefined;
   let dropped = false;
   for (const field of CONTACT_FIELDS) {
     const value = row.patch[field];
     if (value === undefined) continue;
-    if ((value ?? null) !== (current[field] ?? null)) patch[field] = value;
-    else dropped = true;
+    if ((value ?? null) === (current[field] ?? null)) dropped = true;
+    else (patch ??= {})[field] = value;
   }
-  return dropped ? { ...row, patch } : row;
+  // Most rows of a sync change nothing: they keep their own object (the filter writes them unchanged).
+  return patch === undefined || !dropped ? row : { ...row, patch };
 }
 
 /** Puts the delete rows after the input's rows, which are all in the sink by now. */
