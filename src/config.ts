@@ -4,6 +4,7 @@
  * The API key is never a plain flag, because it would show in `ps` and shell history, and never
  * leaves this module in printable form.
  */
+import { errnoError, errnoMessage } from './errno.js';
 import { existsSync, readFileSync, statSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { parseEnv, inspect } from 'node:util';
@@ -82,25 +83,17 @@ export interface SettingsReport {
 
 type EnvValues = Record<string, string | undefined>;
 
-function errnoText(error: unknown): string {
-  const code = (error as NodeJS.ErrnoException).code;
-  if (code === 'ENOENT') return 'no such file';
-  if (code === 'EACCES' || code === 'EPERM') return 'permission denied';
-  if (code === 'EISDIR') return 'it is a directory';
-  return code ?? String(error);
-}
-
 /** Reads a dotenv file; a missing file, a directory or an unreadable one is a one-line ConfigError. */
 function readEnvFile(path: string, what: string): { values: EnvValues; mode: number } {
   let text: string;
   let mode: number;
   try {
     const stat = statSync(path);
-    if (stat.isDirectory()) throw Object.assign(new Error('directory'), { code: 'EISDIR' });
+    if (stat.isDirectory()) throw errnoError('EISDIR');
     mode = stat.mode;
     text = readFileSync(path, 'utf8');
   } catch (error) {
-    throw new ConfigError(`cannot read the ${what} ${path}: ${errnoText(error)}`);
+    throw new ConfigError(`cannot read the ${what} ${path}: ${errnoMessage(error)}`);
   }
   return { values: parseEnv(text.replace(/^\uFEFF/, '')), mode };
 }
@@ -130,13 +123,13 @@ export function readApiKeyFile(path: string): string {
   try {
     mode = statSync(path).mode;
   } catch (error) {
-    throw new ConfigError(`cannot read the API key file ${path}: ${errnoText(error)}`);
+    throw new ConfigError(`cannot read the API key file ${path}: ${errnoMessage(error)}`);
   }
   refuseShared('API key file', path, mode);
   try {
     return readFileSync(path, 'utf8').trim();
   } catch (error) {
-    throw new ConfigError(`cannot read the API key file ${path}: ${errnoText(error)}`);
+    throw new ConfigError(`cannot read the API key file ${path}: ${errnoMessage(error)}`);
   }
 }
 
@@ -144,22 +137,6 @@ export function readApiKeyFile(path: string): string {
 export function isLoopbackHost(hostname: string): boolean {
   const host = hostname.replace(/^\[|\]$/g, '').toLowerCase();
   return host === 'localhost' || host === '::1' || /^127(\.\d{1,3}){3}$/.test(host);
-}
-
-/**
- * The extra line for a 401 from a loopback base URL: that is almost always the emulator, which
- * makes up a new key each time it starts (README, "emulator"), so a saved .env goes stale.
- */
-export function loopbackKeyHint(baseUrl: string): string | undefined {
-  let host: string;
-  try {
-    host = new URL(baseUrl).hostname;
-  } catch {
-    return undefined;
-  }
-  return isLoopbackHost(host)
-    ? 'the base URL is loopback: if it is the emulator, it makes a new key each time it starts, so copy the three CIOPULSE_ lines it printed again'
-    : undefined;
 }
 
 /** A base URL as it may be shown: a user name or password in it (`http://user:key@host`) is hidden. */

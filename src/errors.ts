@@ -52,7 +52,7 @@ export class AuthError extends CiopulseError {
  * each; `message` is those lines joined by newlines.
  */
 export class FileError extends CiopulseError {
-  static override readonly defaultCode = 'file';
+  static override readonly defaultCode: string = 'file';
   readonly exitCode = 2;
   readonly file: string | undefined;
   readonly line: number | undefined;
@@ -111,6 +111,42 @@ export class SyncRefusedError extends CiopulseError {
 export class DeclinedError extends CiopulseError {
   static override readonly defaultCode = 'declined';
   readonly exitCode = 1;
+}
+
+/** Another live process holds the lock on this results file (`<results>.lock`). */
+export class RunLockedError extends FileError {
+  static override readonly defaultCode = 'run_locked';
+  readonly pid: number;
+  constructor(resultsPath: string, pid: number) {
+    super(`another run is writing ${resultsPath} (pid ${pid})`, {
+      file: resultsPath,
+      hint: 'wait for it to finish, or write elsewhere with a different results path',
+    });
+    this.pid = pid;
+  }
+}
+
+/** A journal of an unfinished run is there, and the caller asked neither to resume nor to restart. */
+export class UnfinishedRunError extends FileError {
+  static override readonly defaultCode = 'unfinished_run';
+  readonly journalPath: string;
+  readonly answered: number;
+  constructor(journalPath: string, answered: number) {
+    super(
+      `an earlier run of this file did not finish: ${answered} ${answered === 1 ? 'row already has its' : 'rows already have their'} answer (journal ${journalPath})`,
+      { file: journalPath },
+    );
+    this.journalPath = journalPath;
+    this.answered = answered;
+  }
+}
+
+/** Resume was asked for, but there is no earlier run at this path. */
+export class NothingToResumeError extends FileError {
+  static override readonly defaultCode = 'nothing_to_resume';
+  constructor(resultsPath: string) {
+    super(`nothing to resume: there is no ${resultsPath} and no journal beside it`, { file: resultsPath });
+  }
 }
 
 /** Exit code for a run ended by SIGINT or SIGTERM after draining. */

@@ -60,7 +60,8 @@ export type { Emulator, EmulatorOptions, EmulatorStats } from './emulator/server
 
 // Reports: the summary text, the next command to run, and the HTML report.
 export { formatSummary, nextCommand, summaryToJson } from './report/summary.js';
-export type { NextStep, Rerun } from './report/summary.js';
+export type { NextStep } from './report/summary.js';
+export type { Rerun } from './shell.js';
 export { writeHtmlReport } from './report/html.js';
 export type { HtmlReportOptions, HtmlReportResult } from './report/html.js';
 export { createReportCollector } from './report/collect.js';
@@ -79,5 +80,7 @@ export {
   InternalError,
   SyncRefusedError,
   DeclinedError,
+  RunLockedError,
+  UnfinishedRunError,
+  NothingToResumeError,
 } from './errors.js';
-export { RunLockedError, UnfinishedRunError, NothingToResumeError } from './run/guards.js';

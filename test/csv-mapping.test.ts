@@ -144,7 +144,7 @@ describe('mapping: --map-file', () => {
       expect.stringContaining(`${mapFile} line 3: unknown field "jobtitel"`),
     ]);
     const gone = await readMapFile(path.join(scratch.dir, 'nope.map')).catch((e: unknown) => e);
-    expect((gone as Error).message).toMatch(/--map-file .*nope\.map does not exist/);
+    expect((gone as Error).message).toMatch(/cannot read --map-file .*nope\.map: it does not exist \(ENOENT\)/);
     const noColumn = await openCsv(write('system_id\n1\n'), { mapFile: write('Customer=email\n', 'm3.map') }).catch(
       (e: unknown) => e,
     );

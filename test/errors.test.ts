@@ -11,9 +11,15 @@ import {
   InternalError,
   InterruptedError,
   NotFoundError,
+  NothingToResumeError,
+  RunLockedError,
+  UnfinishedRunError,
   UsageError,
 } from '../src/errors.js';
+import { readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { answerError, unauthorizedHint } from '../src/api/failures.js';
+import { errnoError, errnoMessage, readFailure, writeFailure } from '../src/errno.js';
 import { reportFatal } from '../src/cli/output.js';
 import { createInterruptHandler } from '../src/cli/signals.js';
 
@@ -42,6 +48,9 @@ describe('typed errors', () => {
       [new NotFoundError('x'), 'not_found', 1],
       [new InterruptedError('x'), 'interrupted', 130],
       [new InternalError('x'), 'internal', 2],
+      [new RunLockedError('r.csv', 1), 'run_locked', 2],
+      [new UnfinishedRunError('r.csv.journal', 3), 'unfinished_run', 2],
+      [new NothingToResumeError('r.csv'), 'nothing_to_resume', 2],
     ] as const;
     for (const [error, code, exitCode] of cases)
       expect([error.name, error.code, error.exitCode]).toEqual([error.constructor.name, code, exitCode]);
@@ -62,7 +71,7 @@ describe('typed errors', () => {
       message: 'GET https://x.test/api/v5/contacts answered 503: m (3 attempts)',
     });
     expect(unauthorizedHint('http://127.0.0.1:4010/api/v5')).toMatch(
-      /the emulator makes a new key each time it starts$/,
+      /if it is the emulator, it makes a new key each time it starts, so copy the three CIOPULSE_ lines it printed again$/,
     );
     expect(unauthorizedHint('https://app.cio-pulse.com/api/v5')).not.toMatch(/emulator/);
   });
@@ -84,7 +93,6 @@ describe('the interrupt helper', () => {
     const stderr = captureStderr();
     const exit = vi.spyOn(process, 'exit').mockImplementation(() => undefined as never);
     const firsts: string[] = [];
-    const previousExitCode = process.exitCode;
     const listeners = process.listenerCount('SIGINT');
     const interrupt = createInterruptHandler({
       onFirst: (signal) => firsts.push(signal),
@@ -97,12 +105,44 @@ describe('the interrupt helper', () => {
       expect(exit).not.toHaveBeenCalled();
       process.emit('SIGTERM', 'SIGTERM');
       expect(exit).toHaveBeenCalledTimes(1);
-      expect(process.exitCode).toBe(130);
+      expect(exit).toHaveBeenCalledWith(130);
       expect(stderr()).toContain('second interrupt: bye');
     } finally {
       interrupt.dispose();
-      process.exitCode = previousExitCode;
     }
     expect(process.listenerCount('SIGINT')).toBe(listeners);
+  });
+});
+
+describe('one exit path (issue 21 item 4)', () => {
+  it('only src/cli/main.ts sets process.exitCode; commands return a code or throw', () => {
+    const root = new URL('../src/', import.meta.url);
+    const setters = readdirSync(root, { recursive: true, encoding: 'utf8' })
+      .filter((file) => file.endsWith('.ts'))
+      .filter((file) => /process\.exitCode\s*=(?!=)/.test(readFileSync(new URL(file, root), 'utf8')));
+    expect(setters).toEqual([join('cli', 'main.ts')]);
+  });
+});
+
+describe('errno in words, one wording each (issue 21 item 2)', () => {
+  it('reading and writing say the same words for the same errno, the code named once', () => {
+    const cases: [string, string][] = [
+      ['ENOENT', 'it does not exist (ENOENT)'],
+      ['EACCES', 'permission denied (EACCES)'],
+      ['ENOSPC', 'no space left on device (ENOSPC)'],
+      ['EISDIR', 'it is a directory (EISDIR)'],
+      ['EROFS', 'the file system is read-only (EROFS)'],
+    ];
+    for (const [code, words] of cases) {
+      expect(errnoMessage(errnoError(code))).toBe(words);
+      expect(readFailure('a.csv', errnoError(code)).message).toBe(`cannot read a.csv: ${words}`);
+      expect(writeFailure('b.csv', errnoError(code), 'the report').message).toBe(
+        `cannot write the report b.csv: ${words}`,
+      );
+    }
+    const node = Object.assign(new Error("EXDEV: cross-device link not permitted, rename 'a' -> 'b'"), {
+      code: 'EXDEV',
+    });
+    expect(errnoMessage(node)).toBe('cross-device link not permitted (EXDEV)');
   });
 });

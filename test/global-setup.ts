@@ -19,7 +19,6 @@ function* walk(dir: string): Generator<string> {
 
 export default function setup(project: TestProject): () => void {
   const root = mkdtempSync(join(tmpdir(), 'ciopulse-suite-'));
-  process.env.CIOPULSE_TEST_ROOT = root;
   project.provide('suiteRoot', root);
   return () => {
     const needles = [KEY, Buffer.from(`${PORTAL}:${KEY}`).toString('base64')];

@@ -2,7 +2,7 @@
  * Install like any npm CLI (README, "Install"): `npm pack`, then `npm install -g <tarball>` into
  * a temporary prefix, and run the installed bin with no dev dependencies anywhere on its path.
  * It installs the runtime dependencies (from the npm cache, or the registry when the cache lacks
- * one), so it takes 10–60 s: it runs when CI=true (.ci/run sets it) or PACKAGE_TEST=1.
+ * one), so it takes 10–60 s: `npm test` leaves it to CI (`npm run test:ci-extra`, which .ci/run runs).
  */
 import { execFileSync, spawnSync } from 'node:child_process';
 import { existsSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
@@ -10,7 +10,6 @@ import { dirname, join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { ROOT, tempDir } from './helpers.js';
 
-const enabled = process.env.CI === 'true' || process.env.PACKAGE_TEST === '1';
 const NPM = process.platform === 'win32' ? 'npm.cmd' : 'npm';
 
 /** Environment for the installed bin: only the prefix's bin and node's own directory on PATH. */
@@ -35,7 +34,7 @@ function run(
   return { code: result.status, stdout: result.stdout, stderr: result.stderr };
 }
 
-describe.runIf(enabled)('the packed package', () => {
+describe('the packed package', () => {
   it(
     'installs globally from its tarball, ships only what it needs, and its bin runs --help, demo and a dry run',
     { timeout: 240_000 },

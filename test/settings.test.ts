@@ -39,9 +39,12 @@ describe('--env-file reaches the tool, not Node', () => {
     chmodSync(locked, 0o000);
     const unreadable = process.getuid?.() === 0 ? '/proc/self/mem' : 'locked.env';
     const bad: [string, RegExp][] = [
-      ['nope.env', /^error: cannot read the env file nope\.env: no such file\n/],
-      ['adir', /^error: cannot read the env file adir: it is a directory\n/],
-      [unreadable, /^error: cannot read the env file (\/proc\/self\/mem: EIO|locked\.env: permission denied)\n/],
+      ['nope.env', /^error: cannot read the env file nope\.env: it does not exist \(ENOENT\)\n/],
+      ['adir', /^error: cannot read the env file adir: it is a directory \(EISDIR\)\n/],
+      [
+        unreadable,
+        /^error: cannot read the env file (\/proc\/self\/mem: input\/output error \(EIO\)|locked\.env: permission denied \(EACCES\))\n/,
+      ],
     ];
     for (const launcher of launchers) {
       // Which file is wrong is the tool's business; how it was started is Node's: every kind through the bin, one through the others.
@@ -173,7 +176,7 @@ describe('--env-file on commands that need no connection', () => {
     for (const command of ['import', 'delete']) {
       const result = await runCli([command, file, '--dry-run', '--env-file', join(dir, 'nope.env')]);
       expect({ command, code: result.code }).toEqual({ command, code: 2 });
-      expect(result.stderr).toMatch(/^error: cannot read the env file .*nope\.env: no such file\n/);
+      expect(result.stderr).toMatch(/^error: cannot read the env file .*nope\.env: it does not exist \(ENOENT\)\n/);
     }
   });
 });

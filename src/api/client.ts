@@ -2,7 +2,6 @@
  * The CIOPulse Contacts API client: Basic auth, JSON bodies, and ONE request path for every call
  * (PUT, DELETE, GET one, GET all) through loop.ts. Answers are worded in failures.ts.
  */
-import { randomBytes } from 'node:crypto';
 import { jsonrepair } from 'jsonrepair';
 import type { Dispatcher } from 'undici';
 import type { Connection } from '../config.js';
@@ -22,7 +21,7 @@ import {
   type ThrottleEvent,
 } from './loop.js';
 import { createRedactor, type Redactor } from './redact.js';
-import { DEFAULT_MAX_RETRY_WAIT_MS } from './retry.js';
+import { DEFAULTS } from '../defaults.js';
 
 export type { TransportFailure } from './attempt.js';
 export type { ApiResult, Method, RetryEvent, ThrottleEvent } from './loop.js';
@@ -41,7 +40,7 @@ export interface ApiClientOptions {
   maxRetryWaitMs?: number | undefined;
   /** Once aborted, no new attempt starts, waits for a retry end early, and after `graceMs` the attempts in flight are aborted. */
   stopSignal?: AbortSignal | undefined;
-  /** How long attempts in flight may finish after the stop signal (default 2 s). */
+  /** How long attempts in flight may finish after the stop signal (DEFAULTS.graceMs). */
   graceMs?: number | undefined;
   /**
    * Instead of `graceMs`: the caller decides when attempts in flight are cut off (the run's
@@ -77,8 +76,6 @@ export interface ApiClient {
    * when stopped, ApiError (`no_answer`) when no answer came after every retry.
    */
   getAllResponse(): Promise<GetAllAnswer>;
-  /** One GET of a system_id that cannot exist: the API's own 404 means the credentials work. */
-  checkCredentials(): Promise<ApiResult>;
   /** Aborts every attempt in flight now; each counts as a lost answer. */
   abortInFlight(): void;
   /** Hides the key, the base64 credential and any `Basic …` value in text from the server. */
@@ -104,10 +101,10 @@ export function parseApiJson(text: string): unknown {
 
 export function createApiClient(options: ApiClientOptions): ApiClient {
   const { connection } = options;
-  const concurrency = Math.max(1, options.concurrency ?? 8);
-  const timeoutMs = options.timeoutMs ?? 30_000;
-  const retries = Math.max(0, options.retries ?? 5);
-  const maxWaitMs = Math.max(0, options.maxRetryWaitMs ?? DEFAULT_MAX_RETRY_WAIT_MS);
+  const concurrency = Math.max(1, options.concurrency ?? DEFAULTS.concurrency);
+  const timeoutMs = options.timeoutMs ?? DEFAULTS.timeoutMs;
+  const retries = Math.max(0, options.retries ?? DEFAULTS.retries);
+  const maxWaitMs = Math.max(0, options.maxRetryWaitMs ?? DEFAULTS.maxRetryWaitMs);
   const random = options.random ?? Math.random;
   const base = new URL(connection.baseUrl);
   const basePath = base.pathname.replace(/\/+$/, '');
@@ -120,7 +117,7 @@ export function createApiClient(options: ApiClientOptions): ApiClient {
   let graceTimer: NodeJS.Timeout | undefined;
   const abortSignal = options.abortSignal;
   const onStop = (): void => {
-    graceTimer = setTimeout(() => abortAll(inFlight), options.graceMs ?? 2000);
+    graceTimer = setTimeout(() => abortAll(inFlight), options.graceMs ?? DEFAULTS.graceMs);
     graceTimer.unref();
   };
   const onAbort = (): void => abortAll(inFlight);
@@ -164,7 +161,6 @@ export function createApiClient(options: ApiClientOptions): ApiClient {
     },
     remove: (systemId) => one('DELETE', systemId),
     getOne: (systemId) => one('GET', systemId),
-    checkCredentials: () => one('GET', `ciopulse-contacts-credential-check-${randomBytes(8).toString('hex')}`),
     async getAllResponse() {
       const { result, stream } = await send('GET', undefined, undefined, true);
       if (result.stoppedBeforeRetry) throw new InterruptedError('interrupted: nothing was written');

@@ -21,7 +21,6 @@ export function backoffDelay(attempt: number, random: () => number = Math.random
 }
 
 /** `--max-retry-wait` default: no single wait is longer than this, whatever Retry-After asks. */
-export const DEFAULT_MAX_RETRY_WAIT_MS = 60_000;
 
 /** setTimeout fires after 1 ms for any delay above this (2^31 - 1 ms, about 24.8 days). */
 const MAX_TIMER_MS = 2 ** 31 - 1;

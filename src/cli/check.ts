@@ -3,18 +3,12 @@
  * then the credential check, in the spirit of `gh auth status`. Exit 0 when everything works,
  * 2 otherwise (README, "Where settings come from").
  */
-import type { ArgumentsCamelCase, CommandModule } from 'yargs';
-import {
-  inspectSettings,
-  loopbackKeyHint,
-  resolveConnection,
-  type SettingOrigin,
-  type SettingsReport,
-} from '../config.js';
-import { isCiopulseError } from '../errors.js';
+import { DEFAULTS } from '../defaults.js';
+import type { ArgumentsCamelCase } from 'yargs';
+import type { Command } from './command.js';
+import { inspectSettings, resolveConnection, type SettingOrigin, type SettingsReport } from '../config.js';
 import { positiveInt } from './import.js';
 import { withConnectionOptions, type ConnectionArgs } from './options.js';
-import { stderrStyles } from './output.js';
 
 export interface CheckArgs extends ConnectionArgs {
   retries: number;
@@ -63,21 +57,22 @@ export function formatSettings(settings: SettingsReport): string {
   return rows.map(([name, value]) => `${name.padEnd(12)} ${value}\n`).join('');
 }
 
-function fail(message: string, hint: string | undefined): void {
-  const s = stderrStyles;
-  process.stderr.write(`${s.red('error:')} ${message}\n`);
-  if (hint !== undefined) process.stderr.write(`${s.dim('hint:')} ${hint}\n`);
-  process.exitCode = 2;
-}
-
-export const checkCommand: CommandModule<object, CheckArgs> = {
+export const checkCommand: Command<CheckArgs> = {
   command: 'check',
   describe: 'Show the connection settings and where each came from, then check the credentials',
   builder: (yargs) =>
     withConnectionOptions(
       yargs
-        .option('retries', { type: 'number', default: 2, describe: 'Retries for the check (429, 5xx, network)' })
-        .option('timeout', { type: 'number', default: 10_000, describe: 'Time limit for the check, in ms' })
+        .option('retries', {
+          type: 'number',
+          default: DEFAULTS.checkRetries,
+          describe: 'Retries for the check (429, 5xx, network)',
+        })
+        .option('timeout', {
+          type: 'number',
+          default: DEFAULTS.checkTimeoutMs,
+          describe: 'Time limit for the check, in ms',
+        })
         .example('$0 check --env-file .env', 'What the other commands would use, and whether it works'),
     ),
   handler: async (args: ArgumentsCamelCase<CheckArgs>) => {
@@ -91,51 +86,11 @@ export const checkCommand: CommandModule<object, CheckArgs> = {
       allowInsecure: args['allow-insecure'],
     };
     process.stdout.write(formatSettings(inspectSettings(flags)));
-    let connection;
-    try {
-      connection = resolveConnection(flags);
-    } catch (error) {
-      if (!isCiopulseError(error)) throw error;
-      fail(error.message, error.hint);
-      return;
-    }
-    const { createApiClient } = await import('../api/client.js');
-    const client = createApiClient({ connection, concurrency: 1, retries: args.retries, timeoutMs: args.timeout });
-    let result;
-    try {
-      result = await client.checkCredentials();
-    } finally {
-      await client.close();
-    }
-    // The check GETs a system_id that cannot exist: the API's own JSON 404 means the key was accepted.
-    const apiLike = typeof result.body === 'object' && result.body !== null;
-    if (result.status === 404 && apiLike) {
-      process.stdout.write(
-        `${'credentials'.padEnd(12)} work (the API answered the check with 404 for a contact that does not exist, as it should)\n`,
-      );
-      return;
-    }
-    if (result.status === 401) {
-      const hints = [
-        'check the portal code, the API key (40 characters, from the Preferences page), and the Portal’s IP allow-list',
-        loopbackKeyHint(connection.baseUrl),
-      ];
-      fail(
-        `the API refused the credentials (401 ${result.message ?? 'Invalid security credentials'})`,
-        hints.filter((h) => h !== undefined).join('; '),
-      );
-      return;
-    }
-    if (result.status === undefined) {
-      fail(
-        `no answer from ${connection.baseUrl}: ${result.message ?? 'a network error'}`,
-        'is the base URL right, and is the API up?',
-      );
-      return;
-    }
-    fail(
-      `the credential check got ${result.status}${result.message === undefined ? '' : ` ${result.message}`}${apiLike ? '' : ', not the API’s JSON'}`,
-      'this base URL does not look like the CIOPulse API (it usually ends in /api/v5)',
-    );
+    const connection = resolveConnection(flags);
+    const { runCredentialCheck } = await import('../api/credentials.js');
+    const verdict = await runCredentialCheck({ connection, retries: args.retries, timeoutMs: args.timeout });
+    if (!verdict.ok) throw verdict.error;
+    process.stdout.write(`${'credentials'.padEnd(12)} work (${verdict.proof})\n`);
+    return 0;
   },
 };

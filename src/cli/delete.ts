@@ -8,13 +8,15 @@
  * cannot answer and must say so up front.
  */
 import { createInterface } from 'node:readline/promises';
-import type { ArgumentsCamelCase, CommandModule } from 'yargs';
+import type { ArgumentsCamelCase } from 'yargs';
+import type { Command } from './command.js';
 import type { Connection } from '../config.js';
 import type { InputEncoding } from '../csv/read.js';
 import { UsageError } from '../errors.js';
 import { checkRunArgs, runOptionsFromArgs, withRunOptions, type RunArgs } from './import.js';
 import { checkEnvFile } from '../config.js';
 import { connectionFromArgs, rerunFromArgs, withConnectionOptions, withOutputOptions } from './options.js';
+import { rerunCommand } from '../shell.js';
 
 export interface DeleteArgs extends RunArgs {
   'ignore-missing'?: boolean | undefined;
@@ -57,7 +59,8 @@ async function confirmDelete(args: DeleteArgs, connection: Connection): Promise<
   if (args.yes === true) return true;
   if (process.stdin.isTTY !== true) {
     throw new UsageError('refusing to delete without confirmation: stdin is not a terminal; pass --yes', {
-      hint: `check the file first with: ciopulse-contacts delete ${args.file} --dry-run`,
+      // The dry run must read the file as this run would: the same --map, --encoding and settings.
+      hint: `check the file first with: ${rerunCommand(rerunFromArgs(args), 'delete', args.file, ['--dry-run'])}`,
     });
   }
   const rows = await countRows(args.file, { encoding: args.encoding, map: args.map, mapFile: args['map-file'] });
@@ -68,7 +71,7 @@ async function confirmDelete(args: DeleteArgs, connection: Connection): Promise<
   );
 }
 
-export const deleteCommand: CommandModule<object, DeleteArgs> = {
+export const deleteCommand: Command<DeleteArgs> = {
   command: 'delete <file>',
   describe: 'DELETE every system_id in a CSV file; write a results CSV',
   builder: (yargs) =>
@@ -114,11 +117,10 @@ export const deleteCommand: CommandModule<object, DeleteArgs> = {
     const connection = dryRun ? undefined : connectionFromArgs(args);
     if (connection !== undefined && !(await confirmDelete(args, connection))) {
       process.stderr.write('cancelled: nothing was deleted\n');
-      process.exitCode = Math.max(Number(process.exitCode ?? 0), 1);
-      return;
+      return 1;
     }
     const { runRowsAndReport } = await import('./run.js');
-    await runRowsAndReport(
+    return runRowsAndReport(
       {
         ...runOptionsFromArgs(args, dryRun ? 'delete-dry-run' : 'delete', connection),
         ignoreMissing: args['ignore-missing'] === true,
@@ -127,4 +129,5 @@ export const deleteCommand: CommandModule<object, DeleteArgs> = {
       { report: args.report, rerun: rerunFromArgs(args) },
     );
   },
+  hintFor: async (code, args) => (await import('./run.js')).runHint(code, 'delete', args.file, rerunFromArgs(args)),
 };

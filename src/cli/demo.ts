@@ -3,10 +3,12 @@
  * samples/contacts.csv (which holds a few rows that break a rule on purpose), exports the result,
  * prints the summary and the paths, and stops. Exits 0 when it ran, whatever the rows did.
  */
+import { DEFAULTS } from '../defaults.js';
 import { mkdirSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { join, relative } from 'node:path';
-import type { ArgumentsCamelCase, CommandModule } from 'yargs';
+import type { ArgumentsCamelCase } from 'yargs';
+import type { Command } from './command.js';
 import { Secret, type Connection } from '../config.js';
 import { commandLine } from '../shell.js';
 import { createStyles, resolveColor } from '../report/styles.js';
@@ -39,7 +41,7 @@ function tryByHand(input: string, styles: ReturnType<typeof createStyles>): stri
   ].join('\n');
 }
 
-export const demoCommand: CommandModule<object, DemoArgs> = {
+export const demoCommand: Command<DemoArgs> = {
   command: 'demo',
   describe: 'Start the emulator, import samples/contacts.csv, export, print the summary',
   builder: (yargs) =>
@@ -49,7 +51,7 @@ export const demoCommand: CommandModule<object, DemoArgs> = {
         default: join(ROOT, 'samples', 'out'),
         describe: 'Folder for the results, errors, report and export files',
       })
-      .option('concurrency', { type: 'number', default: 8, describe: 'Requests in flight at once' })
+      .option('concurrency', { type: 'number', default: DEFAULTS.concurrency, describe: 'Requests in flight at once' })
       .example('$0 demo', 'The whole round trip against the embedded emulator, in a second'),
   handler: async (args: ArgumentsCamelCase<DemoArgs>) => {
     // Loaded here, not at the top, so that other commands' start-up does not pay for them.
@@ -110,6 +112,6 @@ export const demoCommand: CommandModule<object, DemoArgs> = {
     } finally {
       await emulator.close();
     }
-    process.exitCode = 0;
+    return 0;
   },
 };

@@ -3,7 +3,8 @@
  * "emulator"). stdout gets exactly three env-file lines, so a script can `source` them or a test
  * can read them; every other note goes to stderr.
  */
-import type { Argv, CommandModule } from 'yargs';
+import type { Argv } from 'yargs';
+import type { Command } from './command.js';
 import { API_KEY_LENGTH } from '../config.js';
 import type { Emulator, EmulatorOptions } from '../emulator/server.js';
 import { createInterruptHandler, exitNow } from './signals.js';
@@ -68,7 +69,7 @@ async function runUntilSignal(emulator: Emulator): Promise<void> {
   }
 }
 
-export async function runEmulatorCommand(args: EmulatorArgs): Promise<void> {
+export async function runEmulatorCommand(args: EmulatorArgs): Promise<number> {
   const options = toEmulatorOptions(args);
   if (options.apiKey !== undefined && options.apiKey.length !== API_KEY_LENGTH) {
     process.stderr.write(
@@ -86,12 +87,12 @@ export async function runEmulatorCommand(args: EmulatorArgs): Promise<void> {
     `emulator: listening on ${emulator.listenUrl}${args.data === undefined ? '' : `, persisting to ${args.data}`}; Ctrl-C to stop\n`,
   );
   await runUntilSignal(emulator);
-  process.exitCode = 0;
   // Everything is closed, so node exits by itself; this only guards against a stray handle.
   setTimeout(() => exitNow(0), 2000).unref();
+  return 0;
 }
 
-export const emulatorCommand: CommandModule<object, EmulatorArgs> = {
+export const emulatorCommand: Command<EmulatorArgs> = {
   command: 'emulator',
   describe: 'Run the local CIOPulse API emulator',
   builder: (yargs: Argv<object>): Argv<EmulatorArgs> =>

@@ -5,9 +5,11 @@
  * warnings) goes to stderr. `--json` prints a JSON summary on stdout, which is only possible when
  * the CSV goes to a file; without `--out` it is a usage error rather than a mix of CSV and JSON.
  */
+import { DEFAULTS } from '../defaults.js';
 import { existsSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
-import type { ArgumentsCamelCase, CommandModule } from 'yargs';
+import type { ArgumentsCamelCase } from 'yargs';
+import type { Command } from './command.js';
 import { commandLine } from '../shell.js';
 import { UsageError } from '../errors.js';
 import type { ExportSummary } from '../export/index.js';
@@ -51,7 +53,7 @@ function isBrokenPipe(error: unknown): boolean {
   return (error as { code?: unknown } | null)?.code === 'EPIPE';
 }
 
-export const exportCommand: CommandModule<object, ExportArgs> = {
+export const exportCommand: Command<ExportArgs> = {
   command: 'export',
   describe: 'Write every contact to CSV (stdout, or --out file.csv)',
   builder: (yargs) =>
@@ -74,10 +76,14 @@ export const exportCommand: CommandModule<object, ExportArgs> = {
             describe:
               'Start the file with a UTF-8 byte order mark. Use it when the file will be opened by double-clicking it in Excel, so accents and other non-ASCII text show right',
           })
-          .option('retries', { type: 'number', default: 5, describe: 'Retries for the GET (429, 5xx, network)' })
+          .option('retries', {
+            type: 'number',
+            default: DEFAULTS.retries,
+            describe: 'Retries for the GET (429, 5xx, network)',
+          })
           .option('timeout', {
             type: 'number',
-            default: 30_000,
+            default: DEFAULTS.timeoutMs,
             describe: 'Time limit, in ms, for the answer to start and between its chunks',
           })
           .option('max-retry-wait', maxRetryWaitOption)
@@ -146,7 +152,7 @@ export const exportCommand: CommandModule<object, ExportArgs> = {
       });
     } catch (error) {
       // `export | head`: the reader left; that is not a failure worth a message.
-      if (isBrokenPipe(error)) return;
+      if (isBrokenPipe(error)) return 0;
       // An InterruptedError goes on to the top-level handler: "interrupted: nothing was written", 130.
       throw error;
     } finally {
@@ -163,6 +169,6 @@ export const exportCommand: CommandModule<object, ExportArgs> = {
     if (args.verbose === true) {
       process.stderr.write(`columns: ${summary.columns.join(', ')}\npeak RSS: ${peakRssMb()} MB\n`);
     }
-    process.exitCode = Math.max(Number(process.exitCode ?? 0), 0);
+    return 0;
   },
 };

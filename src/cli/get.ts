@@ -6,7 +6,9 @@
  * `export` does, with the six contact fields first. Values are printed as the API sent them:
  * null stays null.
  */
-import type { ArgumentsCamelCase, CommandModule } from 'yargs';
+import { DEFAULTS } from '../defaults.js';
+import type { ArgumentsCamelCase } from 'yargs';
+import type { Command } from './command.js';
 import type { ApiResult } from '../api/client.js';
 import { answerError } from '../api/failures.js';
 import { ApiError, InterruptedError, UsageError } from '../errors.js';
@@ -55,7 +57,7 @@ export function resolveContact(
   return ordered(record ?? {});
 }
 
-export const getCommand: CommandModule<object, GetArgs> = {
+export const getCommand: Command<GetArgs> = {
   command: 'get <system_id>',
   describe: 'Print one contact as JSON',
   builder: (yargs) =>
@@ -67,10 +69,10 @@ export const getCommand: CommandModule<object, GetArgs> = {
           demandOption: true,
           describe: 'The contact’s system_id, exactly as stored',
         })
-        .option('retries', { type: 'number', default: 5, describe: 'Retries (429, 5xx, network)' })
+        .option('retries', { type: 'number', default: DEFAULTS.retries, describe: 'Retries (429, 5xx, network)' })
         .option('timeout', {
           type: 'number',
-          default: 30_000,
+          default: DEFAULTS.timeoutMs,
           describe: 'Time limit per attempt, in ms: connecting, the answer and its whole body',
         })
         .option('max-retry-wait', maxRetryWaitOption)
@@ -105,5 +107,6 @@ export const getCommand: CommandModule<object, GetArgs> = {
     if (interrupt.signal.aborted) throw new InterruptedError('interrupted');
     const record = resolveContact(systemId, result, connection.baseUrl, extractRecords);
     process.stdout.write(`${JSON.stringify(record, null, 2)}\n`);
+    return 0;
   },
 };

@@ -1,10 +1,12 @@
 /**
  * `ciopulse-contacts import <file.csv>`: flags → library options → pipeline.
  */
-import type { ArgumentsCamelCase, Argv, CommandModule } from 'yargs';
+import { DEFAULTS } from '../defaults.js';
+import type { ArgumentsCamelCase, Argv } from 'yargs';
+import type { Command } from './command.js';
 import type { CountryCode } from 'libphonenumber-js/max';
 import type { ContactField } from '../contact/schema.js';
-import type { InputEncoding } from '../csv/read.js';
+import { INPUT_ENCODINGS, type InputEncoding } from '../csv/decode.js';
 import { UsageError } from '../errors.js';
 import type { Connection } from '../config.js';
 import type { RunMode } from '../run/paths.js';
@@ -20,7 +22,6 @@ import {
   type OutputArgs,
 } from './options.js';
 
-export const ENCODINGS: readonly InputEncoding[] = ['utf8', 'windows-1252', 'latin1', 'utf16le'];
 const DEFAULT_ENCODING: InputEncoding = 'utf8';
 
 /** The flags `import` and `delete` share (withRunOptions, connection and output options). */
@@ -51,6 +52,7 @@ export interface ImportArgs extends RunArgs {
   empty: 'omit' | 'null';
   'null-token'?: string | undefined;
   'default-country'?: string | undefined;
+  'fix-missing-plus'?: boolean | undefined;
   backup?: string | undefined;
   'changed-only'?: boolean | undefined;
   where?: string[] | undefined;
@@ -110,7 +112,7 @@ export function withRunOptions<T>(yargs: Argv<T>) {
       describe: 'Results CSV path (default beside the input: <stem>.results.csv, or <stem>.delete.csv for delete)',
     })
     .option('errors', { type: 'string', describe: 'Errors CSV path (default: the results path with .errors.csv)' })
-    .option('concurrency', { type: 'number', default: 8, describe: 'Requests in flight at once' })
+    .option('concurrency', { type: 'number', default: DEFAULTS.concurrency, describe: 'Requests in flight at once' })
     .option('map', {
       type: 'string',
       array: true,
@@ -122,20 +124,24 @@ export function withRunOptions<T>(yargs: Argv<T>) {
     })
     .option('limit', { type: 'number', describe: 'A trial run on the first n rows' })
     .option('encoding', {
-      choices: ENCODINGS,
-      describe: `Input encoding (default ${DEFAULT_ENCODING}, or what a BOM says; Excel on Windows writes windows-1252)`,
+      choices: INPUT_ENCODINGS,
+      describe: `Input encoding (default ${DEFAULT_ENCODING}, or what a BOM says; Excel on Windows writes windows-1252, Excel for Mac macintosh)`,
     })
-    .option('retries', { type: 'number', default: 5, describe: 'Retries per request (429, 5xx, network)' })
+    .option('retries', {
+      type: 'number',
+      default: DEFAULTS.retries,
+      describe: 'Retries per request (429, 5xx, network)',
+    })
     .option('timeout', {
       type: 'number',
-      default: 30_000,
+      default: DEFAULTS.timeoutMs,
       describe: 'Time limit per attempt, in ms: connecting, the answer and its whole body',
     })
     .option('rate', { type: 'number', describe: 'Cap on requests per second' })
     .option('max-retry-wait', maxRetryWaitOption)
     .option('max-consecutive-failures', {
       type: 'number',
-      default: 10,
+      default: DEFAULTS.maxConsecutiveFailures,
       describe: 'Rows in a row that may use up their retries before the run stops',
     })
     .option('resume', { type: 'boolean', describe: 'Continue an earlier run: send only rows without a final answer' })
@@ -158,7 +164,7 @@ export function positiveInt(name: string, value: number | undefined, min = 1): v
 /** `--max-retry-wait <s>`: shared by every command that sends (README, "Retries and rate limits"). */
 export const maxRetryWaitOption = {
   type: 'number',
-  default: 60,
+  default: DEFAULTS.maxRetryWaitMs / 1000,
   describe: 'The longest wait before a retry, in seconds, whatever Retry-After asks',
 } as const;
 
@@ -219,7 +225,7 @@ export async function parseCountry(value: string | undefined): Promise<CountryCo
   return code;
 }
 
-export const importCommand: CommandModule<object, ImportArgs> = {
+export const importCommand: Command<ImportArgs> = {
   command: 'import <file>',
   describe: 'Upsert every row of a CSV file; write a results CSV',
   builder: (yargs) =>
@@ -245,6 +251,11 @@ export const importCommand: CommandModule<object, ImportArgs> = {
           .option('default-country', {
             type: 'string',
             describe: 'Normalise local mobile numbers for this ISO country, e.g. AU',
+          })
+          .option('fix-missing-plus', {
+            type: 'boolean',
+            describe:
+              'Put the + back on mobiles a spreadsheet stored as digits (61412345678), where the result is a valid mobile',
           })
           .option('backup', {
             type: 'string',
@@ -290,13 +301,14 @@ export const importCommand: CommandModule<object, ImportArgs> = {
     if (mode === 'dry-run' && args['env-file'] !== undefined) checkEnvFile(args['env-file']);
     const connection = mode === 'dry-run' ? undefined : connectionFromArgs(args);
     const { runRowsAndReport } = await loadRun();
-    await runRowsAndReport(
+    return runRowsAndReport(
       {
         ...runOptionsFromArgs(args, mode, connection),
         fields,
         empty: args.empty,
         nullToken: args['null-token'],
         defaultCountry,
+        fixMissingPlus: args['fix-missing-plus'],
         backup: args.backup,
         changedOnly: args['changed-only'],
         where: parseWhere(args.where ?? []),
@@ -305,4 +317,5 @@ export const importCommand: CommandModule<object, ImportArgs> = {
       { report: args.report, rerun: rerunFromArgs(args) },
     );
   },
+  hintFor: async (code, args) => (await loadRun()).runHint(code, 'import', args.file, rerunFromArgs(args)),
 };

@@ -7,8 +7,10 @@
  * The CLI entry: yargs parses, one command module per file runs, and this one top-level catch
  * maps typed errors to exit codes (README, "Exit codes"). Nothing below src/cli/ prints or exits.
  */
-import yargs from 'yargs';
+import yargs, { type ArgumentsCamelCase, type CommandModule } from 'yargs';
 import { hideBin } from 'yargs/helpers';
+import { isCiopulseError } from '../errors.js';
+import type { Command } from './command.js';
 import { reportFatal } from './output.js';
 import { importCommand } from './import.js';
 import { exportCommand } from './export.js';
@@ -24,6 +26,20 @@ import packageJson from '../../package.json' with { type: 'json' };
 
 export async function main(argv: string[]): Promise<void> {
   const verbose = argv.includes('--verbose');
+  let code = 0;
+  let hint: string | undefined;
+  /** The one exit path: a command returns its code or throws; both end here. */
+  const register = <A>(command: Command<A>): CommandModule<object, A> => ({
+    ...command,
+    handler: async (args: ArgumentsCamelCase<A>) => {
+      try {
+        code = Math.max(code, await command.handler(args));
+      } catch (error) {
+        if (isCiopulseError(error)) hint = await command.hintFor?.(error.code, args);
+        throw error;
+      }
+    },
+  });
   try {
     refuseKeyFlag(argv);
     if (isCompletionHelp(argv)) {
@@ -33,14 +49,14 @@ export async function main(argv: string[]): Promise<void> {
     const cli = yargs(argv)
       .scriptName('ciopulse-contacts')
       .usage('$0 <command> [options]\n\nMove contacts between CSV files and the CIOPulse Contacts API v5.')
-      .command(importCommand)
-      .command(exportCommand)
-      .command(deleteCommand)
-      .command(syncCommand)
-      .command(getCommand)
-      .command(checkCommand)
-      .command(emulatorCommand)
-      .command(demoCommand)
+      .command(register(importCommand))
+      .command(register(exportCommand))
+      .command(register(deleteCommand))
+      .command(register(syncCommand))
+      .command(register(getCommand))
+      .command(register(checkCommand))
+      .command(register(emulatorCommand))
+      .command(register(demoCommand))
       .completion('completion', 'Print a shell completion script (bash or zsh)')
       .example('$0 demo', 'Run an import and an export against the embedded emulator')
       .example('$0 import contacts.csv --dry-run', 'Check every row; send nothing')
@@ -68,13 +84,14 @@ export async function main(argv: string[]): Promise<void> {
       // The bare command: the help, on stdout, but exit 2 like any usage error, so that a script
       // whose arguments went missing (an empty "$CMD") fails loudly instead of passing.
       process.stdout.write(`${await cli.getHelp()}\n`);
-      process.exitCode = 2;
-      return;
+      code = 2;
+    } else {
+      await cli.parseAsync();
     }
-    await cli.parseAsync();
   } catch (error) {
-    process.exitCode = reportFatal(error, { verbose });
+    code = Math.max(code, reportFatal(error, { verbose, hint }));
   }
+  process.exitCode = code;
 }
 
 await main(hideBin(process.argv));

@@ -10,7 +10,7 @@ const BUG =
   'this is a bug in ciopulse-contacts, please report it (run again with --verbose for the details to include)';
 
 /** Prints a whole-run error as one readable line (plus a hint) and returns the exit code. */
-export function reportFatal(error: unknown, options: { verbose: boolean }): number {
+export function reportFatal(error: unknown, options: { verbose: boolean; hint?: string | undefined }): number {
   const s = stderrStyles;
   const stack = (): void => {
     if (options.verbose && error instanceof Error && error.stack !== undefined)
@@ -30,7 +30,8 @@ export function reportFatal(error: unknown, options: { verbose: boolean }): numb
     // A FileError may carry several problems: one `error:` line each.
     const lines = error instanceof FileError ? error.problems : [error.message];
     for (const line of lines) process.stderr.write(`${s.red('error:')} ${line}\n`);
-    if (error.hint !== undefined) process.stderr.write(`${s.dim('hint:')} ${error.hint}\n`);
+    const hint = options.hint ?? error.hint;
+    if (hint !== undefined) process.stderr.write(`${s.dim('hint:')} ${hint}\n`);
     stack();
     return error.exitCode;
   }

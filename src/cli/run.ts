@@ -2,24 +2,19 @@
  * What `import` and `delete` share once flags are parsed: progress, Ctrl-C, the summary,
  * and the exit code. Both call the same library pipeline.
  */
+import { DEFAULTS } from '../defaults.js';
 import { runImport, type RunOptions } from '../run/entry.js';
 import type { RunSummary } from '../run/pipeline.js';
 import { resolveExitCode } from '../run/exit.js';
 import { countBad } from '../run/statuses.js';
 import { createReportCollector } from '../report/collect.js';
-import { checkWritable, NothingToResumeError, UnfinishedRunError } from '../run/guards.js';
-import { FileError, UsageError } from '../errors.js';
+import { checkWritable } from '../run/guards.js';
+import { FileError } from '../errors.js';
+import { writeFailure } from '../errno.js';
 import { writeHtmlReport } from '../report/html.js';
 import { createProgressReporter } from '../report/progress.js';
-import {
-  formatStopped,
-  formatSummary,
-  nextCommand,
-  rerunCommand,
-  summaryToJson,
-  verbOf,
-  type Rerun,
-} from '../report/summary.js';
+import { formatStopped, formatSummary, nextCommand, summaryToJson } from '../report/summary.js';
+import { rerunCommand, type Rerun } from '../shell.js';
 import { createStyles, resolveColor } from '../report/styles.js';
 import { formatMapping } from './mapping.js';
 import type { OutputArgs } from './options.js';
@@ -32,26 +27,25 @@ export interface RunExtras {
   rerun?: Rerun | undefined;
 }
 
-/** The library's guards name files and counts; the CLI adds which flag to use, as commands that can be pasted. */
-function withFlags(error: unknown, command: (extra: readonly string[]) => string): unknown {
-  if (error instanceof UnfinishedRunError) {
-    return new UsageError(error.message, {
-      hint: `to continue it (only rows without an answer are sent): ${command(['--resume'])}\nto discard those answers and send every row again: ${command(['--restart'])}`,
-    });
-  }
-  if (error instanceof NothingToResumeError) {
-    return new UsageError(error.message, {
-      hint: 'run without --resume to start; with --results, name the results file of the run to continue',
-    });
-  }
-  return error;
+/**
+ * The library's guards name files and counts; the CLI adds which flag to use, as commands that can
+ * be pasted, by the error's code.
+ */
+export function runHint(code: string, verb: 'import' | 'delete', input: string, rerun: Rerun): string | undefined {
+  const command = (extra: readonly string[]): string =>
+    rerunCommand(rerun, verb, input, [...extra, ...(rerun.resumeFlags ?? [])]);
+  if (code === 'unfinished_run')
+    return `to continue it (only rows without an answer are sent): ${command(['--resume'])}\nto discard those answers and send every row again: ${command(['--restart'])}`;
+  if (code === 'nothing_to_resume')
+    return 'run without --resume to start; with --results, name the results file of the run to continue';
+  return undefined;
 }
 
 export async function runRowsAndReport(
   options: Omit<RunOptions, 'signal' | 'onProgress'>,
   output: OutputArgs,
   extras: RunExtras = {},
-): Promise<void> {
+): Promise<number> {
   const silent = output.quiet === true || output.json === true;
   // Every output path is checked before the first request; the library checks its own.
   if (extras.report !== undefined) checkWritable(extras.report);
@@ -62,7 +56,7 @@ export async function runRowsAndReport(
     onFirst: () => {
       progress.stop();
       process.stderr.write(
-        '\nstopping: no new requests; those in flight get 2 s to finish (Ctrl-C again to quit at once)\n',
+        `\nstopping: no new requests; those in flight get ${DEFAULTS.graceMs / 1000} s to finish (Ctrl-C again to quit at once)\n`,
       );
     },
     secondMessage: 'second interrupt: exiting now; run again with --resume to continue',
@@ -92,10 +86,6 @@ export async function runRowsAndReport(
           }
         : {}),
     });
-  } catch (error) {
-    throw withFlags(error, (extra) =>
-      rerunCommand(extras.rerun, verbOf(options.mode), options.input, [...extra, ...(extras.rerun?.resumeFlags ?? [])]),
-    );
   } finally {
     progress.stop();
     interrupt.dispose();
@@ -107,12 +97,7 @@ export async function runRowsAndReport(
       extra = `Report:  ${(await writeHtmlReport({ summary, collected: collector, outPath: extras.report, next: nextCommand(summary, extras.rerun) })).path}`;
     } catch (error) {
       // The summary is printed whatever happens to the report.
-      lateFailure =
-        error instanceof FileError
-          ? error
-          : new FileError(`cannot write ${extras.report}: ${error instanceof Error ? error.message : String(error)}`, {
-              file: extras.report,
-            });
+      lateFailure = writeFailure(extras.report, error);
     }
   }
   const code = resolveExitCode(summary);
@@ -132,7 +117,6 @@ export async function runRowsAndReport(
       `${summary.stopped?.message ?? `${bad} rows invalid, failed or uncertain`}; see ${summary.resultsPath}\n`,
     );
   }
-  process.exitCode = Math.max(Number(process.exitCode ?? 0), code);
   // A results file that could not be written: the summary above says what was done; this line says why it stopped.
   if (summary.stopped?.reason === 'write_failed')
     throw new FileError(summary.stopped.message, {
@@ -142,4 +126,5 @@ export async function runRowsAndReport(
           : `the journal ${summary.journalPath} is kept: free some space, then run again with --resume`,
     });
   if (lateFailure !== undefined) throw lateFailure;
+  return code;
 }

@@ -20,8 +20,7 @@ export interface InterruptOptions {
 
 /** The only place the CLI exits before its handler returns. */
 export function exitNow(code: number): never {
-  process.exitCode = code;
-  process.exit();
+  process.exit(code);
 }
 
 export function createInterruptHandler(options: InterruptOptions = {}): Interrupt {

@@ -3,13 +3,14 @@
  * sync with your helpdesk"). Deletes are asked for as `delete` asks: on a terminal the plan's counts
  * and a question; without a terminal `--yes` is required, and only when the sync would delete.
  */
-import type { ArgumentsCamelCase, CommandModule } from 'yargs';
+import type { ArgumentsCamelCase } from 'yargs';
 import type { Connection } from '../config.js';
 import { UsageError } from '../errors.js';
 import type { SyncPlanCounts } from '../execute/sync.js';
 import { parseMaxDelete, parseScope } from '../execute/sync-scope.js';
 import { parseWhere } from '../run/where.js';
-import { rerunCommand, type Rerun } from '../report/summary.js';
+import { rerunCommand, type Rerun } from '../shell.js';
+import type { Command } from './command.js';
 import { confirm } from './delete.js';
 import { checkRunArgs, runOptionsFromArgs, withRunOptions, type RunArgs } from './import.js';
 import { connectionFromArgs, rerunFromArgs, withConnectionOptions, withOutputOptions } from './options.js';
@@ -54,7 +55,7 @@ function confirmDeletes(
   };
 }
 
-export const syncCommand: CommandModule<object, SyncArgs> = {
+export const syncCommand: Command<SyncArgs> = {
   command: 'sync <file>',
   describe: 'Make the portal match the file: create, update changed fields, and delete what left (--delete-missing)',
   builder: (yargs) =>
@@ -123,7 +124,7 @@ export const syncCommand: CommandModule<object, SyncArgs> = {
     const connection = connectionFromArgs(args);
     const { runRowsAndReport } = await import('./run.js');
     const rerun = rerunFromArgs(args);
-    await runRowsAndReport(
+    return runRowsAndReport(
       {
         ...runOptionsFromArgs(args, args.plan === true ? 'sync-plan' : 'sync', connection),
         where,
@@ -142,4 +143,12 @@ export const syncCommand: CommandModule<object, SyncArgs> = {
       { report: args.report, rerun },
     );
   },
+  // The guard's refusal, with the commands to paste: preview the deletes, or allow them.
+  hintFor: (code, args) =>
+    Promise.resolve(
+      code === 'sync_refused'
+        ? `preview every delete: ${rerunCommand(rerunFromArgs(args), 'sync', args.file, ['--plan'])}
+if they are meant, allow them: ${rerunCommand(rerunFromArgs(args), 'sync', args.file, ['--max-delete', '100%'])}`
+        : undefined,
+    ),
 };

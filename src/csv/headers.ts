@@ -39,8 +39,10 @@ const ALIASES: ReadonlyMap<string, HeaderField> = new Map<string, HeaderField>([
   ['title', 'job_title'],
   ['mobile', 'mobile'],
   ['mobilephone', 'mobile'],
+  ['mobilephonenumber', 'mobile'],
   ['mobilenumber', 'mobile'],
   ['cellphone', 'mobile'],
+  ['cellphonenumber', 'mobile'],
 ]);
 
 export function resolveHeaderField(name: string): HeaderField | undefined {

@@ -4,6 +4,7 @@
  * delimiter, the line ends), and a pre-scan of every byte finds bad encoding and an unclosed
  * quote (README, "CSV rules").
  */
+import { errnoError, readFailure } from '../errno.js';
 import { createReadStream } from 'node:fs';
 import { open, stat } from 'node:fs/promises';
 import { FileError } from '../errors.js';
@@ -48,28 +49,14 @@ export function emptyFile(path: string): FileError {
   });
 }
 
-export function unreadable(path: string, error: unknown): FileError {
-  const code = (error as NodeJS.ErrnoException).code;
-  if (code === 'ENOENT') return new FileError(`${path} does not exist; check the path`, { file: path, cause: error });
-  if (code === 'EACCES' || code === 'EPERM') {
-    return new FileError(`${path} cannot be read (permission denied); check its permissions`, {
-      file: path,
-      cause: error,
-    });
-  }
-  if (code === 'EISDIR') return new FileError(`${path} is a directory, not a CSV file`, { file: path, cause: error });
-  const reason = error instanceof Error ? error.message : String(error);
-  return new FileError(`${path} cannot be read: ${reason}`, { file: path, cause: error });
-}
-
 export async function checkFile(path: string): Promise<number> {
   let size: number;
   try {
     const stats = await stat(path);
-    if (stats.isDirectory()) throw Object.assign(new Error('is a directory'), { code: 'EISDIR' });
+    if (stats.isDirectory()) throw errnoError('EISDIR');
     size = stats.size;
   } catch (error) {
-    throw unreadable(path, error);
+    throw readFailure(path, error);
   }
   if (size === 0) throw emptyFile(path);
   return size;
@@ -86,7 +73,7 @@ async function readHead(path: string, size: number): Promise<Buffer> {
       await handle.close();
     }
   } catch (error) {
-    throw unreadable(path, error);
+    throw readFailure(path, error);
   }
 }
 
@@ -212,16 +199,63 @@ async function locate(
   return { line, byte: undefined, context: Buffer.alloc(0) };
 }
 
+/** How much of a non-UTF-8 file the encoding guess reads: enough for thousands of names. */
+const GUESS_BYTES = 4 * 1024 * 1024;
+
+/** For each byte 0x80–0xFF: does this 8-bit encoding decode it to a lower-case letter? */
+function lowerCaseTable(label: string): boolean[] {
+  const text = new TextDecoder(label).decode(Uint8Array.from({ length: 128 }, (_, i) => 0x80 + i));
+  return [...text].map((ch) => /\p{Ll}/u.test(ch));
+}
+
+/** Bytes that windows-1252 leaves undefined (TextDecoder turns them into C1 controls); MacRoman maps each to a letter. */
+const UNDEFINED_IN_1252 = new Set([0x81, 0x8d, 0x8f, 0x90, 0x9d]);
+
+function isAsciiLetter(byte: number | undefined): boolean {
+  return byte !== undefined && ((byte >= 0x61 && byte <= 0x7a) || (byte >= 0x41 && byte <= 0x5a));
+}
+
+/**
+ * Which legacy encoding the bytes of a file that is not UTF-8 fit: Excel on Windows writes
+ * windows-1252, Excel for Mac MacRoman (README, "Reading the file"). An accented letter inside a
+ * word decodes to a lower-case letter in the right one: `Jos` + 0x8E is `José` in MacRoman and
+ * `JosŽ` in windows-1252, `Jos` + 0xE9 the other way round. Bare-CR line ends, and bytes that
+ * windows-1252 leaves undefined, point to MacRoman too. A tie is windows-1252, the common case.
+ */
+export async function guessLegacyEncoding(plan: Plan): Promise<'windows-1252' | 'macintosh'> {
+  const win = lowerCaseTable('windows-1252');
+  const mac = lowerCaseTable('macintosh');
+  let score = plan.dialect.mac ? 3 : 0;
+  let previous: number | undefined;
+  const stream = createReadStream(plan.path, { start: plan.bomLength, end: plan.bomLength + GUESS_BYTES - 1 });
+  for await (const chunk of stream as AsyncIterable<Buffer>) {
+    for (const byte of chunk) {
+      if (byte >= 0x80) {
+        if (UNDEFINED_IN_1252.has(byte)) score += 3;
+        else if (isAsciiLetter(previous)) score += (mac[byte - 0x80] ? 1 : 0) - (win[byte - 0x80] ? 1 : 0);
+      }
+      previous = byte;
+    }
+  }
+  return score > 0 ? 'macintosh' : 'windows-1252';
+}
+
+const LEGACY_ADVICE = {
+  'windows-1252': 'the bytes fit windows-1252, which Excel on Windows writes: run again with --encoding windows-1252',
+  macintosh: 'the bytes fit MacRoman, which Excel for Mac writes: run again with --encoding macintosh',
+} as const;
+
 async function utf8Error(plan: Plan, offset: number): Promise<FileError> {
   const { line, byte, context } = await locate(plan, offset);
-  // Showing the bytes as windows-1252 lets people check the suggestion at a glance ("Café").
-  const text = JSON.stringify(new TextDecoder('windows-1252').decode(context));
+  const guess = await guessLegacyEncoding(plan);
+  // Showing the bytes as the guessed encoding lets people check the suggestion at a glance ("José").
+  const text = JSON.stringify(new TextDecoder(guess).decode(context));
   const what =
     byte === undefined
       ? 'the file ends inside a multi-byte character'
-      : `byte 0x${byte.toString(16).toUpperCase().padStart(2, '0')} in ${text}, shown as windows-1252`;
+      : `byte 0x${byte.toString(16).toUpperCase().padStart(2, '0')} in ${text}, shown as ${guess}`;
   return new FileError(
-    `${plan.path} line ${line} is not valid UTF-8 (${what}); if the file came from Excel on Windows, run again with --encoding windows-1252`,
+    `${plan.path} line ${line} is not valid UTF-8 (${what}); ${LEGACY_ADVICE[guess]}, or save the file as "CSV UTF-8"`,
     { file: plan.path, line },
   );
 }
@@ -289,7 +323,7 @@ export async function prescan(plan: Plan): Promise<FileError[]> {
   } catch (error) {
     // Broken UTF-16 leaves nothing after it to trust.
     if ((error as NodeJS.ErrnoException).code === 'ERR_ENCODING_INVALID_ENCODED_DATA') return [await utf16Error(plan)];
-    throw unreadable(plan.path, error);
+    throw readFailure(plan.path, error);
   }
   const problems: FileError[] = [];
   if (utf8 !== undefined && badUtf8 === -1) badUtf8 = utf8.end();

@@ -11,13 +11,13 @@
  * problems are collected first, so one FileError names all of them.
  */
 import { FileError, UsageError } from '../errors.js';
-import type { InputEncoding } from './decode.js';
+import { INPUT_ENCODINGS, type InputEncoding } from './decode.js';
 import { mapHeader, parseMapFlags, type HeaderField } from './headers.js';
 import { describeMapping, readMapFile, type MappingDescription } from './mapping.js';
 import { checkFile, emptyFile, prescan, sniff } from './prescan.js';
 import { startReader, type CsvRecord } from './record-parser.js';
 
-export type { InputEncoding } from './decode.js';
+export { INPUT_ENCODINGS, type InputEncoding } from './decode.js';
 export type { HeaderField, MappedBy } from './headers.js';
 export type { FieldMapping, MappingDescription, UnsentColumn } from './mapping.js';
 export type { CsvRecord } from './record-parser.js';
@@ -62,14 +62,12 @@ export interface CsvSource {
   close(): void;
 }
 
-const ENCODINGS: readonly InputEncoding[] = ['utf8', 'windows-1252', 'latin1', 'utf16le'];
-
 /** Opens and checks the file; throws FileError for whole-file problems BEFORE returning (so nothing is sent). */
 export async function openCsv(path: string, options: CsvReadOptions = {}): Promise<CsvSource> {
   // Flag problems first: they need no file.
   const requested = options.encoding;
-  if (requested !== undefined && !ENCODINGS.includes(requested)) {
-    throw new UsageError(`--encoding ${String(requested)} is not supported; use one of ${ENCODINGS.join(', ')}`);
+  if (requested !== undefined && !(INPUT_ENCODINGS as readonly string[]).includes(requested)) {
+    throw new UsageError(`--encoding ${String(requested)} is not supported; use one of ${INPUT_ENCODINGS.join(', ')}`);
   }
   const mapEntries = [
     ...(options.mapFile === undefined ? [] : await readMapFile(options.mapFile)),

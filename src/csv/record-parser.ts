@@ -10,7 +10,8 @@ import { Parser, type CsvError } from 'csv-parse';
 import { parse as parseSync } from 'csv-parse/sync';
 import { FileError } from '../errors.js';
 import { createTranscoder } from './decode.js';
-import { unreadable, type Plan } from './prescan.js';
+import type { Plan } from './prescan.js';
+import { readFailure } from '../errno.js';
 import { countByte, eolByte, foreignLineBreak, lenientCells, skipBlankLines, splitRecords } from './scan.js';
 
 export interface CsvRecord {
@@ -87,7 +88,7 @@ export function startReader(plan: Plan): Reader {
   const file = createReadStream(plan.path, { start: plan.bomLength, highWaterMark: PARSE_CHUNK });
   const parser = new RecordParser(plan);
   // Registered before pipeline's own handlers, so the iterator rejects with our FileError.
-  file.on('error', (error) => parser.destroy(unreadable(plan.path, error)));
+  file.on('error', (error) => parser.destroy(readFailure(plan.path, error)));
   const done = (): void => {
     // Errors reach the consumer through the parser's iterator; a premature close is a normal `break`.
   };

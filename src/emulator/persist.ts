@@ -4,6 +4,7 @@
  * file or the new one, never half of one. They are debounced, so persistence costs a benchmark
  * one background write every few hundred milliseconds rather than one per PUT.
  */
+import { writeFailure } from '../errno.js';
 import { readFileSync } from 'node:fs';
 import { chmod, rename, rm, stat, writeFile } from 'node:fs/promises';
 import { z } from 'zod';
@@ -100,8 +101,7 @@ export async function writeFileAtomic(file: string, text: string): Promise<void>
 }
 
 function writeError(file: string, error: unknown): FileError {
-  const reason = error instanceof Error ? ((error as NodeJS.ErrnoException).code ?? error.message) : 'unknown error';
-  return new FileError(`cannot write the emulator data file ${file}: ${reason}`, { file, cause: error });
+  return writeFailure(file, error, 'the emulator data file');
 }
 
 /** Writes an empty `{"contacts":[]}` where none exists yet; a FileError says why it cannot. */

@@ -7,6 +7,7 @@
  */
 import type { ApiClient, ApiResult, RetryEvent } from '../api/client.js';
 import type { Connection } from '../config.js';
+import { askCredentialCheck, judgeCredentialCheck } from '../api/credentials.js';
 import { describeAnswer, unauthorizedHint } from '../api/failures.js';
 import { CiopulseError } from '../errors.js';
 import type { RunControl } from '../run/control.js';
@@ -84,25 +85,11 @@ export async function createRunClient(settings: ClientSettings, control: RunCont
     retries: () => retries,
     async checkCredentials() {
       if (control.stopped() !== undefined) return;
-      // One GET of a system_id that cannot exist: 404 means the credentials work.
-      const result = await client.checkCredentials();
+      const verdict = judgeCredentialCheck(client.baseUrl, await askCredentialCheck(client));
       credentialsChecked = true;
       // Not the API: onFatal has stopped the run already.
-      if (result.fatal !== undefined) return;
-      if (result.status === 404 || result.status === 200) return;
-      if (result.status === 401) {
-        control.stop(
-          'auth',
-          `the API refused the credentials (401 ${result.message ?? 'Invalid security credentials'}); nothing was sent`,
-          unauthorizedHint(client.baseUrl),
-        );
-        return;
-      }
-      control.stop(
-        'unreachable',
-        `the credential check failed: ${describeAnswer(result)}; nothing was sent`,
-        `is ${client.baseUrl} the right base URL, and is it up?`,
-      );
+      if (verdict.ok || control.stopped() !== undefined) return;
+      control.stop(verdict.reason, `${verdict.error.message}; nothing was sent`, verdict.error.hint);
     },
   };
 }

@@ -195,9 +195,14 @@ export async function createSyncExecutor(
       const decision = decide(settings, snapshot, listing);
       scopeSize = decision.counts.scopeSize;
       if (decision.refusal !== undefined)
-        throw new SyncRefusedError(`sync refused: ${decision.refusal}; nothing was sent`, {
-          hint: 'check the file; preview with --plan; --max-delete <n|p%> raises the limit when the deletes are meant',
-        });
+        throw listing.listed.size === 0
+          ? new SyncRefusedError(`sync refused: ${decision.refusal}; nothing was sent`, {
+              code: 'sync_empty_file',
+              hint: 'a cut-short or empty export must never empty the portal: check the export, and --where',
+            })
+          : new SyncRefusedError(`sync refused: ${decision.refusal}; nothing was sent`, {
+              hint: 'check the file; preview with --plan; --max-delete <n|p%> raises the limit when the deletes are meant',
+            });
       const { ids } = decision.deletes;
       if (ids.length > 0 && settings.confirmDeletes !== undefined && !(await settings.confirmDeletes(decision.counts)))
         throw new DeclinedError('cancelled: nothing was sent');

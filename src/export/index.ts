@@ -16,6 +16,7 @@
  * Like the rest of the library, this module never prints and never exits: warnings go through
  * `onWarning`, failures are thrown as typed errors.
  */
+import { DEFAULTS } from '../defaults.js';
 import { access, constants } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { basename, dirname } from 'node:path';
@@ -28,7 +29,8 @@ import { excelSafe, isGuarded } from '../csv/formula.js';
 import { InternalError, UsageError } from '../errors.js';
 import { EXPORT_COLUMNS, toCell } from '../remote/listing.js';
 import { writeToFile, writeToStream } from './output.js';
-import { createSpool, localFileError, type Spool } from './spool.js';
+import { createSpool, type Spool } from './spool.js';
+import { localWriteFailure } from '../errno.js';
 import { abortError, walkListing } from '../remote/walk.js';
 
 export { EXPORT_COLUMNS, extractRecords, normaliseKey, toCell, toContact } from '../remote/listing.js';
@@ -119,7 +121,7 @@ interface Counts {
 async function checkWritable(dirs: Iterable<string>): Promise<void> {
   for (const dir of new Set(dirs)) {
     await access(dir, constants.W_OK).catch((error: unknown) => {
-      throw localFileError(dir, error);
+      throw localWriteFailure(dir, error);
     });
   }
 }
@@ -161,8 +163,8 @@ export async function exportContacts(options: ExportOptions): Promise<ExportSumm
   const client = createApiClient({
     connection: options.connection,
     concurrency: 1,
-    retries: options.retries ?? 5,
-    timeoutMs: options.timeoutMs ?? 30_000,
+    retries: options.retries ?? DEFAULTS.retries,
+    timeoutMs: options.timeoutMs ?? DEFAULTS.timeoutMs,
     maxRetryWaitMs: options.maxRetryWaitMs,
     stopSignal: options.signal,
     onRetry: options.onRetry,
@@ -241,7 +243,7 @@ async function exportWith(client: ApiClient, options: ExportCommonOptions): Prom
     if (out !== undefined) {
       writer = createCsvWriter(out, { atomic: true, bom: options.bom === true });
       await writeToFile(writer, finalRows()).catch((error: unknown) => {
-        throw localFileError(out, error);
+        throw localWriteFailure(out, error);
       });
       writer = undefined;
     } else {

@@ -7,17 +7,8 @@ import { createReadStream, createWriteStream, type WriteStream } from 'node:fs';
 import { rm } from 'node:fs/promises';
 import { once } from 'node:events';
 import { join } from 'node:path';
-import { CiopulseError, FileError, InternalError } from '../errors.js';
-
-/** A disk problem on our side (no such folder, disk full) is a FileError, never blamed on the API. */
-export function localFileError(path: string, error: unknown): CiopulseError {
-  if (error instanceof CiopulseError) return error;
-  const code = (error as NodeJS.ErrnoException | null)?.code;
-  return new FileError(`cannot write ${path}: ${code ?? (error instanceof Error ? error.message : String(error))}`, {
-    file: path,
-    cause: error,
-  });
-}
+import { InternalError } from '../errors.js';
+import { localWriteFailure } from '../errno.js';
 
 export interface Spool {
   readonly path: string;
@@ -38,7 +29,7 @@ export function createSpool(dir: string, stem: string): Spool {
   const path = join(dir, `.${stem}.${process.pid}-${randomBytes(4).toString('hex')}.spool`);
   const file: WriteStream = createWriteStream(path);
   let failure: Error | undefined;
-  file.on('error', (error: NodeJS.ErrnoException) => (failure ??= localFileError(path, error)));
+  file.on('error', (error: NodeJS.ErrnoException) => (failure ??= localWriteFailure(path, error)));
   // A function, because TypeScript cannot see the listener above assign `failure` across an await.
   const failed = (): Error | undefined => failure;
   let batch: (readonly string[])[] = [];

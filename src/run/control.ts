@@ -4,6 +4,7 @@
  * requests still in flight after a short grace period (`abortSignal`), so that an answer that
  * never ends cannot hold the run; those rows become `uncertain`.
  */
+import { DEFAULTS } from '../defaults.js';
 import { setMaxListeners } from 'node:events';
 import type { StopReason } from './outcomes.js';
 
@@ -24,9 +25,8 @@ export interface RunControl {
 }
 
 /** How long requests in flight may finish after an interrupt. */
-export const ABORT_GRACE_MS = 2000;
 
-export function createRunControl(signal: AbortSignal | undefined, graceMs = ABORT_GRACE_MS): RunControl {
+export function createRunControl(signal: AbortSignal | undefined, graceMs: number = DEFAULTS.graceMs): RunControl {
   const stopController = new AbortController();
   const abortController = new AbortController();
   // Every row sleeping out a backoff listens for the stop: up to 2 × concurrency at once.

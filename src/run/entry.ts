@@ -3,6 +3,7 @@
  * `validateFile` (a dry run), `planImport`, `importContacts` and `deleteContacts`.
  * `runImport` picks one of them by mode, for callers (the CLI) that hold a mode.
  */
+import { DEFAULTS } from '../defaults.js';
 import type { Connection } from '../config.js';
 import { UsageError } from '../errors.js';
 import { writeBackup, resolveCreatedPath, type BackupSummary } from '../execute/backup.js';
@@ -141,7 +142,7 @@ export async function importContacts(options: ImportOptions): Promise<RunSummary
         control,
         isDelete: false,
         ignoreMissing: false,
-        maxConsecutiveFailures: options.maxConsecutiveFailures ?? 10,
+        maxConsecutiveFailures: options.maxConsecutiveFailures ?? DEFAULTS.maxConsecutiveFailures,
         beforeFirstRow:
           backupPath === undefined && options.changedOnly !== true
             ? undefined
@@ -182,7 +183,7 @@ export function deleteContacts(options: DeleteOptions): Promise<RunSummary> {
         control,
         isDelete: true,
         ignoreMissing: options.ignoreMissing === true,
-        maxConsecutiveFailures: options.maxConsecutiveFailures ?? 10,
+        maxConsecutiveFailures: options.maxConsecutiveFailures ?? DEFAULTS.maxConsecutiveFailures,
       }),
   });
 }

@@ -18,7 +18,8 @@ import {
 import { createReadStream } from 'node:fs';
 import { dirname } from 'node:path';
 import { parse } from 'csv-parse';
-import { FileError } from '../errors.js';
+import { FileError, RunLockedError } from '../errors.js';
+import { errnoError, writeFailure } from '../errno.js';
 import { RESULT_COLUMNS } from './results.js';
 import { FINAL_STATUSES, type RowStatus } from './statuses.js';
 
@@ -29,11 +30,11 @@ export function checkWritable(path: string): void {
   };
   if (existsSync(path)) {
     const stat = statSync(path);
-    if (stat.isDirectory()) fail('it is a directory');
+    if (stat.isDirectory()) throw writeFailure(path, errnoError('EISDIR'));
     try {
       accessSync(path, constants.W_OK);
-    } catch {
-      fail('permission denied');
+    } catch (error) {
+      throw writeFailure(path, error);
     }
     return;
   }
@@ -44,18 +45,6 @@ export function checkWritable(path: string): void {
     accessSync(dir, constants.W_OK | constants.X_OK);
   } catch {
     fail(`the folder ${dir} is not writable`);
-  }
-}
-
-/** Another live process holds the lock on this results file. */
-export class RunLockedError extends FileError {
-  readonly pid: number;
-  constructor(resultsPath: string, pid: number) {
-    super(`another run is writing ${resultsPath} (pid ${pid})`, {
-      file: resultsPath,
-      hint: 'wait for it to finish, or write elsewhere with a different results path',
-    });
-    this.pid = pid;
   }
 }
 
@@ -104,27 +93,6 @@ function readLock(path: string): string {
     return readFileSync(path, 'utf8');
   } catch {
     return '';
-  }
-}
-
-/** A journal of an unfinished run is there, and the caller asked neither to resume nor to restart. */
-export class UnfinishedRunError extends FileError {
-  readonly journalPath: string;
-  readonly answered: number;
-  constructor(journalPath: string, answered: number) {
-    super(
-      `an earlier run of this file did not finish: ${answered} ${answered === 1 ? 'row already has its' : 'rows already have their'} answer (journal ${journalPath})`,
-      { file: journalPath },
-    );
-    this.journalPath = journalPath;
-    this.answered = answered;
-  }
-}
-
-/** Resume was asked for, but there is no earlier run at this path. */
-export class NothingToResumeError extends FileError {
-  constructor(resultsPath: string) {
-    super(`nothing to resume: there is no ${resultsPath} and no journal beside it`, { file: resultsPath });
   }
 }
 

@@ -11,14 +11,16 @@
 import { existsSync, rmSync } from 'node:fs';
 import { rm } from 'node:fs/promises';
 import type { RetryEvent } from '../api/client.js';
+import { cannotCreate } from '../contact/fields.js';
 import type { ContactField } from '../contact/schema.js';
 import { openCsv, type CsvHeader, type CsvRecord, type CsvSource, type InputEncoding } from '../csv/read.js';
 import { createRunControl, type RunControl, type Stopped } from './control.js';
 import type { Executor } from '../execute/executors.js';
-import { acquireLock, checkWritable, countAnswered, NothingToResumeError, UnfinishedRunError } from './guards.js';
+import { acquireLock, checkWritable, countAnswered } from './guards.js';
+import { NothingToResumeError, UnfinishedRunError } from '../errors.js';
 import { skippedRow, type PreparedRow } from './outcomes.js';
 import { resolveErrorsPath, resolveJournalPath, resolveResultsPath, type RunMode } from './paths.js';
-import { createPreparer, isPrepared, systemIdCell } from './prepare.js';
+import { createPreparer, isPrepared, missingForCreate, systemIdCell } from './prepare.js';
 import type { ErrorGroup, ResultRow, WarningGroup } from './results.js';
 import { countBad, type RowStatus } from './statuses.js';
 import { openResume, type PreviousAnswer, type ResumeState } from './resume.js';
@@ -58,6 +60,8 @@ export interface RowRuleOptions {
   defaultCountry?: CountryCode | undefined;
   /** `--where`: keep only the rows that match every condition; the rest are `filtered`. */
   where?: readonly WhereCondition[] | undefined;
+  /** `--fix-missing-plus`: digits that lost their `+` get it back, where the result is a valid mobile. */
+  fixMissingPlus?: boolean | undefined;
 }
 
 /** Progress and cancellation; the library never prints. */
@@ -111,6 +115,8 @@ export interface RunSummary {
   backup?: BackupSummary | undefined;
   /** Input columns that map to no field: kept in the results, never sent. */
   unmappedColumns: string[];
+  /** Fields that creating a contact needs but no column sends: only existing contacts can be updated. */
+  missingForCreate?: ContactField[] | undefined;
   /** `--plan` and `--changed-only`: rows with an empty cell over a value the API holds (kept, with `--empty omit`). */
   keptEmptyRows?: number | undefined;
   /** `--plan`: the PUTs `--changed-only` would send (plus the credential check and one GET all). */
@@ -204,6 +210,8 @@ export async function runPipeline(spec: PipelineSpec): Promise<RunSummary> {
     release = acquireLock(resultsPath);
     resume = spec.sending ? await openEarlierRun(spec, { resultsPath, errorsPath, journalPath }, header) : undefined;
     options.onStart?.({ header, bytesTotal: source.bytesTotal });
+    const missing = spec.isDelete ? [] : missingForCreate(header, options.fields);
+    if (missing.length > 0) options.onWarning?.(cannotCreate(missing));
 
     const runControl = (control = createRunControl(options.signal));
     const runSink = (sink = createResultsSink({
@@ -230,6 +238,7 @@ export async function runPipeline(spec: PipelineSpec): Promise<RunSummary> {
       nullToken: options.nullToken,
       defaultCountry: options.defaultCountry,
       where: options.where,
+      fixMissingPlus: options.fixMissingPlus,
     });
 
     await run.start();
@@ -304,6 +313,7 @@ function buildSummary(ctx: {
     rowsPerSecond: sink.tally.rows / Math.max(elapsedMs / 1000, 1e-3),
     reused: ctx.reused,
     stopped,
+    missingForCreate: spec.isDelete ? undefined : missingForCreate(header, spec.options.fields),
     unmappedColumns: spec.isDelete
       ? []
       : header.mapping.unsent.map((u) => (u.label.startsWith('"') ? (header.columns[u.column] ?? '') : u.label)),

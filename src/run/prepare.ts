@@ -4,7 +4,15 @@
  * plan, an import and a resumed import judge each row the same way.
  */
 import type { CountryCode } from 'libphonenumber-js/max';
-import { CONTACT_FIELDS, createRowParser, type ContactField, type RowCells, type RowError } from '../contact/schema.js';
+import {
+  CONTACT_FIELDS,
+  REQUIRED_ON_CREATE,
+  createRowParser,
+  findMisdecoded,
+  type ContactField,
+  type RowCells,
+  type RowError,
+} from '../contact/schema.js';
 import { FULL_NAME_PARTS, describeColumn, type HeaderField } from '../csv/headers.js';
 import { splitFullName } from '../contact/name.js';
 import type { CsvHeader, CsvRecord } from '../csv/read.js';
@@ -22,6 +30,7 @@ export interface PrepareOptions {
   defaultCountry?: CountryCode | undefined;
   /** `--where`: rows that do not match are `filtered`, before any other rule. */
   where?: readonly WhereCondition[] | undefined;
+  fixMissingPlus?: boolean | undefined;
 }
 
 export interface Preparer {
@@ -31,7 +40,10 @@ export interface Preparer {
 /** `column "Mobile Phone"`, or `column 7 (no header)` for a column mapped by number (`--map "#7=mobile"`). */
 function columnLabel(header: CsvHeader, field: HeaderField): string {
   const index = header.fields[field];
-  if (index === undefined) return `column ${field}`;
+  return index === undefined ? `column ${field}` : columnAt(header, index);
+}
+
+function columnAt(header: CsvHeader, index: number): string {
   const label = describeColumn(header.columns, index);
   // describeColumn already says "column 7 (no header)"; a named column reads `column "Mobile"`.
   return label.startsWith('"') ? `column ${label}` : label;
@@ -62,17 +74,45 @@ export function sentFieldColumns(
     .map((f) => [f, header.fields[f] ?? 0] as const);
 }
 
+/**
+ * The fields that creating a contact needs (API document, "Adding a new Contact") that no column
+ * sends: a `full_name` column gives both names. With any missing, only contacts already in
+ * CIOPulse can be updated; every new one would be refused.
+ */
+export function missingForCreate(header: CsvHeader, fields: readonly ContactField[] | undefined): ContactField[] {
+  const sent = new Set(sentFieldColumns(header, fields).map(([field]) => field));
+  if (header.fields.full_name !== undefined)
+    for (const part of FULL_NAME_PARTS) if (fields === undefined || fields.includes(part)) sent.add(part);
+  return REQUIRED_ON_CREATE.filter((field) => !sent.has(field));
+}
+
 export function createPreparer(options: PrepareOptions): Preparer {
   const { header, isDelete } = options;
   const parseRow = createRowParser({
     empty: options.empty,
     nullToken: options.nullToken,
     defaultCountry: options.defaultCountry,
+    fixMissingPlus: options.fixMissingPlus,
   });
   const fieldColumns = sentFieldColumns(header, options.fields);
   // full_name feeds the name parts the run sends (the header mapping refuses a file that also maps them).
   const fullNameColumn = isDelete ? undefined : header.fields.full_name;
   const nameParts = FULL_NAME_PARTS.filter((f) => options.fields === undefined || options.fields.includes(f));
+  // The columns the row parser does not read: a C1 control or U+FFFD there still means the file
+  // was decoded wrongly, and its results row would carry the damage (README, "Reading the file").
+  const checked = new Set<number>([
+    header.fields.system_id ?? 0,
+    ...(isDelete ? [] : fieldColumns.map(([, i]) => i)),
+    ...(fullNameColumn === undefined || nameParts.length === 0 ? [] : [fullNameColumn]),
+  ]);
+  const otherColumns = header.columns.map((_, i) => i).filter((i) => !checked.has(i));
+  const misdecodedCell = (record: CsvRecord): RowError | undefined => {
+    for (const index of otherColumns) {
+      const found = findMisdecoded(record.cells[index] ?? '');
+      if (found !== undefined) return { ...found, message: `${columnAt(header, index)} ${found.message}` };
+    }
+    return undefined;
+  };
   const emailOwner = isDelete ? undefined : createEmailIndex();
   const filter = compileWhere(options.where ?? [], header.columns);
 
@@ -117,6 +157,8 @@ export function createPreparer(options: PrepareOptions): Preparer {
         const errors = [...(nameError === undefined ? [] : [nameError]), ...(parsed.ok ? [] : parsed.errors)];
         return invalid(record, seq, parsed.systemId, withColumns(header, errors));
       }
+      const damaged = otherColumns.length === 0 ? undefined : misdecodedCell(record);
+      if (damaged !== undefined) return invalid(record, seq, parsed.systemId, [damaged]);
       const email = parsed.patch.email;
       if (emailOwner !== undefined && typeof email === 'string') {
         const ownerLine = emailOwner(email, parsed.systemId, record.line);

@@ -8,7 +8,8 @@
  */
 import { createReadStream, existsSync, rmSync } from 'node:fs';
 import { parse, type Parser } from 'csv-parse';
-import { FileError } from '../errors.js';
+import type { FileError } from '../errors.js';
+import { writeFailure } from '../errno.js';
 import { createCsvWriter, openJournal, type CsvWriter, type Journal } from '../csv/write.js';
 import { RESULT_COLUMNS, Tally, outcomeCells, toResultCells, type ResultRow } from './results.js';
 import { BAD_STATUSES, type RowStatus } from './statuses.js';
@@ -68,19 +69,6 @@ export interface ResultsSink {
    * then renamed).
    */
   rewrite(overrides: OverrideLookup): Promise<void>;
-}
-
-/** "cannot write out.csv: no space left on device (ENOSPC)". */
-export function writeFailure(path: string, error: unknown): FileError {
-  if (error instanceof FileError) return error;
-  const code = (error as NodeJS.ErrnoException | null)?.code;
-  const raw = error instanceof Error ? error.message : String(error);
-  // Node's message is "ENOSPC: no space left on device, write"; keep the words, name the code once.
-  const words = raw.replace(/^[A-Z]+: /, '').replace(/, \w+( '[^']*')?$/, '');
-  return new FileError(`cannot write ${path}: ${words}${code === undefined ? '' : ` (${code})`}`, {
-    file: path,
-    cause: error,
-  });
 }
 
 function toJournalEntry(row: ResultRow): JournalEntry {
