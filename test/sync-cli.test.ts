@@ -54,8 +54,10 @@ describe('sync: a helpdesk export through the CLI', () => {
       'team-members.csv',
       `${ZENDESK_HEADER}\n${[zendeskRow(101, 'Ann Lee'), zendeskRow(102, 'Bob Ray', 'true'), zendeskRow(104, 'Dee Ames')].join('\n')}\n`,
     );
-    const two = await runCli(args(first), { env });
+    const report = join(dir, 'sync.html');
+    const two = await runCli([...args(first), '--report', report], { env });
     expect(two.code).toBe(0);
+    expect(readFileSync(report, 'utf8')).toMatch(/Sync.*team-members\.csv/s);
     const summary = JSON.parse(two.stdout) as { mode: string; counts: Record<string, number>; sync: { owned: number } };
     expect(summary.mode).toBe('sync');
     expect(summary.counts).toMatchObject({ unchanged: 1, filtered: 1, created: 1, deleted: 2, 'delete-refused': 0 });
