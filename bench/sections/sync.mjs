@@ -18,8 +18,8 @@ import { stringify } from 'csv-stringify/sync';
 import { ensureEmulatorData } from '../data.mjs';
 import { expectExit } from '../context.mjs';
 import { startEmulatorProcess } from '../emulator.mjs';
-import { parseJsonOutput } from '../measure.mjs';
 import { fmt } from '../report.mjs';
+import { countedRun, describeCounts, describeRequests, requestsOf } from '../counted-run.mjs';
 
 const SEED = 11;
 const PREFIX = 'S';
@@ -59,23 +59,7 @@ function makeNextExport(path) {
   return { rows: rows.length, changed, gone, added: added.length };
 }
 
-const requestsOf = (stats) => Object.values(stats.byMethod).reduce((a, b) => a + b, 0);
-const describeRequests = (stats) =>
-  Object.entries(stats.byMethod)
-    .map(([m, n]) => `${fmt(n)} ${m}`)
-    .join(' + ');
-
-async function measuredRun(ctx, emulator, args, name) {
-  await emulator.resetStats();
-  const results = ctx.out(`${name}.results.csv`);
-  const errors = ctx.out(`${name}.errors.csv`);
-  const all = [...args, '--concurrency', String(CONCURRENCY), '--json', '--results', results, '--errors', errors];
-  const run = expectExit(await ctx.runCli(all, emulator.env), args.slice(0, 1).join(' '));
-  const summary = parseJsonOutput(run.stdout);
-  const stats = await emulator.stats();
-  ctx.clean(results, errors);
-  return { summary, stats, wallMs: run.wallMs, rssMb: run.maxRssMb, cpuS: run.cpuS };
-}
+const measuredRun = (ctx, emulator, args, name) => countedRun(ctx, emulator, args, { name, concurrency: CONCURRENCY });
 
 export async function syncSection(ctx) {
   const { contacts } = ctx.cfg.sync;
@@ -116,11 +100,7 @@ export async function syncSection(ctx) {
     const expected = 2 + next.changed + next.gone + next.added;
     const sent = requestsOf(sync.stats);
     const speedup = plainMs / sync.wallMs;
-    const counts = (s) =>
-      Object.entries(s.counts)
-        .filter(([, n]) => n > 0)
-        .map(([st, n]) => `${fmt(n)} ${st}`)
-        .join(', ');
+    const counts = describeCounts;
     ctx.add({
       section: 'sync',
       name: `sync, ${fmt(contacts)} contacts (1 % changed, 0.5 % gone, 0.5 % new): requests sent`,
