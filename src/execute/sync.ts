@@ -117,10 +117,8 @@ function decide(settings: SyncSettings, snapshot: SnapshotIndex, listing: FileLi
   return { listing, deletes, counts, refusal };
 }
 
-function filteredByScope(
-  row: ResultRow | { seq: number; line: number; cells: readonly string[]; systemId: string },
-  scope: SyncScope,
-): ResultRow {
+/** A row whose system_id a prefix scope does not govern: left out, like a --where. */
+function filteredByScope(row: PreparedRow, scope: SyncScope): ResultRow {
   return {
     seq: row.seq,
     line: row.line,
