@@ -13,6 +13,7 @@ import { BaseSequencer, type TestSpecification } from 'vitest/node';
  */
 export const E2E = [
   'test/**/*-cli.test.ts',
+  'test/credential-check.test.ts',
   'test/delete.test.ts',
   'test/demo.test.ts',
   'test/export.test.ts',

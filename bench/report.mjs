@@ -14,7 +14,8 @@ export const SECTIONS = {
   scaling: '5. Scaling of the dry run',
   startup: '6. Start-up',
   changed: '7. Round trip with --changed-only',
-  sync: '8. Sync with the helpdesk',
+  xlsx: '8. .xlsx workbooks vs. CSV',
+  sync: '9. Sync with the helpdesk',
 };
 
 export function machineInfo() {

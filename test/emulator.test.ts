@@ -4,6 +4,7 @@
  * from the schema could never catch the schema being wrong.
  */
 import { describe, it, expect, beforeAll, afterAll } from 'vitest';
+import { CREDENTIAL_CHECK_PREFIX } from '../src/api/credentials.js';
 import { readdirSync, readFileSync, writeFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { startEmulator, type Emulator, type EmulatorOptions, type RequestLogEntry } from '../src/emulator/server.js';
@@ -896,8 +897,9 @@ describe('emulator: fault injection', () => {
       expect(answer.text).toBe('{"message":"Transaction failed","status":500}');
       expect(emu.contacts()).toEqual([]);
       expect((await getOne(emu, 'f1')).status).toBe(500);
-      // GET all is never faulted.
+      // GET all is never faulted, nor the credential check (its system_id is random: a fault would be chance).
       expect((await request(emu, 'GET', '/contacts')).status).toBe(200);
+      expect((await getOne(emu, `${CREDENTIAL_CHECK_PREFIX}0123abcd`)).status).toBe(404);
       expect(emu.stats().faults.fail).toBe(2);
     } finally {
       await emu.close();

@@ -272,13 +272,15 @@ describe('import: order, uniqueness and the 422 second chance', () => {
         job_title: null,
         mobile: null,
       },
+      { system_id: 'Z1', first_name: 'C', last_name: 'D', email: 'z1@example.com', job_title: null, mobile: null },
     ]);
+    // The same person twice (a second email in one file would be another person: conflicting_person).
     const { results } = await importRows(
-      `${HEADER}\nZ1,C,D,taken@example.com,,\nZ1,C,D,free@example.com,,\n`,
+      `${HEADER}\nZ1,C,D,taken@example.com,,\nZ1,C,D,,Lead,\n`,
       { concurrency: 1 },
       emu,
     );
-    expect(results.map((r) => r.status)).toEqual(['superseded', 'created']);
+    expect(results.map((r) => r.status)).toEqual(['superseded', 'updated']);
     expect(results[0]?.detail).toMatch(/superseded by line 3/);
   });
 

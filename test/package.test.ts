@@ -56,6 +56,7 @@ describe('the packed package', () => {
       expect(paths).toContain('dist/index.js');
       expect(paths).toContain('dist/index.d.ts');
       expect(paths).toContain('samples/contacts.csv');
+      expect(paths).toContain('samples/contacts.xlsx');
       // The sample mapping file is a column map (`--map-file`), not a source map.
       expect(paths).toContain('samples/outlook.map');
       // No sources, tests, benchmarks, source maps or samples/out in the tarball.
@@ -81,6 +82,19 @@ describe('the packed package', () => {
         expect(modules).not.toContain(dev);
 
       const env = installedEnv(prefix);
+      // The library and its subpaths, as a dependency resolves them (package.json "exports").
+      const imported = run(
+        process.execPath,
+        [
+          '--input-type=module',
+          '-e',
+          "const [core, emulator, report] = await Promise.all(['ciopulse-contacts', 'ciopulse-contacts/emulator', 'ciopulse-contacts/report'].map((m) => import(m))); console.log(typeof core.importContacts, typeof core.startEmulator, typeof emulator.startEmulator, typeof report.writeHtmlReport);",
+        ],
+        join(prefix, 'lib'),
+        env,
+      );
+      expect(imported.stderr).toBe('');
+      expect(imported.stdout.trim()).toBe('function undefined function function');
       const help = run(bin, ['--help'], work, env);
       expect(help.code).toBe(0);
       expect(help.stdout).toMatch(/ciopulse-contacts import <file>/);

@@ -20,9 +20,15 @@ export type CredentialFailure = 'auth' | 'not_api' | 'unreachable';
 export type CredentialVerdict =
   { ok: true; proof: string } | { ok: false; reason: CredentialFailure; error: CiopulseError };
 
+/**
+ * Every credential check's system_id starts with this. The emulator injects no faults into the
+ * check (README, "emulator"): its id is random, so a fault drawn for it would stop a run by chance.
+ */
+export const CREDENTIAL_CHECK_PREFIX = 'ciopulse-contacts-credential-check-';
+
 /** A system_id no one has: the check's GET must find nothing there. */
 function credentialCheckId(): string {
-  return `ciopulse-contacts-credential-check-${randomBytes(8).toString('hex')}`;
+  return `${CREDENTIAL_CHECK_PREFIX}${randomBytes(8).toString('hex')}`;
 }
 
 /** The check's one request: a GET of a system_id that cannot exist. */
@@ -50,7 +56,7 @@ function unreachable(result: ApiResult, baseUrl: string, what: string): Credenti
   return {
     ok: false,
     reason: 'unreachable',
-    error: new ApiError(`${what} got ${describeAnswer(result)}`, {
+    error: new ApiError(`${what} failed: ${describeAnswer(result)}`, {
       hint: `is ${baseUrl} the right base URL, and is the API up?`,
       status: result.status,
     }),

@@ -33,6 +33,7 @@ export interface RunArgs extends ConnectionArgs, OutputArgs {
   concurrency: number;
   map?: string[] | undefined;
   'map-file'?: string | undefined;
+  sheet?: string | undefined;
   limit?: number | undefined;
   /** Unset: UTF-8, or what a BOM says; set, it wins over a UTF-8 BOM. */
   encoding?: InputEncoding | undefined;
@@ -72,6 +73,7 @@ export function runOptionsFromArgs(
   | 'encoding'
   | 'map'
   | 'mapFile'
+  | 'sheet'
   | 'limit'
   | 'connection'
   | 'concurrency'
@@ -91,6 +93,7 @@ export function runOptionsFromArgs(
     encoding: args.encoding,
     map: args.map,
     mapFile: args['map-file'],
+    sheet: args.sheet,
     limit: args.limit,
     connection,
     concurrency: args.concurrency,
@@ -109,9 +112,14 @@ export function withRunOptions<T>(yargs: Argv<T>) {
   return yargs
     .option('results', {
       type: 'string',
-      describe: 'Results CSV path (default beside the input: <stem>.results.csv, or <stem>.delete.csv for delete)',
+      describe:
+        'Results file (default beside the input: <stem>.results.csv, or <stem>.delete.csv for delete; .xlsx for an .xlsx input). A .xlsx path writes a workbook',
     })
-    .option('errors', { type: 'string', describe: 'Errors CSV path (default: the results path with .errors.csv)' })
+    .option('errors', {
+      type: 'string',
+      describe:
+        'Errors file (default: the results path with .errors.csv, or .errors.xlsx). A .xlsx path writes a workbook',
+    })
     .option('concurrency', { type: 'number', default: DEFAULTS.concurrency, describe: 'Requests in flight at once' })
     .option('map', {
       type: 'string',
@@ -121,6 +129,10 @@ export function withRunOptions<T>(yargs: Argv<T>) {
     .option('map-file', {
       type: 'string',
       describe: 'Read mappings from a file: one "<CSV header>=<field>" a line, # for comments; --map wins over it',
+    })
+    .option('sheet', {
+      type: 'string',
+      describe: 'An .xlsx workbook: the sheet to read, by name or by position from 1 (default: the first)',
     })
     .option('limit', { type: 'number', describe: 'A trial run on the first n rows' })
     .option('encoding', {

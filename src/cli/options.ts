@@ -123,6 +123,7 @@ const CARRIED = [
   'allow-insecure',
   'map',
   'map-file',
+  'sheet',
   'default-country',
   'fix-missing-plus',
   'null-token',

@@ -327,6 +327,15 @@ export function readNationalFast(digits: string, country: CountryCode): string |
   return MOBILE_PATTERN.test(e164) && surelyValidType(e164) !== undefined ? e164 : undefined;
 }
 
+/** Digits that lost their `+`: what to do, the same words for a CSV cell and a workbook's number cell. */
+export function lostPlusHint(digits: string): string {
+  if (!isValidAsWritten(`+${digits}`)) return 'write it as + then the country code and the number';
+  const opt = isValidMobile(`+${digits}`)
+    ? ', or pass --fix-missing-plus to add it to every mobile that lost it'
+    : ` (it is not a mobile, so --fix-missing-plus leaves it alone)`;
+  return `did you mean +${digits}? Write the + when the number starts with its country code${opt}`;
+}
+
 /** Valid as written and a mobile by libphonenumber (a NANP number does not say, and counts). */
 function isValidMobile(e164: string): boolean {
   if (!isValidAsWritten(e164)) return false;
@@ -337,12 +346,7 @@ function isValidMobile(e164: string): boolean {
 /** The likely fix for a number that is not E.164: `+` in front, or the country code written in. */
 function fixFor(value: string, digits: string | undefined, country: CountryCode | undefined): string {
   if (/^\d(\.\d+)?E\+\d+$/i.test(value)) return 'it looks like Excel scientific notation: format the column as Text';
-  if (digits !== undefined && isValidAsWritten(`+${digits}`)) {
-    const opt = isValidMobile(`+${digits}`)
-      ? ', or pass --fix-missing-plus to add it to every mobile that lost it'
-      : ` (it is not a mobile, so --fix-missing-plus leaves it alone)`;
-    return `did you mean +${digits}? Write the + when the number starts with its country code${opt}`;
-  }
+  if (digits !== undefined && isValidAsWritten(`+${digits}`)) return lostPlusHint(digits);
   if (country !== undefined) return 'if it is from another country, write it with + and its country code';
   if (digits !== undefined && digits.startsWith('0'))
     return 'a local number needs --default-country, or the country code written in';

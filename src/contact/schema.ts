@@ -6,11 +6,13 @@
  */
 import { z } from 'zod';
 import type { CountryCode } from 'libphonenumber-js/max';
-import { cellText, hasNonAscii } from '../csv/formula.js';
+import { cellText } from '../csv/formula.js';
+import { findMisdecoded, isValidEmail } from './text-rules.js';
 import { MOBILE_PATTERN, mobileWarning, readMobile, type MobileReading } from './phone.js';
 import { CONTACT_FIELDS, REQUIRED_ON_CREATE, type ContactField } from './fields.js';
 
 export { CONTACT_FIELDS, REQUIRED_ON_CREATE, type ContactField } from './fields.js';
+export { findMisdecoded, isValidEmail } from './text-rules.js';
 export { MOBILE_PATTERN, mobileWarning, normaliseMobile, readMobile, type MobileReading } from './phone.js';
 
 /** A PUT body: a field set to a value updates it, `null` clears it, absent leaves it unchanged. */
@@ -40,6 +42,7 @@ export type RowErrorCode =
   | 'duplicate_email'
   | 'ragged_row'
   | 'malformed_row'
+  | 'uncached_formula'
   | 'replacement_char'
   | 'api_rejected'
   | 'not_found'
@@ -97,21 +100,6 @@ export const SPREADSHEET_ERRORS: ReadonlySet<string> = new Set([
   '#NUM!',
   '#NULL!',
 ]);
-
-/**
- * The document only says "a valid email address". zod's own pattern decides for ASCII; an
- * internationalised address (RFC 6531: `Zoë@example.com`, `josé@exämple.com`) is valid by the
- * same shape with letters, marks and digits of any script, and a top-level domain of letters or
- * its punycode form. The emulator checks bodies with this same rule (README, "email and mobile").
- */
-const ASCII_EMAIL = z.regexes.email;
-const UNICODE_EMAIL =
-  /^(?:[\p{L}\p{M}\p{N}_'+-]+\.)*[\p{L}\p{M}\p{N}_'+-]*[\p{L}\p{M}\p{N}_+-]@(?:[\p{L}\p{M}\p{N}][\p{L}\p{M}\p{N}-]*\.)+(?:[\p{L}\p{M}]{2,}|xn--[A-Za-z0-9-]+)$/u;
-/** The one email rule of the importer and the emulator. */
-export function isValidEmail(value: string): boolean {
-  // The Unicode pattern is slower; most addresses are ASCII and never reach it.
-  return ASCII_EMAIL.test(value) || (hasNonAscii(value) && UNICODE_EMAIL.test(value));
-}
 
 const CHAR_NAMES: Record<string, string> = {
   '"': 'a double quote (")',
@@ -324,26 +312,6 @@ export type ParsedRow =
  * field's own rule (README, "Cells: empty, `null`, `#N/A`").
  */
 const CELL_CODES: ReadonlySet<RowErrorCode> = new Set(['spreadsheet_error', 'replacement_char', 'control_char']);
-
-const MISDECODED = /[\u0080-\u009f\ufffd]/;
-
-/** A C1 control character or U+FFFD in a cell: the code and the sentence, or undefined. */
-export function findMisdecoded(value: string): Omit<RowError, 'field'> | undefined {
-  const match = MISDECODED.exec(value);
-  if (match === null) return undefined;
-  const ch = match[0];
-  if (ch === '\uFFFD')
-    return {
-      code: 'replacement_char',
-      message:
-        'contains U+FFFD, the replacement character: the text was damaged before it reached this file (a tool could not decode it), and no --encoding brings it back; fix it at the source and export again',
-    };
-  const hex = ch.charCodeAt(0).toString(16).toUpperCase().padStart(4, '0');
-  return {
-    code: 'control_char',
-    message: `contains the invisible control character U+${hex}, which is never in a name: the file was read in the wrong encoding; a CSV from Excel for Mac needs --encoding macintosh, one from Excel on Windows --encoding windows-1252 (or save it as "CSV UTF-8")`,
-  };
-}
 
 function cellGuard(value: string, ctx: z.RefinementCtx): void {
   if (SPREADSHEET_ERRORS.has(value)) {

@@ -17,6 +17,7 @@
  */
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { CREDENTIAL_CHECK_PREFIX } from '../api/credentials.js';
 import { apiSystemId, toRowErrors, type Contact } from '../contact/schema.js';
 import { ConfigError } from '../errors.js';
 import { createApiKey, createAuthCheck, createPortalCode } from './auth.js';
@@ -289,12 +290,17 @@ function answerApi(state: EmulatorState, call: ApiCall): void {
   answerContact(state, call, route.systemId, call.body);
 }
 
-/** A well-formed request on one contact: an injected fault, or the document's rules. */
+/**
+ * A well-formed request on one contact: an injected fault, or the document's rules. The faults are
+ * drawn per row, so the credential check, whose system_id is random, never gets one: a seeded
+ * run stops or goes on the same way every time.
+ */
 function answerContact(state: EmulatorState, call: ApiCall, systemId: string, body: Buffer): void {
   const { method, attempt } = call;
-  const fault: FaultKind | undefined = state.faultPlan.active
-    ? state.faultPlan.draw(method, systemId, attempt)
-    : undefined;
+  const fault: FaultKind | undefined =
+    state.faultPlan.active && !systemId.startsWith(CREDENTIAL_CHECK_PREFIX)
+      ? state.faultPlan.draw(method, systemId, attempt)
+      : undefined;
   if (fault !== undefined) bump(state.stats.faults, fault);
   if (fault === 'fail') return reply(state, call, TRANSACTION_FAILED);
   if (fault === 'throttle') return reply(state, call, THROTTLED, RETRY_AFTER);

@@ -26,7 +26,7 @@ export function resolveCreatedPath(backupPath: string): string {
 
 export async function writeBackup(options: {
   input: string;
-  csv: Pick<CsvReadOptions, 'encoding' | 'map' | 'mapFile'>;
+  csv: Pick<CsvReadOptions, 'encoding' | 'map' | 'mapFile' | 'sheet'>;
   /** Read before any row is predicted: it must still hold the API's values. */
   snapshot: Pick<SnapshotIndex, 'get'>;
   backupPath: string;

@@ -4,7 +4,8 @@
  * helpdesk"). All of it is decided before the first write, from the file and one GET all.
  */
 import { stripExcelSafe } from '../csv/formula.js';
-import { openCsv, type CsvReadOptions } from '../csv/read.js';
+import { openCsv } from '../csv/read.js';
+import { csvOptions } from '../run/prepare.js';
 import { UsageError } from '../errors.js';
 import type { SnapshotIndex } from '../remote/snapshot.js';
 import { compileWhere, type WhereCondition } from '../run/where.js';
@@ -61,16 +62,11 @@ export interface FileListing {
 
 export async function scanListing(options: {
   input: string;
-  csv: Pick<CsvReadOptions, 'encoding' | 'map' | 'mapFile'>;
+  csv: Parameters<typeof csvOptions>[0];
   where: readonly WhereCondition[];
   scope: SyncScope;
 }): Promise<FileListing> {
-  const source = await openCsv(options.input, {
-    ...(options.csv.encoding === undefined ? {} : { encoding: options.csv.encoding }),
-    ...(options.csv.map === undefined ? {} : { map: options.csv.map }),
-    mapFile: options.csv.mapFile,
-    requiredFields: ['system_id'],
-  });
+  const source = await openCsv(options.input, csvOptions(options.csv));
   const idIndex = source.header.fields.system_id ?? 0;
   const filter = compileWhere(options.where, source.header.columns);
   const listed = new Set<string>();

@@ -14,7 +14,8 @@
  * same run; an email freed by an update later in the file reaches the create through the 422
  * second chance.
  */
-import type { CsvHeader, CsvReadOptions } from '../csv/read.js';
+import type { CsvHeader } from '../csv/read.js';
+import type { csvOptions } from '../run/prepare.js';
 import { DeclinedError, SyncRefusedError } from '../errors.js';
 import type { RunControl } from '../run/control.js';
 import type { RunSummary } from '../run/pipeline.js';
@@ -72,7 +73,7 @@ export interface SyncSummary {
 
 export interface SyncSettings {
   input: string;
-  csv: Pick<CsvReadOptions, 'encoding' | 'map' | 'mapFile'>;
+  csv: Parameters<typeof csvOptions>[0];
   where: readonly WhereCondition[];
   scope: SyncScope;
   deleteMissing: boolean;

@@ -2,6 +2,7 @@
  * The end-of-run summary: counts per status, time and speed, the most common errors grouped by
  * code, the files, and the next command to run. `formatSummary` returns text; the CLI prints it.
  */
+import { lineWord } from '../csv/source.js';
 import { DEFAULT_RERUN, displayPath as display, rerunCommand, type Rerun, type RunVerb } from '../shell.js';
 import { createStyles, type Styles } from './styles.js';
 import { resolveResultsPath } from '../run/paths.js';
@@ -34,7 +35,7 @@ function rowsWithCode(summary: RunSummary, code: string): number {
 /** `--resume` and, when this run's results are not in the default place, where they are. */
 function resumeArgs(summary: RunSummary, rerun: Rerun): string[] {
   const results =
-    summary.resultsPath === resolveResultsPath(summary.input, summary.mode)
+    summary.resultsPath === resolveResultsPath(summary.input, summary.mode, undefined, summary.format)
       ? []
       : ['--results', display(summary.resultsPath)];
   return ['--resume', ...results, ...(rerun.resumeFlags ?? [])];
@@ -184,11 +185,12 @@ function groupLines(
   paint: (text: string) => string,
   s: Styles,
   width: number | undefined,
+  lineWord: 'line' | 'row',
 ): string[] {
   const codeWidth = Math.max(...groups.map((g) => g.code.length));
   const room = width === undefined ? undefined : Math.max(30, width - codeWidth - 16);
   return groups.map((group) => {
-    const example = `first at line ${group.firstLine}: ${group.example}`;
+    const example = `first at ${lineWord} ${group.firstLine}: ${group.example}`;
     return `  ${paint(group.code.padEnd(codeWidth))}  ${plural(group.count, 'row').padStart(10)}  ${s.dim(room === undefined ? example : truncate(example, room))}`;
   });
 }
@@ -242,14 +244,14 @@ export function formatSummary(
   }
   if (summary.errorGroups.length > 0) {
     lines.push('', s.bold('Most common errors'));
-    lines.push(...groupLines(summary.errorGroups.slice(0, 8), s.red, s, options.width));
+    lines.push(...groupLines(summary.errorGroups.slice(0, 8), s.red, s, options.width, lineWord(summary.format)));
     if (summary.errorGroups.length > 8)
       lines.push(s.dim(`  … and ${summary.errorGroups.length - 8} more kinds; see the errors file`));
   }
   if (summary.warningGroups.length > 0) {
     // Warned rows are sent (or would be): say so, so "no errors" never reads as "nothing to check".
     lines.push('', s.bold('Warnings (rows sent as they are; see detail in the results)'));
-    lines.push(...groupLines(summary.warningGroups, s.yellow, s, options.width));
+    lines.push(...groupLines(summary.warningGroups, s.yellow, s, options.width, lineWord(summary.format)));
   }
   lines.push('', `Results: ${display(summary.resultsPath)}`);
   const bad = countBad(summary.counts);

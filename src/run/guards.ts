@@ -15,9 +15,8 @@ import {
   statSync,
   writeSync,
 } from 'node:fs';
-import { createReadStream } from 'node:fs';
 import { dirname } from 'node:path';
-import { parse } from 'csv-parse';
+import { readTable } from '../csv/table.js';
 import { FileError, RunLockedError } from '../errors.js';
 import { errnoError, writeFailure } from '../errno.js';
 import { RESULT_COLUMNS } from './results.js';
@@ -100,20 +99,15 @@ function readLock(path: string): string {
 export async function countAnswered(resultsPath: string, journalPath: string): Promise<number> {
   const answered = new Set<number>();
   if (existsSync(resultsPath)) {
-    const parser = createReadStream(resultsPath).pipe(
-      parse({ bom: true, relax_column_count: true, record_delimiter: ['\r\n', '\n'] }),
-    );
     let seq = -1;
     try {
-      for await (const record of parser as AsyncIterable<string[]>) {
+      for await (const record of readTable(resultsPath)) {
         const status = record[record.length - RESULT_COLUMNS.length] as RowStatus;
         if (seq >= 0 && FINAL_STATUSES.has(status)) answered.add(seq);
         seq++;
       }
     } catch {
       // A line a crash cut short: the rows before it still count.
-    } finally {
-      parser.destroy();
     }
   }
   for (const text of readLock(journalPath).split('\n')) {

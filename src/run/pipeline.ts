@@ -13,14 +13,29 @@ import { rm } from 'node:fs/promises';
 import type { RetryEvent } from '../api/client.js';
 import { cannotCreate } from '../contact/fields.js';
 import type { ContactField } from '../contact/schema.js';
-import { openCsv, type CsvHeader, type CsvRecord, type CsvSource, type InputEncoding } from '../csv/read.js';
+import {
+  openCsv,
+  type CsvHeader,
+  type CsvRecord,
+  type CsvSource,
+  type InputEncoding,
+  type InputFormat,
+} from '../csv/read.js';
 import { createRunControl, type RunControl, type Stopped } from './control.js';
 import type { Executor } from '../execute/executors.js';
 import { acquireLock, checkWritable, countAnswered } from './guards.js';
 import { NothingToResumeError, UnfinishedRunError } from '../errors.js';
 import { skippedRow, type PreparedRow } from './outcomes.js';
 import { resolveErrorsPath, resolveJournalPath, resolveResultsPath, type RunMode } from './paths.js';
-import { createPreparer, isPrepared, missingForCreate, systemIdCell } from './prepare.js';
+import {
+  createPersonCheck,
+  createPreparer,
+  csvOptions,
+  isPrepared,
+  missingForCreate,
+  systemIdCell,
+} from './prepare.js';
+import { mergeOverrides } from './override-store.js';
 import type { ErrorGroup, ResultRow, WarningGroup } from './results.js';
 import { countBad, type RowStatus } from './statuses.js';
 import { openResume, type PreviousAnswer, type ResumeState } from './resume.js';
@@ -41,6 +56,8 @@ export interface InputOptions {
   mapFile?: string | undefined;
   /** A trial run on the first n rows. */
   limit?: number | undefined;
+  /** .xlsx: the sheet to read, by name or position from 1; default the first. */
+  sheet?: string | undefined;
 }
 
 /** Where the results go. */
@@ -95,6 +112,8 @@ export interface RunProgress {
 export interface RunSummary {
   mode: RunMode;
   input: string;
+  /** What the input was: messages and reports say `row 7` for a workbook, `line 7` for CSV. */
+  format?: InputFormat | undefined;
   resultsPath: string;
   errorsPath: string;
   /** Kept only when the run did not finish cleanly and some answer is in it. */
@@ -158,6 +177,7 @@ async function openEarlierRun(
       columns: header.columns,
       systemIdIndex: header.fields.system_id ?? 0,
       kind: spec.isDelete ? 'delete' : 'import',
+      format: header.format,
     });
   }
   if (journalExists) {
@@ -189,12 +209,7 @@ function reusedRow(prepared: PreparedRow | ResultRow, previous: PreviousAnswer):
 export async function runPipeline(spec: PipelineSpec): Promise<RunSummary> {
   const started = performance.now();
   const { mode, options } = spec;
-  const source: CsvSource = await openCsv(options.input, {
-    ...(options.encoding === undefined ? {} : { encoding: options.encoding }),
-    ...(options.map === undefined ? {} : { map: options.map }),
-    mapFile: options.mapFile,
-    requiredFields: ['system_id'],
-  });
+  const source: CsvSource = await openCsv(options.input, csvOptions(options));
   let release: (() => void) | undefined;
   let summary: RunSummary | undefined;
   let sink: ResultsSink | undefined;
@@ -203,7 +218,7 @@ export async function runPipeline(spec: PipelineSpec): Promise<RunSummary> {
   let control: RunControl | undefined;
   try {
     const { header } = source;
-    const resultsPath = resolveResultsPath(options.input, mode, options.results);
+    const resultsPath = resolveResultsPath(options.input, mode, options.results, header.format);
     const errorsPath = resolveErrorsPath(resultsPath, options.errors);
     const journalPath = resolveJournalPath(resultsPath);
     for (const path of [resultsPath, errorsPath, ...(spec.outputs ?? [])]) checkWritable(path);
@@ -218,6 +233,7 @@ export async function runPipeline(spec: PipelineSpec): Promise<RunSummary> {
       resultsPath,
       errorsPath,
       columns: header.columns,
+      sheetName: header.sheet,
       journalPath: spec.sending ? journalPath : undefined,
       reorderCap: options.reorderCap,
       atomic: resume !== undefined,
@@ -230,7 +246,7 @@ export async function runPipeline(spec: PipelineSpec): Promise<RunSummary> {
     }));
     const run = (executor = await spec.createExecutor({ sink: runSink, control: runControl, header }));
     const progress = createProgress(options, source, runSink, run);
-    const preparer = createPreparer({
+    const rules = {
       header,
       isDelete: spec.isDelete,
       fields: options.fields,
@@ -239,7 +255,10 @@ export async function runPipeline(spec: PipelineSpec): Promise<RunSummary> {
       defaultCountry: options.defaultCountry,
       where: options.where,
       fixMissingPlus: options.fixMissingPlus,
-    });
+    };
+    // A dry run checks one system_id, two people in its one pass; a run that sends or predicts reads the file first.
+    const people = await createPersonCheck(spec.mode === 'dry-run' ? undefined : options, rules);
+    const preparer = createPreparer({ ...rules, people });
 
     await run.start();
     const counts = await readRows({
@@ -252,7 +271,7 @@ export async function runPipeline(spec: PipelineSpec): Promise<RunSummary> {
       resume,
       prepare: (record, seq) => preparer.prepare(record, seq),
     });
-    const overrides = await run.finish();
+    const overrides = mergeOverrides(await run.finish(), preparer.overrides());
     try {
       await runSink.end({ keepJournal: runControl.stopped() !== undefined });
       await runSink.rewrite(overrides);
@@ -300,6 +319,7 @@ function buildSummary(ctx: {
   return {
     mode: spec.mode,
     input: spec.options.input,
+    format: header.format,
     resultsPath: ctx.paths.resultsPath,
     errorsPath: ctx.paths.errorsPath,
     journalPath: stopped !== undefined && sink.journaled() ? ctx.paths.journalPath : undefined,

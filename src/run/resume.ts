@@ -4,9 +4,10 @@
  * say which rows already have a final answer. Only the others are sent again
  * (README, "Resume").
  */
-import { createReadStream, existsSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
+import type { InputFormat } from '../csv/source.js';
+import { existsSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
-import { parse, type Parser } from 'csv-parse';
+import { readTable } from '../csv/table.js';
 import { FileError } from '../errors.js';
 import { isAlive } from './guards.js';
 import { RESULT_COLUMNS, type ResultRow } from './results.js';
@@ -39,11 +40,6 @@ export interface ResumeState {
   close(): void;
 }
 
-function openResults(path: string): Parser {
-  // Our own file: comma, CRLF. relax_column_count so a cut-off last line arrives short, not as an error.
-  return createReadStream(path).pipe(parse({ bom: true, relax_column_count: true, record_delimiter: ['\r\n', '\n'] }));
-}
-
 function mismatch(resultsPath: string, why: string): FileError {
   return new FileError(`${resultsPath} does not belong to this input: ${why}`, {
     file: resultsPath,
@@ -53,10 +49,10 @@ function mismatch(resultsPath: string, why: string): FileError {
 
 /** Reads a results file's records, ignoring a last record a crash cut short. */
 async function* readResultRows(path: string, width: number): AsyncGenerator<string[]> {
-  const parser = openResults(path);
+  const rows = readTable(path);
   let header = true;
   try {
-    for await (const record of parser as AsyncIterable<string[]>) {
+    for await (const record of rows) {
       if (header) {
         header = false;
         continue;
@@ -68,18 +64,13 @@ async function* readResultRows(path: string, width: number): AsyncGenerator<stri
     // An unclosed quote at the very end is a line the crash cut in half; anything else is not ours.
     if ((error as { code?: string }).code !== 'CSV_QUOTE_NOT_CLOSED') throw error;
   } finally {
-    parser.destroy();
+    await rows.return(undefined);
   }
 }
 
 async function readHeader(path: string): Promise<string[]> {
-  const parser = openResults(path);
-  try {
-    for await (const record of parser as AsyncIterable<string[]>) return record;
-    return [];
-  } finally {
-    parser.destroy();
-  }
+  for await (const record of readTable(path)) return record;
+  return [];
 }
 
 /** A journal's entries by seq, the last answer for a row winning; a line a crash cut short is skipped. */
@@ -182,9 +173,14 @@ async function findSuperseding(
   return latest;
 }
 
-function supersededAnswer(later: LaterApplied | undefined, seq: number, own: string): PreviousAnswer | undefined {
+function supersededAnswer(
+  later: LaterApplied | undefined,
+  seq: number,
+  own: string,
+  format: InputFormat | undefined,
+): PreviousAnswer | undefined {
   if (!isSuperseded(later, seq)) return undefined;
-  return { status: 'superseded', httpStatus: undefined, detail: supersededDetail(later, own) };
+  return { status: 'superseded', httpStatus: undefined, detail: supersededDetail(later, own, format) };
 }
 
 export async function openResume(options: {
@@ -194,6 +190,8 @@ export async function openResume(options: {
   systemIdIndex: number;
   errorsPath?: string;
   kind: 'import' | 'delete';
+  /** The input's kind: details name `line 7` of a CSV file, `row 7` of a workbook. */
+  format?: InputFormat | undefined;
 }): Promise<ResumeState> {
   const { resultsPath, journalPath, columns, systemIdIndex } = options;
   removeStaleTemporaries([resultsPath, ...(options.errorsPath === undefined ? [] : [options.errorsPath])]);
@@ -210,7 +208,8 @@ export async function openResume(options: {
       take: (seq, systemIdCell, line) => {
         const answer = fromJournal(journal, journalPath, seq, systemIdCell, line);
         return Promise.resolve(
-          answer ?? supersededAnswer(later.get(systemIdCell.trim()), seq, journal.get(seq)?.status ?? ''),
+          answer ??
+            supersededAnswer(later.get(systemIdCell.trim()), seq, journal.get(seq)?.status ?? '', options.format),
         );
       },
       close() {},
@@ -258,7 +257,8 @@ export async function openResume(options: {
           );
         }
         const status = record[statusIndex] as RowStatus;
-        if (!FINAL_STATUSES.has(status)) return supersededAnswer(later.get(systemIdCell.trim()), seq, status);
+        if (!FINAL_STATUSES.has(status))
+          return supersededAnswer(later.get(systemIdCell.trim()), seq, status, options.format);
         const http = record[statusIndex + 1] ?? '';
         // Final rows carry no error the run needs as data: invalid rows are judged again.
         return {
@@ -271,7 +271,9 @@ export async function openResume(options: {
       const entry = journal.get(seq);
       return (
         answer ??
-        (entry === undefined ? undefined : supersededAnswer(later.get(systemIdCell.trim()), seq, entry.status))
+        (entry === undefined
+          ? undefined
+          : supersededAnswer(later.get(systemIdCell.trim()), seq, entry.status, options.format))
       );
     },
     close() {

@@ -4,12 +4,25 @@
  * it did, against the emulator where it sends.
  */
 import { chmodSync, readFileSync, writeFileSync } from 'node:fs';
+import { createServer } from 'node:http';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { CLI, emulatorEnv, runCli, secretsDir, tempDir, useEmulators, writeFile } from './helpers.js';
+import {
+  CLI,
+  TEST_API_KEY,
+  TEST_PORTAL_CODE,
+  emulatorEnv,
+  runCli,
+  secretsDir,
+  tempDir,
+  useEmulators,
+  writeFile,
+} from './helpers.js';
+import { json, useLoopbackServers } from './loopback-servers.js';
 import { cleanEnv, nextOf, runShell } from './shell.js';
 
 const emulator = useEmulators();
+const listen = useLoopbackServers();
 
 describe('suggested commands, pasted', () => {
   it("an errors file's Next: leaves out the input's --encoding: the tool's own file is UTF-8 (item 13)", async () => {
@@ -81,5 +94,42 @@ describe('suggested commands, pasted', () => {
     const pasted = await runShell(`node -- ${CLI} import c.csv --dry-run ${flag ?? ''}`, { cwd: dir });
     expect(pasted.code).toBe(0);
     expect(pasted.stderr).toContain(`mobile     ← "Ann's $Cell" (--map): +61412000001`);
+  });
+
+  it('the unfinished-run hint: the pasted --resume keeps --map and --encoding, and finishes the run', async () => {
+    // A server that answers every request with the API's 404 passes the credential check, then
+    // stops the run at its first PUT (no PUT answers 404), so a journal is kept.
+    const notApi = await listen(
+      createServer((_req, res) =>
+        json(res, 404, { message: 'A Contact with this System ID was not found', status: 404 }),
+      ),
+    );
+    const env = {
+      CIOPULSE_BASE_URL: `${notApi}/api/v5`,
+      CIOPULSE_PORTAL_CODE: TEST_PORTAL_CODE,
+      CIOPULSE_API_KEY: TEST_API_KEY,
+    };
+    const dir = tempDir('unfinished-');
+    const rows = 'Staff No,first_name,last_name,email\nU1,José,Lee,u1@x.com\nU2,Zoë,Ng,u2@x.com\n';
+    writeFile(dir, 'c.csv', Buffer.from(rows, 'latin1'));
+    const args = ['import', 'c.csv', '--map', 'Staff No=system_id', '--encoding', 'windows-1252', '--concurrency', '1'];
+    const stopped = await runCli(args, { cwd: dir, env });
+    expect(stopped.code).toBe(2);
+    const refused = await runCli(args, { cwd: dir, env });
+    expect(refused.code).toBe(2);
+    const resume = /to continue it \(only rows without an answer are sent\): (.*)$/m.exec(refused.stderr)?.[1];
+    expect(resume).toBe(`node -- ${CLI} import c.csv --map 'Staff No=system_id' --encoding windows-1252 --resume`);
+    const emu = await emulator();
+    const pasted = await runShell(resume ?? 'false', { cwd: dir, env: cleanEnv(emulatorEnv(emu)) });
+    expect(pasted.code).toBe(0);
+    expect(
+      emu
+        .contacts()
+        .map((c) => [c.system_id, c.first_name])
+        .sort(),
+    ).toEqual([
+      ['U1', 'José'],
+      ['U2', 'Zoë'],
+    ]);
   });
 });
