@@ -45,7 +45,7 @@ describe('npm run bench -- --quick', () => {
       '## 4. Export',
       '## 5. Scaling of the dry run',
       '## 6. Start-up',
-      '## 8. Sync with the helpdesk',
+      '## 9. Sync with the helpdesk',
     ]) {
       expect(stdout).toContain(section);
     }
