@@ -38,12 +38,12 @@ import {
 import { mergeOverrides } from './override-store.js';
 import type { ErrorGroup, ResultRow, WarningGroup } from './results.js';
 import { countBad, type RowStatus } from './statuses.js';
-import { openResume, type PreviousAnswer, type ResumeState } from './resume.js';
+import { openResume, reusedRow, type ResumeState } from './resume.js';
 import { createResultsSink, type ResultsSink } from './sink.js';
 import type { BackupSummary } from '../execute/backup.js';
 import type { SyncSummary } from '../execute/sync.js';
-import type { CountryCode } from 'libphonenumber-js/max';
 import type { WhereCondition } from './where.js';
+import type { CountryCode } from 'libphonenumber-js/max';
 
 export type { PreparedRow } from './outcomes.js';
 
@@ -185,25 +185,6 @@ async function openEarlierRun(
     rmSync(journalPath, { force: true });
   }
   return undefined;
-}
-
-/** A row answered in the earlier run, as this run writes it. */
-function reusedRow(prepared: PreparedRow | ResultRow, previous: PreviousAnswer): ResultRow | undefined {
-  // Invalid and filtered rows are judged again: the same rules give the same errors, now as data.
-  if (previous.status === 'invalid' || previous.status === 'filtered')
-    return isPrepared(prepared) ? undefined : prepared;
-  return {
-    seq: prepared.seq,
-    line: prepared.line,
-    cells: prepared.cells,
-    systemId: prepared.systemId,
-    status: previous.status,
-    httpStatus: previous.httpStatus,
-    detail: previous.detail,
-    errors: previous.errors,
-    // A row's warnings depend only on its cells and the flags: the summary counts every row's.
-    warnings: isPrepared(prepared) ? prepared.warnings : undefined,
-  };
 }
 
 export async function runPipeline(spec: PipelineSpec): Promise<RunSummary> {
