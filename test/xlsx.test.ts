@@ -1,5 +1,5 @@
 /**
- * .xlsx workbooks in and out (README, ".xlsx workbooks"). The workbooks read here were written by
+ * .xlsx workbooks in and out (README, ".xlsx round trips"). The workbooks read here were written by
  * other programs: LibreOffice (the committed files in test/fixtures/xlsx, see its README) and
  * SheetJS (generated in the tests); ours are read back by SheetJS too. The round trip sends
  * exactly the rows another program edited.
@@ -11,7 +11,7 @@ import yazl from 'yazl';
 import { describe, expect, it } from 'vitest';
 import { resolveConnection } from '../src/config.js';
 import { exportContacts } from '../src/export/index.js';
-import { deleteContacts, importContacts, validateFile } from '../src/run/entry.js';
+import { deleteContacts, importContacts, planImport, validateFile } from '../src/run/entry.js';
 import { openWorkbook } from '../src/xlsx/workbook.js';
 import { dateKindOf, formatNumber, serialToIso } from '../src/xlsx/values.js';
 import { emulatorEnv, readResults, ROOT, tempDir, useEmulators } from './helpers.js';
@@ -235,6 +235,20 @@ describe('writing workbooks', () => {
     }
   });
 
+  it('removes the temporary workbook a killed run left, and only when its process is gone', async () => {
+    const dir = tempDir('xlsx-');
+    const input = join(dir, 'values.xlsx');
+    copyFileSync(join(FIXTURES, 'lo-values.xlsx'), input);
+    // pid 2^22 + 1 is above Linux's highest pid, so no process has it.
+    const stale = join(dir, 'values.dryrun.xlsx.tmp-4194305');
+    const live = join(dir, `values.dryrun.xlsx.tmp-${process.ppid}`);
+    writeFileSync(stale, 'half a zip');
+    writeFileSync(live, 'another run');
+    await validateFile({ input });
+    expect(existsSync(stale)).toBe(false);
+    expect(existsSync(live)).toBe(true);
+  });
+
   it('writes .xlsx results and errors for an .xlsx input; the errors workbook imports again as it is', async () => {
     const dir = tempDir('xlsx-');
     const input = join(dir, 'values.xlsx');
@@ -264,6 +278,9 @@ describe('the round trip through another program', () => {
     const { emu, connection, dir } = await seededEmulator();
     const input = join(dir, 'edited.xlsx');
     copyFileSync(join(FIXTURES, 'lo-edited.xlsx'), input);
+    const plan = await planImport({ input, connection });
+    expect(plan.counts).toMatchObject({ 'would-update': 3, unchanged: 7 });
+    expect(plan.resultsPath).toBe(join(dir, 'edited.plan.xlsx'));
     const summary = await importContacts({ input, connection, changedOnly: true });
     expect(summary.counts).toMatchObject({ unchanged: 7, updated: 3, invalid: 0 });
     const updated = workbookResults(summary.resultsPath).filter((r) => r.status === 'updated');

@@ -1,5 +1,5 @@
 /**
- * .xlsx against CSV, side by side (README, ".xlsx workbooks"): a dry run of the same rows from a
+ * .xlsx against CSV, side by side (README, ".xlsx round trips"): a dry run of the same rows from a
  * workbook (shared strings, as Excel writes them) and from a CSV file, each writing its default
  * results (.xlsx for the workbook); and export to .xlsx against export to CSV. The workbook's
  * dry run must stay within 300 MB peak RSS at the full size.

@@ -1,7 +1,7 @@
 /**
  * The files a run writes and reads back (results, errors; export's output), in either format:
  * the path's extension chooses, `.xlsx` for a workbook and anything else for CSV (README,
- * ".xlsx workbooks"). The .xlsx modules load only when a workbook is written or read, so a CSV
+ * ".xlsx round trips"). The .xlsx modules load only when a workbook is written or read, so a CSV
  * run never pays for them (docs/ARCHITECTURE.md, "Build and start-up").
  */
 import { existsSync, statSync } from 'node:fs';

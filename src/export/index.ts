@@ -234,7 +234,7 @@ async function exportWith(client: ApiClient, options: ExportCommonOptions): Prom
     }
     if (options.signal?.aborted === true) throw abortError();
     if (out !== undefined) {
-      // An .xlsx `out` is a workbook of text cells (README, ".xlsx workbooks").
+      // An .xlsx `out` is a workbook of text cells (README, ".xlsx round trips").
       writer = createTableWriter(out, { atomic: true, bom: options.bom === true, sheetName: 'Contacts' });
       await writeToFile(writer, finalRows()).catch((error: unknown) => {
         throw localWriteFailure(out, error);

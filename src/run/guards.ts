@@ -10,12 +10,13 @@ import {
   constants,
   existsSync,
   openSync,
+  readdirSync,
   readFileSync,
   rmSync,
   statSync,
   writeSync,
 } from 'node:fs';
-import { dirname } from 'node:path';
+import { basename, dirname, join } from 'node:path';
 import { readTable } from '../csv/table.js';
 import { FileError, RunLockedError } from '../errors.js';
 import { errnoError, writeFailure } from '../errno.js';
@@ -120,4 +121,23 @@ export async function countAnswered(resultsPath: string, journalPath: string): P
     }
   }
   return answered.size;
+}
+
+/**
+ * Removes `<file>.tmp-<pid>` files left by runs that were killed (their pid is gone): a resumed
+ * run's results, and every .xlsx output, which is written whole to a temporary file first.
+ * Nothing beside a special file (a device, a FIFO) is looked at: it never gets a temporary.
+ */
+export function removeStaleTemporaries(paths: readonly string[]): void {
+  for (const path of paths) {
+    if (existsSync(path) && !statSync(path).isFile()) continue;
+    const dir = dirname(path);
+    const prefix = `${basename(path)}.tmp-`;
+    for (const name of readdirSync(dir)) {
+      if (!name.startsWith(prefix)) continue;
+      const pid = Number(name.slice(prefix.length));
+      if (!Number.isInteger(pid) || pid === process.pid || isAlive(pid)) continue;
+      rmSync(join(dir, name), { force: true });
+    }
+  }
 }

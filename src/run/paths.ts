@@ -35,7 +35,7 @@ function runStem(input: string): string {
   return join(dirname(stem), `${match[1] ?? ''}.retry-${Number(match[2] ?? 0) + 1}`);
 }
 
-/** An .xlsx input gets .xlsx results by default; an explicit path's extension chooses (README, ".xlsx workbooks"). */
+/** An .xlsx input gets .xlsx results by default; an explicit path's extension chooses (README, ".xlsx round trips"). */
 export function resolveResultsPath(
   input: string,
   mode: RunMode,

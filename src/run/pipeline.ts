@@ -23,7 +23,7 @@ import {
 } from '../csv/read.js';
 import { createRunControl, type RunControl, type Stopped } from './control.js';
 import type { Executor } from '../execute/executors.js';
-import { acquireLock, checkWritable, countAnswered } from './guards.js';
+import { acquireLock, checkWritable, countAnswered, removeStaleTemporaries } from './guards.js';
 import { NothingToResumeError, UnfinishedRunError } from '../errors.js';
 import { skippedRow, type PreparedRow } from './outcomes.js';
 import { resolveErrorsPath, resolveJournalPath, resolveResultsPath, type RunMode } from './paths.js';
@@ -204,6 +204,7 @@ export async function runPipeline(spec: PipelineSpec): Promise<RunSummary> {
     const journalPath = resolveJournalPath(resultsPath);
     for (const path of [resultsPath, errorsPath, ...(spec.outputs ?? [])]) checkWritable(path);
     release = acquireLock(resultsPath);
+    removeStaleTemporaries([resultsPath, errorsPath]);
     resume = spec.sending ? await openEarlierRun(spec, { resultsPath, errorsPath, journalPath }, header) : undefined;
     options.onStart?.({ header, bytesTotal: source.bytesTotal });
     const missing = spec.isDelete ? [] : missingForCreate(header, options.fields);

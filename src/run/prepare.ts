@@ -82,7 +82,7 @@ function withColumns(header: CsvHeader, errors: readonly RowError[], line: numbe
 /**
  * A workbook's mobile held as a number has lost its `+` (a spreadsheet reads `+61…` as a sum):
  * refused like a CSV mobile without its `+`, with the same hint, even when it would pass as
- * digits (README, ".xlsx workbooks").
+ * digits (README, ".xlsx round trips").
  */
 function numericMobile(header: CsvHeader, record: CsvRecord): RowError | undefined {
   const index = header.fields.mobile;

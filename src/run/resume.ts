@@ -5,11 +5,9 @@
  * (README, "Resume").
  */
 import type { InputFormat } from '../csv/source.js';
-import { existsSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
-import { basename, dirname, join } from 'node:path';
+import { existsSync, readFileSync, statSync } from 'node:fs';
 import { readTable } from '../csv/table.js';
 import { FileError } from '../errors.js';
-import { isAlive } from './guards.js';
 import { RESULT_COLUMNS, type ResultRow } from './results.js';
 import { APPLIED_STATUSES, FINAL_STATUSES, STATUSES, type RowStatus } from './statuses.js';
 import { isSuperseded, SUPERSEDABLE_STATUSES, supersededDetail, type LaterApplied } from './supersede.js';
@@ -115,20 +113,6 @@ function fromJournal(
   };
 }
 
-/** Removes `<file>.tmp-<pid>` files left by resumed runs that were killed (their pid is gone). */
-function removeStaleTemporaries(paths: readonly string[]): void {
-  for (const path of paths) {
-    const dir = dirname(path);
-    const prefix = `${basename(path)}.tmp-`;
-    for (const name of readdirSync(dir)) {
-      if (!name.startsWith(prefix)) continue;
-      const pid = Number(name.slice(prefix.length));
-      if (!Number.isInteger(pid) || pid === process.pid || isAlive(pid)) continue;
-      rmSync(join(dir, name), { force: true });
-    }
-  }
-}
-
 /**
  * Rows of the earlier run that are not final (failed, uncertain, skipped) but whose system_id a
  * LATER row of that run applied: sending them again would put older data over newer
@@ -196,7 +180,6 @@ export async function openResume(options: {
   format?: InputFormat | undefined;
 }): Promise<ResumeState> {
   const { resultsPath, journalPath, columns, systemIdIndex } = options;
-  removeStaleTemporaries([resultsPath, ...(options.errorsPath === undefined ? [] : [options.errorsPath])]);
   const expected = [...columns, ...RESULT_COLUMNS];
   const width = expected.length;
   const statusIndex = columns.length;

@@ -1,7 +1,7 @@
 /**
  * The .xlsx side of reading an input file: the chosen sheet's rows as the same records a CSV
  * file gives (src/csv/source.ts), numbered by their spreadsheet row, so the mapping, the row
- * rules and everything after them are the CSV path's own (README, ".xlsx workbooks").
+ * rules and everything after them are the CSV path's own (README, ".xlsx round trips").
  *
  *   openWorkbook (zip, parts, sheet list) → pick the sheet → shared strings and date styles
  *   → stream the sheet (sheet.ts) → records: blank rows left out, the first row is the header

@@ -1,7 +1,7 @@
 /**
  * One worksheet part, streamed: inflate → UTF-8 → SAX → rows, in batches of what one chunk held.
  * The next chunk is inflated only when the consumer asks for more rows, so memory stays flat
- * whatever the sheet's size. Each cell becomes text by the rules in README ".xlsx workbooks":
+ * whatever the sheet's size. Each cell becomes text by the rules in README ".xlsx round trips":
  *
  *   t="s"          the shared string             t="inlineStr"  its <is> text, runs joined
  *   t="str"        a formula's text result        t="b"          TRUE / FALSE

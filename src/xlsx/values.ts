@@ -1,5 +1,5 @@
 /**
- * How a stored .xlsx cell becomes the text the importer reads (README, ".xlsx workbooks"): a
+ * How a stored .xlsx cell becomes the text the importer reads (README, ".xlsx round trips"): a
  * number is its exact decimal, never `3.79843E+11` or `…0.0`; a date cell is ISO 8601 text; a
  * cell reference names a column by letters. Pure functions, shared by the reader and the writer.
  */

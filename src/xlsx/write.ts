@@ -1,5 +1,5 @@
 /**
- * Writing a one-sheet .xlsx workbook as a stream (README, ".xlsx workbooks"): every cell a text
+ * Writing a one-sheet .xlsx workbook as a stream (README, ".xlsx round trips"): every cell a text
  * cell (an inline string in a column formatted as Text, numFmt 49 `@`), so a spreadsheet never
  * turns `+61412345678` into a number or `4301234567890` into `4.30123E+12`, not even in a cell
  * typed later; the header bold and frozen, an autofilter over the rows, and column widths fitted
