@@ -187,6 +187,17 @@ describe('sync: scope', () => {
     expect([...byId(emu).keys()].sort()).toEqual(['manual-1', 'zd-1', 'zd-2', 'zd-3', 'zd-9']);
   });
 
+  it('a contact the file lists that already matched becomes owned, so it is deleted once it leaves', async () => {
+    const emu = await emulator();
+    emu.seedContacts([contact('pre-1'), contact('pre-2')]);
+    const sync = syncer(emu, tempDir('sync-owned-matched-'));
+    const first = await sync(csv([contact('pre-1'), contact('pre-2')]), { deleteMissing: true });
+    expect(first.rows.map((r) => r.status)).toEqual(['unchanged', 'unchanged']);
+    const second = await sync(csv([contact('pre-1')]), { deleteMissing: true });
+    expect(second.summary.counts.deleted).toBe(1);
+    expect([...byId(emu).keys()]).toEqual(['pre-1']);
+  });
+
   it('prefix deletes the system_ids under the prefix, and leaves a row outside it unsent', async () => {
     const { emu, sync } = await setUp();
     const { summary, rows } = await sync(`${KEEP}other-1,O,P,o@example.com,\n`, {

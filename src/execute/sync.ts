@@ -162,11 +162,13 @@ export async function createSyncExecutor(
   const { sink, control, header } = ctx;
   const run: RunClient = await createRunClient(settings.client, control);
   const applied = new Set<string>();
-  // Every row the send executor finishes passes here: the applied ones become owned.
+  // Every row the send executor finishes passes here: the applied ones become owned, and so do the
+  // ones the file lists that already matched (docs/ARCHITECTURE.md, "sync"): the file governs them, so
+  // a contact imported before the first sync is still deleted once it leaves the helpdesk.
   const observed: ResultsSink = {
     ...sink,
     put(row) {
-      if (APPLIED_STATUSES.has(row.status)) applied.add(row.systemId);
+      if (APPLIED_STATUSES.has(row.status) || row.status === 'unchanged') applied.add(row.systemId);
       return sink.put(row);
     },
   };
