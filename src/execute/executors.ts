@@ -6,7 +6,7 @@
 import type { ApiClient } from '../api/client.js';
 import type { RunControl } from '../run/control.js';
 import { skippedRow, type PreparedRow } from '../run/outcomes.js';
-import { createPlanner, loadSnapshot, type Planner, type PlannerOptions } from './plan.js';
+import { createPlanner, loadSnapshot, type Planner, type PlannerOptions, type SnapshotIndex } from './plan.js';
 import type { RunSummary } from '../run/pipeline.js';
 import type { Override } from '../run/results.js';
 import type { OverrideLookup } from '../run/override-store.js';
@@ -63,6 +63,8 @@ export function createPlanExecutor(ctx: {
   checkCredentials: () => Promise<void>;
   onWarning?: ((message: string) => void) | undefined;
   predictOptions: PlannerOptions;
+  /** Between the GET all and the first prediction (a sync plan takes its deletes out). */
+  onSnapshot?: ((snapshot: SnapshotIndex) => Promise<void>) | undefined;
 }): Executor {
   let planner: Planner | undefined;
   return {
@@ -70,6 +72,7 @@ export function createPlanExecutor(ctx: {
       await ctx.checkCredentials();
       if (ctx.control.stopped() !== undefined) return;
       const snapshot = await loadSnapshot(ctx.client, { signal: ctx.control.stopSignal, onWarning: ctx.onWarning });
+      await ctx.onSnapshot?.(snapshot);
       planner = createPlanner(snapshot, ctx.predictOptions);
     },
     async execute(row) {

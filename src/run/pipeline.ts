@@ -41,9 +41,11 @@ import {
 import { mergeOverrides } from './override-store.js';
 import type { ErrorGroup, ResultRow, WarningGroup } from './results.js';
 import { countBad, type RowStatus } from './statuses.js';
-import { openResume, type PreviousAnswer, type ResumeState } from './resume.js';
+import { openResume, reusedRow, type ResumeState } from './resume.js';
 import { createResultsSink, type ResultsSink } from './sink.js';
 import type { BackupSummary } from '../execute/backup.js';
+import type { SyncSummary } from '../execute/sync.js';
+import type { WhereCondition } from './where.js';
 import type { CountryCode } from 'libphonenumber-js/max';
 
 export type { PreparedRow } from './outcomes.js';
@@ -78,6 +80,8 @@ export interface RowRuleOptions {
   empty?: 'omit' | 'null' | undefined;
   nullToken?: string | undefined;
   defaultCountry?: CountryCode | undefined;
+  /** `--where`: keep only the rows that match every condition; the rest are `filtered`. */
+  where?: readonly WhereCondition[] | undefined;
   /** `--fix-missing-plus`: digits that lost their `+` get it back, where the result is a valid mobile. */
   fixMissingPlus?: boolean | undefined;
 }
@@ -143,6 +147,8 @@ export interface RunSummary {
   keptEmptyRows?: number | undefined;
   /** `--plan`: the PUTs `--changed-only` would send (plus the credential check and one GET all). */
   changedOnlyRequests?: number | undefined;
+  /** `sync`: its state file, scope and ownership. */
+  sync?: SyncSummary | undefined;
 }
 
 /** What an entry point tells the pipeline. */
@@ -186,24 +192,6 @@ async function openEarlierRun(
     rmSync(journalPath, { force: true });
   }
   return undefined;
-}
-
-/** A row answered in the earlier run, as this run writes it. */
-function reusedRow(prepared: PreparedRow | ResultRow, previous: PreviousAnswer): ResultRow | undefined {
-  // Invalid rows are judged again: the same rules give the same errors, now as data.
-  if (previous.status === 'invalid') return isPrepared(prepared) ? undefined : prepared;
-  return {
-    seq: prepared.seq,
-    line: prepared.line,
-    cells: prepared.cells,
-    systemId: prepared.systemId,
-    status: previous.status,
-    httpStatus: previous.httpStatus,
-    detail: previous.detail,
-    errors: previous.errors,
-    // A row's warnings depend only on its cells and the flags: the summary counts every row's.
-    warnings: isPrepared(prepared) ? prepared.warnings : undefined,
-  };
 }
 
 export async function runPipeline(spec: PipelineSpec): Promise<RunSummary> {
@@ -271,6 +259,7 @@ export async function runPipeline(spec: PipelineSpec): Promise<RunSummary> {
       empty: options.empty,
       nullToken: options.nullToken,
       defaultCountry: options.defaultCountry,
+      where: options.where,
       fixMissingPlus: options.fixMissingPlus,
     };
     // A dry run checks one system_id, two people in its one pass; a run that sends or predicts reads the file first.

@@ -12,6 +12,8 @@ import { RESULT_COLUMNS, type ResultRow } from './results.js';
 import { APPLIED_STATUSES, FINAL_STATUSES, STATUSES, type RowStatus } from './statuses.js';
 import { isSuperseded, SUPERSEDABLE_STATUSES, supersededDetail, type LaterApplied } from './supersede.js';
 import type { JournalEntry } from './sink.js';
+import type { PreparedRow } from './outcomes.js';
+import { isPrepared } from './prepare.js';
 
 // `unchanged` is not among them: `import --changed-only` writes it for rows it did not need to send.
 const PREVIEW_STATUSES: ReadonlySet<string> = new Set(['valid', 'would-create', 'would-update', 'would-fail']);
@@ -73,7 +75,8 @@ async function readHeader(path: string): Promise<string[]> {
   return [];
 }
 
-function readJournal(path: string, fromSeq: number): Map<number, JournalEntry> {
+/** A journal's entries by seq, the last answer for a row winning; a line a crash cut short is skipped. */
+export function readJournal(path: string, fromSeq: number): Map<number, JournalEntry> {
   const entries = new Map<number, JournalEntry>();
   if (!existsSync(path)) return entries;
   for (const text of readFileSync(path, 'utf8').split('\n')) {
@@ -269,5 +272,24 @@ export async function openResume(options: {
     close() {
       rows.return(undefined).catch(() => undefined); // ends the reader early; nothing to report
     },
+  };
+}
+
+/** A row answered in the earlier run, as this run writes it. */
+export function reusedRow(prepared: PreparedRow | ResultRow, previous: PreviousAnswer): ResultRow | undefined {
+  // Invalid and filtered rows are judged again: the same rules give the same errors, now as data.
+  if (previous.status === 'invalid' || previous.status === 'filtered')
+    return isPrepared(prepared) ? undefined : prepared;
+  return {
+    seq: prepared.seq,
+    line: prepared.line,
+    cells: prepared.cells,
+    systemId: prepared.systemId,
+    status: previous.status,
+    httpStatus: previous.httpStatus,
+    detail: previous.detail,
+    errors: previous.errors,
+    // A row's warnings depend only on its cells and the flags: the summary counts every row's.
+    warnings: isPrepared(prepared) ? prepared.warnings : undefined,
   };
 }
