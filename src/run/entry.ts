@@ -9,6 +9,7 @@ import { UsageError } from '../errors.js';
 import { writeBackup, resolveCreatedPath, type BackupSummary } from '../execute/backup.js';
 import { createPlanExecutor, createValidateExecutor } from '../execute/executors.js';
 import type { RunMode } from './paths.js';
+import type { NamedFile } from '../csv/targets.js';
 import {
   runPipeline,
   type InputOptions,
@@ -125,6 +126,15 @@ export function planImport(options: PlanOptions): Promise<RunSummary> {
   });
 }
 
+/** `--backup`'s two files, named for the checks every output gets (csv/targets.ts). */
+function undoFiles(backupPath: string | undefined): NamedFile[] {
+  if (backupPath === undefined) return [];
+  return [
+    { label: 'the undo file', path: backupPath },
+    { label: "the undo file's list of created contacts", path: resolveCreatedPath(backupPath) },
+  ];
+}
+
 /** Upserts every valid row (PUT), writing the results and errors files. */
 export async function importContacts(options: ImportOptions): Promise<RunSummary> {
   let backup: BackupSummary | undefined;
@@ -136,13 +146,7 @@ export async function importContacts(options: ImportOptions): Promise<RunSummary
     sending: true,
     resume: options.resume,
     restart: options.restart,
-    outputs:
-      backupPath === undefined
-        ? []
-        : [
-            { label: 'the undo file', path: backupPath },
-            { label: "the undo file's list of created contacts", path: resolveCreatedPath(backupPath) },
-          ],
+    outputs: undoFiles(backupPath),
     createExecutor: async ({ sink, control, header }) => {
       const run = await createRunClient(options, control);
       let changed: ChangedFilter | undefined;
@@ -241,7 +245,7 @@ export async function syncContacts(options: SyncOptions): Promise<RunSummary> {
     confirmDeletes: options.confirmDeletes,
     onWarning: options.onWarning,
   };
-  const backups = options.backup === undefined ? [] : [options.backup, resolveCreatedPath(options.backup)];
+  const backups = undoFiles(options.backup);
   return runPipeline({
     mode,
     // The file is the truth for the columns it maps: an empty cell clears the field.
@@ -250,7 +254,7 @@ export async function syncContacts(options: SyncOptions): Promise<RunSummary> {
     sending: !plan,
     // Nothing to resume from: the journal's answers were taken into the state above.
     restart: true,
-    outputs: plan ? [] : [statePath, ...backups],
+    outputs: plan ? [] : [{ label: 'the sync state file', path: statePath }, ...backups],
     createExecutor: (ctx) => (plan ? createSyncPlanExecutor(settings, ctx) : createSyncExecutor(settings, ctx)),
   });
 }
