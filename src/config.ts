@@ -9,6 +9,7 @@ import { existsSync, readFileSync, statSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { parseEnv, inspect } from 'node:util';
 import { AuthError, ConfigError } from './errors.js';
+import { commandLine } from './shell.js';
 
 export const DEFAULT_BASE_URL = 'https://app.cio-pulse.com/api/v5';
 
@@ -111,7 +112,7 @@ function refuseShared(what: string, path: string, mode: number): void {
   throw new ConfigError(
     `the ${what} ${path} holds the API key and can be read by other users (mode ${(mode & 0o777).toString(8)})`,
     {
-      hint: `run: chmod 600 ${shellQuote(path)}`,
+      hint: `run: ${commandLine(['chmod', '600', path])}`,
     },
   );
 }
@@ -132,12 +133,6 @@ export function readApiKeyFile(path: string): string {
   }
 }
 
-/** Quotes a word for a POSIX shell, only when it needs it: `it's` → `'it'\''s'`. */
-export function shellQuote(word: string): string {
-  if (word !== '' && /^[A-Za-z0-9_@%+=:,./-]+$/.test(word)) return word;
-  return `'${word.replace(/'/g, `'\\''`)}'`;
-}
-
 /** True for 127.0.0.0/8, ::1 and localhost: the only hosts plain http may reach without --allow-insecure. */
 export function isLoopbackHost(hostname: string): boolean {
   const host = hostname.replace(/^\[|\]$/g, '').toLowerCase();
@@ -146,7 +141,7 @@ export function isLoopbackHost(hostname: string): boolean {
 
 /**
  * The extra line for a 401 from a loopback base URL: that is almost always the emulator, which
- * makes up a new key each time it starts (README, "The emulator"), so a saved .env goes stale.
+ * makes up a new key each time it starts (README, "emulator"), so a saved .env goes stale.
  */
 export function loopbackKeyHint(baseUrl: string): string | undefined {
   let host: string;
@@ -160,13 +155,26 @@ export function loopbackKeyHint(baseUrl: string): string | undefined {
     : undefined;
 }
 
+/** A base URL as it may be shown: a user name or password in it (`http://user:key@host`) is hidden. */
+export function hideUserinfo(raw: string): string {
+  return raw.replace(/^([a-z][a-z0-9+.-]*:\/*)[^/?#]*@/i, '$1…@');
+}
+
 /** Parses and checks the base URL: http only to loopback unless explicitly allowed. */
 export function resolveBaseUrl(raw: string, allowInsecure = false): string {
   let url: URL;
   try {
     url = new URL(raw);
   } catch {
-    throw new ConfigError(`the base URL "${raw}" is not a URL`, { hint: `it looks like ${DEFAULT_BASE_URL}` });
+    throw new ConfigError(`the base URL "${hideUserinfo(raw)}" is not a URL`, {
+      hint: `it looks like ${DEFAULT_BASE_URL}`,
+    });
+  }
+  // Anything in the URL is printed (check, hints, the report): a key there would leak.
+  if (url.username !== '' || url.password !== '') {
+    throw new ConfigError(`the base URL holds a user name or password (${hideUserinfo(raw)}); it must not`, {
+      hint: 'the key goes in CIOPULSE_API_KEY or --api-key-file, and the portal code in CIOPULSE_PORTAL_CODE',
+    });
   }
   if (url.protocol !== 'https:' && url.protocol !== 'http:') {
     throw new ConfigError(`the base URL must be http or https, not ${url.protocol}`);
@@ -273,7 +281,7 @@ export function inspectSettings(
   cwd = process.cwd(),
 ): SettingsReport {
   const { baseUrl, portalCode, apiKey, dotEnv } = collectSettings(flags, env, cwd);
-  return { baseUrl, portalCode, apiKey, dotEnv };
+  return { baseUrl: { ...baseUrl, value: hideUserinfo(baseUrl.value) }, portalCode, apiKey, dotEnv };
 }
 
 /**

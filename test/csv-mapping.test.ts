@@ -6,7 +6,8 @@
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { createScratch } from './helpers.js';
-import { formatMapping, shellQuote } from '../src/cli/mapping.js';
+import { formatMapping } from '../src/cli/mapping.js';
+import { shellQuote } from '../src/shell.js';
 import { systemIdSchema } from '../src/contact/schema.js';
 import { openCsv, readMapFile, type CsvReadOptions, type CsvSource } from '../src/csv/read.js';
 import { FileError } from '../src/errors.js';
@@ -86,15 +87,20 @@ describe('mapping: the description printed before anything is sent', () => {
     // "Given name" is an alias of first_name already.
     expect(source.header.fields.first_name).toBe(4);
     const block = formatMapping(source.header.mapping);
-    expect(block).toContain('"Cell": looks like mobile; to send it: --map "Cell=mobile"');
-    expect(block).toContain('--map "E-mail 1 - Value=email"');
+    expect(block).toContain('"Cell": looks like mobile; to send it: --map Cell=mobile');
+    expect(block).toContain(`--map 'E-mail 1 - Value=email'`);
     const phone = await open('system_id,Phone (Mobile)\n1,+61412000001\n');
     expect(phone.header.mapping.unsent[0]?.suggestion?.map).toBe('Phone (Mobile)=mobile');
   });
 
-  it('quotes a suggestion for a POSIX shell', () => {
-    expect(shellQuote('Cell=mobile')).toBe('"Cell=mobile"');
+  it('quotes a suggestion for a POSIX shell as every other suggested command is quoted (issue 21, item 2)', async () => {
+    // One rule (src/shell.ts): bare when nothing in the word is special, else single quotes.
+    expect(shellQuote('Cell=mobile')).toBe('Cell=mobile');
     expect(shellQuote(`Ann's $cell=mobile`)).toBe(`'Ann'\\''s $cell=mobile'`);
+    const source = await open(`system_id,Ann's $cell\n1,+61412000001\n`);
+    expect(formatMapping(source.header.mapping)).toContain(`to send it: --map 'Ann'\\''s $cell=mobile'`);
+    const error = await failure('Customer ID,Name\n1,a\n');
+    expect(error.message).toContain(`pass --map 'Customer ID=system_id'`);
   });
 
   it('describes a column with no name as "column N (no header)", and maps it by position', async () => {

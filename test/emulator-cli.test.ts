@@ -97,6 +97,18 @@ describe('ciopulse-contacts emulator', () => {
     expect(await cli.exited).toEqual({ code: 0, signal: null });
   });
 
+  it('--host 0.0.0.0 prints the address it really listens on and warns that every interface can reach it', async () => {
+    const cli = await startCli(['--port', '0', '--host', '0.0.0.0']);
+    // The env line stays usable from this machine; the listening line tells the truth.
+    expect(cli.lines[0]).toMatch(/^CIOPULSE_BASE_URL=http:\/\/127\.0\.0\.1:\d+\/api\/v5$/);
+    const deadline = Date.now() + 10_000;
+    while (!cli.stderr().includes('listening on') && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
+    cli.child.kill('SIGTERM');
+    await cli.exited;
+    expect(cli.stderr()).toMatch(/listening on http:\/\/0\.0\.0\.0:\d+\/api\/v5/);
+    expect(cli.stderr()).toContain('warning: it listens on every interface');
+  });
+
   it('takes CIOPULSE_PORTAL_CODE and CIOPULSE_API_KEY from the environment, and flushes --data on SIGTERM', async () => {
     const dir = tempDir('emulator-cli-');
     const dataFile = join(dir, 'contacts.json');

@@ -514,7 +514,7 @@ describe('export: the shapes of the answer', () => {
     expect(safe.result.stderr).not.toMatch(/before a formula character/);
     expect(readCsv(safe.out)[1]?.[2]).toBe("''=guarded");
     expect(result.stderr).toMatch(
-      /warning: import would read the extra column title as a contact field too; .* pass --map "title="/,
+      /warning: import would read the extra column title as a contact field too; .* pass --map title=/,
     );
     expect(result.stderr).toMatch(/warning: 1 records have no system_id/);
     expect(result.stderr).toMatch(/warning: 1 cells start or end with spaces/);

@@ -127,6 +127,63 @@ describe('a server that is not the API', () => {
   });
 });
 
+describe('answers the API document does not show', () => {
+  it('a write answered 204, or 2xx with an empty body, is applied, and detail says the body was empty', async () => {
+    const server = await hostile((req, res) => {
+      if (req.method === 'GET') return apiNotFound(res);
+      // H0 gets 204, H1 a 201 with nothing after it, H2 a 200 with a blank body.
+      if (req.url?.endsWith('/H0')) return res.writeHead(204).end();
+      if (req.url?.endsWith('/H1')) return res.writeHead(201, { 'content-length': '0' }).end();
+      return res.writeHead(200, { 'content-type': 'application/json' }).end('  ');
+    });
+    const dir = tempDir('empty2xx-');
+    const file = writeFile(dir, 'c.csv', csv(3));
+    const result = await runCli(['import', file], { env: server.env });
+    expect(result.code).toBe(0);
+    const rows = readResults(join(dir, 'c.results.csv'));
+    expect(rows.map((r) => [r.status, r.http_status])).toEqual([
+      ['updated', '204'],
+      ['created', '201'],
+      ['updated', '200'],
+    ]);
+    for (const row of rows) expect(row.detail).toContain('with an empty body');
+    expect(rows[0]?.detail).toContain('did not say whether');
+  });
+
+  it('a 204 to a DELETE is deleted', async () => {
+    const server = await hostile((req, res) => (req.method === 'GET' ? apiNotFound(res) : res.writeHead(204).end()));
+    const dir = tempDir('del204-');
+    const file = writeFile(dir, 'd.csv', 'system_id\nA1\nA2\n');
+    const result = await runCli(['delete', file, '--yes'], { env: server.env });
+    expect(result.code).toBe(0);
+    expect(readResults(join(dir, 'd.delete.csv')).map((r) => r.status)).toEqual(['deleted', 'deleted']);
+  });
+
+  for (const status of [301, 302, 307, 308]) {
+    it(`a write answered ${status} stops the run (exit 2) naming the Location, never following it`, async () => {
+      let followed = 0;
+      const target = await hostile(() => followed++);
+      const server = await hostile((req, res) =>
+        req.method === 'GET'
+          ? apiNotFound(res)
+          : res.writeHead(status, { location: `${target.env.CIOPULSE_BASE_URL}${req.url?.slice(7) ?? ''}` }).end(),
+      );
+      const dir = tempDir('redirect-');
+      const file = writeFile(dir, 'c.csv', csv(30));
+      const result = await runCli(['import', file, '--concurrency', '2'], { env: server.env });
+      expect(result.code).toBe(2);
+      // Two rows are in flight: either may be the first answered.
+      const base = target.env.CIOPULSE_BASE_URL ?? '';
+      expect(result.stderr).toMatch(
+        new RegExp(`the API answered with a redirect to ${base}/contacts/H[01]; set the base URL to ${base};`),
+      );
+      expect(result.stderr + result.stdout).not.toContain('fix the errors');
+      expect(server.log.filter((l) => l.startsWith('PUT')).length).toBeLessThanOrEqual(2);
+      expect(followed).toBe(0);
+    });
+  }
+});
+
 describe('bodies that would hang or fill memory', () => {
   it('get: an endless 200 body is read up to 1 MB, then refused', async () => {
     const chunk = Buffer.alloc(64 * 1024, 'a');
@@ -219,6 +276,33 @@ describe('Retry-After and the stop signal', () => {
     expect(result.stderr).toMatch(/interrupted: nothing was written/);
     expect(server.log).toHaveLength(1);
   });
+});
+
+describe('a slow --rate and the stop signal', () => {
+  for (const signal of ['SIGTERM', 'SIGINT'] as const) {
+    it(`${signal} wakes a row waiting for its --rate token: the run ends at once, exit 130`, async () => {
+      let arrived: () => void = () => undefined;
+      const first = new Promise<void>((resolve) => (arrived = resolve));
+      const server = await hostile((req, res) => {
+        if (req.method !== 'GET') return json(res, 200, {});
+        apiNotFound(res);
+        arrived();
+      });
+      const dir = tempDir('rate-');
+      const file = writeFile(dir, 'c.csv', csv(3));
+      const started = Date.now();
+      const { child, done } = startCli(['import', file, '--rate', '0.001'], server.env);
+      // The credential check goes at once; the first PUT then waits 1000 s for its token.
+      const guard = setTimeout(() => child.kill('SIGKILL'), 20_000);
+      await first;
+      child.kill(signal);
+      const result = await done;
+      clearTimeout(guard);
+      expect(result.code).toBe(130);
+      expect(Date.now() - started).toBeLessThan(15_000);
+      expect(readResults(join(dir, 'c.results.csv')).map((r) => r.status)).toEqual(['skipped', 'skipped', 'skipped']);
+    });
+  }
 });
 
 describe('echoed credentials', () => {

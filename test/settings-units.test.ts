@@ -5,7 +5,8 @@
  */
 import { chmodSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { DEFAULT_BASE_URL, inspectSettings, loopbackKeyHint, resolveConnection, shellQuote } from '../src/config.js';
+import { DEFAULT_BASE_URL, inspectSettings, loopbackKeyHint, resolveConnection } from '../src/config.js';
+import { shellQuote } from '../src/shell.js';
 import { closestFlag } from '../src/cli/usage.js';
 import { launcherWords } from '../src/cli/options.js';
 import { resolveResultsPath } from '../src/run/paths.js';

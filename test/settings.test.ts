@@ -151,6 +151,24 @@ describe('where settings come from', () => {
   });
 });
 
+describe('a key in the base URL', () => {
+  it('is refused by every command that connects, never printed, and check says where the key goes', async () => {
+    const emu = await emulator();
+    const dir = tempDir('userinfo-');
+    const file = writeFile(dir, 'c.csv', 'system_id,first_name,last_name,email\nA1,Ann,Lee,a@x.com\n');
+    const baseUrl = emu.baseUrl.replace('http://', `http://${TEST_PORTAL_CODE}:${TEST_API_KEY}@`);
+    const env = { ...emulatorEnv(emu), CIOPULSE_BASE_URL: baseUrl };
+    for (const args of [['check'], ['import', file], ['import', file, '--plan', '--json'], ['export'], ['get', 'A1']]) {
+      const result = await runCli(args, { cwd: dir, env });
+      expect(result.code, args.join(' ')).toBe(2);
+      expect(result.stderr).toContain('the base URL holds a user name or password');
+      expect(result.stderr).toContain('the key goes in CIOPULSE_API_KEY or --api-key-file');
+      expect(result.stdout + result.stderr).not.toContain(TEST_API_KEY);
+    }
+    expect(emu.stats().requests).toBe(0);
+  });
+});
+
 describe('--env-file on commands that need no connection', () => {
   it('a dry run of import or delete still refuses a missing --env-file with one line, exit 2', async () => {
     const dir = tempDir('env-dry-');

@@ -28,6 +28,7 @@ import { resolveErrorsPath, resolveResultsPath } from '../src/run/paths.js';
 import { createResultsSink } from '../src/run/sink.js';
 import { resolveExitCode } from '../src/run/exit.js';
 import { createEmailIndex } from '../src/run/email-index.js';
+import { DEFAULT_FC_SEED, resolveFcSeed } from './fast-check-seed.js';
 import { AuthError, ConfigError } from '../src/errors.js';
 import { stringify } from 'csv-stringify/sync';
 import { formatCsvRow } from '../src/csv/write.js';
@@ -272,5 +273,16 @@ describe('paths, errors and exit codes', () => {
     const lines = readFileSync(resultsPath, 'utf8').trim().split('\r\n');
     expect(lines.map((l) => l.split(',')[0])).toEqual(['system_id', 'id0', 'id1', 'id2', 'id3', 'id4']);
     expect(readFileSync(join(dir, 'r.errors.csv'), 'utf8').trim().split('\r\n')).toEqual(['system_id', 'id2']);
+  });
+});
+
+describe('the suite itself', () => {
+  it('runs every property test with one seed: fixed by default, FC_SEED to try another', () => {
+    expect(fc.readConfigureGlobal().seed).toBe(resolveFcSeed(process.env.FC_SEED));
+    expect(resolveFcSeed(undefined)).toBe(DEFAULT_FC_SEED);
+    expect(resolveFcSeed('')).toBe(DEFAULT_FC_SEED);
+    expect(resolveFcSeed(' 42 ')).toBe(42);
+    expect(Number.isInteger(resolveFcSeed('random'))).toBe(true);
+    expect(() => resolveFcSeed('4x')).toThrow(/FC_SEED must be an integer/);
   });
 });

@@ -26,6 +26,8 @@ export interface Answer {
   /** What the body looks like, from its first non-blank byte. */
   bodyKind: BodyKind;
   retryAfterMs: number | undefined;
+  /** A redirect's `Location` header, never followed: the key must not go to another address. */
+  location?: string | undefined;
   /** GET all's 2xx body, unread. */
   stream?: ReadableStream<Uint8Array> | undefined;
 }
@@ -158,6 +160,10 @@ async function peekKind(body: Readable, contentLength: number): Promise<BodyKind
   return 'empty';
 }
 
+function headerText(value: string | string[] | undefined): string | undefined {
+  return Array.isArray(value) ? value[0] : value;
+}
+
 function contentLengthOf(value: string | string[] | undefined): number {
   const raw = Array.isArray(value) ? value[0] : value;
   const n = raw === undefined ? NaN : Number(raw);
@@ -183,6 +189,7 @@ export async function attempt(request: AttemptRequest, ctx: AttemptContext): Pro
     const status = response.statusCode;
     const retryAfterMs = parseRetryAfter(response.headers['retry-after']);
     const length = contentLengthOf(response.headers['content-length']);
+    const location = headerText(response.headers.location);
     if (request.method !== 'GET' && status >= 200 && status < 300) {
       return { kind: 'answer', status, body: undefined, bodyKind: await peekKind(response.body, length), retryAfterMs };
     }
@@ -195,6 +202,7 @@ export async function attempt(request: AttemptRequest, ctx: AttemptContext): Pro
       body: raw.truncated ? text : ctx.parse(text),
       bodyKind: raw.truncated ? 'oversized' : kindOf(text),
       retryAfterMs,
+      location,
     };
   } catch (error) {
     return transportFailure(error, controller.aborted ? controller.reason : undefined);
@@ -224,6 +232,8 @@ async function attemptStream(
       headers: request.headers,
       dispatcher: ctx.dispatcher,
       signal: controller.signal,
+      // Never followed with the key: the answer names the new address, and the user decides (loop.ts).
+      redirect: 'manual',
     });
     const status = response.status;
     const retryAfterMs = parseRetryAfter(response.headers.get('retry-after') ?? undefined);
@@ -241,7 +251,8 @@ async function attemptStream(
       };
     }
     const text = ctx.redact(await readCappedWeb(response.body, MAX_ANSWER_BYTES));
-    return { kind: 'answer', status, body: ctx.parse(text), bodyKind: kindOf(text), retryAfterMs };
+    const location = response.headers.get('location') ?? undefined;
+    return { kind: 'answer', status, body: ctx.parse(text), bodyKind: kindOf(text), retryAfterMs, location };
   } finally {
     abort.off('abort', onAbort);
   }

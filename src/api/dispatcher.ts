@@ -1,6 +1,6 @@
 /**
  * The connection pool behind the client. An undici Pool sized to the concurrency (measured much
- * faster than fetch for many small requests: README, "Libraries chosen, and why"), or undici's
+ * faster than fetch for many small requests: docs/ARCHITECTURE.md, "Libraries chosen, and why"), or undici's
  * EnvHttpProxyAgent when HTTP(S)_PROXY is set.
  * Two rules on top of undici's own:
  * - loopback never goes through a proxy (127.0.0.0/8, localhost, ::1 are always in NO_PROXY, as

@@ -63,6 +63,30 @@ export function notTheApiError(what: string, status: number): ApiError {
   });
 }
 
+/** Answers that point elsewhere; following them would send the key to an address the user never gave. */
+export const REDIRECTS: ReadonlySet<number> = new Set([301, 302, 303, 307, 308]);
+
+/**
+ * A redirect stops the run (exit 2) and names where it points, with the base URL that address
+ * implies: the part before `/contacts`, as the request's own URL is built from the base URL.
+ */
+export function redirectError(url: string, what: string, location: string | undefined, status: number): ApiError {
+  if (location === undefined)
+    return new ApiError(`${what}: the API answered with a redirect without a Location`, { code: 'redirect', status });
+  let target = location;
+  try {
+    target = new URL(location, url).href;
+  } catch {
+    // kept as written: the message still shows it
+  }
+  const base = /^(.*?)\/contacts(?:\/[^/?#]*)?(?:[?#].*)?$/.exec(target)?.[1];
+  return new ApiError(`${what}: the API answered with a redirect to ${target}; set the base URL to ${base ?? 'it'}`, {
+    code: 'redirect',
+    status,
+    hint: 'a redirect is never followed: it would send the API key to another address',
+  });
+}
+
 export function authError(result: Pick<AnswerFacts, 'message'>, baseUrl: string, context = ''): AuthError {
   return new AuthError(
     `the API refused the credentials (401 ${result.message ?? 'Invalid security credentials'})${context}`,

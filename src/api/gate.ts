@@ -4,6 +4,7 @@
  * "Retries and rate limits"), and spaces requests to honour `--rate`. Permits are held per attempt, never
  * across a backoff wait, so a row sleeping out a Retry-After does not hold a slot.
  */
+import { sleep } from './retry.js';
 
 export interface GateStats {
   /** The current AIMD window: how many requests may be in flight now. */
@@ -15,8 +16,12 @@ export interface GateStats {
 }
 
 export interface RequestGate {
-  /** Resolves when a request may start; call the returned function when its answer arrived. */
-  acquire(): Promise<() => void>;
+  /**
+   * Resolves when a request may start; call the returned function when its answer arrived. A
+   * `stop` that aborts ends the wait for a `--rate` token at once (the caller checks it and
+   * releases), so a stop request is never held by a slow rate.
+   */
+  acquire(stop?: AbortSignal): Promise<() => void>;
   /**
    * Undefined when a permit is free now, else a promise for when one is. The pipeline waits on
    * this before reading the next row, which is what bounds the rows in flight.
@@ -113,12 +118,12 @@ function pump(gate: GateState): void {
   notifyFree(gate);
 }
 
-async function spaceOut(gate: GateState): Promise<void> {
+async function spaceOut(gate: GateState, stop: AbortSignal | undefined): Promise<void> {
   if (gate.spacingMs === 0) return;
   const now = performance.now();
   const at = Math.max(now, gate.nextStartAt);
   gate.nextStartAt = at + gate.spacingMs;
-  if (at > now) await new Promise((resolve) => setTimeout(resolve, at - now));
+  if (at > now) await sleep(at - now, stop);
 }
 
 function whenFree(gate: GateState): Promise<void> | undefined {
@@ -126,16 +131,16 @@ function whenFree(gate: GateState): Promise<void> | undefined {
   return new Promise<void>((resolve) => gate.freeWaiters.push(resolve));
 }
 
-async function acquire(gate: GateState): Promise<() => void> {
+async function acquire(gate: GateState, stop: AbortSignal | undefined): Promise<() => void> {
   if (isFree(gate)) {
     const done = grant(gate);
-    await spaceOut(gate);
+    await spaceOut(gate, stop);
     return done;
   }
   await new Promise<void>((resolve) => gate.waiters.push(resolve));
   gate.inFlight--; // pump reserved the slot; grant() takes it again
   const done = grant(gate);
-  await spaceOut(gate);
+  await spaceOut(gate, stop);
   return done;
 }
 
@@ -162,7 +167,7 @@ export function createRequestGate(options: GateOptions): RequestGate {
   return {
     maxWindow: gate.maxWindow,
     whenFree: () => whenFree(gate),
-    acquire: () => acquire(gate),
+    acquire: (stop) => acquire(gate, stop),
     onSuccess: () => onSuccess(gate),
     onThrottle: () => onThrottle(gate),
     stats: () => ({

@@ -8,7 +8,7 @@
  */
 import type { CiopulseError } from '../errors.js';
 import { attempt, type AttemptContext, type Outcome, type TransportFailure } from './attempt.js';
-import { isApiErrorBody, notTheApiError } from './failures.js';
+import { isApiErrorBody, notTheApiError, redirectError, REDIRECTS } from './failures.js';
 import type { RequestGate } from './gate.js';
 import { isRetryableStatus, retryWait, sleep } from './retry.js';
 
@@ -100,8 +100,20 @@ const BODY_WORDS = {
   oversized: 'a body over 1 MB, more than any one answer of the API',
 } as const;
 
-/** The API's answers are JSON; a 2xx that is not, or a 404 without the API's error body, is someone else. */
+/**
+ * A 2xx write with no body at all is the API's success: the API document promises JSON only for
+ * errors (docs/ARCHITECTURE.md, "Decisions where the API document is silent").
+ */
+function isEmptySuccess(method: Method, outcome: Extract<Outcome, { kind: 'answer' }>): boolean {
+  return method !== 'GET' && outcome.status >= 200 && outcome.status < 300 && outcome.bodyKind === 'empty';
+}
+
+/**
+ * The API's answers are JSON; a 2xx that is not, or a 404 without the API's error body, is someone
+ * else. A redirect is never followed with the key: it stops the run and names the new address.
+ */
 function notTheApi(
+  ctx: LoopContext,
   method: Method,
   path: string,
   outcome: Extract<Outcome, { kind: 'answer' }>,
@@ -109,8 +121,9 @@ function notTheApi(
 ): CiopulseError | undefined {
   const { status } = outcome;
   const what = `${method} ${path} answered ${status}`;
+  if (REDIRECTS.has(status)) return redirectError(`${ctx.origin}${path}`, what, outcome.location, status);
   if (status >= 200 && status < 300)
-    return stream || outcome.bodyKind === 'json'
+    return stream || outcome.bodyKind === 'json' || isEmptySuccess(method, outcome)
       ? undefined
       : notTheApiError(`${what} with ${BODY_WORDS[outcome.bodyKind]}`, status);
   if (status !== 404) return undefined;
@@ -150,7 +163,7 @@ export async function sendRequest(
   });
   for (let n = 1; ; n++) {
     if (isStopped()) return stopped(n - 1);
-    const release = await ctx.gate.acquire();
+    const release = await ctx.gate.acquire(ctx.stop);
     // The run stopped while this request waited for a permit: it is never sent.
     if (isStopped()) {
       release();
@@ -164,7 +177,7 @@ export async function sendRequest(
       // not the API stops the run within the requests already in flight.
       if (outcome.kind === 'answer') {
         if (outcome.status === 401) ctx.onUnauthorized?.();
-        fatal = notTheApi(method, path, outcome, stream);
+        fatal = notTheApi(ctx, method, path, outcome, stream);
         if (fatal !== undefined) ctx.onFatal?.(fatal);
       }
     } finally {
@@ -195,6 +208,8 @@ export async function sendRequest(
       } else if (!retryable) ctx.gate.onSuccess();
       retryAfterMs = outcome.retryAfterMs;
       const message = fatal?.message ?? messageOf(outcome.body);
+      if (fatal === undefined && isEmptySuccess(method, outcome))
+        notes.push(`the API answered ${outcome.status} with an empty body`);
       result = {
         status: outcome.status,
         body: outcome.body,

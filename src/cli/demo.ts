@@ -9,7 +9,8 @@ import { fileURLToPath } from 'node:url';
 import { join, relative } from 'node:path';
 import type { ArgumentsCamelCase } from 'yargs';
 import type { Command } from './command.js';
-import { Secret, shellQuote, type Connection } from '../config.js';
+import { Secret, type Connection } from '../config.js';
+import { commandLine } from '../shell.js';
 import { createStyles, resolveColor } from '../report/styles.js';
 
 /** The package root, from src/cli (vitest) or dist/cli (built). */
@@ -34,7 +35,7 @@ function tryByHand(input: string, styles: ReturnType<typeof createStyles>): stri
     '',
     `${styles.bold('Try it by hand')} ${styles.dim('(the emulator above stopped with the demo; in a checkout, run npm link once first):')}`,
     `  1. in another terminal:  ciopulse-contacts emulator --port 8787 | tee .env`,
-    `  2. then here:            chmod 600 .env && ciopulse-contacts import ${shellQuote(input)} --env-file .env`,
+    `  2. then here:            chmod 600 .env && ${commandLine(['ciopulse-contacts', 'import', input, '--env-file', '.env'])}`,
     `  3. follow its Next: line, then the tour in README.md.`,
     '',
   ].join('\n');

@@ -79,8 +79,12 @@ export async function runEmulatorCommand(args: EmulatorArgs): Promise<number> {
   const { startEmulator } = await import('../emulator/server.js');
   const emulator = await startEmulator(options);
   process.stdout.write(formatEnvLines(emulator));
+  if (emulator.listensEverywhere)
+    process.stderr.write(
+      `emulator: warning: it listens on every interface (--host ${args.host}): any machine that can reach this one can use it with the key above; use --host 127.0.0.1 to keep it to this machine\n`,
+    );
   process.stderr.write(
-    `emulator: listening on ${emulator.baseUrl}${args.data === undefined ? '' : `, persisting to ${args.data}`}; Ctrl-C to stop\n`,
+    `emulator: listening on ${emulator.listenUrl}${args.data === undefined ? '' : `, persisting to ${args.data}`}; Ctrl-C to stop\n`,
   );
   await runUntilSignal(emulator);
   // Everything is closed, so node exits by itself; this only guards against a stray handle.

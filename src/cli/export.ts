@@ -10,7 +10,7 @@ import { existsSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import type { ArgumentsCamelCase } from 'yargs';
 import type { Command } from './command.js';
-import { shellQuote } from '../config.js';
+import { commandLine } from '../shell.js';
 import { UsageError } from '../errors.js';
 import type { ExportSummary } from '../export/index.js';
 import { EXPORT_COLUMNS } from '../contact/fields.js';
@@ -112,7 +112,7 @@ export const exportCommand: Command<ExportArgs> = {
       const folder = dirname(resolve(args.out));
       if (!existsSync(folder))
         throw new UsageError(`--out ${args.out}: the folder ${dirname(args.out)} does not exist`, {
-          hint: `create it first: mkdir -p ${shellQuote(dirname(args.out))}`,
+          hint: `create it first: ${commandLine(['mkdir', '-p', dirname(args.out)])}`,
         });
     }
     const connection = connectionFromArgs(args);

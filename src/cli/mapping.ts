@@ -4,16 +4,11 @@
  * to paste for a column whose name is close to a field (README, "CSV rules").
  */
 import type { MappingDescription } from '../csv/read.js';
+import { commandLine } from '../shell.js';
 
 /** Plain unknown columns listed by name before the rest are counted. */
 const UNKNOWN_SHOWN = 8;
 const SAMPLE_WIDTH = 24;
-
-/** Quotes one word for a POSIX shell: in double quotes when nothing in it is special there, else in single quotes. */
-export function shellQuote(word: string): string {
-  if (!/["$`\\!]/.test(word)) return `"${word}"`;
-  return `'${word.replace(/'/g, `'\\''`)}'`;
-}
 
 function sample(value: string): string {
   const oneLine = value.replace(/\s+/g, ' ');
@@ -36,7 +31,9 @@ export function formatMapping(mapping: MappingDescription): string {
     } else if (u.reason === 'ignored') {
       notes.push(`  ${u.label}: ignored by --map`);
     } else if (u.suggestion !== undefined) {
-      notes.push(`  ${u.label}: looks like ${u.suggestion.field}; to send it: --map ${shellQuote(u.suggestion.map)}`);
+      notes.push(
+        `  ${u.label}: looks like ${u.suggestion.field}; to send it: ${commandLine(['--map', u.suggestion.map])}`,
+      );
     } else plain.push(u.label);
   }
   if (notes.length > 0 || plain.length > 0) lines.push('Columns not sent (kept in the results file):');

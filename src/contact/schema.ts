@@ -47,12 +47,13 @@ export type RowErrorCode =
   | 'answer_lost'
   | 'not_the_api'
   | 'internal_error'
-  | 'email_swap';
+  | 'email_swap'
+  | 'one_word_name';
 
 export interface RowError {
   code: RowErrorCode;
-  /** The contact field, when the error is about one. */
-  field?: ContactField | 'system_id';
+  /** The contact field, when the error is about one; `full_name` for the one name column that feeds two. */
+  field?: ContactField | 'system_id' | 'full_name';
   /** A sentence for people. The importer prefixes the CSV column name. */
   message: string;
 }

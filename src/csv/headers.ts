@@ -6,10 +6,19 @@
  */
 import { CONTACT_FIELDS, type ContactField } from '../contact/fields.js';
 import { UsageError } from '../errors.js';
+import { mapFlag } from '../shell.js';
 
-export type HeaderField = 'system_id' | ContactField;
+/**
+ * What a column can feed: the key, a contact field, or `full_name`, one name column split into
+ * first_name and last_name (src/contact/name.ts). full_name is only ever taken from `--map`: no
+ * header maps to it by itself, because splitting names is a choice the user makes.
+ */
+export type HeaderField = 'system_id' | ContactField | 'full_name';
 
-export const HEADER_FIELDS: readonly HeaderField[] = ['system_id', ...CONTACT_FIELDS];
+export const HEADER_FIELDS: readonly HeaderField[] = ['system_id', ...CONTACT_FIELDS, 'full_name'];
+
+/** The fields a full_name column fills. */
+export const FULL_NAME_PARTS = ['first_name', 'last_name'] as const satisfies readonly ContactField[];
 
 /** Lowercase, with spaces (any whitespace, so a stray NBSP from Excel too), `_` and `-` removed. */
 export function normaliseHeader(name: string): string {
@@ -222,7 +231,19 @@ export function mapHeader(
         columns[winner] === columns[other] || (columns[other] ?? '').trim() === '' ? `#${other + 1}` : columns[other]!;
       problems.push(
         `${file} line ${headerLine}: columns ${numbered(columns, winner)} and ${numbered(columns, other)} both map to ${field}; ` +
-          `keep one, e.g. ignore the other with --map "${ignore}="`,
+          `keep one, e.g. ignore the other with ${mapFlag(ignore, '')}`,
+      );
+    }
+  }
+
+  const fullName = fields.full_name;
+  if (fullName !== undefined) {
+    for (const part of FULL_NAME_PARTS) {
+      const own = fields[part];
+      if (own === undefined) continue;
+      problems.push(
+        `${file} line ${headerLine}: column ${numbered(columns, fullName)} (full_name) and column ${numbered(columns, own)} both give ${part}; ` +
+          `map only one, e.g. ${mapFlag(columns[own] ?? `#${own + 1}`, '')}`,
       );
     }
   }
@@ -237,7 +258,7 @@ export function mapHeader(
     const suggestion = idLike ?? '<header>';
     problems.push(
       `${file} line ${headerLine}: no ${field} column; the headers are ${listHeaders(columns)}. ` +
-        `Rename the column, or pass --map "${suggestion}=${field}"`,
+        `Rename the column, or pass ${mapFlag(suggestion, field)}`,
     );
   }
   return { fields, columnFields, how, shadowedBy, problems };

@@ -164,7 +164,7 @@ class RecordParser extends Parser {
   private fed = 0;
   /** Errors csv-parse reported since the anchor; while any are held, records wait for a resync. */
   private skips: CsvError[] = [];
-  /** In _flush, `info.bytes` can stop short of a final bare CR, so the last record runs to `fed`. */
+  /** In _flush, `info.bytes` can stop short of a final bare CR (see recordEnd). */
   private flushing = false;
 
   constructor(plan: Plan) {
@@ -234,12 +234,25 @@ class RecordParser extends Parser {
       (this.plan.dialect.mac ? countChar(cells, '\n') : countChar(cells, '\r')) > 0 &&
       !isBlankRow(cells)
     ) {
-      const bytes = this.slice(start, this.flushing ? this.fed : info.bytes);
+      const bytes = this.slice(start, this.recordEnd(start, info.bytes));
       const raw = bytes.subarray(skipBlankLines(bytes, this.plan.dialect));
       const at = foreignLineBreak(raw, this.plan.dialect);
       if (at !== -1) return this.foreignBreak(line, raw, at);
     }
     return this.emitRecord(line, cells);
+  }
+
+  /**
+   * Where the record csv-parse just ended stops in the bytes. In _flush, `info.bytes` can stop
+   * short of a final bare CR that belongs to the last record (`x,y\r` at the end of the file),
+   * so an unterminated last record runs to the end of the data. A record that already ended with
+   * the file's line break keeps its end: what follows it is the next line's (a lone CR there is a
+   * blank line, not part of this record).
+   */
+  private recordEnd(start: number, end: number): number {
+    if (!this.flushing || end >= this.fed || end <= start) return end;
+    const last = this.slice(end - 1, end)[0];
+    return last === eolByte(this.plan.dialect) ? end : this.fed;
   }
 
   private emitRecord(line: number, cells: string[]): boolean {

@@ -50,7 +50,7 @@ const RECORD_KEYS = EXPORT_COLUMNS.map(apiKey);
 /**
  * A contact as GET returns it: PascalCase keys in a single-key wrapper, the shape of the
  * document's only listing example (`{"support_group":{"Support_Group_System_ID":…}}`), as
- * README, "Decisions where the document is silent" (GET all) fixes it.
+ * docs/ARCHITECTURE.md, "Decisions where the API document is silent" (GET all), fixes it.
  */
 export function toRecordJson(contact: Contact): string {
   const record: Record<string, string | null> = {};

@@ -84,6 +84,10 @@ export interface Emulator {
   portalCode: string;
   apiKey: string;
   port: number;
+  /** The address it really listens on (`0.0.0.0` stays `0.0.0.0`), as a URL; `baseUrl` is how to reach it. */
+  listenUrl: string;
+  /** It listens on every interface: any machine that can reach this one can call it. */
+  listensEverywhere: boolean;
   stats(): EmulatorStats;
   /** Every /api/v5 request in arrival order: the last LOG_LIMIT of them. */
   log(): RequestLogEntry[];
@@ -396,7 +400,8 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
   const state = await createEmulatorState(options, portalCode, apiKey);
   const server = createEmulatorServer(state);
   await listen(server, port, host);
-  const boundPort = (server.address() as AddressInfo).port;
+  const bound = server.address() as AddressInfo;
+  const boundPort = bound.port;
 
   const runClose = async (): Promise<void> => {
     await closeServer(server, CLOSE_GRACE_MS);
@@ -408,6 +413,8 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
     portalCode,
     apiKey,
     port: boundPort,
+    listenUrl: `http://${bound.family === 'IPv6' ? `[${bound.address}]` : bound.address}:${boundPort}${API_BASE_PATH}`,
+    listensEverywhere: bound.address === '0.0.0.0' || bound.address === '::',
     stats: () => snapshotStats(state),
     log: () => state.requestLog.entries(),
     contacts: () => state.store.values().map((contact) => ({ ...contact })),

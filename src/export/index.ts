@@ -23,6 +23,7 @@ import { basename, dirname } from 'node:path';
 import type { ApiClient, RetryEvent } from '../api/client.js';
 import type { Connection } from '../config.js';
 import { resolveHeaderField } from '../csv/headers.js';
+import { mapFlag } from '../shell.js';
 import { createCsvWriter, type CsvWriter } from '../csv/write.js';
 import { excelSafe, isGuarded } from '../csv/formula.js';
 import { InternalError, UsageError } from '../errors.js';
@@ -147,7 +148,7 @@ function warnAboutRows(
   // clashes with the real one, and the file would not import back.
   const clashing = header.slice(EXPORT_COLUMNS.length).filter((name) => resolveHeaderField(name) !== undefined);
   if (clashing.length > 0) {
-    const flags = clashing.map((name) => `--map "${name}="`).join(' ');
+    const flags = clashing.map((name) => mapFlag(name, '')).join(' ');
     warn(
       `import would read the extra column${clashing.length === 1 ? '' : 's'} ${clashing.join(', ')} as a contact field too; to import this file back, drop ${clashing.length === 1 ? 'it' : 'them'} or pass ${flags}`,
     );

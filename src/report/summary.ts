@@ -3,7 +3,7 @@
  * code, the files, and the next command to run. `formatSummary` returns text; the CLI prints it.
  */
 import { relative } from 'node:path';
-import { shellQuote } from '../config.js';
+import { commandLine } from '../shell.js';
 import { createStyles, type Styles } from './styles.js';
 import { resolveResultsPath } from '../run/paths.js';
 import { BAD_STATUSES, countBad, STATUSES } from '../run/statuses.js';
@@ -110,7 +110,7 @@ export function rerunCommand(
   extra: readonly string[] = [],
 ): string {
   const { launcher, flags } = rerun ?? DEFAULT_RERUN;
-  return [...launcher, verb, display(input), ...flags, ...extra].map(shellQuote).join(' ');
+  return commandLine([...launcher, verb, display(input), ...flags, ...extra]);
 }
 
 /** What to do by hand before a stopped run can go on; undefined: nothing (a signal, a server back up). */

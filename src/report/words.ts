@@ -13,15 +13,8 @@ export const MODE_TITLES: Readonly<Record<string, string>> = {
   'delete-dry-run': 'Delete (dry run)',
 };
 
-/**
- * Every status the report knows, in the order it shows them. `uncertain` sits beside `failed`
- * whether or not this build's STATUSES has it yet.
- */
-export const REPORT_STATUSES: readonly string[] = (() => {
-  const list: string[] = [...STATUSES];
-  if (!list.includes('uncertain')) list.splice(list.indexOf('failed') + 1, 0, 'uncertain');
-  return list;
-})();
+/** Every status the report knows, in the order it shows them: the results' own order. */
+export const REPORT_STATUSES: readonly string[] = STATUSES;
 
 const KNOWN: ReadonlySet<string> = new Set(REPORT_STATUSES);
 
@@ -69,6 +62,7 @@ export const CODE_TITLES: Readonly<Record<string, string>> = {
   server_error: 'Server error; retries used up',
   network_error: 'No answer from the server',
   email_swap: 'Two contacts swap email addresses',
+  one_word_name: 'Full name is one word: no first and last name to split',
 };
 
 /** Plain words for each warning code: the row was sent (or would be) all the same. */

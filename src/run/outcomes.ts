@@ -77,6 +77,11 @@ export function toResult(
         : row('updated', lost === undefined ? undefined : `${lost}; this update may have been the create`);
     case 202:
       return row('deleted', lost);
+    case 204:
+      // Applied, with no body (an empty-body note is in `notes`); a PUT's 204 does not say which.
+      return how.isDelete
+        ? row('deleted', lost)
+        : row('updated', 'the API did not say whether this created or updated the contact');
     case 404:
       if (how.isDelete && lost !== undefined) {
         return row(

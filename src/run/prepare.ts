@@ -5,7 +5,8 @@
  */
 import type { CountryCode } from 'libphonenumber-js/max';
 import { CONTACT_FIELDS, createRowParser, type ContactField, type RowCells, type RowError } from '../contact/schema.js';
-import { describeColumn } from '../csv/headers.js';
+import { FULL_NAME_PARTS, describeColumn, type HeaderField } from '../csv/headers.js';
+import { splitFullName } from '../contact/name.js';
 import type { CsvHeader, CsvRecord } from '../csv/read.js';
 import { createEmailIndex } from './email-index.js';
 import type { PreparedRow } from './outcomes.js';
@@ -25,7 +26,7 @@ export interface Preparer {
 }
 
 /** `column "Mobile Phone"`, or `column 7 (no header)` for a column mapped by number (`--map "#7=mobile"`). */
-function columnLabel(header: CsvHeader, field: ContactField | 'system_id'): string {
+function columnLabel(header: CsvHeader, field: HeaderField): string {
   const index = header.fields[field];
   if (index === undefined) return `column ${field}`;
   const label = describeColumn(header.columns, index);
@@ -66,6 +67,9 @@ export function createPreparer(options: PrepareOptions): Preparer {
     defaultCountry: options.defaultCountry,
   });
   const fieldColumns = sentFieldColumns(header, options.fields);
+  // full_name feeds the name parts the run sends (the header mapping refuses a file that also maps them).
+  const fullNameColumn = isDelete ? undefined : header.fields.full_name;
+  const nameParts = FULL_NAME_PARTS.filter((f) => options.fields === undefined || options.fields.includes(f));
   const emailOwner = isDelete ? undefined : createEmailIndex();
 
   // Objects are built whole, not spread: this runs for every row of a million-row file.
@@ -86,8 +90,18 @@ export function createPreparer(options: PrepareOptions): Preparer {
         return invalid(record, seq, rawId.trim(), [{ code: record.error.code, message: record.error.message }]);
       const cells: RowCells = { system_id: rawId };
       if (!isDelete) for (const [field, index] of fieldColumns) cells[field] = record.cells[index] ?? '';
+      let nameError: RowError | undefined;
+      if (fullNameColumn !== undefined && nameParts.length > 0) {
+        const full = record.cells[fullNameColumn] ?? '';
+        const split = full.trim() === '' ? { ok: true as const, first: '', last: '' } : splitFullName(full);
+        if (split.ok) for (const part of nameParts) cells[part] = part === 'first_name' ? split.first : split.last;
+        else nameError = { code: 'one_word_name', field: 'full_name', message: split.message };
+      }
       const parsed = parseRow(cells);
-      if (!parsed.ok) return invalid(record, seq, parsed.systemId, withColumns(header, parsed.errors));
+      if (!parsed.ok || nameError !== undefined) {
+        const errors = [...(nameError === undefined ? [] : [nameError]), ...(parsed.ok ? [] : parsed.errors)];
+        return invalid(record, seq, parsed.systemId, withColumns(header, errors));
+      }
       const email = parsed.patch.email;
       if (emailOwner !== undefined && typeof email === 'string') {
         const ownerLine = emailOwner(email, parsed.systemId, record.line);
