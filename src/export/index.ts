@@ -19,7 +19,7 @@
 import { DEFAULTS } from '../defaults.js';
 import { access, constants } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { basename, dirname } from 'node:path';
+import { dirname } from 'node:path';
 import type { ApiClient, RetryEvent } from '../api/client.js';
 import type { Connection } from '../config.js';
 import { resolveHeaderField } from '../csv/headers.js';
@@ -183,7 +183,6 @@ async function exportWith(client: ApiClient, options: ExportCommonOptions): Prom
   if (out === undefined && options.stream === undefined)
     throw new UsageError('exportContacts needs `out` (a file) or `stream`');
   const spoolDir = options.spoolDir ?? (out === undefined ? tmpdir() : dirname(out));
-  const stem = out === undefined ? 'ciopulse-export' : basename(out);
   await checkWritable([spoolDir, ...(out === undefined ? [] : [dirname(out)])]);
 
   let spool: Spool | undefined;
@@ -199,7 +198,7 @@ async function exportWith(client: ApiClient, options: ExportCommonOptions): Prom
       begin: async () => {
         // A second read (through jsonrepair) starts from scratch.
         await spool?.remove();
-        const current = createSpool(spoolDir, stem);
+        const current = createSpool(spoolDir);
         spool = current;
         columns = createColumns();
         const tally: Counts = { rows: 0, noSystemId: 0, padded: 0, guarded: 0 };

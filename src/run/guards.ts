@@ -20,6 +20,7 @@ import { dirname } from 'node:path';
 import { parse } from 'csv-parse';
 import { FileError, RunLockedError } from '../errors.js';
 import { errnoError, writeFailure } from '../errno.js';
+import { isAlive } from '../spill.js';
 import { RESULT_COLUMNS } from './results.js';
 import { FINAL_STATUSES, type RowStatus } from './statuses.js';
 
@@ -45,16 +46,6 @@ export function checkWritable(path: string): void {
     accessSync(dir, constants.W_OK | constants.X_OK);
   } catch {
     fail(`the folder ${dir} is not writable`);
-  }
-}
-
-/** Is a process with this pid running? EPERM: it is, under another user. */
-export function isAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (error) {
-    return (error as NodeJS.ErrnoException).code === 'EPERM';
   }
 }
 

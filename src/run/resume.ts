@@ -8,7 +8,7 @@ import { createReadStream, existsSync, readdirSync, readFileSync, rmSync, statSy
 import { basename, dirname, join } from 'node:path';
 import { parse, type Parser } from 'csv-parse';
 import { FileError } from '../errors.js';
-import { isAlive } from './guards.js';
+import { isAlive } from '../spill.js';
 import { RESULT_COLUMNS, type ResultRow } from './results.js';
 import { APPLIED_STATUSES, FINAL_STATUSES, STATUSES, type RowStatus } from './statuses.js';
 import { isSuperseded, SUPERSEDABLE_STATUSES, supersededDetail, type LaterApplied } from './supersede.js';
