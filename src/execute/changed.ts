@@ -9,7 +9,7 @@ import type { PreparedRow } from '../run/outcomes.js';
 import { createPlanner, type PlannerOptions } from './plan.js';
 import type { ResultRow } from '../run/results.js';
 import type { SnapshotIndex } from '../remote/snapshot.js';
-import type { Executor } from './executors.js';
+import type { Executor } from '../run/executor.js';
 import type { ResultsSink } from '../run/sink.js';
 
 export const NOT_SENT = 'matches the API; not sent';
@@ -70,9 +70,8 @@ export function withChangedFilter(
       if (verdict === undefined || verdict.send) return send.execute(verdict?.row ?? row);
       await sink.put(verdict.row);
     },
-    finish: () => send.finish(),
+    finish: async () => ({ ...(await send.finish()), keptEmptyRows: filter()?.keptEmptyRows }),
     stats: () => send.stats(),
     close: () => send.close(),
-    summaryExtras: () => ({ ...send.summaryExtras?.(), keptEmptyRows: filter()?.keptEmptyRows }),
   };
 }

@@ -7,7 +7,8 @@ import { DEFAULTS } from '../defaults.js';
 import type { Connection } from '../config.js';
 import { UsageError } from '../errors.js';
 import { writeBackup, resolveCreatedPath, type BackupSummary } from '../execute/backup.js';
-import { createPlanExecutor, createValidateExecutor } from '../execute/executors.js';
+import { createPlanExecutor } from '../execute/plan.js';
+import { createValidateExecutor } from '../execute/validate.js';
 import type { RunMode } from './paths.js';
 import {
   runPipeline,

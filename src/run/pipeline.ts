@@ -14,7 +14,7 @@ import type { RetryEvent } from '../api/client.js';
 import type { ContactField } from '../contact/schema.js';
 import { openCsv, type CsvHeader, type CsvRecord, type CsvSource, type InputEncoding } from '../csv/read.js';
 import { createRunControl, type RunControl, type Stopped } from './control.js';
-import type { Executor } from '../execute/executors.js';
+import type { Executor } from './executor.js';
 import { acquireLock, checkWritable, countAnswered } from './guards.js';
 import { NothingToResumeError, UnfinishedRunError } from '../errors.js';
 import { skippedRow, type PreparedRow } from './outcomes.js';
@@ -236,7 +236,7 @@ export async function runPipeline(spec: PipelineSpec): Promise<RunSummary> {
       resume,
       prepare: (record, seq) => preparer.prepare(record, seq),
     });
-    const overrides = await run.finish();
+    const { overrides, keptEmptyRows, changedOnlyRequests } = await run.finish();
     try {
       await runSink.end({ keepJournal: runControl.stopped() !== undefined });
       await runSink.rewrite(overrides);
@@ -256,9 +256,10 @@ export async function runPipeline(spec: PipelineSpec): Promise<RunSummary> {
       stopped: runControl.stopped(),
       started,
       reused: counts.reused,
+      retries: run.stats().retries,
+      keptEmptyRows,
+      changedOnlyRequests,
     });
-    summary.retries = run.stats().retries;
-    Object.assign(summary, run.summaryExtras?.());
     return summary;
   } finally {
     control?.dispose();
@@ -278,6 +279,9 @@ function buildSummary(ctx: {
   stopped: Stopped | undefined;
   started: number;
   reused: number;
+  retries: number;
+  keptEmptyRows: number | undefined;
+  changedOnlyRequests: number | undefined;
 }): RunSummary {
   const { spec, sink, stopped, header } = ctx;
   const elapsedMs = performance.now() - ctx.started;
@@ -292,10 +296,12 @@ function buildSummary(ctx: {
     errorGroups: sink.tally.sortedGroups(),
     warnings: sink.tally.warnings,
     warningGroups: sink.tally.sortedWarningGroups(),
-    retries: 0,
+    retries: ctx.retries,
     elapsedMs,
     rowsPerSecond: sink.tally.rows / Math.max(elapsedMs / 1000, 1e-3),
     reused: ctx.reused,
+    keptEmptyRows: ctx.keptEmptyRows,
+    changedOnlyRequests: ctx.changedOnlyRequests,
     stopped,
     unmappedColumns: spec.isDelete
       ? []
