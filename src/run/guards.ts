@@ -15,12 +15,12 @@ import {
   statSync,
   writeSync,
 } from 'node:fs';
-import { createReadStream } from 'node:fs';
 import { dirname } from 'node:path';
-import { parse } from 'csv-parse';
 import { FileError, RunLockedError } from '../errors.js';
 import { errnoError, writeFailure } from '../errno.js';
 import { isAlive } from '../spill.js';
+import { readJournal } from './journal.js';
+import { readResultRows } from './results-file.js';
 import { RESULT_COLUMNS } from './results.js';
 import { FINAL_STATUSES, type RowStatus } from './statuses.js';
 
@@ -91,30 +91,14 @@ function readLock(path: string): string {
 export async function countAnswered(resultsPath: string, journalPath: string): Promise<number> {
   const answered = new Set<number>();
   if (existsSync(resultsPath)) {
-    const parser = createReadStream(resultsPath).pipe(
-      parse({ bom: true, relax_column_count: true, record_delimiter: ['\r\n', '\n'] }),
-    );
-    let seq = -1;
-    try {
-      for await (const record of parser as AsyncIterable<string[]>) {
-        const status = record[record.length - RESULT_COLUMNS.length] as RowStatus;
-        if (seq >= 0 && FINAL_STATUSES.has(status)) answered.add(seq);
-        seq++;
-      }
-    } catch {
-      // A line a crash cut short: the rows before it still count.
-    } finally {
-      parser.destroy();
+    let seq = 0;
+    // Any width: a line a crash cut short ends the reading, and the rows before it still count.
+    for await (const record of readResultRows(resultsPath)) {
+      const status = record[record.length - RESULT_COLUMNS.length] as RowStatus;
+      if (FINAL_STATUSES.has(status)) answered.add(seq);
+      seq++;
     }
   }
-  for (const text of readLock(journalPath).split('\n')) {
-    try {
-      const entry = JSON.parse(text) as { seq?: number; status?: RowStatus };
-      if (typeof entry.seq === 'number' && entry.status !== undefined && FINAL_STATUSES.has(entry.status))
-        answered.add(entry.seq);
-    } catch {
-      // the line a crash cut short
-    }
-  }
+  for await (const entry of readJournal(journalPath)) if (FINAL_STATUSES.has(entry.status)) answered.add(entry.seq);
   return answered.size;
 }

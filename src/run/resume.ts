@@ -4,15 +4,15 @@
  * say which rows already have a final answer. Only the others are sent again
  * (README, "Resume").
  */
-import { createReadStream, existsSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { existsSync, readdirSync, rmSync, statSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
-import { parse, type Parser } from 'csv-parse';
 import { FileError } from '../errors.js';
 import { isAlive } from '../spill.js';
 import { RESULT_COLUMNS, type ResultRow } from './results.js';
 import { APPLIED_STATUSES, FINAL_STATUSES, STATUSES, type RowStatus } from './statuses.js';
 import { isSuperseded, SUPERSEDABLE_STATUSES, supersededDetail, type LaterApplied } from './supersede.js';
-import type { JournalEntry } from './sink.js';
+import { readJournal, type JournalEntry } from './journal.js';
+import { readResultRows, readResultsHeader } from './results-file.js';
 
 // `unchanged` is not among them: `import --changed-only` writes it for rows it did not need to send.
 const PREVIEW_STATUSES: ReadonlySet<string> = new Set(['valid', 'would-create', 'would-update', 'would-fail']);
@@ -39,11 +39,6 @@ export interface ResumeState {
   close(): void;
 }
 
-function openResults(path: string): Parser {
-  // Our own file: comma, CRLF. relax_column_count so a cut-off last line arrives short, not as an error.
-  return createReadStream(path).pipe(parse({ bom: true, relax_column_count: true, record_delimiter: ['\r\n', '\n'] }));
-}
-
 function mismatch(resultsPath: string, why: string): FileError {
   return new FileError(`${resultsPath} does not belong to this input: ${why}`, {
     file: resultsPath,
@@ -51,50 +46,10 @@ function mismatch(resultsPath: string, why: string): FileError {
   });
 }
 
-/** Reads a results file's records, ignoring a last record a crash cut short. */
-async function* readResultRows(path: string, width: number): AsyncGenerator<string[]> {
-  const parser = openResults(path);
-  let header = true;
-  try {
-    for await (const record of parser as AsyncIterable<string[]>) {
-      if (header) {
-        header = false;
-        continue;
-      }
-      if (record.length !== width) return; // a cut-off last line
-      yield record;
-    }
-  } catch (error) {
-    // An unclosed quote at the very end is a line the crash cut in half; anything else is not ours.
-    if ((error as { code?: string }).code !== 'CSV_QUOTE_NOT_CLOSED') throw error;
-  } finally {
-    parser.destroy();
-  }
-}
-
-async function readHeader(path: string): Promise<string[]> {
-  const parser = openResults(path);
-  try {
-    for await (const record of parser as AsyncIterable<string[]>) return record;
-    return [];
-  } finally {
-    parser.destroy();
-  }
-}
-
-function readJournal(path: string, fromSeq: number): Map<number, JournalEntry> {
+/** The journal's last answer for each row from `fromSeq` on, streamed. */
+async function journalFrom(path: string, fromSeq: number): Promise<Map<number, JournalEntry>> {
   const entries = new Map<number, JournalEntry>();
-  if (!existsSync(path)) return entries;
-  for (const text of readFileSync(path, 'utf8').split('\n')) {
-    if (text === '') continue;
-    let entry: JournalEntry;
-    try {
-      entry = JSON.parse(text) as JournalEntry;
-    } catch {
-      continue; // the line a crash cut short
-    }
-    if (entry.seq >= fromSeq) entries.set(entry.seq, entry); // the last answer for a row wins
-  }
+  for await (const entry of readJournal(path)) if (entry.seq >= fromSeq) entries.set(entry.seq, entry); // the last answer for a row wins
   return entries;
 }
 
@@ -202,7 +157,7 @@ export async function openResume(options: {
   // A run killed before its results file got its header has answered nothing yet: every row is
   // "missing", so resuming it is a fresh run (the journal, if any, still counts).
   if (!existsSync(resultsPath) || statSync(resultsPath).size === 0) {
-    const journal = readJournal(journalPath, 0);
+    const journal = await journalFrom(journalPath, 0);
     const later = await findSuperseding(undefined, width, statusIndex, systemIdIndex, journal);
     return {
       previousRows: 0,
@@ -215,7 +170,7 @@ export async function openResume(options: {
       close() {},
     };
   }
-  const header = await readHeader(resultsPath);
+  const header = await readResultsHeader(resultsPath);
   if (header.length !== expected.length || header.some((h, i) => h !== expected[i])) {
     throw mismatch(resultsPath, 'its header is not the input’s columns followed by status,http_status,error,detail');
   }
@@ -239,7 +194,7 @@ export async function openResume(options: {
     }
     previousRows++;
   }
-  const journal = readJournal(journalPath, previousRows);
+  const journal = await journalFrom(journalPath, previousRows);
   const later = await findSuperseding(resultsPath, width, statusIndex, systemIdIndex, journal);
   const rows = readResultRows(resultsPath, width);
 

@@ -6,25 +6,15 @@
  * No write is left floating: a failed write (a full disk, a file that went away) is kept, the
  * run is told through `onFailure` so it stops sending, and `failure()` hands it to the summary.
  */
-import { createReadStream, existsSync, rmSync } from 'node:fs';
-import { parse, type Parser } from 'csv-parse';
+import { existsSync, rmSync } from 'node:fs';
 import type { FileError } from '../errors.js';
 import { writeFailure } from '../errno.js';
 import { createCsvWriter, openJournal, type CsvWriter, type Journal } from '../csv/write.js';
 import { RESULT_COLUMNS, Tally, outcomeCells, toResultCells, type ResultRow } from './results.js';
 import { BAD_STATUSES, type RowStatus } from './statuses.js';
 import type { OverrideLookup } from './override-store.js';
-
-/** One journal line: enough for `--resume` to reuse the answer without reading any CSV cell. */
-export interface JournalEntry {
-  seq: number;
-  line: number;
-  system_id: string;
-  status: RowStatus;
-  http: number | null;
-  errors?: ResultRow['errors'];
-  detail?: string;
-}
+import type { JournalEntry } from './journal.js';
+import { openResultsCsv } from './results-file.js';
 
 export interface ResultsSinkOptions {
   resultsPath: string;
@@ -234,11 +224,6 @@ export function createResultsSink(options: ResultsSinkOptions): ResultsSink {
   };
 }
 
-function readCsvFile(path: string): Parser {
-  // Our own files: comma, CRLF; an errors file keeps ragged rows whole, so its widths vary.
-  return createReadStream(path).pipe(parse({ bom: true, relax_column_count: true, record_delimiter: ['\r\n', '\n'] }));
-}
-
 /**
  * Streams the results file once, replacing the overridden rows' result cells. The errors file is
  * rebuilt beside it from the old errors file, read in step: its rows are the results rows whose
@@ -248,7 +233,7 @@ async function rewriteFiles(options: ResultsSinkOptions, overrides: OverrideLook
   const width = options.columns.length;
   const newResults = createCsvWriter(options.resultsPath, { atomic: true });
   const newErrors = createCsvWriter(options.errorsPath, { atomic: true });
-  const oldErrors = readCsvFile(options.errorsPath)[Symbol.asyncIterator]() as AsyncIterator<string[]>;
+  const oldErrors = openResultsCsv(options.errorsPath)[Symbol.asyncIterator]() as AsyncIterator<string[]>;
   const nextOldError = async (): Promise<string[] | undefined> => {
     const next = await oldErrors.next();
     return next.done === true ? undefined : next.value;
@@ -256,7 +241,7 @@ async function rewriteFiles(options: ResultsSinkOptions, overrides: OverrideLook
   try {
     await newErrors.write((await nextOldError()) ?? options.columns.slice());
     let seq = -1;
-    for await (const record of readCsvFile(options.resultsPath) as AsyncIterable<string[]>) {
+    for await (const record of openResultsCsv(options.resultsPath) as AsyncIterable<string[]>) {
       if (seq < 0) {
         await newResults.write(record);
         seq++;
