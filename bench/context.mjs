@@ -27,6 +27,7 @@ export const SIZES = {
     export: { contacts: 100_000, reps: 3, planRows: 1000 },
     startup: { reps: 9, launchers: true, latency: { rows: 4000, concurrency: 16, ms: 20, reps: 3 } },
     changedOnly: { contacts: 100_000 },
+    xlsx: { rows: 200_000, contacts: 100_000, reps: 2 },
   },
   quick: {
     dry: { rows: 20_000, reps: 1 },
@@ -47,6 +48,7 @@ export const SIZES = {
     export: { contacts: 5000, reps: 1, planRows: 200 },
     startup: { reps: 2, launchers: false, latency: { rows: 160, concurrency: 16, ms: 20, reps: 1 } },
     changedOnly: { contacts: 2000 },
+    xlsx: { rows: 5000, contacts: 2000, reps: 1 },
   },
 };
 

@@ -14,6 +14,7 @@ export const SECTIONS = {
   scaling: '5. Scaling of the dry run',
   startup: '6. Start-up',
   changed: '7. Round trip with --changed-only',
+  xlsx: '8. .xlsx workbooks vs. CSV',
 };
 
 export function machineInfo() {

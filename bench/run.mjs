@@ -6,7 +6,7 @@
  *   npm run bench                      full sizes (1M-row dry run, …), about 5–8 minutes on 2 cores
  *   npm run bench -- --quick           small sizes, under a minute; writes bench/.data/quick.md
  *   options: --no-write (write no report), --no-build (use dist/ as it is),
- *            --only dry,latency,overhead,export,startup,changed-only (a subset; scaling comes with
+ *            --only dry,latency,overhead,export,startup,changed-only,xlsx (a subset; scaling comes with
  *            dry; `--only changed-only` also works)
  *
  * Every target is a ratio of two things measured side by side in the same run, because the
@@ -28,6 +28,7 @@ import { exportSection } from './sections/export.mjs';
 import { latencySection, overheadSection } from './sections/import.mjs';
 import { startupSection } from './sections/startup.mjs';
 import { changedOnlySection } from './sections/changed-only.mjs';
+import { xlsxSection } from './sections/xlsx.mjs';
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 const BEGIN = '<!-- bench:begin -->';
@@ -44,7 +45,7 @@ function parseArgs(argv) {
     else if (arg.startsWith('--only=')) options.only = new Set(arg.slice('--only='.length).split(','));
     else if (arg === '--help' || arg === '-h') {
       process.stdout.write(
-        'usage: node bench/run.mjs [--quick] [--no-write] [--no-build] [--only=dry,latency,overhead,export,startup,changed-only]\n',
+        'usage: node bench/run.mjs [--quick] [--no-write] [--no-build] [--only=dry,latency,overhead,export,startup,changed-only,xlsx]\n',
       );
       process.exit(0);
     } else {
@@ -149,6 +150,7 @@ async function main() {
     ['export', exportSection],
     ['startup', startupSection],
     ['changed-only', changedOnlySection],
+    ['xlsx', xlsxSection],
   ];
   const failures = [];
   try {

@@ -139,22 +139,6 @@ export function isLoopbackHost(hostname: string): boolean {
   return host === 'localhost' || host === '::1' || /^127(\.\d{1,3}){3}$/.test(host);
 }
 
-/**
- * The extra line for a 401 from a loopback base URL: that is almost always the emulator, which
- * makes up a new key each time it starts (README, "emulator"), so a saved .env goes stale.
- */
-export function loopbackKeyHint(baseUrl: string): string | undefined {
-  let host: string;
-  try {
-    host = new URL(baseUrl).hostname;
-  } catch {
-    return undefined;
-  }
-  return isLoopbackHost(host)
-    ? 'the base URL is loopback: if it is the emulator, it makes a new key each time it starts, so copy the three CIOPULSE_ lines it printed again'
-    : undefined;
-}
-
 /** A base URL as it may be shown: a user name or password in it (`http://user:key@host`) is hidden. */
 export function hideUserinfo(raw: string): string {
   return raw.replace(/^([a-z][a-z0-9+.-]*:\/*)[^/?#]*@/i, '$1…@');

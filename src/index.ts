@@ -3,7 +3,8 @@
  * exits; progress arrives through callbacks and whole-run problems throw typed errors.
  *
  * This is the public surface (README, "Using it as a library"): the entry points, their option
- * and result types, the error classes, the emulator and the report writer. Internals (the HTTP
+ * and result types, the error classes and `Secret`. The emulator and the report have subpaths of
+ * their own (`ciopulse-contacts/emulator`, `ciopulse-contacts/report`). Internals (the HTTP
  * client, the row parser, retry tuning) stay unexported so they can change. Nothing imported
  * here loads undici: the modules that send load it when a sending entry point first runs, so
  * `validateFile` alone starts fast and works without the network stack.
@@ -47,18 +48,6 @@ export type { Contact, ContactField, RowError, RowErrorCode, RowWarning, RowWarn
 // Connection settings, the way the CLI resolves them (flags, environment, .env).
 export { resolveConnection, Secret, DEFAULT_BASE_URL } from './config.js';
 export type { Connection, ConnectionFlags } from './config.js';
-
-// The local emulator of the API, for tests and demos.
-export { startEmulator } from './emulator/server.js';
-export type { Emulator, EmulatorOptions, EmulatorStats } from './emulator/server.js';
-
-// Reports: the summary text, the next command to run, and the HTML report.
-export { formatSummary, nextCommand, summaryToJson } from './report/summary.js';
-export type { NextStep, Rerun } from './report/summary.js';
-export { writeHtmlReport } from './report/html.js';
-export type { HtmlReportOptions, HtmlReportResult } from './report/html.js';
-export { createReportCollector } from './report/collect.js';
-export type { ReportCollector, ReportCollectorOptions, ReportRow, CollectedReport } from './report/collect.js';
 
 // Errors: every whole-file or whole-run problem is one of these.
 export {

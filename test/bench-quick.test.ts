@@ -45,6 +45,7 @@ describe('npm run bench -- --quick', () => {
       '## 4. Export',
       '## 5. Scaling of the dry run',
       '## 6. Start-up',
+      '## 8. .xlsx workbooks vs. CSV',
     ]) {
       expect(stdout).toContain(section);
     }
@@ -54,6 +55,7 @@ describe('npm run bench -- --quick', () => {
     expect(stdout).toMatch(/xargs -P 16 curl, [\d,]+ rows\s+[\d,]+ rows\/s/);
     expect(stdout).toMatch(/export of [\d,]+ contacts: peak RSS\s+[\d,]+ MB/);
     expect(stdout).toMatch(/one-row `import --dry-run`\s+[\d.]+ s/);
+    expect(stdout).toMatch(/\.xlsx dry run of [\d,]+ rows: peak RSS\s+[\d,]+ MB/);
     expect(stdout).not.toContain('FAILED sections');
     // The emulator's key and the Basic credential stay inside the bench.
     for (const text of [stdout, stderr]) {

@@ -226,7 +226,7 @@ describe('hostile answers', () => {
       const real = await api.remove('API404');
       expect(real.fatal).toBeUndefined();
       expect(real.status).toBe(404);
-      expect((await api.checkCredentials()).fatal).toBeUndefined();
+      expect((await api.getOne('ciopulse-contacts-credential-check-x')).fatal).toBeUndefined();
     } finally {
       await api.close();
     }

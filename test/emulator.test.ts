@@ -4,6 +4,7 @@
  * from the schema could never catch the schema being wrong.
  */
 import { describe, it, expect, beforeAll, afterAll } from 'vitest';
+import { CREDENTIAL_CHECK_PREFIX } from '../src/api/credentials.js';
 import { readdirSync, readFileSync, writeFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { startEmulator, type Emulator, type EmulatorOptions, type RequestLogEntry } from '../src/emulator/server.js';
@@ -128,6 +129,9 @@ describe('emulator', () => {
       await expect(startEmulator({ failRate: 0.6, throttleRate: 0.6 })).rejects.toThrow(/more than 1/);
       await expect(startEmulator({ latencyMs: -1 })).rejects.toThrow(/latencyMs/);
       await expect(startEmulator({ port: 70_000 })).rejects.toThrow(/port/);
+      // "you must … have a 40 character API key"
+      await expect(startEmulator({ apiKey: 'k'.repeat(39) })).rejects.toThrow(/40 characters/);
+      await expect(startEmulator({ portalCode: 'A:B' })).rejects.toThrow(/colon/);
     });
   });
 
@@ -148,6 +152,12 @@ describe('emulator', () => {
       ['credentials that are not base64', () => 'Basic !!!not-base64!!!'],
       ['the credentials unencoded', (e) => `Basic ${e.portalCode}:${e.apiKey}`],
       ['no colon between code and key', (e) => `Basic ${Buffer.from(`${e.portalCode}${e.apiKey}`).toString('base64')}`],
+      // "the Base64 encoding of …": the padded alphabet of RFC 4648, as PHP's base64_encode writes it.
+      [
+        'base64 with a character outside the alphabet',
+        (e) => basic(e.portalCode, e.apiKey).replace(/^Basic /, 'Basic *'),
+      ],
+      ['URL-safe base64', (e) => `Basic ${Buffer.from(`${e.portalCode}:${e.apiKey}`).toString('base64url')}==`],
     ];
     for (const [name, header] of badHeaders) {
       it(`answers 401 with the document's body for ${name}`, async () => {
@@ -157,8 +167,20 @@ describe('emulator', () => {
       });
     }
 
-    it('checks credentials before anything else: an unknown route or a bad body without them is 401', async () => {
-      expect((await request(emu, 'GET', '/nowhere', { authorization: null })).status).toBe(401);
+    it("refuses base64 without its padding: the document's portal code ABC123 needs one '='", async () => {
+      const padded = await startEmulator({ port: 0, portalCode: 'ABC123', apiKey: emu.apiKey });
+      try {
+        const header = basic('ABC123', emu.apiKey);
+        expect(header.endsWith('=')).toBe(true);
+        expect((await request(padded, 'GET', contactPath('x'), { authorization: header })).status).toBe(404);
+        const unpadded = header.replace(/=+$/, '');
+        expect((await request(padded, 'GET', contactPath('x'), { authorization: unpadded })).status).toBe(401);
+      } finally {
+        await padded.close();
+      }
+    });
+
+    it('checks credentials before the request itself: a bad body without them is 401', async () => {
       expect((await request(emu, 'PUT', contactPath('x'), { authorization: null, body: 'not json' })).status).toBe(401);
     });
   });
@@ -239,6 +261,15 @@ describe('emulator', () => {
       });
       expect(answer.json).toEqual(expected);
       expect((await getOne(emu, id)).json).toEqual(expected);
+    });
+
+    // "It must be a valid email address": an internationalised address (RFC 6531) is one.
+    it('takes internationalised email addresses: Zoë@example.com, josé@exämple.com', async () => {
+      const { id } = await create(emu, 'idn-email');
+      for (const email of [`Zoë.${counter++}@example.com`, `josé.${counter++}@exämple.com`]) {
+        expect((await put(emu, id, JSON.stringify({ email }))).status, email).toBe(200);
+        expect(emu.contacts().find((c) => c.system_id === id)?.email).toBe(email);
+      }
     });
 
     it('lets an update leave out the fields that are mandatory on create, and accepts an empty object', async () => {
@@ -523,6 +554,16 @@ describe('emulator', () => {
       expect((await request(emu, 'GET', '/contacts/x+y')).status).toBe(200);
     });
 
+    // The document sets no length; the emulator and the importer share a limit of 100 characters
+    // (docs/ARCHITECTURE.md, "Decisions where the document is silent").
+    it('takes a 100-character system_id and answers 400 to a 101-character one', async () => {
+      const email = `long.${counter++}@example.com`;
+      const body = `{"first_name":"L","last_name":"Id","email":"${email}"}`;
+      expect((await put(emu, 'i'.repeat(101), body)).status).toBe(400);
+      expect((await getOne(emu, 'i'.repeat(101))).status).toBe(400);
+      expect((await put(emu, 'i'.repeat(100), body)).status).toBe(201);
+    });
+
     it('answers 400 for malformed percent-encoding', async () => {
       expect((await request(emu, 'GET', '/contacts/%E0%A4%A')).status).toBe(400);
       expect((await request(emu, 'GET', '/contacts/%zz')).status).toBe(400);
@@ -530,17 +571,26 @@ describe('emulator', () => {
   });
 
   describe('routes', () => {
-    it('answers unknown routes with 404 JSON', async () => {
-      for (const path of ['/contact', '/contacts/a/b', '/contacts/', '/support_groups', '']) {
-        const answer = await request(emu, 'GET', path);
-        expect(answer.status, path).toBe(404);
-        messageOf(answer);
+    // The document's URLs are https://app.cio-pulse.com/api/v5/contacts and …/contacts/{system_id};
+    // its JSON 404 means "A Contact with this System ID was not found". Any other path is not the
+    // API's, so it is answered as a web server would, whatever the credentials.
+    it('answers a path that is no route with a web server 404, not the API JSON, with or without a key', async () => {
+      const root = emu.baseUrl.replace('/api/v5', '');
+      const urls = [
+        ...['/contact', '/contacts/a/b', '/contacts/', '/support_groups', ''].map((p) => `${emu.baseUrl}${p}`),
+        `${root}/`,
+        `${root}/api/v4/contacts/x`,
+        `${root}/api/v4`,
+      ];
+      for (const url of urls) {
+        for (const authorization of [authOf(emu), basic(emu.portalCode, 'x'.repeat(40)), undefined]) {
+          const response = await fetch(url, { headers: authorization === undefined ? {} : { authorization } });
+          const text = await response.text();
+          expect(response.status, url).toBe(404);
+          expect(response.headers.get('content-type'), url).not.toContain('json');
+          expect(text, url).not.toContain('"status"');
+        }
       }
-      const outside = await fetch(`${emu.baseUrl.replace('/api/v5', '/api/v4')}/contacts`, {
-        headers: { authorization: authOf(emu) },
-      });
-      expect(outside.status).toBe(404);
-      expect(outside.headers.get('content-type')).toBe('application/json');
     });
 
     it('answers a wrong method with 405 JSON and Allow', async () => {
@@ -847,8 +897,9 @@ describe('emulator: fault injection', () => {
       expect(answer.text).toBe('{"message":"Transaction failed","status":500}');
       expect(emu.contacts()).toEqual([]);
       expect((await getOne(emu, 'f1')).status).toBe(500);
-      // GET all is never faulted.
+      // GET all is never faulted, nor the credential check (its system_id is random: a fault would be chance).
       expect((await request(emu, 'GET', '/contacts')).status).toBe(200);
+      expect((await getOne(emu, `${CREDENTIAL_CHECK_PREFIX}0123abcd`)).status).toBe(404);
       expect(emu.stats().faults.fail).toBe(2);
     } finally {
       await emu.close();

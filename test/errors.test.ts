@@ -71,7 +71,7 @@ describe('typed errors', () => {
       message: 'GET https://x.test/api/v5/contacts answered 503: m (3 attempts)',
     });
     expect(unauthorizedHint('http://127.0.0.1:4010/api/v5')).toMatch(
-      /the emulator makes a new key each time it starts$/,
+      /if it is the emulator, it makes a new key each time it starts, so copy the three CIOPULSE_ lines it printed again$/,
     );
     expect(unauthorizedHint('https://app.cio-pulse.com/api/v5')).not.toMatch(/emulator/);
   });

@@ -11,7 +11,6 @@ import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { Contact } from '../src/contact/schema.js';
 import type { Emulator } from '../src/emulator/server.js';
-import { createApiClient } from '../src/api/client.js';
 import { resolveConnection } from '../src/config.js';
 import { EXPORT_COLUMNS, exportContacts, extractRecords, normaliseKey, toCell } from '../src/export/index.js';
 import { CLI, emulatorEnv, readCsv, runCli, tempDir, TEST_API_KEY, TEST_PORTAL_CODE, useEmulators } from './helpers.js';
@@ -102,14 +101,10 @@ async function exportInProcess(server: { baseUrl: string; portalCode: string; ap
     CIOPULSE_PORTAL_CODE: server.portalCode,
     CIOPULSE_API_KEY: server.apiKey,
   };
-  const client = createApiClient({ connection: resolveConnection({}, env), concurrency: 1, retries: 0 });
   const warnings: string[] = [];
-  try {
-    const summary = await exportContacts({ client, out, onWarning: (w) => warnings.push(w) });
-    return { summary, out, warnings };
-  } finally {
-    await client.close();
-  }
+  const connection = resolveConnection({}, env);
+  const summary = await exportContacts({ connection, retries: 0, out, onWarning: (w) => warnings.push(w) });
+  return { summary, out, warnings };
 }
 
 function errorLines(stderr: string): string[] {

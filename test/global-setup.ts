@@ -3,23 +3,23 @@
  * last test the whole of it is searched for the user's API key, plain and as the base64 Basic
  * credential (README, "Security": it is never printed and never written to a file).
  */
-import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { TestProject } from 'vitest/node';
 import { TEST_API_KEY as KEY, TEST_PORTAL_CODE as PORTAL } from './fixtures.js';
 
+/** Every file the suite wrote. A symlink is not followed: it points at something the suite did not write. */
 function* walk(dir: string): Generator<string> {
-  for (const name of readdirSync(dir)) {
-    const path = join(dir, name);
-    if (statSync(path).isDirectory()) yield* walk(path);
-    else yield path;
+  for (const entry of readdirSync(dir, { withFileTypes: true })) {
+    const path = join(dir, entry.name);
+    if (entry.isDirectory()) yield* walk(path);
+    else if (entry.isFile()) yield path;
   }
 }
 
 export default function setup(project: TestProject): () => void {
   const root = mkdtempSync(join(tmpdir(), 'ciopulse-suite-'));
-  process.env.CIOPULSE_TEST_ROOT = root;
   project.provide('suiteRoot', root);
   return () => {
     const needles = [KEY, Buffer.from(`${PORTAL}:${KEY}`).toString('base64')];

@@ -7,7 +7,7 @@ import { existsSync, mkdtempSync, readFileSync, statSync, watch, writeFileSync }
 import { tmpdir } from 'node:os';
 import { basename, dirname, join, resolve } from 'node:path';
 import { parse } from 'csv-parse/sync';
-import { afterEach } from 'vitest';
+import { afterEach, inject } from 'vitest';
 import { startEmulator, type Emulator, type EmulatorOptions } from '../src/emulator/server.js';
 import { TEST_API_KEY, TEST_PORTAL_CODE } from './fixtures.js';
 
@@ -31,12 +31,16 @@ export interface CliOptions {
 /** The suite's fixed data (test/fixtures.ts), for the tests that import everything from here. */
 export { CSV_HEADER, TEST_API_KEY, TEST_PORTAL_CODE } from './fixtures.js';
 
-/** Where the global setup collects transcripts and temp folders for that grep. */
-const SUITE_ROOT = process.env.CIOPULSE_TEST_ROOT ?? tmpdir();
+/**
+ * Where the global setup collects transcripts and temp folders for that grep. Provided to each
+ * vitest project (its workers do not see the setup's environment).
+ */
+const PROVIDED_ROOT: string | undefined = inject('suiteRoot');
+const SUITE_ROOT = PROVIDED_ROOT ?? tmpdir();
 let transcriptCount = 0;
 
 function keepTranscript(args: readonly string[], stdout: string, stderr: string): void {
-  if (process.env.CIOPULSE_TEST_ROOT === undefined) return;
+  if (PROVIDED_ROOT === undefined) return;
   transcriptCount++;
   writeFileSync(
     join(SUITE_ROOT, `transcript-${process.pid}-${transcriptCount}.txt`),

@@ -1,36 +1,17 @@
 /**
  * Import against the emulator on a loopback port, one rule per case, then the emulator's state
  * is checked. The row rules run through the library in-process (importRows); what is the CLI's
- * own (exit codes, whole-file messages, flags, stdout) runs the real CLI as a process (importFile).
+ * own (exit codes, whole-file messages, flags, stdout) is in import-cli.test.ts.
  */
 import { describe, expect, it } from 'vitest';
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Emulator } from '../src/emulator/server.js';
 import { resolveConnection } from '../src/config.js';
 import { importContacts, type ImportOptions } from '../src/run/entry.js';
-import {
-  emulatorEnv,
-  readCsv,
-  readResults,
-  runCli,
-  tempDir,
-  useEmulators,
-  writeFile,
-  CSV_HEADER as HEADER,
-} from './helpers.js';
+import { readCsv, readResults, tempDir, useEmulators, writeFile, CSV_HEADER as HEADER } from './helpers.js';
 
 const emulator = useEmulators();
-
-async function importFile(content: string | Buffer, args: string[] = [], emu?: Emulator) {
-  const dir = tempDir('import-');
-  const file = writeFile(dir, 'contacts.csv', content);
-  const server = emu ?? (await emulator());
-  const result = await runCli(['import', file, ...args], { env: emulatorEnv(server) });
-  const resultsPath = join(dir, 'contacts.results.csv');
-  const results = existsSync(resultsPath) ? readResults(resultsPath) : [];
-  return { dir, file, server, result, results, byId: new Map(server.contacts().map((c) => [c.system_id, c])) };
-}
 
 /**
  * The same import through the library, in-process: for the row-by-row rules, where the CLI adds
@@ -106,36 +87,6 @@ describe('import: reading the file', () => {
     expect(server.stats().byMethod.PUT ?? 0).toBe(0);
   });
 
-  it('turns an unclosed quote into one readable line and exit 2, with nothing sent', async () => {
-    const { result, server } = await importFile(
-      `${HEADER}\nU1,ok,ok,u1@example.com,,\nU2,"never closed,x,u2@example.com,,\nU3,a,b,u3@example.com,,\n`,
-    );
-    expect(result.code).toBe(2);
-    expect(result.stderr).toMatch(/line 3/);
-    expect(result.stderr.trim().split('\n').length).toBeLessThanOrEqual(2);
-    expect(result.stderr).not.toMatch(/\n\s+at /);
-    expect(server.stats().requests).toBe(0);
-  });
-
-  it('reads a windows-1252 file with --encoding, and refuses it as UTF-8 with a hint', async () => {
-    const bytes = Buffer.concat([
-      Buffer.from(`${HEADER}\nW1,Caf`),
-      Buffer.from([0xe9]),
-      Buffer.from(',Zo'),
-      Buffer.from([0xeb]),
-      Buffer.from(',w1@example.com,'),
-      Buffer.from([0x80]),
-      Buffer.from(' desk,\n'),
-    ]);
-    const refused = await importFile(bytes);
-    expect(refused.result.code).toBe(2);
-    expect(refused.result.stderr).toContain('--encoding windows-1252');
-    expect(refused.server.stats().requests).toBe(0);
-    const accepted = await importFile(bytes, ['--encoding', 'windows-1252']);
-    expect(accepted.result.code).toBe(0);
-    expect(accepted.byId.get('W1')).toMatchObject({ first_name: 'Café', last_name: 'Zoë', job_title: '€ desk' });
-  });
-
   it('keeps duplicate header names as their own columns in the results', async () => {
     const { results, dir, byId } = await importRows(
       'system_id,first_name,last_name,email,Notes,Notes\nD1,A,B,d1@example.com,one,two\n',
@@ -173,12 +124,6 @@ describe('import: reading the file', () => {
     });
     expect(results[2]?.error).toMatch(/ragged_row/);
     expect(results[2]?.error).toMatch(/EXTRA/);
-  });
-
-  it('has no system_id column: exit 2 naming the headers', async () => {
-    const { result } = await importFile('id,first_name\n1,A\n');
-    expect(result.code).toBe(2);
-    expect(result.stderr).toMatch(/system_id/);
   });
 });
 
@@ -244,9 +189,12 @@ describe('import: cells and values', () => {
     const { results, byId } = await importRows(
       `${HEADER}\nM1,A,B,not-an-email,,\nM2,A,B,m2@example.com,,0411 112 233\nM3,A,B,m3@example.com,,+61 411-112-233\nM4,A,B,m4@example.com,,6.14111E+10\nM5,A,B,m5@example.com,,+610411112233\n`,
     );
-    expect(results.map((r) => r.status)).toEqual(['invalid', 'invalid', 'invalid', 'invalid', 'created']);
+    expect(results.map((r) => r.status)).toEqual(['invalid', 'invalid', 'created', 'invalid', 'created']);
     expect(results[0]?.error).toMatch(/^invalid_email: column "email"/);
     expect(results[1]?.error).toMatch(/^invalid_mobile: column "mobile"/);
+    // With its +, the grouping is unambiguous: normalised with no flag, and said so (issue 23, item 6).
+    expect(byId.get('M3')?.mobile).toBe('+61411112233');
+    expect(results[2]?.detail).toContain('mobile: +61 411-112-233 → +61411112233');
     expect(results[3]?.error).toMatch(/scientific notation/);
     // Passes the API's rule, so it is sent, with libphonenumber's warning in detail.
     expect(results[4]?.detail).toMatch(/trunk zero/);
@@ -324,13 +272,15 @@ describe('import: order, uniqueness and the 422 second chance', () => {
         job_title: null,
         mobile: null,
       },
+      { system_id: 'Z1', first_name: 'C', last_name: 'D', email: 'z1@example.com', job_title: null, mobile: null },
     ]);
+    // The same person twice (a second email in one file would be another person: conflicting_person).
     const { results } = await importRows(
-      `${HEADER}\nZ1,C,D,taken@example.com,,\nZ1,C,D,free@example.com,,\n`,
+      `${HEADER}\nZ1,C,D,taken@example.com,,\nZ1,C,D,,Lead,\n`,
       { concurrency: 1 },
       emu,
     );
-    expect(results.map((r) => r.status)).toEqual(['superseded', 'created']);
+    expect(results.map((r) => r.status)).toEqual(['superseded', 'updated']);
     expect(results[0]?.detail).toMatch(/superseded by line 3/);
   });
 
@@ -354,71 +304,5 @@ describe('import: concurrency, results and options', () => {
     const { results } = await importRows(`${HEADER}\n${rows}\n`, { concurrency: 6 }, emu);
     expect(results).toHaveLength(200);
     expect(emu.stats().maxInFlight).toBe(6);
-  });
-
-  it('writes one results row per input row, in input order, and an errors file that is an import file', async () => {
-    const rows = Array.from({ length: 300 }, (_, i) =>
-      i % 7 === 3 ? `O${i},A,B,bad-email,,` : `O${i},A,B,o${i}@example.com,,`,
-    ).join('\n');
-    const { results, dir, result } = await importFile(`${HEADER}\n${rows}\n`, ['--concurrency', '16']);
-    expect(results.map((r) => r.system_id)).toEqual(Array.from({ length: 300 }, (_, i) => `O${i}`));
-    const errors = readCsv(join(dir, 'contacts.results.errors.csv'));
-    expect(errors[0]).toEqual(HEADER.split(','));
-    expect(errors).toHaveLength(1 + results.filter((r) => r.status === 'invalid').length);
-    expect(result.stdout).toMatch(/invalid_email\s+43 rows/);
-    expect(existsSync(join(dir, 'contacts.results.csv.journal'))).toBe(false);
-  });
-
-  it('--dry-run sends nothing, needs no credentials, and writes <stem>.dryrun.csv', async () => {
-    const dir = tempDir('dry-');
-    const file = writeFile(dir, 'c.csv', `${HEADER}\nY1,A,B,y1@example.com,,\nY2,A,B,bad,,\n`);
-    const result = await runCli(['import', file, '--dry-run']);
-    expect(result.code).toBe(1);
-    const results = readResults(join(dir, 'c.dryrun.csv'));
-    expect(results.map((r) => r.status)).toEqual(['valid', 'invalid']);
-    expect(existsSync(join(dir, 'c.results.csv'))).toBe(false);
-  });
-
-  it('--limit makes a trial run on the first rows; --fields sends only those fields', async () => {
-    const emu = await emulator();
-    emu.seedContacts([
-      { system_id: 'F1', first_name: 'A', last_name: 'B', email: 'f1@example.com', job_title: 'Keep', mobile: null },
-    ]);
-    const { results, byId } = await importFile(
-      `${HEADER}\nF1,Changed,Changed,f1@example.com,Changed,bad mobile\nF2,A,B,f2@example.com,,\n`,
-      ['--fields', 'first_name', '--limit', '1'],
-      emu,
-    );
-    expect(results).toHaveLength(1);
-    expect(byId.get('F1')).toMatchObject({ first_name: 'Changed', last_name: 'B', job_title: 'Keep' });
-    expect(byId.has('F2')).toBe(false);
-  });
-
-  it('--map maps a header to a field', async () => {
-    const { byId } = await importFile('Agent Key,Given,Family,Mail\nK1,A,B,k1@example.com\n', [
-      '--map',
-      'Agent Key=system_id',
-      '--map',
-      'Given=first_name',
-      '--map',
-      'Family=last_name',
-      '--map',
-      'Mail=email',
-    ]);
-    expect(byId.get('K1')).toMatchObject({ first_name: 'A', last_name: 'B', email: 'k1@example.com' });
-  });
-
-  it('--json prints the summary as JSON on stdout', async () => {
-    const { result } = await importFile(`${HEADER}\nJ1,A,B,j1@example.com,,\n`, ['--json']);
-    const summary = JSON.parse(result.stdout) as { counts: Record<string, number>; rows: number };
-    expect(summary.counts.created).toBe(1);
-    expect(summary.rows).toBe(1);
-  });
-
-  it('--help shows examples', async () => {
-    const result = await runCli(['import', '--help']);
-    expect(result.code).toBe(0);
-    expect(result.stdout).toMatch(/Examples:/);
-    expect(readFileSync(join(import.meta.dirname, '..', 'package.json'), 'utf8')).toContain('"ciopulse-contacts"');
   });
 });

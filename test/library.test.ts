@@ -1,14 +1,18 @@
 /**
  * The library as a TypeScript user sees it (README, "Using it as a library"): what src/index.ts
- * exports, that its types compile against the built dist/index.d.ts, that importing it does not
- * load undici, and that its entry points work in-process against the emulator.
+ * and the subpaths `ciopulse-contacts/emulator` and `ciopulse-contacts/report` export, that a
+ * consumer compiles against the built package through its `exports` map, that importing it does
+ * not load undici, and that its entry points work in-process against the emulator.
  */
 import { spawnSync } from 'node:child_process';
-import { readFileSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import * as lib from '../src/index.js';
+import * as emulatorLib from '../src/emulator/index.js';
+import * as reportLib from '../src/report/index.js';
+import { startEmulator } from '../src/emulator/index.js';
 import {
   AuthError,
   CiopulseError,
@@ -17,7 +21,6 @@ import {
   exportContacts,
   importContacts,
   resolveExitCode,
-  startEmulator,
   validateFile,
   type Connection,
   type ExportSummary,
@@ -32,7 +35,7 @@ import { ROOT, readResults, tempDir, writeFile } from './helpers.js';
 
 const HEADER = 'system_id,first_name,last_name,email,job_title,mobile';
 
-/** The runtime exports, sorted: a change here is a change to the public API. */
+/** The runtime exports of the main entry: a change here is a change to the public API. */
 const RUNTIME_EXPORTS = [
   'ApiError',
   'AuthError',
@@ -50,24 +53,24 @@ const RUNTIME_EXPORTS = [
   'Secret',
   'UnfinishedRunError',
   'UsageError',
-  'createReportCollector',
   'deleteContacts',
   'exportContacts',
-  'formatSummary',
   'importContacts',
-  'nextCommand',
   'planImport',
   'resolveConnection',
   'resolveExitCode',
-  'startEmulator',
-  'summaryToJson',
   'validateFile',
-  'writeHtmlReport',
 ];
 
+/** `ciopulse-contacts/emulator` and `ciopulse-contacts/report`. */
+const EMULATOR_EXPORTS = ['startEmulator'];
+const REPORT_EXPORTS = ['createReportCollector', 'formatSummary', 'nextCommand', 'summaryToJson', 'writeHtmlReport'];
+
 describe('library: the public surface', () => {
-  it('exports the entry points, errors, Secret, the emulator and the report writer, and no internals', () => {
+  it('the main entry exports the entry points, errors and Secret; the emulator and the report are subpaths', () => {
     expect(Object.keys(lib).sort()).toEqual([...RUNTIME_EXPORTS].sort());
+    expect(Object.keys(emulatorLib).sort()).toEqual(EMULATOR_EXPORTS);
+    expect(Object.keys(reportLib).sort()).toEqual(REPORT_EXPORTS);
     for (const internal of [
       'BACKOFF_BASE_MS',
       'createRequestGate',
@@ -79,30 +82,47 @@ describe('library: the public surface', () => {
       'extractRecords',
       'runExport',
       'runImport',
+      ...EMULATOR_EXPORTS,
+      ...REPORT_EXPORTS,
     ]) {
       expect(lib).not.toHaveProperty(internal);
     }
+    const pkg = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as { exports: Record<string, unknown> };
+    expect(Object.keys(pkg.exports)).toEqual(['.', './emulator', './report', './package.json']);
   });
 
-  it('compiles a consumer against the built dist/index.d.ts, and an internal name is a type error', () => {
+  it('compiles a consumer of the built package through its exports map; internals and a client are type errors', () => {
     const dir = tempDir('lib-types-');
     const consumer = `
-import { validateFile, importContacts, exportContacts, startEmulator, Secret, UsageError, STATUSES, type RunSummary, type ImportOptions, type ExportOptions, type RowStatus, type RowErrorCode, type Connection } from 'ciopulse-contacts';
+import { validateFile, importContacts, exportContacts, Secret, UsageError, STATUSES, type RunSummary, type ImportOptions, type ExportOptions, type RowStatus, type RowErrorCode, type Connection } from 'ciopulse-contacts';
+import { startEmulator, type Emulator, type EmulatorOptions } from 'ciopulse-contacts/emulator';
+import { createReportCollector, formatSummary, writeHtmlReport, type HtmlReportOptions } from 'ciopulse-contacts/report';
 import * as lib from 'ciopulse-contacts';
 export async function use(connection: Connection): Promise<RowStatus[]> {
   const summary: RunSummary = await validateFile({ input: 'x.csv' });
   const options: ImportOptions = { input: 'x.csv', connection, concurrency: 4, onRow: (row) => void row.status };
-  const exported: ExportOptions = { connection, out: 'out.csv' };
+  const exported: ExportOptions = { connection, out: 'out.csv', retries: 2 };
+  // @ts-expect-error an export reads through its own client, never one passed in
+  const withClient: ExportOptions = { client: {}, out: 'out.csv' };
   const code: RowErrorCode = 'invalid_email';
-  const emulator = await startEmulator({ port: 0 });
+  const settings: EmulatorOptions = { port: 0, seed: 7 };
+  const emulator: Emulator = await startEmulator(settings);
   await emulator.close();
-  void new Secret('k').reveal; void new UsageError('u').hint; void importContacts; void exportContacts; void options; void exported; void code;
+  const collector = createReportCollector();
+  const report: HtmlReportOptions = { summary, collected: collector, outPath: 'r.html' };
+  void new Secret('k').reveal; void new UsageError('u').hint; void importContacts; void exportContacts; void options; void exported; void withClient; void code;
+  void formatSummary(summary); void writeHtmlReport; void report;
   // @ts-expect-error internals are not exported
   void lib.createApiClient;
+  // @ts-expect-error the emulator is a subpath, not in the main entry
+  void lib.startEmulator;
   return [...STATUSES].filter((s) => summary.counts[s] > 0);
 }
 `;
     const file = writeFile(dir, 'consumer.ts', consumer);
+    // The package as an installed dependency: resolved through package.json "exports" and its "types".
+    mkdirSync(join(dir, 'node_modules'));
+    symlinkSync(ROOT, join(dir, 'node_modules', 'ciopulse-contacts'), 'dir');
     const tsconfig = {
       compilerOptions: {
         target: 'ES2023',
@@ -111,10 +131,10 @@ export async function use(connection: Connection): Promise<RowStatus[]> {
         moduleResolution: 'NodeNext',
         strict: true,
         noEmit: true,
-        skipLibCheck: false,
+        // The declarations were checked when the build emitted them; this checks the consumer against them.
+        skipLibCheck: true,
         types: ['node'],
         typeRoots: [join(ROOT, 'node_modules', '@types')],
-        paths: { 'ciopulse-contacts': [join(ROOT, 'dist', 'index.d.ts')] },
       },
       files: [file],
     };

@@ -1,8 +1,7 @@
 /**
  * Phone numbers through the importer (issue: real spreadsheets, phone numbers): warnings are
- * data, counted by code in the summary, also after --resume; and, end to end through the real
- * CLI against the emulator, what is STORED for an AU local mobile, a UK number without its +,
- * and a Sydney landline.
+ * data, counted by code in the summary, also after --resume. What the API stores, end to end
+ * through the real CLI, is in import-cli.test.ts.
  */
 import { describe, expect, it } from 'vitest';
 import { join } from 'node:path';
@@ -13,17 +12,7 @@ import { formatSummary } from '../src/report/summary.js';
 import { writeHtmlReport } from '../src/report/html.js';
 import { createReportCollector } from '../src/report/collect.js';
 import { readFileSync } from 'node:fs';
-import {
-  emulatorEnv,
-  readResults,
-  runCli,
-  tempDir,
-  TEST_API_KEY,
-  TEST_PORTAL_CODE,
-  useEmulators,
-  writeFile,
-  CSV_HEADER as HEADER,
-} from './helpers.js';
+import { tempDir, TEST_API_KEY, TEST_PORTAL_CODE, useEmulators, writeFile, CSV_HEADER as HEADER } from './helpers.js';
 
 const emulator = useEmulators();
 
@@ -125,35 +114,5 @@ describe('warnings as data', () => {
     expect(second.counts.created).toBe(30);
     expect(second.warnings).toBe(30);
     expect(second.warningGroups).toEqual([expect.objectContaining({ code: 'not_a_mobile', count: 30 })]);
-  });
-});
-
-describe('import --default-country AU, end to end: what the API stores', () => {
-  it('stores a local mobile as E.164, refuses 44… with the + suggestion, and warns on a landline', async () => {
-    const emu = await emulator();
-    const dir = tempDir('phone-e2e-');
-    const file = writeFile(
-      dir,
-      'contacts.csv',
-      `${HEADER}\nAU1,Ann,Lee,ann@example.com,,0412 345 678\nUK1,Ben,Ng,ben@example.com,,447911123456\nUK2,Cat,Ho,cat@example.com,,07911 123456\nSYD,Dan,Oh,dan@example.com,,(02) 9876 5432\n`,
-    );
-    const result = await runCli(['import', file, '--default-country', 'AU'], { env: emulatorEnv(emu) });
-    expect(result.code).toBe(1);
-    const results = readResults(join(dir, 'contacts.results.csv'));
-    expect(results.map((r) => r.status)).toEqual(['created', 'invalid', 'invalid', 'created']);
-    expect(results[0]?.detail).toBe('mobile: 0412 345 678 → +61412345678');
-    expect(results[1]?.error).toMatch(
-      /^invalid_mobile: column "mobile" "447911123456" is not a valid AU number in national form.*did you mean \+447911123456\?/,
-    );
-    expect(results[2]?.error).toMatch(/^invalid_mobile: column "mobile" "07911 123456" is not a valid AU number/);
-    expect(results[3]?.detail).toMatch(/not_a_mobile: mobile \+61298765432 is a fixed-line/);
-    expect(result.stdout + result.stderr).toMatch(/not_a_mobile +1 row/);
-
-    // The stored contacts, as the emulator's control route lists them.
-    const stored = (await (await fetch(new URL('/__emulator/contacts', emu.baseUrl))).json()) as {
-      contacts: { system_id: string; mobile: string | null }[];
-    };
-    const mobiles = Object.fromEntries(stored.contacts.map((c) => [c.system_id, c.mobile]));
-    expect(mobiles).toEqual({ AU1: '+61412345678', SYD: '+61298765432' });
   });
 });

@@ -223,7 +223,9 @@ describe('readMobile with --default-country', () => {
       change: 'mobile: +61 412 345 678 → +61412345678',
     });
     expect(readMobile('+44 (0)7911 123456', 'AU')).toMatchObject({ ok: true, value: '+447911123456' });
-    expect(readMobile('+61 412 345', 'AU')).toMatchObject({ ok: false, message: matching(/not a valid number/) });
+    // The API's pattern decides; libphonenumber only warns (mobileWarning), as for E.164 written so.
+    expect(readMobile('+61 412 345', 'AU')).toMatchObject({ ok: true, value: '+61412345' });
+    expect(mobileWarning('+61412345')?.code).toBe('unrecognised_mobile');
   });
 
   it('sends E.164 as written, whatever the default country', () => {
@@ -305,5 +307,72 @@ describe('the row parser and mobiles', () => {
 
   it('a row with an E.164 mobile has no notes and no warnings', () => {
     expect(parse({ system_id: 'M1', mobile: '+61412345678' })).toMatchObject({ ok: true, warnings: [], notes: [] });
+  });
+});
+
+describe('Excel and Sheets phone formats (issue 23, item 6)', () => {
+  it('a number with its + and grouping is normalised with no flag, and the change is noted', () => {
+    expect(readMobile('+1 617 555 0199', undefined)).toEqual({
+      ok: true,
+      value: '+16175550199',
+      change: 'mobile: +1 617 555 0199 → +16175550199',
+    });
+    expect(readMobile('+82 10-1234-5678', undefined)).toMatchObject({ ok: true, value: '+821012345678' });
+    expect(readMobile('+1 (617) 555-0199', undefined)).toMatchObject({ ok: true, value: '+16175550199' });
+    expect(readMobile('+33 6.12.34.56.78', undefined)).toMatchObject({ ok: true, value: '+33612345678' });
+    expect(readMobile('+61\u00a0412\u00a0345\u00a0678', undefined)).toMatchObject({ ok: true, value: '+61412345678' });
+  });
+
+  it('a bracketed (0) after the country code is the trunk prefix: dropped, and said so', () => {
+    expect(readMobile('+44 (0)7911 123456', undefined)).toEqual({
+      ok: true,
+      value: '+447911123456',
+      change: 'mobile: +44 (0)7911 123456 → +447911123456 (the (0) is the trunk prefix, not dialled from abroad)',
+    });
+    expect(readMobile('+49 (0)151 23456789', undefined)).toMatchObject({ ok: true, value: '+4915123456789' });
+  });
+
+  it('still refuses what the API refuses once the grouping is gone', () => {
+    expect(readMobile('+0 412 345 678', undefined)).toMatchObject({ ok: false, message: matching(/still not that/) });
+    expect(readMobile('+61 412 ABC', undefined).ok).toBe(false);
+  });
+
+  it('digits that lost their +: "did you mean", and --fix-missing-plus applies it only to a valid mobile', () => {
+    expect(readMobile('61412345678', undefined)).toMatchObject({
+      ok: false,
+      message: matching(/did you mean \+61412345678\?.*or pass --fix-missing-plus/),
+    });
+    const fix = { fixMissingPlus: true };
+    expect(readMobile('61412345678', undefined, fix)).toEqual({
+      ok: true,
+      value: '+61412345678',
+      change: 'mobile: 61412345678 → +61412345678 (--fix-missing-plus)',
+    });
+    // A NANP number does not say whether it is a mobile: it counts as one.
+    expect(readMobile('16175550199', undefined, fix)).toMatchObject({ ok: true, value: '+16175550199' });
+    // A landline with its + back is still not a mobile: refused, and the message says why.
+    expect(readMobile('61298765432', undefined, fix)).toMatchObject({
+      ok: false,
+      message: matching(/did you mean \+61298765432\?.*it is not a mobile, so --fix-missing-plus leaves it alone/),
+    });
+    // Digits that are no valid number with a + are never changed.
+    expect(readMobile('412345678', undefined, fix).ok).toBe(false);
+    // With a default country, the national reading comes first.
+    expect(readMobile('0412 345 678', 'AU', fix)).toMatchObject({ ok: true, value: '+61412345678' });
+    expect(readMobile('447911123456', 'AU', fix)).toMatchObject({ ok: true, value: '+447911123456' });
+  });
+
+  it('the row parser carries the option and notes the change in detail', () => {
+    const parse = createRowParser({ fixMissingPlus: true });
+    expect(parse({ system_id: 'S1', mobile: '61412345678' })).toMatchObject({
+      ok: true,
+      patch: { mobile: '+61412345678' },
+      notes: ['mobile: 61412345678 → +61412345678 (--fix-missing-plus)'],
+    });
+    expect(createRowParser()({ system_id: 'S1', mobile: '+1 617 555 0199' })).toMatchObject({
+      ok: true,
+      patch: { mobile: '+16175550199' },
+      notes: ['mobile: +1 617 555 0199 → +16175550199'],
+    });
   });
 });

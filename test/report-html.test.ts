@@ -14,18 +14,9 @@ import { STATUSES, type RowStatus } from '../src/run/statuses.js';
 import { PAGE_CSS, PAGE_SCRIPT } from '../src/report/assets.generated.js';
 import { createReportCollector, reportRowOf, type ReportRow } from '../src/report/collect.js';
 import { escapeHtml, jsonForScript, writeHtmlReport, type HtmlReportOptions } from '../src/report/html.js';
-import {
-  emulatorEnv,
-  readResults,
-  ROOT,
-  runCli,
-  tempDir,
-  TEST_API_KEY,
-  TEST_PORTAL_CODE,
-  useEmulators,
-  writeFile,
-} from './helpers.js';
+import { readResults, ROOT, tempDir, TEST_API_KEY, TEST_PORTAL_CODE, useEmulators, writeFile } from './helpers.js';
 import { Secret } from '../src/config.js';
+import { blobOf, shownNumber } from './report-page.js';
 
 const HEADER = {
   columns: ['System ID', 'First Name', 'Last Name', 'Email', 'Job Title', 'Mobile'],
@@ -158,25 +149,6 @@ async function build(
     ...rest,
   });
   return { dir, outPath, result, html: readFileSync(outPath, 'utf8') };
-}
-
-type Issue = [string, string, string];
-interface Blob {
-  config: { idColumn: string; statuses: string[] };
-  problems: [number, string, string, string, Issue[], Issue[], string][];
-  changes: [number, string, string, string, string, string][];
-}
-
-function blobOf(html: string): Blob {
-  const match = /<script type="application\/json" id="report-data">([\s\S]*?)<\/script>/.exec(html);
-  if (match?.[1] === undefined) throw new Error('no data blob');
-  return JSON.parse(match[1]) as Blob;
-}
-
-/** The number in the element carrying `attribute="value"`. */
-function shownNumber(html: string, attribute: string, value: string): number | undefined {
-  const match = new RegExp(`${attribute}="${value}">([\\d,]+)<`).exec(html);
-  return match?.[1] === undefined ? undefined : Number(match[1].replace(/,/g, ''));
 }
 
 describe('writeHtmlReport', () => {
@@ -512,28 +484,5 @@ describe('the report of a real run', () => {
     expect(html).not.toContain('data-status-count="would-fail"');
     expect(html).not.toContain('tally differs');
     expect(blobOf(html).changes).toContainEqual([2, 'A', 'job_title', 'Analyst', 'Senior Analyst', '']);
-  });
-
-  it('the CLI: --report shows the same next command as the summary', async () => {
-    const emu = await emulator();
-    const dir = tempDir('report-cli-');
-    const input = writeFile(
-      dir,
-      'contacts.csv',
-      ['system_id,first_name,last_name,email', 'A,A,A,a@example.com', 'B,B,B,not-an-email'].join('\n'),
-    );
-    const outPath = join(dir, 'report.html');
-    const run = await runCli(['import', input, '--report', outPath], { env: emulatorEnv(emu) });
-    expect(run.code).toBe(1);
-    const html = readFileSync(outPath, 'utf8');
-    const command = /<code data-next-command>([^<]*)<\/code>/.exec(html)?.[1];
-    const next = /^Next: +(.*)$/m.exec(run.stdout)?.[1];
-    // A command that imports the errors file, and the very one the summary's Next: line ends with.
-    expect(command).toMatch(/\bimport\b.*errors\.csv/);
-    expect(next?.endsWith(command ?? '?')).toBe(true);
-    expect(shownNumber(html, 'data-code-count', 'invalid_email')).toBe(1);
-    expect(blobOf(html).problems).toEqual([
-      [3, 'B', 'invalid', '', [['invalid_email', 'email', expect.any(String) as string]], [], ''],
-    ]);
   });
 });

@@ -5,8 +5,9 @@
  */
 import { chmodSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { DEFAULT_BASE_URL, inspectSettings, loopbackKeyHint, resolveConnection } from '../src/config.js';
+import { DEFAULT_BASE_URL, inspectSettings, resolveConnection } from '../src/config.js';
 import { shellQuote } from '../src/shell.js';
+import { unauthorizedHint } from '../src/api/failures.js';
 import { closestFlag } from '../src/cli/usage.js';
 import { launcherWords } from '../src/cli/options.js';
 import { resolveResultsPath } from '../src/run/paths.js';
@@ -70,9 +71,9 @@ describe('settings precedence', () => {
   });
 
   it('names the emulator’s fresh key only for a loopback base URL', () => {
-    expect(loopbackKeyHint('http://127.0.0.1:8787/api/v5')).toMatch(/new key each time it starts/);
-    expect(loopbackKeyHint('http://[::1]:8787/api/v5')).toMatch(/new key/);
-    expect(loopbackKeyHint(DEFAULT_BASE_URL)).toBeUndefined();
+    expect(unauthorizedHint('http://127.0.0.1:8787/api/v5')).toMatch(/new key each time it starts/);
+    expect(unauthorizedHint('http://[::1]:8787/api/v5')).toMatch(/new key/);
+    expect(unauthorizedHint(DEFAULT_BASE_URL)).not.toMatch(/emulator/);
   });
 });
 

@@ -3,7 +3,6 @@
  * flat: mode 600, hidden, named with the pid, and a killed run's leftovers are removed by the next
  * run that spills into the same folder (issue 22 item 8).
  */
-import { spawnSync } from 'node:child_process';
 import { existsSync, readdirSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -11,11 +10,8 @@ import { createSpill, removeStaleSpills } from '../src/spill.js';
 import { createSpool } from '../src/export/spool.js';
 import { tempDir } from './helpers.js';
 
-/** A pid that was alive a moment ago and is gone now. */
-function deadPid(): number {
-  const child = spawnSync(process.execPath, ['-e', 'process.stdout.write(String(process.pid))'], { encoding: 'utf8' });
-  return Number(child.stdout);
-}
+/** Above Linux's largest pid: no such process (the lock test uses the same). */
+const DEAD_PID = 999999999;
 
 describe('spill files', () => {
   it('are created at mode 600, read back in order and by range, and removed on dispose', async () => {
@@ -36,7 +32,7 @@ describe('spill files', () => {
 
   it("a killed export's hidden spool beside --out is removed by the next run; a live run's is kept", async () => {
     const dir = tempDir('spill-stale-');
-    const stale = join(dir, `.ciopulse-export.${deadPid()}-0badc0de.jsonl`);
+    const stale = join(dir, `.ciopulse-export.${DEAD_PID}-0badc0de.jsonl`);
     const live = join(dir, `.ciopulse-export.${process.ppid}-00c0ffee.jsonl`);
     const other = join(dir, 'contacts.csv');
     for (const path of [stale, live, other]) writeFileSync(path, 'x\n');

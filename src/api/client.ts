@@ -2,7 +2,6 @@
  * The CIOPulse Contacts API client: Basic auth, JSON bodies, and ONE request path for every call
  * (PUT, DELETE, GET one, GET all) through loop.ts. Answers are worded in failures.ts.
  */
-import { randomBytes } from 'node:crypto';
 import { jsonrepair } from 'jsonrepair';
 import type { Dispatcher } from 'undici';
 import type { Connection } from '../config.js';
@@ -77,8 +76,6 @@ export interface ApiClient {
    * when stopped, ApiError (`no_answer`) when no answer came after every retry.
    */
   getAllResponse(): Promise<GetAllAnswer>;
-  /** One GET of a system_id that cannot exist: the API's own 404 means the credentials work. */
-  checkCredentials(): Promise<ApiResult>;
   /** Aborts every attempt in flight now; each counts as a lost answer. */
   abortInFlight(): void;
   /** Hides the key, the base64 credential and any `Basic …` value in text from the server. */
@@ -164,7 +161,6 @@ export function createApiClient(options: ApiClientOptions): ApiClient {
     },
     remove: (systemId) => one('DELETE', systemId),
     getOne: (systemId) => one('GET', systemId),
-    checkCredentials: () => one('GET', `ciopulse-contacts-credential-check-${randomBytes(8).toString('hex')}`),
     async getAllResponse() {
       const { result, stream } = await send('GET', undefined, undefined, true);
       if (result.stoppedBeforeRetry) throw new InterruptedError('interrupted: nothing was written');

@@ -21,7 +21,11 @@ export function unauthorizedHint(baseUrl: string): string {
   } catch {
     loopback = false;
   }
-  return loopback ? `${base}; the emulator makes a new key each time it starts` : base;
+  // A loopback URL is almost always the emulator, which makes up a new key each time it starts
+  // (README, "The emulator"), so a saved .env goes stale.
+  return loopback
+    ? `${base}; the base URL is loopback: if it is the emulator, it makes a new key each time it starts, so copy the three CIOPULSE_ lines it printed again`
+    : base;
 }
 
 /** What the client knows about an answer, enough to word it. */

@@ -129,6 +129,8 @@ function notTheApi(
   if (status !== 404) return undefined;
   // An upsert creates what is missing, so the API never answers a PUT with 404.
   if (method === 'PUT') return notTheApiError(`${what}, which the API never does for a PUT (an upsert)`, status);
+  // The document's only 404 is "A Contact with this System ID was not found": the list has no system_id.
+  if (stream) return notTheApiError(`${what}, which the API never does for the list of all contacts`, status);
   return isApiErrorBody(outcome.body, 404)
     ? undefined
     : notTheApiError(`${what} without the API's JSON error body`, status);

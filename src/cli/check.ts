@@ -6,14 +6,7 @@
 import { DEFAULTS } from '../defaults.js';
 import type { ArgumentsCamelCase } from 'yargs';
 import type { Command } from './command.js';
-import {
-  inspectSettings,
-  loopbackKeyHint,
-  resolveConnection,
-  type SettingOrigin,
-  type SettingsReport,
-} from '../config.js';
-import { ApiError, AuthError } from '../errors.js';
+import { inspectSettings, resolveConnection, type SettingOrigin, type SettingsReport } from '../config.js';
 import { positiveInt } from './import.js';
 import { withConnectionOptions, type ConnectionArgs } from './options.js';
 
@@ -64,11 +57,6 @@ export function formatSettings(settings: SettingsReport): string {
   return rows.map(([name, value]) => `${name.padEnd(12)} ${value}\n`).join('');
 }
 
-/** A failed check is a typed error like any other: main.ts prints it and sets the exit code. */
-function fail(message: string, hint: string | undefined, code: 'auth' | 'unreachable' | 'not_the_api'): never {
-  throw code === 'auth' ? new AuthError(message, { hint }) : new ApiError(message, { hint, code });
-}
-
 export const checkCommand: Command<CheckArgs> = {
   command: 'check',
   describe: 'Show the connection settings and where each came from, then check the credentials',
@@ -98,46 +86,11 @@ export const checkCommand: Command<CheckArgs> = {
       allowInsecure: args['allow-insecure'],
     };
     process.stdout.write(formatSettings(inspectSettings(flags)));
-    // Settings that cannot work throw their own typed error, after the lines above showed them.
     const connection = resolveConnection(flags);
-    const { createApiClient } = await import('../api/client.js');
-    const client = createApiClient({ connection, concurrency: 1, retries: args.retries, timeoutMs: args.timeout });
-    let result;
-    try {
-      result = await client.checkCredentials();
-    } finally {
-      await client.close();
-    }
-    // The check GETs a system_id that cannot exist: the API's own JSON 404 means the key was accepted.
-    const apiLike = typeof result.body === 'object' && result.body !== null;
-    if (result.status === 404 && apiLike) {
-      process.stdout.write(
-        `${'credentials'.padEnd(12)} work (the API answered the check with 404 for a contact that does not exist, as it should)\n`,
-      );
-      return 0;
-    }
-    if (result.status === 401) {
-      const hints = [
-        'check the portal code, the API key (40 characters, from the Preferences page), and the Portal’s IP allow-list',
-        loopbackKeyHint(connection.baseUrl),
-      ];
-      fail(
-        `the API refused the credentials (401 ${result.message ?? 'Invalid security credentials'})`,
-        hints.filter((h) => h !== undefined).join('; '),
-        'auth',
-      );
-    }
-    if (result.status === undefined) {
-      fail(
-        `no answer from ${connection.baseUrl}: ${result.message ?? 'a network error'}`,
-        'is the base URL right, and is the API up?',
-        'unreachable',
-      );
-    }
-    fail(
-      `the credential check got ${result.status}${result.message === undefined ? '' : ` ${result.message}`}${apiLike ? '' : ', not the API’s JSON'}`,
-      'this base URL does not look like the CIOPulse API (it usually ends in /api/v5)',
-      'not_the_api',
-    );
+    const { runCredentialCheck } = await import('../api/credentials.js');
+    const verdict = await runCredentialCheck({ connection, retries: args.retries, timeoutMs: args.timeout });
+    if (!verdict.ok) throw verdict.error;
+    process.stdout.write(`${'credentials'.padEnd(12)} work (${verdict.proof})\n`);
+    return 0;
   },
 };

@@ -16,6 +16,7 @@ import { UsageError } from '../errors.js';
 import { checkRunArgs, runOptionsFromArgs, withRunOptions, type RunArgs } from './import.js';
 import { checkEnvFile } from '../config.js';
 import { connectionFromArgs, rerunFromArgs, withConnectionOptions, withOutputOptions } from './options.js';
+import { rerunCommand } from '../shell.js';
 
 export interface DeleteArgs extends RunArgs {
   'ignore-missing'?: boolean | undefined;
@@ -25,13 +26,19 @@ export interface DeleteArgs extends RunArgs {
 /** Data rows in the file (the header excluded); openCsv also checks the whole file first. */
 export async function countRows(
   path: string,
-  options: { encoding?: InputEncoding | undefined; map?: readonly string[] | undefined; mapFile?: string | undefined },
+  options: {
+    encoding?: InputEncoding | undefined;
+    map?: readonly string[] | undefined;
+    mapFile?: string | undefined;
+    sheet?: string | undefined;
+  },
 ): Promise<number> {
   const { openCsv } = await import('../csv/read.js');
   const source = await openCsv(path, {
     encoding: options.encoding,
     ...(options.map === undefined ? {} : { map: options.map }),
     mapFile: options.mapFile,
+    sheet: options.sheet,
     requiredFields: ['system_id'],
   });
   let rows = 0;
@@ -58,10 +65,16 @@ async function confirmDelete(args: DeleteArgs, connection: Connection): Promise<
   if (args.yes === true) return true;
   if (process.stdin.isTTY !== true) {
     throw new UsageError('refusing to delete without confirmation: stdin is not a terminal; pass --yes', {
-      hint: `check the file first with: ciopulse-contacts delete ${args.file} --dry-run`,
+      // The dry run must read the file as this run would: the same --map, --encoding and settings.
+      hint: `check the file first with: ${rerunCommand(rerunFromArgs(args), 'delete', args.file, ['--dry-run'])}`,
     });
   }
-  const rows = await countRows(args.file, { encoding: args.encoding, map: args.map, mapFile: args['map-file'] });
+  const rows = await countRows(args.file, {
+    encoding: args.encoding,
+    map: args.map,
+    mapFile: args['map-file'],
+    sheet: args.sheet,
+  });
   const count = args.limit === undefined ? rows : Math.min(rows, args.limit);
   const upTo = args.resume === true ? 'up to ' : '';
   return confirm(

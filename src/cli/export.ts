@@ -18,7 +18,6 @@ import { checkMaxRetryWait, maxRetryWaitOption, positiveInt } from './import.js'
 import { createInterruptHandler } from './signals.js';
 import {
   connectionFromArgs,
-  oneShotClientOptions,
   withConnectionOptions,
   withOutputOptions,
   type ConnectionArgs,
@@ -64,7 +63,7 @@ export const exportCommand: Command<ExportArgs> = {
             type: 'string',
             alias: 'o',
             describe:
-              'Write the CSV to this file (via a temporary file renamed at the end, so a failed export never leaves half a file); default: stdout',
+              'Write to this file: CSV, or an .xlsx workbook of text cells when it ends in .xlsx (via a temporary file renamed at the end, so a failed export never leaves half a file); default: CSV on stdout',
           })
           .option('excel-safe', {
             type: 'boolean',
@@ -88,6 +87,7 @@ export const exportCommand: Command<ExportArgs> = {
           })
           .option('max-retry-wait', maxRetryWaitOption)
           .example('$0 export --out contacts.csv', 'Every contact to contacts.csv')
+          .example('$0 export --out contacts.xlsx', 'A workbook to edit in Excel; import it back with --changed-only')
           .example(
             '$0 export --out contacts.csv --excel-safe --bom',
             'A file to open in Excel: formulas defused, accents right',
@@ -117,29 +117,25 @@ export const exportCommand: Command<ExportArgs> = {
     }
     const connection = connectionFromArgs(args);
     const quiet = args.quiet === true;
-    // Loaded when the command runs, so that other commands' start-up does not pay for undici.
-    const [{ createApiClient }, { exportContacts }] = await Promise.all([
-      import('../api/client.js'),
-      import('../export/index.js'),
-    ]);
+    // Loaded when the command runs (it loads undici itself), so other commands' start-up does not pay for it.
+    const { exportContacts } = await import('../export/index.js');
     // One stop signal for the GET's retries and for reading its body: Ctrl-C works in both.
     const interrupt = createInterruptHandler({ secondMessage: 'second interrupt: exiting now; nothing was written' });
-    const client = createApiClient({
-      ...oneShotClientOptions(connection, args, interrupt.signal),
-      ...(args.verbose === true
-        ? {
-            onRetry: (event) =>
-              process.stderr.write(
-                `retry: GET all attempt ${event.attempt} got ${event.reason}; waiting ${event.waitMs} ms\n`,
-              ),
-          }
-        : {}),
-    });
     const warnings: string[] = [];
     let summary: ExportSummary;
     try {
       summary = await exportContacts({
-        client,
+        connection,
+        retries: args.retries,
+        timeoutMs: args.timeout,
+        maxRetryWaitMs: args['max-retry-wait'] * 1000,
+        onRetry:
+          args.verbose === true
+            ? (event) =>
+                process.stderr.write(
+                  `retry: GET all attempt ${event.attempt} got ${event.reason}; waiting ${event.waitMs} ms\n`,
+                )
+            : undefined,
         out: args.out,
         stream: args.out === undefined ? process.stdout : undefined,
         excelSafe: args['excel-safe'] === true,
@@ -157,7 +153,6 @@ export const exportCommand: Command<ExportArgs> = {
       throw error;
     } finally {
       interrupt.dispose();
-      await client.close();
     }
     if (args.json === true) {
       process.stdout.write(

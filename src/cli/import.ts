@@ -6,7 +6,7 @@ import type { ArgumentsCamelCase, Argv } from 'yargs';
 import type { Command } from './command.js';
 import type { CountryCode } from 'libphonenumber-js/max';
 import type { ContactField } from '../contact/schema.js';
-import type { InputEncoding } from '../csv/read.js';
+import { INPUT_ENCODINGS, type InputEncoding } from '../csv/decode.js';
 import { UsageError } from '../errors.js';
 import type { Connection } from '../config.js';
 import type { RunMode } from '../run/paths.js';
@@ -21,7 +21,6 @@ import {
   type OutputArgs,
 } from './options.js';
 
-export const ENCODINGS: readonly InputEncoding[] = ['utf8', 'windows-1252', 'latin1', 'utf16le'];
 const DEFAULT_ENCODING: InputEncoding = 'utf8';
 
 /** The flags `import` and `delete` share (withRunOptions, connection and output options). */
@@ -33,6 +32,7 @@ export interface RunArgs extends ConnectionArgs, OutputArgs {
   concurrency: number;
   map?: string[] | undefined;
   'map-file'?: string | undefined;
+  sheet?: string | undefined;
   limit?: number | undefined;
   /** Unset: UTF-8, or what a BOM says; set, it wins over a UTF-8 BOM. */
   encoding?: InputEncoding | undefined;
@@ -52,6 +52,7 @@ export interface ImportArgs extends RunArgs {
   empty: 'omit' | 'null';
   'null-token'?: string | undefined;
   'default-country'?: string | undefined;
+  'fix-missing-plus'?: boolean | undefined;
   backup?: string | undefined;
   'changed-only'?: boolean | undefined;
 }
@@ -70,6 +71,7 @@ export function runOptionsFromArgs(
   | 'encoding'
   | 'map'
   | 'mapFile'
+  | 'sheet'
   | 'limit'
   | 'connection'
   | 'concurrency'
@@ -89,6 +91,7 @@ export function runOptionsFromArgs(
     encoding: args.encoding,
     map: args.map,
     mapFile: args['map-file'],
+    sheet: args.sheet,
     limit: args.limit,
     connection,
     concurrency: args.concurrency,
@@ -107,9 +110,14 @@ export function withRunOptions<T>(yargs: Argv<T>) {
   return yargs
     .option('results', {
       type: 'string',
-      describe: 'Results CSV path (default beside the input: <stem>.results.csv, or <stem>.delete.csv for delete)',
+      describe:
+        'Results file (default beside the input: <stem>.results.csv, or <stem>.delete.csv for delete; .xlsx for an .xlsx input). A .xlsx path writes a workbook',
     })
-    .option('errors', { type: 'string', describe: 'Errors CSV path (default: the results path with .errors.csv)' })
+    .option('errors', {
+      type: 'string',
+      describe:
+        'Errors file (default: the results path with .errors.csv, or .errors.xlsx). A .xlsx path writes a workbook',
+    })
     .option('concurrency', { type: 'number', default: DEFAULTS.concurrency, describe: 'Requests in flight at once' })
     .option('map', {
       type: 'string',
@@ -120,10 +128,14 @@ export function withRunOptions<T>(yargs: Argv<T>) {
       type: 'string',
       describe: 'Read mappings from a file: one "<CSV header>=<field>" a line, # for comments; --map wins over it',
     })
+    .option('sheet', {
+      type: 'string',
+      describe: 'An .xlsx workbook: the sheet to read, by name or by position from 1 (default: the first)',
+    })
     .option('limit', { type: 'number', describe: 'A trial run on the first n rows' })
     .option('encoding', {
-      choices: ENCODINGS,
-      describe: `Input encoding (default ${DEFAULT_ENCODING}, or what a BOM says; Excel on Windows writes windows-1252)`,
+      choices: INPUT_ENCODINGS,
+      describe: `Input encoding (default ${DEFAULT_ENCODING}, or what a BOM says; Excel on Windows writes windows-1252, Excel for Mac macintosh)`,
     })
     .option('retries', {
       type: 'number',
@@ -250,6 +262,11 @@ export const importCommand: Command<ImportArgs> = {
             type: 'string',
             describe: 'Normalise local mobile numbers for this ISO country, e.g. AU',
           })
+          .option('fix-missing-plus', {
+            type: 'boolean',
+            describe:
+              'Put the + back on mobiles a spreadsheet stored as digits (61412345678), where the result is a valid mobile',
+          })
           .option('backup', {
             type: 'string',
             describe: 'Before writing, save the current values of the contacts to be updated (an undo file)',
@@ -296,6 +313,7 @@ export const importCommand: Command<ImportArgs> = {
         empty: args.empty,
         nullToken: args['null-token'],
         defaultCountry,
+        fixMissingPlus: args['fix-missing-plus'],
         backup: args.backup,
         changedOnly: args['changed-only'],
       },

@@ -5,7 +5,7 @@ import { basename, relative } from 'node:path';
 import type { Argv } from 'yargs';
 import type { ApiClientOptions } from '../api/client.js';
 import { resolveConnection, type Connection } from '../config.js';
-import type { Rerun } from '../report/summary.js';
+import type { Rerun } from '../shell.js';
 
 export interface ConnectionArgs {
   'base-url'?: string | undefined;
@@ -121,15 +121,18 @@ const CARRIED = [
   'portal-code',
   'api-key-file',
   'allow-insecure',
-  'encoding',
   'map',
   'map-file',
+  'sheet',
   'default-country',
+  'fix-missing-plus',
   'null-token',
   'empty',
   'fields',
   'ignore-missing',
 ] as const;
+/** How to read the user's file: not for a file the tool wrote (an errors file is UTF-8). */
+const CARRIED_FOR_INPUT = ['encoding'] as const;
 /** A `--resume` must also see the same rows and write the same files. */
 const CARRIED_ON_RESUME = ['limit', 'errors'] as const;
 const DEFAULTS: Record<string, unknown> = { encoding: 'utf8', empty: 'omit' };
@@ -150,6 +153,7 @@ export function rerunFromArgs(args: object): Rerun {
   return {
     launcher: launcherWords(),
     flags: flagWords(args, CARRIED),
+    inputFlags: flagWords(args, CARRIED_FOR_INPUT),
     resumeFlags: flagWords(args, CARRIED_ON_RESUME),
   };
 }

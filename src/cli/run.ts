@@ -13,14 +13,8 @@ import { FileError } from '../errors.js';
 import { writeFailure } from '../errno.js';
 import { writeHtmlReport } from '../report/html.js';
 import { createProgressReporter } from '../report/progress.js';
-import {
-  formatStopped,
-  formatSummary,
-  nextCommand,
-  rerunCommand,
-  summaryToJson,
-  type Rerun,
-} from '../report/summary.js';
+import { formatStopped, formatSummary, nextCommand, summaryToJson } from '../report/summary.js';
+import { rerunCommand, type Rerun } from '../shell.js';
 import { createStyles, resolveColor } from '../report/styles.js';
 import { formatMapping } from './mapping.js';
 import type { OutputArgs } from './options.js';

@@ -12,6 +12,14 @@ export type ContactField = (typeof CONTACT_FIELDS)[number];
 /** "The following fields are mandatory in the JSON when adding a new Contact". */
 export const REQUIRED_ON_CREATE = ['first_name', 'last_name', 'email'] as const satisfies readonly ContactField[];
 
+/** The warning for a file that can create no one: said before anything is sent, and in the summary. */
+export function cannotCreate(missing: readonly ContactField[]): string {
+  return (
+    `no column gives ${missing.join(', ')}, which creating a contact needs: only contacts already in CIOPulse can be updated, ` +
+    `and every new one would be refused; map a column to each (one name column: --map '<header>=full_name')`
+  );
+}
+
 /** The first columns of every export, in this order (README, "Export"): the key, then the fields. */
 export const EXPORT_COLUMNS = ['system_id', ...CONTACT_FIELDS] as const;
 export type ExportColumn = (typeof EXPORT_COLUMNS)[number];

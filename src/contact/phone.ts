@@ -243,7 +243,6 @@ export type MobileReading = { ok: true; value: string; change?: string } | { ok:
 
 /** Spaces (NBSP too), hyphens, dots, slashes and brackets: how people group digits. */
 const FORMATTING = /[\s\-./()]/g;
-const FORMATTING_CHAR = /[\s\-./()]/;
 
 /** Valid exactly as written, by libphonenumber (fast path first). */
 function isValidAsWritten(e164: string): boolean {
@@ -328,48 +327,88 @@ export function readNationalFast(digits: string, country: CountryCode): string |
   return MOBILE_PATTERN.test(e164) && surelyValidType(e164) !== undefined ? e164 : undefined;
 }
 
+/** Digits that lost their `+`: what to do, the same words for a CSV cell and a workbook's number cell. */
+export function lostPlusHint(digits: string): string {
+  if (!isValidAsWritten(`+${digits}`)) return 'write it as + then the country code and the number';
+  const opt = isValidMobile(`+${digits}`)
+    ? ', or pass --fix-missing-plus to add it to every mobile that lost it'
+    : ` (it is not a mobile, so --fix-missing-plus leaves it alone)`;
+  return `did you mean +${digits}? Write the + when the number starts with its country code${opt}`;
+}
+
+/** Valid as written and a mobile by libphonenumber (a NANP number does not say, and counts). */
+function isValidMobile(e164: string): boolean {
+  if (!isValidAsWritten(e164)) return false;
+  const type = surelyValidType(e164) ?? parsePhoneNumberFromString(e164)?.getType();
+  return type === 'MOBILE' || type === 'FIXED_LINE_OR_MOBILE';
+}
+
 /** The likely fix for a number that is not E.164: `+` in front, or the country code written in. */
 function fixFor(value: string, digits: string | undefined, country: CountryCode | undefined): string {
   if (/^\d(\.\d+)?E\+\d+$/i.test(value)) return 'it looks like Excel scientific notation: format the column as Text';
-  if (digits !== undefined && isValidAsWritten(`+${digits}`))
-    return `did you mean +${digits}? Write the + when the number starts with its country code`;
+  if (digits !== undefined && isValidAsWritten(`+${digits}`)) return lostPlusHint(digits);
   if (country !== undefined) return 'if it is from another country, write it with + and its country code';
   if (digits !== undefined && digits.startsWith('0'))
     return 'a local number needs --default-country, or the country code written in';
-  if (FORMATTING_CHAR.test(value)) return 'remove spaces, hyphens and brackets, or pass --default-country';
+  if (digits !== undefined)
+    return 'write it with + and its country code, or pass --default-country for national numbers';
   return 'write it as + then the country code and the number';
 }
 
 /**
- * A trimmed mobile cell → what to send. E.164 is sent as written (mobileWarning may warn). With
- * `--default-country`, a number in that country's national form (`0412 345 678` in AU) becomes
- * E.164 when libphonenumber calls the result valid for that country, and an international
- * number with spaces (`+61 412 345 678`) loses them when it is valid; anything else is refused
- * with the likely fix, never guessed (README, "Phone numbers").
+ * `(0)` right after the country code: the trunk prefix, dialled only from inside the country, so
+ * never part of the international number (`+44 (0)7911 123456` is +447911123456).
  */
-export function readMobile(value: string, country: CountryCode | undefined): MobileReading {
+const BRACKETED_TRUNK = /^(\+\s*\d{1,3})\s*\(0\)/;
+
+export interface MobileOptions {
+  /** `--fix-missing-plus`: digits that are a valid mobile once a `+` is put in front get it. */
+  fixMissingPlus?: boolean | undefined;
+}
+
+/**
+ * A trimmed mobile cell → what to send (README, "Phone numbers"):
+ * - E.164 is sent as written (mobileWarning may warn).
+ * - A number with its `+`, written with spaces, brackets, hyphens or dots (`+1 617 555 0199`,
+ *   `+82 10-1234-5678`), is unambiguous: the grouping goes, and a bracketed trunk prefix `(0)`
+ *   right after the country code goes with it. The API's own pattern then decides, and the change
+ *   is noted in `detail`. No flag is needed.
+ * - With `--default-country`, a number in that country's national form (`0412 345 678` in AU)
+ *   becomes E.164 when libphonenumber calls the result valid for that country.
+ * - With `--fix-missing-plus`, digits that lost their `+` in a spreadsheet (`61412345678`) get it
+ *   back, only when the result is a valid mobile by libphonenumber.
+ * Anything else is refused with the likely fix, never guessed.
+ */
+export function readMobile(
+  value: string,
+  country: CountryCode | undefined,
+  options: MobileOptions = {},
+): MobileReading {
   if (MOBILE_PATTERN.test(value)) return { ok: true, value };
-  const stripped = value.replace(FORMATTING, '');
+  const trunk = BRACKETED_TRUNK.test(value);
+  const stripped = value.replace(BRACKETED_TRUNK, '$1').replace(FORMATTING, '');
   const plus = stripped.startsWith('+');
   const digits = /^\+?\d+$/.test(stripped) ? stripped.slice(plus ? 1 : 0) : undefined;
   const apiRule = `"${value}" is not "+" then country code and number with no spaces or hyphens`;
-  if (country === undefined || digits === undefined)
-    return { ok: false, message: `${apiRule}; ${fixFor(value, plus ? undefined : digits, country)}` };
-  if (plus) {
-    // libphonenumber also drops a written trunk zero: "+44 (0)7911 123456" → +447911123456.
-    let e164: string | undefined = `+${digits}`;
-    if (!isValidAsWritten(e164)) {
-      const phone = parsePhoneNumberFromString(value);
-      e164 = phone?.isValid() === true ? phone.number : undefined;
+  if (plus && digits !== undefined) {
+    const e164 = `+${digits}`;
+    if (MOBILE_PATTERN.test(e164)) {
+      const why = trunk ? ' (the (0) is the trunk prefix, not dialled from abroad)' : '';
+      return { ok: true, value: e164, change: `mobile: ${value} → ${e164}${why}` };
     }
-    if (e164 !== undefined) return { ok: true, value: e164, change: `mobile: ${value} → ${e164}` };
     return {
       ok: false,
-      message: `${apiRule}, and +${digits} is not a valid number (libphonenumber); check the digits`,
+      message: `${apiRule}, and without its spacing it is ${e164}, still not that; check the digits`,
     };
   }
-  const e164 = readNationalFast(digits, country) ?? readNational(digits, country);
-  if (e164 !== undefined) return { ok: true, value: e164, change: `mobile: ${value} → ${e164}` };
+  if (digits === undefined) return { ok: false, message: `${apiRule}; ${fixFor(value, undefined, country)}` };
+  const national =
+    country === undefined ? undefined : (readNationalFast(digits, country) ?? readNational(digits, country));
+  if (national !== undefined) return { ok: true, value: national, change: `mobile: ${value} → ${national}` };
+  if (options.fixMissingPlus === true && isValidMobile(`+${digits}`)) {
+    return { ok: true, value: `+${digits}`, change: `mobile: ${value} → +${digits} (--fix-missing-plus)` };
+  }
+  if (country === undefined) return { ok: false, message: `${apiRule}; ${fixFor(value, digits, country)}` };
   // After the international dialling prefix (`0011` in AU), the digits start with a country code.
   const idd = rulesFor(country).idd?.exec(digits);
   const international = idd == null ? digits : digits.slice(idd[0].length - 1);
@@ -379,7 +418,7 @@ export function readMobile(value: string, country: CountryCode | undefined): Mob
   };
 }
 
-/** "+61 411 112 233" or "0411 112 233" with `--default-country AU` → "+61411112233"; else as given. */
+/** "+61 411 112 233", or "0411 112 233" with `--default-country AU` → "+61411112233"; else as given. */
 export function normaliseMobile(value: string, defaultCountry: CountryCode | undefined): string {
   const reading = readMobile(value, defaultCountry);
   return reading.ok ? reading.value : value;

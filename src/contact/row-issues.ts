@@ -11,6 +11,10 @@ import type { ContactField } from './fields.js';
 export type RowErrorCode =
   | 'missing_system_id'
   | 'invalid_system_id'
+  | 'scientific_system_id'
+  | 'conflicting_person'
+  | 'control_char'
+  | 'lossy_save'
   | 'backslash_char'
   | 'spreadsheet_error'
   | 'invalid_email'
@@ -22,6 +26,7 @@ export type RowErrorCode =
   | 'duplicate_email'
   | 'ragged_row'
   | 'malformed_row'
+  | 'uncached_formula'
   | 'replacement_char'
   | 'api_rejected'
   | 'not_found'

@@ -6,12 +6,14 @@
  */
 import { z } from 'zod';
 import type { CountryCode } from 'libphonenumber-js/max';
-import { stripExcelSafe } from '../csv/formula.js';
+import { cellText } from '../csv/formula.js';
+import { findMisdecoded, isValidEmail } from './text-rules.js';
 import { MOBILE_PATTERN, mobileWarning, readMobile, type MobileReading } from './phone.js';
 import { CONTACT_FIELDS, REQUIRED_ON_CREATE, type ContactField } from './fields.js';
 import { formatWarning, type RowError, type RowErrorCode, type RowWarning } from './row-issues.js';
 
 export { CONTACT_FIELDS, REQUIRED_ON_CREATE, type ContactField } from './fields.js';
+export { findMisdecoded, isValidEmail } from './text-rules.js';
 export { MOBILE_PATTERN, mobileWarning, normaliseMobile, readMobile, type MobileReading } from './phone.js';
 export { formatWarning, type RowError, type RowErrorCode, type RowWarning, type RowWarningCode } from './row-issues.js';
 
@@ -39,9 +41,6 @@ export const SPREADSHEET_ERRORS: ReadonlySet<string> = new Set([
   '#NUM!',
   '#NULL!',
 ]);
-
-/** zod's own email pattern; the document only says "a valid email address". */
-const EMAIL_PATTERN = z.regexes.email;
 
 const CHAR_NAMES: Record<string, string> = {
   '"': 'a double quote (")',
@@ -79,7 +78,7 @@ export const apiText = z.string().superRefine((value, ctx) => {
 });
 
 export const emailValue = apiText.superRefine((value, ctx) => {
-  if (!EMAIL_PATTERN.test(value)) issue(ctx, 'invalid_email', `"${value}" is not a valid email address`);
+  if (!isValidEmail(value)) issue(ctx, 'invalid_email', `"${value}" is not a valid email address`);
 });
 
 export const mobileValue = apiText.superRefine((value, ctx) => {
@@ -129,13 +128,52 @@ export const contactCreateSchema = z.strictObject(
 );
 
 /**
- * system_id is one URL path segment. Empty, `.` and `..` cannot be: URL parsers resolve dot
- * segments, so `PUT /contacts/..` would hit `/contacts` (README, "system_id").
+ * The longest system_id, in characters. The document gives no limit; its example is 32
+ * characters (`80a45geb4faec211f6a144g18110c73d`), and the ids it names (a helpdesk's agent ID, a
+ * primary key: ServiceNow's 32-character sys_id, a 36-character GUID, numeric ids of up to 20
+ * digits) are all far shorter. Longer text in that column is a merged cell or a pasted note,
+ * never an id. The importer and the emulator share the limit (docs/ARCHITECTURE.md, "Decisions").
  */
-export const systemIdSchema = z.string().superRefine((value, ctx) => {
+export const MAX_SYSTEM_ID_LENGTH = 100;
+
+/**
+ * system_id as the API takes it, one URL path segment: the emulator's rule, and the importer's
+ * first. Empty, `.` and `..` cannot be one: URL parsers resolve dot segments, so
+ * `PUT /contacts/..` would hit `/contacts` (README, "system_id").
+ */
+export const apiSystemId = z.string().superRefine((value, ctx) => {
   if (value.length === 0) issue(ctx, 'missing_system_id', 'is empty; every row needs a system_id');
   else if (value === '.' || value === '..') issue(ctx, 'invalid_system_id', `"${value}" cannot be a URL path segment`);
-  // A control character is never part of an id: it is a line break or tab that merged two cells (issue 11).
+  else if (value.length > MAX_SYSTEM_ID_LENGTH)
+    issue(
+      ctx,
+      'invalid_system_id',
+      `is ${value.length} characters long; a system_id has at most ${MAX_SYSTEM_ID_LENGTH} (is this the right column?)`,
+    );
+});
+
+/**
+ * How Excel writes a long number it has rounded: `4.30123E+10`, `1.23E+11` (and `4,30123E+10` in
+ * a comma-decimal locale; `4.30123e10` once another tool has lower-cased it). A mantissa with a
+ * decimal point, or an exponent with a sign, so that an id such as `123e45` is not caught.
+ */
+const SCIENTIFIC_NUMBER = /^[+-]?(?:\d[.,]\d+[eE][+-]?\d+|\d+[eE][+-]\d+)$/;
+
+/**
+ * system_id as the importer checks it: the API's rule, then what only a file can get wrong.
+ * Excel's scientific notation: several helpdesk ids round to the same `4.30123E+10`, and each
+ * row would overwrite the contact the one before it wrote. A control character: a line break or
+ * tab that merged two cells (issue 11).
+ */
+export const systemIdSchema = apiSystemId.superRefine((value, ctx) => {
+  const misdecoded = findMisdecoded(value);
+  if (SCIENTIFIC_NUMBER.test(value))
+    issue(
+      ctx,
+      'scientific_system_id',
+      `"${value}" is a number in scientific notation: the spreadsheet rounded the id and its last digits are lost, so rows of different contacts would share it; re-export the ids as text (format the column as Text, or export from the helpdesk again), or use the .xlsx file`,
+    );
+  else if (misdecoded !== undefined) issue(ctx, misdecoded.code, misdecoded.message);
   // eslint-disable-next-line no-control-regex
   else if (/[\u0000-\u001f\u007f]/.test(value))
     issue(
@@ -185,6 +223,8 @@ export interface RowParserOptions {
   nullToken?: string | undefined;
   /** Normalise local mobile numbers to E.164 for this ISO country. */
   defaultCountry?: CountryCode | undefined;
+  /** `--fix-missing-plus`: put the `+` back on digits that are a valid mobile with it. */
+  fixMissingPlus?: boolean | undefined;
 }
 
 /** Shared by rows with nothing to say, so that the common row allocates no arrays. */
@@ -207,10 +247,12 @@ export type ParsedRow =
 
 /**
  * What a cell may not hold even though the API would take it: a spreadsheet error value (a
- * broken formula, never data) or U+FFFD (an earlier tool already lost the real character).
- * Both are reported instead of the field's own rule (README, "Cells: empty, `null`, `#N/A`").
+ * broken formula, never data), U+FFFD (an earlier tool already lost the real character) or a C1
+ * control character (U+0080–U+009F: never in a name; a file decoded with the wrong encoding,
+ * such as Excel for Mac's MacRoman read as windows-1252). They are reported instead of the
+ * field's own rule (README, "Cells: empty, `null`, `#N/A`").
  */
-const CELL_CODES: ReadonlySet<RowErrorCode> = new Set(['spreadsheet_error', 'replacement_char']);
+const CELL_CODES: ReadonlySet<RowErrorCode> = new Set(['spreadsheet_error', 'replacement_char', 'control_char']);
 
 function cellGuard(value: string, ctx: z.RefinementCtx): void {
   if (SPREADSHEET_ERRORS.has(value)) {
@@ -219,13 +261,10 @@ function cellGuard(value: string, ctx: z.RefinementCtx): void {
       'spreadsheet_error',
       `holds the spreadsheet error ${value} (a broken formula?); fix it, or pass --null-token "${value}" to clear the field`,
     );
-  } else if (value.includes('\uFFFD')) {
-    issue(
-      ctx,
-      'replacement_char',
-      'contains U+FFFD, the replacement character: the text was mis-decoded before it reached this file; try --encoding windows-1252, or fix the source',
-    );
+    return;
   }
+  const misdecoded = findMisdecoded(value);
+  if (misdecoded !== undefined) issue(ctx, misdecoded.code, misdecoded.message);
 }
 
 /** A row's fields as the importer checks them: each field's API rule, plus the cell guard. */
@@ -247,20 +286,21 @@ function preferCellErrors(errors: RowError[]): RowError[] {
 export function createRowParser(options: RowParserOptions = {}): (cells: RowCells) => ParsedRow {
   const emptyValue = options.empty === 'null' ? null : undefined;
   const { nullToken, defaultCountry } = options;
+  const mobileOptions = { fixMissingPlus: options.fixMissingPlus };
 
   return (cells) => {
-    const systemId = stripExcelSafe(cells.system_id.trim());
+    const systemId = cellText(cells.system_id);
     const patch: ContactPatch = {};
     let mobile: MobileReading | undefined;
     for (const field of CONTACT_FIELDS) {
       const raw = cells[field];
       if (raw === undefined) continue;
-      const value = stripExcelSafe(raw.trim());
+      const value = cellText(raw);
       if (nullToken !== undefined && value === nullToken) patch[field] = null;
       else if (value.length === 0) {
         if (emptyValue === null) patch[field] = null;
       } else if (field === 'mobile') {
-        mobile = readMobile(value, defaultCountry);
+        mobile = readMobile(value, defaultCountry, mobileOptions);
         // A refused number is left as written: the API's rule then fails it as invalid_mobile.
         patch.mobile = mobile.ok ? mobile.value : value;
       } else patch[field] = value;

@@ -7,9 +7,14 @@ import { isUtf8 } from 'node:buffer';
 import { Transform } from 'node:stream';
 import { ChunkCarry } from './chunks.js';
 
-export type InputEncoding = 'utf8' | 'windows-1252' | 'latin1' | 'utf16le';
+/**
+ * The encodings `--encoding` takes: `windows-1252` is what Excel on Windows writes as "CSV (Comma
+ * delimited)", `macintosh` (MacRoman) what Excel for Mac writes (README, "Reading the file").
+ */
+export const INPUT_ENCODINGS = ['utf8', 'windows-1252', 'macintosh', 'latin1', 'utf16le'] as const;
+export type InputEncoding = (typeof INPUT_ENCODINGS)[number];
 /** What we actually decode with: `latin1` is an alias, and a UTF-16 BOM overrides an 8-bit `--encoding`. */
-export type ActualEncoding = 'utf8' | 'windows-1252' | 'utf16le' | 'utf16be';
+export type ActualEncoding = 'utf8' | 'windows-1252' | 'macintosh' | 'utf16le' | 'utf16be';
 
 export interface Bom {
   encoding: 'utf8' | 'utf16le' | 'utf16be';
@@ -41,7 +46,7 @@ export function chooseEncoding(requested: InputEncoding | undefined, bom: Bom | 
 
 /** The WHATWG label for TextDecoder. */
 export function decoderLabel(encoding: Exclude<ActualEncoding, 'utf8'>): string {
-  return encoding === 'windows-1252' ? 'windows-1252' : encoding === 'utf16le' ? 'utf-16le' : 'utf-16be';
+  return encoding === 'utf16le' ? 'utf-16le' : encoding === 'utf16be' ? 'utf-16be' : encoding;
 }
 
 /**
@@ -123,7 +128,7 @@ export class Utf8Checker {
 
 /**
  * Transcodes to UTF-8 bytes for csv-parse. Not fatal: the pre-scan has already validated
- * the file, and windows-1252 maps every byte. The BOM is skipped before this (start offset).
+ * the file, and windows-1252 and MacRoman map every byte. The BOM is skipped before this (start offset).
  */
 export function createTranscoder(encoding: Exclude<ActualEncoding, 'utf8'>): Transform {
   const decoder = new TextDecoder(decoderLabel(encoding), { ignoreBOM: true });

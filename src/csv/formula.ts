@@ -32,3 +32,22 @@ export function excelSafe(value: string): string {
 export function stripExcelSafe(value: string): string {
   return isGuarded(value) ? value.slice(1) : value;
 }
+
+// eslint-disable-next-line no-control-regex -- the test is "anything outside ASCII"
+const NON_ASCII = /[^\u0000-\u007f]/;
+
+/**
+ * A cell's text as every rule sees it: trimmed, the excel-safe guard removed, and in Unicode NFC.
+ * Apple Numbers writes decomposed letters (`e` + U+0308 for `ë`), which would otherwise compare
+ * unequal to what the API holds and travel as a different spelling (README, "CSV rules"). Plain
+ * ASCII, most cells, is returned as it is without the cost of normalising.
+ */
+export function cellText(raw: string): string {
+  const value = stripExcelSafe(raw.trim());
+  return hasNonAscii(value) ? value.normalize('NFC') : value;
+}
+
+/** True when the text holds any character outside ASCII: the cheap test before costlier Unicode work. */
+export function hasNonAscii(value: string): boolean {
+  return NON_ASCII.test(value);
+}

@@ -39,8 +39,10 @@ const ALIASES: ReadonlyMap<string, HeaderField> = new Map<string, HeaderField>([
   ['title', 'job_title'],
   ['mobile', 'mobile'],
   ['mobilephone', 'mobile'],
+  ['mobilephonenumber', 'mobile'],
   ['mobilenumber', 'mobile'],
   ['cellphone', 'mobile'],
+  ['cellphonenumber', 'mobile'],
 ]);
 
 export function resolveHeaderField(name: string): HeaderField | undefined {
@@ -189,7 +191,8 @@ export function mapHeader(
   mapEntries: readonly MapEntry[],
   requiredFields: readonly HeaderField[],
   file: string,
-  headerLine = 1,
+  /** Where the header is, for messages: `contacts.csv line 1`, `contacts.xlsx row 1`. */
+  headerPlace = `${file} line 1`,
 ): HeaderMapping {
   const columnFields: (HeaderField | undefined)[] = columns.map((c) => resolveHeaderField(c));
   const how: HeaderMapping['how'] = columnFields.map((f, i) =>
@@ -230,7 +233,7 @@ export function mapHeader(
       const ignore =
         columns[winner] === columns[other] || (columns[other] ?? '').trim() === '' ? `#${other + 1}` : columns[other]!;
       problems.push(
-        `${file} line ${headerLine}: columns ${numbered(columns, winner)} and ${numbered(columns, other)} both map to ${field}; ` +
+        `${headerPlace}: columns ${numbered(columns, winner)} and ${numbered(columns, other)} both map to ${field}; ` +
           `keep one, e.g. ignore the other with ${mapFlag(ignore, '')}`,
       );
     }
@@ -242,7 +245,7 @@ export function mapHeader(
       const own = fields[part];
       if (own === undefined) continue;
       problems.push(
-        `${file} line ${headerLine}: column ${numbered(columns, fullName)} (full_name) and column ${numbered(columns, own)} both give ${part}; ` +
+        `${headerPlace}: column ${numbered(columns, fullName)} (full_name) and column ${numbered(columns, own)} both give ${part}; ` +
           `map only one, e.g. ${mapFlag(columns[own] ?? `#${own + 1}`, '')}`,
       );
     }
@@ -257,7 +260,7 @@ export function mapHeader(
         : undefined;
     const suggestion = idLike ?? '<header>';
     problems.push(
-      `${file} line ${headerLine}: no ${field} column; the headers are ${listHeaders(columns)}. ` +
+      `${headerPlace}: no ${field} column; the headers are ${listHeaders(columns)}. ` +
         `Rename the column, or pass ${mapFlag(suggestion, field)}`,
     );
   }

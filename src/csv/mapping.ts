@@ -8,6 +8,7 @@ import { readFailure } from '../errno.js';
 import { readFile } from 'node:fs/promises';
 import { FileError } from '../errors.js';
 import {
+  FULL_NAME_PARTS,
   HEADER_FIELDS,
   describeColumn,
   normaliseHeader,
@@ -44,13 +45,18 @@ export interface MappingDescription {
   unsent: UnsentColumn[];
 }
 
-/** Normalised name fragments that make a column look like a field, most telling first. */
+/**
+ * Normalised name fragments that make a column look like a field, most telling first. A role
+ * (`Role`: Agent, Admin) is not a job title, and `Last Login` is not a last name: only the words
+ * that name the field count.
+ */
 const NEAR: readonly (readonly [RegExp, HeaderField])[] = [
   [/mobile|cell/, 'mobile'],
   [/e?mail/, 'email'],
-  [/given|first|forename/, 'first_name'],
-  [/surname|family|last/, 'last_name'],
-  [/position|jobtitle|role|occupation/, 'job_title'],
+  [/given|firstname|forename|^first$/, 'first_name'],
+  [/surname|familyname|lastname|^last$/, 'last_name'],
+  [/position|jobtitle|occupation|designation/, 'job_title'],
+  [/^(name|fullname|displayname|agentname|contactname)$/, 'full_name'],
 ];
 
 /** The field a header name is close to, if any (`Cell`, `Phone (Mobile)`, `E-mail 1 - Value`, `Position`). */
@@ -59,6 +65,67 @@ export function nearField(name: string): HeaderField | undefined {
   if (n === '') return undefined;
   for (const [pattern, field] of NEAR) if (pattern.test(n)) return field;
   return undefined;
+}
+
+/** A date or a timestamp (`2024-11-01T10:00:00Z`, `2024-11-01 10:00`, `01/11/2024`): never a name or a title. */
+const DATE_LIKE =
+  /^\d{4}-\d{2}-\d{2}([T ]\d{1,2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}:?\d{2})?)?$|^\d{1,2}[/.]\d{1,2}[/.]\d{2,4}( \d{1,2}:\d{2}(:\d{2})?( ?[AP]M)?)?$/i;
+
+/** What a helpdesk calls a person's access level: a role, not a job title. */
+const ROLE_WORDS: ReadonlySet<string> = new Set([
+  'agent',
+  'admin',
+  'administrator',
+  'account admin',
+  'account administrator',
+  'billing admin',
+  'end-user',
+  'end user',
+  'enduser',
+  'light agent',
+  'chat agent',
+  'contributor',
+  'supervisor',
+  'requester',
+  'viewer',
+]);
+
+/**
+ * Whether a column's first values look like the field a header name suggests (README, "CSV
+ * rules"). Names and titles are never dates, never role words, never an address; an email has
+ * an @; a mobile is digits and separators; a full name has two words. A column with no values
+ * in the first rows is judged by its name alone.
+ */
+export function samplesFit(field: HeaderField, samples: readonly string[]): boolean {
+  return samples.every((value) => {
+    if (DATE_LIKE.test(value)) return false;
+    switch (field) {
+      case 'email':
+        return value.includes('@');
+      case 'mobile':
+        return /^\+?[\d\s().-]{6,}$/.test(value);
+      case 'job_title':
+        return !ROLE_WORDS.has(value.toLowerCase()) && !value.includes('@');
+      case 'full_name':
+        return /\p{L}/u.test(value) && !value.includes('@') && /\S\s+\S/.test(value);
+      default:
+        return /\p{L}/u.test(value) && !value.includes('@');
+    }
+  });
+}
+
+/** How many of a column's first values decide whether it looks like a field. */
+const SAMPLES_JUDGED = 5;
+
+/** Up to `count` non-empty values of a column from the first rows, trimmed. */
+function samplesOf(rows: readonly (readonly string[])[], column: number, count: number): string[] {
+  const samples: string[] = [];
+  for (const row of rows) {
+    const value = row[column]?.trim() ?? '';
+    if (value !== '') samples.push(value);
+    if (samples.length === count) break;
+  }
+  return samples;
 }
 
 /** `--map` value for a column: its name, or `#N` when it has none or shares it with another column. */
@@ -75,12 +142,7 @@ export function describeMapping(
 ): MappingDescription {
   const fields: FieldMapping[] = [];
   for (const [field, column] of Object.entries(mapping.fields) as [HeaderField, number][]) {
-    const samples: string[] = [];
-    for (const row of sampleRows) {
-      const value = row[column]?.trim() ?? '';
-      if (value !== '') samples.push(value);
-      if (samples.length === 2) break;
-    }
+    const samples = samplesOf(sampleRows, column, 2);
     fields.push({
       field,
       column,
@@ -111,7 +173,14 @@ export function describeMapping(
       return;
     }
     const near = nearField(columns[i] ?? '');
-    if (near !== undefined && mapping.fields[near] === undefined && !suggested.has(near)) {
+    if (
+      near !== undefined &&
+      mapping.fields[near] === undefined &&
+      !suggested.has(near) &&
+      // One name column only where the file has no name columns of its own.
+      (near !== 'full_name' || FULL_NAME_PARTS.every((part) => mapping.fields[part] === undefined)) &&
+      samplesFit(near, samplesOf(sampleRows, i, SAMPLES_JUDGED))
+    ) {
       suggested.add(near);
       unsent.push({
         column: i,

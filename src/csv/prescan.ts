@@ -199,16 +199,63 @@ async function locate(
   return { line, byte: undefined, context: Buffer.alloc(0) };
 }
 
+/** How much of a non-UTF-8 file the encoding guess reads: enough for thousands of names. */
+const GUESS_BYTES = 4 * 1024 * 1024;
+
+/** For each byte 0x80–0xFF: does this 8-bit encoding decode it to a lower-case letter? */
+function lowerCaseTable(label: string): boolean[] {
+  const text = new TextDecoder(label).decode(Uint8Array.from({ length: 128 }, (_, i) => 0x80 + i));
+  return [...text].map((ch) => /\p{Ll}/u.test(ch));
+}
+
+/** Bytes that windows-1252 leaves undefined (TextDecoder turns them into C1 controls); MacRoman maps each to a letter. */
+const UNDEFINED_IN_1252 = new Set([0x81, 0x8d, 0x8f, 0x90, 0x9d]);
+
+function isAsciiLetter(byte: number | undefined): boolean {
+  return byte !== undefined && ((byte >= 0x61 && byte <= 0x7a) || (byte >= 0x41 && byte <= 0x5a));
+}
+
+/**
+ * Which legacy encoding the bytes of a file that is not UTF-8 fit: Excel on Windows writes
+ * windows-1252, Excel for Mac MacRoman (README, "Reading the file"). An accented letter inside a
+ * word decodes to a lower-case letter in the right one: `Jos` + 0x8E is `José` in MacRoman and
+ * `JosŽ` in windows-1252, `Jos` + 0xE9 the other way round. Bare-CR line ends, and bytes that
+ * windows-1252 leaves undefined, point to MacRoman too. A tie is windows-1252, the common case.
+ */
+export async function guessLegacyEncoding(plan: Plan): Promise<'windows-1252' | 'macintosh'> {
+  const win = lowerCaseTable('windows-1252');
+  const mac = lowerCaseTable('macintosh');
+  let score = plan.dialect.mac ? 3 : 0;
+  let previous: number | undefined;
+  const stream = createReadStream(plan.path, { start: plan.bomLength, end: plan.bomLength + GUESS_BYTES - 1 });
+  for await (const chunk of stream as AsyncIterable<Buffer>) {
+    for (const byte of chunk) {
+      if (byte >= 0x80) {
+        if (UNDEFINED_IN_1252.has(byte)) score += 3;
+        else if (isAsciiLetter(previous)) score += (mac[byte - 0x80] ? 1 : 0) - (win[byte - 0x80] ? 1 : 0);
+      }
+      previous = byte;
+    }
+  }
+  return score > 0 ? 'macintosh' : 'windows-1252';
+}
+
+const LEGACY_ADVICE = {
+  'windows-1252': 'the bytes fit windows-1252, which Excel on Windows writes: run again with --encoding windows-1252',
+  macintosh: 'the bytes fit MacRoman, which Excel for Mac writes: run again with --encoding macintosh',
+} as const;
+
 async function utf8Error(plan: Plan, offset: number): Promise<FileError> {
   const { line, byte, context } = await locate(plan, offset);
-  // Showing the bytes as windows-1252 lets people check the suggestion at a glance ("Café").
-  const text = JSON.stringify(new TextDecoder('windows-1252').decode(context));
+  const guess = await guessLegacyEncoding(plan);
+  // Showing the bytes as the guessed encoding lets people check the suggestion at a glance ("José").
+  const text = JSON.stringify(new TextDecoder(guess).decode(context));
   const what =
     byte === undefined
       ? 'the file ends inside a multi-byte character'
-      : `byte 0x${byte.toString(16).toUpperCase().padStart(2, '0')} in ${text}, shown as windows-1252`;
+      : `byte 0x${byte.toString(16).toUpperCase().padStart(2, '0')} in ${text}, shown as ${guess}`;
   return new FileError(
-    `${plan.path} line ${line} is not valid UTF-8 (${what}); if the file came from Excel on Windows, run again with --encoding windows-1252`,
+    `${plan.path} line ${line} is not valid UTF-8 (${what}); ${LEGACY_ADVICE[guess]}, or save the file as "CSV UTF-8"`,
     { file: plan.path, line },
   );
 }

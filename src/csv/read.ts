@@ -1,6 +1,8 @@
 /**
  * The input side of import and delete: open a CSV file, check the whole file, map its header,
- * then stream its records with backpressure and flat memory (README, "CSV rules").
+ * then stream its records with backpressure and flat memory (README, "CSV rules"). An .xlsx
+ * workbook (by its name or its content) goes to src/xlsx/read.ts and comes back as the same
+ * records, numbered by spreadsheet row.
  *
  *   openCsv: stat → sniff the head (BOM, binary, header line, delimiter, line ends)
  *            → pre-scan the whole file (encoding, quote balance) → parse the header → map it
@@ -10,17 +12,22 @@
  * a caller that only sends after openCsv has resolved never sends part of a broken file. The
  * problems are collected first, so one FileError names all of them.
  */
-import { FileError, UsageError } from '../errors.js';
-import type { InputEncoding } from './decode.js';
-import { mapHeader, parseMapFlags, type HeaderField } from './headers.js';
-import { describeMapping, readMapFile, type MappingDescription } from './mapping.js';
+import { open } from 'node:fs/promises';
+import { extname } from 'node:path';
+import { UsageError } from '../errors.js';
+import { INPUT_ENCODINGS, type InputEncoding } from './decode.js';
+import { parseMapFlags, type HeaderField } from './headers.js';
+import { readMapFile } from './mapping.js';
 import { checkFile, emptyFile, prescan, sniff } from './prescan.js';
-import { startReader, type CsvRecord } from './record-parser.js';
+import { startReader } from './record-parser.js';
+import { sourceFromBatches, type CsvSource } from './source.js';
 
-export type { InputEncoding } from './decode.js';
+export { INPUT_ENCODINGS, type InputEncoding } from './decode.js';
 export type { HeaderField, MappedBy } from './headers.js';
 export type { FieldMapping, MappingDescription, UnsentColumn } from './mapping.js';
 export type { CsvRecord } from './record-parser.js';
+export type { CsvHeader, CsvSource, InputFormat } from './source.js';
+export { placeOf } from './source.js';
 export { describeColumn, detectDelimiter, normaliseHeader, resolveHeaderField } from './headers.js';
 export { nearField, readMapFile } from './mapping.js';
 
@@ -33,43 +40,40 @@ export interface CsvReadOptions {
   mapFile?: string | undefined;
   /** Which fields must have a column; default ['system_id']. delete uses ['system_id'] too. */
   requiredFields?: readonly HeaderField[];
+  /** .xlsx: `--sheet`, a sheet's name or its position from 1; default the first sheet. */
+  sheet?: string | undefined;
 }
 
-export interface CsvHeader {
-  /** Header cells verbatim (BOM removed), in order, duplicates kept. */
-  columns: string[];
-  /** field → column index */
-  fields: Partial<Record<HeaderField, number>>;
-  /** column index → field; undefined = unmapped (kept in results, never sent) */
-  columnFields: (HeaderField | undefined)[];
-  delimiter: ',' | ';' | '\t';
-  /** The encoding actually used (e.g. 'utf16le' when a UTF-16 BOM was found). */
-  encoding: string;
-  /** For people, before anything is sent: each field's column with sample values, and the columns not sent. */
-  mapping: MappingDescription;
-}
+/** A zip file's first bytes (ECMA-376 part 2: an .xlsx is a zip package). */
+const ZIP_SIGNATURE = Buffer.from('PK\x03\x04', 'latin1');
 
-export interface CsvSource {
-  header: CsvHeader;
-  /** Pull-based: iterating with for-await applies backpressure to the file stream. Iterate once. */
-  records: AsyncIterable<CsvRecord>;
-  /** The same records, in arrays of what was ready: the fast way for a hot loop. Use one or the other. */
-  batches: AsyncIterable<CsvRecord[]>;
-  /** Bytes of the file consumed so far, and the file size (for progress bars). */
-  bytesRead(): number;
-  bytesTotal: number;
-  /** Stops reading and closes the file; for a caller that does not iterate to the end. Breaking out of for-await does this too. */
-  close(): void;
+/**
+ * An .xlsx workbook by its name, or by its content: a file that starts as a zip is read as a
+ * workbook whatever it is called, and one without a workbook inside is refused as such.
+ */
+export async function isWorkbookFile(path: string): Promise<boolean> {
+  if (/^\.xls[xm]$/i.test(extname(path))) return true;
+  let handle;
+  try {
+    handle = await open(path, 'r');
+  } catch {
+    return false; // the CSV path words the failure
+  }
+  try {
+    const head = Buffer.alloc(ZIP_SIGNATURE.length);
+    const { bytesRead } = await handle.read(head, 0, head.length, 0);
+    return bytesRead === head.length && head.equals(ZIP_SIGNATURE);
+  } finally {
+    await handle.close();
+  }
 }
-
-const ENCODINGS: readonly InputEncoding[] = ['utf8', 'windows-1252', 'latin1', 'utf16le'];
 
 /** Opens and checks the file; throws FileError for whole-file problems BEFORE returning (so nothing is sent). */
 export async function openCsv(path: string, options: CsvReadOptions = {}): Promise<CsvSource> {
   // Flag problems first: they need no file.
   const requested = options.encoding;
-  if (requested !== undefined && !ENCODINGS.includes(requested)) {
-    throw new UsageError(`--encoding ${String(requested)} is not supported; use one of ${ENCODINGS.join(', ')}`);
+  if (requested !== undefined && !(INPUT_ENCODINGS as readonly string[]).includes(requested)) {
+    throw new UsageError(`--encoding ${String(requested)} is not supported; use one of ${INPUT_ENCODINGS.join(', ')}`);
   }
   const mapEntries = [
     ...(options.mapFile === undefined ? [] : await readMapFile(options.mapFile)),
@@ -78,55 +82,32 @@ export async function openCsv(path: string, options: CsvReadOptions = {}): Promi
   const requiredFields = options.requiredFields ?? ['system_id'];
 
   const size = await checkFile(path);
+  if (await isWorkbookFile(path)) {
+    if (requested !== undefined)
+      throw new UsageError(`--encoding applies to CSV files; ${path} is an .xlsx workbook, which names its own`);
+    // Loaded only for a workbook, so reading CSV never pays for the zip and XML parsers.
+    const { openXlsx } = await import('../xlsx/read.js');
+    return openXlsx(path, { mapEntries, requiredFields, sheet: options.sheet, size });
+  }
+  if (options.sheet !== undefined) throw new UsageError(`--sheet applies to .xlsx workbooks; ${path} is read as CSV`);
   const plan = await sniff(path, size, requested);
   const problems = await prescan(plan);
 
   const reader = startReader(plan);
   try {
-    const first = await reader.batches.next();
-    const headerRecord = first.done === true ? undefined : first.value[0];
-    if (headerRecord === undefined) throw emptyFile(path);
-    const line = headerRecord.line;
-    if (headerRecord.error !== undefined) {
-      const reason = headerRecord.error.message.replace(/^lines? [\d-]+: cannot read this row: /, '');
-      problems.push(new FileError(`${path} line ${line}: cannot read the header row: ${reason}`, { file: path, line }));
-      throw FileError.combine(problems);
-    }
-    const columns = headerRecord.cells;
-    const mapped = mapHeader(columns, mapEntries, requiredFields, path, line);
-    for (const message of mapped.problems) problems.push(new FileError(message, { file: path, line }));
-    if (problems.length > 0) throw FileError.combine(problems);
-    // The records that came with the header, then the rest, batch by batch. The mapping block's
-    // samples need some rows: when the header came alone, wait for the next batch.
-    let rest = first.done === true ? [] : first.value.slice(1);
-    if (rest.length === 0 && first.done !== true) {
-      const next = await reader.batches.next();
-      if (next.done !== true) rest = next.value;
-    }
-    const samples = rest.flatMap((r) => (r.error === undefined ? [r.cells] : []));
-    const batches = (async function* (): AsyncGenerator<CsvRecord[]> {
-      if (rest.length > 0) yield rest;
-      yield* reader.batches;
-    })();
-    return {
-      header: {
-        columns,
-        fields: mapped.fields,
-        columnFields: mapped.columnFields,
-        delimiter: plan.delimiter,
-        encoding: plan.encoding,
-        mapping: describeMapping(columns, mapped, samples),
-      },
-      records: {
-        async *[Symbol.asyncIterator]() {
-          for await (const batch of batches) yield* batch;
-        },
-      },
-      batches: { [Symbol.asyncIterator]: () => batches },
+    return await sourceFromBatches({
+      path,
+      format: 'csv',
+      batches: reader.batches,
+      mapEntries,
+      requiredFields,
+      problems,
+      emptyFile: () => emptyFile(path),
+      meta: { delimiter: plan.delimiter, encoding: plan.encoding },
       bytesRead: reader.bytesRead,
       bytesTotal: size,
       close: reader.close,
-    };
+    });
   } catch (error) {
     reader.close();
     throw error;

@@ -23,8 +23,13 @@ export interface CsvRecord {
    * is cut (an error unless every extra cell is empty).
    */
   cells: string[];
-  /** Set for a long row or a row that breaks the quoting rules; the message keeps whatever `cells` could not. */
-  error?: { code: 'ragged_row' | 'malformed_row'; message: string };
+  /**
+   * Set for a long row or a row that breaks the quoting rules; the message keeps whatever `cells`
+   * could not. An .xlsx row: a formula with no saved value.
+   */
+  error?: { code: 'ragged_row' | 'malformed_row' | 'uncached_formula'; message: string };
+  /** .xlsx: the columns whose cell is a number rather than text (a mobile there has lost its +). */
+  numeric?: readonly number[];
   /** A row longer than the header: the cells past its width, so the errors file can keep them. */
   extra?: string[];
 }

@@ -20,6 +20,17 @@ export function send(res: ServerResponse, reply: Reply, extraHeaders?: readonly 
   res.end(reply.body);
 }
 
+/**
+ * What a web server answers for a path it does not serve: a plain-text 404, not the API's JSON
+ * error body. The API's `{"message":…,"status":404}` means "no contact with this system_id"
+ * (API document, "Error Handling"), and a client may take it as proof that it reached the API.
+ */
+export function sendNotFoundPage(res: ServerResponse): void {
+  const body = 'Not Found\n';
+  res.writeHead(404, ['Content-Type', 'text/plain; charset=utf-8', 'Content-Length', String(Buffer.byteLength(body))]);
+  res.end(body);
+}
+
 /** Resolves on 'drain', or on 'close' so that a client that went away cannot leave us waiting. */
 function waitForDrain(res: ServerResponse): Promise<void> {
   return new Promise((resolve) => {

@@ -10,17 +10,20 @@
  *
  * Decisions where the document is silent: PUT answers 201/200 with the stored record in GET
  * one's shape (`{"contact":{…}}`); DELETE answers 202 `{"message":"Contact deleted","status":202}`;
- * a DELETE of an unknown system_id is 404 even if a support group names it; unknown routes are
- * 404 and wrong methods 405 (with `Allow`), both JSON; invalid UTF-8 in a body is a 400.
+ * a DELETE of an unknown system_id is 404 even if a support group names it; a path that is no
+ * route is answered as a web server would, a plain-text 404 before any auth check (so the API's
+ * JSON 404 always means "no such contact"); wrong methods are 405 (with `Allow`), JSON; invalid
+ * UTF-8 in a body is a 400; a system_id over MAX_SYSTEM_ID_LENGTH characters is a 400.
  */
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import type { Contact } from '../contact/schema.js';
+import { CREDENTIAL_CHECK_PREFIX } from '../api/credentials.js';
+import { apiSystemId, toRowErrors, type Contact } from '../contact/schema.js';
 import { ConfigError } from '../errors.js';
 import { createApiKey, createAuthCheck, createPortalCode } from './auth.js';
 import { createAttemptCounter, createFaultPlan, type FaultKind, type FaultPlan } from './faults.js';
 import { createProtectionIndex, loadSupportGroups, type SupportGroupsDocument } from './groups.js';
-import { closeServer, listen, readBody, send, streamJsonList, urlHost } from './http.js';
+import { closeServer, listen, readBody, send, sendNotFoundPage, streamJsonList, urlHost } from './http.js';
 import { createRequestLog, type RequestLog, type RequestLogEntry } from './log.js';
 import { createPersister, runLoadDataFile, type Persister } from './persist.js';
 import {
@@ -227,7 +230,12 @@ function answerApi(state: EmulatorState, call: ApiCall): void {
   // A client that gave up during the latency still gets its write applied, like a real server;
   // but once close() has begun, nothing may change the store behind the final flush.
   if (state.closing !== undefined && call.res.destroyed) return;
-  // "401 Invalid security credentials (portal code and/or API key missing or invalid)": checked before anything else.
+  // A path that is no route is not the API's to answer: a web server's 404, whatever the credentials.
+  if (call.route.kind === 'unknown') {
+    state.requestLog.answer(call.seq, 404);
+    return sendNotFoundPage(call.res);
+  }
+  // "401 Invalid security credentials (portal code and/or API key missing or invalid)": checked before the rest.
   if (call.revoked) {
     bump(state.stats.faults, 'revoked');
     return reply(state, call, UNAUTHORIZED);
@@ -235,7 +243,6 @@ function answerApi(state: EmulatorState, call: ApiCall): void {
   if (!state.isAuthorized(call.req.headers.authorization)) return reply(state, call, UNAUTHORIZED);
 
   const { method, path, route } = call;
-  if (route.kind === 'unknown') return reply(state, call, errorReply(404, `There is no endpoint ${path}`));
   if (route.kind === 'badEscape') return reply(state, call, BAD_ESCAPE);
   if (route.kind === 'all') {
     if (method !== 'GET') return reply(state, call, ...methodNotAllowed(method, path, 'GET'));
@@ -248,15 +255,23 @@ function answerApi(state: EmulatorState, call: ApiCall): void {
     return reply(state, call, ...methodNotAllowed(method, path, 'GET, PUT, DELETE'));
   if (call.body === null)
     return reply(state, call, errorReply(413, `The JSON payload is larger than ${state.maxBodyBytes} bytes`));
+  const id = apiSystemId.safeParse(route.systemId);
+  if (!id.success)
+    return reply(state, call, errorReply(400, `system_id ${toRowErrors(id.error.issues)[0]?.message ?? 'is invalid'}`));
   answerContact(state, call, route.systemId, call.body);
 }
 
-/** A well-formed request on one contact: an injected fault, or the document's rules. */
+/**
+ * A well-formed request on one contact: an injected fault, or the document's rules. The faults are
+ * drawn per row, so the credential check, whose system_id is random, never gets one: a seeded
+ * run stops or goes on the same way every time.
+ */
 function answerContact(state: EmulatorState, call: ApiCall, systemId: string, body: Buffer): void {
   const { method, attempt } = call;
-  const fault: FaultKind | undefined = state.faultPlan.active
-    ? state.faultPlan.draw(method, systemId, attempt)
-    : undefined;
+  const fault: FaultKind | undefined =
+    state.faultPlan.active && !systemId.startsWith(CREDENTIAL_CHECK_PREFIX)
+      ? state.faultPlan.draw(method, systemId, attempt)
+      : undefined;
   if (fault !== undefined) bump(state.stats.faults, fault);
   if (fault === 'fail') return reply(state, call, TRANSACTION_FAILED);
   if (fault === 'throttle') return reply(state, call, THROTTLED, RETRY_AFTER);
@@ -352,7 +367,7 @@ function createEmulatorServer(state: EmulatorState): Server {
     const path = pathOf(req.url ?? '/');
     if (path === API_BASE_PATH || path.startsWith(`${API_BASE_PATH}/`)) handleApi(state, req, res, path);
     else if (path.startsWith(CONTROL_PREFIX)) handleControl(controlRoutes, req, res, path);
-    else send(res, errorReply(404, `There is no endpoint ${path}; the API is under ${API_BASE_PATH}`));
+    else sendNotFoundPage(res);
   });
   // Above keepAliveTimeout, as node's docs advise, so a reused socket is never cut mid-headers.
   server.headersTimeout = KEEP_ALIVE_MS + 5000;

@@ -6,7 +6,7 @@
  */
 import { CONTACT_FIELDS } from '../contact/schema.js';
 import { openCsv, type CsvReadOptions } from '../csv/read.js';
-import { stripExcelSafe } from '../csv/formula.js';
+import { cellText } from '../csv/formula.js';
 import { createCsvWriter } from '../csv/write.js';
 import { inputStem } from '../run/paths.js';
 import type { SnapshotIndex } from '../remote/snapshot.js';
@@ -24,7 +24,7 @@ export function resolveCreatedPath(backupPath: string): string {
 
 export async function writeBackup(options: {
   input: string;
-  csv: Pick<CsvReadOptions, 'encoding' | 'map' | 'mapFile'>;
+  csv: Pick<CsvReadOptions, 'encoding' | 'map' | 'mapFile' | 'sheet'>;
   /** Read before any row is predicted: it must still hold the API's values. */
   snapshot: Pick<SnapshotIndex, 'get'>;
   backupPath: string;
@@ -45,7 +45,7 @@ export async function writeBackup(options: {
     for await (const record of source.records) {
       if (options.limit !== undefined && rows >= options.limit) break;
       rows++;
-      const id = stripExcelSafe((record.cells[idIndex] ?? '').trim());
+      const id = cellText(record.cells[idIndex] ?? '');
       if (id === '' || seen.has(id)) continue;
       seen.add(id);
       const current = options.snapshot.get(id);

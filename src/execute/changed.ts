@@ -3,7 +3,11 @@
  * predicts it (the same planner, fed the rows in file order), and only rows that would create or
  * change something are sent. Rows predicted to fail are sent too: the API has the last word, and
  * a 422 still gets its second chance. A row that would change nothing becomes `unchanged`
- * without a request (README, "Round trips").
+ * without a request (README, "Round trips"). A row the planner refuses outright (a lossy
+ * spreadsheet save, contact/lossy.ts) is `invalid` and never sent.
+ *
+ * `--backup` without `--changed-only` knows the API's values too, so it uses the same filter with
+ * `sendUnchanged`: every row is sent as before, except the ones the planner refuses.
  */
 import type { PreparedRow } from '../run/outcomes.js';
 import { createPlanner, type PlannerOptions } from './plan.js';
@@ -24,7 +28,10 @@ export interface ChangedFilter {
 }
 
 /** The index is updated as rows are checked: write a backup from it before the first row. */
-export function createChangedFilter(snapshot: SnapshotIndex, options: PlannerOptions = {}): ChangedFilter {
+export function createChangedFilter(
+  snapshot: SnapshotIndex,
+  options: PlannerOptions & { sendUnchanged?: boolean } = {},
+): ChangedFilter {
   const planner = createPlanner(snapshot, options);
   return {
     get keptEmptyRows() {
@@ -33,6 +40,19 @@ export function createChangedFilter(snapshot: SnapshotIndex, options: PlannerOpt
     check(row) {
       const prediction = planner.predict(row);
       const notes = [...(prediction.kept ?? []), ...row.notes];
+      if (prediction.status === 'invalid') {
+        const refused: ResultRow = {
+          seq: row.seq,
+          line: row.line,
+          cells: row.cells,
+          systemId: row.systemId,
+          status: 'invalid',
+          errors: prediction.errors,
+          warnings: row.warnings,
+        };
+        return { send: false, row: refused };
+      }
+      if (options.sendUnchanged === true) return { send: true, row };
       if (prediction.status === 'unchanged') {
         const detail = [NOT_SENT, ...notes].join('; ');
         const unchanged: ResultRow = {
@@ -62,6 +82,7 @@ export function withChangedFilter(
   send: Executor,
   filter: () => ChangedFilter | undefined,
   sink: ResultsSink,
+  changedOnly = true,
 ): Executor {
   return {
     start: () => send.start(),
@@ -70,7 +91,10 @@ export function withChangedFilter(
       if (verdict === undefined || verdict.send) return send.execute(verdict?.row ?? row);
       await sink.put(verdict.row);
     },
-    finish: async () => ({ ...(await send.finish()), keptEmptyRows: filter()?.keptEmptyRows }),
+    finish: async () => ({
+      ...(await send.finish()),
+      ...(changedOnly ? { keptEmptyRows: filter()?.keptEmptyRows } : {}),
+    }),
     stats: () => send.stats(),
     close: () => send.close(),
   };

@@ -9,6 +9,7 @@
  * the second attempt needs (seq, line, system_id, patch and its first answer), and the pass reads
  * them back in order. A file whose every email is taken stays as small in memory as any other.
  */
+import { placeOf, type InputFormat } from '../csv/source.js';
 import pLimit from 'p-limit';
 import { createSpill } from '../spill.js';
 import type { ApiClient } from '../api/client.js';
@@ -76,8 +77,10 @@ export async function runDeferredPass(options: {
   client: ApiClient;
   deferred: DeferredList;
   stopSignal: AbortSignal;
+  /** The input's kind: details name `line 7` of a CSV file, `row 7` of a workbook. */
+  format?: InputFormat | undefined;
 }): Promise<OverrideStore> {
-  const { client, deferred, stopSignal } = options;
+  const { client, deferred, stopSignal, format } = options;
   const overrides = createOverrideStore();
   const stillTaken: DeferredRow[] = [];
   // Rows of one system_id stay in file order (a chain per key); different ones go concurrently,
@@ -87,7 +90,7 @@ export async function runDeferredPass(options: {
   const second = async (row: DeferredRow): Promise<void> => {
     const later = deferred.appliedAfter(row.systemId);
     if (isSuperseded(later, row.seq)) {
-      overrides.set(row.seq, { before: row.before, after: supersededOutcome(row.before, later) });
+      overrides.set(row.seq, { before: row.before, after: supersededOutcome(row.before, later, format) });
       return;
     }
     if (stopSignal.aborted) return;
@@ -134,7 +137,7 @@ export async function runDeferredPass(options: {
   } finally {
     deferred.dispose();
   }
-  await explainSwaps(client, stillTaken, overrides);
+  await explainSwaps(client, stillTaken, overrides, format);
   return overrides;
 }
 
@@ -142,7 +145,12 @@ export async function runDeferredPass(options: {
  * For the 422s that remain, look up who holds each wanted email among those same rows' contacts.
  * A cycle (A wants B's email while B wants A's) is a swap that no ordering can apply.
  */
-async function explainSwaps(client: ApiClient, rows: DeferredRow[], overrides: OverrideStore): Promise<void> {
+async function explainSwaps(
+  client: ApiClient,
+  rows: DeferredRow[],
+  overrides: OverrideStore,
+  format: InputFormat | undefined,
+): Promise<void> {
   if (rows.length < 2) return;
   const looked = rows.slice(0, SWAP_LOOKUP_LIMIT);
   const holder = new Map<string, DeferredRow>();
@@ -164,7 +172,7 @@ async function explainSwaps(client: ApiClient, rows: DeferredRow[], overrides: O
       const wanted = at.patch.email;
       const next = typeof wanted === 'string' ? holder.get(wanted.toLowerCase()) : undefined;
       if (next === undefined || next === row || cycle.includes(next)) {
-        if (next === row && cycle.length > 1) markSwap(row, cycle, overrides);
+        if (next === row && cycle.length > 1) markSwap(row, cycle, overrides, format);
         break;
       }
       cycle.push(next);
@@ -173,10 +181,15 @@ async function explainSwaps(client: ApiClient, rows: DeferredRow[], overrides: O
   }
 }
 
-function markSwap(row: DeferredRow, cycle: DeferredRow[], overrides: OverrideStore): void {
+function markSwap(
+  row: DeferredRow,
+  cycle: DeferredRow[],
+  overrides: OverrideStore,
+  format: InputFormat | undefined,
+): void {
   const others = cycle
     .filter((r) => r !== row)
-    .map((r) => `line ${r.line} (system_id ${r.systemId})`)
+    .map((r) => `${placeOf(format, r.line)} (system_id ${r.systemId})`)
     .join(', ');
   const message = `email swap with ${others}: each wants an email another holds, which the API cannot exchange in one import; give one contact a temporary email first, import, then import the final emails`;
   overrides.update(row.seq, (override) => ({

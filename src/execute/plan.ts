@@ -5,6 +5,7 @@
  * unique; null clears a field and an omitted field stays as it is. A 422 gets the same second
  * chance as in a real import, so the plan and the import agree row by row.
  */
+import type { InputFormat } from '../csv/source.js';
 import {
   CONTACT_FIELDS,
   REQUIRED_ON_CREATE,
@@ -20,6 +21,7 @@ import type { ResultsSink } from '../run/sink.js';
 import { isSuperseded, supersededOutcome } from '../run/supersede.js';
 import type { FieldChange, Override, ResultRow } from '../run/results.js';
 import { emptyFields } from '../contact/fields.js';
+import { findLossySave } from '../contact/lossy.js';
 import { createSnapshotIndex, loadSnapshot, type SnapshotIndex, type SnapshotValues } from '../remote/snapshot.js';
 
 export { loadSnapshot, createSnapshotIndex, type SnapshotIndex } from '../remote/snapshot.js';
@@ -38,6 +40,10 @@ export interface PlannerOptions {
    * value alone, and the prediction says so. Undefined with `--empty null`, where it clears it.
    */
   emptyCells?: readonly (readonly [ContactField, number])[] | undefined;
+  /** How an error names a field's column (`column "First Name"`); default `column first_name`. */
+  columnOf?: ((field: ContactField) => string) | undefined;
+  /** The input's kind: details name `line 7` of a CSV file, `row 7` of a workbook. */
+  format?: InputFormat | undefined;
 }
 
 export interface Planner {
@@ -79,6 +85,7 @@ export function createPlanner(snapshot: Iterable<Contact> | SnapshotIndex, optio
   const { contacts, emailOwner } = index;
   const snapshotSize = contacts.size;
   const emptyCells = options.emptyCells ?? [];
+  const columnOf = options.columnOf ?? ((field: ContactField) => `column ${field}`);
   let [toSend, keptEmptyRows] = [0, 0];
   const pending: Pending[] = [];
   // system_id → the latest row predicted to apply, for "superseded"; only for system_ids with a pending row.
@@ -95,17 +102,22 @@ export function createPlanner(snapshot: Iterable<Contact> | SnapshotIndex, optio
 
   function evaluate(row: PreparedRow): { prediction: Prediction; holder?: string } {
     const current = contacts.get(row.systemId);
+    // A lossy spreadsheet save is refused before anything else: it is never sent (contact/lossy.ts).
+    const lossy = current === undefined ? undefined : findLossySave(row.patch, current, columnOf);
+    if (lossy !== undefined) return { prediction: { status: 'invalid', errors: [lossy] } };
     const holder = whoHolds(emailOwner, row.patch.email, row.systemId);
     if (holder !== undefined) {
       const where = inFile.has(holder) ? 'after the rows before this one' : 'in the API';
       const error: RowError = {
         code: 'email_taken',
         field: 'email',
-        message: `the email ${String(row.patch.email)} is held by system_id ${holder} ${where}; the API would answer 422`,
+        message: `${columnOf('email')} "${String(row.patch.email)}" is held by system_id ${holder} ${where}; the API would answer 422`,
       };
       return { prediction: { status: 'would-fail', errors: [error] }, holder };
     }
-    return { prediction: current === undefined ? predictCreate(row) : predictUpdate(row, current, emptyCells) };
+    return {
+      prediction: current === undefined ? predictCreate(row, columnOf) : predictUpdate(row, current, emptyCells),
+    };
   }
 
   return {
@@ -118,6 +130,7 @@ export function createPlanner(snapshot: Iterable<Contact> | SnapshotIndex, optio
     },
     predict(row) {
       const { prediction, holder } = evaluate(row);
+      if (prediction.status === 'invalid') return prediction;
       if (prediction.status !== 'unchanged') toSend++;
       if (prediction.kept !== undefined) keptEmptyRows++;
       if (prediction.status === 'would-fail' && holder !== undefined) {
@@ -134,11 +147,11 @@ export function createPlanner(snapshot: Iterable<Contact> | SnapshotIndex, optio
         const before: ResultRow = { ...row, ...prediction };
         const later = lastApplied.get(row.systemId);
         if (isSuperseded(later, row.seq)) {
-          overrides.set(row.seq, { before, after: supersededOutcome(before, later) });
+          overrides.set(row.seq, { before, after: supersededOutcome(before, later, options.format) });
           continue;
         }
         const second = evaluate(row);
-        if (second.prediction.status === 'would-fail') continue;
+        if (second.prediction.status === 'would-fail' || second.prediction.status === 'invalid') continue;
         apply(row, contacts.get(row.systemId));
         const note = 'on the second attempt, once the rest of the file has freed the email';
         overrides.set(row.seq, {
@@ -203,7 +216,7 @@ function predictUpdate(
 }
 
 /** A row for a system_id the snapshot does not hold: a create, if it has what a create needs. */
-function predictCreate(row: PreparedRow): Prediction {
+function predictCreate(row: PreparedRow, columnOf: (field: ContactField) => string): Prediction {
   const missing = REQUIRED_ON_CREATE.filter((f) => {
     const value = row.patch[f];
     return value === undefined || value === null || value === '';
@@ -211,7 +224,7 @@ function predictCreate(row: PreparedRow): Prediction {
   if (missing.length > 0) {
     const error: RowError = {
       code: 'missing_required',
-      message: `creating a contact needs ${missing.join(', ')}; the API would answer 400`,
+      message: `creating a contact needs ${missing.map(columnOf).join(', ')}; the API would answer 400`,
     };
     return { status: 'would-fail', errors: [error] };
   }

@@ -5,8 +5,10 @@
  * fact answers: the second chance for 422s (deferred.ts) and rows superseded by a later row for
  * the same system_id that was applied (README, "Statuses").
  */
+import type { InputFormat } from '../csv/source.js';
 import type { ApiClient, ApiResult, RetryEvent } from '../api/client.js';
 import type { Connection } from '../config.js';
+import { askCredentialCheck, judgeCredentialCheck } from '../api/credentials.js';
 import { describeAnswer, unauthorizedHint } from '../api/failures.js';
 import { CiopulseError } from '../errors.js';
 import type { RunControl } from '../run/control.js';
@@ -84,25 +86,11 @@ export async function createRunClient(settings: ClientSettings, control: RunCont
     retries: () => retries,
     async checkCredentials() {
       if (control.stopped() !== undefined) return;
-      // One GET of a system_id that cannot exist: 404 means the credentials work.
-      const result = await client.checkCredentials();
+      const verdict = judgeCredentialCheck(client.baseUrl, await askCredentialCheck(client));
       credentialsChecked = true;
       // Not the API: onFatal has stopped the run already.
-      if (result.fatal !== undefined) return;
-      if (result.status === 404 || result.status === 200) return;
-      if (result.status === 401) {
-        control.stop(
-          'auth',
-          `the API refused the credentials (401 ${result.message ?? 'Invalid security credentials'}); nothing was sent`,
-          unauthorizedHint(client.baseUrl),
-        );
-        return;
-      }
-      control.stop(
-        'unreachable',
-        `the credential check failed: ${describeAnswer(result)}; nothing was sent`,
-        `is ${client.baseUrl} the right base URL, and is it up?`,
-      );
+      if (verdict.ok || control.stopped() !== undefined) return;
+      control.stop(verdict.reason, `${verdict.error.message}; nothing was sent`, verdict.error.hint);
     },
   };
 }
@@ -116,6 +104,8 @@ export interface SendContext {
   maxConsecutiveFailures: number;
   /** Runs after the credential check and before the first row (the undo file). */
   beforeFirstRow?: (() => Promise<void>) | undefined;
+  /** The input's kind: details name `line 7` of a CSV file, `row 7` of a workbook. */
+  format?: InputFormat | undefined;
 }
 
 /**
@@ -123,7 +113,7 @@ export interface SendContext {
  * superseded (README, "Statuses"), and neither resumed nor in the errors file. Only outcomes are
  * kept, no cells.
  */
-function createSupersedeTracker() {
+function createSupersedeTracker(format: InputFormat | undefined) {
   const unsettled = new Map<string, { seq: number; outcome: RowOutcome }[]>();
   const overrides = new Map<number, Override>();
   return {
@@ -148,7 +138,7 @@ function createSupersedeTracker() {
         const later = { seq: row.seq, line: row.line };
         for (const { seq, outcome } of list)
           if (isSuperseded(later, seq))
-            overrides.set(seq, { before: outcome, after: supersededOutcome(outcome, later) });
+            overrides.set(seq, { before: outcome, after: supersededOutcome(outcome, later, format) });
       }
     },
   };
@@ -178,7 +168,7 @@ export function createSendExecutor(ctx: SendContext): Executor {
   const chains = new Map<string, Promise<void>>();
   const pending = new Set<Promise<void>>();
   const deferred: DeferredList = createDeferredList();
-  const supersede = createSupersedeTracker();
+  const supersede = createSupersedeTracker(ctx.format);
   const countFailure = createFailFast(control, ctx.maxConsecutiveFailures);
   const maxPending = 2 * client.gate.maxWindow;
   const roomWaiters: (() => void)[] = [];
@@ -246,7 +236,7 @@ export function createSendExecutor(ctx: SendContext): Executor {
     async finish() {
       while (pending.size > 0) await Promise.all(pending);
       // In a stopped run the second chance sends nothing; it still marks the superseded 422s.
-      const second = await runDeferredPass({ client, deferred, stopSignal: control.stopSignal });
+      const second = await runDeferredPass({ client, deferred, stopSignal: control.stopSignal, format: ctx.format });
       return { overrides: mergeOverrides(supersede.overrides, second) };
     },
     stats: () => ({

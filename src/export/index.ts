@@ -24,7 +24,8 @@ import type { ApiClient, RetryEvent } from '../api/client.js';
 import type { Connection } from '../config.js';
 import { resolveHeaderField } from '../csv/headers.js';
 import { mapFlag } from '../shell.js';
-import { createCsvWriter, type CsvWriter } from '../csv/write.js';
+import type { CsvWriter } from '../csv/write.js';
+import { createTableWriter } from '../csv/table.js';
 import { excelSafe, isGuarded } from '../csv/formula.js';
 import { InternalError, UsageError } from '../errors.js';
 import { EXPORT_COLUMNS, toCell } from '../remote/listing.js';
@@ -37,30 +38,23 @@ export { EXPORT_COLUMNS, extractRecords, normaliseKey, toCell, toContact } from 
 export { walkListing } from '../remote/walk.js';
 export type { RecordHandler, WalkOptions, WalkResult } from '../remote/walk.js';
 
-/** Where the contacts come from: a connection (the library's way) or a client the caller already holds. */
-export type ExportSource =
-  | {
-      /** How to reach the API; the export builds its own client and closes it at the end. */
-      connection: Connection;
-      client?: undefined;
-      /** Retries for the GET (429, 5xx, network); default 5. */
-      retries?: number | undefined;
-      /** Time limit, in ms, for the answer to start and between its chunks; default 30 000. */
-      timeoutMs?: number | undefined;
-      /** The longest wait before a retry, whatever Retry-After asks, in ms. */
-      maxRetryWaitMs?: number | undefined;
-      onRetry?: ((event: RetryEvent) => void) | undefined;
-    }
-  | {
-      /** A client built by the caller (the CLI's, which shares its stop signal); not closed here. */
-      client: ApiClient;
-      connection?: undefined;
-    };
+/** Where the contacts come from: the API at `connection`, read by a client the export builds and closes. */
+export interface ExportSource {
+  /** How to reach the API. */
+  connection: Connection;
+  /** Retries for the GET (429, 5xx, network); default 5. */
+  retries?: number | undefined;
+  /** Time limit, in ms, for the answer to start and between its chunks; default 30 000. */
+  timeoutMs?: number | undefined;
+  /** The longest wait before a retry, whatever Retry-After asks, in ms. */
+  maxRetryWaitMs?: number | undefined;
+  onRetry?: ((event: RetryEvent) => void) | undefined;
+}
 
 export type ExportOptions = ExportSource & ExportCommonOptions;
 
 export interface ExportCommonOptions {
-  /** The CSV file to write, via a temporary file renamed at the end. Undefined: write to `stream`. */
+  /** The file to write (CSV, or a workbook when it ends in .xlsx), via a temporary file renamed at the end. Undefined: write to `stream`. */
   out?: string | undefined;
   /** Where the CSV goes when `out` is undefined (the CLI passes stdout). It is not ended. */
   stream?: NodeJS.WritableStream | undefined;
@@ -157,7 +151,6 @@ function warnAboutRows(
 
 /** The library's entry point for export: every contact, as CSV, to a file or a stream. */
 export async function exportContacts(options: ExportOptions): Promise<ExportSummary> {
-  if (options.client !== undefined) return exportWith(options.client, options);
   // Loaded here, not at the top: importing the library must not load undici (README, "Using it as a library").
   const { createApiClient } = await import('../api/client.js');
   const client = createApiClient({
@@ -240,7 +233,8 @@ async function exportWith(client: ApiClient, options: ExportCommonOptions): Prom
     }
     if (options.signal?.aborted === true) throw abortError();
     if (out !== undefined) {
-      writer = createCsvWriter(out, { atomic: true, bom: options.bom === true });
+      // An .xlsx `out` is a workbook of text cells (README, ".xlsx round trips").
+      writer = createTableWriter(out, { atomic: true, bom: options.bom === true, sheetName: 'Contacts' });
       await writeToFile(writer, finalRows()).catch((error: unknown) => {
         throw localWriteFailure(out, error);
       });

@@ -11,6 +11,7 @@
  * renders them with `textContent` only. A Content-Security-Policy allows only the page's own
  * script (by hash) and no network access at all, as a second line of defence.
  */
+import { lineWord } from '../csv/source.js';
 import { createHash } from 'node:crypto';
 import { once } from 'node:events';
 import { createWriteStream, renameSync, rmSync, type WriteStream } from 'node:fs';
@@ -107,8 +108,8 @@ function renderBody(input: RenderInput): string {
     renderVerdict(input) +
     renderStopped(summary) +
     renderOutcome(data, summary) +
-    renderGroups(data.errorGroups, 'c') +
-    renderGroups(data.warningGroups, 'w') +
+    renderGroups(data.errorGroups, 'c', lineWord(summary.format)) +
+    renderGroups(data.warningGroups, 'w', lineWord(summary.format)) +
     renderChanges(data, summary) +
     renderProblems(data, summary.resultsPath) +
     `</main>${renderFootnotes(data)}`
@@ -117,7 +118,12 @@ function renderBody(input: RenderInput): string {
 
 async function writeDocument(file: WriteStream, input: RenderInput): Promise<void> {
   const { data } = input;
-  const config = { page: PAGE_SIZE, statuses: REPORT_STATUSES, idColumn: data.idLabel };
+  const config = {
+    page: PAGE_SIZE,
+    statuses: REPORT_STATUSES,
+    idColumn: data.idLabel,
+    lineLabel: lineWord(input.summary.format) === 'row' ? 'Row' : 'Line',
+  };
   await writeChunk(file, renderHead(input) + renderBody(input));
   await writeChunk(
     file,

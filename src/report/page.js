@@ -11,7 +11,7 @@
  * @typedef {[string, string, string]} Issue code, column, message
  * @typedef {[number, string, string, string, Issue[], Issue[], string]} ProblemRow line, id, status, http, errors, warnings, detail
  * @typedef {[number, string, string, string, string, string]} ChangeRow line, id, field, before, after, note
- * @typedef {{ page?: number, statuses?: string[], idColumn?: string }} Config
+ * @typedef {{ page?: number, statuses?: string[], idColumn?: string, lineLabel?: string }} Config
  * @typedef {{ config?: Config, problems?: ProblemRow[], changes?: ChangeRow[] }} ReportData
  */
 
@@ -331,10 +331,11 @@ const issues = (r) => r[4].concat(r[5]);
 /** @param {ProblemRow} r */
 const issueClasses = (r) => r[4].map(() => 'code').concat(r[5].map(() => 'wcode'));
 const idLabel = config.idColumn || 'System ID';
+const lineLabel = config.lineLabel || 'Line';
 
 /** @type {Column<ProblemRow>[]} */
 const problemColumns = [
-  { key: 'line', label: 'Line', num: true, text: (r) => r[0] },
+  { key: 'line', label: lineLabel, num: true, text: (r) => r[0] },
   { key: 'id', label: idLabel, mono: true, text: (r) => r[1] },
   {
     key: 'status',
@@ -366,7 +367,7 @@ const problemColumns = [
 
 /** @type {Column<ChangeRow>[]} */
 const changeColumns = [
-  { key: 'line', label: 'Line', num: true, text: (r) => r[0] },
+  { key: 'line', label: lineLabel, num: true, text: (r) => r[0] },
   { key: 'id', label: idLabel, mono: true, text: (r) => r[1] },
   { key: 'field', label: 'Field', mono: true, text: (r) => r[2] },
   { key: 'before', label: 'Before', text: (r) => r[3], render: (td, r) => value(td, r[3], 'before') },

@@ -263,8 +263,12 @@ function sortGroups(groups: ReadonlyMap<string, CodeGroup>): CodeGroup[] {
   return [...groups.values()].sort((a, b) => b.rows - a.rows || a.firstLine - b.firstLine);
 }
 
-/** Errors (kind 'c') or warnings (kind 'w') grouped by code, each with example rows. */
-export function renderGroups(groups: ReadonlyMap<string, CodeGroup>, kind: 'c' | 'w'): string {
+/** Errors (kind 'c') or warnings (kind 'w') grouped by code, each with example rows; `row` numbers for a workbook. */
+export function renderGroups(
+  groups: ReadonlyMap<string, CodeGroup>,
+  kind: 'c' | 'w',
+  lineWord: 'line' | 'row' = 'line',
+): string {
   const sorted = sortGroups(groups);
   if (sorted.length === 0) return '';
   const titles = kind === 'c' ? CODE_TITLES : WARNING_TITLES;
@@ -282,8 +286,8 @@ export function renderGroups(groups: ReadonlyMap<string, CodeGroup>, kind: 'c' |
           : plural(g.rows, 'row');
       return (
         `<details class="group group-${kind}" data-${kind === 'c' ? 'code' : 'warning'}="${escapeHtml(g.code)}"><summary><span class="chev" aria-hidden="true"></span><code class="code">${escapeHtml(g.code)}</code>` +
-        `<span class="gtitle">${escapeHtml(titleOf(g.code, titles))}</span><span class="gline">first at line ${num(g.firstLine)}</span><span class="gcount"><b data-${kind === 'c' ? 'code' : 'warning'}-count="${escapeHtml(g.code)}">${num(g.rows)}</b><span class="unit">${g.rows === 1 ? 'row' : 'rows'}</span></span></summary>` +
-        `<div class="gbody"><table class="mini"><thead><tr><th class="num">Line</th><th>System ID</th><th>Column</th><th>Message</th></tr></thead><tbody>${examples}</tbody></table>` +
+        `<span class="gtitle">${escapeHtml(titleOf(g.code, titles))}</span><span class="gline">first at ${lineWord} ${num(g.firstLine)}</span><span class="gcount"><b data-${kind === 'c' ? 'code' : 'warning'}-count="${escapeHtml(g.code)}">${num(g.rows)}</b><span class="unit">${g.rows === 1 ? 'row' : 'rows'}</span></span></summary>` +
+        `<div class="gbody"><table class="mini"><thead><tr><th class="num">${lineWord === 'row' ? 'Row' : 'Line'}</th><th>System ID</th><th>Column</th><th>Message</th></tr></thead><tbody>${examples}</tbody></table>` +
         `<p class="gfoot"><span>${more}</span><button type="button" class="link" data-show-kind="${escapeHtml(`${kind}:${g.code}`)}">Show all in the table ↓</button></p></div></details>`
       );
     })

@@ -2,17 +2,13 @@
  * The end-of-run summary: counts per status, time and speed, the most common errors grouped by
  * code, the files, and the next command to run. `formatSummary` returns text; the CLI prints it.
  */
-import { relative } from 'node:path';
-import { commandLine } from '../shell.js';
+import { lineWord } from '../csv/source.js';
+import { DEFAULT_RERUN, displayPath as display, rerunCommand, type Rerun } from '../shell.js';
 import { createStyles, type Styles } from './styles.js';
 import { resolveResultsPath } from '../run/paths.js';
 import { BAD_STATUSES, countBad, STATUSES } from '../run/statuses.js';
+import { cannotCreate } from '../contact/fields.js';
 import type { RunSummary } from '../run/pipeline.js';
-
-function display(path: string): string {
-  const rel = relative(process.cwd(), path);
-  return rel.startsWith('..') || rel === '' ? path : rel;
-}
 
 function seconds(ms: number): string {
   return ms < 10_000 ? `${(ms / 1000).toFixed(2)} s` : `${Math.round(ms / 1000)} s`;
@@ -26,25 +22,11 @@ function truncate(text: string, width: number): string {
   return text.length > width ? `${text.slice(0, width - 1)}…` : text;
 }
 
-/**
- * How to start the next run: the way this one was started (`npx ciopulse-contacts`, the bin on
- * the PATH, `node dist/cli/main.js`) and the flags of this run that the next one needs, as
- * words; `nextCommand` quotes them for a POSIX shell.
- */
-export interface Rerun {
-  launcher: readonly string[];
-  flags: readonly string[];
-  /** Flags a `--resume` needs besides those (`--limit`), since it must see the same rows. */
-  resumeFlags?: readonly string[];
-}
-
 /** What to do next: something to do by hand first (`advice`), then a command that can be pasted. */
 export interface NextStep {
   advice: string | undefined;
   command: string;
 }
-
-const DEFAULT_RERUN: Rerun = { launcher: ['ciopulse-contacts'], flags: [] };
 
 function rowsWithCode(summary: RunSummary, code: string): number {
   return summary.errorGroups.filter((g) => g.code === code).reduce((n, g) => n + g.count, 0);
@@ -53,7 +35,7 @@ function rowsWithCode(summary: RunSummary, code: string): number {
 /** `--resume` and, when this run's results are not in the default place, where they are. */
 function resumeArgs(summary: RunSummary, rerun: Rerun): string[] {
   const results =
-    summary.resultsPath === resolveResultsPath(summary.input, summary.mode)
+    summary.resultsPath === resolveResultsPath(summary.input, summary.mode, undefined, summary.format)
       ? []
       : ['--results', display(summary.resultsPath)];
   return ['--resume', ...results, ...(rerun.resumeFlags ?? [])];
@@ -68,7 +50,7 @@ function resumeArgs(summary: RunSummary, rerun: Rerun): string[] {
  */
 function afterBadRows(
   summary: RunSummary,
-  command: (input: string, extra?: readonly string[]) => string,
+  command: (input: string, extra?: readonly string[], ownFile?: boolean) => string,
   rerun: Rerun,
 ): NextStep | undefined {
   const errors = display(summary.errorsPath);
@@ -84,11 +66,12 @@ function afterBadRows(
     uncertain === 0
       ? ''
       : ` (its ${plural(uncertain, 'uncertain row')} ${uncertain === 1 ? 'is' : 'are'} sent again as ${uncertain === 1 ? 'it is' : 'they are'})`;
-  if (toFix > 0) return { advice: `fix ${errors}${uncertainNote}`, command: command(summary.errorsPath, ignore) };
+  // The errors file is the tool's own, written in UTF-8: no --encoding for it.
+  if (toFix > 0) return { advice: `fix ${errors}${uncertainNote}`, command: command(summary.errorsPath, ignore, true) };
   if (guarded > 0)
     return {
       advice: `reassign the support groups named in ${errors} in the CIOPulse Portal${uncertainNote}`,
-      command: command(summary.errorsPath, ignore),
+      command: command(summary.errorsPath, ignore, true),
     };
   if (uncertain > 0) {
     const safe = isDelete
@@ -100,17 +83,6 @@ function afterBadRows(
     };
   }
   return undefined;
-}
-
-/** A command that can be pasted: started as this run was, with the flags the next one needs. */
-export function rerunCommand(
-  rerun: Rerun | undefined,
-  verb: 'import' | 'delete',
-  input: string,
-  extra: readonly string[] = [],
-): string {
-  const { launcher, flags } = rerun ?? DEFAULT_RERUN;
-  return commandLine([...launcher, verb, display(input), ...flags, ...extra]);
 }
 
 /** What to do by hand before a stopped run can go on; undefined: nothing (a signal, a server back up). */
@@ -137,7 +109,8 @@ function planFlags(summary: RunSummary, rerun: Rerun): string[] {
 /** The step that carries on from here, or undefined when nothing is left to do. */
 export function nextCommand(summary: RunSummary, rerun: Rerun = DEFAULT_RERUN): NextStep | undefined {
   const verb = summary.mode.startsWith('delete') ? 'delete' : 'import';
-  const command = (input: string, extra: readonly string[] = []): string => rerunCommand(rerun, verb, input, extra);
+  const command = (input: string, extra: readonly string[] = [], ownFile = false): string =>
+    rerunCommand(rerun, verb, input, extra, { ownFile });
   if (
     summary.stopped !== undefined &&
     summary.mode !== 'dry-run' &&
@@ -152,10 +125,16 @@ export function nextCommand(summary: RunSummary, rerun: Rerun = DEFAULT_RERUN): 
   if (summary.rows === 0) return undefined;
   const preview = summary.mode === 'dry-run' || summary.mode === 'plan' || summary.mode === 'delete-dry-run';
   if (preview) {
+    const missing = summary.missingForCreate ?? [];
     const advice =
-      countBad(summary.counts) > 0
-        ? `fix the rows listed in ${display(summary.errorsPath)} in ${display(summary.input)}`
-        : undefined;
+      [
+        countBad(summary.counts) > 0
+          ? `fix the rows listed in ${display(summary.errorsPath)} in ${display(summary.input)}`
+          : '',
+        missing.length > 0 ? `map columns to ${missing.join(', ')} if the file adds new people` : '',
+      ]
+        .filter((a) => a !== '')
+        .join('; ') || undefined;
     return { advice, command: command(summary.input, planFlags(summary, rerun)) };
   }
   return countBad(summary.counts) > 0 ? afterBadRows(summary, command, rerun) : undefined;
@@ -170,11 +149,12 @@ function groupLines(
   paint: (text: string) => string,
   s: Styles,
   width: number | undefined,
+  lineWord: 'line' | 'row',
 ): string[] {
   const codeWidth = Math.max(...groups.map((g) => g.code.length));
   const room = width === undefined ? undefined : Math.max(30, width - codeWidth - 16);
   return groups.map((group) => {
-    const example = `first at line ${group.firstLine}: ${group.example}`;
+    const example = `first at ${lineWord} ${group.firstLine}: ${group.example}`;
     return `  ${paint(group.code.padEnd(codeWidth))}  ${plural(group.count, 'row').padStart(10)}  ${s.dim(room === undefined ? example : truncate(example, room))}`;
   });
 }
@@ -226,23 +206,26 @@ export function formatSummary(
   }
   if (summary.errorGroups.length > 0) {
     lines.push('', s.bold('Most common errors'));
-    lines.push(...groupLines(summary.errorGroups.slice(0, 8), s.red, s, options.width));
+    lines.push(...groupLines(summary.errorGroups.slice(0, 8), s.red, s, options.width, lineWord(summary.format)));
     if (summary.errorGroups.length > 8)
       lines.push(s.dim(`  … and ${summary.errorGroups.length - 8} more kinds; see the errors file`));
   }
   if (summary.warningGroups.length > 0) {
     // Warned rows are sent (or would be): say so, so "no errors" never reads as "nothing to check".
     lines.push('', s.bold('Warnings (rows sent as they are; see detail in the results)'));
-    lines.push(...groupLines(summary.warningGroups, s.yellow, s, options.width));
+    lines.push(...groupLines(summary.warningGroups, s.yellow, s, options.width, lineWord(summary.format)));
   }
   lines.push('', `Results: ${display(summary.resultsPath)}`);
   const bad = countBad(summary.counts);
   const again = summary.mode.startsWith('delete') ? 'run again' : 'import again';
   if (bad > 0) lines.push(`Errors:  ${display(summary.errorsPath)} (${plural(bad, 'row')}, ready to fix and ${again})`);
   else if (summary.rows > 0) lines.push('Errors:  none, so no errors file was written');
+  if (summary.missingForCreate !== undefined && summary.missingForCreate.length > 0) {
+    lines.push(`${s.yellow('Cannot create:')} ${cannotCreate(summary.missingForCreate)}`);
+  }
   if (summary.unmappedColumns.length > 0) {
     lines.push(
-      `${s.yellow('Not sent:')} ${summary.unmappedColumns.map((c) => (/^column \d+ \(no header\)$/.test(c) ? c : `"${c}"`)).join(', ')} (no field; kept in the results; --map "<header>=<field>" sends one)`,
+      `${s.yellow('Not sent:')} ${summary.unmappedColumns.map((c) => (/^column \d+ \(no header\)$/.test(c) ? c : `"${c}"`)).join(', ')} (no field; kept in the results; --map '<header>=<field>' sends one)`,
     );
   }
   if (summary.keptEmptyRows !== undefined && summary.keptEmptyRows > 0) {

@@ -53,6 +53,7 @@ export const CODE_TITLES: Readonly<Record<string, string>> = {
   duplicate_email: 'Email already used by an earlier row in the file',
   ragged_row: 'Wrong number of cells in the row',
   malformed_row: 'Row could not be read as CSV',
+  uncached_formula: 'Formula with no saved value (.xlsx)',
   replacement_char: 'Mis-decoded text (U+FFFD)',
   api_rejected: 'Rejected by the API',
   not_found: 'Contact not found',

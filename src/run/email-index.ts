@@ -16,7 +16,8 @@
 /** Returns the line of an earlier row that holds this email for another system_id, if any. */
 export type EmailIndex = (email: string, systemId: string, line: number) => number | undefined;
 
-function fnv1a(text: string, seed: number): number {
+/** A 32-bit FNV-1a of the UTF-16 units with a final avalanche; person-index.ts uses it too. */
+export function fnv1a(text: string, seed: number): number {
   let h = seed;
   for (let i = 0; i < text.length; i++) h = Math.imul(h ^ text.charCodeAt(i), 0x01000193);
   // A final avalanche (murmur3's fmix32), so that nearby keys spread across the table.

@@ -20,7 +20,7 @@ import {
 } from './pipeline.js';
 import { loadSnapshot, type PlannerOptions } from '../execute/plan.js';
 import { createChangedFilter, withChangedFilter, type ChangedFilter } from '../execute/changed.js';
-import { sentFieldColumns } from './prepare.js';
+import { columnLabel, sentFieldColumns } from './prepare.js';
 import type { CsvHeader } from '../csv/read.js';
 import { createRunClient, createSendExecutor, type ConnectionOptions } from '../execute/send.js';
 
@@ -57,7 +57,11 @@ export type DeleteOptions = Common &
 
 /** With `--empty omit`, the planner notes empty cells over values the API holds; `--empty null` clears them. */
 function plannerOptions(header: CsvHeader, options: RowRuleOptions): PlannerOptions {
-  return { emptyCells: options.empty === 'null' ? undefined : sentFieldColumns(header, options.fields) };
+  return {
+    emptyCells: options.empty === 'null' ? undefined : sentFieldColumns(header, options.fields),
+    columnOf: (field) => columnLabel(header, field),
+    format: header.format,
+  };
 }
 
 /** Checks every row locally; sends nothing and needs no connection. */
@@ -116,6 +120,7 @@ export async function importContacts(options: ImportOptions): Promise<RunSummary
         isDelete: false,
         ignoreMissing: false,
         maxConsecutiveFailures: options.maxConsecutiveFailures ?? DEFAULTS.maxConsecutiveFailures,
+        format: header.format,
         beforeFirstRow:
           backupPath === undefined && options.changedOnly !== true
             ? undefined
@@ -127,14 +132,24 @@ export async function importContacts(options: ImportOptions): Promise<RunSummary
                 });
                 // The backup first: the filter's planner changes the index as it predicts.
                 if (backupPath !== undefined) {
-                  const csv = { encoding: options.encoding, map: options.map, mapFile: options.mapFile };
+                  const csv = {
+                    encoding: options.encoding,
+                    map: options.map,
+                    mapFile: options.mapFile,
+                    sheet: options.sheet,
+                  };
                   backup = await writeBackup({ input: options.input, csv, snapshot, backupPath, limit: options.limit });
                 }
-                if (options.changedOnly === true)
-                  changed = createChangedFilter(snapshot, plannerOptions(header, options));
+                // --backup alone sends every row, but the planner still refuses a lossy save.
+                changed = createChangedFilter(snapshot, {
+                  ...plannerOptions(header, options),
+                  sendUnchanged: options.changedOnly !== true,
+                });
               },
       });
-      return options.changedOnly === true ? withChangedFilter(send, () => changed, sink) : send;
+      return options.changedOnly === true || backupPath !== undefined
+        ? withChangedFilter(send, () => changed, sink, options.changedOnly === true)
+        : send;
     },
   });
   return backup === undefined ? summary : { ...summary, backup };
@@ -149,7 +164,7 @@ export function deleteContacts(options: DeleteOptions): Promise<RunSummary> {
     sending: true,
     resume: options.resume,
     restart: options.restart,
-    createExecutor: async ({ sink, control }) =>
+    createExecutor: async ({ sink, control, header }) =>
       createSendExecutor({
         run: await createRunClient(options, control),
         sink,
@@ -157,6 +172,7 @@ export function deleteContacts(options: DeleteOptions): Promise<RunSummary> {
         isDelete: true,
         ignoreMissing: options.ignoreMissing === true,
         maxConsecutiveFailures: options.maxConsecutiveFailures ?? DEFAULTS.maxConsecutiveFailures,
+        format: header.format,
       }),
   });
 }

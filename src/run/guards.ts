@@ -10,12 +10,13 @@ import {
   constants,
   existsSync,
   openSync,
+  readdirSync,
   readFileSync,
   rmSync,
   statSync,
   writeSync,
 } from 'node:fs';
-import { dirname } from 'node:path';
+import { basename, dirname, join } from 'node:path';
 import { FileError, RunLockedError } from '../errors.js';
 import { errnoError, writeFailure } from '../errno.js';
 import { isAlive } from '../spill.js';
@@ -101,4 +102,23 @@ export async function countAnswered(resultsPath: string, journalPath: string): P
   }
   for await (const entry of readJournal(journalPath)) if (FINAL_STATUSES.has(entry.status)) answered.add(entry.seq);
   return answered.size;
+}
+
+/**
+ * Removes `<file>.tmp-<pid>` files left by runs that were killed (their pid is gone): a resumed
+ * run's results, and every .xlsx output, which is written whole to a temporary file first.
+ * Nothing beside a special file (a device, a FIFO) is looked at: it never gets a temporary.
+ */
+export function removeStaleTemporaries(paths: readonly string[]): void {
+  for (const path of paths) {
+    if (existsSync(path) && !statSync(path).isFile()) continue;
+    const dir = dirname(path);
+    const prefix = `${basename(path)}.tmp-`;
+    for (const name of readdirSync(dir)) {
+      if (!name.startsWith(prefix)) continue;
+      const pid = Number(name.slice(prefix.length));
+      if (!Number.isInteger(pid) || pid === process.pid || isAlive(pid)) continue;
+      rmSync(join(dir, name), { force: true });
+    }
+  }
 }

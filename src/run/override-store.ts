@@ -73,7 +73,7 @@ export function createOverrideStore(): OverrideStore {
 }
 
 /** An in-memory lookup over a Map (the plan's and the supersede tracker's few overrides). */
-export function mergeOverrides(...sources: (ReadonlyMap<number, Override> | OverrideStore)[]): OverrideLookup {
+export function mergeOverrides(...sources: (ReadonlyMap<number, Override> | OverrideLookup)[]): OverrideLookup {
   return {
     get size() {
       return sources.reduce((n, s) => n + s.size, 0);
@@ -87,7 +87,7 @@ export function mergeOverrides(...sources: (ReadonlyMap<number, Override> | Over
       return undefined;
     },
     dispose() {
-      for (const source of sources) if (!(source instanceof Map)) (source as OverrideStore).dispose();
+      for (const source of sources) if (!(source instanceof Map)) (source as OverrideLookup).dispose?.();
     },
   };
 }

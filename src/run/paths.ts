@@ -33,16 +33,23 @@ function runStem(input: string): string {
   return join(dirname(stem), `${match[1] ?? ''}.retry-${Number(match[2] ?? 0) + 1}`);
 }
 
-export function resolveResultsPath(input: string, mode: RunMode, explicit?: string): string {
-  return explicit ?? `${runStem(input)}.${SUFFIX[mode]}.csv`;
+/** An .xlsx input gets .xlsx results by default; an explicit path's extension chooses (README, ".xlsx round trips"). */
+export function resolveResultsPath(
+  input: string,
+  mode: RunMode,
+  explicit?: string,
+  format: 'csv' | 'xlsx' = 'csv',
+): string {
+  return explicit ?? `${runStem(input)}.${SUFFIX[mode]}.${format}`;
 }
 
-/** The results path with `.csv` replaced by `.errors.csv`. */
+/** The results path with `.csv` replaced by `.errors.csv`, or `.xlsx` by `.errors.xlsx`. */
 export function resolveErrorsPath(resultsPath: string, explicit?: string): string {
   if (explicit !== undefined) return explicit;
-  return resultsPath.toLowerCase().endsWith('.csv')
-    ? `${resultsPath.slice(0, -4)}.errors.csv`
-    : `${resultsPath}.errors.csv`;
+  const ext = /\.(csv|xlsx)$/i.exec(resultsPath);
+  return ext === null
+    ? `${resultsPath}.errors.csv`
+    : `${resultsPath.slice(0, -ext[0].length)}.errors.${(ext[1] ?? 'csv').toLowerCase()}`;
 }
 
 export function resolveJournalPath(resultsPath: string): string {

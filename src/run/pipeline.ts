@@ -11,15 +11,31 @@
 import { existsSync, rmSync } from 'node:fs';
 import { rm } from 'node:fs/promises';
 import type { RetryEvent } from '../api/client.js';
+import { cannotCreate } from '../contact/fields.js';
 import type { ContactField } from '../contact/schema.js';
-import { openCsv, type CsvHeader, type CsvRecord, type CsvSource, type InputEncoding } from '../csv/read.js';
+import {
+  openCsv,
+  type CsvHeader,
+  type CsvRecord,
+  type CsvSource,
+  type InputEncoding,
+  type InputFormat,
+} from '../csv/read.js';
 import { createRunControl, type RunControl, type Stopped } from './control.js';
 import type { Executor } from './executor.js';
-import { acquireLock, checkWritable, countAnswered } from './guards.js';
+import { acquireLock, checkWritable, countAnswered, removeStaleTemporaries } from './guards.js';
 import { NothingToResumeError, UnfinishedRunError } from '../errors.js';
 import { skippedRow, type PreparedRow } from './outcomes.js';
 import { resolveErrorsPath, resolveJournalPath, resolveResultsPath, type RunMode } from './paths.js';
-import { createPreparer, isPrepared, systemIdCell } from './prepare.js';
+import {
+  createPersonCheck,
+  createPreparer,
+  csvOptions,
+  isPrepared,
+  missingForCreate,
+  systemIdCell,
+} from './prepare.js';
+import { mergeOverrides } from './override-store.js';
 import type { ErrorGroup, ResultRow, WarningGroup } from './results.js';
 import { countBad, type RowStatus } from './statuses.js';
 import { openResume, type PreviousAnswer, type ResumeState } from './resume.js';
@@ -38,6 +54,8 @@ export interface InputOptions {
   mapFile?: string | undefined;
   /** A trial run on the first n rows. */
   limit?: number | undefined;
+  /** .xlsx: the sheet to read, by name or position from 1; default the first. */
+  sheet?: string | undefined;
 }
 
 /** Where the results go. */
@@ -55,6 +73,8 @@ export interface RowRuleOptions {
   empty?: 'omit' | 'null' | undefined;
   nullToken?: string | undefined;
   defaultCountry?: CountryCode | undefined;
+  /** `--fix-missing-plus`: digits that lost their `+` get it back, where the result is a valid mobile. */
+  fixMissingPlus?: boolean | undefined;
 }
 
 /** Progress and cancellation; the library never prints. */
@@ -88,6 +108,8 @@ export interface RunProgress {
 export interface RunSummary {
   mode: RunMode;
   input: string;
+  /** What the input was: messages and reports say `row 7` for a workbook, `line 7` for CSV. */
+  format?: InputFormat | undefined;
   resultsPath: string;
   errorsPath: string;
   /** Kept only when the run did not finish cleanly and some answer is in it. */
@@ -108,6 +130,8 @@ export interface RunSummary {
   backup?: BackupSummary | undefined;
   /** Input columns that map to no field: kept in the results, never sent. */
   unmappedColumns: string[];
+  /** Fields that creating a contact needs but no column sends: only existing contacts can be updated. */
+  missingForCreate?: ContactField[] | undefined;
   /** `--plan` and `--changed-only`: rows with an empty cell over a value the API holds (kept, with `--empty omit`). */
   keptEmptyRows?: number | undefined;
   /** `--plan`: the PUTs `--changed-only` would send (plus the credential check and one GET all). */
@@ -147,6 +171,7 @@ async function openEarlierRun(
       columns: header.columns,
       systemIdIndex: header.fields.system_id ?? 0,
       kind: spec.isDelete ? 'delete' : 'import',
+      format: header.format,
     });
   }
   if (journalExists) {
@@ -177,12 +202,7 @@ function reusedRow(prepared: PreparedRow | ResultRow, previous: PreviousAnswer):
 export async function runPipeline(spec: PipelineSpec): Promise<RunSummary> {
   const started = performance.now();
   const { mode, options } = spec;
-  const source: CsvSource = await openCsv(options.input, {
-    ...(options.encoding === undefined ? {} : { encoding: options.encoding }),
-    ...(options.map === undefined ? {} : { map: options.map }),
-    mapFile: options.mapFile,
-    requiredFields: ['system_id'],
-  });
+  const source: CsvSource = await openCsv(options.input, csvOptions(options));
   let release: (() => void) | undefined;
   let summary: RunSummary | undefined;
   let sink: ResultsSink | undefined;
@@ -191,19 +211,23 @@ export async function runPipeline(spec: PipelineSpec): Promise<RunSummary> {
   let control: RunControl | undefined;
   try {
     const { header } = source;
-    const resultsPath = resolveResultsPath(options.input, mode, options.results);
+    const resultsPath = resolveResultsPath(options.input, mode, options.results, header.format);
     const errorsPath = resolveErrorsPath(resultsPath, options.errors);
     const journalPath = resolveJournalPath(resultsPath);
     for (const path of [resultsPath, errorsPath, ...(spec.outputs ?? [])]) checkWritable(path);
     release = acquireLock(resultsPath);
+    removeStaleTemporaries([resultsPath, errorsPath]);
     resume = spec.sending ? await openEarlierRun(spec, { resultsPath, errorsPath, journalPath }, header) : undefined;
     options.onStart?.({ header, bytesTotal: source.bytesTotal });
+    const missing = spec.isDelete ? [] : missingForCreate(header, options.fields);
+    if (missing.length > 0) options.onWarning?.(cannotCreate(missing));
 
     const runControl = (control = createRunControl(options.signal));
     const runSink = (sink = createResultsSink({
       resultsPath,
       errorsPath,
       columns: header.columns,
+      sheetName: header.sheet,
       journalPath: spec.sending ? journalPath : undefined,
       reorderCap: options.reorderCap,
       atomic: resume !== undefined,
@@ -216,14 +240,18 @@ export async function runPipeline(spec: PipelineSpec): Promise<RunSummary> {
     }));
     const run = (executor = await spec.createExecutor({ sink: runSink, control: runControl, header }));
     const progress = createProgress(options, source, runSink, run);
-    const preparer = createPreparer({
+    const rules = {
       header,
       isDelete: spec.isDelete,
       fields: options.fields,
       empty: options.empty,
       nullToken: options.nullToken,
       defaultCountry: options.defaultCountry,
-    });
+      fixMissingPlus: options.fixMissingPlus,
+    };
+    // A dry run checks one system_id, two people in its one pass; a run that sends or predicts reads the file first.
+    const people = await createPersonCheck(spec.mode === 'dry-run' ? undefined : options, rules);
+    const preparer = createPreparer({ ...rules, people });
 
     await run.start();
     const counts = await readRows({
@@ -236,7 +264,9 @@ export async function runPipeline(spec: PipelineSpec): Promise<RunSummary> {
       resume,
       prepare: (record, seq) => preparer.prepare(record, seq),
     });
-    const { overrides, keptEmptyRows, changedOnlyRequests } = await run.finish();
+    const finished = await run.finish();
+    const { keptEmptyRows, changedOnlyRequests } = finished;
+    const overrides = mergeOverrides(finished.overrides, preparer.overrides());
     try {
       await runSink.end({ keepJournal: runControl.stopped() !== undefined });
       await runSink.rewrite(overrides);
@@ -288,6 +318,7 @@ function buildSummary(ctx: {
   return {
     mode: spec.mode,
     input: spec.options.input,
+    format: header.format,
     resultsPath: ctx.paths.resultsPath,
     errorsPath: ctx.paths.errorsPath,
     journalPath: stopped !== undefined && sink.journaled() ? ctx.paths.journalPath : undefined,
@@ -303,6 +334,7 @@ function buildSummary(ctx: {
     keptEmptyRows: ctx.keptEmptyRows,
     changedOnlyRequests: ctx.changedOnlyRequests,
     stopped,
+    missingForCreate: spec.isDelete ? undefined : missingForCreate(header, spec.options.fields),
     unmappedColumns: spec.isDelete
       ? []
       : header.mapping.unsent.map((u) => (u.label.startsWith('"') ? (header.columns[u.column] ?? '') : u.label)),

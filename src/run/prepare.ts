@@ -4,13 +4,31 @@
  * plan, an import and a resumed import judge each row the same way.
  */
 import type { CountryCode } from 'libphonenumber-js/max';
-import { CONTACT_FIELDS, createRowParser, type ContactField, type RowCells, type RowError } from '../contact/schema.js';
+import {
+  CONTACT_FIELDS,
+  REQUIRED_ON_CREATE,
+  createRowParser,
+  findMisdecoded,
+  type ContactField,
+  type RowCells,
+  type RowError,
+} from '../contact/schema.js';
 import { FULL_NAME_PARTS, describeColumn, type HeaderField } from '../csv/headers.js';
 import { splitFullName } from '../contact/name.js';
-import type { CsvHeader, CsvRecord } from '../csv/read.js';
+import {
+  openCsv,
+  placeOf,
+  type CsvHeader,
+  type CsvReadOptions,
+  type CsvRecord,
+  type InputEncoding,
+} from '../csv/read.js';
+import { lostPlusHint } from '../contact/phone.js';
+import { cellRef } from '../xlsx/values.js';
 import { createEmailIndex } from './email-index.js';
 import type { PreparedRow } from './outcomes.js';
-import type { ResultRow } from './results.js';
+import type { Override, ResultRow, RowOutcome } from './results.js';
+import { createPersonIndex, type PersonConflict, type PersonIndex } from './person-index.js';
 
 export interface PrepareOptions {
   header: CsvHeader;
@@ -19,26 +37,59 @@ export interface PrepareOptions {
   empty?: 'omit' | 'null' | undefined;
   nullToken?: string | undefined;
   defaultCountry?: CountryCode | undefined;
+  fixMissingPlus?: boolean | undefined;
+  /**
+   * The one-system_id-two-people check (person-index.ts): `complete` when a pre-pass has added
+   * every row; otherwise each row is added as it comes (a dry run) and earlier rows are corrected.
+   */
+  people?: { index: PersonIndex; complete: boolean } | undefined;
+  /** The in-file email check; off for the pre-pass, which only feeds the person index. */
+  checkEmails?: boolean | undefined;
 }
 
 export interface Preparer {
   prepare(record: CsvRecord, seq: number): PreparedRow | ResultRow;
+  /** A one-pass person check: rows already written `valid` that a later row showed to conflict. */
+  overrides(): Map<number, Override>;
 }
 
-/** `column "Mobile Phone"`, or `column 7 (no header)` for a column mapped by number (`--map "#7=mobile"`). */
-function columnLabel(header: CsvHeader, field: HeaderField): string {
+/**
+ * `column "Mobile Phone"`, or `column 7 (no header)` for a column mapped by number (`--map "#7=mobile"`);
+ * in a workbook, with a row, the cell too: `cell F7 (column "Mobile Phone")`.
+ */
+export function columnLabel(header: CsvHeader, field: HeaderField, line?: number): string {
   const index = header.fields[field];
-  if (index === undefined) return `column ${field}`;
+  return index === undefined ? `column ${field}` : columnAt(header, index, line);
+}
+
+function columnAt(header: CsvHeader, index: number, line: number | undefined): string {
   const label = describeColumn(header.columns, index);
   // describeColumn already says "column 7 (no header)"; a named column reads `column "Mobile"`.
-  return label.startsWith('"') ? `column ${label}` : label;
+  const column = label.startsWith('"') ? `column ${label}` : label;
+  return header.format === 'xlsx' && line !== undefined ? `cell ${cellRef(index, line)} (${column})` : column;
 }
 
 /** Names the column in every message: `column "Mobile Phone": "0412" is not …`. */
-function withColumns(header: CsvHeader, errors: readonly RowError[]): RowError[] {
+function withColumns(header: CsvHeader, errors: readonly RowError[], line: number): RowError[] {
   return errors.map((e) =>
-    e.field === undefined ? e : { ...e, message: `${columnLabel(header, e.field)} ${e.message}` },
+    e.field === undefined ? e : { ...e, message: `${columnLabel(header, e.field, line)} ${e.message}` },
   );
+}
+
+/**
+ * A workbook's mobile held as a number has lost its `+` (a spreadsheet reads `+61…` as a sum):
+ * refused like a CSV mobile without its `+`, with the same hint, even when it would pass as
+ * digits (README, ".xlsx round trips").
+ */
+function numericMobile(header: CsvHeader, record: CsvRecord): RowError | undefined {
+  const index = header.fields.mobile;
+  if (index === undefined || record.numeric === undefined || !record.numeric.includes(index)) return undefined;
+  const value = (record.cells[index] ?? '').trim();
+  return {
+    code: 'invalid_mobile',
+    field: 'mobile',
+    message: `holds the number ${value}, not text, so its + is gone; ${lostPlusHint(value)}, and format the column as Text`,
+  };
 }
 
 export function systemIdCell(header: CsvHeader, record: CsvRecord): string {
@@ -59,18 +110,53 @@ export function sentFieldColumns(
     .map((f) => [f, header.fields[f] ?? 0] as const);
 }
 
+/**
+ * The fields that creating a contact needs (API document, "Adding a new Contact") that no column
+ * sends: a `full_name` column gives both names. With any missing, only contacts already in
+ * CIOPulse can be updated; every new one would be refused.
+ */
+export function missingForCreate(header: CsvHeader, fields: readonly ContactField[] | undefined): ContactField[] {
+  const sent = new Set(sentFieldColumns(header, fields).map(([field]) => field));
+  if (header.fields.full_name !== undefined)
+    for (const part of FULL_NAME_PARTS) if (fields === undefined || fields.includes(part)) sent.add(part);
+  return REQUIRED_ON_CREATE.filter((field) => !sent.has(field));
+}
+
 export function createPreparer(options: PrepareOptions): Preparer {
   const { header, isDelete } = options;
   const parseRow = createRowParser({
     empty: options.empty,
     nullToken: options.nullToken,
     defaultCountry: options.defaultCountry,
+    fixMissingPlus: options.fixMissingPlus,
   });
   const fieldColumns = sentFieldColumns(header, options.fields);
   // full_name feeds the name parts the run sends (the header mapping refuses a file that also maps them).
   const fullNameColumn = isDelete ? undefined : header.fields.full_name;
   const nameParts = FULL_NAME_PARTS.filter((f) => options.fields === undefined || options.fields.includes(f));
-  const emailOwner = isDelete ? undefined : createEmailIndex();
+  // The columns the row parser does not read: a C1 control or U+FFFD there still means the file
+  // was decoded wrongly, and its results row would carry the damage (README, "Reading the file").
+  const checked = new Set<number>([
+    header.fields.system_id ?? 0,
+    ...(isDelete ? [] : fieldColumns.map(([, i]) => i)),
+    ...(fullNameColumn === undefined || nameParts.length === 0 ? [] : [fullNameColumn]),
+  ]);
+  const otherColumns = header.columns.map((_, i) => i).filter((i) => !checked.has(i));
+  const misdecodedCell = (record: CsvRecord): RowError | undefined => {
+    for (const index of otherColumns) {
+      const found = findMisdecoded(record.cells[index] ?? '');
+      if (found !== undefined) return { ...found, message: `${columnAt(header, index, record.line)} ${found.message}` };
+    }
+    return undefined;
+  };
+  const emailOwner = isDelete || options.checkEmails === false ? undefined : createEmailIndex();
+  const people = isDelete ? undefined : options.people;
+  const corrected = new Map<number, Override>();
+  const conflictError = (systemId: string, conflict: PersonConflict): RowError => ({
+    code: 'conflicting_person',
+    field: 'system_id',
+    message: `"${systemId}" is also used by ${placeOf(header.format, conflict.line)} for another person (${columnLabel(header, conflict.field)} differs): the later row would overwrite the earlier, so neither is sent; fix the id, or remove one of the rows`,
+  });
 
   // Objects are built whole, not spread: this runs for every row of a million-row file.
   const invalid = (record: CsvRecord, seq: number, systemId: string, errors: RowError[]): ResultRow => ({
@@ -98,9 +184,41 @@ export function createPreparer(options: PrepareOptions): Preparer {
         else nameError = { code: 'one_word_name', field: 'full_name', message: split.message };
       }
       const parsed = parseRow(cells);
-      if (!parsed.ok || nameError !== undefined) {
-        const errors = [...(nameError === undefined ? [] : [nameError]), ...(parsed.ok ? [] : parsed.errors)];
-        return invalid(record, seq, parsed.systemId, withColumns(header, errors));
+      // --fix-missing-plus puts the + back on digits, whether a cell held them as text or as a number.
+      const numeric = isDelete || options.fixMissingPlus === true ? undefined : numericMobile(header, record);
+      if (!parsed.ok || nameError !== undefined || numeric !== undefined) {
+        const fieldErrors = parsed.ok ? [] : parsed.errors;
+        const errors = [
+          ...(nameError === undefined ? [] : [nameError]),
+          ...(numeric === undefined ? fieldErrors : [...fieldErrors.filter((e) => e.field !== 'mobile'), numeric]),
+        ];
+        return invalid(record, seq, parsed.systemId, withColumns(header, errors, record.line));
+      }
+      const damaged = otherColumns.length === 0 ? undefined : misdecodedCell(record);
+      if (damaged !== undefined) return invalid(record, seq, parsed.systemId, [damaged]);
+      if (people !== undefined) {
+        const { systemId, patch } = parsed;
+        // The common case, one person per system_id, costs one lookup (a dry run) or none.
+        const added = people.complete
+          ? people.index.conflicts === 0
+            ? 'none'
+            : 'shared'
+          : people.index.add(systemId, patch, record.line, seq);
+        const conflict = added === 'none' ? undefined : people.index.conflictOf(systemId, patch, record.line);
+        if (added === 'made' && conflict !== undefined) {
+          // A dry run wrote the earlier rows of this system_id as valid: they are refused too.
+          const errors = withColumns(
+            header,
+            [conflictError(systemId, { ...conflict, line: record.line })],
+            record.line,
+          );
+          for (const earlier of people.index.takeEarlier(systemId)) {
+            const before: RowOutcome = { line: earlier.line, systemId, status: 'valid' };
+            corrected.set(earlier.seq, { before, after: { ...before, status: 'invalid', errors } });
+          }
+        }
+        if (conflict !== undefined)
+          return invalid(record, seq, systemId, withColumns(header, [conflictError(systemId, conflict)], record.line));
       }
       const email = parsed.patch.email;
       if (emailOwner !== undefined && typeof email === 'string') {
@@ -110,7 +228,7 @@ export function createPreparer(options: PrepareOptions): Preparer {
             {
               code: 'duplicate_email',
               field: 'email',
-              message: `${columnLabel(header, 'email')} "${email}" is already used by line ${ownerLine} for another system_id (emails are unique, compared case-insensitively)`,
+              message: `${columnLabel(header, 'email', record.line)} "${email}" is already used by ${placeOf(header.format, ownerLine)} for another system_id (emails are unique, compared case-insensitively)`,
             },
           ]);
         }
@@ -125,5 +243,54 @@ export function createPreparer(options: PrepareOptions): Preparer {
         notes: parsed.notes,
       };
     },
+    overrides: () => corrected,
   };
+}
+
+/** How a run opens its input (the pre-pass opens it the same way). */
+export function csvOptions(options: {
+  encoding?: InputEncoding | undefined;
+  map?: readonly string[] | undefined;
+  mapFile?: string | undefined;
+  sheet?: string | undefined;
+}): CsvReadOptions {
+  return {
+    ...(options.encoding === undefined ? {} : { encoding: options.encoding }),
+    ...(options.map === undefined ? {} : { map: options.map }),
+    mapFile: options.mapFile,
+    sheet: options.sheet,
+    requiredFields: ['system_id'],
+  };
+}
+
+/**
+ * The one-system_id-two-people check (person-index.ts). Given the input, a run that sends or
+ * predicts reads the file once more first (up to `limit` rows): every row that passes the local
+ * checks is added, so the first row of a shared system_id is refused before anything is sent. A
+ * dry run (no input here) sends nothing, so it checks in its one pass and corrects the earlier
+ * rows after: a second read would cost it a third of its speed (BENCHMARKS.md, section 1).
+ */
+export async function createPersonCheck(
+  input: (Parameters<typeof csvOptions>[0] & { input: string; limit?: number | undefined }) | undefined,
+  rules: Omit<PrepareOptions, 'people' | 'checkEmails'>,
+): Promise<PrepareOptions['people']> {
+  if (rules.isDelete) return undefined;
+  if (input === undefined) return { index: createPersonIndex({ trackEarlier: true }), complete: false };
+  const source = await openCsv(input.input, csvOptions(input));
+  const index = createPersonIndex({ trackEarlier: false });
+  const preparer = createPreparer({ ...rules, checkEmails: false });
+  let seq = 0;
+  try {
+    reading: for await (const batch of source.batches) {
+      for (const record of batch) {
+        if (input.limit !== undefined && seq >= input.limit) break reading;
+        const row = preparer.prepare(record, seq);
+        if (isPrepared(row)) index.add(row.systemId, row.patch, row.line, seq);
+        seq++;
+      }
+    }
+  } finally {
+    source.close();
+  }
+  return { index, complete: true };
 }

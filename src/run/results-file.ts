@@ -1,24 +1,14 @@
 /**
- * Reading our own results (and errors) CSV back, in one place: `--resume`, the journal guard and
- * the final rewrite all read it through here. Our own files: comma, CRLF, a BOM only if asked.
+ * Reading our own results (and errors) file back, in one place: `--resume` and the journal guard
+ * read it through here, on top of the one table reader (csv/table.ts: CSV or .xlsx) that the final
+ * rewrite uses too.
  */
-import { createReadStream } from 'node:fs';
-import { parse, type Parser } from 'csv-parse';
-
-/** relax_column_count: a cut-off last line arrives short, and an errors file keeps ragged rows whole. */
-export function openResultsCsv(path: string): Parser {
-  return createReadStream(path).pipe(parse({ bom: true, relax_column_count: true, record_delimiter: ['\r\n', '\n'] }));
-}
+import { readTable } from '../csv/table.js';
 
 /** The header row, or [] for an empty file. */
 export async function readResultsHeader(path: string): Promise<string[]> {
-  const parser = openResultsCsv(path);
-  try {
-    for await (const record of parser as AsyncIterable<string[]>) return record;
-    return [];
-  } finally {
-    parser.destroy();
-  }
+  for await (const record of readTable(path)) return record;
+  return [];
 }
 
 /**
@@ -26,10 +16,10 @@ export async function readResultsHeader(path: string): Promise<string[]> {
  * undefined: any width), or an unclosed quote at the very end.
  */
 export async function* readResultRows(path: string, width?: number): AsyncGenerator<string[]> {
-  const parser = openResultsCsv(path);
+  const rows = readTable(path);
   let header = true;
   try {
-    for await (const record of parser as AsyncIterable<string[]>) {
+    for await (const record of rows) {
       if (header) {
         header = false;
         continue;
@@ -41,6 +31,6 @@ export async function* readResultRows(path: string, width?: number): AsyncGenera
     // An unclosed quote at the very end is a line the crash cut in half; anything else is not ours.
     if ((error as { code?: string }).code !== 'CSV_QUOTE_NOT_CLOSED') throw error;
   } finally {
-    parser.destroy();
+    await rows.return(undefined);
   }
 }

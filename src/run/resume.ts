@@ -4,10 +4,9 @@
  * say which rows already have a final answer. Only the others are sent again
  * (README, "Resume").
  */
-import { existsSync, readdirSync, rmSync, statSync } from 'node:fs';
-import { basename, dirname, join } from 'node:path';
+import type { InputFormat } from '../csv/source.js';
+import { existsSync, statSync } from 'node:fs';
 import { FileError } from '../errors.js';
-import { isAlive } from '../spill.js';
 import { RESULT_COLUMNS, type ResultRow } from './results.js';
 import { APPLIED_STATUSES, FINAL_STATUSES, STATUSES, type RowStatus } from './statuses.js';
 import { isSuperseded, SUPERSEDABLE_STATUSES, supersededDetail, type LaterApplied } from './supersede.js';
@@ -76,20 +75,6 @@ function fromJournal(
   };
 }
 
-/** Removes `<file>.tmp-<pid>` files left by resumed runs that were killed (their pid is gone). */
-function removeStaleTemporaries(paths: readonly string[]): void {
-  for (const path of paths) {
-    const dir = dirname(path);
-    const prefix = `${basename(path)}.tmp-`;
-    for (const name of readdirSync(dir)) {
-      if (!name.startsWith(prefix)) continue;
-      const pid = Number(name.slice(prefix.length));
-      if (!Number.isInteger(pid) || pid === process.pid || isAlive(pid)) continue;
-      rmSync(join(dir, name), { force: true });
-    }
-  }
-}
-
 /**
  * Rows of the earlier run that are not final (failed, uncertain, skipped) but whose system_id a
  * LATER row of that run applied: sending them again would put older data over newer
@@ -136,9 +121,14 @@ async function findSuperseding(
   return latest;
 }
 
-function supersededAnswer(later: LaterApplied | undefined, seq: number, own: string): PreviousAnswer | undefined {
+function supersededAnswer(
+  later: LaterApplied | undefined,
+  seq: number,
+  own: string,
+  format: InputFormat | undefined,
+): PreviousAnswer | undefined {
   if (!isSuperseded(later, seq)) return undefined;
-  return { status: 'superseded', httpStatus: undefined, detail: supersededDetail(later, own) };
+  return { status: 'superseded', httpStatus: undefined, detail: supersededDetail(later, own, format) };
 }
 
 export async function openResume(options: {
@@ -148,9 +138,10 @@ export async function openResume(options: {
   systemIdIndex: number;
   errorsPath?: string;
   kind: 'import' | 'delete';
+  /** The input's kind: details name `line 7` of a CSV file, `row 7` of a workbook. */
+  format?: InputFormat | undefined;
 }): Promise<ResumeState> {
   const { resultsPath, journalPath, columns, systemIdIndex } = options;
-  removeStaleTemporaries([resultsPath, ...(options.errorsPath === undefined ? [] : [options.errorsPath])]);
   const expected = [...columns, ...RESULT_COLUMNS];
   const width = expected.length;
   const statusIndex = columns.length;
@@ -164,7 +155,8 @@ export async function openResume(options: {
       take: (seq, systemIdCell, line) => {
         const answer = fromJournal(journal, journalPath, seq, systemIdCell, line);
         return Promise.resolve(
-          answer ?? supersededAnswer(later.get(systemIdCell.trim()), seq, journal.get(seq)?.status ?? ''),
+          answer ??
+            supersededAnswer(later.get(systemIdCell.trim()), seq, journal.get(seq)?.status ?? '', options.format),
         );
       },
       close() {},
@@ -212,7 +204,8 @@ export async function openResume(options: {
           );
         }
         const status = record[statusIndex] as RowStatus;
-        if (!FINAL_STATUSES.has(status)) return supersededAnswer(later.get(systemIdCell.trim()), seq, status);
+        if (!FINAL_STATUSES.has(status))
+          return supersededAnswer(later.get(systemIdCell.trim()), seq, status, options.format);
         const http = record[statusIndex + 1] ?? '';
         // Final rows carry no error the run needs as data: invalid rows are judged again.
         return {
@@ -225,7 +218,9 @@ export async function openResume(options: {
       const entry = journal.get(seq);
       return (
         answer ??
-        (entry === undefined ? undefined : supersededAnswer(later.get(systemIdCell.trim()), seq, entry.status))
+        (entry === undefined
+          ? undefined
+          : supersededAnswer(later.get(systemIdCell.trim()), seq, entry.status, options.format))
       );
     },
     close() {

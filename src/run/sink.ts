@@ -9,18 +9,20 @@
 import { existsSync, rmSync } from 'node:fs';
 import type { FileError } from '../errors.js';
 import { writeFailure } from '../errno.js';
-import { createCsvWriter, openJournal, type CsvWriter, type Journal } from '../csv/write.js';
+import { createTableWriter, isXlsxPath, readTable } from '../csv/table.js';
+import { openJournal, type CsvWriter, type Journal } from '../csv/write.js';
 import { RESULT_COLUMNS, Tally, outcomeCells, toResultCells, type ResultRow } from './results.js';
 import { BAD_STATUSES, type RowStatus } from './statuses.js';
 import type { OverrideLookup } from './override-store.js';
 import type { JournalEntry } from './journal.js';
-import { openResultsCsv } from './results-file.js';
 
 export interface ResultsSinkOptions {
   resultsPath: string;
   errorsPath: string;
   /** The input's header, verbatim. */
   columns: readonly string[];
+  /** .xlsx results and errors: the sheet's name (the input's). */
+  sheetName?: string | undefined;
   /** Where the journal goes; none for runs that send nothing. */
   journalPath?: string | undefined;
   /** Finished rows held back waiting for an earlier row; reading pauses when full. */
@@ -143,8 +145,9 @@ function createReorderBuffer(cap: number, write: (row: ResultRow) => Promise<voi
 
 export function createResultsSink(options: ResultsSinkOptions): ResultsSink {
   const atomic = options.atomic === true;
-  const results: CsvWriter = createCsvWriter(options.resultsPath, { atomic });
-  const errors: CsvWriter = createCsvWriter(options.errorsPath, { atomic });
+  const { sheetName } = options;
+  const results: CsvWriter = createTableWriter(options.resultsPath, { atomic, sheetName });
+  const errors: CsvWriter = createTableWriter(options.errorsPath, { atomic, sheetName });
   let journal: Journal | undefined;
   const tally = new Tally();
   let ended = false;
@@ -193,6 +196,7 @@ export function createResultsSink(options: ResultsSinkOptions): ResultsSink {
       if (options.journalPath === undefined || failedNow() !== undefined) return;
       try {
         // Opened at the first answer, so a run that never sent anything leaves no journal behind.
+        if (journal === undefined && !atomic) retireEarlierWorkbooks(options);
         journal ??= openJournal(options.journalPath, { append: atomic });
         journal.append(toJournalEntry(row));
       } catch (error) {
@@ -225,15 +229,26 @@ export function createResultsSink(options: ResultsSinkOptions): ResultsSink {
 }
 
 /**
+ * A CSV results file is truncated when the run starts; a workbook appears only at the end. So
+ * once this run has an answer, an earlier run's workbook at the same path goes: after a crash,
+ * `--resume` would otherwise read it as this run's answers (README, "Resume").
+ */
+function retireEarlierWorkbooks(options: ResultsSinkOptions): void {
+  for (const path of [options.resultsPath, options.errorsPath])
+    if (isXlsxPath(path) && existsSync(path)) rmSync(path, { force: true });
+}
+
+/**
  * Streams the results file once, replacing the overridden rows' result cells. The errors file is
  * rebuilt beside it from the old errors file, read in step: its rows are the results rows whose
  * status was an error status, in the same order, and they keep every cell a ragged row had.
  */
 async function rewriteFiles(options: ResultsSinkOptions, overrides: OverrideLookup, tally: Tally): Promise<void> {
   const width = options.columns.length;
-  const newResults = createCsvWriter(options.resultsPath, { atomic: true });
-  const newErrors = createCsvWriter(options.errorsPath, { atomic: true });
-  const oldErrors = openResultsCsv(options.errorsPath)[Symbol.asyncIterator]() as AsyncIterator<string[]>;
+  const { sheetName } = options;
+  const newResults = createTableWriter(options.resultsPath, { atomic: true, sheetName });
+  const newErrors = createTableWriter(options.errorsPath, { atomic: true, sheetName });
+  const oldErrors = readTable(options.errorsPath);
   const nextOldError = async (): Promise<string[] | undefined> => {
     const next = await oldErrors.next();
     return next.done === true ? undefined : next.value;
@@ -241,7 +256,7 @@ async function rewriteFiles(options: ResultsSinkOptions, overrides: OverrideLook
   try {
     await newErrors.write((await nextOldError()) ?? options.columns.slice());
     let seq = -1;
-    for await (const record of openResultsCsv(options.resultsPath) as AsyncIterable<string[]>) {
+    for await (const record of readTable(options.resultsPath)) {
       if (seq < 0) {
         await newResults.write(record);
         seq++;
@@ -272,6 +287,6 @@ async function rewriteFiles(options: ResultsSinkOptions, overrides: OverrideLook
     await Promise.all([newResults.abort(), newErrors.abort()]);
     throw error;
   } finally {
-    await oldErrors.return?.();
+    await oldErrors.return(undefined);
   }
 }

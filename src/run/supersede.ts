@@ -5,6 +5,7 @@
  * `--resume`, not in the errors file. The send executor, the 422 second chance, the plan and
  * `--resume` all decide and word it here.
  */
+import { placeOf, type InputFormat } from '../csv/source.js';
 import { formatErrors, type RowOutcome } from './results.js';
 import type { RowStatus } from './statuses.js';
 
@@ -27,13 +28,13 @@ export function isSuperseded(later: LaterApplied | undefined, seq: number): late
 }
 
 /** The detail cell of a superseded row: which row applied, and what this row had answered. */
-export function supersededDetail(later: LaterApplied, own: string): string {
-  const where = later.line === undefined ? `row ${later.seq + 1}` : `line ${later.line}`;
+export function supersededDetail(later: LaterApplied, own: string, format?: InputFormat): string {
+  const where = later.line === undefined ? `row ${later.seq + 1}` : placeOf(format, later.line);
   return `superseded by ${where}, applied after this row (its own answer: ${own}); not sent again`;
 }
 
 /** The superseded outcome that replaces `before`. */
-export function supersededOutcome(before: RowOutcome, later: LaterApplied): RowOutcome {
+export function supersededOutcome(before: RowOutcome, later: LaterApplied, format?: InputFormat): RowOutcome {
   const own = formatErrors(before.errors) || before.status;
-  return { ...before, status: 'superseded', errors: undefined, detail: supersededDetail(later, own) };
+  return { ...before, status: 'superseded', errors: undefined, detail: supersededDetail(later, own, format) };
 }

@@ -1,0 +1,140 @@
+/**
+ * The credential check, and its verdict in one place (README, "Credentials first"). A run makes
+ * one GET of a system_id that cannot exist before its first row: the API's JSON 404 ("A Contact
+ * with this System ID was not found", API document, "Error Handling") means the key was taken.
+ *
+ * `check` proves more, because that is its whole job: a 404 alone is not proof, since a server
+ * that answers 404 whatever the key (a web server, a wrong path, a stub) would pass. So the same
+ * URL is asked again with a deliberately wrong key, which the API must refuse with 401
+ * ("Invalid security credentials (portal code and/or API key missing or invalid)").
+ */
+import { randomBytes } from 'node:crypto';
+import { Secret, type Connection } from '../config.js';
+import { ApiError, type CiopulseError } from '../errors.js';
+import type { ApiClient, ApiClientOptions, ApiResult } from './client.js';
+import { authError, describeAnswer, isApiErrorBody, NOT_THE_API, NOT_THE_API_HINT, noAnswerError } from './failures.js';
+
+/** How a failed check stops a run (the StopReason it maps to). */
+export type CredentialFailure = 'auth' | 'not_api' | 'unreachable';
+
+export type CredentialVerdict =
+  { ok: true; proof: string } | { ok: false; reason: CredentialFailure; error: CiopulseError };
+
+/**
+ * Every credential check's system_id starts with this. The emulator injects no faults into the
+ * check (README, "emulator"): its id is random, so a fault drawn for it would stop a run by chance.
+ */
+export const CREDENTIAL_CHECK_PREFIX = 'ciopulse-contacts-credential-check-';
+
+/** A system_id no one has: the check's GET must find nothing there. */
+function credentialCheckId(): string {
+  return `${CREDENTIAL_CHECK_PREFIX}${randomBytes(8).toString('hex')}`;
+}
+
+/** The check's one request: a GET of a system_id that cannot exist. */
+export function askCredentialCheck(
+  client: Pick<ApiClient, 'getOne'>,
+  systemId = credentialCheckId(),
+): Promise<ApiResult> {
+  return client.getOne(systemId);
+}
+
+function notTheApi(message: string, status: number | undefined): CredentialVerdict {
+  return {
+    ok: false,
+    reason: 'not_api',
+    error: new ApiError(`${message}: this does not look like the CIOPulse API`, {
+      code: NOT_THE_API,
+      hint: NOT_THE_API_HINT,
+      ...(status === undefined ? {} : { status }),
+    }),
+  };
+}
+
+function unreachable(result: ApiResult, baseUrl: string, what: string): CredentialVerdict {
+  if (result.status === undefined) return { ok: false, reason: 'unreachable', error: noAnswerError(result, baseUrl) };
+  return {
+    ok: false,
+    reason: 'unreachable',
+    error: new ApiError(`${what} failed: ${describeAnswer(result)}`, {
+      hint: `is ${baseUrl} the right base URL, and is the API up?`,
+      status: result.status,
+    }),
+  };
+}
+
+/**
+ * The verdict on the check's answer to the real key, and (for `check`) to a wrong one. Without
+ * `wrongKey`, the API's JSON 404 is enough: a run's first request, which the client has already
+ * classified (an HTML or bare 404 is `fatal`, not the API).
+ */
+export function judgeCredentialCheck(baseUrl: string, realKey: ApiResult, wrongKey?: ApiResult): CredentialVerdict {
+  if (realKey.fatal !== undefined) return { ok: false, reason: 'not_api', error: realKey.fatal };
+  if (realKey.status === 401) return { ok: false, reason: 'auth', error: authError(realKey, baseUrl) };
+  // The client has already called a 404 without the API's JSON body, or an HTML page, fatal.
+  if (realKey.status !== 404) {
+    const success = realKey.status !== undefined && realKey.status >= 200 && realKey.status < 300;
+    // A run has always taken a 2xx: a contact by that name would be a coincidence, not a fault.
+    if (success && wrongKey === undefined) return { ok: true, proof: `the API answered ${realKey.status}` };
+    if (success)
+      return notTheApi(`the credential check found a contact that cannot exist (${realKey.status})`, realKey.status);
+    return unreachable(realKey, baseUrl, 'the credential check');
+  }
+  if (!isApiErrorBody(realKey.body, 404))
+    return notTheApi("the credential check got a 404 without the API's JSON error body", 404);
+  if (wrongKey === undefined) return { ok: true, proof: 'the API answered 404 for a contact that does not exist' };
+  if (wrongKey.status === 401)
+    return {
+      ok: true,
+      proof:
+        'the API refused a deliberately wrong key with 401, and answered 404 to this key for a contact that does not exist',
+    };
+  if (wrongKey.status === undefined || wrongKey.status >= 500 || wrongKey.status === 429)
+    return unreachable(wrongKey, baseUrl, 'the check with a deliberately wrong key');
+  return notTheApi(
+    `the same URL answered ${wrongKey.status} to a deliberately wrong key instead of 401: the server does not check the key`,
+    wrongKey.status,
+  );
+}
+
+/** A 40-character key that is not the user's: the API must refuse it. */
+function wrongKeyFor(connection: Connection): Connection {
+  let key = randomBytes(30).toString('base64').replace(/[+/=]/g, 'x').slice(0, 40);
+  if (key.length < 40) key = key.padEnd(40, 'x');
+  return { ...connection, apiKey: new Secret(key) };
+}
+
+export interface CredentialCheckOptions {
+  connection: Connection;
+  retries?: number | undefined;
+  timeoutMs?: number | undefined;
+  /** For tests: the dispatcher both clients use. */
+  dispatcher?: ApiClientOptions['dispatcher'];
+}
+
+/**
+ * `check`'s proof: the made-up system_id with the real key (the API's JSON 404), then with a
+ * wrong key (401). Never throws for an answer: the verdict says what went wrong.
+ */
+export async function runCredentialCheck(options: CredentialCheckOptions): Promise<CredentialVerdict> {
+  const { createApiClient } = await import('./client.js');
+  const id = credentialCheckId();
+  const ask = async (connection: Connection): Promise<ApiResult> => {
+    const client: ApiClient = createApiClient({
+      connection,
+      concurrency: 1,
+      retries: options.retries,
+      timeoutMs: options.timeoutMs,
+      dispatcher: options.dispatcher,
+    });
+    try {
+      return await askCredentialCheck(client, id);
+    } finally {
+      await client.close();
+    }
+  };
+  const realKey = await ask(options.connection);
+  const first = judgeCredentialCheck(options.connection.baseUrl, realKey);
+  if (!first.ok) return first;
+  return judgeCredentialCheck(options.connection.baseUrl, realKey, await ask(wrongKeyFor(options.connection)));
+}

@@ -1,0 +1,44 @@
+/**
+ * Text rules the contact schema applies that need more than a line: the email address, and the
+ * marks of a file decoded with the wrong encoding. Apart from schema.ts so that it stays one job.
+ */
+import { z } from 'zod';
+import { hasNonAscii } from '../csv/formula.js';
+
+/**
+ * The document only says "a valid email address". zod's own pattern decides for ASCII; an
+ * internationalised address (RFC 6531: `Zoë@example.com`, `josé@exämple.com`) is valid by the
+ * same shape with letters, marks and digits of any script, and a top-level domain of letters or
+ * its punycode form. The emulator checks bodies with this same rule (README, "email and mobile").
+ */
+const ASCII_EMAIL = z.regexes.email;
+const UNICODE_EMAIL =
+  /^(?:[\p{L}\p{M}\p{N}_'+-]+\.)*[\p{L}\p{M}\p{N}_'+-]*[\p{L}\p{M}\p{N}_+-]@(?:[\p{L}\p{M}\p{N}][\p{L}\p{M}\p{N}-]*\.)+(?:[\p{L}\p{M}]{2,}|xn--[A-Za-z0-9-]+)$/u;
+/** The one email rule of the importer and the emulator. */
+export function isValidEmail(value: string): boolean {
+  // The Unicode pattern is slower; most addresses are ASCII and never reach it.
+  return ASCII_EMAIL.test(value) || (hasNonAscii(value) && UNICODE_EMAIL.test(value));
+}
+
+/** A C1 control character (U+0080–U+009F) or U+FFFD: never in a name (README, "Reading the file"). */
+const MISDECODED = /[\u0080-\u009f\ufffd]/;
+
+/** A C1 control character or U+FFFD in a cell: the code and the sentence, or undefined. */
+export function findMisdecoded(
+  value: string,
+): { code: 'replacement_char' | 'control_char'; message: string } | undefined {
+  const match = MISDECODED.exec(value);
+  if (match === null) return undefined;
+  const ch = match[0];
+  if (ch === '\uFFFD')
+    return {
+      code: 'replacement_char',
+      message:
+        'contains U+FFFD, the replacement character: the text was damaged before it reached this file (a tool could not decode it), and no --encoding brings it back; fix it at the source and export again',
+    };
+  const hex = ch.charCodeAt(0).toString(16).toUpperCase().padStart(4, '0');
+  return {
+    code: 'control_char',
+    message: `contains the invisible control character U+${hex}, which is never in a name: the file was read in the wrong encoding; a CSV from Excel for Mac needs --encoding macintosh, one from Excel on Windows --encoding windows-1252 (or save it as "CSV UTF-8")`,
+  };
+}

@@ -1,0 +1,176 @@
+/**
+ * One system_id, two people (README, "Order and uniqueness within the file"). Rows that share a
+ * system_id but whose email or names differ hold different people: applied in file order, the
+ * last would overwrite the others, which would vanish. They are all refused, each naming the
+ * other's line. Repeats of the same person (a later row adding a job title) still apply. Values
+ * are compared as they would be sent (trimmed, NFC), the email case-insensitively; a field that
+ * is empty in either row says nothing.
+ *
+ * Memory stays flat-ish as in email-index.ts: an open-addressing table in typed arrays, off the JS
+ * heap, keyed by a 64-bit fingerprint of the system_id, holding the first row's line and a 32-bit
+ * fingerprint of each of its three values (36 bytes a slot, at most half of the slots used). Two different values share a
+ * fingerprint with probability 2⁻³²: such a pair is taken for the same person and sent, as
+ * before this check existed.
+ *
+ * Two ways to feed it. When the run sends or predicts, a pre-pass adds every row first, so the
+ * first row of a conflicting system_id is refused before anything is sent. A dry run adds and
+ * checks in one pass, and the rows it already wrote `valid` are corrected afterwards (`earlier`).
+ */
+import type { ContactPatch } from '../contact/schema.js';
+import { fnv1a } from './email-index.js';
+
+/** The fields that tell one person from another, as bits. */
+export type PersonField = 'email' | 'first_name' | 'last_name';
+const FIELDS: readonly PersonField[] = ['email', 'first_name', 'last_name'];
+
+/** 0 means "no value"; a value that hashes to 0 becomes 1. */
+function valueHash(value: string | null | undefined, lower: boolean): number {
+  if (typeof value !== 'string' || value === '') return 0;
+  return fnv1a(lower ? value.toLowerCase() : value, 0x9747b28c) || 1;
+}
+
+function personHashes(patch: ContactPatch): [number, number, number] {
+  return [valueHash(patch.email, true), valueHash(patch.first_name, false), valueHash(patch.last_name, false)];
+}
+
+/** A row that shares a system_id with another person: the other row's line, and a field that differs. */
+export interface PersonConflict {
+  line: number;
+  field: PersonField;
+}
+
+export interface PersonIndex {
+  /**
+   * Records a row that passed every other local check, in file order: `none` while its system_id
+   * holds one person, `made` when this row is the first to hold another, `shared` after that.
+   */
+  add(systemId: string, patch: ContactPatch, line: number, seq: number): 'none' | 'made' | 'shared';
+  /** How many system_ids are held by more than one person so far. */
+  readonly conflicts: number;
+  /** The conflict of this row, given what has been added so far. */
+  conflictOf(systemId: string, patch: ContactPatch, line: number): PersonConflict | undefined;
+  /**
+   * One pass only: the rows added before the system_id's first conflict (they were written as
+   * valid), oldest first. Call it once, after `add` returned true.
+   */
+  takeEarlier(systemId: string): { seq: number; line: number }[];
+}
+
+/** One slot: the system_id's two fingerprints, the first row's line (0: empty), its three values, the first conflicting line (0: none), the field that differed there, and the last row's seq + 1 (0: none). */
+const STRIDE = 9;
+const [ID_A, ID_B, FIRST, VALUES, CONFLICT, FIELD, LAST] = [0, 1, 2, 3, 6, 7, 8];
+
+export function createPersonIndex(options: { trackEarlier: boolean }, initialCapacity = 1 << 12): PersonIndex {
+  let capacity = initialCapacity;
+  let mask = capacity - 1;
+  let size = 0;
+  // One typed array, slot after slot: one allocation and one cache line or two per lookup.
+  let slots = new Int32Array(capacity * STRIDE);
+  // One pass: for each seq, the previous seq + 1 of the same system_id (0: none), and its line.
+  let previous = new Int32Array(options.trackEarlier ? 1 << 12 : 0);
+  let lineOf = new Int32Array(options.trackEarlier ? 1 << 12 : 0);
+
+  /** The slot's offset in `slots`. */
+  const slotOf = (a: number, b: number): number => {
+    let slot = a & mask;
+    for (;;) {
+      const at = slot * STRIDE;
+      if (slots[at + FIRST] === 0 || (slots[at + ID_A] === a && slots[at + ID_B] === b)) return at;
+      slot = (slot + 1) & mask;
+    }
+  };
+
+  function grow(): void {
+    const old = slots;
+    capacity *= 2;
+    mask = capacity - 1;
+    slots = new Int32Array(capacity * STRIDE);
+    for (let at = 0; at < old.length; at += STRIDE) {
+      if (old[at + FIRST] === 0) continue;
+      slots.set(old.subarray(at, at + STRIDE), slotOf(old[at + ID_A] as number, old[at + ID_B] as number));
+    }
+  }
+
+  /** The slot of a system_id, found or free. */
+  const find = (systemId: string): number => slotOf(fnv1a(systemId, 0x811c9dc5), fnv1a(systemId, 0x3c6ef372));
+
+  /** The first field whose values are both present and differ, as an index into FIELDS, or -1. */
+  const differs = (at: number, hashes: readonly number[]): number => {
+    for (let f = 0; f < 3; f++) {
+      const mine = hashes[f] as number;
+      const first = slots[at + VALUES + f] as number;
+      if (mine !== 0 && first !== 0 && mine !== first) return f;
+    }
+    return -1;
+  };
+
+  function track(at: number, seq: number, line: number): void {
+    if (seq >= previous.length) {
+      const grownPrevious = new Int32Array(Math.max(seq + 1, previous.length * 2));
+      const grownLines = new Int32Array(grownPrevious.length);
+      grownPrevious.set(previous);
+      grownLines.set(lineOf);
+      previous = grownPrevious;
+      lineOf = grownLines;
+    }
+    previous[seq] = slots[at + LAST] as number;
+    lineOf[seq] = line;
+    slots[at + LAST] = seq + 1;
+  }
+
+  let conflicts = 0;
+  return {
+    get conflicts() {
+      return conflicts;
+    },
+    add(systemId, patch, line, seq) {
+      const at = find(systemId);
+      const hashes = personHashes(patch);
+      if (slots[at + FIRST] === 0) {
+        slots[at + ID_A] = fnv1a(systemId, 0x811c9dc5);
+        slots[at + ID_B] = fnv1a(systemId, 0x3c6ef372);
+        slots[at + FIRST] = line;
+        slots.set(hashes, at + VALUES);
+        if (options.trackEarlier) track(at, seq, line);
+        size++;
+        if (size * 2 > capacity) grow();
+        return 'none';
+      }
+      // Once a system_id conflicts, every later row of it is refused as it comes: nothing to track.
+      if (slots[at + CONFLICT] !== 0) return 'shared';
+      const field = differs(at, hashes);
+      if (field !== -1) {
+        slots[at + CONFLICT] = line;
+        slots[at + FIELD] = field;
+        conflicts++;
+        return 'made';
+      }
+      // Values the first row left empty are learnt from the first row that gives them.
+      for (let f = 0; f < 3; f++) if (slots[at + VALUES + f] === 0) slots[at + VALUES + f] = hashes[f] as number;
+      if (options.trackEarlier) track(at, seq, line);
+      return 'none';
+    },
+
+    conflictOf(systemId, patch, line) {
+      const at = find(systemId);
+      const conflict = slots[at + CONFLICT] as number;
+      const first = slots[at + FIRST] as number;
+      if (first === 0 || conflict === 0) return undefined;
+      const field = differs(at, personHashes(patch));
+      // The rows of the first person name the first row that differs; the others, the first row.
+      if (line !== first && field !== -1) return { line: first, field: FIELDS[field] ?? 'email' };
+      return { line: conflict === line ? first : conflict, field: FIELDS[slots[at + FIELD] as number] ?? 'email' };
+    },
+
+    takeEarlier(systemId) {
+      const at = find(systemId);
+      const earlier: { seq: number; line: number }[] = [];
+      if (slots[at + FIRST] === 0 || slots[at + CONFLICT] === 0) return earlier;
+      // Walk back from the last row before the conflicting one; then forget the chain.
+      for (let next = slots[at + LAST] as number; next > 0; next = previous[next - 1] as number)
+        earlier.push({ seq: next - 1, line: lineOf[next - 1] as number });
+      slots[at + LAST] = 0;
+      return earlier.reverse();
+    },
+  };
+}
