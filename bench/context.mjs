@@ -28,6 +28,7 @@ export const SIZES = {
     startup: { reps: 9, launchers: true, latency: { rows: 4000, concurrency: 16, ms: 20, reps: 3 } },
     changedOnly: { contacts: 100_000 },
     xlsx: { rows: 200_000, contacts: 100_000, reps: 2 },
+    sync: { contacts: 100_000 },
   },
   quick: {
     dry: { rows: 20_000, reps: 1 },
@@ -49,6 +50,7 @@ export const SIZES = {
     startup: { reps: 2, launchers: false, latency: { rows: 160, concurrency: 16, ms: 20, reps: 1 } },
     changedOnly: { contacts: 2000 },
     xlsx: { rows: 5000, contacts: 2000, reps: 1 },
+    sync: { contacts: 2000 },
   },
 };
 

@@ -15,6 +15,7 @@ export const SECTIONS = {
   startup: '6. Start-up',
   changed: '7. Round trip with --changed-only',
   xlsx: '8. .xlsx workbooks vs. CSV',
+  sync: '9. Sync with the helpdesk',
 };
 
 export function machineInfo() {

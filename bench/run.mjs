@@ -6,7 +6,7 @@
  *   npm run bench                      full sizes (1M-row dry run, …), about 5–8 minutes on 2 cores
  *   npm run bench -- --quick           small sizes, under a minute; writes bench/.data/quick.md
  *   options: --no-write (write no report), --no-build (use dist/ as it is),
- *            --only dry,latency,overhead,export,startup,changed-only,xlsx (a subset; scaling comes with
+ *            --only dry,latency,overhead,export,startup,changed-only,xlsx,sync (a subset; scaling comes with
  *            dry; `--only changed-only` also works)
  *
  * Every target is a ratio of two things measured side by side in the same run, because the
@@ -29,6 +29,7 @@ import { latencySection, overheadSection } from './sections/import.mjs';
 import { startupSection } from './sections/startup.mjs';
 import { changedOnlySection } from './sections/changed-only.mjs';
 import { xlsxSection } from './sections/xlsx.mjs';
+import { syncSection } from './sections/sync.mjs';
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 const BEGIN = '<!-- bench:begin -->';
@@ -45,7 +46,7 @@ function parseArgs(argv) {
     else if (arg.startsWith('--only=')) options.only = new Set(arg.slice('--only='.length).split(','));
     else if (arg === '--help' || arg === '-h') {
       process.stdout.write(
-        'usage: node bench/run.mjs [--quick] [--no-write] [--no-build] [--only=dry,latency,overhead,export,startup,changed-only,xlsx]\n',
+        'usage: node bench/run.mjs [--quick] [--no-write] [--no-build] [--only=dry,latency,overhead,export,startup,changed-only,xlsx,sync]\n',
       );
       process.exit(0);
     } else {
@@ -151,6 +152,7 @@ async function main() {
     ['startup', startupSection],
     ['changed-only', changedOnlySection],
     ['xlsx', xlsxSection],
+    ['sync', syncSection],
   ];
   const failures = [];
   try {

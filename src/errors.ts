@@ -98,6 +98,21 @@ export class NotFoundError extends CiopulseError {
   readonly exitCode = 1;
 }
 
+/**
+ * A sync that its guards refuse (too many deletes, a file that lists nothing): nothing was sent
+ * (README, "Keeping CIOPulse in sync with your helpdesk").
+ */
+export class SyncRefusedError extends CiopulseError {
+  static override readonly defaultCode = 'sync_refused';
+  readonly exitCode = 2;
+}
+
+/** The person asked to confirm said no: nothing was sent. */
+export class DeclinedError extends CiopulseError {
+  static override readonly defaultCode = 'declined';
+  readonly exitCode = 1;
+}
+
 /** Another live process holds the lock on this results file (`<results>.lock`). */
 export class RunLockedError extends FileError {
   static override readonly defaultCode = 'run_locked';

@@ -11,7 +11,7 @@
  */
 
 // Entry points: one per job.
-export { validateFile, planImport, importContacts, deleteContacts } from './run/entry.js';
+export { validateFile, planImport, importContacts, deleteContacts, syncContacts } from './run/entry.js';
 export type {
   ValidateOptions,
   PlanOptions,
@@ -19,7 +19,13 @@ export type {
   DeleteOptions,
   ConnectionOptions,
   SendOptions,
+  SyncOptions,
+  SyncOnlyOptions,
 } from './run/entry.js';
+export type { SyncPlanCounts, SyncSummary } from './execute/sync.js';
+export type { SyncScope, MaxDelete } from './execute/sync-scope.js';
+export type { WhereCondition } from './run/where.js';
+export { parseWhere } from './run/where.js';
 export type {
   InputOptions,
   OutputOptions,
@@ -60,6 +66,8 @@ export {
   NotFoundError,
   InterruptedError,
   InternalError,
+  SyncRefusedError,
+  DeclinedError,
   RunLockedError,
   UnfinishedRunError,
   NothingToResumeError,

@@ -51,9 +51,12 @@ export const DEFAULT_RERUN: Rerun = { launcher: ['ciopulse-contacts'], flags: []
  * `ownFile`: the input is a file the tool wrote (an errors file), so the input's `--encoding` is
  * left out (README, "Next steps").
  */
+/** The command a run belongs to. */
+export type RunVerb = 'import' | 'delete' | 'sync';
+
 export function rerunCommand(
   rerun: Rerun | undefined,
-  verb: 'import' | 'delete',
+  verb: RunVerb,
   input: string,
   extra: readonly string[] = [],
   options: { ownFile?: boolean } = {},

@@ -46,6 +46,7 @@ describe('npm run bench -- --quick', () => {
       '## 5. Scaling of the dry run',
       '## 6. Start-up',
       '## 8. .xlsx workbooks vs. CSV',
+      '## 9. Sync with the helpdesk',
     ]) {
       expect(stdout).toContain(section);
     }
@@ -56,6 +57,9 @@ describe('npm run bench -- --quick', () => {
     expect(stdout).toMatch(/export of [\d,]+ contacts: peak RSS\s+[\d,]+ MB/);
     expect(stdout).toMatch(/one-row `import --dry-run`\s+[\d.]+ s/);
     expect(stdout).toMatch(/\.xlsx dry run of [\d,]+ rows: peak RSS\s+[\d,]+ MB/);
+    expect(stdout).toMatch(
+      /sync, [\d,]+ contacts \(1 % changed, 0\.5 % gone, 0\.5 % new\): requests sent\s+[\d,]+ requests/,
+    );
     expect(stdout).not.toContain('FAILED sections');
     // The emulator's key and the Basic credential stay inside the bench.
     for (const text of [stdout, stderr]) {

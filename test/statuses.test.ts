@@ -37,8 +37,8 @@ function summaryWith(status: RowStatus, mode: RunSummary['mode'] = 'import'): Ru
 }
 
 describe('bad statuses, one set', () => {
-  it('holds uncertain beside invalid, failed and would-fail', () => {
-    expect([...BAD_STATUSES].sort()).toEqual(['failed', 'invalid', 'uncertain', 'would-fail']);
+  it('holds uncertain beside invalid, failed and would-fail, and a sync’s refused delete', () => {
+    expect([...BAD_STATUSES].sort()).toEqual(['delete-refused', 'failed', 'invalid', 'uncertain', 'would-fail']);
     expect(countBad(new Map([['uncertain', 3]]))).toBe(3);
     for (const status of BAD_STATUSES) expect(ATTENTION_STATUSES.has(status)).toBe(true);
   });

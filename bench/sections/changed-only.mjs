@@ -16,8 +16,8 @@ import { stringify } from 'csv-stringify/sync';
 import { ensureEmulatorData } from '../data.mjs';
 import { expectExit } from '../context.mjs';
 import { startEmulatorProcess } from '../emulator.mjs';
-import { parseJsonOutput } from '../measure.mjs';
 import { fmt } from '../report.mjs';
+import { countedRun, describeCounts, describeRequests, requestsOf } from '../counted-run.mjs';
 
 const SEED = 7;
 const PREFIX = 'X';
@@ -48,34 +48,8 @@ function editExport(path) {
   return { rows: rows.length, edited, cleared };
 }
 
-async function importRun(ctx, emulator, file, flags, name) {
-  await emulator.resetStats();
-  const results = ctx.out(`${name}.results.csv`);
-  const errors = ctx.out(`${name}.errors.csv`);
-  const args = [
-    'import',
-    file,
-    '--concurrency',
-    String(CONCURRENCY),
-    '--json',
-    '--results',
-    results,
-    '--errors',
-    errors,
-    ...flags,
-  ];
-  const run = expectExit(await ctx.runCli(args, emulator.env), `import ${flags.join(' ')}`);
-  const summary = parseJsonOutput(run.stdout);
-  const stats = await emulator.stats();
-  ctx.clean(results, errors);
-  return { summary, stats, wallMs: run.wallMs, rssMb: run.maxRssMb, cpuS: run.cpuS };
-}
-
-const requestsOf = (stats) => Object.values(stats.byMethod).reduce((a, b) => a + b, 0);
-const describeRequests = (stats) =>
-  Object.entries(stats.byMethod)
-    .map(([m, n]) => `${fmt(n)} ${m}`)
-    .join(' + ');
+const importRun = (ctx, emulator, file, flags, name) =>
+  countedRun(ctx, emulator, ['import', file, ...flags], { name, concurrency: CONCURRENCY });
 
 export async function changedOnlySection(ctx) {
   const { contacts } = ctx.cfg.changedOnly;
@@ -100,11 +74,7 @@ export async function changedOnlySection(ctx) {
     const expected = 2 + edits.edited;
     const sent = requestsOf(changed.stats);
     const speedup = plain.wallMs / changed.wallMs;
-    const counts = (s) =>
-      Object.entries(s.counts)
-        .filter(([, n]) => n > 0)
-        .map(([st, n]) => `${fmt(n)} ${st}`)
-        .join(', ');
+    const counts = describeCounts;
     ctx.add({
       section: 'changed',
       name: `--changed-only, ${fmt(contacts)} contacts, ${fmt(edits.edited)} edited: requests sent`,

@@ -51,7 +51,7 @@ export async function countRows(
 }
 
 /** Asks on stderr, so stdout stays clean for --json; anything but y/yes is a no. */
-async function confirm(question: string): Promise<boolean> {
+export async function confirm(question: string): Promise<boolean> {
   const prompt = createInterface({ input: process.stdin, output: process.stderr });
   try {
     const answer = await prompt.question(question);

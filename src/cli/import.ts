@@ -12,6 +12,7 @@ import type { Connection } from '../config.js';
 import type { RunMode } from '../run/paths.js';
 import type { RunOptions } from '../run/entry.js';
 import { checkEnvFile } from '../config.js';
+import { parseWhere } from '../run/where.js';
 import {
   connectionFromArgs,
   rerunFromArgs,
@@ -55,6 +56,7 @@ export interface ImportArgs extends RunArgs {
   'fix-missing-plus'?: boolean | undefined;
   backup?: string | undefined;
   'changed-only'?: boolean | undefined;
+  where?: string[] | undefined;
 }
 
 /** The pipeline settings that come straight from the shared flags. */
@@ -226,7 +228,7 @@ async function parseFields(list: string | undefined): Promise<ContactField[] | u
   return fields as ContactField[];
 }
 
-async function parseCountry(value: string | undefined): Promise<CountryCode | undefined> {
+export async function parseCountry(value: string | undefined): Promise<CountryCode | undefined> {
   if (value === undefined) return undefined;
   const { isSupportedCountry } = await import('libphonenumber-js/max');
   const code = value.toUpperCase();
@@ -275,6 +277,11 @@ export const importCommand: Command<ImportArgs> = {
             type: 'boolean',
             describe: 'Read GET all once; send only the rows that would create or change something',
           })
+          .option('where', {
+            type: 'string',
+            array: true,
+            describe: 'Keep only rows where COLUMN=VALUE (or COLUMN!=VALUE); repeatable; the rest are filtered',
+          })
           .conflicts('dry-run', ['plan', 'resume', 'restart', 'backup', 'changed-only'])
           .conflicts('plan', ['resume', 'restart', 'backup', 'changed-only'])
           .example('$0 import contacts.csv --dry-run', 'Check every row; write contacts.dryrun.csv')
@@ -316,6 +323,7 @@ export const importCommand: Command<ImportArgs> = {
         fixMissingPlus: args['fix-missing-plus'],
         backup: args.backup,
         changedOnly: args['changed-only'],
+        where: parseWhere(args.where ?? []),
       },
       args,
       { report: args.report, rerun: rerunFromArgs(args) },

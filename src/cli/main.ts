@@ -19,6 +19,7 @@ import { getCommand } from './get.js';
 import { emulatorCommand } from './emulator.js';
 import { demoCommand } from './demo.js';
 import { checkCommand } from './check.js';
+import { syncCommand } from './sync.js';
 import { COMPLETION_HELP, explainUsage, isCompletionHelp, refuseKeyFlag } from './usage.js';
 // Read at build time: the bundled CLI has no node_modules/yargs path from which yargs could find it.
 import packageJson from '../../package.json' with { type: 'json' };
@@ -51,6 +52,7 @@ export async function main(argv: string[]): Promise<void> {
       .command(register(importCommand))
       .command(register(exportCommand))
       .command(register(deleteCommand))
+      .command(register(syncCommand))
       .command(register(getCommand))
       .command(register(checkCommand))
       .command(register(emulatorCommand))
@@ -60,7 +62,7 @@ export async function main(argv: string[]): Promise<void> {
       .example('$0 import contacts.csv --dry-run', 'Check every row; send nothing')
       .example('$0 import contacts.csv --env-file .env', 'Upsert every row; write contacts.results.csv')
       .example('$0 export --out contacts.csv --excel-safe', 'Dump every contact to CSV')
-      .demandCommand(1, 'Name a command: import, export, delete, get, check, emulator or demo.')
+      .demandCommand(1, 'Name a command: import, export, delete, sync, get, check, emulator or demo.')
       .strict()
       .recommendCommands()
       .help()

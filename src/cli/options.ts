@@ -130,6 +130,11 @@ const CARRIED = [
   'empty',
   'fields',
   'ignore-missing',
+  'where',
+  'state',
+  'scope',
+  'delete-missing',
+  'max-delete',
 ] as const;
 /** How to read the user's file: not for a file the tool wrote (an errors file is UTF-8). */
 const CARRIED_FOR_INPUT = ['encoding'] as const;

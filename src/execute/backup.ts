@@ -1,6 +1,6 @@
 /**
- * `import --backup <file.csv>`: the undo file. Before the first write, the current values of
- * every contact the input will update go to an import-ready CSV (nulls as empty cells, so
+ * `import --backup <file.csv>` and `sync --backup`: the undo file. Before the first write, the current values of
+ * every contact the input will update (and a sync will delete) go to an import-ready CSV (nulls as empty cells, so
  * importing it with `--empty null` also clears what was empty before); the system_ids the input
  * will create go to `<backup stem>.created.csv`, a ready `delete` file.
  */
@@ -16,6 +16,8 @@ export interface BackupSummary {
   createdPath: string;
   updated: number;
   created: number;
+  /** `sync --delete-missing`: contacts the run will delete, also in the backup file. */
+  deleted?: number | undefined;
 }
 
 export function resolveCreatedPath(backupPath: string): string {
@@ -29,6 +31,8 @@ export async function writeBackup(options: {
   snapshot: Pick<SnapshotIndex, 'get'>;
   backupPath: string;
   limit?: number | undefined;
+  /** system_ids the run will delete: their values go to the backup too, so importing it brings them back. */
+  deletes?: readonly string[] | undefined;
 }): Promise<BackupSummary> {
   const source = await openCsv(options.input, { ...stripUndefined(options.csv), requiredFields: ['system_id'] });
   const idIndex = source.header.fields.system_id ?? 0;
@@ -57,12 +61,23 @@ export async function writeBackup(options: {
         await backup.write([id, ...CONTACT_FIELDS.map((f) => current[f] ?? '')]);
       }
     }
+    for (const id of options.deletes ?? []) {
+      const current = seen.has(id) ? undefined : options.snapshot.get(id);
+      if (current !== undefined) await backup.write([id, ...CONTACT_FIELDS.map((f) => current[f] ?? '')]);
+    }
     await Promise.all([backup.end(), created.end()]);
   } catch (error) {
     await Promise.all([backup.abort(), created.abort()]);
     throw error;
   }
-  return { backupPath: options.backupPath, createdPath, updated, created: creates };
+  const deleted = options.deletes?.length;
+  return {
+    backupPath: options.backupPath,
+    createdPath,
+    updated,
+    created: creates,
+    ...(deleted === undefined ? {} : { deleted }),
+  };
 }
 
 function stripUndefined<T extends object>(value: T): T {

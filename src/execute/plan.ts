@@ -282,6 +282,8 @@ export function createPlanExecutor(ctx: {
   checkCredentials: () => Promise<void>;
   onWarning?: ((message: string) => void) | undefined;
   predictOptions: PlannerOptions;
+  /** Between the GET all and the first prediction (a sync plan takes its deletes out). */
+  onSnapshot?: ((snapshot: SnapshotIndex) => Promise<void>) | undefined;
 }): Executor {
   let planner: Planner | undefined;
   return {
@@ -289,6 +291,7 @@ export function createPlanExecutor(ctx: {
       await ctx.checkCredentials();
       if (ctx.control.stopped() !== undefined) return;
       const snapshot = await loadSnapshot(ctx.client, { signal: ctx.control.stopSignal, onWarning: ctx.onWarning });
+      await ctx.onSnapshot?.(snapshot);
       planner = createPlanner(snapshot, ctx.predictOptions);
     },
     async execute(row) {

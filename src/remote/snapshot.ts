@@ -19,6 +19,8 @@ export interface SnapshotIndex {
   /** Lower-cased email → the system_id that holds it. */
   readonly emailOwner: Map<string, string>;
   add(contact: Contact): void;
+  /** A contact deleted before the rows are predicted (a sync's deletes), from both maps. */
+  remove(systemId: string): void;
   /** The contact as it stood in the API when the snapshot was taken (before any prediction). */
   get(systemId: string): Contact | undefined;
   readonly size: number;
@@ -41,6 +43,11 @@ export function createSnapshotIndex(contacts: Iterable<Contact> = []): SnapshotI
       };
       byId.set(contact.system_id, values);
       if (values.email !== null && values.email !== '') emailOwner.set(values.email.toLowerCase(), contact.system_id);
+    },
+    remove(systemId) {
+      const email = byId.get(systemId)?.email;
+      if (email != null && emailOwner.get(email.toLowerCase()) === systemId) emailOwner.delete(email.toLowerCase());
+      byId.delete(systemId);
     },
     get(systemId) {
       const values = byId.get(systemId);

@@ -144,14 +144,22 @@ function verdictOf(summary: RunSummary, data: CollectedReport): Verdict {
       body: `${num(count(data, 'valid'))} ${verb}. This was a dry run: nothing was sent to the API.`,
     };
   }
-  if (mode === 'plan') {
+  if (mode === 'plan' || mode === 'sync-plan') {
     const title =
       bad > 0 ? `${num(bad)} of ${plural(total, 'row')} would fail` : `All ${plural(total, 'row')} would succeed`;
-    const outlook = listOf(data, ['would-create', 'would-update', 'unchanged', 'would-fail', 'invalid']);
+    const outlook = listOf(data, [
+      'would-create',
+      'would-update',
+      'unchanged',
+      'would-delete',
+      'would-fail',
+      'invalid',
+      'filtered',
+    ]);
     const body = `Predicted against the API's current data: ${outlook === '' ? 'no rows' : outlook}. This was a plan: nothing was written to the API.`;
     return { tone: bad > 0 ? 'bad' : 'good', title, body };
   }
-  const done = mode === 'delete' ? 'deleted' : 'imported';
+  const done = mode === 'delete' ? 'deleted' : mode === 'sync' ? 'synced' : 'imported';
   const uncertain = count(data, 'uncertain');
   // An uncertain row is bad (it may not have landed) but not "not done": it may have been applied.
   const notDone = bad - uncertain + count(data, 'skipped');
@@ -163,9 +171,9 @@ function verdictOf(summary: RunSummary, data: CollectedReport): Verdict {
   if (uncertain > 0)
     title =
       notDone > 0 ? `${title}; ${num(uncertain)} uncertain` : `${num(uncertain)} of ${plural(total, 'row')} uncertain`;
-  const good = listOf(data, ['created', 'updated', 'deleted', 'unchanged']);
+  const good = listOf(data, ['created', 'updated', 'deleted', 'unchanged', 'filtered']);
   let body = good === '' ? `No row was ${done}.` : `Ended well: ${good}.`;
-  const tail = listOf(data, ['invalid', 'failed', 'uncertain', 'superseded', 'skipped']);
+  const tail = listOf(data, ['invalid', 'failed', 'uncertain', 'delete-refused', 'superseded', 'skipped']);
   if (tail !== '') body += ` Needing attention: ${tail}.`;
   return { tone, title, body };
 }

@@ -3,7 +3,7 @@
  * code, the files, and the next command to run. `formatSummary` returns text; the CLI prints it.
  */
 import { lineWord } from '../csv/source.js';
-import { DEFAULT_RERUN, displayPath as display, rerunCommand, type Rerun } from '../shell.js';
+import { DEFAULT_RERUN, displayPath as display, rerunCommand, type Rerun, type RunVerb } from '../shell.js';
 import { createStyles, type Styles } from './styles.js';
 import { resolveResultsPath } from '../run/paths.js';
 import { BAD_STATUSES, countBad, STATUSES } from '../run/statuses.js';
@@ -85,6 +85,11 @@ function afterBadRows(
   return undefined;
 }
 
+/** The command a mode belongs to. */
+export function verbOf(mode: RunSummary['mode']): RunVerb {
+  return mode.startsWith('delete') ? 'delete' : mode.startsWith('sync') ? 'sync' : 'import';
+}
+
 /** What to do by hand before a stopped run can go on; undefined: nothing (a signal, a server back up). */
 const STOP_ADVICE: Partial<Record<NonNullable<RunSummary['stopped']>['reason'], string>> = {
   auth: 'fix the credentials (`check` shows what is in use)',
@@ -108,22 +113,29 @@ function planFlags(summary: RunSummary, rerun: Rerun): string[] {
 
 /** The step that carries on from here, or undefined when nothing is left to do. */
 export function nextCommand(summary: RunSummary, rerun: Rerun = DEFAULT_RERUN): NextStep | undefined {
-  const verb = summary.mode.startsWith('delete') ? 'delete' : 'import';
+  const verb = verbOf(summary.mode);
   const command = (input: string, extra: readonly string[] = [], ownFile = false): string =>
     rerunCommand(rerun, verb, input, extra, { ownFile });
   if (
     summary.stopped !== undefined &&
     summary.mode !== 'dry-run' &&
     summary.mode !== 'delete-dry-run' &&
-    summary.mode !== 'plan'
+    summary.mode !== 'plan' &&
+    summary.mode !== 'sync-plan'
   ) {
     // Without a journal (stopped at the credential check) nothing was sent: the same command again.
     // With one, the rows before the stop have answers, so a resume sends only the rest.
-    const again = summary.journalPath === undefined ? [] : resumeArgs(summary, rerun);
+    // A sync needs no --resume: it starts again from one GET all, and rows already applied are unchanged.
+    const again =
+      summary.journalPath === undefined || verbOf(summary.mode) === 'sync' ? [] : resumeArgs(summary, rerun);
     return { advice: STOP_ADVICE[summary.stopped.reason], command: command(summary.input, again) };
   }
   if (summary.rows === 0) return undefined;
-  const preview = summary.mode === 'dry-run' || summary.mode === 'plan' || summary.mode === 'delete-dry-run';
+  const preview =
+    summary.mode === 'dry-run' ||
+    summary.mode === 'plan' ||
+    summary.mode === 'delete-dry-run' ||
+    summary.mode === 'sync-plan';
   if (preview) {
     const missing = summary.missingForCreate ?? [];
     const advice =
@@ -137,7 +149,31 @@ export function nextCommand(summary: RunSummary, rerun: Rerun = DEFAULT_RERUN): 
         .join('; ') || undefined;
     return { advice, command: command(summary.input, planFlags(summary, rerun)) };
   }
+  if (summary.mode === 'sync') return afterSync(summary, command);
   return countBad(summary.counts) > 0 ? afterBadRows(summary, command, rerun) : undefined;
+}
+
+/**
+ * After a sync: the file is rebuilt from the helpdesk, so rows are fixed there, not in an errors
+ * file, and the same command runs again (it sends only what still differs).
+ */
+function afterSync(summary: RunSummary, command: (input: string) => string): NextStep | undefined {
+  const refused = summary.counts['delete-refused'];
+  const uncertain = summary.counts.uncertain;
+  const bad = countBad(summary.counts) - refused - uncertain;
+  if (bad + refused + uncertain === 0) return undefined;
+  const advice = [
+    bad > 0
+      ? `fix the ${plural(bad, 'row')} listed as invalid or failed in ${display(summary.errorsPath)} at their source`
+      : undefined,
+    refused > 0
+      ? `reassign the support groups named in ${display(summary.resultsPath)} (status delete-refused) in the CIOPulse Portal`
+      : undefined,
+    uncertain > 0
+      ? `${plural(uncertain, 'row')} lost ${uncertain === 1 ? 'its answer' : 'their answers'}; a sync again settles them`
+      : undefined,
+  ].filter((part) => part !== undefined);
+  return { advice: advice.join('; '), command: command(summary.input) };
 }
 
 /**
@@ -178,6 +214,8 @@ export function formatSummary(
     plan: 'plan',
     delete: 'delete',
     'delete-dry-run': 'delete (dry run)',
+    sync: 'sync',
+    'sync-plan': 'sync plan',
   }[summary.mode];
   lines.push(s.bold(`${title} of ${display(summary.input)}`));
   const width = Math.max(...STATUSES.map((st) => st.length));
@@ -218,6 +256,11 @@ export function formatSummary(
   lines.push('', `Results: ${display(summary.resultsPath)}`);
   const bad = countBad(summary.counts);
   const again = summary.mode.startsWith('delete') ? 'run again' : 'import again';
+  const deleteRows = summary.counts.deleted + summary.counts['would-delete'] + summary.counts['delete-refused'];
+  if (summary.mode.startsWith('sync') && deleteRows > 0)
+    lines.push(
+      `Deletes: ${plural(deleteRows, 'row')} after the input's rows, one per contact the file no longer lists`,
+    );
   if (bad > 0) lines.push(`Errors:  ${display(summary.errorsPath)} (${plural(bad, 'row')}, ready to fix and ${again})`);
   else if (summary.rows > 0) lines.push('Errors:  none, so no errors file was written');
   if (summary.missingForCreate !== undefined && summary.missingForCreate.length > 0) {
@@ -245,11 +288,22 @@ export function formatSummary(
   if (summary.journalPath !== undefined) lines.push(`Journal: ${display(summary.journalPath)} (kept for --resume)`);
   if (summary.backup !== undefined) {
     lines.push(
-      `Backup:  ${display(summary.backup.backupPath)} (${summary.backup.updated} contacts as they were; import it with --empty null to undo the updates)`,
+      `Backup:  ${display(summary.backup.backupPath)} (${summary.backup.updated + (summary.backup.deleted ?? 0)} contacts as they were; import it with --empty null to undo the updates${summary.backup.deleted === undefined ? '' : ' and deletes'})`,
     );
     lines.push(
       `Created: ${display(summary.backup.createdPath)} (${summary.backup.created} new system_ids; delete them to undo the creates)`,
     );
+  }
+  if (summary.sync !== undefined) {
+    const { sync } = summary;
+    const deletes = sync.deleteMissing ? '' : '; deletes are off (--delete-missing)';
+    lines.push(
+      `State:   ${display(sync.statePath)} (owns ${plural(sync.owned, 'system_id')}; scope ${sync.scope}: ${plural(sync.scopeSize, 'contact')}${deletes})`,
+    );
+    if (sync.wouldRefuse !== undefined)
+      lines.push(
+        `${s.red('Refused:')} a real sync would be refused: ${sync.wouldRefuse} (--max-delete <n|p%> allows it)`,
+      );
   }
   // `next: false`: the caller says what comes next itself (the demo, whose emulator is gone when it exits).
   const next = options.next === false ? undefined : nextCommand(summary, rerun);

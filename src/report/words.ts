@@ -11,6 +11,8 @@ export const MODE_TITLES: Readonly<Record<string, string>> = {
   plan: 'Plan',
   delete: 'Delete',
   'delete-dry-run': 'Delete (dry run)',
+  sync: 'Sync',
+  'sync-plan': 'Sync plan',
 };
 
 /** Every status the report knows, in the order it shows them: the results' own order. */
@@ -36,6 +38,9 @@ export const STATUS_NOTES: Readonly<Record<string, string>> = {
   uncertain: 'sent, but the answer was lost: it may or may not have been applied',
   superseded: SUPERSEDED_NOTE,
   skipped: 'not attempted: the run was stopped',
+  filtered: 'left out by --where (or outside the sync --scope); never sent',
+  'would-delete': 'sync plan: in scope and no longer in the file; would be deleted',
+  'delete-refused': 'the API refused the delete: the contact leads or is alerted by a support group',
 };
 
 /** Plain words for each error code. */

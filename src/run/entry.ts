@@ -23,6 +23,10 @@ import { createChangedFilter, withChangedFilter, type ChangedFilter } from '../e
 import { columnLabel, sentFieldColumns } from './prepare.js';
 import type { CsvHeader } from '../csv/read.js';
 import { createRunClient, createSendExecutor, type ConnectionOptions } from '../execute/send.js';
+import { createSyncExecutor, createSyncPlanExecutor, type SyncPlanCounts, type SyncSettings } from '../execute/sync.js';
+import type { MaxDelete, SyncScope } from '../execute/sync-scope.js';
+import { adoptJournal, readSyncState, resolveStatePath, writeSyncState } from '../execute/sync-state.js';
+import { resolveJournalPath, resolveResultsPath } from './paths.js';
 
 export type { ConnectionOptions } from '../execute/send.js';
 
@@ -53,6 +57,30 @@ export type DeleteOptions = Common &
   SendOptions & {
     /** A 404 counts as deleted. */
     ignoreMissing?: boolean | undefined;
+  };
+
+/** What only a sync takes (README, "Keeping CIOPulse in sync with your helpdesk"). */
+export interface SyncOnlyOptions {
+  /** The state file: the portal and the system_ids syncs with it wrote. Default `<input stem>.sync-state.json`. */
+  state?: string | undefined;
+  /** Which contacts the file governs; default owned. */
+  scope?: SyncScope | undefined;
+  /** Delete the contacts in scope that the file no longer lists. */
+  deleteMissing?: boolean | undefined;
+  /** Undefined: refuse more than 10 deletes that are also more than 25% of the scope. */
+  maxDelete?: MaxDelete | undefined;
+  /** An undo file for every update and delete (see backup.ts). */
+  backup?: string | undefined;
+  /** Asked once the deletes are known and before anything is written; false cancels (DeclinedError). */
+  confirmDeletes?: ((counts: SyncPlanCounts) => boolean | Promise<boolean>) | undefined;
+}
+
+export type SyncOptions = Common &
+  Pick<RowRuleOptions, 'nullToken' | 'defaultCountry' | 'where'> &
+  SendOptions &
+  SyncOnlyOptions & {
+    /** Preview: predict every row and delete; write nothing to the API or the state. */
+    plan?: boolean | undefined;
   };
 
 /** With `--empty omit`, the planner notes empty cells over values the API holds; `--empty null` clears them. */
@@ -177,6 +205,51 @@ export function deleteContacts(options: DeleteOptions): Promise<RunSummary> {
   });
 }
 
+/**
+ * Makes the portal match the file: creates, updates of the fields that differ (an empty mapped cell
+ * clears its field), and with `deleteMissing` deletes of the contacts in scope the file no longer
+ * lists. A sync starts from one GET all every time, so after a crash the same sync converges: the
+ * unfinished run's journal only tells it which contacts it wrote (they become owned).
+ */
+export async function syncContacts(options: SyncOptions): Promise<RunSummary> {
+  if (options.limit !== undefined)
+    throw new UsageError('sync reads the whole file: with --limit every later row would look gone');
+  const plan = options.plan === true;
+  const mode = plan ? 'sync-plan' : 'sync';
+  const statePath = resolveStatePath(options.input, options.state);
+  const { baseUrl, portalCode } = options.connection;
+  const state = readSyncState(statePath, { baseUrl, portalCode });
+  const journalPath = resolveJournalPath(resolveResultsPath(options.input, mode, options.results));
+  if (!plan && (await adoptJournal(state, journalPath)) > 0) writeSyncState(statePath, state);
+  const settings: SyncSettings = {
+    input: options.input,
+    csv: { encoding: options.encoding, map: options.map, mapFile: options.mapFile, sheet: options.sheet },
+    where: options.where ?? [],
+    scope: options.scope ?? { kind: 'owned' },
+    deleteMissing: options.deleteMissing === true,
+    maxDelete: options.maxDelete,
+    state,
+    statePath,
+    backup: options.backup,
+    client: options,
+    maxConsecutiveFailures: options.maxConsecutiveFailures ?? 10,
+    confirmDeletes: options.confirmDeletes,
+    onWarning: options.onWarning,
+  };
+  const backups = options.backup === undefined ? [] : [options.backup, resolveCreatedPath(options.backup)];
+  return runPipeline({
+    mode,
+    // The file is the truth for the columns it maps: an empty cell clears the field.
+    options: { ...options, empty: 'null' },
+    isDelete: false,
+    sending: !plan,
+    // Nothing to resume from: the journal's answers were taken into the state above.
+    restart: true,
+    outputs: plan ? [] : [statePath, ...backups],
+    createExecutor: (ctx) => (plan ? createSyncPlanExecutor(settings, ctx) : createSyncExecutor(settings, ctx)),
+  });
+}
+
 /** Every option of every entry point, plus the mode that picks one (the CLI's view). */
 export type RunOptions = Common &
   RowRuleOptions &
@@ -186,6 +259,7 @@ export type RunOptions = Common &
     backup?: string | undefined;
     changedOnly?: boolean | undefined;
     ignoreMissing?: boolean | undefined;
+    sync?: Omit<SyncOnlyOptions, 'backup'> | undefined;
   };
 
 export function runImport(options: RunOptions): Promise<RunSummary> {
@@ -195,6 +269,8 @@ export function runImport(options: RunOptions): Promise<RunSummary> {
   if (connection === undefined)
     throw new UsageError(`a ${mode} needs a connection (base URL, portal code and API key)`);
   if (mode === 'plan') return planImport({ ...options, connection });
+  if (mode === 'sync' || mode === 'sync-plan')
+    return syncContacts({ ...options, ...options.sync, plan: mode === 'sync-plan', connection });
   if (mode === 'delete') return deleteContacts({ ...options, connection });
   return importContacts({ ...options, connection });
 }

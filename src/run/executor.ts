@@ -5,6 +5,20 @@
  */
 import type { PreparedRow } from './outcomes.js';
 import type { OverrideLookup } from './override-store.js';
+import type { BackupSummary } from '../execute/backup.js';
+
+/** The sync's own part of the run summary. */
+export interface SyncSummary {
+  statePath: string;
+  scope: string;
+  /** Contacts in scope when the sync started. */
+  scopeSize: number;
+  /** system_ids the state owns after this run. */
+  owned: number;
+  deleteMissing: boolean;
+  /** `--plan`: why a real run would be refused (the guard), if it would. */
+  wouldRefuse?: string | undefined;
+}
 
 export interface ExecutorStats {
   retries: number;
@@ -19,6 +33,10 @@ export interface ExecutorResult {
   keptEmptyRows?: number | undefined;
   /** Requests a `--changed-only` import would send (`--plan`). */
   changedOnlyRequests?: number | undefined;
+  /** `sync --backup`: where the undo files went. */
+  backup?: BackupSummary | undefined;
+  /** `sync`: its state file, scope and ownership. */
+  sync?: SyncSummary | undefined;
 }
 
 export interface Executor {

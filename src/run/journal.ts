@@ -38,3 +38,10 @@ export async function* readJournal(path: string): AsyncGenerator<JournalEntry> {
     lines.close();
   }
 }
+
+/** The last answer for each row from `fromSeq` on, streamed: resume and sync's adoption of an unfinished run. */
+export async function lastAnswers(path: string, fromSeq = 0): Promise<Map<number, JournalEntry>> {
+  const entries = new Map<number, JournalEntry>();
+  for await (const entry of readJournal(path)) if (entry.seq >= fromSeq) entries.set(entry.seq, entry);
+  return entries;
+}

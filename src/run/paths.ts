@@ -4,7 +4,7 @@
  */
 import { basename, dirname, extname, join } from 'node:path';
 
-export type RunMode = 'import' | 'dry-run' | 'plan' | 'delete' | 'delete-dry-run';
+export type RunMode = 'import' | 'dry-run' | 'plan' | 'delete' | 'delete-dry-run' | 'sync' | 'sync-plan';
 
 const SUFFIX: Record<RunMode, string> = {
   import: 'results',
@@ -13,6 +13,8 @@ const SUFFIX: Record<RunMode, string> = {
   // A delete of the same file must never pick up an import's results (or --resume them).
   delete: 'delete',
   'delete-dry-run': 'delete-dryrun',
+  sync: 'sync',
+  'sync-plan': 'sync-plan',
 };
 
 export function inputStem(input: string): string {
@@ -24,7 +26,7 @@ export function inputStem(input: string): string {
  * its run is named `contacts.retry-1`, the next one `contacts.retry-2`, so names never pile up
  * (`contacts.results.errors.results.errors.csv`) and no run writes over the file it reads.
  */
-const ERRORS_FILE = /^(.+?)(?:\.retry-(\d+))?\.(?:results|dryrun|plan|delete|delete-dryrun)\.errors$/i;
+const ERRORS_FILE = /^(.+?)(?:\.retry-(\d+))?\.(?:results|dryrun|plan|delete|delete-dryrun|sync|sync-plan)\.errors$/i;
 
 function runStem(input: string): string {
   const stem = inputStem(input);

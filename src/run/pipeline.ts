@@ -22,7 +22,7 @@ import {
   type InputFormat,
 } from '../csv/read.js';
 import { createRunControl, type RunControl, type Stopped } from './control.js';
-import type { Executor } from './executor.js';
+import type { Executor, ExecutorResult, SyncSummary } from './executor.js';
 import { acquireLock, checkWritable, countAnswered, removeStaleTemporaries } from './guards.js';
 import { NothingToResumeError, UnfinishedRunError } from '../errors.js';
 import { skippedRow, type PreparedRow } from './outcomes.js';
@@ -38,9 +38,11 @@ import {
 import { mergeOverrides } from './override-store.js';
 import type { ErrorGroup, ResultRow, WarningGroup } from './results.js';
 import { countBad, type RowStatus } from './statuses.js';
-import { openResume, type PreviousAnswer, type ResumeState } from './resume.js';
+import { openResume, reusedRow, type ResumeState } from './resume.js';
 import { createResultsSink, type ResultsSink } from './sink.js';
 import type { BackupSummary } from '../execute/backup.js';
+
+import type { WhereCondition } from './where.js';
 import type { CountryCode } from 'libphonenumber-js/max';
 
 export type { PreparedRow } from './outcomes.js';
@@ -73,6 +75,8 @@ export interface RowRuleOptions {
   empty?: 'omit' | 'null' | undefined;
   nullToken?: string | undefined;
   defaultCountry?: CountryCode | undefined;
+  /** `--where`: keep only the rows that match every condition; the rest are `filtered`. */
+  where?: readonly WhereCondition[] | undefined;
   /** `--fix-missing-plus`: digits that lost their `+` get it back, where the result is a valid mobile. */
   fixMissingPlus?: boolean | undefined;
 }
@@ -136,6 +140,8 @@ export interface RunSummary {
   keptEmptyRows?: number | undefined;
   /** `--plan`: the PUTs `--changed-only` would send (plus the credential check and one GET all). */
   changedOnlyRequests?: number | undefined;
+  /** `sync`: its state file, scope and ownership. */
+  sync?: SyncSummary | undefined;
 }
 
 /** What an entry point tells the pipeline. */
@@ -179,24 +185,6 @@ async function openEarlierRun(
     rmSync(journalPath, { force: true });
   }
   return undefined;
-}
-
-/** A row answered in the earlier run, as this run writes it. */
-function reusedRow(prepared: PreparedRow | ResultRow, previous: PreviousAnswer): ResultRow | undefined {
-  // Invalid rows are judged again: the same rules give the same errors, now as data.
-  if (previous.status === 'invalid') return isPrepared(prepared) ? undefined : prepared;
-  return {
-    seq: prepared.seq,
-    line: prepared.line,
-    cells: prepared.cells,
-    systemId: prepared.systemId,
-    status: previous.status,
-    httpStatus: previous.httpStatus,
-    detail: previous.detail,
-    errors: previous.errors,
-    // A row's warnings depend only on its cells and the flags: the summary counts every row's.
-    warnings: isPrepared(prepared) ? prepared.warnings : undefined,
-  };
 }
 
 export async function runPipeline(spec: PipelineSpec): Promise<RunSummary> {
@@ -247,6 +235,7 @@ export async function runPipeline(spec: PipelineSpec): Promise<RunSummary> {
       empty: options.empty,
       nullToken: options.nullToken,
       defaultCountry: options.defaultCountry,
+      where: options.where,
       fixMissingPlus: options.fixMissingPlus,
     };
     // A dry run checks one system_id, two people in its one pass; a run that sends or predicts reads the file first.
@@ -264,9 +253,8 @@ export async function runPipeline(spec: PipelineSpec): Promise<RunSummary> {
       resume,
       prepare: (record, seq) => preparer.prepare(record, seq),
     });
-    const finished = await run.finish();
-    const { keptEmptyRows, changedOnlyRequests } = finished;
-    const overrides = mergeOverrides(finished.overrides, preparer.overrides());
+    const { overrides: executorOverrides, ...facts } = await run.finish();
+    const overrides = mergeOverrides(executorOverrides, preparer.overrides());
     try {
       await runSink.end({ keepJournal: runControl.stopped() !== undefined });
       await runSink.rewrite(overrides);
@@ -287,8 +275,7 @@ export async function runPipeline(spec: PipelineSpec): Promise<RunSummary> {
       started,
       reused: counts.reused,
       retries: run.stats().retries,
-      keptEmptyRows,
-      changedOnlyRequests,
+      facts,
     });
     return summary;
   } finally {
@@ -310,8 +297,8 @@ function buildSummary(ctx: {
   started: number;
   reused: number;
   retries: number;
-  keptEmptyRows: number | undefined;
-  changedOnlyRequests: number | undefined;
+  /** The executor's own facts (kept empty cells, a sync's state…): the summary is built once, here. */
+  facts: Omit<ExecutorResult, 'overrides'>;
 }): RunSummary {
   const { spec, sink, stopped, header } = ctx;
   const elapsedMs = performance.now() - ctx.started;
@@ -331,13 +318,12 @@ function buildSummary(ctx: {
     elapsedMs,
     rowsPerSecond: sink.tally.rows / Math.max(elapsedMs / 1000, 1e-3),
     reused: ctx.reused,
-    keptEmptyRows: ctx.keptEmptyRows,
-    changedOnlyRequests: ctx.changedOnlyRequests,
     stopped,
     missingForCreate: spec.isDelete ? undefined : missingForCreate(header, spec.options.fields),
     unmappedColumns: spec.isDelete
       ? []
       : header.mapping.unsent.map((u) => (u.label.startsWith('"') ? (header.columns[u.column] ?? '') : u.label)),
+    ...ctx.facts,
   };
 }
 

@@ -29,6 +29,7 @@ import { createEmailIndex } from './email-index.js';
 import type { PreparedRow } from './outcomes.js';
 import type { Override, ResultRow, RowOutcome } from './results.js';
 import { createPersonIndex, type PersonConflict, type PersonIndex } from './person-index.js';
+import { compileWhere, type WhereCondition } from './where.js';
 
 export interface PrepareOptions {
   header: CsvHeader;
@@ -37,6 +38,8 @@ export interface PrepareOptions {
   empty?: 'omit' | 'null' | undefined;
   nullToken?: string | undefined;
   defaultCountry?: CountryCode | undefined;
+  /** `--where`: rows that do not match are `filtered`, before any other rule. */
+  where?: readonly WhereCondition[] | undefined;
   fixMissingPlus?: boolean | undefined;
   /**
    * The one-system_id-two-people check (person-index.ts): `complete` when a pre-pass has added
@@ -157,6 +160,7 @@ export function createPreparer(options: PrepareOptions): Preparer {
     field: 'system_id',
     message: `"${systemId}" is also used by ${placeOf(header.format, conflict.line)} for another person (${columnLabel(header, conflict.field)} differs): the later row would overwrite the earlier, so neither is sent; fix the id, or remove one of the rows`,
   });
+  const filter = compileWhere(options.where ?? [], header.columns);
 
   // Objects are built whole, not spread: this runs for every row of a million-row file.
   const invalid = (record: CsvRecord, seq: number, systemId: string, errors: RowError[]): ResultRow => ({
@@ -172,6 +176,17 @@ export function createPreparer(options: PrepareOptions): Preparer {
   return {
     prepare(record, seq) {
       const rawId = systemIdCell(header, record);
+      // A left-out row is judged by nothing else: its email takes no place in the in-file check.
+      const leftOut = record.error === undefined ? filter?.(record.cells) : undefined;
+      if (leftOut !== undefined)
+        return {
+          seq,
+          line: record.line,
+          cells: record.cells,
+          systemId: rawId.trim(),
+          status: 'filtered',
+          detail: leftOut,
+        };
       if (record.error !== undefined)
         return invalid(record, seq, rawId.trim(), [{ code: record.error.code, message: record.error.message }]);
       const cells: RowCells = { system_id: rawId };

@@ -10,8 +10,10 @@ import { FileError } from '../errors.js';
 import { RESULT_COLUMNS, type ResultRow } from './results.js';
 import { APPLIED_STATUSES, FINAL_STATUSES, STATUSES, type RowStatus } from './statuses.js';
 import { isSuperseded, SUPERSEDABLE_STATUSES, supersededDetail, type LaterApplied } from './supersede.js';
-import { readJournal, type JournalEntry } from './journal.js';
+import { lastAnswers, type JournalEntry } from './journal.js';
 import { readResultRows, readResultsHeader } from './results-file.js';
+import type { PreparedRow } from './outcomes.js';
+import { isPrepared } from './prepare.js';
 
 // `unchanged` is not among them: `import --changed-only` writes it for rows it did not need to send.
 const PREVIEW_STATUSES: ReadonlySet<string> = new Set(['valid', 'would-create', 'would-update', 'would-fail']);
@@ -43,13 +45,6 @@ function mismatch(resultsPath: string, why: string): FileError {
     file: resultsPath,
     hint: 'resume with the same input file, or write the results of this one to another path',
   });
-}
-
-/** The journal's last answer for each row from `fromSeq` on, streamed. */
-async function journalFrom(path: string, fromSeq: number): Promise<Map<number, JournalEntry>> {
-  const entries = new Map<number, JournalEntry>();
-  for await (const entry of readJournal(path)) if (entry.seq >= fromSeq) entries.set(entry.seq, entry); // the last answer for a row wins
-  return entries;
 }
 
 function fromJournal(
@@ -148,7 +143,7 @@ export async function openResume(options: {
   // A run killed before its results file got its header has answered nothing yet: every row is
   // "missing", so resuming it is a fresh run (the journal, if any, still counts).
   if (!existsSync(resultsPath) || statSync(resultsPath).size === 0) {
-    const journal = await journalFrom(journalPath, 0);
+    const journal = await lastAnswers(journalPath, 0);
     const later = await findSuperseding(undefined, width, statusIndex, systemIdIndex, journal);
     return {
       previousRows: 0,
@@ -186,7 +181,7 @@ export async function openResume(options: {
     }
     previousRows++;
   }
-  const journal = await journalFrom(journalPath, previousRows);
+  const journal = await lastAnswers(journalPath, previousRows);
   const later = await findSuperseding(resultsPath, width, statusIndex, systemIdIndex, journal);
   const rows = readResultRows(resultsPath, width);
 
@@ -226,5 +221,24 @@ export async function openResume(options: {
     close() {
       rows.return(undefined).catch(() => undefined); // ends the reader early; nothing to report
     },
+  };
+}
+
+/** A row answered in the earlier run, as this run writes it. */
+export function reusedRow(prepared: PreparedRow | ResultRow, previous: PreviousAnswer): ResultRow | undefined {
+  // Invalid and filtered rows are judged again: the same rules give the same errors, now as data.
+  if (previous.status === 'invalid' || previous.status === 'filtered')
+    return isPrepared(prepared) ? undefined : prepared;
+  return {
+    seq: prepared.seq,
+    line: prepared.line,
+    cells: prepared.cells,
+    systemId: prepared.systemId,
+    status: previous.status,
+    httpStatus: previous.httpStatus,
+    detail: previous.detail,
+    errors: previous.errors,
+    // A row's warnings depend only on its cells and the flags: the summary counts every row's.
+    warnings: isPrepared(prepared) ? prepared.warnings : undefined,
   };
 }

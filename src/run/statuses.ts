@@ -18,6 +18,9 @@ export const STATUSES = [
   'uncertain',
   'superseded',
   'skipped',
+  'filtered',
+  'would-delete',
+  'delete-refused',
 ] as const;
 export type RowStatus = (typeof STATUSES)[number];
 
@@ -32,17 +35,25 @@ export const FINAL_STATUSES: ReadonlySet<RowStatus> = new Set([
   'invalid',
   'superseded',
   'unchanged',
+  'filtered',
 ]);
 
 /** Statuses that mean the row's write reached the API: a later one makes an earlier row moot (superseded). */
 export const APPLIED_STATUSES: ReadonlySet<RowStatus> = new Set(['created', 'updated']);
 
 /**
- * Bad rows: the row did not land, or would not, or may not have (`uncertain`: the answer was lost).
+ * Bad rows: the row did not land, or would not, or may not have (`uncertain`: the answer was lost),
+ * and a sync's delete that the API refused (the contact leads or is alerted by a support group).
  * Any of them makes the exit code 1, and they are the rows of the errors file, which is itself an
  * import file (README, "Results and errors files").
  */
-export const BAD_STATUSES: ReadonlySet<RowStatus> = new Set(['invalid', 'failed', 'uncertain', 'would-fail']);
+export const BAD_STATUSES: ReadonlySet<RowStatus> = new Set([
+  'invalid',
+  'failed',
+  'uncertain',
+  'would-fail',
+  'delete-refused',
+]);
 
 /** Rows that need a reader's attention: the bad ones, and those not done (skipped, superseded). */
 export const ATTENTION_STATUSES: ReadonlySet<RowStatus> = new Set([...BAD_STATUSES, 'skipped', 'superseded']);

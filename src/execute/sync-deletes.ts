@@ -1,0 +1,87 @@
+/**
+ * A sync's delete phase: each contact in scope that the file no longer lists is deleted before any
+ * row is sent, so an email a leaver held is free for the new hire's create in the same run (README,
+ * "Keeping CIOPulse in sync with your helpdesk"). Each delete becomes a result row after the
+ * input's rows, holding the contact's last values in the input's own columns. A Support Lead or
+ * Also Alert cannot be deleted (API document, "Deleting a Contact"): the API's 400 names the group,
+ * and the row is `delete-refused`.
+ */
+import pLimit from 'p-limit';
+import type { CsvHeader } from '../csv/read.js';
+import { CONTACT_FIELDS } from '../contact/schema.js';
+import type { RunControl } from '../run/control.js';
+import { skippedRow, toResult, type PreparedRow } from '../run/outcomes.js';
+import type { ResultRow } from '../run/results.js';
+import type { ResultsSink } from '../run/sink.js';
+import type { SnapshotIndex } from '../remote/snapshot.js';
+import type { RunClient } from './send.js';
+
+const GONE = 'no longer in the file';
+
+/** The contact's last values in the input's columns; columns that map to no field stay empty. */
+function deleteRowOf(header: CsvHeader, snapshot: Pick<SnapshotIndex, 'get'>, id: string, seq: number): PreparedRow {
+  const cells = header.columns.map(() => '');
+  const contact = snapshot.get(id);
+  for (const field of ['system_id', ...CONTACT_FIELDS] as const) {
+    const column = header.fields[field];
+    if (column !== undefined) cells[column] = (field === 'system_id' ? id : contact?.[field]) ?? '';
+  }
+  // One name column (Zendesk's "Name"): the two parts, as the file would have held them.
+  const fullName = header.fields.full_name;
+  if (fullName !== undefined)
+    cells[fullName] = [contact?.first_name, contact?.last_name].filter((p) => p != null && p !== '').join(' ');
+  return { seq, line: 0, cells, systemId: id, patch: {}, warnings: [], notes: [] };
+}
+
+/** `--plan`: the rows a sync would delete, sending nothing. */
+export function previewDeletes(
+  header: CsvHeader,
+  snapshot: Pick<SnapshotIndex, 'get'>,
+  ids: readonly string[],
+  firstSeq: number,
+): ResultRow[] {
+  return ids.map((id, i) => ({
+    ...deleteRowOf(header, snapshot, id, firstSeq + i),
+    status: 'would-delete',
+    detail: `${GONE}; would be deleted`,
+  }));
+}
+
+/** Starts the deletes, at most `concurrency` at once: one promise per id; each answer is journaled as it arrives. */
+export function runDeletes(ctx: {
+  run: RunClient;
+  header: CsvHeader;
+  snapshot: Pick<SnapshotIndex, 'get'>;
+  ids: readonly string[];
+  firstSeq: number;
+  concurrency: number;
+  control: RunControl;
+  sink: ResultsSink;
+}): Promise<ResultRow>[] {
+  const { client } = ctx.run;
+  const limit = pLimit(ctx.concurrency);
+  return ctx.ids.map((id, i) => {
+    // The last values now: the caller takes the contact out of the snapshot once the deletes start.
+    const job = deleteRowOf(ctx.header, ctx.snapshot, id, ctx.firstSeq + i);
+    return limit(async (): Promise<ResultRow> => {
+      const result = ctx.control.stopSignal.aborted ? undefined : await client.remove(id);
+      if (result === undefined || result.attempts === 0) return skippedRow(job);
+      // Gone already (someone else deleted it since the GET all) is what the sync wanted.
+      const row = toResult(job, result, { isDelete: true, ignoreMissing: true });
+      const refused = row.status === 'failed' && row.errors?.some((e) => e.code === 'protected_contact') === true;
+      const own = result.status === 404 && row.status === 'deleted' ? 'already gone (404)' : row.detail;
+      const done: ResultRow = refused
+        ? { ...row, status: 'delete-refused', detail: `${GONE}; the API refused the delete` }
+        : { ...row, detail: [GONE, own].filter((d) => d !== undefined && d !== '').join('; ') };
+      ctx.sink.journal(done);
+      return done;
+    }).catch(
+      // A bug, not the network: said so in the row, never an unhandled rejection.
+      (error: unknown): ResultRow => ({
+        ...job,
+        status: 'failed',
+        errors: [{ code: 'internal_error', message: `internal error (a bug; please report it): ${String(error)}` }],
+      }),
+    );
+  });
+}

@@ -1,0 +1,125 @@
+/**
+ * Which contacts a sync governs (`--scope`), which of them it would delete, and the guards that
+ * stop a truncated export from wiping the portal (README, "Keeping CIOPulse in sync with your
+ * helpdesk"). All of it is decided before the first write, from the file and one GET all.
+ */
+import { stripExcelSafe } from '../csv/formula.js';
+import { openCsv } from '../csv/read.js';
+import { csvOptions } from '../run/prepare.js';
+import { UsageError } from '../errors.js';
+import type { SnapshotIndex } from '../remote/snapshot.js';
+import { compileWhere, type WhereCondition } from '../run/where.js';
+
+export type SyncScope = { kind: 'owned' } | { kind: 'all' } | { kind: 'prefix'; prefix: string };
+
+export function parseScope(text: string | undefined): SyncScope {
+  if (text === undefined || text === 'owned') return { kind: 'owned' };
+  if (text === 'all') return { kind: 'all' };
+  if (text.startsWith('prefix:') && text.length > 'prefix:'.length)
+    return { kind: 'prefix', prefix: text.slice('prefix:'.length) };
+  throw new UsageError(`--scope "${text}" is not a scope`, {
+    hint: 'use owned (what syncs with this --state wrote), prefix:<text> (system_ids that start with it) or all',
+  });
+}
+
+export function describeScope(scope: SyncScope): string {
+  return scope.kind === 'prefix' ? `prefix:${scope.prefix}` : scope.kind;
+}
+
+/** Whether a row of the file may be written at all: a prefix scope governs only its own system_ids. */
+export function rowInScope(scope: SyncScope, systemId: string): boolean {
+  return scope.kind !== 'prefix' || systemId.startsWith(scope.prefix);
+}
+
+/** Whether a contact of the portal may be deleted by this sync. */
+function contactInScope(scope: SyncScope, systemId: string, owned: ReadonlySet<string>): boolean {
+  if (scope.kind === 'all') return true;
+  if (scope.kind === 'prefix') return systemId.startsWith(scope.prefix);
+  return owned.has(systemId);
+}
+
+/** `--max-delete <n|p%>`; undefined: the default guard (more than 10 and more than 25% of the scope). */
+export type MaxDelete = { count: number } | { percent: number };
+
+export function parseMaxDelete(text: string | undefined): MaxDelete | undefined {
+  if (text === undefined) return undefined;
+  const match = /^(\d+(?:\.\d+)?)(%?)$/.exec(text.trim());
+  if (match === null || (match[2] === '' && !/^\d+$/.test(match[1] ?? '')))
+    throw new UsageError(`--max-delete "${text}" is not a count or a percentage`, {
+      hint: 'for example --max-delete 50 or --max-delete 5%',
+    });
+  const value = Number(match[1]);
+  return match[2] === '%' ? { percent: value } : { count: value };
+}
+
+/** What the file lists, read before anything is sent: every record's system_id that is kept. */
+export interface FileListing {
+  /** Data rows in the file. */
+  rows: number;
+  /** system_ids of kept rows (invalid ones included: a listed contact is never deleted). */
+  listed: Set<string>;
+}
+
+export async function scanListing(options: {
+  input: string;
+  csv: Parameters<typeof csvOptions>[0];
+  where: readonly WhereCondition[];
+  scope: SyncScope;
+}): Promise<FileListing> {
+  const source = await openCsv(options.input, csvOptions(options.csv));
+  const idIndex = source.header.fields.system_id ?? 0;
+  const filter = compileWhere(options.where, source.header.columns);
+  const listed = new Set<string>();
+  let rows = 0;
+  try {
+    for await (const batch of source.batches) {
+      for (const record of batch) {
+        rows++;
+        if (record.error === undefined && filter?.(record.cells) !== undefined) continue;
+        const id = stripExcelSafe((record.cells[idIndex] ?? '').trim());
+        if (id !== '' && rowInScope(options.scope, id)) listed.add(id);
+      }
+    }
+  } finally {
+    source.close();
+  }
+  return { rows, listed };
+}
+
+export interface DeletePlan {
+  /** In the order GET all listed them (creation order). */
+  ids: string[];
+  /** Contacts in the scope, for the percentage guard. */
+  scopeSize: number;
+}
+
+export function planDeletes(
+  snapshot: Pick<SnapshotIndex, 'contacts'>,
+  scope: SyncScope,
+  owned: ReadonlySet<string>,
+  listing: FileListing,
+): DeletePlan {
+  const ids: string[] = [];
+  let scopeSize = 0;
+  for (const id of snapshot.contacts.keys()) {
+    if (!contactInScope(scope, id, owned)) continue;
+    scopeSize++;
+    if (!listing.listed.has(id)) ids.push(id);
+  }
+  return { ids, scopeSize };
+}
+
+/** Why this many deletes is refused, or undefined when it is allowed. */
+export function deleteGuard(plan: DeletePlan, listing: FileListing, max: MaxDelete | undefined): string | undefined {
+  const count = plan.ids.length;
+  if (listing.listed.size === 0 && count > 0) {
+    const why = listing.rows === 0 ? 'has no data rows' : 'has no rows left after --where and --scope';
+    return `the file ${why}: a sync would delete every one of the ${count} contacts in scope`;
+  }
+  const share = plan.scopeSize === 0 ? 0 : (100 * count) / plan.scopeSize;
+  const words = `${count} of the ${plan.scopeSize} contacts in scope (${share.toFixed(1)}%)`;
+  if (max === undefined) return count > 10 && share > 25 ? `it would delete ${words}` : undefined;
+  if ('count' in max)
+    return count > max.count ? `it would delete ${words}, more than --max-delete ${max.count}` : undefined;
+  return share > max.percent ? `it would delete ${words}, more than --max-delete ${max.percent}%` : undefined;
+}
