@@ -19,19 +19,22 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { AddressInfo } from 'node:net';
 import { CREDENTIAL_CHECK_PREFIX } from '../api/credentials.js';
 import { apiSystemId, toRowErrors, type Contact } from '../contact/schema.js';
-import { ConfigError } from '../errors.js';
 import { createApiKey, createAuthCheck, createPortalCode } from './auth.js';
-import { createAttemptCounter, createFaultPlan, type FaultKind, type FaultPlan } from './faults.js';
+import { checkNumber, createAttemptCounter, createFaultPlan, type FaultKind, type FaultPlan } from './faults.js';
 import { createProtectionIndex, loadSupportGroups, type SupportGroupsDocument } from './groups.js';
 import { closeServer, listen, readBody, send, sendNotFoundPage, streamJsonList, urlHost } from './http.js';
 import { createRequestLog, type RequestLog, type RequestLogEntry } from './log.js';
 import { createPersister, runLoadDataFile, type Persister } from './persist.js';
 import {
+  BAD_ESCAPE,
   createContactActions,
   errorReply,
   messageBody,
-  MESSAGES,
+  RETRY_AFTER,
+  THROTTLED,
   toRecordJson,
+  TRANSACTION_FAILED,
+  UNAUTHORIZED,
   type ContactActions,
   type Reply,
 } from './rules.js';
@@ -122,22 +125,6 @@ const KEEP_ALIVE_MS = 60_000;
 /** close() waits this long for answers in flight before cutting connections. */
 const CLOSE_GRACE_MS = 2000;
 const EMPTY_BODY = Buffer.alloc(0);
-
-const UNAUTHORIZED = errorReply(401, MESSAGES.unauthorized);
-const TRANSACTION_FAILED = errorReply(500, MESSAGES.transactionFailed);
-const THROTTLED = errorReply(429, 'Too many requests; retry after 1 second');
-const BAD_ESCAPE = errorReply(400, 'The system_id in the URL is not valid percent-encoding');
-const RETRY_AFTER = ['Retry-After', '1'] as const;
-
-function checkNumber(name: string, value: number | undefined, fallback: number, min: number, max = Infinity): number {
-  const n = value ?? fallback;
-  if (!Number.isFinite(n) || n < min || n > max) {
-    throw new ConfigError(
-      `${name} must be a number from ${min}${max === Infinity ? ' up' : ` to ${max}`}, not ${String(value)}`,
-    );
-  }
-  return n;
-}
 
 function createStats(): EmulatorStats {
   return { requests: 0, inFlight: 0, maxInFlight: 0, byMethod: {}, faults: {} };
