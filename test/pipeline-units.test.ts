@@ -103,9 +103,9 @@ describe('deferred 422 rows (issue 11 item 13: bounded memory)', () => {
         });
       }
       // Written out in batches while rows are added: memory holds at most one batch.
-      const [dir] = readdirSync(spill).filter((name) => name.startsWith('ciopulse-deferred-'));
-      expect(dir).toBeDefined();
-      const written = readFileSync(join(spill, dir ?? '', 'rows.jsonl'), 'utf8')
+      const [file] = readdirSync(spill).filter((name) => name.startsWith('.ciopulse-deferred.'));
+      expect(file).toBeDefined();
+      const written = readFileSync(join(spill, file ?? ''), 'utf8')
         .split('\n')
         .filter((l) => l !== '');
       expect(written.length).toBeGreaterThanOrEqual(512);
@@ -122,7 +122,7 @@ describe('deferred 422 rows (issue 11 item 13: bounded memory)', () => {
       for await (const row of list.drain()) drained.push(row.seq);
       expect(drained).toEqual(Array.from({ length: 600 }, (_, i) => i));
       list.dispose();
-      expect(readdirSync(spill).filter((name) => name.startsWith('ciopulse-deferred-'))).toEqual([]);
+      expect(readdirSync(spill).filter((name) => name.startsWith('.ciopulse-deferred.'))).toEqual([]);
     } finally {
       if (saved === undefined) delete process.env.TMPDIR;
       else process.env.TMPDIR = saved;

@@ -20,7 +20,7 @@
 import * as core from 'libphonenumber-js/core';
 import metadataJson from 'libphonenumber-js/metadata.max.json';
 import { parsePhoneNumberFromString, type CountryCode, type NumberType } from 'libphonenumber-js/max';
-import type { RowWarning } from './schema.js';
+import type { RowWarning } from './row-issues.js';
 
 /**
  * "mobile … must start with a "+" followed by a country code and the phone number with the

@@ -118,3 +118,20 @@ export function createAttemptCounter(): (method: string, systemId: string | null
     return attempt;
   };
 }
+
+/** An emulator option that must be a number in a range (latency, body limit, port…). */
+export function checkNumber(
+  name: string,
+  value: number | undefined,
+  fallback: number,
+  min: number,
+  max = Infinity,
+): number {
+  const n = value ?? fallback;
+  if (!Number.isFinite(n) || n < min || n > max) {
+    throw new ConfigError(
+      `${name} must be a number from ${min}${max === Infinity ? ' up' : ` to ${max}`}, not ${String(value)}`,
+    );
+  }
+  return n;
+}

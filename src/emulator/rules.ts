@@ -155,3 +155,10 @@ export function createContactActions(store: ContactStore, protections: Protectio
     },
   };
 }
+
+/** The fixed answers the server gives outside the contact rules. */
+export const UNAUTHORIZED = errorReply(401, MESSAGES.unauthorized);
+export const TRANSACTION_FAILED = errorReply(500, MESSAGES.transactionFailed);
+export const THROTTLED = errorReply(429, 'Too many requests; retry after 1 second');
+export const BAD_ESCAPE = errorReply(400, 'The system_id in the URL is not valid percent-encoding');
+export const RETRY_AFTER = ['Retry-After', '1'] as const;

@@ -19,32 +19,36 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { AddressInfo } from 'node:net';
 import { CREDENTIAL_CHECK_PREFIX } from '../api/credentials.js';
 import { apiSystemId, toRowErrors, type Contact } from '../contact/schema.js';
-import { ConfigError } from '../errors.js';
 import { createApiKey, createAuthCheck, createPortalCode } from './auth.js';
-import { createAttemptCounter, createFaultPlan, type FaultKind, type FaultPlan } from './faults.js';
+import { checkNumber, createAttemptCounter, createFaultPlan, type FaultKind, type FaultPlan } from './faults.js';
 import { createProtectionIndex, loadSupportGroups, type SupportGroupsDocument } from './groups.js';
-import {
-  closeServer,
-  isLoopbackAddress,
-  listen,
-  readBody,
-  send,
-  sendNotFoundPage,
-  streamJsonList,
-  urlHost,
-} from './http.js';
+import { closeServer, listen, readBody, send, sendNotFoundPage, streamJsonList, urlHost } from './http.js';
 import { createRequestLog, type RequestLog, type RequestLogEntry } from './log.js';
 import { createPersister, runLoadDataFile, type Persister } from './persist.js';
 import {
+  BAD_ESCAPE,
   createContactActions,
   errorReply,
   messageBody,
-  MESSAGES,
+  RETRY_AFTER,
+  THROTTLED,
   toRecordJson,
+  TRANSACTION_FAILED,
+  UNAUTHORIZED,
   type ContactActions,
   type Reply,
 } from './rules.js';
 import { createContactStore, type ContactStore } from './store.js';
+import {
+  API_BASE_PATH,
+  CONTROL_PREFIX,
+  handleControl,
+  methodNotAllowed,
+  parseRoute,
+  pathOf,
+  type ControlRoutes,
+  type Route,
+} from './routing.js';
 
 export type { SupportGroup, SupportGroupsDocument } from './groups.js';
 export type { RequestLogEntry } from './log.js';
@@ -113,9 +117,7 @@ export interface Emulator {
   close(): Promise<void>;
 }
 
-export const API_BASE_PATH = '/api/v5';
-const CONTACTS_PATH = `${API_BASE_PATH}/contacts`;
-const CONTROL_PREFIX = '/__emulator/';
+export { API_BASE_PATH } from './routing.js';
 export const DEFAULT_MAX_BODY_BYTES = 64 * 1024;
 /** The request log keeps the last this-many /api/v5 requests. */
 export const LOG_LIMIT = 200_000;
@@ -123,50 +125,6 @@ const KEEP_ALIVE_MS = 60_000;
 /** close() waits this long for answers in flight before cutting connections. */
 const CLOSE_GRACE_MS = 2000;
 const EMPTY_BODY = Buffer.alloc(0);
-
-const UNAUTHORIZED = errorReply(401, MESSAGES.unauthorized);
-const TRANSACTION_FAILED = errorReply(500, MESSAGES.transactionFailed);
-const THROTTLED = errorReply(429, 'Too many requests; retry after 1 second');
-const BAD_ESCAPE = errorReply(400, 'The system_id in the URL is not valid percent-encoding');
-const RETRY_AFTER = ['Retry-After', '1'] as const;
-
-type Route =
-  { kind: 'all' } | { kind: 'one'; systemId: string } | { kind: 'badEscape'; segment: string } | { kind: 'unknown' };
-
-const ALL_ROUTE: Route = { kind: 'all' };
-const UNKNOWN_ROUTE: Route = { kind: 'unknown' };
-
-/** system_id is exactly one percent-encoded path segment, so `/`, `?`, `#`, `%` and `+` arrive encoded. */
-function parseRoute(path: string): Route {
-  if (path === CONTACTS_PATH) return ALL_ROUTE;
-  if (!path.startsWith(`${CONTACTS_PATH}/`)) return UNKNOWN_ROUTE;
-  const segment = path.slice(CONTACTS_PATH.length + 1);
-  if (segment.length === 0 || segment.includes('/')) return UNKNOWN_ROUTE;
-  try {
-    return { kind: 'one', systemId: decodeURIComponent(segment) };
-  } catch {
-    return { kind: 'badEscape', segment };
-  }
-}
-
-function pathOf(url: string): string {
-  const query = url.indexOf('?');
-  return query === -1 ? url : url.slice(0, query);
-}
-
-function methodNotAllowed(method: string, path: string, allow: string): [Reply, readonly string[]] {
-  return [errorReply(405, `${method} is not allowed on ${path}`), ['Allow', allow]];
-}
-
-function checkNumber(name: string, value: number | undefined, fallback: number, min: number, max = Infinity): number {
-  const n = value ?? fallback;
-  if (!Number.isFinite(n) || n < min || n > max) {
-    throw new ConfigError(
-      `${name} must be a number from ${min}${max === Infinity ? ' up' : ` to ${max}`}, not ${String(value)}`,
-    );
-  }
-  return n;
-}
 
 function createStats(): EmulatorStats {
   return { requests: 0, inFlight: 0, maxInFlight: 0, byMethod: {}, faults: {} };
@@ -368,8 +326,6 @@ function resetStats(state: EmulatorState): void {
   state.requestLog.clear();
 }
 
-type ControlRoutes = Record<string, { method: string; run: (res: ServerResponse) => void }>;
-
 function createControlRoutes(state: EmulatorState): ControlRoutes {
   return {
     stats: { method: 'GET', run: (res) => send(res, { status: 200, body: JSON.stringify(snapshotStats(state)) }) },
@@ -390,17 +346,6 @@ function createControlRoutes(state: EmulatorState): ControlRoutes {
       },
     },
   };
-}
-
-function handleControl(controlRoutes: ControlRoutes, req: IncomingMessage, res: ServerResponse, path: string): void {
-  if (!isLoopbackAddress(req.socket.remoteAddress))
-    return send(res, errorReply(403, 'The emulator control routes answer loopback clients only'));
-  const name = path.slice(CONTROL_PREFIX.length);
-  const control = Object.hasOwn(controlRoutes, name) ? controlRoutes[name] : undefined;
-  if (control === undefined) return send(res, errorReply(404, `There is no control route ${path}`));
-  const method = req.method ?? 'GET';
-  if (method !== control.method) return send(res, ...methodNotAllowed(method, path, control.method));
-  control.run(res);
 }
 
 function createEmulatorServer(state: EmulatorState): Server {

@@ -13,7 +13,7 @@ import type { PreparedRow } from '../run/outcomes.js';
 import { createPlanner, type PlannerOptions } from './plan.js';
 import type { ResultRow } from '../run/results.js';
 import type { SnapshotIndex } from '../remote/snapshot.js';
-import type { Executor } from './executors.js';
+import type { Executor } from '../run/executor.js';
 import type { ResultsSink } from '../run/sink.js';
 
 export const NOT_SENT = 'matches the API; not sent';
@@ -94,12 +94,11 @@ export function withChangedFilter(
       sink.journal(verdict.row);
       await sink.put(verdict.row);
     },
-    finish: () => send.finish(),
-    stats: () => send.stats(),
-    close: () => send.close(),
-    summaryExtras: () => ({
-      ...send.summaryExtras?.(),
+    finish: async () => ({
+      ...(await send.finish()),
       ...(changedOnly ? { keptEmptyRows: filter()?.keptEmptyRows } : {}),
     }),
+    stats: () => send.stats(),
+    close: () => send.close(),
   };
 }

@@ -5,16 +5,13 @@
  * row for the same system_id was applied already (then it is superseded). A swap of two emails
  * cannot be resolved by ordering; it is named as such.
  *
- * The deferred rows are not held in memory: each goes to a temporary JSON Lines file as only what
+ * The deferred rows are not held in memory: each goes to a spill file (src/spill.ts) as only what
  * the second attempt needs (seq, line, system_id, patch and its first answer), and the pass reads
  * them back in order. A file whose every email is taken stays as small in memory as any other.
  */
 import { placeOf, type InputFormat } from '../csv/source.js';
-import { appendFileSync, createReadStream, mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { createInterface } from 'node:readline';
 import pLimit from 'p-limit';
+import { createSpill } from '../spill.js';
 import type { ApiClient } from '../api/client.js';
 import type { ContactPatch } from '../contact/schema.js';
 import { toResult, type PreparedRow } from '../run/outcomes.js';
@@ -44,25 +41,13 @@ export interface DeferredList {
   dispose(): void;
 }
 
-const FLUSH_EVERY = 256;
-
 export function createDeferredList(): DeferredList {
-  let dir: string | undefined;
-  let buffer = '';
-  let pending = 0;
-  let size = 0;
+  const spill = createSpill<DeferredRow>('deferred');
   const keys = new Set<string>();
   const appliedAfter = new Map<string, { seq: number; line: number }>();
-  const path = (): string => join((dir ??= mkdtempSync(join(tmpdir(), 'ciopulse-deferred-'))), 'rows.jsonl');
-  const flush = (): void => {
-    if (buffer === '') return;
-    appendFileSync(path(), buffer);
-    buffer = '';
-    pending = 0;
-  };
   return {
     get size() {
-      return size;
+      return spill.count;
     },
     add(job, result) {
       const before: RowOutcome = {
@@ -73,29 +58,15 @@ export function createDeferredList(): DeferredList {
         errors: result.errors,
         detail: result.detail,
       };
-      const row: DeferredRow = { seq: job.seq, line: job.line, systemId: job.systemId, patch: job.patch, before };
-      buffer += `${JSON.stringify(row)}\n`;
-      size++;
+      spill.append({ seq: job.seq, line: job.line, systemId: job.systemId, patch: job.patch, before });
       keys.add(job.systemId);
-      if (++pending >= FLUSH_EVERY) flush();
     },
     applied(job) {
       if (keys.has(job.systemId)) appliedAfter.set(job.systemId, { seq: job.seq, line: job.line });
     },
     appliedAfter: (systemId) => appliedAfter.get(systemId),
-    async *drain() {
-      if (size === 0) return;
-      flush();
-      const lines = createInterface({ input: createReadStream(path(), 'utf8'), crlfDelay: Infinity });
-      try {
-        for await (const text of lines) if (text !== '') yield JSON.parse(text) as DeferredRow;
-      } finally {
-        lines.close();
-      }
-    },
-    dispose() {
-      if (dir !== undefined) rmSync(dir, { recursive: true, force: true });
-    },
+    drain: () => spill.records(),
+    dispose: () => spill.dispose(),
   };
 }
 

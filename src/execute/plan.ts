@@ -13,12 +13,16 @@ import {
   type ContactField,
   type RowError,
 } from '../contact/schema.js';
-import type { PreparedRow } from '../run/outcomes.js';
+import { skippedRow, type PreparedRow } from '../run/outcomes.js';
+import type { ApiClient } from '../api/client.js';
+import type { RunControl } from '../run/control.js';
+import type { Executor } from '../run/executor.js';
+import type { ResultsSink } from '../run/sink.js';
 import { isSuperseded, supersededOutcome } from '../run/supersede.js';
 import type { FieldChange, Override, ResultRow } from '../run/results.js';
 import { emptyFields } from '../contact/fields.js';
 import { findLossySave } from '../contact/lossy.js';
-import { createSnapshotIndex, type SnapshotIndex, type SnapshotValues } from '../remote/snapshot.js';
+import { createSnapshotIndex, loadSnapshot, type SnapshotIndex, type SnapshotValues } from '../remote/snapshot.js';
 
 export { loadSnapshot, createSnapshotIndex, type SnapshotIndex } from '../remote/snapshot.js';
 
@@ -268,4 +272,50 @@ function keptEmpty(
 function joinDetail(parts: readonly string[], warnings: readonly string[]): string | undefined {
   const all = [...parts, ...warnings];
   return all.length > 0 ? all.join('; ') : undefined;
+}
+
+/** `--plan`: one GET all, then each row predicted against it; nothing is written to the API. */
+export function createPlanExecutor(ctx: {
+  client: ApiClient;
+  sink: ResultsSink;
+  control: RunControl;
+  checkCredentials: () => Promise<void>;
+  onWarning?: ((message: string) => void) | undefined;
+  predictOptions: PlannerOptions;
+  /** Between the GET all and the first prediction (a sync plan takes its deletes out). */
+  onSnapshot?: ((snapshot: SnapshotIndex) => Promise<void>) | undefined;
+}): Executor {
+  let planner: Planner | undefined;
+  return {
+    async start() {
+      await ctx.checkCredentials();
+      if (ctx.control.stopped() !== undefined) return;
+      const snapshot = await loadSnapshot(ctx.client, { signal: ctx.control.stopSignal, onWarning: ctx.onWarning });
+      await ctx.onSnapshot?.(snapshot);
+      planner = createPlanner(snapshot, ctx.predictOptions);
+    },
+    async execute(row) {
+      if (planner === undefined) return ctx.sink.put(skippedRow(row));
+      const { status, detail, errors, changes } = planner.predict(row);
+      await ctx.sink.put({
+        seq: row.seq,
+        line: row.line,
+        cells: row.cells,
+        systemId: row.systemId,
+        status,
+        detail,
+        errors,
+        changes,
+        warnings: row.warnings,
+      });
+    },
+    finish: () =>
+      Promise.resolve({
+        overrides: planner?.finish() ?? new Map<number, Override>(),
+        keptEmptyRows: planner?.keptEmptyRows,
+        changedOnlyRequests: planner?.toSend,
+      }),
+    stats: () => ({ retries: 0, inFlight: ctx.client.gate.stats().inFlight, window: ctx.client.gate.stats().window }),
+    close: () => ctx.client.close(),
+  };
 }

@@ -13,7 +13,7 @@ import { describeAnswer, unauthorizedHint } from '../api/failures.js';
 import { CiopulseError } from '../errors.js';
 import type { RunControl } from '../run/control.js';
 import { createDeferredList, runDeferredPass, type DeferredList } from './deferred.js';
-import type { Executor } from './executors.js';
+import type { Executor } from '../run/executor.js';
 import { skippedRow, toResult, type PreparedRow } from '../run/outcomes.js';
 import { isSuperseded, SUPERSEDABLE_STATUSES, supersededOutcome } from '../run/supersede.js';
 import { type Override, type ResultRow, type RowOutcome } from '../run/results.js';
@@ -252,7 +252,7 @@ export function createSendExecutor(ctx: SendContext): Executor {
       while (pending.size > 0) await Promise.all(pending);
       // In a stopped run the second chance sends nothing; it still marks the superseded 422s.
       const second = await runDeferredPass({ client, deferred, stopSignal: control.stopSignal, format: ctx.format });
-      return mergeOverrides(supersede.overrides, second);
+      return { overrides: mergeOverrides(supersede.overrides, second) };
     },
     stats: () => ({
       retries: run.retries(),

@@ -18,7 +18,7 @@ import {
 } from 'node:fs';
 import { ConfigError, FileError } from '../errors.js';
 import { inputStem } from '../run/paths.js';
-import { readJournal } from '../run/resume.js';
+import { lastAnswers } from '../run/journal.js';
 
 export interface SyncState {
   baseUrl: string;
@@ -124,9 +124,9 @@ export function settleState(state: SyncState, exists: (systemId: string) => bool
  * deletes stop being owned. A write whose answer never reached the journal stays unowned, so a
  * crash can only make a sync delete less, never more.
  */
-export function adoptJournal(state: SyncState, journalPath: string): number {
+export async function adoptJournal(state: SyncState, journalPath: string): Promise<number> {
   let adopted = 0;
-  for (const entry of readJournal(journalPath, 0).values()) {
+  for (const entry of (await lastAnswers(journalPath)).values()) {
     if (entry.status === 'created' || entry.status === 'updated') {
       state.owned.add(entry.system_id);
       adopted++;

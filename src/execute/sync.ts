@@ -18,7 +18,6 @@ import type { CsvHeader } from '../csv/read.js';
 import type { csvOptions } from '../run/prepare.js';
 import { DeclinedError, SyncRefusedError } from '../errors.js';
 import type { RunControl } from '../run/control.js';
-import type { RunSummary } from '../run/pipeline.js';
 import type { ResultRow } from '../run/results.js';
 import { APPLIED_STATUSES } from '../run/statuses.js';
 import type { ResultsSink } from '../run/sink.js';
@@ -28,8 +27,8 @@ import { CONTACT_FIELDS, type ContactPatch } from '../contact/schema.js';
 import type { PreparedRow } from '../run/outcomes.js';
 import { writeBackup, type BackupSummary } from './backup.js';
 import { createChangedFilter, withChangedFilter, type ChangedFilter } from './changed.js';
-import { createPlanExecutor, type Executor } from './executors.js';
-import { loadSnapshot } from './plan.js';
+import type { Executor } from '../run/executor.js';
+import { createPlanExecutor, loadSnapshot } from './plan.js';
 import { createRunClient, createSendExecutor, type ClientSettings, type RunClient } from './send.js';
 import { previewDeletes, runDeletes } from './sync-deletes.js';
 import {
@@ -58,18 +57,7 @@ export interface SyncPlanCounts {
   scopeSize: number;
 }
 
-/** The sync's own part of the run summary. */
-export interface SyncSummary {
-  statePath: string;
-  scope: string;
-  /** Contacts in scope when the sync started. */
-  scopeSize: number;
-  /** system_ids the state owns after this run. */
-  owned: number;
-  deleteMissing: boolean;
-  /** `--plan`: why a real run would be refused (the guard), if it would. */
-  wouldRefuse?: string | undefined;
-}
+export type { SyncSummary } from '../run/executor.js';
 
 export interface SyncSettings {
   input: string;
@@ -253,7 +241,8 @@ export async function createSyncExecutor(
     async finish() {
       // Every delete answered before the 422 second chance, which may need the emails they freed.
       const deleteRows = await Promise.all(deletes);
-      const overrides = await changed.finish();
+      const result = await changed.finish();
+      const { overrides } = result;
       await putAfterInput(sink, deleteRows);
       // A 422 that its second chance applied is owned too.
       for (let seq = 0; overrides.size > 0 && seq < sink.written(); seq++) {
@@ -267,19 +256,18 @@ export async function createSyncExecutor(
       for (const id of owned) settings.state.pending.delete(id);
       // Written before the pipeline removes the journal, so a crash in between loses nothing.
       writeSyncState(settings.statePath, settings.state);
-      return overrides;
+      return {
+        ...result,
+        ...(backup === undefined ? {} : { backup }),
+        sync: {
+          statePath: settings.statePath,
+          scope: describeScope(settings.scope),
+          scopeSize,
+          owned: settings.state.owned.size,
+          deleteMissing: settings.deleteMissing,
+        },
+      };
     },
-    summaryExtras: (): Partial<RunSummary> => ({
-      ...changed.summaryExtras?.(),
-      ...(backup === undefined ? {} : { backup }),
-      sync: {
-        statePath: settings.statePath,
-        scope: describeScope(settings.scope),
-        scopeSize,
-        owned: settings.state.owned.size,
-        deleteMissing: settings.deleteMissing,
-      },
-    }),
   };
 }
 
@@ -315,21 +303,20 @@ export async function createSyncPlanExecutor(
         ? plan.execute(row)
         : (sink.put(filteredByScope(row, settings.scope)) ?? Promise.resolve()),
     async finish() {
-      const overrides = await plan.finish();
+      const result = await plan.finish();
       await putAfterInput(sink, previews);
-      return overrides;
+      return {
+        ...result,
+        changedOnlyRequests: undefined,
+        sync: {
+          statePath: settings.statePath,
+          scope: describeScope(settings.scope),
+          scopeSize: decision?.counts.scopeSize ?? 0,
+          owned: settings.state.owned.size,
+          deleteMissing: settings.deleteMissing,
+          wouldRefuse: decision?.refusal,
+        },
+      };
     },
-    summaryExtras: (): Partial<RunSummary> => ({
-      ...plan.summaryExtras?.(),
-      changedOnlyRequests: undefined,
-      sync: {
-        statePath: settings.statePath,
-        scope: describeScope(settings.scope),
-        scopeSize: decision?.counts.scopeSize ?? 0,
-        owned: settings.state.owned.size,
-        deleteMissing: settings.deleteMissing,
-        wouldRefuse: decision?.refusal,
-      },
-    }),
   };
 }

@@ -20,7 +20,7 @@ import { DEFAULTS } from '../defaults.js';
 import { access, constants } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { isSpecialFile } from '../csv/targets.js';
-import { basename, dirname } from 'node:path';
+import { dirname } from 'node:path';
 import type { ApiClient, RetryEvent } from '../api/client.js';
 import type { Connection } from '../config.js';
 import { resolveHeaderField } from '../csv/headers.js';
@@ -179,7 +179,6 @@ async function exportWith(client: ApiClient, options: ExportCommonOptions): Prom
   // A FIFO or a device gets nothing beside it: its spool goes to the temporary folder (csv/targets.ts).
   const beside = out !== undefined && !isSpecialFile(out);
   const spoolDir = options.spoolDir ?? (beside ? dirname(out) : tmpdir());
-  const stem = out === undefined ? 'ciopulse-export' : basename(out);
   await checkWritable([spoolDir, ...(beside ? [dirname(out)] : [])]);
 
   let spool: Spool | undefined;
@@ -195,7 +194,7 @@ async function exportWith(client: ApiClient, options: ExportCommonOptions): Prom
       begin: async () => {
         // A second read (through jsonrepair) starts from scratch.
         await spool?.remove();
-        const current = createSpool(spoolDir, stem);
+        const current = createSpool(spoolDir);
         spool = current;
         columns = createColumns();
         const tally: Counts = { rows: 0, noSystemId: 0, padded: 0, guarded: 0 };

@@ -1,18 +1,12 @@
 /**
  * The export's spool: rows in the columns known so far, appended to a temporary file in batches,
- * then read back once the header is complete (see src/export/index.ts for why).
+ * then read back once the header is complete (see src/export/index.ts for why). The file is a
+ * spill file (src/spill.ts): mode 600, and left-overs of a killed export are removed by the next.
  */
-import { randomBytes } from 'node:crypto';
-import { createReadStream, createWriteStream, type WriteStream } from 'node:fs';
-import { rm } from 'node:fs/promises';
-import { once } from 'node:events';
-import { join } from 'node:path';
-import { InternalError } from '../errors.js';
-import { localWriteFailure } from '../errno.js';
+import { createSpill } from '../spill.js';
 
 export interface Spool {
-  readonly path: string;
-  /** Appends one row; a promise means: wait for it before the next (the file is behind). */
+  /** Appends one row; a promise means: wait for it before the next (kept for callers; the spill writes synchronously). */
   push(cells: readonly string[]): Promise<void> | undefined;
   end(): Promise<void>;
   rows(): AsyncGenerator<string[]>;
@@ -25,62 +19,37 @@ export interface Spool {
  */
 const SPOOL_BATCH_ROWS = 1000;
 
-export function createSpool(dir: string, stem: string): Spool {
-  const path = join(dir, `.${stem}.${process.pid}-${randomBytes(4).toString('hex')}.spool`);
-  const file: WriteStream = createWriteStream(path);
-  let failure: Error | undefined;
-  file.on('error', (error: NodeJS.ErrnoException) => (failure ??= localWriteFailure(path, error)));
-  // A function, because TypeScript cannot see the listener above assign `failure` across an await.
-  const failed = (): Error | undefined => failure;
+/** A spool in `dir` (beside `--out`, so the rename at the end stays on one file system). */
+export function createSpool(dir: string): Spool {
+  const spill = createSpill<(readonly string[])[]>('export', dir);
   let batch: (readonly string[])[] = [];
-  const flush = (): Promise<void> | undefined => {
-    if (failure !== undefined) return Promise.reject(failure);
-    const text = `${JSON.stringify(batch)}\n`;
+  const flush = (): void => {
+    spill.append(batch);
     batch = [];
-    if (file.write(text)) return undefined;
-    return new Promise((resolve, reject) => {
-      const done = (): void => {
-        file.off('error', fail);
-        resolve();
-      };
-      const fail = (error: Error): void => {
-        file.off('drain', done);
-        reject(error);
-      };
-      file.once('drain', done);
-      file.once('error', fail);
-    });
   };
   return {
-    path,
     push(cells) {
       batch.push(cells);
-      return batch.length >= SPOOL_BATCH_ROWS ? flush() : undefined;
+      if (batch.length < SPOOL_BATCH_ROWS) return undefined;
+      try {
+        flush();
+        return undefined;
+      } catch (error) {
+        // A full disk (a FileError from the spill): the walk waits on this promise, so it stops the read.
+        return Promise.reject(error instanceof Error ? error : new Error(String(error)));
+      }
     },
-    async end() {
-      if (batch.length > 0) await flush();
-      if (failure !== undefined) throw failure;
-      file.end();
-      await once(file, 'close');
-      const late = failed();
-      if (late !== undefined) throw late;
+    end() {
+      if (batch.length > 0) flush();
+      spill.flush();
+      return Promise.resolve();
     },
     async *rows() {
-      let rest = '';
-      for await (const chunk of createReadStream(path, { encoding: 'utf8', highWaterMark: 1024 * 1024 })) {
-        const text = rest + (chunk as string);
-        let start = 0;
-        for (let end = text.indexOf('\n'); end !== -1; end = text.indexOf('\n', start)) {
-          yield* JSON.parse(text.slice(start, end)) as string[][];
-          start = end + 1;
-        }
-        rest = text.slice(start);
-      }
-      if (rest.length > 0) throw new InternalError(`the export spool ${path} ends mid-batch`);
+      for await (const rows of spill.records()) yield* rows as string[][];
     },
-    async remove() {
-      file.destroy();
-      await rm(path, { force: true });
+    remove() {
+      spill.dispose();
+      return Promise.resolve();
     },
   };
 }

@@ -8,7 +8,7 @@ import type { ApiClient } from '../api/client.js';
 import type { Contact, ContactField } from '../contact/schema.js';
 import { createShapeTracker, toContact } from './listing.js';
 import { createRecordSplitter } from './split.js';
-import { abortError, openAnswer, walkListing } from './walk.js';
+import { abortError, answerBrokeOff, openAnswer, walkListing } from './walk.js';
 
 /** A contact's fields without its system_id, which is the key it is stored under. */
 export type SnapshotValues = { [K in ContactField]: string | null };
@@ -79,10 +79,17 @@ function compact(contact: Contact): Contact {
   return JSON.parse(JSON.stringify(contact)) as Contact;
 }
 
+/** A failure of the connection itself, as opposed to an answer of another shape. */
+class Transport extends Error {
+  constructor(readonly error: Error) {
+    super(error.message);
+  }
+}
+
 /**
  * The fast path (src/remote/split.ts): one record's text at a time through JSON.parse. Undefined
- * when the answer is not plain JSON of strings and nulls, or broke off: the walk then reads it
- * again, and either copes or words the problem. A refusal (401, 500…) throws as it is.
+ * when the answer is not plain JSON of strings and nulls, the walk then reads it again, and
+ * either copes or words the problem. A refusal (401, 500…) or a body that broke off throws.
  */
 async function readPlain(client: ApiClient, signal: AbortSignal | undefined): Promise<SnapshotIndex | undefined> {
   const body = await openAnswer(client, signal);
@@ -92,19 +99,31 @@ async function readPlain(client: ApiClient, signal: AbortSignal | undefined): Pr
   const onAbort = (): void => void reader.cancel().catch(() => undefined);
   signal?.addEventListener('abort', onAbort, { once: true });
   const decoder = new TextDecoder('utf-8', { fatal: true });
+  let bytes = 0;
+  const read = async (): Promise<Awaited<ReturnType<typeof reader.read>>> => {
+    try {
+      return await reader.read();
+    } catch (error) {
+      // A transport failure is not a shape to read again: downloading GET all a second (and
+      // third) time would hide it. It fails the run, typed, like export's.
+      throw new Transport(answerBrokeOff(error, bytes));
+    }
+  };
   try {
     for (;;) {
-      const { done, value } = await reader.read();
+      const { done, value } = await read();
       if (signal?.aborted === true) throw abortError();
       if (done) break;
+      bytes += value.byteLength;
       splitter.push(decoder.decode(value, { stream: true }));
     }
     splitter.push(decoder.decode());
     splitter.end();
     return index;
-  } catch {
-    // NotPlain, a shape the walk words better, bad UTF-8, or a body that broke off.
+  } catch (error) {
     if (signal?.aborted === true) throw abortError();
+    if (error instanceof Transport) throw error.error;
+    // NotPlain, a shape the walk words better, or bad UTF-8: the walk reads it again.
     return undefined;
   } finally {
     signal?.removeEventListener('abort', onAbort);

@@ -308,7 +308,7 @@ async function readAnswer(ctx: ReadContext): Promise<ReadOutcome> {
       // Every byte was accepted and only the end failed: a valid prefix of JSON, cut short.
       return { ok: false, truncated: inputComplete, message, bytes, head };
     }
-    if (pumpError !== undefined || parseError !== undefined) throw readFailure(pumpError ?? parseError, bytes);
+    if (pumpError !== undefined || parseError !== undefined) throw answerBrokeOff(pumpError ?? parseError, bytes);
     tracker.finish();
     return { ok: true, bytes };
   } finally {
@@ -323,7 +323,8 @@ export function abortError(): CiopulseError {
   return new InterruptedError('interrupted: nothing was written');
 }
 
-function readFailure(error: unknown, bytes: number): CiopulseError {
+/** A body that broke off mid-answer: a typed error, never a silent second download. */
+export function answerBrokeOff(error: unknown, bytes: number): CiopulseError {
   if (error instanceof CiopulseError) return error;
   return new ApiError(
     `the API's answer broke off after ${bytes} bytes: ${transportMessage(error)}; nothing was written`,

@@ -7,7 +7,8 @@ import { DEFAULTS } from '../defaults.js';
 import type { Connection } from '../config.js';
 import { UsageError } from '../errors.js';
 import { writeBackup, resolveCreatedPath, type BackupSummary } from '../execute/backup.js';
-import { createPlanExecutor, createValidateExecutor } from '../execute/executors.js';
+import { createPlanExecutor } from '../execute/plan.js';
+import { createValidateExecutor } from '../execute/validate.js';
 import type { RunMode } from './paths.js';
 import type { NamedFile } from '../csv/targets.js';
 import {
@@ -229,7 +230,7 @@ export async function syncContacts(options: SyncOptions): Promise<RunSummary> {
   const { baseUrl, portalCode } = options.connection;
   const state = readSyncState(statePath, { baseUrl, portalCode });
   const journalPath = resolveJournalPath(resolveResultsPath(options.input, mode, options.results));
-  if (!plan && adoptJournal(state, journalPath) > 0) writeSyncState(statePath, state);
+  if (!plan && (await adoptJournal(state, journalPath)) > 0) writeSyncState(statePath, state);
   const settings: SyncSettings = {
     input: options.input,
     csv: { encoding: options.encoding, map: options.map, mapFile: options.mapFile, sheet: options.sheet },

@@ -18,9 +18,11 @@ import {
 } from 'node:fs';
 import { basename, dirname, join, resolve } from 'node:path';
 import { renameTarget } from '../csv/targets.js';
-import { readTable } from '../csv/table.js';
 import { FileError, RunLockedError } from '../errors.js';
 import { errnoError, writeFailure } from '../errno.js';
+import { isAlive } from '../spill.js';
+import { readJournal } from './journal.js';
+import { readResultRows } from './results-file.js';
 import { RESULT_COLUMNS } from './results.js';
 import { FINAL_STATUSES, type RowStatus } from './statuses.js';
 
@@ -51,16 +53,6 @@ export function checkWritable(path: string): void {
     accessSync(dir, constants.W_OK | constants.X_OK);
   } catch {
     fail(`the folder ${dir} is not writable`);
-  }
-}
-
-/** Is a process with this pid running? EPERM: it is, under another user. */
-export function isAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (error) {
-    return (error as NodeJS.ErrnoException).code === 'EPERM';
   }
 }
 
@@ -106,26 +98,15 @@ function readLock(path: string): string {
 export async function countAnswered(resultsPath: string, journalPath: string): Promise<number> {
   const answered = new Set<number>();
   if (existsSync(resultsPath)) {
-    let seq = -1;
-    try {
-      for await (const record of readTable(resultsPath)) {
-        const status = record[record.length - RESULT_COLUMNS.length] as RowStatus;
-        if (seq >= 0 && FINAL_STATUSES.has(status)) answered.add(seq);
-        seq++;
-      }
-    } catch {
-      // A line a crash cut short: the rows before it still count.
+    let seq = 0;
+    // Any width: a line a crash cut short ends the reading, and the rows before it still count.
+    for await (const record of readResultRows(resultsPath)) {
+      const status = record[record.length - RESULT_COLUMNS.length] as RowStatus;
+      if (FINAL_STATUSES.has(status)) answered.add(seq);
+      seq++;
     }
   }
-  for (const text of readLock(journalPath).split('\n')) {
-    try {
-      const entry = JSON.parse(text) as { seq?: number; status?: RowStatus };
-      if (typeof entry.seq === 'number' && entry.status !== undefined && FINAL_STATUSES.has(entry.status))
-        answered.add(entry.seq);
-    } catch {
-      // the line a crash cut short
-    }
-  }
+  for await (const entry of readJournal(journalPath)) if (FINAL_STATUSES.has(entry.status)) answered.add(entry.seq);
   return answered.size;
 }
 

@@ -1,12 +1,10 @@
 /**
  * After-the-fact answers (deferred 422s, superseded rows) until the final rewrite puts them in
  * the results file. A file where every row got 422 has one per row, so they are not held in
- * memory: each goes to a temporary JSON Lines file as it arrives, and only its byte range is
+ * memory: each goes to a spill file (src/spill.ts) as it arrives, and only its byte range is
  * kept, by seq (two numbers a row). The rewrite reads each one back when it reaches that seq.
  */
-import { appendFileSync, closeSync, mkdtempSync, openSync, readSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { createSpill } from '../spill.js';
 import type { Override } from './results.js';
 
 export interface OverrideLookup {
@@ -33,17 +31,10 @@ export function createOverrideStore(): OverrideStore {
   let lengths = new Int32Array(0);
   let spilledCount = 0;
   const spilledAt = (seq: number): number => lengths[seq] ?? 0;
-  let dir: string | undefined;
-  let path = '';
-  let fd: number | undefined;
-  let end = 0;
+  const spill = createSpill<Override>('overrides');
   const read = (seq: number): Override | undefined => {
     const length = spilledAt(seq);
-    if (length === 0) return memory.get(seq);
-    fd ??= openSync(path, 'r');
-    const buffer = Buffer.alloc(length);
-    readSync(fd, buffer, 0, length, offsets[seq] ?? 0);
-    return JSON.parse(buffer.toString('utf8')) as Override;
+    return length === 0 ? memory.get(seq) : spill.readAt({ offset: offsets[seq] ?? 0, length });
   };
   const store: OverrideStore = {
     get size() {
@@ -56,12 +47,7 @@ export function createOverrideStore(): OverrideStore {
         return;
       }
       memory.delete(seq);
-      if (dir === undefined) {
-        dir = mkdtempSync(join(tmpdir(), 'ciopulse-overrides-'));
-        path = join(dir, 'overrides.jsonl');
-      }
-      const bytes = Buffer.from(`${JSON.stringify(override)}\n`, 'utf8');
-      appendFileSync(path, bytes);
+      const range = spill.append(override);
       if (seq >= lengths.length) {
         const capacity = Math.max(seq + 1, lengths.length * 2, 1024);
         const grownOffsets = new Float64Array(capacity);
@@ -72,18 +58,15 @@ export function createOverrideStore(): OverrideStore {
         lengths = grownLengths;
       }
       if (spilledAt(seq) === 0) spilledCount++;
-      offsets[seq] = end;
-      lengths[seq] = bytes.length - 1;
-      end += bytes.length;
+      offsets[seq] = range.offset;
+      lengths[seq] = range.length;
     },
     update(seq, change) {
       const current = read(seq);
       if (current !== undefined) store.set(seq, change(current));
     },
     dispose() {
-      if (fd !== undefined) closeSync(fd);
-      fd = undefined;
-      if (dir !== undefined) rmSync(dir, { recursive: true, force: true });
+      spill.dispose();
     },
   };
   return store;

@@ -22,7 +22,7 @@ import {
   type InputFormat,
 } from '../csv/read.js';
 import { createRunControl, type RunControl, type Stopped } from './control.js';
-import type { Executor } from '../execute/executors.js';
+import type { Executor, ExecutorResult, SyncSummary } from './executor.js';
 import { acquireLock, checkWritable, countAnswered, removeStaleTemporaries } from './guards.js';
 import { NothingToResumeError, UnfinishedRunError } from '../errors.js';
 import { skippedRow, type PreparedRow } from './outcomes.js';
@@ -44,7 +44,7 @@ import { countBad, type RowStatus } from './statuses.js';
 import { openResume, reusedRow, type ResumeState } from './resume.js';
 import { createResultsSink, type ResultsSink } from './sink.js';
 import type { BackupSummary } from '../execute/backup.js';
-import type { SyncSummary } from '../execute/sync.js';
+
 import type { WhereCondition } from './where.js';
 import type { CountryCode } from 'libphonenumber-js/max';
 
@@ -277,7 +277,8 @@ export async function runPipeline(spec: PipelineSpec): Promise<RunSummary> {
       resume,
       prepare: (record, seq) => preparer.prepare(record, seq),
     });
-    const overrides = mergeOverrides(await run.finish(), preparer.overrides());
+    const { overrides: executorOverrides, ...facts } = await run.finish();
+    const overrides = mergeOverrides(executorOverrides, preparer.overrides());
     try {
       // Stopped before any answer (a 401, a server that is not the API): the earlier results stay.
       await runSink.end({
@@ -308,10 +309,10 @@ export async function runPipeline(spec: PipelineSpec): Promise<RunSummary> {
       stopped: runControl.stopped(),
       started,
       reused: counts.reused,
+      retries: run.stats().retries,
+      facts,
     });
-    summary.retries = run.stats().retries;
     if (!runSink.published()) summary.resultsWritten = false;
-    Object.assign(summary, run.summaryExtras?.());
     return summary;
   } finally {
     control?.dispose();
@@ -332,6 +333,9 @@ function buildSummary(ctx: {
   stopped: Stopped | undefined;
   started: number;
   reused: number;
+  retries: number;
+  /** The executor's own facts (kept empty cells, a sync's state…): the summary is built once, here. */
+  facts: Omit<ExecutorResult, 'overrides'>;
 }): RunSummary {
   const { spec, sink, stopped, header } = ctx;
   const elapsedMs = performance.now() - ctx.started;
@@ -347,7 +351,7 @@ function buildSummary(ctx: {
     errorGroups: sink.tally.sortedGroups(),
     warnings: sink.tally.warnings,
     warningGroups: sink.tally.sortedWarningGroups(),
-    retries: 0,
+    retries: ctx.retries,
     elapsedMs,
     rowsPerSecond: sink.tally.rows / Math.max(elapsedMs / 1000, 1e-3),
     reused: ctx.reused,
@@ -356,6 +360,7 @@ function buildSummary(ctx: {
     unmappedColumns: spec.isDelete
       ? []
       : header.mapping.unsent.map((u) => (u.label.startsWith('"') ? (header.columns[u.column] ?? '') : u.label)),
+    ...ctx.facts,
   };
 }
 

@@ -5,13 +5,13 @@
  * (README, "Resume").
  */
 import type { InputFormat } from '../csv/source.js';
-import { existsSync, readFileSync, statSync } from 'node:fs';
-import { readTable } from '../csv/table.js';
+import { existsSync, statSync } from 'node:fs';
 import { FileError } from '../errors.js';
 import { RESULT_COLUMNS, type ResultRow } from './results.js';
 import { APPLIED_STATUSES, FINAL_STATUSES, STATUSES, type RowStatus } from './statuses.js';
 import { isSuperseded, SUPERSEDABLE_STATUSES, supersededDetail, type LaterApplied } from './supersede.js';
-import type { JournalEntry } from './sink.js';
+import { lastAnswers, type JournalEntry } from './journal.js';
+import { readResultRows, readResultsHeader } from './results-file.js';
 import type { PreparedRow } from './outcomes.js';
 import { isPrepared } from './prepare.js';
 
@@ -47,49 +47,6 @@ function mismatch(resultsPath: string, why: string): FileError {
     file: resultsPath,
     hint: 'resume with the same input file, or write the results of this one to another path',
   });
-}
-
-/** Reads a results file's records, ignoring a last record a crash cut short. */
-async function* readResultRows(path: string, width: number): AsyncGenerator<string[]> {
-  const rows = readTable(path);
-  let header = true;
-  try {
-    for await (const record of rows) {
-      if (header) {
-        header = false;
-        continue;
-      }
-      if (record.length !== width) return; // a cut-off last line
-      yield record;
-    }
-  } catch (error) {
-    // An unclosed quote at the very end is a line the crash cut in half; anything else is not ours.
-    if ((error as { code?: string }).code !== 'CSV_QUOTE_NOT_CLOSED') throw error;
-  } finally {
-    await rows.return(undefined);
-  }
-}
-
-async function readHeader(path: string): Promise<string[]> {
-  for await (const record of readTable(path)) return record;
-  return [];
-}
-
-/** A journal's entries by seq, the last answer for a row winning; a line a crash cut short is skipped. */
-export function readJournal(path: string, fromSeq: number): Map<number, JournalEntry> {
-  const entries = new Map<number, JournalEntry>();
-  if (!existsSync(path)) return entries;
-  for (const text of readFileSync(path, 'utf8').split('\n')) {
-    if (text === '') continue;
-    let entry: JournalEntry;
-    try {
-      entry = JSON.parse(text) as JournalEntry;
-    } catch {
-      continue; // the line a crash cut short
-    }
-    if (entry.seq >= fromSeq) entries.set(entry.seq, entry); // the last answer for a row wins
-  }
-  return entries;
 }
 
 function fromJournal(
@@ -188,7 +145,7 @@ export async function openResume(options: {
   // A run killed before its results file got its header has answered nothing yet: every row is
   // "missing", so resuming it is a fresh run (the journal, if any, still counts).
   if (!existsSync(resultsPath) || statSync(resultsPath).size === 0) {
-    const journal = readJournal(journalPath, 0);
+    const journal = await lastAnswers(journalPath, 0);
     const later = await findSuperseding(undefined, width, statusIndex, systemIdIndex, journal);
     return {
       previousRows: 0,
@@ -203,7 +160,7 @@ export async function openResume(options: {
       close() {},
     };
   }
-  const header = await readHeader(resultsPath);
+  const header = await readResultsHeader(resultsPath);
   if (header.length !== expected.length || header.some((h, i) => h !== expected[i])) {
     throw mismatch(resultsPath, 'its header is not the input’s columns followed by status,http_status,error,detail');
   }
@@ -227,7 +184,7 @@ export async function openResume(options: {
     }
     previousRows++;
   }
-  const journal = readJournal(journalPath, previousRows);
+  const journal = await lastAnswers(journalPath, previousRows);
   const later = await findSuperseding(resultsPath, width, statusIndex, systemIdIndex, journal);
   const rows = readResultRows(resultsPath, width);
   // Rows of the results prefix that were uncertain, noted as take() reads them.

@@ -14,17 +14,7 @@ import { openJournal, type CsvWriter, type Journal } from '../csv/write.js';
 import { RESULT_COLUMNS, Tally, outcomeCells, toResultCells, type ResultRow } from './results.js';
 import { BAD_STATUSES, type RowStatus } from './statuses.js';
 import type { OverrideLookup } from './override-store.js';
-
-/** One journal line: enough for `--resume` to reuse the answer without reading any CSV cell. */
-export interface JournalEntry {
-  seq: number;
-  line: number;
-  system_id: string;
-  status: RowStatus;
-  http: number | null;
-  errors?: ResultRow['errors'];
-  detail?: string;
-}
+import type { JournalEntry } from './journal.js';
 
 export interface ResultsSinkOptions {
   resultsPath: string;
