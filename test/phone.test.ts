@@ -14,7 +14,8 @@ import {
   type CountryCode,
 } from 'libphonenumber-js/max';
 import examples from 'libphonenumber-js/examples.mobile.json';
-import { readNational, readNationalFast, surelyValidType } from '../src/contact/phone.js';
+import { readNational, readNationalFast } from '../src/contact/phone.js';
+import { surelyValidType } from '../src/contact/phone-plans.js';
 import { createRowParser, mobileWarning, MOBILE_PATTERN, readMobile } from '../src/contact/schema.js';
 
 /** expect.stringMatching, typed (vitest types it `any`). */

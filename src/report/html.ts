@@ -21,8 +21,8 @@ import { basename } from 'node:path';
 import type { RunSummary } from '../run/pipeline.js';
 import { PAGE_CSS, PAGE_SCRIPT } from './assets.generated.js';
 import type { CollectedReport, ReportCollector } from './collect.js';
+import { escapeHtml } from './html-text.js';
 import {
-  escapeHtml,
   renderChanges,
   renderFootnotes,
   renderGroups,
@@ -36,7 +36,7 @@ import {
 import { nextCommand, type NextStep } from './summary.js';
 import { MODE_TITLES, REPORT_STATUSES } from './words.js';
 
-export { escapeHtml } from './render.js';
+export { escapeHtml } from './html-text.js';
 
 export interface HtmlReportOptions {
   summary: RunSummary;
