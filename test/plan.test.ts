@@ -21,6 +21,7 @@ import {
   writeFile,
 } from './helpers.js';
 import { createApiClient } from '../src/api/client.js';
+import { readTable } from '../src/csv/table.js';
 import { resolveConnection } from '../src/config.js';
 import { createChangedFilter } from '../src/execute/changed.js';
 import type { PreparedRow } from '../src/run/outcomes.js';
@@ -150,6 +151,30 @@ describe('import --plan', () => {
     expect(restore.code).toBe(0);
     const undoCreates = await runCli(['delete', join(dir, 'undo.created.csv'), '--yes'], { env: emulatorEnv(emu) });
     expect(undoCreates.code).toBe(0);
+    expect(emu.contacts()).toEqual(before);
+  });
+
+  it('--backup named .xlsx writes a real workbook that imports back as it is and restores the state', async () => {
+    const emu = await seeded();
+    const before = emu.contacts();
+    const dir = tempDir('backup-xlsx-');
+    const file = writeFile(
+      dir,
+      'contacts.csv',
+      `${CSV_HEADER}\nA,Changed,Last A,a@example.com,,+61433334444\nB,First B,Last B,b@example.com,,\n`,
+    );
+    const backup = join(dir, 'undo.xlsx');
+    const run = await runCli(['import', file, '--backup', backup, '--empty', 'null'], { env: emulatorEnv(emu) });
+    expect(run.code).toBe(0);
+    // A zip, not CSV bytes under an .xlsx name.
+    expect(readFileSync(backup).subarray(0, 2).toString('latin1')).toBe('PK');
+    const rows: string[][] = [];
+    for await (const row of readTable(backup)) rows.push(row);
+    expect(rows.map((r) => r[0])).toEqual(['system_id', 'A', 'B']);
+    expect(rows.find((r) => r[0] === 'B')).toContain('+61411112233');
+
+    const restore = await runCli(['import', backup, '--empty', 'null'], { env: emulatorEnv(emu) });
+    expect(restore.code).toBe(0);
     expect(emu.contacts()).toEqual(before);
   });
 });

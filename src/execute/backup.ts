@@ -2,11 +2,13 @@
  * `import --backup <file.csv>` and `sync --backup`: the undo file. Before the first write, the current values of
  * every contact the input will update (and a sync will delete) go to an import-ready CSV (nulls as empty cells, so
  * importing it with `--empty null` also clears what was empty before); the system_ids the input
- * will create go to `<backup stem>.created.csv`, a ready `delete` file.
+ * will create go to `<backup stem>.created.csv`, a ready `delete` file. A backup named `.xlsx` is a
+ * real workbook (every cell text, README ".xlsx round trips"), since it must import as it is.
  */
 import { CONTACT_FIELDS } from '../contact/schema.js';
 import { openCsv, type CsvReadOptions } from '../csv/read.js';
 import { cellText } from '../csv/formula.js';
+import { createTableWriter } from '../csv/table.js';
 import { createCsvWriter } from '../csv/write.js';
 import { inputStem } from '../run/paths.js';
 import type { SnapshotIndex } from '../remote/snapshot.js';
@@ -37,7 +39,7 @@ export async function writeBackup(options: {
   const source = await openCsv(options.input, { ...stripUndefined(options.csv), requiredFields: ['system_id'] });
   const idIndex = source.header.fields.system_id ?? 0;
   const createdPath = resolveCreatedPath(options.backupPath);
-  const backup = createCsvWriter(options.backupPath, { atomic: true });
+  const backup = createTableWriter(options.backupPath, { atomic: true });
   const created = createCsvWriter(createdPath, { atomic: true });
   const seen = new Set<string>();
   let updated = 0;
