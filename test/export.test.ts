@@ -12,6 +12,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import type { Contact } from '../src/contact/schema.js';
 import type { Emulator } from '../src/emulator/server.js';
 import { resolveConnection } from '../src/config.js';
+import { createBareIdScanner } from '../src/remote/bare-ids.js';
 import { EXPORT_COLUMNS, exportContacts, extractRecords, normaliseKey, toCell } from '../src/export/index.js';
 import { CLI, emulatorEnv, readCsv, runCli, tempDir, TEST_API_KEY, TEST_PORTAL_CODE, useEmulators } from './helpers.js';
 
@@ -355,6 +356,36 @@ describe('export: the shapes of the answer', () => {
       ['K2', 'Bob', '', 'bob@example.com', '', '', 'CCS', 'Blue', 'true', '', '', ''],
       // A number keeps its own digits, even past 2^53; nested values are JSON text.
       ['K3', '', 'Ray', '', '', '', '', '', '', '12345678901234567890', '["a","b"]', '{"x":null}'],
+    ]);
+  });
+
+  it('names an unquoted system_id the JSON repair changed (True → true, None → empty); a plain word is kept quietly', async () => {
+    const broken =
+      '{"contacts":[\n' +
+      '{"system_id":True,"first_name":"Ann","last_name":"A","email":"ann@example.com"},\n' +
+      '{"system_id":None,"first_name":"Bob","last_name":"B","email":"bob@example.com"},\n' +
+      '{"system_id":CONTACT456,"first_name":"Cy","last_name":"C","email":"cy@example.com"},\n' +
+      '{"system_id":"K4","first_name":"Di","last_name":"D","email":"di@example.com"}\n' +
+      ']}';
+    const server = await serveJson(broken);
+    const { result, out } = await exportTo(server);
+    expect(result.code).toBe(0);
+    const warnings = result.stderr.split('\n').filter((l) => l.includes('unquoted system_id'));
+    expect(warnings).toEqual([
+      'warning: GET all: the unquoted system_id True was read by the JSON repair as true; check that contact',
+      'warning: GET all: the unquoted system_id None was read by the JSON repair as empty; check that contact',
+    ]);
+    expect(readCsv(out).map((r) => r[0])).toEqual(['system_id', 'true', '', 'CONTACT456', 'K4']);
+  });
+
+  it('the unquoted-id scan sees a key and its value split across chunks, once each', () => {
+    const seen: string[] = [];
+    const scanner = createBareIdScanner((m) => seen.push(m));
+    for (const chunk of ['[{"System_ID"', ': Tr', 'ue, "x":1},{"system_id":Fal', 'se}]']) scanner.scan(chunk);
+    scanner.finish();
+    expect(seen).toEqual([
+      'GET all: the unquoted system_id True was read by the JSON repair as true; check that contact',
+      'GET all: the unquoted system_id False was read by the JSON repair as false; check that contact',
     ]);
   });
 

@@ -191,6 +191,7 @@ async function exportWith(client: ApiClient, options: ExportCommonOptions): Prom
     const walked = await walkListing({
       client,
       signal: options.signal,
+      onWarning: warn,
       begin: async () => {
         // A second read (through jsonrepair) starts from scratch.
         await spool?.remove();

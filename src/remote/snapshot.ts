@@ -146,6 +146,7 @@ export async function loadSnapshot(
   const walked = await walkListing({
     client,
     signal: options.signal,
+    onWarning: options.onWarning,
     begin: () => {
       // A second read through jsonrepair starts from scratch.
       const current = createSnapshotIndex();

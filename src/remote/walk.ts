@@ -18,6 +18,7 @@ import parser from 'stream-json/parser.js';
 import type { ApiClient } from '../api/client.js';
 import { ApiError, CiopulseError, InterruptedError } from '../errors.js';
 import { answerError } from '../api/failures.js';
+import { createBareIdScanner } from './bare-ids.js';
 import { createShapeTracker, type ShapeTracker } from './listing.js';
 
 type Token = parser.Token;
@@ -35,6 +36,8 @@ export interface WalkOptions {
    * first read gave it and returns the handler for this read's records.
    */
   begin(repair: boolean): Promise<RecordHandler> | RecordHandler;
+  /** A repaired read: an unquoted system_id the repair changed (`True` → true) is named here (bare-ids.ts). */
+  onWarning?: ((message: string) => void) | undefined;
 }
 
 export interface WalkResult {
@@ -50,7 +53,14 @@ export async function walkListing(options: WalkOptions): Promise<WalkResult> {
   const attempt = async (repair: boolean): Promise<{ outcome: ReadOutcome; tracker: ShapeTracker }> => {
     const onRecord = await options.begin(repair);
     const tracker = createShapeTracker();
-    const outcome = await readAnswer({ client: options.client, repair, signal: options.signal, tracker, onRecord });
+    const outcome = await readAnswer({
+      client: options.client,
+      repair,
+      signal: options.signal,
+      tracker,
+      onRecord,
+      onWarning: repair ? options.onWarning : undefined,
+    });
     return { outcome, tracker };
   };
   const strict = await attempt(false);
@@ -180,6 +190,7 @@ interface ReadContext {
   signal: AbortSignal | undefined;
   tracker: ShapeTracker;
   onRecord: RecordHandler;
+  onWarning: ((message: string) => void) | undefined;
 }
 
 const HEAD_CHARS = 60;
@@ -260,6 +271,7 @@ async function readAnswer(ctx: ReadContext): Promise<ReadOutcome> {
   const repairer: Transform | undefined = ctx.repair ? jsonrepairTransform() : undefined;
   const { tokens, parsed } = createTokenStream(ctx, repairer);
   const input: NodeJS.WritableStream = repairer ?? tokens;
+  const bareIds = ctx.onWarning === undefined ? undefined : createBareIdScanner(ctx.onWarning);
   const reader = body.getReader();
   const decoder = new TextDecoder('utf-8');
   let bytes = 0;
@@ -281,6 +293,7 @@ async function readAnswer(ctx: ReadContext): Promise<ReadOutcome> {
       bytes += value.byteLength;
       const text = decoder.decode(value, { stream: true });
       if (head.length < HEAD_CHARS) head += text.slice(0, HEAD_CHARS - head.length);
+      bareIds?.scan(text);
       // Awaiting each write means: once the last write is accepted, every byte has parsed.
       if (text.length > 0) await writeChunk(input, text);
     }
@@ -310,6 +323,7 @@ async function readAnswer(ctx: ReadContext): Promise<ReadOutcome> {
     }
     if (pumpError !== undefined || parseError !== undefined) throw answerBrokeOff(pumpError ?? parseError, bytes);
     tracker.finish();
+    bareIds?.finish();
     return { ok: true, bytes };
   } finally {
     signal?.removeEventListener('abort', onAbort);
