@@ -10,7 +10,17 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import type { Contact } from '../src/contact/schema.js';
 import type { Emulator } from '../src/emulator/server.js';
-import { CLI, emulatorEnv, readCsv, readResults, runCli, tempDir, useEmulators, writeFile } from './helpers.js';
+import {
+  CLI,
+  emulatorEnv,
+  readCsv,
+  readResults,
+  runCli,
+  ptyTranscript,
+  tempDir,
+  useEmulators,
+  writeFile,
+} from './helpers.js';
 
 const start = useEmulators();
 
@@ -139,7 +149,7 @@ describe('delete', () => {
     ): Promise<{ code: number | null; output: string }> {
       const command = ['node', CLI, ...args].map((a) => `'${a.replace(/'/g, `'\\''`)}'`).join(' ');
       return new Promise((resolve, reject) => {
-        const child = spawn('script', ['-qec', command, '/dev/null'], {
+        const child = spawn('script', ['-qec', command, ptyTranscript()], {
           env: { PATH: process.env.PATH ?? '', NO_COLOR: '1', ...env },
         });
         let output = '';

@@ -180,6 +180,18 @@ describe('export against the emulator', () => {
     expect(result.stderr).toMatch(/^exported 1 contact to stdout/);
   });
 
+  it('writes the same bytes to stdout as to --out, a bare line break quoted, --bom included', async () => {
+    const emu = await emulator([
+      ...seeded.slice(0, 2),
+      contact({ system_id: 'LF', job_title: 'line\none', email: 'lf@example.com' }),
+    ]);
+    const { result: toFile, out } = await exportTo(emu, ['--bom']);
+    const toStdout = await runCli(['export', '--bom'], { env: emulatorEnv(emu) });
+    expect([toFile.code, toStdout.code]).toEqual([0, 0]);
+    expect(toStdout.stdout).toBe(readFileSync(out, 'utf8'));
+    expect(toStdout.stdout).toContain('"line\none"');
+  });
+
   it('writes only the header for an empty portal', async () => {
     const emu = await emulator();
     const { result, text } = await exportTo(emu);

@@ -102,6 +102,14 @@ export function tempDir(prefix = 'ciopulse-'): string {
 }
 
 /**
+ * Where util-linux `script` (a pseudo-terminal for the CLI) keeps its transcript: a file of the
+ * test's own, never a device of the machine, since CI runs as root (docs/ARCHITECTURE.md, "Tests").
+ */
+export function ptyTranscript(): string {
+  return join(tempDir('pty-'), 'transcript');
+}
+
+/**
  * A folder outside the suite's root, for the test's own inputs that hold the key on purpose
  * (key files, env files): the leak check is about what the CLI writes, not what a test wrote.
  */

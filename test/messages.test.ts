@@ -21,6 +21,7 @@ import {
   tempDir,
   useEmulators,
   writeFile,
+  ptyTranscript,
 } from './helpers.js';
 import { cleanEnv, fakeInstall, nextOf, runShell } from './shell.js';
 
@@ -257,7 +258,7 @@ describe('rough edges', () => {
     const command = `"${process.execPath}" "${CLI}" import "${file}"`;
     // `script` gives the CLI a terminal, so it draws the bar instead of plain lines.
     const output = await new Promise<string>((resolve, reject) => {
-      const child = spawn('script', ['-qec', command, '/dev/null'], {
+      const child = spawn('script', ['-qec', command, ptyTranscript()], {
         env: cleanEnv({
           CIOPULSE_BASE_URL: emu.baseUrl,
           CIOPULSE_PORTAL_CODE: TEST_PORTAL_CODE,

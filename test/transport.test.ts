@@ -13,7 +13,16 @@ import { runImport } from '../src/run/entry.js';
 import { createApiClient } from '../src/api/client.js';
 import { createDispatcher } from '../src/api/dispatcher.js';
 import { Secret } from '../src/config.js';
-import { CLI, emulatorEnv, readResults, tempDir, useEmulators, writeFile, CSV_HEADER as HEADER } from './helpers.js';
+import {
+  CLI,
+  emulatorEnv,
+  readResults,
+  ptyTranscript,
+  tempDir,
+  useEmulators,
+  writeFile,
+  CSV_HEADER as HEADER,
+} from './helpers.js';
 
 const emulator = useEmulators();
 
@@ -103,7 +112,7 @@ describe('progress on a terminal', () => {
     // util-linux `script` gives the CLI a pseudo-terminal, as a person's shell would.
     const command = `${process.execPath} ${CLI} import ${file} --concurrency 4`;
     const output = await new Promise<string>((resolve) => {
-      const child = spawn('script', ['-qfec', command, '/dev/null'], {
+      const child = spawn('script', ['-qfec', command, ptyTranscript()], {
         env: { ...process.env, ...emulatorEnv(emu), NO_COLOR: '1' },
       });
       let text = '';

@@ -37,10 +37,11 @@ export function temporaryPathFor(path: string): string {
 
 /**
  * One row as RFC 4180 CSV with CRLF, the way Excel writes it: a cell is quoted exactly when it
- * holds a quote, a comma or a line break (a bare LF too, which csv-stringify leaves unquoted
- * with a CRLF delimiter), and inner quotes are doubled. This is the hot path of every run, and
- * it measured several times faster than csv-stringify (BENCHMARKS.md, section 1, fix D1), which
- * the property test in test/units.test.ts holds this to, byte for byte, on any text.
+ * holds a quote, a comma or a line break (a bare LF too), and inner quotes are doubled. This is
+ * the project's one CSV writer: every results, errors, backup and export file and export to
+ * stdout go through it. It is the hot path of every run, and csv-stringify in its place costs
+ * about a tenth of the dry run's throughput (BENCHMARKS.md, section 1, fix D1); the property test
+ * in test/units.test.ts checks it against csv-stringify's output byte for byte, on any text.
  */
 const NEEDS_QUOTES = /[",\r\n]/;
 export function formatCsvRow(row: readonly string[]): string {

@@ -1,56 +1,53 @@
 /**
- * Writing the export's rows as CSV: to a file through the shared CSV writer, or through
- * csv-stringify into a caller's stream that stays open (stdout).
+ * Writing the export's rows as CSV: to a file through the shared CSV writer, or straight into a
+ * caller's stream that stays open (stdout), each row formatted by the same formatCsvRow.
  */
-import { stringify } from 'csv-stringify';
-import type { CsvWriter } from '../csv/write.js';
+import { formatCsvRow, type CsvWriter } from '../csv/write.js';
+
+type OpenStream = NodeJS.WritableStream & { destroyed?: boolean };
+
 /**
- * Waits for `event`, or for the stream to close: a stringifier destroyed by EPIPE emits neither
- * 'drain' nor 'end', and a wait on those alone would never settle (`export | head`).
+ * Waits for 'drain', or for the stream to fail or close: a stream broken by EPIPE emits no
+ * 'drain', and a wait on that alone would never settle (`export | head`).
  */
-function settled(stream: NodeJS.EventEmitter & { destroyed: boolean }, event: string): Promise<void> {
+function drained(stream: OpenStream): Promise<void> {
   return new Promise((resolve) => {
-    if (stream.destroyed) {
+    if (stream.destroyed === true) {
       resolve();
       return;
     }
     const done = (): void => {
-      stream.removeListener(event, done);
+      stream.removeListener('drain', done);
+      stream.removeListener('error', done);
       stream.removeListener('close', done);
       resolve();
     };
-    stream.once(event, done);
+    stream.once('drain', done);
+    stream.once('error', done);
     stream.once('close', done);
   });
 }
 
-/** csv-stringify straight into a caller's stream, which stays open (stdout). */
+/** Rows formatted by formatCsvRow straight into a caller's stream, which stays open (stdout). */
 export async function writeToStream(
-  stream: NodeJS.WritableStream,
+  stream: OpenStream,
   bom: boolean,
   rows: AsyncIterable<readonly string[]>,
 ): Promise<void> {
-  const csv = stringify({ bom, record_delimiter: 'windows' });
   let failure: Error | undefined;
-  csv.on('error', (error: Error) => (failure ??= error));
-  // EPIPE from `export | head`: stop the stringifier; its pending 'drain' or 'end' then rejects.
+  // EPIPE from `export | head`: remembered here, thrown at the next row.
   const onStreamError = (error: Error): void => {
     failure ??= error;
-    csv.destroy(error);
   };
   stream.on('error', onStreamError);
-  csv.pipe(stream, { end: false });
   try {
+    if (bom) stream.write('\uFEFF');
     for await (const row of rows) {
       if (failure !== undefined) throw failure;
-      if (!csv.write(row)) await settled(csv, 'drain');
+      if (!stream.write(formatCsvRow(row))) await drained(stream);
     }
-    const ended = settled(csv, 'end');
-    csv.end();
-    await ended;
     if (failure !== undefined) throw failure;
   } finally {
-    csv.unpipe(stream);
     // A broken stream may report again later (stdout at exit); keep a listener on it so that is not fatal.
     if (failure === undefined) stream.removeListener('error', onStreamError);
   }

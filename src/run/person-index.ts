@@ -8,7 +8,7 @@
  *
  * Memory stays flat-ish as in email-index.ts: an open-addressing table in typed arrays, off the JS
  * heap, keyed by a 64-bit fingerprint of the system_id, holding the first row's line and a 32-bit
- * fingerprint of each of its three values (36 bytes a slot, at most half of the slots used). Two different values share a
+ * fingerprint of each of its three values (32 bytes a slot, at most 70% of the slots used). Two different values share a
  * fingerprint with probability 2⁻³²: such a pair is taken for the same person and sent, as
  * before this check existed.
  *
@@ -56,13 +56,22 @@ export interface PersonIndex {
   takeEarlier(systemId: string): { seq: number; line: number }[];
 }
 
-/** One slot: the system_id's two fingerprints, the first row's line (0: empty), its three values, the first conflicting line (0: none), the field that differed there, and the last row's seq + 1 (0: none). */
-const STRIDE = 9;
-const [ID_A, ID_B, FIRST, VALUES, CONFLICT, FIELD, LAST] = [0, 1, 2, 3, 6, 7, 8];
+/**
+ * One slot: the system_id's two fingerprints, the first row's line (0: empty), its three values, the
+ * first conflicting line with the field that differed there (line × 4 + field; 0: none), and the
+ * last row's seq + 1 (0: none). 32 bytes a slot.
+ */
+const STRIDE = 8;
+const [ID_A, ID_B, FIRST, VALUES, CONFLICT, LAST] = [0, 1, 2, 3, 6, 7];
+/**
+ * The table grows by half when it is 70% full, so 1M system_ids take about 1.5M slots (48 MB) and a
+ * growth holds the old table beside the new one only briefly (the dry run's 256 MB bound, BENCHMARKS.md).
+ */
+const MAX_LOAD = 0.7;
+const GROWTH = 1.5;
 
 export function createPersonIndex(options: { trackEarlier: boolean }, initialCapacity = 1 << 12): PersonIndex {
   let capacity = initialCapacity;
-  let mask = capacity - 1;
   let size = 0;
   // One typed array, slot after slot: one allocation and one cache line or two per lookup.
   let slots = new Int32Array(capacity * STRIDE);
@@ -72,18 +81,17 @@ export function createPersonIndex(options: { trackEarlier: boolean }, initialCap
 
   /** The slot's offset in `slots`. */
   const slotOf = (a: number, b: number): number => {
-    let slot = a & mask;
+    let slot = (a >>> 0) % capacity;
     for (;;) {
       const at = slot * STRIDE;
       if (slots[at + FIRST] === 0 || (slots[at + ID_A] === a && slots[at + ID_B] === b)) return at;
-      slot = (slot + 1) & mask;
+      slot = slot + 1 === capacity ? 0 : slot + 1;
     }
   };
 
   function grow(): void {
     const old = slots;
-    capacity *= 2;
-    mask = capacity - 1;
+    capacity = Math.ceil(capacity * GROWTH);
     slots = new Int32Array(capacity * STRIDE);
     for (let at = 0; at < old.length; at += STRIDE) {
       if (old[at + FIRST] === 0) continue;
@@ -133,15 +141,14 @@ export function createPersonIndex(options: { trackEarlier: boolean }, initialCap
         slots.set(hashes, at + VALUES);
         if (options.trackEarlier) track(at, seq, line);
         size++;
-        if (size * 2 > capacity) grow();
+        if (size > capacity * MAX_LOAD) grow();
         return 'none';
       }
       // Once a system_id conflicts, every later row of it is refused as it comes: nothing to track.
       if (slots[at + CONFLICT] !== 0) return 'shared';
       const field = differs(at, hashes);
       if (field !== -1) {
-        slots[at + CONFLICT] = line;
-        slots[at + FIELD] = field;
+        slots[at + CONFLICT] = line * 4 + field;
         conflicts++;
         return 'made';
       }
@@ -153,13 +160,14 @@ export function createPersonIndex(options: { trackEarlier: boolean }, initialCap
 
     conflictOf(systemId, patch, line) {
       const at = find(systemId);
-      const conflict = slots[at + CONFLICT] as number;
+      const packed = slots[at + CONFLICT] as number;
+      const conflict = packed >>> 2;
       const first = slots[at + FIRST] as number;
       if (first === 0 || conflict === 0) return undefined;
       const field = differs(at, personHashes(patch));
       // The rows of the first person name the first row that differs; the others, the first row.
       if (line !== first && field !== -1) return { line: first, field: FIELDS[field] ?? 'email' };
-      return { line: conflict === line ? first : conflict, field: FIELDS[slots[at + FIELD] as number] ?? 'email' };
+      return { line: conflict === line ? first : conflict, field: FIELDS[packed & 3] ?? 'email' };
     },
 
     takeEarlier(systemId) {
