@@ -3,7 +3,6 @@
  * result row. Every local rule applies here, in file order, whatever the mode, so a dry run, a
  * plan, an import and a resumed import judge each row the same way.
  */
-import type { CountryCode } from 'libphonenumber-js/max';
 import {
   CONTACT_FIELDS,
   REQUIRED_ON_CREATE,
@@ -26,21 +25,16 @@ import {
 import { lostPlusHint } from '../contact/phone.js';
 import { cellRef } from '../xlsx/values.js';
 import { createEmailIndex } from './email-index.js';
+import type { RowRuleOptions } from './run-types.js';
 import type { PreparedRow } from './outcomes.js';
 import type { Override, ResultRow, RowOutcome } from './results.js';
 import { createPersonIndex, type PersonConflict, type PersonIndex } from './person-index.js';
-import { compileWhere, type WhereCondition } from './where.js';
+import { compileWhere } from './where.js';
 
-export interface PrepareOptions {
+/** The row rules a run was given (`--fields`, `--empty`, `--where`, …; `--where` first of all), and what prepare needs besides. */
+export interface PrepareOptions extends RowRuleOptions {
   header: CsvHeader;
   isDelete: boolean;
-  fields?: readonly ContactField[] | undefined;
-  empty?: 'omit' | 'null' | undefined;
-  nullToken?: string | undefined;
-  defaultCountry?: CountryCode | undefined;
-  /** `--where`: rows that do not match are `filtered`, before any other rule. */
-  where?: readonly WhereCondition[] | undefined;
-  fixMissingPlus?: boolean | undefined;
   /**
    * The one-system_id-two-people check (person-index.ts): `complete` when a pre-pass has added
    * every row; otherwise each row is added as it comes (a dry run) and earlier rows are corrected.
