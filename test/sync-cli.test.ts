@@ -94,6 +94,25 @@ describe('sync: a helpdesk export through the CLI', () => {
     expect(emu.contacts().map((c) => c.system_id)).toEqual(['Y1', 'Y3']);
   });
 
+  it('the delete guard: exit 2, nothing sent, and a preview to paste, never a command that lifts the guard', async () => {
+    const emu = await emulator();
+    const env = emulatorEnv(emu);
+    const dir = tempDir('sync-guard-');
+    const header = 'system_id,first_name,last_name,email';
+    const rows = Array.from({ length: 12 }, (_, i) => `g${i},F${i},L${i},g${i}@example.com`);
+    const file = writeFile(dir, 'agents.csv', `${header}\n${rows.join('\n')}\n`);
+    expect((await runCli(['sync', file], { env })).code).toBe(0);
+    // A cut-short export: 11 of 12 owned contacts would go.
+    writeFile(dir, 'agents.csv', `${header}\n${rows[0] ?? ''}\n`);
+    const before = emu.stats().byMethod;
+    const refused = await runCli(['sync', file, '--delete-missing', '--yes'], { env });
+    expect(refused.code).toBe(2);
+    expect(refused.stderr).toContain(`sync ${file} --delete-missing --plan`);
+    expect(refused.stderr).not.toMatch(/--max-delete\s+100%/);
+    expect(emu.stats().byMethod.DELETE ?? 0).toBe(before.DELETE ?? 0);
+    expect(emu.contacts()).toHaveLength(12);
+  });
+
   it('a refused delete exits 1 and Next: names the support group to reassign', async () => {
     const emu = await emulator();
     const env = emulatorEnv(emu);

@@ -143,12 +143,14 @@ export const syncCommand: Command<SyncArgs> = {
       { report: args.report, rerun },
     );
   },
-  // The guard's refusal, with the commands to paste: preview the deletes, or allow them.
+  // The guard's refusal, with the preview to paste. No command that lifts the guard is offered: a
+  // cut-short export is the case the guard is for, and pasting `--max-delete 100%` would empty the
+  // portal (README, "Keeping CIOPulse in sync with your helpdesk").
   hintFor: (code, args) =>
     Promise.resolve(
       code === 'sync_refused'
         ? `preview every delete: ${rerunCommand(rerunFromArgs(args), 'sync', args.file, ['--plan'])}
-if they are meant, allow them: ${rerunCommand(rerunFromArgs(args), 'sync', args.file, ['--max-delete', '100%'])}`
+if every one is meant, raise the limit to that count with --max-delete <n|p%>`
         : undefined,
     ),
 };
