@@ -47,16 +47,20 @@ export interface RunArgs extends ConnectionArgs, OutputArgs {
   report?: string | undefined;
 }
 
-export interface ImportArgs extends RunArgs {
+/** The cell rules `import` and `sync` share (withCellRuleOptions). */
+export interface CellRuleArgs {
+  'null-token'?: string | undefined;
+  'default-country'?: string | undefined;
+  where?: string[] | undefined;
+}
+
+export interface ImportArgs extends RunArgs, CellRuleArgs {
   plan?: boolean | undefined;
   fields?: string | undefined;
   empty: 'omit' | 'null';
-  'null-token'?: string | undefined;
-  'default-country'?: string | undefined;
   'fix-missing-plus'?: boolean | undefined;
   backup?: string | undefined;
   'changed-only'?: boolean | undefined;
-  where?: string[] | undefined;
 }
 
 /** The pipeline settings that come straight from the shared flags. */
@@ -228,6 +232,25 @@ async function parseFields(list: string | undefined): Promise<ContactField[] | u
   return fields as ContactField[];
 }
 
+/** `--null-token`, `--default-country` and `--where`: how cells are read, for `import` and `sync` alike. */
+export function withCellRuleOptions<T>(yargs: Argv<T>): Argv<T & CellRuleArgs> {
+  return yargs
+    .option('null-token', {
+      type: 'string',
+      describe: 'A cell equal to this text is sent as null (#N/A is the usual choice)',
+    })
+    .option('default-country', {
+      type: 'string',
+      describe: 'Normalise local mobile numbers for this ISO country, e.g. AU',
+    })
+    .option('where', {
+      type: 'string',
+      array: true,
+      describe:
+        'Keep only rows where COLUMN=VALUE (or COLUMN!=VALUE); repeatable, all must hold; the rest are filtered',
+    });
+}
+
 export async function parseCountry(value: string | undefined): Promise<CountryCode | undefined> {
   if (value === undefined) return undefined;
   const { isSupportedCountry } = await import('libphonenumber-js/max');
@@ -243,7 +266,7 @@ export const importCommand: Command<ImportArgs> = {
   builder: (yargs) =>
     withOutputOptions(
       withConnectionOptions(
-        withRunOptions(yargs)
+        withCellRuleOptions(withRunOptions(yargs))
           .positional('file', { type: 'string', demandOption: true, describe: 'The CSV file to import' })
           .option('dry-run', { type: 'boolean', describe: 'Validate only: send nothing, need no credentials' })
           .option('plan', {
@@ -255,14 +278,6 @@ export const importCommand: Command<ImportArgs> = {
             choices: ['omit', 'null'] as const,
             default: 'omit' as const,
             describe: 'An empty cell: omit (field unchanged) or null (field cleared)',
-          })
-          .option('null-token', {
-            type: 'string',
-            describe: 'A cell equal to this text is sent as null (#N/A is the usual choice)',
-          })
-          .option('default-country', {
-            type: 'string',
-            describe: 'Normalise local mobile numbers for this ISO country, e.g. AU',
           })
           .option('fix-missing-plus', {
             type: 'boolean',
@@ -276,11 +291,6 @@ export const importCommand: Command<ImportArgs> = {
           .option('changed-only', {
             type: 'boolean',
             describe: 'Read GET all once; send only the rows that would create or change something',
-          })
-          .option('where', {
-            type: 'string',
-            array: true,
-            describe: 'Keep only rows where COLUMN=VALUE (or COLUMN!=VALUE); repeatable; the rest are filtered',
           })
           .conflicts('dry-run', ['plan', 'resume', 'restart', 'backup', 'changed-only'])
           .conflicts('plan', ['resume', 'restart', 'backup', 'changed-only'])

@@ -12,20 +12,25 @@ import { parseWhere } from '../run/where.js';
 import { rerunCommand, type Rerun } from '../shell.js';
 import type { Command } from './command.js';
 import { confirm } from './delete.js';
-import { checkRunArgs, runOptionsFromArgs, withRunOptions, type RunArgs } from './import.js';
+import {
+  checkRunArgs,
+  parseCountry,
+  runOptionsFromArgs,
+  withCellRuleOptions,
+  withRunOptions,
+  type CellRuleArgs,
+  type RunArgs,
+} from './import.js';
 import { connectionFromArgs, rerunFromArgs, withConnectionOptions, withOutputOptions } from './options.js';
 
-export interface SyncArgs extends RunArgs {
+export interface SyncArgs extends RunArgs, CellRuleArgs {
   plan?: boolean | undefined;
-  where?: string[] | undefined;
   state?: string | undefined;
   scope?: string | undefined;
   'delete-missing'?: boolean | undefined;
   'max-delete'?: string | undefined;
   yes?: boolean | undefined;
   backup?: string | undefined;
-  'null-token'?: string | undefined;
-  'default-country'?: string | undefined;
 }
 
 function describeCounts(counts: SyncPlanCounts, file: string, connection: Connection): string {
@@ -61,7 +66,7 @@ export const syncCommand: Command<SyncArgs> = {
   builder: (yargs) =>
     withOutputOptions(
       withConnectionOptions(
-        withRunOptions(yargs)
+        withCellRuleOptions(withRunOptions(yargs))
           .positional('file', { type: 'string', demandOption: true, describe: 'The export of your helpdesk' })
           .option('plan', { type: 'boolean', describe: 'Preview every create, update and delete; write nothing' })
           .option('delete-missing', {
@@ -82,11 +87,6 @@ export const syncCommand: Command<SyncArgs> = {
             describe:
               'Refuse to delete more than n contacts, or p% of the scope (default: more than 10 and more than 25%)',
           })
-          .option('where', {
-            type: 'string',
-            array: true,
-            describe: 'Keep only rows where COLUMN=VALUE (or COLUMN!=VALUE); repeatable, all must hold',
-          })
           .option('yes', {
             type: 'boolean',
             alias: 'y',
@@ -96,11 +96,6 @@ export const syncCommand: Command<SyncArgs> = {
             type: 'string',
             describe:
               'Before writing, save the contacts to be updated or deleted (import it with --empty null to undo)',
-          })
-          .option('null-token', { type: 'string', describe: 'A cell equal to this text is sent as null' })
-          .option('default-country', {
-            type: 'string',
-            describe: 'Normalise local mobile numbers for this ISO country',
           })
           .conflicts('plan', ['resume', 'restart', 'backup', 'yes'])
           .example('$0 sync agents.csv --map-file samples/zendesk.map --plan', 'Preview what a sync would change')
@@ -119,7 +114,6 @@ export const syncCommand: Command<SyncArgs> = {
     const where = parseWhere(args.where ?? []);
     const scope = parseScope(args.scope);
     const maxDelete = parseMaxDelete(args['max-delete']);
-    const { parseCountry } = await import('./import.js');
     const defaultCountry = await parseCountry(args['default-country']);
     const connection = connectionFromArgs(args);
     const { runRowsAndReport } = await import('./run.js');
