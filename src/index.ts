@@ -33,7 +33,7 @@ export type {
   RunCallbacks,
   RunProgress,
   RunSummary,
-} from './run/pipeline.js';
+} from './run/run-types.js';
 export type { RunMode } from './run/paths.js';
 export type { Stopped } from './run/control.js';
 export type { BackupSummary } from './execute/backup.js';

@@ -8,7 +8,7 @@ import { once } from 'node:events';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
-import type { RunSummary } from '../src/run/pipeline.js';
+import type { RunSummary } from '../src/run/run-types.js';
 import { STATUSES, type RowStatus } from '../src/run/statuses.js';
 import { formatSummary, nextCommand, summaryToJson } from '../src/report/summary.js';
 import {

@@ -11,7 +11,7 @@ import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { chromium, type Browser, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { RunSummary } from '../src/run/pipeline.js';
+import type { RunSummary } from '../src/run/run-types.js';
 import { STATUSES, type RowStatus } from '../src/run/statuses.js';
 import {
   createReportCollector,

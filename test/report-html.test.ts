@@ -8,7 +8,7 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { createHash } from 'node:crypto';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import type { RunSummary } from '../src/run/pipeline.js';
+import type { RunSummary } from '../src/run/run-types.js';
 import { runImport } from '../src/run/entry.js';
 import { STATUSES, type RowStatus } from '../src/run/statuses.js';
 import { PAGE_CSS, PAGE_SCRIPT } from '../src/report/assets.generated.js';

@@ -12,7 +12,7 @@ import { closestFlag } from '../src/cli/usage.js';
 import { launcherWords } from '../src/cli/options.js';
 import { resolveResultsPath } from '../src/run/paths.js';
 import { STATUSES, type RowStatus } from '../src/run/statuses.js';
-import type { RunSummary } from '../src/run/pipeline.js';
+import type { RunSummary } from '../src/run/run-types.js';
 import { nextCommand } from '../src/report/summary.js';
 import { TEST_API_KEY, secretsDir, writeFile } from './helpers.js';
 

@@ -4,7 +4,7 @@
  * report collector) agrees with them, status by status.
  */
 import { describe, expect, it } from 'vitest';
-import type { RunSummary } from '../src/run/pipeline.js';
+import type { RunSummary } from '../src/run/run-types.js';
 import { resolveExitCode } from '../src/run/exit.js';
 import { ATTENTION_STATUSES, BAD_STATUSES, STATUSES, countBad, type RowStatus } from '../src/run/statuses.js';
 import { SUPERSEDED_NOTE, supersededOutcome } from '../src/run/supersede.js';

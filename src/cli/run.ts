@@ -4,7 +4,7 @@
  */
 import { DEFAULTS } from '../defaults.js';
 import { runImport, type RunOptions } from '../run/entry.js';
-import type { RunSummary } from '../run/pipeline.js';
+import type { RunSummary } from '../run/run-types.js';
 import { resolveExitCode } from '../run/exit.js';
 import { countBad } from '../run/statuses.js';
 import { createReportCollector } from '../report/collect.js';

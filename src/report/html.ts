@@ -18,7 +18,7 @@ import { createWriteStream, renameSync, rmSync, type WriteStream } from 'node:fs
 import { isSpecialFile, renameTarget } from '../csv/targets.js';
 import { temporaryPathFor } from '../csv/write.js';
 import { basename } from 'node:path';
-import type { RunSummary } from '../run/pipeline.js';
+import type { RunSummary } from '../run/run-types.js';
 import { PAGE_CSS, PAGE_SCRIPT } from './assets.generated.js';
 import type { CollectedReport, ReportCollector } from './collect.js';
 import { escapeHtml } from './html-text.js';

@@ -4,7 +4,7 @@
  * jobs and cron runs stay readable.
  */
 import cliProgress from 'cli-progress';
-import type { RunProgress } from '../run/pipeline.js';
+import type { RunProgress } from '../run/run-types.js';
 
 export interface ProgressReporter {
   update(progress: RunProgress): void;

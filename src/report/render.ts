@@ -3,7 +3,7 @@
  * untrusted: each goes through escapeHtml here, or reaches the page as JSON data that the page's
  * script renders with textContent only.
  */
-import type { RunSummary } from '../run/pipeline.js';
+import type { RunSummary } from '../run/run-types.js';
 import { countBad } from '../run/statuses.js';
 import type { CodeGroup, CollectedReport } from './collect.js';
 import type { NextStep } from './summary.js';

@@ -8,7 +8,7 @@ import { createStyles, type Styles } from './styles.js';
 import { resolveResultsPath } from '../run/paths.js';
 import { BAD_STATUSES, countBad, STATUSES } from '../run/statuses.js';
 import { cannotCreate } from '../contact/fields.js';
-import type { RunSummary } from '../run/pipeline.js';
+import type { RunSummary } from '../run/run-types.js';
 
 function seconds(ms: number): string {
   return ms < 10_000 ? `${(ms / 1000).toFixed(2)} s` : `${Math.round(ms / 1000)} s`;

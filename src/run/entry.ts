@@ -11,14 +11,8 @@ import { createPlanExecutor } from '../execute/plan.js';
 import { createValidateExecutor } from '../execute/validate.js';
 import type { RunMode } from './paths.js';
 import type { NamedFile } from '../csv/targets.js';
-import {
-  runPipeline,
-  type InputOptions,
-  type OutputOptions,
-  type RowRuleOptions,
-  type RunCallbacks,
-  type RunSummary,
-} from './pipeline.js';
+import { runPipeline } from './pipeline.js';
+import type { InputOptions, OutputOptions, RowRuleOptions, RunCallbacks, RunSummary } from './run-types.js';
 import { loadSnapshot, type PlannerOptions } from '../execute/plan.js';
 import { createChangedFilter, withChangedFilter, type ChangedFilter } from '../execute/changed.js';
 import { columnLabel, sentFieldColumns } from './prepare.js';

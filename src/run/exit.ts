@@ -3,7 +3,7 @@
  * Rows that are invalid, failed, uncertain or would fail make it 1; a stopped run 2.
  */
 import { EXIT_INTERRUPTED } from '../errors.js';
-import type { RunSummary } from './pipeline.js';
+import type { RunSummary } from './run-types.js';
 import { countBad } from './statuses.js';
 
 export function resolveExitCode(summary: Pick<RunSummary, 'stopped' | 'counts'>): number {

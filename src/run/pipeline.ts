@@ -35,16 +35,6 @@ import { countBad } from './statuses.js';
 import { openResume, reusedRow, type ResumeState } from './resume.js';
 import { createResultsSink, type ResultsSink } from './sink.js';
 
-export type { PreparedRow } from './outcomes.js';
-
-export type {
-  InputOptions,
-  OutputOptions,
-  RowRuleOptions,
-  RunCallbacks,
-  RunProgress,
-  RunSummary,
-} from './run-types.js';
 import type { InputOptions, OutputOptions, RowRuleOptions, RunCallbacks, RunSummary } from './run-types.js';
 
 /** What an entry point tells the pipeline. */
