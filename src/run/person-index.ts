@@ -100,7 +100,9 @@ export function createPersonIndex(options: { trackEarlier: boolean }, initialCap
   }
 
   /** The slot of a system_id, found or free. */
-  const find = (systemId: string): number => slotOf(fnv1a(systemId, 0x811c9dc5), fnv1a(systemId, 0x3c6ef372));
+  const idA = (systemId: string): number => fnv1a(systemId, 0x811c9dc5);
+  const idB = (systemId: string): number => fnv1a(systemId, 0x3c6ef372);
+  const find = (systemId: string): number => slotOf(idA(systemId), idB(systemId));
 
   /** The first field whose values are both present and differ, as an index into FIELDS, or -1. */
   const differs = (at: number, hashes: readonly number[]): number => {
@@ -132,11 +134,14 @@ export function createPersonIndex(options: { trackEarlier: boolean }, initialCap
       return conflicts;
     },
     add(systemId, patch, line, seq) {
-      const at = find(systemId);
+      // Both fingerprints once: they find the slot and, for a new id, fill it.
+      const a = idA(systemId);
+      const b = idB(systemId);
+      const at = slotOf(a, b);
       const hashes = personHashes(patch);
       if (slots[at + FIRST] === 0) {
-        slots[at + ID_A] = fnv1a(systemId, 0x811c9dc5);
-        slots[at + ID_B] = fnv1a(systemId, 0x3c6ef372);
+        slots[at + ID_A] = a;
+        slots[at + ID_B] = b;
         slots[at + FIRST] = line;
         slots.set(hashes, at + VALUES);
         if (options.trackEarlier) track(at, seq, line);
