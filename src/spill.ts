@@ -48,23 +48,35 @@ export function isAlive(pid: number): boolean {
   }
 }
 
+/**
+ * Removes the files in `dir` that a killed run left: `pidOf` reads the writer's pid from a name
+ * (undefined: not such a file), and a file whose pid is gone is removed. The one sweep behind
+ * stale spills and stale `.tmp-<pid>` outputs.
+ */
+export function removeStaleByPid(dir: string, pidOf: (name: string) => number | undefined): void {
+  let names: string[];
+  try {
+    names = readdirSync(dir);
+  } catch {
+    return; // the folder's own problem is reported when a file is created there
+  }
+  for (const name of names) {
+    const pid = pidOf(name);
+    if (pid === undefined || !Number.isInteger(pid) || pid === process.pid || isAlive(pid)) continue;
+    rmSync(join(dir, name), { force: true });
+  }
+}
+
 const swept = new Set<string>();
 
 /** Removes spill files that a killed run left in `dir` (their pid is gone); once per folder and process. */
 export function removeStaleSpills(dir: string): void {
   if (swept.has(dir)) return;
   swept.add(dir);
-  let names: string[];
-  try {
-    names = readdirSync(dir);
-  } catch {
-    return; // the folder's own problem is reported when the file is created
-  }
-  for (const name of names) {
-    const pid = Number(NAME.exec(name)?.[1]);
-    if (!Number.isInteger(pid) || pid === process.pid || isAlive(pid)) continue;
-    rmSync(join(dir, name), { force: true });
-  }
+  removeStaleByPid(dir, (name) => {
+    const pid = NAME.exec(name)?.[1];
+    return pid === undefined ? undefined : Number(pid);
+  });
 }
 
 /** A spill of `kind` records in `dir` (default: the OS temp folder). The file is created at the first flush. */

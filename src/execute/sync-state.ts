@@ -16,6 +16,7 @@ import {
   rmSync,
   writeSync,
 } from 'node:fs';
+import { temporaryPathFor } from '../csv/write.js';
 import { ConfigError, FileError } from '../errors.js';
 import { inputStem } from '../run/paths.js';
 import { lastAnswers } from '../run/journal.js';
@@ -87,7 +88,7 @@ export function writeSyncState(path: string, state: SyncState): void {
     owned: [...state.owned].sort(),
     pending: [...state.pending].sort(),
   };
-  const temporary = `${path}.tmp-${process.pid}`;
+  const temporary = temporaryPathFor(path);
   try {
     const fd = openSync(temporary, 'w', 0o600);
     try {

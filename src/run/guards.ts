@@ -10,17 +10,16 @@ import {
   constants,
   existsSync,
   openSync,
-  readdirSync,
   readFileSync,
   rmSync,
   statSync,
   writeSync,
 } from 'node:fs';
-import { basename, dirname, join, resolve } from 'node:path';
+import { basename, dirname, resolve } from 'node:path';
 import { renameTarget } from '../csv/targets.js';
 import { FileError, RunLockedError } from '../errors.js';
 import { errnoError, writeFailure } from '../errno.js';
-import { isAlive } from '../spill.js';
+import { isAlive, removeStaleByPid } from '../spill.js';
 import { readJournal } from './journal.js';
 import { readResultRows } from './results-file.js';
 import { RESULT_COLUMNS } from './results.js';
@@ -118,13 +117,9 @@ export async function countAnswered(resultsPath: string, journalPath: string): P
 export function removeStaleTemporaries(paths: readonly string[]): void {
   for (const path of paths) {
     if (existsSync(path) && !statSync(path).isFile()) continue;
-    const dir = dirname(path);
     const prefix = `${basename(path)}.tmp-`;
-    for (const name of readdirSync(dir)) {
-      if (!name.startsWith(prefix)) continue;
-      const pid = Number(name.slice(prefix.length));
-      if (!Number.isInteger(pid) || pid === process.pid || isAlive(pid)) continue;
-      rmSync(join(dir, name), { force: true });
-    }
+    removeStaleByPid(dirname(path), (name) =>
+      name.startsWith(prefix) ? Number(name.slice(prefix.length)) : undefined,
+    );
   }
 }
