@@ -5,10 +5,11 @@
  *     runs the real dry run (dist/run/entry.js runImport) in this process and, once every
  *     row has been written (the sets are still alive then), reads the heap after a full GC;
  *   node --expose-gc bench/dry-memory.mjs sets <dist dir> <file.csv> <rows>
- *     builds only what the in-file duplicate check holds for those rows: the pipeline's own
- *     index (dist/run/email-index.js createEmailIndex, fed each row's email, system_id and
- *     line), or, where dist has no such module, a Map of lower-cased emails plus 4 bytes a row;
- *     and reads the memory the same way.
+ *     builds only what the in-file duplicate checks hold for those rows: the pipeline's own
+ *     indexes (dist/run/email-index.js createEmailIndex, fed each row's email, system_id and
+ *     line, and dist/run/person-index.js createPersonIndex as a dry run makes it), or, where
+ *     dist has no such module, a Map of lower-cased emails plus 4 bytes a row; and reads the
+ *     memory the same way.
  *
  * "Memory" is the JS heap plus external memory (typed arrays live outside the heap).
  * Between 100k and 1M rows the pipeline's retained heap should grow by about what the sets grow
@@ -78,25 +79,42 @@ if (mode === 'pipeline') {
 } else if (mode === 'sets') {
   const [dist, file, rowsText] = rest;
   const rows = Number(rowsText);
-  const modulePath = join(resolve(dist), 'run/email-index.js');
-  const real = existsSync(modulePath) ? (await import(pathToFileURL(modulePath).href)).createEmailIndex : undefined;
-  const index = real?.() ?? createMapIndex();
+  const load = async (name) => {
+    const path = join(resolve(dist), name);
+    return existsSync(path) ? import(pathToFileURL(path).href) : undefined;
+  };
+  // Sized as the pipeline sizes them (by the file's line ends).
+  const real = (await load('run/email-index.js'))?.createEmailIndex;
+  const createPeople = (await load('run/person-index.js'))?.createPersonIndex;
+  // Older builds took an initial capacity there, not a row count.
+  const expected = existsSync(join(resolve(dist), 'run/fingerprint-table.js')) ? rows + 1 : undefined;
   const base = retainedMb();
+  const index = real?.(expected) ?? createMapIndex();
+  const people = createPeople?.({ trackEarlier: true }, expected);
   let line = 1;
   let count = 0;
   let columns;
   const parser = createReadStream(file).pipe(parse({ bom: true, to_line: rows + 1 }));
   for await (const cells of parser) {
     if (columns === undefined) {
-      columns = { email: cells.indexOf('email'), id: cells.indexOf('system_id') };
+      columns = Object.fromEntries(['email', 'system_id', 'first_name', 'last_name'].map((f) => [f, cells.indexOf(f)]));
       continue;
     }
     line++;
-    if (index(cells[columns.email].trim(), cells[columns.id].trim(), line) === undefined) count++;
+    const [email, id] = [cells[columns.email].trim(), cells[columns.system_id].trim()];
+    people?.add(
+      id,
+      { email, first_name: cells[columns.first_name], last_name: cells[columns.last_name] },
+      line,
+      line - 2,
+    );
+    if (index(email, id, line) === undefined) count++;
   }
   const held = retainedMb();
+  const model =
+    real === undefined ? 'Map' : people === undefined ? 'email-index.js' : 'email-index.js + person-index.js';
   process.stdout.write(
-    `${JSON.stringify({ mode, model: real === undefined ? 'Map' : 'email-index.js', rows: count, baseMb: base, retainedMb: held, grownMb: held - base, alive: typeof index })}\n`,
+    `${JSON.stringify({ mode, model, rows: count, baseMb: base, retainedMb: held, grownMb: held - base, alive: typeof index + typeof people })}\n`,
   );
 } else {
   process.stderr.write('usage: dry-memory.mjs pipeline <dist> <file.csv> <rows> | sets <dist> <file.csv> <rows>\n');

@@ -49,6 +49,20 @@ function rows(records: readonly CsvRecord[]): string[][] {
   return records.map((r) => r.cells);
 }
 
+describe('the pre-scan', () => {
+  it('counts the line ends, so the in-file checks can size their tables once (no fewer than the rows)', async () => {
+    const lf = await read('system_id,email\nA,a@x.com\n"B","two\nlines"\nC,c@x.com\n');
+    expect(lf.records).toHaveLength(3);
+    expect(lf.source.rowsAtMost).toBe(5);
+    const crlfNoLast = await read('system_id,email\r\nA,a@x.com\r\nB,b@x.com');
+    expect(crlfNoLast.records).toHaveLength(2);
+    expect(crlfNoLast.source.rowsAtMost).toBe(2);
+    const mac = await read('system_id,email\rA,a@x.com\rB,b@x.com\r');
+    expect(mac.records).toHaveLength(2);
+    expect(mac.source.rowsAtMost).toBe(3);
+  });
+});
+
 describe('helpers', () => {
   it('normalises header names', () => {
     expect(normaliseHeader(' System ID ')).toBe('systemid');

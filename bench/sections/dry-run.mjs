@@ -157,7 +157,7 @@ export async function dryRunSection(ctx) {
     pass: heldGrowth <= heldLimit,
     note:
       `JS heap + external memory after a full GC once every row is written, real pipeline in-process (${fmt(heldSmall.grownMb, 1)} → ${fmt(heldLarge.grownMb, 1)} MB) ` +
-      `vs. the duplicate-detection index alone (${setsLarge.model === 'Map' ? 'a Map of lower-cased emails plus 4 bytes a row' : "the pipeline's own email-index.js"}, fed the same rows: ${fmt(setsSmall.grownMb, 1)} → ${fmt(setsLarge.grownMb, 1)} MB); ` +
+      `vs. the duplicate-detection index alone (${setsLarge.model === 'Map' ? 'a Map of lower-cased emails plus 4 bytes a row' : `the pipeline's own ${setsLarge.model}`}, fed the same rows: ${fmt(setsSmall.grownMb, 1)} → ${fmt(setsLarge.grownMb, 1)} MB); ` +
       `peak RSS grew ${fmt(rssGrowth)} MB, ${fmt(rssGrowth / setsGrowth, 1)}× the sets: the rest is GC headroom, not kept data`,
   });
 

@@ -315,10 +315,14 @@ function utf16Message(plan: Plan, line: number): FileError {
  * Reads the whole file once before anything is sent: encoding errors and an unclosed quote
  * would otherwise surface only after earlier rows had gone out. `isUtf8` and `indexOf` jumps
  * keep it many times faster than csv-parse itself. Returns every problem it found, so
- * that the caller can report them together with the header's (README, "CSV rules").
+ * that the caller can report them together with the header's (README, "CSV rules"), and the
+ * number of line ends: no file has more rows than that, so the in-file checks size their tables
+ * by it once (run/fingerprint-table.ts).
  */
-export async function prescan(plan: Plan): Promise<FileError[]> {
+export async function prescan(plan: Plan): Promise<{ problems: FileError[]; lineEnds: number }> {
   const utf8 = plan.encoding === 'utf8' ? new Utf8Checker() : undefined;
+  const eol = eolByte(plan.dialect);
+  let lineEnds = 0;
   let badUtf8 = -1;
   const quotes = new QuoteScanner(plan.dialect);
   const swallow = new SwallowScanner(plan.dialect, SWALLOW_LIMIT);
@@ -327,10 +331,12 @@ export async function prescan(plan: Plan): Promise<FileError[]> {
       if (utf8 !== undefined && badUtf8 === -1) badUtf8 = utf8.check(chunk);
       quotes.feed(chunk);
       swallow.feed(chunk);
+      lineEnds += countByte(chunk, eol);
     }
   } catch (error) {
     // Broken UTF-16 leaves nothing after it to trust.
-    if ((error as NodeJS.ErrnoException).code === 'ERR_ENCODING_INVALID_ENCODED_DATA') return [await utf16Error(plan)];
+    if ((error as NodeJS.ErrnoException).code === 'ERR_ENCODING_INVALID_ENCODED_DATA')
+      return { problems: [await utf16Error(plan)], lineEnds };
     throw readFailure(plan.path, error);
   }
   const problems: FileError[] = [];
@@ -358,5 +364,5 @@ export async function prescan(plan: Plan): Promise<FileError[]> {
       ),
     );
   }
-  return problems;
+  return { problems, lineEnds };
 }

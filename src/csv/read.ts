@@ -117,7 +117,7 @@ export async function openCsv(path: string, options: CsvReadOptions = {}): Promi
   }
   if (options.sheet !== undefined) throw new UsageError(`--sheet applies to .xlsx workbooks; ${path} is read as CSV`);
   const plan = await sniff(path, size, requested);
-  const problems = await prescan(plan);
+  const { problems, lineEnds } = await prescan(plan);
 
   const reader = startReader(plan);
   try {
@@ -132,6 +132,7 @@ export async function openCsv(path: string, options: CsvReadOptions = {}): Promi
       meta: { delimiter: plan.delimiter, encoding: plan.encoding },
       bytesRead: reader.bytesRead,
       bytesTotal: size,
+      rowsAtMost: lineEnds,
       close: reader.close,
     });
   } catch (error) {

@@ -39,6 +39,8 @@ export interface CsvSource {
   /** Bytes of the file consumed so far, and the file size (for progress bars). */
   bytesRead(): number;
   bytesTotal: number;
+  /** No more rows than this follow the header (a CSV file's line ends); undefined when not known ahead. */
+  rowsAtMost?: number | undefined;
   /** Stops reading and closes the file; for a caller that does not iterate to the end. Breaking out of for-await does this too. */
   close(): void;
 }
@@ -66,6 +68,7 @@ export async function sourceFromBatches(ctx: {
   meta: Pick<CsvHeader, 'delimiter' | 'encoding' | 'sheet'>;
   bytesRead: () => number;
   bytesTotal: number;
+  rowsAtMost?: number | undefined;
   close: () => void;
 }): Promise<CsvSource> {
   const { path, problems } = ctx;
@@ -113,6 +116,7 @@ export async function sourceFromBatches(ctx: {
     batches: { [Symbol.asyncIterator]: () => batches },
     bytesRead: ctx.bytesRead,
     bytesTotal: ctx.bytesTotal,
+    rowsAtMost: ctx.rowsAtMost,
     close: ctx.close,
   };
 }

@@ -6,18 +6,17 @@
  * are compared as they would be sent (trimmed, NFC), the email case-insensitively; a field that
  * is empty in either row says nothing.
  *
- * Memory stays flat-ish as in email-index.ts: an open-addressing table in typed arrays, off the JS
- * heap, keyed by a 64-bit fingerprint of the system_id, holding the first row's line and a 32-bit
- * fingerprint of each of its three values (32 bytes a slot, at most 70% of the slots used). Two different values share a
- * fingerprint with probability 2⁻³²: such a pair is taken for the same person and sent, as
- * before this check existed.
+ * Held in a fingerprint table (fingerprint-table.ts), keyed by a 64-bit fingerprint of the
+ * system_id, holding the first row's line and a 32-bit fingerprint of each of its three values
+ * (28 bytes a slot, 32 in a dry run). Two different values share a fingerprint with probability
+ * 2⁻³²: such a pair is taken for the same person and sent, as before this check existed.
  *
  * Two ways to feed it. When the run sends or predicts, a pre-pass adds every row first, so the
  * first row of a conflicting system_id is refused before anything is sent. A dry run adds and
  * checks in one pass, and the rows it already wrote `valid` are corrected afterwards (`earlier`).
  */
 import type { ContactPatch } from '../contact/schema.js';
-import { fnv1a } from './email-index.js';
+import { FingerprintTable, PRESIZE_CAP, fnv1a } from './fingerprint-table.js';
 
 /** The fields that tell one person from another, as bits. */
 export type PersonField = 'email' | 'first_name' | 'last_name';
@@ -57,55 +56,28 @@ export interface PersonIndex {
 }
 
 /**
- * One slot: the system_id's two fingerprints, the first row's line (0: empty), its three values, the
- * first conflicting line with the field that differed there (line × 4 + field; 0: none), and the
- * last row's seq + 1 (0: none). 32 bytes a slot.
+ * One slot: the system_id's two fingerprints, the first row's line (0: free), its three values, the
+ * first conflicting line with the field that differed there (line × 4 + field; 0: none), and, in a
+ * dry run only, the last row's seq + 1 (0: none).
  */
-const STRIDE = 8;
-const [ID_A, ID_B, FIRST, VALUES, CONFLICT, LAST] = [0, 1, 2, 3, 6, 7];
+const [FIRST, VALUES, CONFLICT, LAST] = [2, 3, 6, 7];
+
 /**
- * The table grows by half when it is 70% full, so 1M system_ids take about 1.5M slots (48 MB) and a
- * growth holds the old table beside the new one only briefly (the dry run's 256 MB bound, BENCHMARKS.md).
+ * `expected`: about how many rows will be added (the pre-scan's count of line ends), 0 when
+ * unknown; fingerprint-table.ts sizes the table for it once.
  */
-const MAX_LOAD = 0.7;
-const GROWTH = 1.5;
+export function createPersonIndex(options: { trackEarlier: boolean }, expected = 0): PersonIndex {
+  const table = new FingerprintTable(options.trackEarlier ? 8 : 7, FIRST, expected);
+  // One pass: for each seq, the previous seq + 1 of the same system_id (0: none), and its line, side by side.
+  let chain = new Int32Array(options.trackEarlier ? 2 * Math.max(64, Math.min(expected, PRESIZE_CAP)) : 0);
 
-export function createPersonIndex(options: { trackEarlier: boolean }, initialCapacity = 1 << 12): PersonIndex {
-  let capacity = initialCapacity;
-  let size = 0;
-  // One typed array, slot after slot: one allocation and one cache line or two per lookup.
-  let slots = new Int32Array(capacity * STRIDE);
-  // One pass: for each seq, the previous seq + 1 of the same system_id (0: none), and its line.
-  let previous = new Int32Array(options.trackEarlier ? 1 << 12 : 0);
-  let lineOf = new Int32Array(options.trackEarlier ? 1 << 12 : 0);
-
-  /** The slot's offset in `slots`. */
-  const slotOf = (a: number, b: number): number => {
-    let slot = (a >>> 0) % capacity;
-    for (;;) {
-      const at = slot * STRIDE;
-      if (slots[at + FIRST] === 0 || (slots[at + ID_A] === a && slots[at + ID_B] === b)) return at;
-      slot = slot + 1 === capacity ? 0 : slot + 1;
-    }
-  };
-
-  function grow(): void {
-    const old = slots;
-    capacity = Math.ceil(capacity * GROWTH);
-    slots = new Int32Array(capacity * STRIDE);
-    for (let at = 0; at < old.length; at += STRIDE) {
-      if (old[at + FIRST] === 0) continue;
-      slots.set(old.subarray(at, at + STRIDE), slotOf(old[at + ID_A] as number, old[at + ID_B] as number));
-    }
-  }
-
-  /** The slot of a system_id, found or free. */
   const idA = (systemId: string): number => fnv1a(systemId, 0x811c9dc5);
   const idB = (systemId: string): number => fnv1a(systemId, 0x3c6ef372);
-  const find = (systemId: string): number => slotOf(idA(systemId), idB(systemId));
+  /** The slot of a system_id, found or free. */
+  const find = (systemId: string): number => table.find(idA(systemId), idB(systemId));
 
   /** The first field whose values are both present and differ, as an index into FIELDS, or -1. */
-  const differs = (at: number, hashes: readonly number[]): number => {
+  const differs = (slots: Int32Array, at: number, hashes: readonly number[]): number => {
     for (let f = 0; f < 3; f++) {
       const mine = hashes[f] as number;
       const first = slots[at + VALUES + f] as number;
@@ -114,17 +86,14 @@ export function createPersonIndex(options: { trackEarlier: boolean }, initialCap
     return -1;
   };
 
-  function track(at: number, seq: number, line: number): void {
-    if (seq >= previous.length) {
-      const grownPrevious = new Int32Array(Math.max(seq + 1, previous.length * 2));
-      const grownLines = new Int32Array(grownPrevious.length);
-      grownPrevious.set(previous);
-      grownLines.set(lineOf);
-      previous = grownPrevious;
-      lineOf = grownLines;
+  function track(slots: Int32Array, at: number, seq: number, line: number): void {
+    if (2 * seq >= chain.length) {
+      const grown = new Int32Array(Math.max(2 * seq + 2, chain.length * 2));
+      grown.set(chain);
+      chain = grown;
     }
-    previous[seq] = slots[at + LAST] as number;
-    lineOf[seq] = line;
+    chain[2 * seq] = slots[at + LAST] as number;
+    chain[2 * seq + 1] = line;
     slots[at + LAST] = seq + 1;
   }
 
@@ -137,21 +106,21 @@ export function createPersonIndex(options: { trackEarlier: boolean }, initialCap
       // Both fingerprints once: they find the slot and, for a new id, fill it.
       const a = idA(systemId);
       const b = idB(systemId);
-      const at = slotOf(a, b);
+      const at = table.find(a, b);
+      const { slots } = table;
       const hashes = personHashes(patch);
       if (slots[at + FIRST] === 0) {
-        slots[at + ID_A] = a;
-        slots[at + ID_B] = b;
+        slots[at] = a;
+        slots[at + 1] = b;
         slots[at + FIRST] = line;
         slots.set(hashes, at + VALUES);
-        if (options.trackEarlier) track(at, seq, line);
-        size++;
-        if (size > capacity * MAX_LOAD) grow();
+        if (options.trackEarlier) track(slots, at, seq, line);
+        table.added();
         return 'none';
       }
       // Once a system_id conflicts, every later row of it is refused as it comes: nothing to track.
       if (slots[at + CONFLICT] !== 0) return 'shared';
-      const field = differs(at, hashes);
+      const field = differs(slots, at, hashes);
       if (field !== -1) {
         slots[at + CONFLICT] = line * 4 + field;
         conflicts++;
@@ -159,17 +128,18 @@ export function createPersonIndex(options: { trackEarlier: boolean }, initialCap
       }
       // Values the first row left empty are learnt from the first row that gives them.
       for (let f = 0; f < 3; f++) if (slots[at + VALUES + f] === 0) slots[at + VALUES + f] = hashes[f] as number;
-      if (options.trackEarlier) track(at, seq, line);
+      if (options.trackEarlier) track(slots, at, seq, line);
       return 'none';
     },
 
     conflictOf(systemId, patch, line) {
       const at = find(systemId);
+      const { slots } = table;
       const packed = slots[at + CONFLICT] as number;
       const conflict = packed >>> 2;
       const first = slots[at + FIRST] as number;
       if (first === 0 || conflict === 0) return undefined;
-      const field = differs(at, personHashes(patch));
+      const field = differs(slots, at, personHashes(patch));
       // The rows of the first person name the first row that differs; the others, the first row.
       if (line !== first && field !== -1) return { line: first, field: FIELDS[field] ?? 'email' };
       return { line: conflict === line ? first : conflict, field: FIELDS[packed & 3] ?? 'email' };
@@ -177,11 +147,12 @@ export function createPersonIndex(options: { trackEarlier: boolean }, initialCap
 
     takeEarlier(systemId) {
       const at = find(systemId);
+      const { slots } = table;
       const earlier: { seq: number; line: number }[] = [];
       if (slots[at + FIRST] === 0 || slots[at + CONFLICT] === 0) return earlier;
       // Walk back from the last row before the conflicting one; then forget the chain.
-      for (let next = slots[at + LAST] as number; next > 0; next = previous[next - 1] as number)
-        earlier.push({ seq: next - 1, line: lineOf[next - 1] as number });
+      for (let next = slots[at + LAST] as number; next > 0; next = chain[2 * (next - 1)] as number)
+        earlier.push({ seq: next - 1, line: chain[2 * (next - 1) + 1] as number });
       slots[at + LAST] = 0;
       return earlier.reverse();
     },

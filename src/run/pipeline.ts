@@ -147,6 +147,7 @@ export async function runPipeline(spec: PipelineSpec): Promise<RunSummary> {
       defaultCountry: options.defaultCountry,
       where: options.where,
       fixMissingPlus: options.fixMissingPlus,
+      rowsAtMost: source.rowsAtMost,
     };
     // A dry run checks one system_id, two people in its one pass; a run that sends or predicts reads the file first.
     const people = await createPersonCheck(spec.mode === 'dry-run' ? undefined : options, rules);

@@ -42,6 +42,8 @@ export interface PrepareOptions extends RowRuleOptions {
   people?: { index: PersonIndex; complete: boolean } | undefined;
   /** The in-file email check; off for the pre-pass, which only feeds the person index. */
   checkEmails?: boolean | undefined;
+  /** The source's `rowsAtMost`: the in-file checks size their tables by it once. */
+  rowsAtMost?: number | undefined;
 }
 
 export interface Preparer {
@@ -146,7 +148,7 @@ export function createPreparer(options: PrepareOptions): Preparer {
     }
     return undefined;
   };
-  const emailOwner = isDelete || options.checkEmails === false ? undefined : createEmailIndex();
+  const emailOwner = isDelete || options.checkEmails === false ? undefined : createEmailIndex(options.rowsAtMost);
   const people = isDelete ? undefined : options.people;
   const corrected = new Map<number, Override>();
   const conflictError = (systemId: string, conflict: PersonConflict): RowError => ({
@@ -284,9 +286,10 @@ export async function createPersonCheck(
   rules: Omit<PrepareOptions, 'people' | 'checkEmails'>,
 ): Promise<PrepareOptions['people']> {
   if (rules.isDelete) return undefined;
-  if (input === undefined) return { index: createPersonIndex({ trackEarlier: true }), complete: false };
+  if (input === undefined)
+    return { index: createPersonIndex({ trackEarlier: true }, rules.rowsAtMost), complete: false };
   const source = await openCsv(input.input, csvOptions(input));
-  const index = createPersonIndex({ trackEarlier: false });
+  const index = createPersonIndex({ trackEarlier: false }, Math.min(source.rowsAtMost ?? 0, input.limit ?? Infinity));
   const preparer = createPreparer({ ...rules, checkEmails: false });
   let seq = 0;
   try {

@@ -1,0 +1,92 @@
+/**
+ * The table behind the in-file checks (email-index.ts, person-index.ts): open addressing with
+ * linear probing over one Int32Array, off the JS heap, keyed by a 64-bit fingerprint. A slot is
+ * `stride` ints: the fingerprint's two halves first, then the caller's fields, one of which is
+ * never 0 in a used slot.
+ *
+ * At a million rows these tables are most of a dry run's memory (BENCHMARKS.md, section 1), and
+ * a growth holds the old table beside the new one. So a run sizes them once, from the number of
+ * line ends the pre-scan counted (an upper bound of the rows, so of the entries): a CSV file
+ * never grows them. Without that count (a workbook, a library caller) they grow by half at 70%
+ * full. The size given up front is capped, so that a file of many rows of few keys cannot make
+ * it larger than what a million distinct keys need (a used slot touches its page of memory, and
+ * keys spread over every page).
+ */
+
+/** A 32-bit FNV-1a of the UTF-16 units with a final avalanche. */
+export function fnv1a(text: string, seed: number): number {
+  let h = seed;
+  for (let i = 0; i < text.length; i++) h = Math.imul(h ^ text.charCodeAt(i), 0x01000193);
+  // A final avalanche (murmur3's fmix32), so that nearby keys spread across the table.
+  h ^= h >>> 16;
+  h = Math.imul(h, 0x85ebca6b);
+  h ^= h >>> 13;
+  h = Math.imul(h, 0xc2b2ae35);
+  return (h ^ (h >>> 16)) | 0;
+}
+
+/** At most this share of the slots is used: linear probing stays at about two probes a lookup. */
+const MAX_LOAD = 0.7;
+const GROWTH = 1.5;
+/** The most entries a table is sized for up front; past them it grows. */
+export const PRESIZE_CAP = 1 << 20;
+const MIN_CAPACITY = 64;
+
+function capacityFor(entries: number): number {
+  return Math.max(MIN_CAPACITY, Math.ceil(entries / MAX_LOAD));
+}
+
+export class FingerprintTable {
+  /** Slot after slot; replaced by a growth, so read it again after `added`. */
+  slots: Int32Array;
+  private capacity: number;
+  private size = 0;
+
+  /**
+   * @param stride ints a slot
+   * @param usedAt the offset in a slot of a field that is 0 only in a free slot
+   * @param expected how many entries to size for (capped at PRESIZE_CAP); 0 when unknown
+   */
+  constructor(
+    private readonly stride: number,
+    private readonly usedAt: number,
+    expected: number,
+  ) {
+    this.capacity = capacityFor(Math.min(expected, PRESIZE_CAP));
+    this.slots = new Int32Array(this.capacity * stride);
+  }
+
+  /** The offset in `slots` of the slot that holds this fingerprint, or of the free slot where it goes. */
+  find(a: number, b: number): number {
+    const { slots, stride, usedAt, capacity } = this;
+    let slot = (a >>> 0) % capacity;
+    for (;;) {
+      const at = slot * stride;
+      if (slots[at + usedAt] === 0 || (slots[at] === a && slots[at + 1] === b)) return at;
+      slot = slot + 1 === capacity ? 0 : slot + 1;
+    }
+  }
+
+  isFree(at: number): boolean {
+    return this.slots[at + this.usedAt] === 0;
+  }
+
+  /** A free slot from `find` was filled (fingerprint and fields): count it, and grow when full. */
+  added(): void {
+    this.size++;
+    if (this.size > this.capacity * MAX_LOAD) this.grow();
+  }
+
+  private grow(): void {
+    const old = this.slots;
+    const { stride, usedAt } = this;
+    this.capacity = Math.ceil(this.capacity * GROWTH);
+    this.slots = new Int32Array(this.capacity * stride);
+    for (let from = 0; from < old.length; from += stride) {
+      if (old[from + usedAt] === 0) continue;
+      const to = this.find(old[from] as number, old[from + 1] as number);
+      // Int by int: a subarray per slot would allocate a view for each of a million slots.
+      for (let k = 0; k < stride; k++) this.slots[to + k] = old[from + k] as number;
+    }
+  }
+}

@@ -1,0 +1,53 @@
+/**
+ * The table behind the in-file checks (src/run/fingerprint-table.ts): sized once from the row
+ * count a run expects, it never grows (a growth holds two tables at once, the dry run's peak
+ * memory); without a count it grows and still finds every key; the size given up front is capped.
+ */
+import { describe, expect, it } from 'vitest';
+import { FingerprintTable, PRESIZE_CAP, fnv1a } from '../src/run/fingerprint-table.js';
+
+/** Adds keys 0..n-1 (value at offset 2: key + 1, never 0) and returns the tables the slots lived in. */
+function fill(table: FingerprintTable, n: number): Set<Int32Array> {
+  const seen = new Set<Int32Array>([table.slots]);
+  let taken = 0;
+  for (let key = 0; key < n; key++) {
+    const a = fnv1a(`k${key}`, 1);
+    const b = fnv1a(`k${key}`, 2);
+    const at = table.find(a, b);
+    if (!table.isFree(at)) taken++;
+    table.slots[at] = a;
+    table.slots[at + 1] = b;
+    table.slots[at + 2] = key + 1;
+    table.added();
+    seen.add(table.slots);
+  }
+  expect(taken).toBe(0);
+  return seen;
+}
+
+function valueOf(table: FingerprintTable, key: number): number {
+  const at = table.find(fnv1a(`k${key}`, 1), fnv1a(`k${key}`, 2));
+  return table.isFree(at) ? 0 : (table.slots[at + 2] as number);
+}
+
+describe('fingerprint table', () => {
+  it('sized for the rows it will hold, never grows; sized for none, grows and keeps every key', () => {
+    const n = 50_000;
+    const sized = new FingerprintTable(3, 2, n);
+    expect(fill(sized, n).size).toBe(1);
+    const grown = new FingerprintTable(3, 2, 0);
+    expect(fill(grown, n).size).toBeGreaterThan(10);
+    for (const table of [sized, grown]) {
+      for (let key = 0; key < n; key += 97) expect(valueOf(table, key)).toBe(key + 1);
+      expect(valueOf(table, n + 1)).toBe(0);
+    }
+    // At most 70% full either way: the sized one holds n in fewer slots than the grown one's last size.
+    expect(sized.slots.length).toBeLessThanOrEqual(grown.slots.length);
+    expect(sized.slots.length / 3).toBeGreaterThanOrEqual(n / 0.7);
+  });
+
+  it('caps the size given up front, and grows past it', () => {
+    const table = new FingerprintTable(2, 1, 50 * PRESIZE_CAP);
+    expect(table.slots.length).toBeLessThanOrEqual(2 * Math.ceil(PRESIZE_CAP / 0.7));
+  });
+});
