@@ -8,9 +8,9 @@ import type { ResultsSink } from '../run/sink.js';
 export function createValidateExecutor(sink: ResultsSink, isDelete: boolean): Executor {
   return {
     start: () => Promise.resolve(),
-    async execute(row) {
+    execute(row) {
       const detail = row.notes.length > 0 ? row.notes.join('; ') : isDelete ? 'would be deleted' : undefined;
-      await sink.put({
+      return sink.put({
         seq: row.seq,
         line: row.line,
         cells: row.cells,

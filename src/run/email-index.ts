@@ -10,15 +10,10 @@
  * for a million rows); should two system_ids ever share theirs, the row is simply sent, and the
  * API's own 422 still catches it.
  */
-import { FingerprintTable, fnv1a } from './fingerprint-table.js';
+import { FingerprintTable, emailFingerprint, idFingerprint } from './fingerprint-table.js';
 
 /** Returns the line of an earlier row that holds this email for another system_id, if any. */
 export type EmailIndex = (email: string, systemId: string, line: number) => number | undefined;
-
-function lowerCase(email: string): string {
-  // Only allocates when there is something to change.
-  return /[A-Z\u0080-\uFFFF]/.test(email) ? email.toLowerCase() : email;
-}
 
 /** One slot: the email's two fingerprints, the line that first used it (0: free), its system_id's fingerprint. */
 const [LINE, ID] = [2, 3];
@@ -27,10 +22,8 @@ const [LINE, ID] = [2, 3];
 export function createEmailIndex(expected = 0): EmailIndex {
   const table = new FingerprintTable(4, LINE, expected);
   return (email, systemId, line) => {
-    const key = lowerCase(email);
-    const a = fnv1a(key, 0x811c9dc5);
-    const b = fnv1a(key, 0x9747b28c);
-    const id = fnv1a(systemId, 0x811c9dc5);
+    const id = idFingerprint(systemId).a;
+    const { a, b } = emailFingerprint(email);
     const at = table.find(a, b);
     const { slots } = table;
     const owner = slots[at + LINE] as number;

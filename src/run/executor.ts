@@ -42,8 +42,8 @@ export interface ExecutorResult {
 export interface Executor {
   /** Before the first row: the credential check, a snapshot. May stop the run through its control. */
   start(): Promise<void>;
-  /** One row that passed every local check; resolves when the next row may be read. */
-  execute(row: PreparedRow): Promise<void>;
+  /** One row that passed every local check; resolves when the next row may be read (undefined: at once). */
+  execute(row: PreparedRow): Promise<void> | undefined;
   /** After the last row (or a stop): what the summary is built from, once. */
   finish(): Promise<ExecutorResult>;
   stats(): ExecutorStats;

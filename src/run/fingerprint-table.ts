@@ -25,6 +25,39 @@ export function fnv1a(text: string, seed: number): number {
   return (h ^ (h >>> 16)) | 0;
 }
 
+/** A key's 64-bit fingerprint, as two halves. */
+export interface Fingerprint {
+  a: number;
+  b: number;
+}
+
+/**
+ * Fingerprints text, keeping the last text's: both in-file checks ask for the same row's system_id
+ * and email, one after the other, and each is hashed once. The object returned is reused: read it at once.
+ */
+function createFingerprinter(seedA: number, seedB: number, normalise: (text: string) => string) {
+  let lastText: string | undefined;
+  const last: Fingerprint = { a: 0, b: 0 };
+  return (text: string): Readonly<Fingerprint> => {
+    if (text !== lastText) {
+      const key = normalise(text);
+      last.a = fnv1a(key, seedA);
+      last.b = fnv1a(key, seedB);
+      lastText = text;
+    }
+    return last;
+  };
+}
+
+/** Emails are compared case-insensitively (README, "Uniqueness and order within the file"). */
+function lowerCase(email: string): string {
+  // Only allocates when there is something to change.
+  return /[A-Z\u0080-\uFFFF]/.test(email) ? email.toLowerCase() : email;
+}
+
+export const idFingerprint = createFingerprinter(0x811c9dc5, 0x3c6ef372, (id) => id);
+export const emailFingerprint = createFingerprinter(0x811c9dc5, 0x9747b28c, lowerCase);
+
 /** At most this share of the slots is used: linear probing stays at about two probes a lookup. */
 const MAX_LOAD = 0.7;
 const GROWTH = 1.5;

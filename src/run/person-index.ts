@@ -16,20 +16,16 @@
  * checks in one pass, and the rows it already wrote `valid` are corrected afterwards (`earlier`).
  */
 import type { ContactPatch } from '../contact/schema.js';
-import { FingerprintTable, PRESIZE_CAP, fnv1a } from './fingerprint-table.js';
+import { FingerprintTable, PRESIZE_CAP, emailFingerprint, fnv1a, idFingerprint } from './fingerprint-table.js';
 
 /** The fields that tell one person from another, as bits. */
 export type PersonField = 'email' | 'first_name' | 'last_name';
 const FIELDS: readonly PersonField[] = ['email', 'first_name', 'last_name'];
 
-/** 0 means "no value"; a value that hashes to 0 becomes 1. */
-function valueHash(value: string | null | undefined, lower: boolean): number {
+/** 0 means "no value"; a value that hashes to 0 becomes 1. The email's is its fingerprint's second half, lower-cased. */
+function valueHash(value: string | null | undefined, email: boolean): number {
   if (typeof value !== 'string' || value === '') return 0;
-  return fnv1a(lower ? value.toLowerCase() : value, 0x9747b28c) || 1;
-}
-
-function personHashes(patch: ContactPatch): [number, number, number] {
-  return [valueHash(patch.email, true), valueHash(patch.first_name, false), valueHash(patch.last_name, false)];
+  return (email ? emailFingerprint(value).b : fnv1a(value, 0x9747b28c)) || 1;
 }
 
 /** A row that shares a system_id with another person: the other row's line, and a field that differs. */
@@ -71,13 +67,22 @@ export function createPersonIndex(options: { trackEarlier: boolean }, expected =
   // One pass: for each seq, the previous seq + 1 of the same system_id (0: none), and its line, side by side.
   let chain = new Int32Array(options.trackEarlier ? 2 * Math.max(64, Math.min(expected, PRESIZE_CAP)) : 0);
 
-  const idA = (systemId: string): number => fnv1a(systemId, 0x811c9dc5);
-  const idB = (systemId: string): number => fnv1a(systemId, 0x3c6ef372);
   /** The slot of a system_id, found or free. */
-  const find = (systemId: string): number => table.find(idA(systemId), idB(systemId));
+  const find = (systemId: string): number => {
+    const { a, b } = idFingerprint(systemId);
+    return table.find(a, b);
+  };
+  /** A row's three value hashes, in FIELDS order; filled again for every row, never allocated. */
+  const hashes = new Int32Array(3);
+  const hashValues = (patch: ContactPatch): Int32Array => {
+    hashes[0] = valueHash(patch.email, true);
+    hashes[1] = valueHash(patch.first_name, false);
+    hashes[2] = valueHash(patch.last_name, false);
+    return hashes;
+  };
 
   /** The first field whose values are both present and differ, as an index into FIELDS, or -1. */
-  const differs = (slots: Int32Array, at: number, hashes: readonly number[]): number => {
+  const differs = (slots: Int32Array, at: number, hashes: Int32Array): number => {
     for (let f = 0; f < 3; f++) {
       const mine = hashes[f] as number;
       const first = slots[at + VALUES + f] as number;
@@ -104,11 +109,10 @@ export function createPersonIndex(options: { trackEarlier: boolean }, expected =
     },
     add(systemId, patch, line, seq) {
       // Both fingerprints once: they find the slot and, for a new id, fill it.
-      const a = idA(systemId);
-      const b = idB(systemId);
+      const { a, b } = idFingerprint(systemId);
       const at = table.find(a, b);
       const { slots } = table;
-      const hashes = personHashes(patch);
+      const hashes = hashValues(patch);
       if (slots[at + FIRST] === 0) {
         slots[at] = a;
         slots[at + 1] = b;
@@ -139,7 +143,7 @@ export function createPersonIndex(options: { trackEarlier: boolean }, expected =
       const conflict = packed >>> 2;
       const first = slots[at + FIRST] as number;
       if (first === 0 || conflict === 0) return undefined;
-      const field = differs(slots, at, personHashes(patch));
+      const field = differs(slots, at, hashValues(patch));
       // The rows of the first person name the first row that differs; the others, the first row.
       if (line !== first && field !== -1) return { line: first, field: FIELDS[field] ?? 'email' };
       return { line: conflict === line ? first : conflict, field: FIELDS[packed & 3] ?? 'email' };

@@ -265,7 +265,9 @@ async function readRows(ctx: {
   const { options, sink, control, executor, resume } = ctx;
   let seq = 0;
   let reused = 0;
-  // Records come in batches of what the parser has ready: one await per batch, not per row.
+  // Records come in batches of what the parser has ready: one await per batch, not per row, and
+  // none for a step that has nothing to wait for (an await of nothing still costs a turn).
+  let wait: Promise<void> | undefined;
   reading: for await (const batch of ctx.source.batches) {
     for (const record of batch) {
       if (options.limit !== undefined && seq >= options.limit) break reading;
@@ -278,16 +280,18 @@ async function readRows(ctx: {
       const reuse = previous === undefined ? undefined : reusedRow(prepared, previous);
       if (reuse !== undefined) {
         reused++;
-        await sink.put(reuse);
+        wait = sink.put(reuse);
       } else if (!isPrepared(prepared)) {
-        await sink.put(prepared);
+        wait = sink.put(prepared);
       } else if (control.stopped() !== undefined) {
-        await sink.put(skippedRow(prepared));
+        wait = sink.put(skippedRow(prepared));
       } else {
-        await sink.whenRoom();
+        wait = sink.whenRoom();
+        if (wait !== undefined) await wait;
         // Its earlier attempt may have been applied: a DELETE's 404 is then no proof of "not found".
-        await executor.execute(resume?.sentBefore(rowSeq) === true ? { ...prepared, sentBefore: true } : prepared);
+        wait = executor.execute(resume?.sentBefore(rowSeq) === true ? { ...prepared, sentBefore: true } : prepared);
       }
+      if (wait !== undefined) await wait;
     }
   }
   return { reused };
