@@ -33,6 +33,7 @@ import { writeToFile, writeToStream } from './output.js';
 import { createSpool, type Spool } from './spool.js';
 import { localWriteFailure } from '../errno.js';
 import { abortError, walkListing } from '../remote/walk.js';
+import { withApiClient } from '../api/with-client.js';
 import { countChar } from '../csv/scan.js';
 import { createTableWriter, isXlsxPath } from '../csv/table.js';
 import { lineWord } from '../csv/source.js';
@@ -197,9 +198,7 @@ function warnAboutRows(
 
 /** The library's entry point for export: every contact, as CSV, to a file or a stream. */
 export async function exportContacts(options: ExportOptions): Promise<ExportSummary> {
-  // Loaded here, not at the top: importing the library must not load undici (README, "Using it as a library").
-  const { createApiClient } = await import('../api/client.js');
-  const client = createApiClient({
+  const client = {
     connection: options.connection,
     concurrency: 1,
     retries: options.retries ?? DEFAULTS.retries,
@@ -207,12 +206,8 @@ export async function exportContacts(options: ExportOptions): Promise<ExportSumm
     maxRetryWaitMs: options.maxRetryWaitMs,
     stopSignal: options.signal,
     onRetry: options.onRetry,
-  });
-  try {
-    return await exportWith(client, options);
-  } finally {
-    await client.close();
-  }
+  };
+  return withApiClient(client, (api) => exportWith(api, options));
 }
 
 async function exportWith(client: ApiClient, options: ExportCommonOptions): Promise<ExportSummary> {
