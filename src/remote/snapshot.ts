@@ -33,12 +33,15 @@ export function createSnapshotIndex(contacts: Iterable<Contact> = []): SnapshotI
   const byId = new Map<string, SnapshotValues>();
   const emailOwner = new Map<string, string>();
   const repeated = { count: 0, examples: [] as string[] };
+  const repeatedIds = new Set<string>();
   const index: SnapshotIndex = {
     contacts: byId,
     emailOwner,
     repeated,
     add(contact) {
-      if (byId.has(contact.system_id)) {
+      // Distinct ids, as export counts them (repeated-ids.ts); only the repeated ones are kept.
+      if (byId.has(contact.system_id) && !repeatedIds.has(contact.system_id)) {
+        repeatedIds.add(contact.system_id);
         repeated.count++;
         if (repeated.examples.length < NAMED_REPEATS) repeated.examples.push(contact.system_id);
       }
