@@ -87,7 +87,7 @@ if (mode === 'pipeline') {
   const real = (await load('run/email-index.js'))?.createEmailIndex;
   const createPeople = (await load('run/person-index.js'))?.createPersonIndex;
   // Older builds took an initial capacity there, not a row count.
-  const expected = existsSync(join(resolve(dist), 'run/fingerprint-table.js')) ? rows + 1 : undefined;
+  const expected = (await load('fingerprints.js'))?.PRESIZE_CAP === undefined ? undefined : rows + 1;
   const base = retainedMb();
   const index = real?.(expected) ?? createMapIndex();
   const people = createPeople?.({ trackEarlier: true }, expected);

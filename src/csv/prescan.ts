@@ -317,7 +317,7 @@ function utf16Message(plan: Plan, line: number): FileError {
  * keep it many times faster than csv-parse itself. Returns every problem it found, so
  * that the caller can report them together with the header's (README, "CSV rules"), and the
  * number of line ends: no file has more rows than that, so the in-file checks size their tables
- * by it once (run/fingerprint-table.ts).
+ * by it once (src/fingerprints.ts).
  */
 export async function prescan(plan: Plan): Promise<{ problems: FileError[]; lineEnds: number }> {
   const utf8 = plan.encoding === 'utf8' ? new Utf8Checker() : undefined;

@@ -4,13 +4,13 @@
  * reuses an earlier row's email, compared case-insensitively, under another system_id is invalid
  * before it is sent.
  *
- * Held in a fingerprint table (fingerprint-table.ts): a 64-bit fingerprint of each lower-cased
+ * Held in a fingerprint table (src/fingerprints.ts): a 64-bit fingerprint of each lower-cased
  * email, the line that first used it and a 32-bit fingerprint of that row's system_id, sixteen
  * bytes a slot. Two different emails share a fingerprint with probability about n²/2⁶⁵ (3·10⁻⁸
  * for a million rows); should two system_ids ever share theirs, the row is simply sent, and the
  * API's own 422 still catches it.
  */
-import { FingerprintTable, emailFingerprint, idFingerprint } from './fingerprint-table.js';
+import { FingerprintTable, emailFingerprint, idFingerprint } from '../fingerprints.js';
 
 /** Returns the line of an earlier row that holds this email for another system_id, if any. */
 export type EmailIndex = (email: string, systemId: string, line: number) => number | undefined;

@@ -1,12 +1,12 @@
 /**
- * One system_id, two people (README, "Order and uniqueness within the file"). Rows that share a
+ * One system_id, two people (README, "Uniqueness and order within the file"). Rows that share a
  * system_id but whose email or names differ hold different people: applied in file order, the
  * last would overwrite the others, which would vanish. They are all refused, each naming the
  * other's line. Repeats of the same person (a later row adding a job title) still apply. Values
  * are compared as they would be sent (trimmed, NFC), the email case-insensitively; a field that
  * is empty in either row says nothing.
  *
- * Held in a fingerprint table (fingerprint-table.ts), keyed by a 64-bit fingerprint of the
+ * Held in a fingerprint table (src/fingerprints.ts), keyed by a 64-bit fingerprint of the
  * system_id, holding the first row's line and a 32-bit fingerprint of each of its three values
  * (28 bytes a slot, 32 in a dry run). Two different values share a fingerprint with probability
  * 2⁻³²: such a pair is taken for the same person and sent, as before this check existed.
@@ -16,7 +16,7 @@
  * checks in one pass, and the rows it already wrote `valid` are corrected afterwards (`earlier`).
  */
 import type { ContactPatch } from '../contact/schema.js';
-import { FingerprintTable, PRESIZE_CAP, emailFingerprint, fnv1a, idFingerprint } from './fingerprint-table.js';
+import { FingerprintTable, PRESIZE_CAP, SEED_B, emailFingerprint, fnv1a, idFingerprint } from '../fingerprints.js';
 
 /** The fields that tell one person from another, as bits. */
 export type PersonField = 'email' | 'first_name' | 'last_name';
@@ -25,7 +25,7 @@ const FIELDS: readonly PersonField[] = ['email', 'first_name', 'last_name'];
 /** 0 means "no value"; a value that hashes to 0 becomes 1. The email's is its fingerprint's second half, lower-cased. */
 function valueHash(value: string | null | undefined, email: boolean): number {
   if (typeof value !== 'string' || value === '') return 0;
-  return (email ? emailFingerprint(value).b : fnv1a(value, 0x9747b28c)) || 1;
+  return (email ? emailFingerprint(value).b : fnv1a(value, SEED_B)) || 1;
 }
 
 /** A row that shares a system_id with another person: the other row's line, and a field that differs. */
@@ -60,7 +60,7 @@ const [FIRST, VALUES, CONFLICT, LAST] = [2, 3, 6, 7];
 
 /**
  * `expected`: about how many rows will be added (the pre-scan's count of line ends), 0 when
- * unknown; fingerprint-table.ts sizes the table for it once.
+ * unknown; src/fingerprints.ts sizes the table for it once.
  */
 export function createPersonIndex(options: { trackEarlier: boolean }, expected = 0): PersonIndex {
   const table = new FingerprintTable(options.trackEarlier ? 8 : 7, FIRST, expected);

@@ -1,10 +1,10 @@
 /**
- * The table behind the in-file checks (src/run/fingerprint-table.ts): sized once from the row
+ * The table behind the in-file checks (src/fingerprints.ts): sized once from the row
  * count a run expects, it never grows (a growth holds two tables at once, the dry run's peak
  * memory); without a count it grows and still finds every key; the size given up front is capped.
  */
 import { describe, expect, it } from 'vitest';
-import { FingerprintTable, PRESIZE_CAP, fnv1a } from '../src/run/fingerprint-table.js';
+import { FingerprintTable, PRESIZE_CAP, fnv1a } from '../src/fingerprints.js';
 
 /** Adds keys 0..n-1 (value at offset 2: key + 1, never 0) and returns the tables the slots lived in. */
 function fill(table: FingerprintTable, n: number): Set<Int32Array> {

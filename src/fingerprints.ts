@@ -1,16 +1,22 @@
 /**
- * The table behind the in-file checks (email-index.ts, person-index.ts): open addressing with
- * linear probing over one Int32Array, off the JS heap, keyed by a 64-bit fingerprint. A slot is
- * `stride` ints: the fingerprint's two halves first, then the caller's fields, one of which is
- * never 0 in a used slot.
+ * Large sets of strings kept only as 64-bit fingerprints, each with the caller's numbers, in one
+ * typed array off the JS heap: the in-file email check (run/email-index.ts), the person check
+ * (run/person-index.ts) and export's check for system_ids that GET all lists twice
+ * (remote/repeated-ids.ts) each hold one entry per distinct key, up to a million and more. A Map
+ * of the strings was most of a dry run's memory at a million rows, and its growth kept the
+ * garbage collector from returning memory (BENCHMARKS.md, section 1).
  *
- * At a million rows these tables are most of a dry run's memory (BENCHMARKS.md, section 1), and
- * a growth holds the old table beside the new one. So a run sizes them once, from the number of
- * line ends the pre-scan counted (an upper bound of the rows, so of the entries): a CSV file
- * never grows them. Without that count (a workbook, a library caller) they grow by half at 70%
- * full. The size given up front is capped, so that a file of many rows of few keys cannot make
- * it larger than what a million distinct keys need (a used slot touches its page of memory, and
- * keys spread over every page).
+ * Open addressing with linear probing over one Int32Array: a slot is `stride` ints, the
+ * fingerprint's two halves first, then the caller's fields, one of which is never 0 in a used
+ * slot. Two different keys share a fingerprint with probability about n²/2⁶⁵ (3·10⁻⁸ for a
+ * million keys).
+ *
+ * A growth holds the old table beside the new one, the dry run's peak memory at a million rows.
+ * So a run sizes its tables once, from the number of line ends the pre-scan counted (an upper
+ * bound of the rows, so of the entries): a CSV file never grows them. Without that count (a
+ * workbook, GET all, a library caller) they grow by half at 70% full. The size given up front is
+ * capped, so that a file of many rows of few keys cannot make it larger than what a million
+ * distinct keys need (a used slot touches its page of memory, and keys spread over every page).
  */
 
 /** A 32-bit FNV-1a of the UTF-16 units with a final avalanche. */
@@ -24,6 +30,10 @@ export function fnv1a(text: string, seed: number): number {
   h = Math.imul(h, 0xc2b2ae35);
   return (h ^ (h >>> 16)) | 0;
 }
+
+/** The seeds of a key's two fingerprints. */
+export const SEED_A = 0x811c9dc5;
+export const SEED_B = 0x9747b28c;
 
 /** A key's 64-bit fingerprint, as two halves. */
 export interface Fingerprint {
@@ -55,8 +65,8 @@ function lowerCase(email: string): string {
   return /[A-Z\u0080-\uFFFF]/.test(email) ? email.toLowerCase() : email;
 }
 
-export const idFingerprint = createFingerprinter(0x811c9dc5, 0x3c6ef372, (id) => id);
-export const emailFingerprint = createFingerprinter(0x811c9dc5, 0x9747b28c, lowerCase);
+export const idFingerprint = createFingerprinter(SEED_A, 0x3c6ef372, (id) => id);
+export const emailFingerprint = createFingerprinter(SEED_A, SEED_B, lowerCase);
 
 /** At most this share of the slots is used: linear probing stays at about two probes a lookup. */
 const MAX_LOAD = 0.7;
@@ -122,4 +132,48 @@ export class FingerprintTable {
       for (let k = 0; k < stride; k++) this.slots[to + k] = old[from + k] as number;
     }
   }
+}
+
+/** One number under each key: the simple use of the table (remote/repeated-ids.ts). */
+export interface FingerprintMap {
+  /**
+   * The value stored under the fingerprint (a, b); when there is none, stores `value` (never 0)
+   * under it and returns 0.
+   */
+  claim(a: number, b: number, value: number): number;
+  /** Replaces the value (never 0) under a fingerprint that `claim` stored. */
+  replace(a: number, b: number, value: number): void;
+  /** Distinct fingerprints held. */
+  readonly size: number;
+  /** The table's own memory, in bytes. */
+  readonly bytes: number;
+}
+
+/** `expected`: how many keys to size for, 0 when unknown. */
+export function createFingerprintTable(expected = 0): FingerprintMap {
+  const table = new FingerprintTable(3, 2, expected);
+  let size = 0;
+  return {
+    claim(a, b, value) {
+      const at = table.find(a, b);
+      const { slots } = table;
+      const held = slots[at + 2] as number;
+      if (held !== 0) return held;
+      slots[at] = a;
+      slots[at + 1] = b;
+      slots[at + 2] = value;
+      size++;
+      table.added();
+      return 0;
+    },
+    replace(a, b, value) {
+      table.slots[table.find(a, b) + 2] = value;
+    },
+    get size() {
+      return size;
+    },
+    get bytes() {
+      return table.slots.byteLength;
+    },
+  };
 }
