@@ -31,7 +31,7 @@ import { createEmailIndex } from '../src/run/email-index.js';
 import { DEFAULT_FC_SEED, resolveFcSeed } from './fast-check-seed.js';
 import { AuthError, ConfigError } from '../src/errors.js';
 import { stringify } from 'csv-stringify/sync';
-import { formatCsvRow } from '../src/csv/write.js';
+import { createCsvWriter, formatCsvRow } from '../src/csv/write.js';
 import { tempDir, TEST_API_KEY } from './helpers.js';
 
 describe('retry policy', () => {
@@ -214,6 +214,19 @@ describe('CSV row formatting', () => {
       { numRuns: 3000 },
     );
     expect(formatCsvRow(['a\nb', 'plain', 'q"q'])).toBe('"a\nb",plain,"q""q"\r\n');
+  });
+});
+
+describe('CSV writer', () => {
+  it('takes a few hundred KiB of rows without waiting for the disk between batches', async () => {
+    const path = join(tempDir('writer-'), 'out.csv');
+    const writer = createCsvWriter(path);
+    const row = ['S1', 'x'.repeat(120), 'valid', '', '', ''];
+    // 4,000 rows of ~130 bytes: about 500 KiB, 15 batches, each more than Node's 16 KiB default.
+    const waits = Array.from({ length: 4000 }, () => writer.write(row)).filter((w) => w !== undefined);
+    expect(waits).toHaveLength(0);
+    await writer.end();
+    expect(readFileSync(path, 'utf8').split('\r\n')).toHaveLength(4001);
   });
 });
 

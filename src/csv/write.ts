@@ -54,6 +54,12 @@ export function formatCsvRow(row: readonly string[]): string {
   return `${line}\r\n`;
 }
 
+/**
+ * Bytes the file stream holds before a write waits for 'drain'. Node's 16 KiB is less than one
+ * batch, so every batch waited for the disk thread, and a busy machine left the run idle between
+ * batches (BENCHMARKS.md, section 1).
+ */
+const WRITE_BUFFER = 1024 * 1024;
 /** Rows per write to the file: one write call per batch rather than per row. */
 const BATCH_ROWS = 256;
 /** A batch that is not full is still written this soon, so the file keeps up with a slow run. */
@@ -64,7 +70,7 @@ export function createCsvWriter(path: string, options: CsvWriterOptions = {}): C
   const atomic = options.atomic === true && !isSpecialFile(path);
   const final = atomic ? renameTarget(path) : path;
   const target = atomic ? temporaryPathFor(final) : path;
-  const file: WriteStream = createWriteStream(target);
+  const file: WriteStream = createWriteStream(target, { highWaterMark: WRITE_BUFFER });
   let published = false;
   let failure: Error | undefined;
   file.on('error', (error) => {
