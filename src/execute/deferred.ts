@@ -10,8 +10,8 @@
  * them back in order. A file whose every email is taken stays as small in memory as any other.
  */
 import { placeOf, type InputFormat } from '../csv/source.js';
-import pLimit from 'p-limit';
 import { createSpill } from '../spill.js';
+import { createKeyedWindow } from '../run/keyed-window.js';
 import type { ApiClient } from '../api/client.js';
 import type { ContactPatch } from '../contact/schema.js';
 import { toResult, type PreparedRow } from '../run/outcomes.js';
@@ -83,10 +83,9 @@ export async function runDeferredPass(options: {
   const { client, deferred, stopSignal, format } = options;
   const overrides = createOverrideStore();
   const stillTaken: DeferredRow[] = [];
-  // Rows of one system_id stay in file order (a chain per key); different ones go concurrently,
-  // at most the gate's window at once, read from the file only as fast as they are sent.
-  const chains = new Map<string, Promise<void>>();
-  const running = new Set<Promise<void>>();
+  // Rows of one system_id stay in file order; different ones go concurrently, at most the gate's
+  // window at once, read from the spill only as fast as they are sent.
+  const keyed = createKeyedWindow({ limit: client.gate.maxWindow });
   const second = async (row: DeferredRow): Promise<void> => {
     const later = deferred.appliedAfter(row.systemId);
     if (isSuperseded(later, row.seq)) {
@@ -120,20 +119,8 @@ export async function runDeferredPass(options: {
     });
   };
   try {
-    for await (const row of deferred.drain()) {
-      const previous = chains.get(row.systemId);
-      const task: Promise<void> = (previous ?? Promise.resolve()).then(() => second(row));
-      chains.set(row.systemId, task);
-      running.add(task);
-      task
-        .finally(() => {
-          running.delete(task);
-          if (chains.get(row.systemId) === task) chains.delete(row.systemId);
-        })
-        .catch(() => undefined); // its failure is seen by Promise.all below
-      while (running.size >= client.gate.maxWindow) await Promise.race(running);
-    }
-    await Promise.all(running);
+    for await (const row of deferred.drain()) await keyed.add(row.systemId, () => second(row));
+    await keyed.idle();
   } finally {
     deferred.dispose();
   }
@@ -154,18 +141,14 @@ async function explainSwaps(
   if (rows.length < 2) return;
   const looked = rows.slice(0, SWAP_LOOKUP_LIMIT);
   const holder = new Map<string, DeferredRow>();
-  // A bounded list (SWAP_LOOKUP_LIMIT), so one p-limit task per row is fine here; the main loops
-  // stream instead (docs/ARCHITECTURE.md, "Data flow").
-  const limit = pLimit(client.gate.maxWindow);
-  await Promise.all(
-    looked.map((row) =>
-      limit(async () => {
-        const result = await client.getOne(row.systemId);
-        const email = currentEmail(result.body);
-        if (email !== undefined) holder.set(email.toLowerCase(), row);
-      }),
-    ),
-  );
+  const keyed = createKeyedWindow({ limit: client.gate.maxWindow });
+  for (const row of looked)
+    await keyed.add(row.systemId, async () => {
+      const result = await client.getOne(row.systemId);
+      const email = currentEmail(result.body);
+      if (email !== undefined) holder.set(email.toLowerCase(), row);
+    });
+  await keyed.idle();
   for (const row of looked) {
     const cycle: DeferredRow[] = [row];
     for (let at = row; ;) {

@@ -1,6 +1,6 @@
 /**
  * The send executor behind `import` and `delete`: the credential check, the undo file, then each
- * row through the client. Rows sharing a system_id are chained in file order, never concurrent;
+ * row through the client. Rows sharing a system_id run in file order, never at once (keyed-window);
  * every attempt passes the client's gate (AIMD, --rate). After the last row come the after-the-
  * fact answers: the second chance for 422s (deferred.ts) and rows superseded by a later row for
  * the same system_id that was applied (README, "Statuses").
@@ -20,6 +20,7 @@ import { type Override, type ResultRow, type RowOutcome } from '../run/results.j
 import { APPLIED_STATUSES } from '../run/statuses.js';
 import type { ResultsSink } from '../run/sink.js';
 import { mergeOverrides } from '../run/override-store.js';
+import { createKeyedWindow } from '../run/keyed-window.js';
 
 /** How to reach the API, and how hard to push it. */
 export interface ConnectionOptions {
@@ -177,13 +178,13 @@ function sentRow(job: PreparedRow): ResultRow {
 export function createSendExecutor(ctx: SendContext): Executor {
   const { run, sink, control, isDelete } = ctx;
   const { client } = run;
-  const chains = new Map<string, Promise<void>>();
-  const pending = new Set<Promise<void>>();
+  // Rows started but unfinished (sending, or sleeping out a backoff): at most 2 × concurrency, so a
+  // dead server costs at most that many rows beyond --max-consecutive-failures. Rows sharing a
+  // system_id run in file order, never at once (README, "Order and uniqueness within the file").
+  const keyed = createKeyedWindow({ limit: 2 * client.gate.maxWindow });
   const deferred: DeferredList = createDeferredList();
   const supersede = createSupersedeTracker(ctx.format);
   const countFailure = createFailFast(control, ctx.maxConsecutiveFailures);
-  const maxPending = 2 * client.gate.maxWindow;
-  const roomWaiters: (() => void)[] = [];
 
   async function finish(row: ResultRow, result: ApiResult | undefined, track = true): Promise<void> {
     if (result !== undefined) sink.journal(row);
@@ -191,27 +192,38 @@ export function createSendExecutor(ctx: SendContext): Executor {
     await sink.put(row);
   }
 
+  /** A bug, not the network: said so in the row rather than blamed on the server. */
+  function reportBug(job: PreparedRow, error: unknown): Promise<void> {
+    const message = `internal error (a bug; please report it): ${String(error)}`;
+    const row: ResultRow = { ...job, status: 'failed', errors: [{ code: 'internal_error', message }] };
+    return finish(row, undefined).catch(() => undefined);
+  }
+
   async function sendRow(job: PreparedRow): Promise<void> {
-    // Stopped before this row's turn, or while it waited for a permit (the client sent nothing).
-    // A DELETE is journaled as sent before it goes: if the run is killed before its answer, a
-    // resumed run knows a 404 may be its own doing (outcomes.ts), never "not found".
-    if (isDelete && !control.stopSignal.aborted) sink.journal(sentRow(job));
-    const result = control.stopSignal.aborted
-      ? undefined
-      : isDelete
-        ? await client.remove(job.systemId)
-        : await client.put(job.systemId, job.patch);
-    if (result === undefined || result.attempts === 0) {
-      await finish(skippedRow(job), undefined);
-      return;
+    try {
+      // Stopped before this row's turn, or while it waited for a permit (the client sent nothing).
+      // A DELETE is journaled as sent before it goes: if the run is killed before its answer, a
+      // resumed run knows a 404 may be its own doing (outcomes.ts), never "not found".
+      if (isDelete && !control.stopSignal.aborted) sink.journal(sentRow(job));
+      const result = control.stopSignal.aborted
+        ? undefined
+        : isDelete
+          ? await client.remove(job.systemId)
+          : await client.put(job.systemId, job.patch);
+      if (result === undefined || result.attempts === 0) {
+        await finish(skippedRow(job), undefined);
+        return;
+      }
+      const row = toResult(job, result, { isDelete, ignoreMissing: ctx.ignoreMissing });
+      countFailure(result);
+      // A 422 waits for its second chance (deferred.ts), which also decides whether it is superseded.
+      const is422 = !isDelete && result.status === 422;
+      if (is422) deferred.add(job, row);
+      else if (APPLIED_STATUSES.has(row.status)) deferred.applied(job);
+      await finish(row, result, !is422);
+    } catch (error) {
+      await reportBug(job, error);
     }
-    const row = toResult(job, result, { isDelete, ignoreMissing: ctx.ignoreMissing });
-    countFailure(result);
-    // A 422 waits for its second chance (deferred.ts), which also decides whether it is superseded.
-    const is422 = !isDelete && result.status === 422;
-    if (is422) deferred.add(job, row);
-    else if (APPLIED_STATUSES.has(row.status)) deferred.applied(job);
-    await finish(row, result, !is422);
   }
 
   return {
@@ -221,35 +233,13 @@ export function createSendExecutor(ctx: SendContext): Executor {
     },
     /** Starts the row; resolves when the loop may read the next one. */
     async execute(job) {
-      const previous = chains.get(job.systemId);
-      const task = previous === undefined ? sendRow(job) : previous.then(() => sendRow(job));
-      // One settle step per row, not a catch and a finally on top: this runs for every row.
-      const settle = (): void => {
-        pending.delete(tracked);
-        roomWaiters.shift()?.();
-        if (chains.get(job.systemId) === tracked) chains.delete(job.systemId);
-      };
-      const tracked: Promise<void> = task.then(settle, (error: unknown) =>
-        // A bug, not the network: say so in the row rather than blame the server.
-        finish(
-          {
-            ...job,
-            status: 'failed',
-            errors: [{ code: 'internal_error', message: `internal error (a bug; please report it): ${String(error)}` }],
-          },
-          undefined,
-        ).then(settle, settle),
-      );
-      chains.set(job.systemId, tracked);
-      pending.add(tracked);
-      // Backpressure: read on only once a request permit is free again, and while rows started
-      // but unfinished (sending, or sleeping out a backoff) stay under 2 × concurrency, so a dead
-      // server costs at most that many rows beyond --max-consecutive-failures.
+      const room = keyed.add(job.systemId, () => sendRow(job));
+      // Backpressure: read on only once a request permit is free again, and while the window has room.
       await client.gate.whenFree();
-      while (pending.size >= maxPending) await new Promise<void>((resolve) => roomWaiters.push(resolve));
+      await room;
     },
     async finish() {
-      while (pending.size > 0) await Promise.all(pending);
+      await keyed.idle();
       // In a stopped run the second chance sends nothing; it still marks the superseded 422s.
       const second = await runDeferredPass({ client, deferred, stopSignal: control.stopSignal, format: ctx.format });
       return { overrides: mergeOverrides(supersede.overrides, second) };
