@@ -16,10 +16,11 @@ import { createDeferredList, runDeferredPass, type DeferredList } from './deferr
 import type { Executor } from '../run/executor.js';
 import { skippedRow, toResult, type PreparedRow } from '../run/outcomes.js';
 import { isSuperseded, SUPERSEDABLE_STATUSES, supersededOutcome } from '../run/supersede.js';
-import { type Override, type ResultRow, type RowOutcome } from '../run/results.js';
+import { type ResultRow, type RowOutcome } from '../run/results.js';
 import { APPLIED_STATUSES } from '../run/statuses.js';
 import type { ResultsSink } from '../run/sink.js';
-import { mergeOverrides } from '../run/override-store.js';
+import { createOverrideStore, mergeOverrides } from '../run/override-store.js';
+import type { LaterRows } from '../run/person-index.js';
 import { createKeyedWindow } from '../run/keyed-window.js';
 
 /** How to reach the API, and how hard to push it. */
@@ -107,20 +108,27 @@ export interface SendContext {
   beforeFirstRow?: (() => Promise<void>) | undefined;
   /** The input's kind: details name `line 7` of a CSV file, `row 7` of a workbook. */
   format?: InputFormat | undefined;
+  /** Which rows a later row with the same system_id follows (the pre-pass): only those are tracked for "superseded". */
+  later?: LaterRows | undefined;
 }
 
 /**
  * Failed and uncertain rows per system_id, until a later row for it is applied: then they are
  * superseded (README, "Statuses"), and neither resumed nor in the errors file. Only outcomes are
- * kept, no cells.
+ * kept, no cells, and only of rows that a later row of the same system_id follows (`later`, from
+ * the pre-pass): any other failed row can never be superseded, so a file that fails row after row
+ * (a server that rejects everything) keeps nothing here. A system_id's list goes once its last row
+ * is noted. Without `later` (no pre-pass), every failed row is kept until its system_id applies.
  */
-function createSupersedeTracker(format: InputFormat | undefined) {
+function createSupersedeTracker(format: InputFormat | undefined, later: LaterRows | undefined) {
   const unsettled = new Map<string, { seq: number; outcome: RowOutcome }[]>();
-  const overrides = new Map<number, Override>();
+  const overrides = createOverrideStore();
   return {
     overrides,
-    note(row: ResultRow): void {
-      if (SUPERSEDABLE_STATUSES.has(row.status)) {
+    /** `waits`: a 422 that the second chance decides (deferred.ts), not this tracker. */
+    note(row: ResultRow, waits: boolean): void {
+      const last = later !== undefined && !later.hasLater(row.seq);
+      if (!waits && !last && SUPERSEDABLE_STATUSES.has(row.status)) {
         const outcome: RowOutcome = {
           line: row.line,
           systemId: row.systemId,
@@ -136,10 +144,12 @@ function createSupersedeTracker(format: InputFormat | undefined) {
         const list = unsettled.get(row.systemId);
         if (list === undefined) return;
         unsettled.delete(row.systemId);
-        const later = { seq: row.seq, line: row.line };
+        const applied = { seq: row.seq, line: row.line };
         for (const { seq, outcome } of list)
-          if (isSuperseded(later, seq))
-            overrides.set(seq, { before: outcome, after: supersededOutcome(outcome, later, format) });
+          if (isSuperseded(applied, seq))
+            overrides.set(seq, { before: outcome, after: supersededOutcome(outcome, applied, format) });
+      } else if (last) {
+        unsettled.delete(row.systemId);
       }
     },
   };
@@ -183,12 +193,13 @@ export function createSendExecutor(ctx: SendContext): Executor {
   // system_id run in file order, never at once (README, "Order and uniqueness within the file").
   const keyed = createKeyedWindow({ limit: 2 * client.gate.maxWindow });
   const deferred: DeferredList = createDeferredList();
-  const supersede = createSupersedeTracker(ctx.format);
+  // A delete applies nothing that could supersede a row (APPLIED_STATUSES: created, updated).
+  const supersede = isDelete ? undefined : createSupersedeTracker(ctx.format, ctx.later);
   const countFailure = createFailFast(control, ctx.maxConsecutiveFailures);
 
-  async function finish(row: ResultRow, result: ApiResult | undefined, track = true): Promise<void> {
+  async function finish(row: ResultRow, result: ApiResult | undefined, is422 = false): Promise<void> {
     if (result !== undefined) sink.journal(row);
-    if (track) supersede.note(row);
+    supersede?.note(row, is422);
     await sink.put(row);
   }
 
@@ -220,7 +231,7 @@ export function createSendExecutor(ctx: SendContext): Executor {
       const is422 = !isDelete && result.status === 422;
       if (is422) deferred.add(job, row);
       else if (APPLIED_STATUSES.has(row.status)) deferred.applied(job);
-      await finish(row, result, !is422);
+      await finish(row, result, is422);
     } catch (error) {
       await reportBug(job, error);
     }
@@ -242,7 +253,7 @@ export function createSendExecutor(ctx: SendContext): Executor {
       await keyed.idle();
       // In a stopped run the second chance sends nothing; it still marks the superseded 422s.
       const second = await runDeferredPass({ client, deferred, stopSignal: control.stopSignal, format: ctx.format });
-      return { overrides: mergeOverrides(supersede.overrides, second) };
+      return { overrides: supersede === undefined ? second : mergeOverrides(supersede.overrides, second) };
     },
     stats: () => ({
       retries: run.retries(),

@@ -27,7 +27,7 @@ import { CONTACT_FIELDS, type ContactPatch } from '../contact/schema.js';
 import type { PreparedRow } from '../run/outcomes.js';
 import { writeBackup, type BackupSummary } from './backup.js';
 import { createChangedFilter, withChangedFilter, type ChangedFilter } from './changed.js';
-import type { Executor } from '../run/executor.js';
+import type { Executor, ExecutorContext } from '../run/executor.js';
 import { createPlanExecutor, loadSnapshot } from './plan.js';
 import { createRunClient, createSendExecutor, type ClientSettings, type RunClient } from './send.js';
 import { previewDeletes, runDeletes } from './sync-deletes.js';
@@ -143,10 +143,7 @@ async function putAfterInput(sink: ResultsSink, rows: readonly ResultRow[]): Pro
 }
 
 /** A real sync: deletes, then the rows through --changed-only's filter, then the state. */
-export async function createSyncExecutor(
-  settings: SyncSettings,
-  ctx: { sink: ResultsSink; control: RunControl; header: CsvHeader },
-): Promise<Executor> {
+export async function createSyncExecutor(settings: SyncSettings, ctx: ExecutorContext): Promise<Executor> {
   const { sink, control, header } = ctx;
   const run: RunClient = await createRunClient(settings.client, control);
   const applied = new Set<string>();
@@ -174,6 +171,7 @@ export async function createSyncExecutor(
     isDelete: false,
     ignoreMissing: false,
     maxConsecutiveFailures: settings.maxConsecutiveFailures,
+    later: ctx.later,
     beforeFirstRow: async () => {
       // The GET all and the read of the file's system_ids are independent: both at once.
       const [snapshot, listing] = await Promise.all([
