@@ -14,10 +14,8 @@
  * same run; an email freed by an update later in the file reaches the create through the 422
  * second chance.
  */
-import type { CsvHeader } from '../csv/read.js';
 import type { csvOptions } from '../run/prepare.js';
 import { DeclinedError, SyncRefusedError } from '../errors.js';
-import type { RunControl } from '../run/control.js';
 import type { ResultRow } from '../run/results.js';
 import { APPLIED_STATUSES } from '../run/statuses.js';
 import type { ResultsSink } from '../run/sink.js';
@@ -270,10 +268,7 @@ export async function createSyncExecutor(settings: SyncSettings, ctx: ExecutorCo
 }
 
 /** `sync --plan`: the same decisions, predicted; nothing is written to the API or the state. */
-export async function createSyncPlanExecutor(
-  settings: SyncSettings,
-  ctx: { sink: ResultsSink; control: RunControl; header: CsvHeader },
-): Promise<Executor> {
+export async function createSyncPlanExecutor(settings: SyncSettings, ctx: ExecutorContext): Promise<Executor> {
   const { sink, control, header } = ctx;
   const run = await createRunClient(settings.client, control);
   let previews: ResultRow[] = [];
@@ -284,7 +279,7 @@ export async function createSyncPlanExecutor(
     control,
     checkCredentials: () => run.checkCredentials(),
     onWarning: settings.onWarning,
-    predictOptions: {},
+    predictOptions: { later: ctx.later },
     onSnapshot: async (snapshot) => {
       decision = decide(settings, snapshot, await scan(settings));
       if (decision.refusal !== undefined)

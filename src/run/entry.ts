@@ -106,9 +106,9 @@ export function planImport(options: PlanOptions): Promise<RunSummary> {
     options,
     isDelete: false,
     sending: false,
-    createExecutor: async ({ sink, control, header }) => {
+    createExecutor: async ({ sink, control, header, later }) => {
       const run = await createRunClient({ ...options, onRetry: options.onRetry }, control);
-      const predictOptions = plannerOptions(header, options);
+      const predictOptions = { ...plannerOptions(header, options), later };
       return createPlanExecutor({
         client: run.client,
         sink,
