@@ -12,6 +12,7 @@
 import { placeOf, type InputFormat } from '../csv/source.js';
 import { createSpill } from '../spill.js';
 import { createKeyedWindow } from '../run/keyed-window.js';
+import type { LaterRows } from '../run/person-index.js';
 import type { ApiClient } from '../api/client.js';
 import type { ContactPatch } from '../contact/schema.js';
 import { toResult, type PreparedRow } from '../run/outcomes.js';
@@ -41,7 +42,11 @@ export interface DeferredList {
   dispose(): void;
 }
 
-export function createDeferredList(): DeferredList {
+/**
+ * `later` (the pre-pass): which rows a later row of the same system_id follows. Only their
+ * system_ids need the rows applied after them; without it, every deferred row's id is kept.
+ */
+export function createDeferredList(later?: LaterRows): DeferredList {
   const spill = createSpill<DeferredRow>('deferred');
   const keys = new Set<string>();
   const appliedAfter = new Map<string, { seq: number; line: number }>();
@@ -59,7 +64,7 @@ export function createDeferredList(): DeferredList {
         detail: result.detail,
       };
       spill.append({ seq: job.seq, line: job.line, systemId: job.systemId, patch: job.patch, before });
-      keys.add(job.systemId);
+      if (later === undefined || later.hasLater(job.seq)) keys.add(job.systemId);
     },
     applied(job) {
       if (keys.has(job.systemId)) appliedAfter.set(job.systemId, { seq: job.seq, line: job.line });

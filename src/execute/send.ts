@@ -192,7 +192,7 @@ export function createSendExecutor(ctx: SendContext): Executor {
   // dead server costs at most that many rows beyond --max-consecutive-failures. Rows sharing a
   // system_id run in file order, never at once (README, "Order and uniqueness within the file").
   const keyed = createKeyedWindow({ limit: 2 * client.gate.maxWindow });
-  const deferred: DeferredList = createDeferredList();
+  const deferred: DeferredList = createDeferredList(ctx.later);
   // A delete applies nothing that could supersede a row (APPLIED_STATUSES: created, updated).
   const supersede = isDelete ? undefined : createSupersedeTracker(ctx.format, ctx.later);
   const countFailure = createFailFast(control, ctx.maxConsecutiveFailures);
