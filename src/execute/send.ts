@@ -14,7 +14,7 @@ import { CiopulseError } from '../errors.js';
 import type { RunControl } from '../run/control.js';
 import { createDeferredList, runDeferredPass, type DeferredList } from './deferred.js';
 import type { Executor } from '../run/executor.js';
-import { skippedRow, toResult, type PreparedRow } from '../run/outcomes.js';
+import { internalErrorRow, skippedRow, toResult, type PreparedRow } from '../run/outcomes.js';
 import { isSuperseded, SUPERSEDABLE_STATUSES, supersededOutcome } from '../run/supersede.js';
 import { type ResultRow, type RowOutcome } from '../run/results.js';
 import { APPLIED_STATUSES } from '../run/statuses.js';
@@ -203,13 +203,6 @@ export function createSendExecutor(ctx: SendContext): Executor {
     await sink.put(row);
   }
 
-  /** A bug, not the network: said so in the row rather than blamed on the server. */
-  function reportBug(job: PreparedRow, error: unknown): Promise<void> {
-    const message = `internal error (a bug; please report it): ${String(error)}`;
-    const row: ResultRow = { ...job, status: 'failed', errors: [{ code: 'internal_error', message }] };
-    return finish(row, undefined).catch(() => undefined);
-  }
-
   async function sendRow(job: PreparedRow): Promise<void> {
     try {
       // Stopped before this row's turn, or while it waited for a permit (the client sent nothing).
@@ -233,7 +226,7 @@ export function createSendExecutor(ctx: SendContext): Executor {
       else if (APPLIED_STATUSES.has(row.status)) deferred.applied(job);
       await finish(row, result, is422);
     } catch (error) {
-      await reportBug(job, error);
+      await finish(internalErrorRow(job, error), undefined).catch(() => undefined);
     }
   }
 

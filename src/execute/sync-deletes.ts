@@ -9,7 +9,7 @@
 import type { CsvHeader } from '../csv/read.js';
 import { CONTACT_FIELDS } from '../contact/schema.js';
 import type { RunControl } from '../run/control.js';
-import { skippedRow, toResult, type PreparedRow } from '../run/outcomes.js';
+import { internalErrorRow, skippedRow, toResult, type PreparedRow } from '../run/outcomes.js';
 import type { ResultRow } from '../run/results.js';
 import type { ResultsSink } from '../run/sink.js';
 import type { SnapshotIndex } from '../remote/snapshot.js';
@@ -92,11 +92,7 @@ async function deleteOne(
     ctx.sink.journal(done);
     return done;
   } catch (error) {
-    // A bug, not the network: said so in the row, never an unhandled rejection.
-    return {
-      ...job,
-      status: 'failed',
-      errors: [{ code: 'internal_error', message: `internal error (a bug; please report it): ${String(error)}` }],
-    };
+    // Never an unhandled rejection.
+    return internalErrorRow(job, error);
   }
 }
