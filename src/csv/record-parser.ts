@@ -12,7 +12,7 @@ import { FileError } from '../errors.js';
 import { createTranscoder } from './decode.js';
 import type { Plan } from './prescan.js';
 import { readFailure } from '../errno.js';
-import { countByte, eolByte, foreignLineBreak, lenientCells, skipBlankLines, splitRecords } from './scan.js';
+import { countByte, countChar, eolByte, foreignLineBreak, lenientCells, skipBlankLines, splitRecords } from './scan.js';
 
 export interface CsvRecord {
   /** 1-based physical line where the record STARTS (the header is line 1). A quoted newline makes a record span lines. */
@@ -106,14 +106,6 @@ export function startReader(plan: Plan): Reader {
       parser.destroy();
     },
   };
-}
-
-function countChar(cells: readonly string[], ch: string): number {
-  let count = 0;
-  for (const cell of cells) {
-    for (let i = cell.indexOf(ch); i !== -1; i = cell.indexOf(ch, i + 1)) count++;
-  }
-  return count;
 }
 
 function isBlankRow(cells: readonly string[]): boolean {

@@ -2,8 +2,9 @@
  * `sync <file>`: make the portal match the file (README, "Keeping CIOPulse in sync with your
  * helpdesk"). It is the run pipeline with two executors built from the existing parts:
  *
- *   start:  credential check ─► one GET all (snapshot) and, beside it, a read of the file's
- *           system_ids ─► deletes in scope ─► guards ─► confirmation ─► backup ─► the deletes start
+ *   before: the run's pre-pass over the file (run/prepare.ts) also lists its system_ids
+ *   start:  credential check ─► one GET all (snapshot) ─► deletes in scope ─► guards ─►
+ *           confirmation ─► backup ─► the deletes start
  *   rows:   each row predicted against the snapshot, the deletes counted as done; only rows that
  *           create or change something are sent, with only the fields that differ (an empty
  *           mapped cell is null, so it clears the field)
@@ -14,6 +15,7 @@
  * same run; an email freed by an update later in the file reaches the create through the 422
  * second chance.
  */
+import type { CsvHeader } from '../csv/read.js';
 import type { csvOptions } from '../run/prepare.js';
 import { DeclinedError, SyncRefusedError } from '../errors.js';
 import type { ResultRow } from '../run/results.js';
@@ -33,8 +35,8 @@ import {
   deleteGuard,
   describeScope,
   planDeletes,
+  createListingCollector,
   rowInScope,
-  scanListing,
   type DeletePlan,
   type FileListing,
   type MaxDelete,
@@ -80,11 +82,12 @@ interface Decision {
   refusal: string | undefined;
 }
 
-/** The file's listing against the snapshot: what would be deleted, and whether the guards allow it. */
-function scan(settings: SyncSettings): Promise<FileListing> {
-  return scanListing({ input: settings.input, csv: settings.csv, where: settings.where, scope: settings.scope });
+/** The file's system_ids, listed by the run's pre-pass over the file (no read of its own). */
+function listingCollector(settings: SyncSettings, header: CsvHeader): ReturnType<typeof createListingCollector> {
+  return createListingCollector({ header, where: settings.where, scope: settings.scope });
 }
 
+/** The file's listing against the snapshot: what would be deleted, and whether the guards allow it. */
 function decide(settings: SyncSettings, snapshot: SnapshotIndex, listing: FileListing): Decision {
   const { scope } = settings;
   const planned = planDeletes(snapshot, scope, settings.state.owned, listing);
@@ -144,6 +147,7 @@ async function putAfterInput(sink: ResultsSink, rows: readonly ResultRow[]): Pro
 export async function createSyncExecutor(settings: SyncSettings, ctx: ExecutorContext): Promise<Executor> {
   const { sink, control, header } = ctx;
   const run: RunClient = await createRunClient(settings.client, control);
+  const collector = listingCollector(settings, header);
   const applied = new Set<string>();
   // Every row the send executor finishes passes here: the applied ones become owned, and so do the
   // ones the file lists that already matched (docs/ARCHITECTURE.md, "sync"): the file governs them, so
@@ -171,11 +175,8 @@ export async function createSyncExecutor(settings: SyncSettings, ctx: ExecutorCo
     maxConsecutiveFailures: settings.maxConsecutiveFailures,
     later: ctx.later,
     beforeFirstRow: async () => {
-      // The GET all and the read of the file's system_ids are independent: both at once.
-      const [snapshot, listing] = await Promise.all([
-        loadSnapshot(run.client, { signal: control.stopSignal, onWarning: settings.onWarning }),
-        scan(settings),
-      ]);
+      const snapshot = await loadSnapshot(run.client, { signal: control.stopSignal, onWarning: settings.onWarning });
+      const listing = collector.listing();
       settleState(settings.state, (id) => snapshot.contacts.has(id));
       const decision = decide(settings, snapshot, listing);
       scopeSize = decision.counts.scopeSize;
@@ -227,6 +228,7 @@ export async function createSyncExecutor(settings: SyncSettings, ctx: ExecutorCo
   const changed = withChangedFilter(send, () => filter, observed);
   return {
     ...changed,
+    prepass: collector,
     async execute(row) {
       if (!rowInScope(settings.scope, row.systemId)) return sink.put(filteredByScope(row, settings.scope));
       const email = row.patch.email;
@@ -271,6 +273,7 @@ export async function createSyncExecutor(settings: SyncSettings, ctx: ExecutorCo
 export async function createSyncPlanExecutor(settings: SyncSettings, ctx: ExecutorContext): Promise<Executor> {
   const { sink, control, header } = ctx;
   const run = await createRunClient(settings.client, control);
+  const collector = listingCollector(settings, header);
   let previews: ResultRow[] = [];
   let decision: Decision | undefined;
   const plan = createPlanExecutor({
@@ -280,8 +283,8 @@ export async function createSyncPlanExecutor(settings: SyncSettings, ctx: Execut
     checkCredentials: () => run.checkCredentials(),
     onWarning: settings.onWarning,
     predictOptions: { later: ctx.later },
-    onSnapshot: async (snapshot) => {
-      decision = decide(settings, snapshot, await scan(settings));
+    onSnapshot: (snapshot) => {
+      decision = decide(settings, snapshot, collector.listing());
       if (decision.refusal !== undefined)
         settings.onWarning?.(`a real sync would be refused: ${decision.refusal} (--max-delete <n|p%> allows it)`);
       previews = previewDeletes(header, snapshot, decision.deletes.ids, decision.listing.rows);
@@ -291,6 +294,7 @@ export async function createSyncPlanExecutor(settings: SyncSettings, ctx: Execut
   });
   return {
     ...plan,
+    prepass: collector,
     execute: (row) =>
       rowInScope(settings.scope, row.systemId)
         ? plan.execute(row)

@@ -27,6 +27,7 @@ import type { ResultRow } from './results.js';
 import { countBad } from './statuses.js';
 import { openResume, reusedRow, type ResumeState } from './resume.js';
 import { createResultsSink, type ResultsSink } from './sink.js';
+import type { LaterRows } from './person-index.js';
 
 import type { InputOptions, OutputOptions, RowRuleOptions, RunCallbacks, RunSummary } from './run-types.js';
 
@@ -129,6 +130,13 @@ export async function runPipeline(spec: PipelineSpec): Promise<RunSummary> {
       },
       onFailure: (error) => runControl.stop('write_failed', error.message, writeFailedHint(error, outputs.journalPath)),
     }));
+    // Which rows a later row of the same system_id follows: known once the pre-pass below has
+    // read the file, which is before the first row; until then every row counts as followed.
+    let learnt: LaterRows | undefined = undefined;
+    const later: LaterRows | undefined =
+      spec.mode === 'dry-run' ? undefined : { hasLater: (seq) => learnt?.hasLater(seq) ?? true };
+    const run = (executor = await spec.createExecutor({ sink: runSink, control: runControl, header, later }));
+    const progress = createProgress(options, source, runSink, run);
     const rules = {
       header,
       isDelete: spec.isDelete,
@@ -140,10 +148,9 @@ export async function runPipeline(spec: PipelineSpec): Promise<RunSummary> {
       fixMissingPlus: options.fixMissingPlus,
     };
     // A dry run checks one system_id, two people in its one pass; a run that sends or predicts reads the file first.
-    const { people, later } = await runPrePass(spec.mode === 'dry-run' ? undefined : options, rules);
-    const preparer = createPreparer({ ...rules, people });
-    const run = (executor = await spec.createExecutor({ sink: runSink, control: runControl, header, later }));
-    const progress = createProgress(options, source, runSink, run);
+    const prepass = await runPrePass(spec.mode === 'dry-run' ? undefined : options, rules, run.prepass);
+    learnt = prepass.later;
+    const preparer = createPreparer({ ...rules, people: prepass.people });
 
     await run.start();
     const counts = await readRows({
