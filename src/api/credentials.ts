@@ -1,5 +1,5 @@
 /**
- * The credential check, and its verdict in one place (README, "Credentials first"). A run makes
+ * The credential check, and its verdict in one place (README, "Failure behaviour"). A run makes
  * one GET of a system_id that cannot exist before its first row: the API's JSON 404 ("A Contact
  * with this System ID was not found", API document, "Error Handling") means the key was taken.
  *

@@ -22,7 +22,7 @@ export function unauthorizedHint(baseUrl: string): string {
     loopback = false;
   }
   // A loopback URL is almost always the emulator, which makes up a new key each time it starts
-  // (README, "The emulator"), so a saved .env goes stale.
+  // (README, "emulator"), so a saved .env goes stale.
   return loopback
     ? `${base}; the base URL is loopback: if it is the emulator, it makes a new key each time it starts, so copy the three CIOPULSE_ lines it printed again`
     : base;

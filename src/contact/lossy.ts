@@ -1,5 +1,5 @@
 /**
- * A spreadsheet's lossy save (README, "Order and uniqueness within the file"). Excel's "CSV (Comma
+ * A spreadsheet's lossy save (README, "Uniqueness and order within the file"). Excel's "CSV (Comma
  * delimited)" writes windows-1252, and every letter outside it becomes `?`: an exported file,
  * edited and saved that way, would overwrite `Łukasz` with `?ukasz` and `美咲` with `??`. Only
  * where the API's current value is known can the two be told apart from a real edit, so the

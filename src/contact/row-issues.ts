@@ -1,7 +1,7 @@
 /**
  * What can be wrong with a row, as data: the stable error and warning codes and their shapes.
  * Below both the schema and the phone rules, which produce them, so neither imports the other's
- * types back (docs/ARCHITECTURE.md, "No import cycles").
+ * types back (docs/ARCHITECTURE.md, "One concept, one place").
  */
 import type { ContactField } from './fields.js';
 

@@ -9,7 +9,7 @@ import { hasNonAscii } from '../csv/formula.js';
  * The document only says "a valid email address". zod's own pattern decides for ASCII; an
  * internationalised address (RFC 6531: `Zoë@example.com`, `josé@exämple.com`) is valid by the
  * same shape with letters, marks and digits of any script, and a top-level domain of letters or
- * its punycode form. The emulator checks bodies with this same rule (README, "email and mobile").
+ * its punycode form. The emulator checks bodies with this same rule (README, "Error codes").
  */
 const ASCII_EMAIL = z.regexes.email;
 const UNICODE_EMAIL =
@@ -20,7 +20,7 @@ export function isValidEmail(value: string): boolean {
   return ASCII_EMAIL.test(value) || (hasNonAscii(value) && UNICODE_EMAIL.test(value));
 }
 
-/** A C1 control character (U+0080–U+009F) or U+FFFD: never in a name (README, "Reading the file"). */
+/** A C1 control character (U+0080–U+009F) or U+FFFD: never in a name (README, "Encodings, delimiters, line endings"). */
 const MISDECODED = /[\u0080-\u009f\ufffd]/;
 
 /** A C1 control character or U+FFFD in a cell: the code and the sentence, or undefined. */

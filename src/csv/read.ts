@@ -86,7 +86,7 @@ function refuseChanged(path: string, started: Stats, bytesRead: number): void {
 
 /**
  * The batches, then `check` at the end, never before: a file cut short or rewritten meanwhile
- * would otherwise read as a shorter file that went well (README, "Reading CSV").
+ * would otherwise read as a shorter file that went well (docs/ARCHITECTURE.md, "Reading CSV").
  */
 async function* checkedAtEnd<T>(batches: AsyncIterable<T>, check: () => void): AsyncGenerator<T> {
   yield* batches;

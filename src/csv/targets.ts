@@ -1,5 +1,5 @@
 /**
- * Where an output really goes, in one place for every command (README, "Files a run writes"):
+ * Where an output really goes, in one place for every command (README, "Default paths"):
  *
  * - An output that is not a regular file (a FIFO, a terminal, `/dev/stdout`, a device) is written
  *   straight: never renamed over (as root, a rename replaces the device node itself), and no

@@ -1,5 +1,5 @@
 /**
- * A run's output files, settled before the input is read (README, "Files a run writes"): where
+ * A run's output files, settled before the input is read (README, "Default paths"): where
  * each goes, that none is the input or another output, and how a FIFO or a device is written.
  *
  * A results or errors file that is not a regular file (a FIFO, `/dev/stdout`) cannot be read back

@@ -132,7 +132,7 @@ export function createPreparer(options: PrepareOptions): Preparer {
   const fullNameColumn = isDelete ? undefined : header.fields.full_name;
   const nameParts = FULL_NAME_PARTS.filter((f) => options.fields === undefined || options.fields.includes(f));
   // The columns the row parser does not read: a C1 control or U+FFFD there still means the file
-  // was decoded wrongly, and its results row would carry the damage (README, "Reading the file").
+  // was decoded wrongly, and its results row would carry the damage (README, "Encodings, delimiters, line endings").
   const checked = new Set<number>([
     header.fields.system_id ?? 0,
     ...(isDelete ? [] : fieldColumns.map(([, i]) => i)),
