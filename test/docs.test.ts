@@ -96,7 +96,7 @@ describe('links between the documents', () => {
     expect(anchorOf('Retries, failures and security')).toBe('retries-failures-and-security');
   });
 
-  it.each(['README.md', 'docs/LIBRARY.md', 'docs/ARCHITECTURE.md'])(
+  it.each(['README.md', 'docs/LIBRARY.md', 'docs/ARCHITECTURE.md', 'docs/MESSAGES.md'])(
     'every link from %s to a Markdown file or a #section lands on a file and a heading that exist',
     (file) => {
       const text = readFileSync(join(ROOT, file), 'utf8');

@@ -6,6 +6,7 @@
  * planner (`--plan`, `--changed-only`, `--backup`, and `sync`) asks this one rule.
  */
 import type { ContactField, ContactPatch, RowError } from './schema.js';
+import { ROW_ERRORS } from './row-messages.js';
 
 /** `to` matches `from` unit by unit, except that some non-ASCII units became `?`. */
 function sameButQuestionMarks(from: readonly string[], to: readonly string[]): boolean {
@@ -50,7 +51,7 @@ export function findLossySave(
     return {
       code: 'lossy_save',
       field,
-      message: `${column(field)} "${next}" would overwrite "${held}" in the API with question marks: the file was saved as "CSV (Comma delimited)", which turns every letter it cannot encode into "?"; save it as "CSV UTF-8", or use .xlsx`,
+      message: ROW_ERRORS.lossy_save.questionMarks(column(field), next, held),
     };
   }
   return undefined;

@@ -4,6 +4,7 @@
  */
 import { z } from 'zod';
 import { hasNonAscii } from '../csv/formula.js';
+import { ROW_ERRORS } from './row-messages.js';
 
 /**
  * The document only says "a valid email address". zod's own pattern decides for ASCII; an
@@ -30,15 +31,7 @@ export function findMisdecoded(
   const match = MISDECODED.exec(value);
   if (match === null) return undefined;
   const ch = match[0];
-  if (ch === '\uFFFD')
-    return {
-      code: 'replacement_char',
-      message:
-        'contains U+FFFD, the replacement character: the text was damaged before it reached this file (a tool could not decode it), and no --encoding brings it back; fix it at the source and export again',
-    };
+  if (ch === '\uFFFD') return { code: 'replacement_char', message: ROW_ERRORS.replacement_char.damaged() };
   const hex = ch.charCodeAt(0).toString(16).toUpperCase().padStart(4, '0');
-  return {
-    code: 'control_char',
-    message: `contains the invisible control character U+${hex}, which is never in a name: the file was read in the wrong encoding; a CSV from Excel for Mac needs --encoding macintosh, one from Excel on Windows --encoding windows-1252 (or save it as "CSV UTF-8")`,
-  };
+  return { code: 'control_char', message: ROW_ERRORS.control_char.wrongEncoding(hex) };
 }

@@ -20,6 +20,7 @@ import { type Override, type ResultRow, type RowOutcome } from '../run/results.j
 import { APPLIED_STATUSES } from '../run/statuses.js';
 import type { ResultsSink } from '../run/sink.js';
 import { mergeOverrides } from '../run/override-store.js';
+import { ROW_ERRORS } from '../contact/row-messages.js';
 
 /** How to reach the API, and how hard to push it. */
 export interface ConnectionOptions {
@@ -235,7 +236,7 @@ export function createSendExecutor(ctx: SendContext): Executor {
           {
             ...job,
             status: 'failed',
-            errors: [{ code: 'internal_error', message: `internal error (a bug; please report it): ${String(error)}` }],
+            errors: [{ code: 'internal_error', message: ROW_ERRORS.internal_error.bug(error) }],
           },
           undefined,
         ).then(settle, settle),

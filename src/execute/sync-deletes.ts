@@ -15,6 +15,7 @@ import type { ResultRow } from '../run/results.js';
 import type { ResultsSink } from '../run/sink.js';
 import type { SnapshotIndex } from '../remote/snapshot.js';
 import type { RunClient } from './send.js';
+import { ROW_ERRORS } from '../contact/row-messages.js';
 
 const GONE = 'no longer in the file';
 
@@ -80,7 +81,7 @@ export function runDeletes(ctx: {
       (error: unknown): ResultRow => ({
         ...job,
         status: 'failed',
-        errors: [{ code: 'internal_error', message: `internal error (a bug; please report it): ${String(error)}` }],
+        errors: [{ code: 'internal_error', message: ROW_ERRORS.internal_error.bug(error) }],
       }),
     );
   });
