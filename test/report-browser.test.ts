@@ -52,8 +52,6 @@ function contact(id: number, first: string, last: string, title: string, mobile:
   ];
 }
 
-const MOBILE_SPACES =
-  'is not "+" then country code and number with no spaces or hyphens; remove spaces, hyphens and brackets, or pass --default-country';
 const MOBILE_LOCAL =
   'is not "+" then country code and number with no spaces or hyphens; a local number needs --default-country, or the country code written in';
 const MOBILE_EXCEL =
@@ -104,10 +102,10 @@ function showcaseRows(): Row[] {
   });
   ok(contact(1011, 'Grace', 'Martin', 'Service Owner', '+61401222333'), 'created');
   rows.push({
-    cells: contact(1012, 'Henry', 'Thompson', 'Database Administrator', '+61 402 333 444'),
+    cells: contact(1012, 'Henry', 'Thompson', 'Database Administrator', '0402 333 444'),
     status: 'invalid',
     errors: [
-      { code: 'invalid_mobile', field: 'mobile', message: `column "Mobile Phone" "+61 402 333 444" ${MOBILE_SPACES}` },
+      { code: 'invalid_mobile', field: 'mobile', message: `column "Mobile Phone" "0402 333 444" ${MOBILE_LOCAL}` },
     ],
   });
   ok(contact(1013, 'Chloe', 'White', 'Release Manager', '+61403444555'), 'updated');
@@ -191,7 +189,8 @@ function showcaseRows(): Row[] {
     status: 'superseded',
     http: 422,
     errors: [{ code: 'email_taken', message: '422 Email address is already in use by another contact' }],
-    detail: 'superseded by line 31',
+    detail:
+      'superseded by line 31, applied after this row (its own answer: email_taken: 422 Email address is already in use by another contact); not sent again',
   });
   rows.push({
     cells: contact(1029, 'Samuel', 'Carter', 'Network Analyst', '+61290000111'),
@@ -201,7 +200,8 @@ function showcaseRows(): Row[] {
       {
         code: 'not_a_mobile',
         field: 'mobile',
-        message: 'column "Mobile Phone" +61290000111 is a fixed line, not a mobile',
+        message:
+          'mobile +61290000111 is a fixed-line (landline) number by libphonenumber, not a mobile; sent as the API allows it',
       },
     ],
   });
@@ -422,7 +422,9 @@ describe.skipIf(!HAVE_CHROMIUM)('HTML report in a browser', () => {
     expect(await columnTexts(page, 'problems', 'id')).toEqual(['EMP-1029']);
     expect(await columnTexts(page, 'problems', 'code')).toEqual(['not_a_mobile']);
     expect(await columnTexts(page, 'problems', 'column')).toEqual(['Mobile Phone']);
-    expect(await columnTexts(page, 'problems', 'message')).toEqual(['+61290000111 is a fixed line, not a mobile']);
+    expect(await columnTexts(page, 'problems', 'message')).toEqual([
+      'mobile +61290000111 is a fixed-line (landline) number by libphonenumber, not a mobile; sent as the API allows it',
+    ]);
     expect(await page.locator('[data-table=problems] td.col-code code.wcode').textContent()).toBe('not_a_mobile');
     expect(await page.locator('[data-next-command]').textContent()).toBe(
       'ciopulse-contacts import contacts.errors.csv',

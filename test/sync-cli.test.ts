@@ -113,6 +113,25 @@ describe('sync: a helpdesk export through the CLI', () => {
     expect(emu.contacts()).toHaveLength(12);
   });
 
+  it('the --fix-missing-plus that a mobile error suggests is a sync flag too, and puts the + back', async () => {
+    const emu = await emulator();
+    const env = emulatorEnv(emu);
+    const dir = tempDir('sync-plus-');
+    const file = writeFile(
+      dir,
+      'a.csv',
+      'system_id,first_name,last_name,email,mobile\nP1,Ann,Lee,p1@example.com,61412345678\n',
+    );
+    const without = await runCli(['sync', file], { env });
+    expect(without.code).toBe(1);
+    const [row] = readResults(join(dir, 'a.sync.csv'));
+    expect(row?.status).toBe('invalid');
+    expect(row?.error).toContain('--fix-missing-plus');
+    const fixed = await runCli(['sync', file, '--fix-missing-plus'], { env });
+    expect(fixed.code).toBe(0);
+    expect(emu.contacts().map((c) => [c.system_id, c.mobile])).toEqual([['P1', '+61412345678']]);
+  });
+
   it('a refused delete exits 1 and Next: names the support group to reassign', async () => {
     const emu = await emulator();
     const env = emulatorEnv(emu);

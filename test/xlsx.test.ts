@@ -13,6 +13,7 @@ import { resolveConnection } from '../src/config.js';
 import { exportContacts } from '../src/export/index.js';
 import { deleteContacts, importContacts, planImport, validateFile } from '../src/run/entry.js';
 import { openWorkbook } from '../src/xlsx/workbook.js';
+import { createStringTable } from '../src/xlsx/string-table.js';
 import { dateKindOf, formatNumber, serialToIso } from '../src/xlsx/values.js';
 import { emulatorEnv, readResults, ROOT, tempDir, useEmulators } from './helpers.js';
 
@@ -85,6 +86,28 @@ async function seededEmulator() {
   expect(seed.counts.created).toBe(10);
   return { emu, connection, dir };
 }
+
+describe('the shared strings', () => {
+  it('are packed as UTF-8 with their offsets: each string back as it went in, about its bytes plus four held', () => {
+    const table = createStringTable();
+    const samples = ['', 'José', 'Nguyễn', '東京都', '👩‍💻 lead', 'a'.repeat(70_000), 'x'];
+    const expected: string[] = [];
+    for (let i = 0; i < 300_000; i++) {
+      const text = i < samples.length ? (samples[i] as string) : `contact.${i}@example.com`;
+      expected.push(text);
+      table.add(text);
+    }
+    expect(table.length).toBe(expected.length);
+    expect(table.get(-1)).toBeUndefined();
+    expect(table.get(expected.length)).toBeUndefined();
+    for (let i = 0; i < expected.length; i += i < 100 ? 1 : 997) expect(table.get(i)).toBe(expected[i]);
+    expect(table.get(expected.length - 1)).toBe(expected[expected.length - 1]);
+    const utf8 = expected.reduce((sum, text) => sum + Buffer.byteLength(text), 0);
+    // Grown by doubling: at most twice what it holds, never the ~100 bytes a JS string costs.
+    expect(table.heldBytes).toBeLessThanOrEqual(2 * (utf8 + 4 * expected.length) + 3 * 70_000);
+    expect(table.heldBytes / expected.length).toBeLessThan(60);
+  });
+});
 
 describe('numbers, dates and cell references', () => {
   it('writes a number as its shortest exact decimal, never in exponent form', () => {

@@ -52,13 +52,13 @@ export interface CellRuleArgs {
   'null-token'?: string | undefined;
   'default-country'?: string | undefined;
   where?: string[] | undefined;
+  'fix-missing-plus'?: boolean | undefined;
 }
 
 export interface ImportArgs extends RunArgs, CellRuleArgs {
   plan?: boolean | undefined;
   fields?: string | undefined;
   empty: 'omit' | 'null';
-  'fix-missing-plus'?: boolean | undefined;
   backup?: string | undefined;
   'changed-only'?: boolean | undefined;
 }
@@ -232,7 +232,7 @@ async function parseFields(list: string | undefined): Promise<ContactField[] | u
   return fields as ContactField[];
 }
 
-/** `--null-token`, `--default-country` and `--where`: how cells are read, for `import` and `sync` alike. */
+/** `--null-token`, `--default-country`, `--fix-missing-plus` and `--where`: how cells are read, for `import` and `sync` alike. */
 export function withCellRuleOptions<T>(yargs: Argv<T>): Argv<T & CellRuleArgs> {
   return yargs
     .option('null-token', {
@@ -242,6 +242,11 @@ export function withCellRuleOptions<T>(yargs: Argv<T>): Argv<T & CellRuleArgs> {
     .option('default-country', {
       type: 'string',
       describe: 'Normalise local mobile numbers for this ISO country, e.g. AU',
+    })
+    .option('fix-missing-plus', {
+      type: 'boolean',
+      describe:
+        'Put the + back on mobiles a spreadsheet stored as digits (61412345678), where the result is a valid mobile',
     })
     .option('where', {
       type: 'string',
@@ -278,11 +283,6 @@ export const importCommand: Command<ImportArgs> = {
             choices: ['omit', 'null'] as const,
             default: 'omit' as const,
             describe: 'An empty cell: omit (field unchanged) or null (field cleared)',
-          })
-          .option('fix-missing-plus', {
-            type: 'boolean',
-            describe:
-              'Put the + back on mobiles a spreadsheet stored as digits (61412345678), where the result is a valid mobile',
           })
           .option('backup', {
             type: 'string',

@@ -124,6 +124,7 @@ export const syncCommand: Command<SyncArgs> = {
         where,
         nullToken: args['null-token'],
         defaultCountry,
+        fixMissingPlus: args['fix-missing-plus'],
         backup: args.backup,
         sync: {
           state: args.state,

@@ -14,6 +14,7 @@
 import type { Readable } from 'node:stream';
 import { createXmlParser, localName } from './workbook.js';
 import { columnIndexOf, decodeXstring, numberText, serialToIso, type DateKind } from './values.js';
+import type { StringTable } from './string-table.js';
 
 export interface SheetRow {
   /** The row number shown in the spreadsheet (1-based). */
@@ -27,7 +28,7 @@ export interface SheetRow {
 }
 
 export interface SheetTables {
-  strings: readonly string[];
+  strings: StringTable;
   dateStyles: readonly (DateKind | undefined)[];
   date1904: boolean;
 }
@@ -45,7 +46,7 @@ function cellText(cell: CellState, tables: SheetTables): { text: string; numeric
   const raw = cell.value ?? '';
   switch (cell.type) {
     case 's':
-      return { text: tables.strings[Number(raw)] ?? '', numeric: false };
+      return { text: tables.strings.get(Number(raw)) ?? '', numeric: false };
     case 'inlineStr':
       return { text: decodeXstring(raw), numeric: false };
     case 'str':

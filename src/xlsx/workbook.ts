@@ -11,6 +11,7 @@ import { SaxesParser, type SaxesTagPlain } from 'saxes';
 import yauzl, { type Entry, type ZipFile } from 'yauzl';
 import { FileError } from '../errors.js';
 import { dateKindOf, decodeXstring, type DateKind } from './values.js';
+import { createStringTable, type StringTable } from './string-table.js';
 
 export interface SheetInfo {
   name: string;
@@ -25,7 +26,7 @@ export interface Workbook {
   /** The 1904 date system (old Excel for Mac). */
   date1904: boolean;
   /** Reads what the chosen sheet needs: the shared strings and which styles are dates. */
-  loadTables(): Promise<{ strings: string[]; dateStyles: (DateKind | undefined)[] }>;
+  loadTables(): Promise<{ strings: StringTable; dateStyles: (DateKind | undefined)[] }>;
   /** The part's bytes, inflated, as a stream. */
   openPart(part: string): Promise<Readable>;
   /** The inflated size of a part, for progress. */
@@ -165,10 +166,10 @@ export async function openWorkbook(path: string): Promise<Workbook> {
 /**
  * The shared strings, in order. Each `<si>` is its `<t>` texts joined (rich text runs are one
  * string); phonetic guides (`<rPh>`, the reading Excel keeps beside Japanese text) are not part
- * of the value. Held in memory: a sheet refers to them by index, in any order.
+ * of the value. Held packed (string-table.ts): a sheet refers to them by index, in any order.
  */
-async function readSharedStrings(wb: Pick<Workbook, 'openPart'>, part: string | undefined): Promise<string[]> {
-  const strings: string[] = [];
+async function readSharedStrings(wb: Pick<Workbook, 'openPart'>, part: string | undefined): Promise<StringTable> {
+  const strings = createStringTable();
   if (part === undefined) return strings;
   let current = '';
   let inText = false;
@@ -185,7 +186,7 @@ async function readSharedStrings(wb: Pick<Workbook, 'openPart'>, part: string | 
     close: (name) => {
       if (name === 't') inText = false;
       else if (name === 'rPh') phonetic--;
-      else if (name === 'si') strings.push(decodeXstring(current));
+      else if (name === 'si') strings.add(decodeXstring(current));
     },
   });
   return strings;
