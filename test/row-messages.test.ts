@@ -9,11 +9,18 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { ROW_ERRORS, ROW_PHRASES, ROW_WARNINGS } from '../src/contact/row-messages.js';
 import { createRowParser } from '../src/contact/schema.js';
+import { ANSWER_ERRORS, CREDENTIAL_CHECK, HINTS, NOT_THE_API_WHY, RUN_STOPS } from '../src/stop-messages.js';
 
 const ROOT = join(import.meta.dirname, '..');
 const CATALOGUE = join(ROOT, 'docs', 'MESSAGES.md');
 
 type Samples<T> = { [C in keyof T]: { [V in keyof T[C]]: T[C][V] extends (...args: infer A) => string ? A : never } };
+
+type FlatSamples<T> = {
+  [K in keyof T as T[K] extends (...args: never[]) => string ? K : never]: T[K] extends (...args: infer A) => string
+    ? A
+    : never;
+};
 
 /** One sample input per variant; the values are the kind a real row would hold. */
 const ERROR_SAMPLES: Samples<typeof ROW_ERRORS> = {
@@ -82,6 +89,52 @@ const WARNING_SAMPLES: Samples<typeof ROW_WARNINGS> = {
   unrecognised_mobile: { unreadable: ['+999123456'], notValid: ['+6112345678'] },
 };
 
+const STOP_SAMPLES: FlatSamples<typeof RUN_STOPS> = {
+  revokedKey: [],
+  notTheApi: ['PUT /contacts/AGT-10001 answered 200 with an HTML page: this does not look like the CIOPulse API'],
+  checkFailed: ['the API refused the credentials (401 Invalid security credentials)'],
+  deadServer: [10, 'no answer after 6 attempts: connect ECONNREFUSED 127.0.0.1:8787'],
+  interrupted: [],
+};
+
+const ANSWER_SAMPLES: FlatSamples<typeof ANSWER_ERRORS> = {
+  refusedCredentials: ['Invalid security credentials', ''],
+  noAnswer: ['http://127.0.0.1:8787/api/v5', 'connect ECONNREFUSED 127.0.0.1:8787', 6],
+  notTheApi: ['GET /contacts/ciopulse-contacts-credential-check-1a2b answered 404 with an HTML page'],
+  redirectWithoutLocation: ['GET /contacts answered 301'],
+  redirectTo: ['GET /contacts answered 301', 'https://example.com/api/v5/contacts', 'https://example.com/api/v5'],
+  notFound: ['GET /contacts/AGT-404: not found', 'A Contact with this System ID was not found'],
+  answered: ['GET /contacts/AGT-10001', 503, 'Service Unavailable', 6],
+};
+
+const NOT_THE_API_SAMPLES: FlatSamples<typeof NOT_THE_API_WHY> = {
+  withBody: ['PUT /contacts/AGT-10001 answered 200', NOT_THE_API_WHY.body.html],
+  putAnswered404: ['PUT /contacts/AGT-10001 answered 404'],
+  listAnswered404: ['GET /contacts answered 404'],
+  no404Body: ['GET /contacts/AGT-10001 answered 404'],
+};
+
+const CHECK_SAMPLES: FlatSamples<typeof CREDENTIAL_CHECK> = {
+  foundImpossible: [200],
+  no404Body: [],
+  wrongKeyTaken: [404],
+  failed: ['the credential check', '503 Service Unavailable after 3 attempts'],
+  proofTook2xx: [200],
+  proof404: [],
+  proofBoth: [],
+};
+
+const HINT_SAMPLES: FlatSamples<typeof HINTS> = {
+  unauthorized: [true],
+  thenResume: ['check the portal code, the API key …'],
+  notTheApi: [],
+  unreachable: [],
+  redirect: [],
+  notFound: [],
+  deadServer: [],
+  writeFailed: [true, true],
+};
+
 /** A sentence in a table cell: code-spanned so that nothing in it reads as Markdown. */
 function cell(sentence: string): string {
   return `\`\` ${sentence.replace(/\|/g, '\\|')} \`\``;
@@ -102,6 +155,16 @@ function section<T extends Record<string, Record<string, (...args: never[]) => s
     lines.push('');
   }
   return lines;
+}
+
+function flat<T extends object>(title: string, words: T, samples: FlatSamples<T>): string[] {
+  const lines = [`### ${title}`, '', '| name | says, for a sample input |', '|---|---|'];
+  for (const [name, say] of Object.entries(words)) {
+    if (typeof say !== 'function') continue;
+    const args = (samples as Record<string, unknown[]>)[name] ?? [];
+    lines.push(`| ${name} | ${cell((say as (...a: unknown[]) => string)(...args))} |`);
+  }
+  return [...lines, ''];
 }
 
 export function renderCatalogue(): string {
@@ -149,6 +212,17 @@ export function renderCatalogue(): string {
     '|---|---|',
     ...phrases.map(([where, says]) => `| ${where} | ${cell(says)} |`),
     '',
+    '## Whole-run stops, errors and hints',
+    '',
+    'From src/stop-messages.ts: why a run stopped (`stopped:`), what an answer that ends a run or a',
+    'command says (`error:`), the credential check, and the `hint:` lines (README,',
+    '[Failure behaviour](../README.md#failure-behaviour)).',
+    '',
+    ...flat('Why a run stopped', RUN_STOPS, STOP_SAMPLES),
+    ...flat('Answers that end a command or a run', ANSWER_ERRORS, ANSWER_SAMPLES),
+    ...flat('Not the API: why', NOT_THE_API_WHY, NOT_THE_API_SAMPLES),
+    ...flat('The credential check', CREDENTIAL_CHECK, CHECK_SAMPLES),
+    ...flat('Hints', HINTS, HINT_SAMPLES),
   ].join('\n');
 }
 

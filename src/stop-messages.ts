@@ -1,0 +1,92 @@
+/**
+ * The words of a run that stops, and of the errors that stop a run or a command: why it stopped
+ * (`stopped:` on stderr), what the credential check found, what an API answer that ends a
+ * command says, and the `hint:` that goes with each. In one place, next to the typed errors that
+ * carry them (errors.ts), so that the words can be reviewed together: docs/MESSAGES.md lists them
+ * for a sample input (test/row-messages.test.ts). The row messages are in
+ * contact/row-messages.ts; the errno words in errno.ts.
+ *
+ * The code decides (api/failures.ts, api/credentials.ts, execute/send.ts, run/outputs.ts); these
+ * functions only word.
+ */
+
+/** Why a run stopped before its last row (README, "Failure behaviour"): the `stopped:` line. */
+export const RUN_STOPS = {
+  /** A 401 after the credential check passed. */
+  revokedKey: () => 'the API answered 401 Invalid security credentials mid-run; the key may have been revoked',
+  /** An answer that is not the API's (api/loop.ts), on any request. */
+  notTheApi: (reason: string) => `${reason}; the run stopped`,
+  /** The credential check failed: 401, not the API, or no answer. */
+  checkFailed: (reason: string) => `${reason}; nothing was sent`,
+  deadServer: (rows: number, lastAnswer: string) => `${rows} rows in a row used up their retries (last: ${lastAnswer})`,
+  interrupted: () => 'interrupted',
+} as const;
+
+/** What an API answer says when it ends a command or a run (the `error:` line). */
+export const ANSWER_ERRORS = {
+  refusedCredentials: (apiMessage: string | undefined, context: string) =>
+    `the API refused the credentials (401 ${apiMessage ?? 'Invalid security credentials'})${context}`,
+  noAnswer: (url: string, message: string | undefined, attempts: number) =>
+    `no answer from ${url}: ${message ?? 'a network error'}${attempts > 1 ? ` (${attempts} attempts)` : ''}`,
+  /** `what` is the request and its answer: `PUT /contacts/AGT-1 answered 200 with an HTML page`. */
+  notTheApi: (what: string) => `${what}: this does not look like the CIOPulse API`,
+  redirectWithoutLocation: (what: string) => `${what}: the API answered with a redirect without a Location`,
+  redirectTo: (what: string, target: string, baseUrl: string | undefined) =>
+    `${what}: the API answered with a redirect to ${target}; set the base URL to ${baseUrl ?? 'it'}`,
+  notFound: (what: string, apiMessage: string | undefined) => `${what} (404 ${apiMessage ?? 'not found'})`,
+  answered: (request: string, status: number, apiMessage: string | undefined, attempts: number) =>
+    `${request} answered ${status}${apiMessage === undefined ? '' : `: ${apiMessage}`}${attempts > 1 ? ` (${attempts} attempts)` : ''}`,
+} as const;
+
+/** How a request's answer shows it is not the API (api/loop.ts), after `PUT /contacts/X answered 404`. */
+export const NOT_THE_API_WHY = {
+  body: {
+    html: 'an HTML page',
+    empty: 'an empty body',
+    text: 'a body that is not JSON',
+    json: 'JSON',
+    oversized: 'a body over 1 MB, more than any one answer of the API',
+  },
+  withBody: (what: string, body: string) => `${what} with ${body}`,
+  putAnswered404: (what: string) => `${what}, which the API never does for a PUT (an upsert)`,
+  listAnswered404: (what: string) => `${what}, which the API never does for the list of all contacts`,
+  no404Body: (what: string) => `${what} without the API's JSON error body`,
+} as const;
+
+/** The credential check (api/credentials.ts): what failed, and for `check`, the proof it works. */
+export const CREDENTIAL_CHECK = {
+  foundImpossible: (status: number | undefined) => `the credential check found a contact that cannot exist (${status})`,
+  no404Body: () => "the credential check got a 404 without the API's JSON error body",
+  wrongKeyTaken: (status: number) =>
+    `the same URL answered ${status} to a deliberately wrong key instead of 401: the server does not check the key`,
+  failed: (what: 'the credential check' | 'the check with a deliberately wrong key', answer: string) =>
+    `${what} failed: ${answer}`,
+  proofTook2xx: (status: number | undefined) => `the API answered ${status}`,
+  proof404: () => 'the API answered 404 for a contact that does not exist',
+  proofBoth: () =>
+    'the API refused a deliberately wrong key with 401, and answered 404 to this key for a contact that does not exist',
+} as const;
+
+/** The `hint:` lines: what to do next. */
+export const HINTS = {
+  /** Every 401: the API document names the portal code, the key and the IP allow-list. */
+  unauthorized: (loopback: boolean) =>
+    `check the portal code, the API key (40 characters, from the Preferences page), and the Portal’s IP allow-list, which must include this machine’s address${
+      loopback
+        ? '; the base URL is loopback: if it is the emulator, it makes a new key each time it starts, so copy the three CIOPULSE_ lines it printed again'
+        : ''
+    }`,
+  thenResume: (hint: string) => `${hint}; then resume the run`,
+  notTheApi: () => 'this base URL does not look like the CIOPulse API (it usually ends in /api/v5)',
+  /**
+   * No answer, or an answer the check cannot use (a 5xx, a 403): one sentence for both, which
+   * were two ("is the base URL right…", "is <url> the right base URL…") until they were merged.
+   */
+  unreachable: () => 'is the base URL right, and is the API up? --retries and --timeout set how hard to try',
+  redirect: () => 'a redirect is never followed: it would send the API key to another address',
+  notFound: () => 'system_id is matched exactly, case included; `export` lists every contact',
+  deadServer: () => 'the server looks down; resume the run later',
+  /** A results or errors file that could not be written; resume only when a journal can. */
+  writeFailed: (diskFull: boolean, canResume: boolean) =>
+    `${diskFull ? 'free some space or choose another path' : 'choose another path'}, then ${canResume ? 'resume the run' : 'run again'}`,
+} as const;
