@@ -114,7 +114,8 @@ export const contactCreateSchema = z.strictObject(
  * characters (`80a45geb4faec211f6a144g18110c73d`), and the ids it names (a helpdesk's agent ID, a
  * primary key: ServiceNow's 32-character sys_id, a 36-character GUID, numeric ids of up to 20
  * digits) are all far shorter. Longer text in that column is a merged cell or a pasted note,
- * never an id. The importer and the emulator share the limit (docs/ARCHITECTURE.md, "Decisions where the API document is silent").
+ * never an id. The importer and the emulator share the limit (docs/ARCHITECTURE.md,
+ * "Decisions where the API document is silent").
  */
 export const MAX_SYSTEM_ID_LENGTH = 100;
 

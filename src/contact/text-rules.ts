@@ -21,7 +21,10 @@ export function isValidEmail(value: string): boolean {
   return ASCII_EMAIL.test(value) || (hasNonAscii(value) && UNICODE_EMAIL.test(value));
 }
 
-/** A C1 control character (U+0080–U+009F) or U+FFFD: never in a name (README, "Encodings, delimiters, line endings"). */
+/**
+ * A C1 control character (U+0080–U+009F) or U+FFFD: never in a name (README, "Encodings,
+ * delimiters, line endings").
+ */
 const MISDECODED = /[\u0080-\u009f\ufffd]/;
 
 /** A C1 control character or U+FFFD in a cell: the code and the sentence, or undefined. */
