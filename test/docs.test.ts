@@ -23,14 +23,17 @@ export function headingsOf(markdown: string): Set<string> {
   return headings;
 }
 
-/** Every `DOC, "heading"` citation in a source text; the comment may break the line after the comma. */
+/**
+ * Every `DOC, "heading"` citation in a source text. The comment may break its line after the
+ * comma or inside the heading: the comment marks of the next line then read as one space.
+ */
 export function citationsOf(source: string, doc: string): { heading: string; line: number }[] {
   const escaped = doc.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
-  const pattern = new RegExp(`(?<![\\w/.])${escaped},\\s*(?:(?:\\*|//)\\s*)?"([^"\\n]+)"`, 'g');
+  const pattern = new RegExp(`(?<![\\w/.])${escaped},\\s*(?:(?:\\*|//)\\s*)?"([^"]{1,200})"`, 'g');
   const found: { heading: string; line: number }[] = [];
   for (const match of source.matchAll(pattern)) {
     const line = source.slice(0, match.index).split('\n').length;
-    found.push({ heading: match[1] ?? '', line });
+    found.push({ heading: (match[1] ?? '').replace(/\s*\n\s*(?:\*|\/\/)?\s*/g, ' '), line });
   }
   return found;
 }
@@ -62,10 +65,12 @@ const CITED = [
 
 describe('citations of the documents', () => {
   it('finds a citation that breaks its line after the comma, and headings outside code fences only', () => {
-    const source = '// one (README, "Statuses").\n/* two (README,\n * "Exit codes") */ x(docs/LIBRARY.md, "Errors")';
+    const source =
+      '// one (README, "Statuses").\n/* two (README,\n * "Exit codes") */ x(docs/LIBRARY.md, "Errors")\n// (README, "Encodings,\n// delimiters")';
     expect(citationsOf(source, 'README')).toEqual([
       { heading: 'Statuses', line: 1 },
       { heading: 'Exit codes', line: 2 },
+      { heading: 'Encodings, delimiters', line: 4 },
     ]);
     expect(citationsOf(source, 'docs/LIBRARY.md')).toEqual([{ heading: 'Errors', line: 3 }]);
     expect([...headingsOf('# A\n```sh\n# a comment\n```\n## B `c`\n')]).toEqual(['A', 'B `c`']);
