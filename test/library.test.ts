@@ -153,6 +153,44 @@ export async function use(connection: Connection): Promise<RowStatus[]> {
   }, 60_000);
 });
 
+describe('library: the examples in the docs', () => {
+  it('every TypeScript example of README.md and docs/LIBRARY.md compiles against the built package', () => {
+    const dir = tempDir('lib-docs-');
+    const files: string[] = [];
+    for (const doc of ['README.md', 'docs/LIBRARY.md']) {
+      const blocks = [...readFileSync(join(ROOT, doc), 'utf8').matchAll(/^```ts\n([\s\S]*?)^```$/gm)];
+      expect(blocks.length, doc).toBeGreaterThan(0);
+      // .mts: each example is an ES module of its own, with top-level await as a reader would paste it.
+      blocks.forEach((block, i) => files.push(writeFile(dir, `${doc.replace(/\W/g, '-')}-${i}.mts`, block[1] ?? '')));
+    }
+    mkdirSync(join(dir, 'node_modules'));
+    symlinkSync(ROOT, join(dir, 'node_modules', 'ciopulse-contacts'), 'dir');
+    symlinkSync(join(ROOT, 'node_modules', 'vitest'), join(dir, 'node_modules', 'vitest'), 'dir');
+    const tsconfig = {
+      compilerOptions: {
+        target: 'ES2023',
+        lib: ['ES2024'],
+        module: 'NodeNext',
+        moduleResolution: 'NodeNext',
+        strict: true,
+        noEmit: true,
+        skipLibCheck: true,
+        types: ['node'],
+        typeRoots: [join(ROOT, 'node_modules', '@types')],
+      },
+      files,
+    };
+    writeFileSync(join(dir, 'tsconfig.json'), JSON.stringify(tsconfig));
+    const tsc = spawnSync(
+      process.execPath,
+      [join(ROOT, 'node_modules', 'typescript', 'bin', 'tsc'), '-p', join(dir, 'tsconfig.json')],
+      { encoding: 'utf8', timeout: 60_000 },
+    );
+    expect(tsc.stdout + tsc.stderr).toBe('');
+    expect(tsc.status).toBe(0);
+  }, 60_000);
+});
+
 describe('library: importing it does not load undici', () => {
   it('dist/index.js and a validateFile run resolve no undici module; the first sending module does', () => {
     const dir = tempDir('lib-undici-');
