@@ -45,7 +45,7 @@ export interface RowError {
   code: RowErrorCode;
   /** The contact field, when the error is about one; `full_name` for the one name column that feeds two. */
   field?: ContactField | 'system_id' | 'full_name';
-  /** A sentence for people. The importer prefixes the CSV column name. */
+  /** A sentence for people, worded in row-messages.ts. The importer prefixes the CSV column name. */
   message: string;
 }
 
