@@ -8,6 +8,7 @@ import { describe, expect, it } from 'vitest';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { createApiClient, type ApiClientOptions, type RetryEvent } from '../src/api/client.js';
 import { createDispatcher } from '../src/api/dispatcher.js';
+import { withApiClient } from '../src/api/with-client.js';
 import { createRedactor } from '../src/api/redact.js';
 import { Secret } from '../src/config.js';
 import { ApiError, InterruptedError } from '../src/errors.js';
@@ -308,5 +309,24 @@ describe('proxies', () => {
     }
     expect(proxy.connections()).toBe(0);
     expect(requests()).toBe(1);
+  });
+});
+
+describe('withApiClient', () => {
+  it('closes the client, and so its keep-alive socket, when the job throws', async () => {
+    const { baseUrl, server } = await serve((_req, res) => json(res, 404, { message: 'not found', status: 404 }));
+    // Longer than the wait below: only the client's close can end the socket in time.
+    server.keepAliveTimeout = 60_000;
+    const closed = new Promise<void>((resolve) => server.once('connection', (socket) => socket.once('close', resolve)));
+    const job = withApiClient(
+      { connection: { baseUrl, portalCode: TEST_PORTAL_CODE, apiKey: new Secret(TEST_API_KEY) }, retries: 0 },
+      async (api) => {
+        expect((await api.getOne('X1')).status).toBe(404);
+        throw new Error('the job failed');
+      },
+    );
+    await expect(job).rejects.toThrow('the job failed');
+    const bound = new Promise<string>((resolve) => setTimeout(() => resolve('still open'), 3000).unref());
+    await expect(Promise.race([closed.then(() => 'closed'), bound])).resolves.toBe('closed');
   });
 });

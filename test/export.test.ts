@@ -13,6 +13,7 @@ import type { Contact } from '../src/contact/schema.js';
 import type { Emulator } from '../src/emulator/server.js';
 import { resolveConnection } from '../src/config.js';
 import { createBareIdScanner } from '../src/remote/bare-ids.js';
+import { createRepeatTracker, describeRepeat } from '../src/remote/repeated-ids.js';
 import { EXPORT_COLUMNS, exportContacts, extractRecords, normaliseKey, toCell } from '../src/export/index.js';
 import { CLI, emulatorEnv, readCsv, runCli, tempDir, TEST_API_KEY, TEST_PORTAL_CODE, useEmulators } from './helpers.js';
 
@@ -95,8 +96,8 @@ async function exportTo(
  * The same export through the library, in-process: for the cases about reading the answer's
  * shape and bytes, where the CLI adds nothing and a process start per case is the cost.
  */
-async function exportInProcess(server: { baseUrl: string; portalCode: string; apiKey: string }) {
-  const out = join(tempDir('export-lib-'), 'out.csv');
+async function exportInProcess(server: { baseUrl: string; portalCode: string; apiKey: string }, name = 'out.csv') {
+  const out = join(tempDir('export-lib-'), name);
   const env = {
     CIOPULSE_BASE_URL: server.baseUrl,
     CIOPULSE_PORTAL_CODE: server.portalCode,
@@ -558,6 +559,67 @@ describe('export: the shapes of the answer', () => {
     expect(result.stderr).toMatch(/warning: 1 cells start or end with spaces/);
     expect(readCsv(out)[1]?.[1]).toBe(' padded ');
   });
+
+  describe('a system_id GET all lists more than once (issue 22 item 14)', () => {
+    // D1 and D2 are each listed twice; D3's title holds a line break, so it spans lines 3 and 4.
+    const listing = JSON.stringify([
+      { System_ID: 'D1', First_Name: 'Old', Last_Name: 'Lee', Email: 'd1@example.com' },
+      { System_ID: 'D3', First_Name: 'Tri', Last_Name: 'Lee', Job_Title: 'Head\nOps' },
+      { System_ID: 'D2', First_Name: 'Dee', Last_Name: 'Lee' },
+      { System_ID: 'D1', First_Name: 'New', Last_Name: 'Lee', Email: 'd1b@example.com' },
+      { System_ID: 'D2', First_Name: 'Dee', Last_Name: 'Lee' },
+    ]);
+    const warning =
+      'the API listed 2 system_ids more than once (D1 on lines 2 and 6, D2 on lines 5 and 7); every copy was written, on the lines named: check which is current with get, and remove the others before importing the file back';
+
+    it('writes every copy and warns by id with their lines, on stderr and in --json', async () => {
+      const server = await serveJson(listing);
+      const { result, out, text } = await exportTo(server, ['--json']);
+      expect(result.code).toBe(0);
+      expect(result.stderr).toBe(`warning: ${warning}\n`);
+      const summary = JSON.parse(result.stdout) as Record<string, unknown>;
+      expect(summary).toMatchObject({
+        rows: 5,
+        warnings: [warning],
+        repeatedIds: {
+          count: 2,
+          examples: [
+            { systemId: 'D1', copies: 2, lines: [2, 6] },
+            { systemId: 'D2', copies: 2, lines: [5, 7] },
+          ],
+        },
+      });
+      expect(readCsv(out).map((row) => row.slice(0, 2))).toEqual([
+        ['system_id', 'first_name'],
+        ['D1', 'Old'],
+        ['D3', 'Tri'],
+        ['D2', 'Dee'],
+        ['D1', 'New'],
+        ['D2', 'Dee'],
+      ]);
+      // The lines named are the file's physical lines, as import numbers them.
+      const lines = (text ?? '').split(/\r?\n/);
+      expect([lines[1], lines[5], lines[4], lines[6]].map((line) => line?.slice(0, 6))).toEqual([
+        'D1,Old',
+        'D1,New',
+        'D2,Dee',
+        'D2,Dee',
+      ]);
+    });
+
+    it('names workbook rows in an .xlsx export', async () => {
+      const server = await serveJson(listing);
+      const { summary, warnings } = await exportInProcess(server, 'out.xlsx');
+      expect(summary.rows).toBe(5);
+      expect(summary.repeatedIds.examples.map((e) => e.lines)).toEqual([
+        [2, 5],
+        [4, 6],
+      ]);
+      expect(warnings).toEqual([
+        expect.stringContaining('(D1 on rows 2 and 5, D2 on rows 4 and 6); every copy was written'),
+      ]);
+    });
+  });
 });
 
 describe('get', () => {
@@ -601,6 +663,37 @@ describe('get', () => {
     const result = await runCli(['get', '..'], { env: emulatorEnv(emu) });
     expect(result.code).toBe(2);
     expect(emu.stats().requests).toBe(0);
+  });
+});
+
+describe('createRepeatTracker', () => {
+  it('counts each repeated id once, names the first few with their lines, and bounds what it keeps', () => {
+    const tracker = createRepeatTracker();
+    for (let i = 1; i <= 10; i++) tracker.add('A', i);
+    ['B', 'C', 'D', 'E', 'B', 'C', 'D', 'E'].forEach((id, i) => tracker.add(id, 100 + i));
+    tracker.add('F', 200);
+    expect(tracker.repeated).toEqual({
+      count: 5,
+      examples: [
+        { systemId: 'A', copies: 10, lines: [1, 2, 3, 4, 5] },
+        { systemId: 'B', copies: 2, lines: [100, 104] },
+        { systemId: 'C', copies: 2, lines: [101, 105] },
+      ],
+    });
+    expect(tracker.repeated.examples.map((e) => describeRepeat(e, 'line'))).toEqual([
+      'A on lines 1, 2, 3, 4, 5 and 5 more',
+      'B on lines 100 and 104',
+      'C on lines 101 and 105',
+    ]);
+  });
+
+  it('keeps every id through the table’s growth: 100k distinct ids, then each again once', () => {
+    const tracker = createRepeatTracker();
+    for (let i = 0; i < 100_000; i++) tracker.add(`id-${i}`, i + 1);
+    expect(tracker.repeated.count).toBe(0);
+    for (let i = 0; i < 100_000; i += 1000) tracker.add(`id-${i}`, 200_000 + i);
+    expect(tracker.repeated.count).toBe(100);
+    expect(tracker.repeated.examples[0]).toEqual({ systemId: 'id-0', copies: 2, lines: [1, 200_000] });
   });
 });
 

@@ -314,14 +314,16 @@ describe('loadSnapshot on an answer that is not plain', () => {
     expect(gets).toBe(3); // the fast path, the strict walk, the repairing walk
   });
 
-  it('warns when GET all lists a system_id twice, naming it and which copy the plan compares with (issue 22 item 14)', async () => {
+  it('warns when GET all lists a system_id twice or more, naming it once and which copy the plan compares with (issue 22 item 14)', async () => {
     const { index, warnings } = await snapshotOf(
       JSON.stringify([
         { system_id: 'D1', first_name: 'Old', last_name: 'Lee', email: 'd1@example.com' },
         { system_id: 'D2', first_name: 'Dee', last_name: 'Lee', email: 'd2@example.com' },
+        { system_id: 'D1', first_name: 'Mid', last_name: 'Lee', email: 'd1c@example.com' },
         { system_id: 'D1', first_name: 'New', last_name: 'Lee', email: 'd1b@example.com' },
       ]),
     );
+    // Three copies of one id: one id named once, as export counts them.
     expect(index.get('D1')?.first_name).toBe('New');
     expect(warnings).toEqual([expect.stringMatching(/listed 1 system_id more than once \(D1\); .*last copy/)]);
   });

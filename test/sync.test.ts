@@ -5,9 +5,10 @@
  */
 import { once } from 'node:events';
 import { readFileSync, statSync } from 'node:fs';
+import { createRequire, syncBuiltinESMExports } from 'node:module';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { Secret, type Connection } from '../src/config.js';
 import type { Contact } from '../src/contact/schema.js';
@@ -165,6 +166,59 @@ describe('sync: the mirror case', () => {
     expect(rows.map((r) => r.status)).toEqual(['would-update', 'would-create', 'would-delete']);
     expect(emu.stats().byMethod).toEqual({ GET: 2 });
     expect(readFileSync(join(dir, 'agents.sync-state.json'), 'utf8')).toBe(state);
+  });
+});
+
+/**
+ * How many times `run` opens `path` for reading: node:fs's createReadStream is wrapped for its
+ * duration (as test/in-process-only.ts wraps child_process), so the count is of real reads.
+ */
+async function countReads<T>(path: string, run: () => Promise<T>): Promise<{ result: T; reads: number }> {
+  const fs = createRequire(import.meta.url)('node:fs') as typeof import('node:fs');
+  const original = fs.createReadStream;
+  let reads = 0;
+  fs.createReadStream = (file: Parameters<typeof original>[0], options?: Parameters<typeof original>[1]) => {
+    if (typeof file === 'string' && resolve(file) === resolve(path)) reads++;
+    return original(file, options);
+  };
+  syncBuiltinESMExports();
+  try {
+    return { result: await run(), reads };
+  } finally {
+    fs.createReadStream = original;
+    syncBuiltinESMExports();
+  }
+}
+
+describe('sync: reads of the file', () => {
+  it('reads its file as often as an import does: the pre-pass lists the system_ids too (no third read)', async () => {
+    const emu = await emulator();
+    const dir = tempDir('sync-reads-');
+    const input = writeFile(dir, 'agents.csv', csv([contact('R1'), contact('R2'), contact('R3')]));
+    emu.seedContacts([contact('R1'), contact('R4')]);
+    const connection = connectionOf(emu);
+    const state = join(dir, 'agents.sync-state.json');
+    const planned = await countReads(input, () =>
+      syncContacts({ input, connection, state, scope: { kind: 'all' }, deleteMissing: true, plan: true }),
+    );
+    const synced = await countReads(input, () =>
+      syncContacts({ input, connection, state, scope: { kind: 'all' }, deleteMissing: true }),
+    );
+    // An import of the same file, for the count to match: last, so the syncs above find R2 and R3 new.
+    const imported = await countReads(input, () =>
+      importContacts({ input, connection, changedOnly: true, results: join(dir, 'import.csv') }),
+    );
+    expect(imported.reads).toBeGreaterThan(0);
+    expect({ plan: planned.reads, sync: synced.reads }).toEqual({ plan: imported.reads, sync: imported.reads });
+    // And the one read still lists the file whole: R4 is the one contact it does not list.
+    expect(readResults(planned.result.resultsPath).map((r) => [r.system_id, r.status])).toEqual([
+      ['R1', 'unchanged'],
+      ['R2', 'would-create'],
+      ['R3', 'would-create'],
+      ['R4', 'would-delete'],
+    ]);
+    expect(synced.result.counts).toMatchObject({ created: 2, deleted: 1 });
+    expect([...byId(emu).keys()].sort()).toEqual(['R1', 'R2', 'R3']);
   });
 });
 

@@ -93,6 +93,33 @@ export async function exportSection(ctx) {
       note: `${fmt(probe.snapshotBytesPerContact)} bytes a contact for the maps by system_id and lower-cased email, walked straight from GET all in ${fmt(probe.loadMs)} ms (RSS delta ${fmt(probe.snapshotRssMb, 1)} MB); the planner uses the index as it is (${fmt(probe.plannerBytesPerContact)} bytes a contact more); peak RSS of the probe ${fmt(probe.peakRssMb)} MB`,
     });
 
+    // The check for system_ids listed twice holds one table slot per distinct id: measured at the
+    // section's size and at ten times it (1M in a full run), one process each.
+    const repeats = [];
+    for (const ids of [contacts, contacts * 10]) {
+      ctx.log(`export's repeated-id check at ${fmt(ids)} ids`);
+      repeats.push(
+        parseJsonOutput(
+          expectExit(
+            await ctx.runScript('repeat-memory.mjs', [ctx.dist, String(ids)], {}, ['--expose-gc']),
+            'repeat-memory',
+          ).stdout,
+        ),
+      );
+    }
+    const [small, large] = repeats;
+    ctx.add({
+      section: 'export',
+      name: `export's check for system_ids listed twice, ${fmt(large.ids)} ids`,
+      value: fmt(large.retainedMb, 1),
+      unit: 'MB kept',
+      reference: `${fmt(small.ids)} ids ${fmt(small.retainedMb, 1)} MB`,
+      ratio: '',
+      target: '',
+      pass: undefined,
+      note: `a fingerprint table off the JS heap (${fmt(large.tableMb, 1)} and ${fmt(small.tableMb, 1)} MB of typed arrays), heap plus external memory after a full GC; ${fmt(large.ms)} and ${fmt(small.ms)} ms to add every id; the table at ${fmt(small.ids)} ids is part of the export's peak RSS above`,
+    });
+
     const planFile = ensureCsv(ctx.dataDir, { rows: planRows, prefix: PREFIX, seed: SEED });
     const results = ctx.out('plan.plan.csv');
     const errors = ctx.out('plan.plan.errors.csv');

@@ -14,6 +14,7 @@ import { ApiError, type CiopulseError } from '../errors.js';
 import type { ApiClient, ApiClientOptions, ApiResult } from './client.js';
 import { authError, describeAnswer, isApiErrorBody, NOT_THE_API, NOT_THE_API_HINT, noAnswerError } from './failures.js';
 import { ANSWER_ERRORS, CREDENTIAL_CHECK, HINTS } from '../stop-messages.js';
+import { withApiClient } from './with-client.js';
 
 /** How a failed check stops a run (the StopReason it maps to). */
 export type CredentialFailure = 'auth' | 'not_api' | 'unreachable';
@@ -112,22 +113,18 @@ export interface CredentialCheckOptions {
  * wrong key (401). Never throws for an answer: the verdict says what went wrong.
  */
 export async function runCredentialCheck(options: CredentialCheckOptions): Promise<CredentialVerdict> {
-  const { createApiClient } = await import('./client.js');
   const id = credentialCheckId();
-  const ask = async (connection: Connection): Promise<ApiResult> => {
-    const client: ApiClient = createApiClient({
-      connection,
-      concurrency: 1,
-      retries: options.retries,
-      timeoutMs: options.timeoutMs,
-      dispatcher: options.dispatcher,
-    });
-    try {
-      return await askCredentialCheck(client, id);
-    } finally {
-      await client.close();
-    }
-  };
+  const ask = (connection: Connection): Promise<ApiResult> =>
+    withApiClient(
+      {
+        connection,
+        concurrency: 1,
+        retries: options.retries,
+        timeoutMs: options.timeoutMs,
+        dispatcher: options.dispatcher,
+      },
+      (client) => askCredentialCheck(client, id),
+    );
   const realKey = await ask(options.connection);
   const first = judgeCredentialCheck(options.connection.baseUrl, realKey);
   if (!first.ok) return first;

@@ -91,18 +91,17 @@ export const getCommand: Command<GetArgs> = {
     }
     const connection = connectionFromArgs(args);
     // Loaded when the command runs, so that other commands' start-up does not pay for undici.
-    const [{ createApiClient }, { extractRecords }] = await Promise.all([
-      import('../api/client.js'),
+    const [{ withApiClient }, { extractRecords }] = await Promise.all([
+      import('../api/with-client.js'),
       import('../remote/listing.js'),
     ]);
     const interrupt = createInterruptHandler();
-    const client = createApiClient({ ...oneShotClientOptions(connection, args, interrupt.signal), graceMs: 0 });
     let result: ApiResult;
     try {
-      result = await client.getOne(systemId);
+      const settings = { ...oneShotClientOptions(connection, args, interrupt.signal), graceMs: 0 };
+      result = await withApiClient(settings, (client) => client.getOne(systemId));
     } finally {
       interrupt.dispose();
-      await client.close();
     }
     if (interrupt.signal.aborted) throw new InterruptedError('interrupted');
     const record = resolveContact(systemId, result, connection.baseUrl, extractRecords);

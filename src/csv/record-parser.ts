@@ -13,7 +13,7 @@ import { createTranscoder } from './decode.js';
 import type { Plan } from './prescan.js';
 import { readFailure } from '../errno.js';
 import { ROW_ERRORS, ROW_PHRASES } from '../contact/row-messages.js';
-import { countByte, eolByte, foreignLineBreak, lenientCells, skipBlankLines, splitRecords } from './scan.js';
+import { countByte, countChar, eolByte, foreignLineBreak, lenientCells, skipBlankLines, splitRecords } from './scan.js';
 
 export interface CsvRecord {
   /** 1-based physical line where the record STARTS (the header is line 1). A quoted newline makes a record span lines. */
@@ -107,14 +107,6 @@ export function startReader(plan: Plan): Reader {
       parser.destroy();
     },
   };
-}
-
-function countChar(cells: readonly string[], ch: string): number {
-  let count = 0;
-  for (const cell of cells) {
-    for (let i = cell.indexOf(ch); i !== -1; i = cell.indexOf(ch, i + 1)) count++;
-  }
-  return count;
 }
 
 function isBlankRow(cells: readonly string[]): boolean {

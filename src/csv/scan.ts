@@ -345,6 +345,15 @@ export function skipBlankLines(buf: Buffer, dialect: Dialect): number {
 }
 
 /** How many times `byte` occurs in buf[from, to). */
+/** How many times `ch` occurs in the cells: the line breaks inside a record's quoted cells. */
+export function countChar(cells: readonly string[], ch: string): number {
+  let count = 0;
+  for (const cell of cells) {
+    for (let i = cell.indexOf(ch); i !== -1; i = cell.indexOf(ch, i + 1)) count++;
+  }
+  return count;
+}
+
 export function countByte(buf: Buffer, byte: number, from = 0, to = buf.length): number {
   let count = 0;
   let i = buf.indexOf(byte, from);

@@ -288,7 +288,7 @@ export function createPlanExecutor(ctx: {
   onWarning?: ((message: string) => void) | undefined;
   predictOptions: PlannerOptions;
   /** Between the GET all and the first prediction (a sync plan takes its deletes out). */
-  onSnapshot?: ((snapshot: SnapshotIndex) => Promise<void>) | undefined;
+  onSnapshot?: ((snapshot: SnapshotIndex) => void | Promise<void>) | undefined;
 }): Executor {
   let planner: Planner | undefined;
   return {

@@ -4,9 +4,9 @@
  * helpdesk"). All of it is decided before the first write, from the file and one GET all.
  */
 import { stripExcelSafe } from '../csv/formula.js';
-import { openCsv } from '../csv/read.js';
-import { csvOptions } from '../run/prepare.js';
-import { UsageError } from '../errors.js';
+import type { CsvHeader } from '../csv/read.js';
+import type { PrepassObserver } from '../run/executor.js';
+import { InternalError, UsageError } from '../errors.js';
 import type { SnapshotIndex } from '../remote/snapshot.js';
 import { compileWhere, type WhereCondition } from '../run/where.js';
 
@@ -60,30 +60,36 @@ export interface FileListing {
   listed: Set<string>;
 }
 
-export async function scanListing(options: {
-  input: string;
-  csv: Parameters<typeof csvOptions>[0];
+/**
+ * Builds the listing from the run's own pre-pass over the file (run/executor.ts, `PrepassObserver`),
+ * so a sync reads its file twice, as an import does: once before anything is sent, once for the rows.
+ */
+export function createListingCollector(options: {
+  header: CsvHeader;
   where: readonly WhereCondition[];
   scope: SyncScope;
-}): Promise<FileListing> {
-  const source = await openCsv(options.input, csvOptions(options.csv));
-  const idIndex = source.header.fields.system_id ?? 0;
-  const filter = compileWhere(options.where, source.header.columns);
+}): PrepassObserver & { listing(): FileListing } {
+  const idIndex = options.header.fields.system_id ?? 0;
+  const filter = compileWhere(options.where, options.header.columns);
   const listed = new Set<string>();
   let rows = 0;
-  try {
-    for await (const batch of source.batches) {
-      for (const record of batch) {
-        rows++;
-        if (record.error === undefined && filter?.(record.cells) !== undefined) continue;
-        const id = stripExcelSafe((record.cells[idIndex] ?? '').trim());
-        if (id !== '' && rowInScope(options.scope, id)) listed.add(id);
-      }
-    }
-  } finally {
-    source.close();
-  }
-  return { rows, listed };
+  let complete = false;
+  return {
+    record(record) {
+      rows++;
+      if (record.error === undefined && filter?.(record.cells) !== undefined) return;
+      const id = stripExcelSafe((record.cells[idIndex] ?? '').trim());
+      if (id !== '' && rowInScope(options.scope, id)) listed.add(id);
+    },
+    end() {
+      complete = true;
+    },
+    listing() {
+      // A listing short of the file would take every contact it missed for gone, and delete it.
+      if (!complete) throw new InternalError('sync: the file was not read through before the deletes were planned');
+      return { rows, listed };
+    },
+  };
 }
 
 export interface DeletePlan {

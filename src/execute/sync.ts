@@ -2,8 +2,9 @@
  * `sync <file>`: make the portal match the file (README, "Keeping CIOPulse in sync with your
  * helpdesk"). It is the run pipeline with two executors built from the existing parts:
  *
- *   start:  credential check ─► one GET all (snapshot) and, beside it, a read of the file's
- *           system_ids ─► deletes in scope ─► guards ─► confirmation ─► backup ─► the deletes start
+ *   before: the run's pre-pass over the file (run/prepare.ts) also lists its system_ids
+ *   start:  credential check ─► one GET all (snapshot) ─► deletes in scope ─► guards ─►
+ *           confirmation ─► backup ─► the deletes start
  *   rows:   each row predicted against the snapshot, the deletes counted as done; only rows that
  *           create or change something are sent, with only the fields that differ (an empty
  *           mapped cell is null, so it clears the field)
@@ -35,8 +36,8 @@ import {
   deleteGuard,
   describeScope,
   planDeletes,
+  createListingCollector,
   rowInScope,
-  scanListing,
   type DeletePlan,
   type FileListing,
   type MaxDelete,
@@ -82,11 +83,12 @@ interface Decision {
   refusal: string | undefined;
 }
 
-/** The file's listing against the snapshot: what would be deleted, and whether the guards allow it. */
-function scan(settings: SyncSettings): Promise<FileListing> {
-  return scanListing({ input: settings.input, csv: settings.csv, where: settings.where, scope: settings.scope });
+/** The file's system_ids, listed by the run's pre-pass over the file (no read of its own). */
+function listingCollector(settings: SyncSettings, header: CsvHeader): ReturnType<typeof createListingCollector> {
+  return createListingCollector({ header, where: settings.where, scope: settings.scope });
 }
 
+/** The file's listing against the snapshot: what would be deleted, and whether the guards allow it. */
 function decide(settings: SyncSettings, snapshot: SnapshotIndex, listing: FileListing): Decision {
   const { scope } = settings;
   const planned = planDeletes(snapshot, scope, settings.state.owned, listing);
@@ -149,6 +151,7 @@ export async function createSyncExecutor(
 ): Promise<Executor> {
   const { sink, control, header } = ctx;
   const run: RunClient = await createRunClient(settings.client, control);
+  const collector = listingCollector(settings, header);
   const applied = new Set<string>();
   // Every row the send executor finishes passes here: the applied ones become owned, and so do the
   // ones the file lists that already matched (docs/ARCHITECTURE.md, "Sync"): the file governs them, so
@@ -175,11 +178,8 @@ export async function createSyncExecutor(
     ignoreMissing: false,
     maxConsecutiveFailures: settings.maxConsecutiveFailures,
     beforeFirstRow: async () => {
-      // The GET all and the read of the file's system_ids are independent: both at once.
-      const [snapshot, listing] = await Promise.all([
-        loadSnapshot(run.client, { signal: control.stopSignal, onWarning: settings.onWarning }),
-        scan(settings),
-      ]);
+      const snapshot = await loadSnapshot(run.client, { signal: control.stopSignal, onWarning: settings.onWarning });
+      const listing = collector.listing();
       settleState(settings.state, (id) => snapshot.contacts.has(id));
       const decision = decide(settings, snapshot, listing);
       scopeSize = decision.counts.scopeSize;
@@ -231,6 +231,7 @@ export async function createSyncExecutor(
   const changed = withChangedFilter(send, () => filter, observed);
   return {
     ...changed,
+    prepass: collector,
     async execute(row) {
       if (!rowInScope(settings.scope, row.systemId)) return sink.put(filteredByScope(row, settings.scope));
       const email = row.patch.email;
@@ -278,6 +279,7 @@ export async function createSyncPlanExecutor(
 ): Promise<Executor> {
   const { sink, control, header } = ctx;
   const run = await createRunClient(settings.client, control);
+  const collector = listingCollector(settings, header);
   let previews: ResultRow[] = [];
   let decision: Decision | undefined;
   const plan = createPlanExecutor({
@@ -287,8 +289,8 @@ export async function createSyncPlanExecutor(
     checkCredentials: () => run.checkCredentials(),
     onWarning: settings.onWarning,
     predictOptions: {},
-    onSnapshot: async (snapshot) => {
-      decision = decide(settings, snapshot, await scan(settings));
+    onSnapshot: (snapshot) => {
+      decision = decide(settings, snapshot, collector.listing());
       if (decision.refusal !== undefined)
         settings.onWarning?.(`a real sync would be refused: ${decision.refusal} (--max-delete <n|p%> allows it)`);
       previews = previewDeletes(header, snapshot, decision.deletes.ids, decision.listing.rows);
@@ -298,6 +300,7 @@ export async function createSyncPlanExecutor(
   });
   return {
     ...plan,
+    prepass: collector,
     execute: (row) =>
       rowInScope(settings.scope, row.systemId)
         ? plan.execute(row)

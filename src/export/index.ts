@@ -26,7 +26,6 @@ import type { Connection } from '../config.js';
 import { resolveHeaderField } from '../csv/headers.js';
 import { mapFlag } from '../shell.js';
 import type { CsvWriter } from '../csv/write.js';
-import { createTableWriter } from '../csv/table.js';
 import { excelSafe, isGuarded } from '../csv/formula.js';
 import { InternalError, UsageError } from '../errors.js';
 import { EXPORT_COLUMNS, toCell } from '../remote/listing.js';
@@ -34,6 +33,17 @@ import { writeToFile, writeToStream } from './output.js';
 import { createSpool, type Spool } from './spool.js';
 import { localWriteFailure } from '../errno.js';
 import { abortError, walkListing } from '../remote/walk.js';
+import { withApiClient } from '../api/with-client.js';
+import { countChar } from '../csv/scan.js';
+import { createTableWriter, isXlsxPath } from '../csv/table.js';
+import { lineWord } from '../csv/source.js';
+import {
+  createRepeatTracker,
+  describeRepeat,
+  repeatedIdsWarning,
+  type RepeatedIds,
+  type RepeatTracker,
+} from '../remote/repeated-ids.js';
 
 export { EXPORT_COLUMNS, extractRecords, normaliseKey, toCell, toContact } from '../remote/listing.js';
 export { walkListing } from '../remote/walk.js';
@@ -75,6 +85,11 @@ export interface ExportSummary {
   columns: string[];
   /** The answer was not valid JSON and was read through jsonrepair. */
   repaired: boolean;
+  /**
+   * System_ids GET all listed more than once, every copy written: how many, and the first few
+   * with the lines (rows, in a workbook) of their copies in the output.
+   */
+  repeatedIds: RepeatedIds;
   out: string | undefined;
   elapsedMs: number;
 }
@@ -110,6 +125,25 @@ interface Counts {
   noSystemId: number;
   padded: number;
   guarded: number;
+  /** Output lines the data rows take so far: a CSV cell with a line break spans lines, as import counts them. */
+  lines: number;
+  repeats: RepeatTracker;
+}
+
+function createCounts(): Counts {
+  return { rows: 0, noSystemId: 0, padded: 0, guarded: 0, lines: 0, repeats: createRepeatTracker() };
+}
+
+/**
+ * Repeated system_ids with the lines of their copies in the output: after the header, which in a
+ * CSV file can itself span lines.
+ */
+function placeRepeats(repeated: RepeatedIds, header: readonly string[], xlsx: boolean): RepeatedIds {
+  const headerLines = xlsx ? 1 : 1 + countChar(header, '\n');
+  return {
+    count: repeated.count,
+    examples: repeated.examples.map((e) => ({ ...e, lines: e.lines.map((line) => headerLines + line) })),
+  };
 }
 
 /** Before the GET: a folder we cannot write to would otherwise fail only after the whole download. */
@@ -126,10 +160,22 @@ function warnAboutRows(
   counts: Counts,
   header: readonly string[],
   collisions: ReadonlySet<string>,
+  repeated: RepeatedIds,
+  word: 'line' | 'row',
 ): void {
   for (const name of collisions)
     warn(`the API's records hold two fields that both map to "${name}"; the first non-empty value was kept`);
   if (counts.noSystemId > 0) warn(`${counts.noSystemId} records have no system_id; import will refuse those rows`);
+  if (repeated.count > 0) {
+    const named = repeated.examples.map((e) => describeRepeat(e, word));
+    warn(
+      repeatedIdsWarning(
+        repeated.count,
+        named,
+        `every copy was written, on the ${word}s named: check which is current with get, and remove the others before importing the file back`,
+      ),
+    );
+  }
   if (counts.padded > 0)
     warn(
       `${counts.padded} cells start or end with spaces; import trims cells, so importing this file back would change them`,
@@ -152,9 +198,7 @@ function warnAboutRows(
 
 /** The library's entry point for export: every contact, as CSV, to a file or a stream. */
 export async function exportContacts(options: ExportOptions): Promise<ExportSummary> {
-  // Loaded here, not at the top: importing the library must not load undici (README, "Using it as a library").
-  const { createApiClient } = await import('../api/client.js');
-  const client = createApiClient({
+  const client = {
     connection: options.connection,
     concurrency: 1,
     retries: options.retries ?? DEFAULTS.retries,
@@ -162,12 +206,8 @@ export async function exportContacts(options: ExportOptions): Promise<ExportSumm
     maxRetryWaitMs: options.maxRetryWaitMs,
     stopSignal: options.signal,
     onRetry: options.onRetry,
-  });
-  try {
-    return await exportWith(client, options);
-  } finally {
-    await client.close();
-  }
+  };
+  return withApiClient(client, (api) => exportWith(api, options));
 }
 
 async function exportWith(client: ApiClient, options: ExportCommonOptions): Promise<ExportSummary> {
@@ -183,8 +223,10 @@ async function exportWith(client: ApiClient, options: ExportCommonOptions): Prom
 
   let spool: Spool | undefined;
   let columns = createColumns();
-  let counts: Counts = { rows: 0, noSystemId: 0, padded: 0, guarded: 0 };
+  let counts = createCounts();
   const safe = options.excelSafe === true;
+  // Lines are counted as import counts them: in a workbook a row is one row whatever its cells hold.
+  const xlsx = out !== undefined && isXlsxPath(out);
 
   let writer: CsvWriter | undefined;
   try {
@@ -198,12 +240,15 @@ async function exportWith(client: ApiClient, options: ExportCommonOptions): Prom
         const current = createSpool(spoolDir);
         spool = current;
         columns = createColumns();
-        const tally: Counts = { rows: 0, noSystemId: 0, padded: 0, guarded: 0 };
+        const tally = createCounts();
         counts = tally;
         return (record) => {
           tally.rows++;
           const cells = columns.row(record);
+          const line = tally.lines + 1;
+          tally.lines += xlsx ? 1 : 1 + countChar(cells, '\n');
           if (cells[0] === '') tally.noSystemId++;
+          else tally.repeats.add(cells[0] as string, line);
           // Only the six columns matter: import reads no other.
           for (let i = 0; i < EXPORT_COLUMNS.length; i++) {
             const cell = cells[i] as string;
@@ -223,7 +268,8 @@ async function exportWith(client: ApiClient, options: ExportCommonOptions): Prom
       );
     }
     const header = columns.names;
-    warnAboutRows(warn, counts, header, walked.collisions);
+    const repeatedIds = placeRepeats(counts.repeats.repeated, header, xlsx);
+    warnAboutRows(warn, counts, header, walked.collisions, repeatedIds, lineWord(xlsx ? 'xlsx' : 'csv'));
 
     const width = header.length;
     const source = spool;
@@ -250,6 +296,7 @@ async function exportWith(client: ApiClient, options: ExportCommonOptions): Prom
       rows: counts.rows,
       columns: [...header],
       repaired: walked.repaired !== undefined,
+      repeatedIds,
       out,
       elapsedMs: performance.now() - started,
     };

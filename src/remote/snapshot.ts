@@ -7,6 +7,7 @@
 import type { ApiClient } from '../api/client.js';
 import type { Contact, ContactField } from '../contact/schema.js';
 import { createShapeTracker, toContact } from './listing.js';
+import { NAMED_REPEATS, repeatedIdsWarning } from './repeated-ids.js';
 import { createRecordSplitter } from './split.js';
 import { abortError, answerBrokeOff, openAnswer, walkListing } from './walk.js';
 
@@ -32,14 +33,17 @@ export function createSnapshotIndex(contacts: Iterable<Contact> = []): SnapshotI
   const byId = new Map<string, SnapshotValues>();
   const emailOwner = new Map<string, string>();
   const repeated = { count: 0, examples: [] as string[] };
+  const repeatedIds = new Set<string>();
   const index: SnapshotIndex = {
     contacts: byId,
     emailOwner,
     repeated,
     add(contact) {
-      if (byId.has(contact.system_id)) {
+      // Distinct ids, as export counts them (repeated-ids.ts); only the repeated ones are kept.
+      if (byId.has(contact.system_id) && !repeatedIds.has(contact.system_id)) {
+        repeatedIds.add(contact.system_id);
         repeated.count++;
-        if (repeated.examples.length < 3) repeated.examples.push(contact.system_id);
+        if (repeated.examples.length < NAMED_REPEATS) repeated.examples.push(contact.system_id);
       }
       // Built field by field: a rest pattern costs several times more, once per contact.
       const values: SnapshotValues = {
@@ -169,8 +173,6 @@ export async function loadSnapshot(
 function warnRepeated(index: SnapshotIndex, onWarning: ((message: string) => void) | undefined): SnapshotIndex {
   const { count, examples } = index.repeated;
   if (count > 0)
-    onWarning?.(
-      `the API listed ${count} system_id${count === 1 ? '' : 's'} more than once (${examples.join(', ')}${count > examples.length ? ', …' : ''}); each is compared with its last copy: check them with get`,
-    );
+    onWarning?.(repeatedIdsWarning(count, examples, 'each is compared with its last copy: check them with get'));
   return index;
 }

@@ -3,6 +3,7 @@
  * executors of execute/ that implement it, so the pipeline never imports execute/ (no import
  * cycle, not even of types: docs/ARCHITECTURE.md).
  */
+import type { CsvRecord } from '../csv/read.js';
 import type { PreparedRow } from './outcomes.js';
 import type { OverrideLookup } from './override-store.js';
 import type { BackupSummary } from '../execute/backup.js';
@@ -39,9 +40,23 @@ export interface ExecutorResult {
   sync?: SyncSummary | undefined;
 }
 
+/**
+ * A consumer of the pre-pass: a run that sends or predicts reads its file once before the rows,
+ * for the one-system_id-two-people check (run/prepare.ts), and hands each record here too, so an
+ * executor that must know the whole file before it starts (a sync's deletes) needs no read of its own.
+ */
+export interface PrepassObserver {
+  /** Every record of the run, in file order. */
+  record(record: CsvRecord): void;
+  /** The pre-pass read the whole file. */
+  end(): void;
+}
+
 export interface Executor {
   /** Before the first row: the credential check, a snapshot. May stop the run through its control. */
   start(): Promise<void>;
+  /** Fed by the pre-pass, before `start`. */
+  prepass?: PrepassObserver | undefined;
   /** One row that passed every local check; resolves when the next row may be read. */
   execute(row: PreparedRow): Promise<void>;
   /** After the last row (or a stop): what the summary is built from, once. */

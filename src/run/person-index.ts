@@ -17,7 +17,7 @@
  * checks in one pass, and the rows it already wrote `valid` are corrected afterwards (`earlier`).
  */
 import type { ContactPatch } from '../contact/schema.js';
-import { fnv1a } from './email-index.js';
+import { fnv1a, SEED_A, SEED_B } from '../fingerprints.js';
 
 /** The fields that tell one person from another, as bits. */
 export type PersonField = 'email' | 'first_name' | 'last_name';
@@ -26,7 +26,7 @@ const FIELDS: readonly PersonField[] = ['email', 'first_name', 'last_name'];
 /** 0 means "no value"; a value that hashes to 0 becomes 1. */
 function valueHash(value: string | null | undefined, lower: boolean): number {
   if (typeof value !== 'string' || value === '') return 0;
-  return fnv1a(lower ? value.toLowerCase() : value, 0x9747b28c) || 1;
+  return fnv1a(lower ? value.toLowerCase() : value, SEED_B) || 1;
 }
 
 function personHashes(patch: ContactPatch): [number, number, number] {
@@ -100,7 +100,7 @@ export function createPersonIndex(options: { trackEarlier: boolean }, initialCap
   }
 
   /** The slot of a system_id, found or free. */
-  const idA = (systemId: string): number => fnv1a(systemId, 0x811c9dc5);
+  const idA = (systemId: string): number => fnv1a(systemId, SEED_A);
   const idB = (systemId: string): number => fnv1a(systemId, 0x3c6ef372);
   const find = (systemId: string): number => slotOf(idA(systemId), idB(systemId));
 

@@ -149,7 +149,7 @@ export async function runPipeline(spec: PipelineSpec): Promise<RunSummary> {
       fixMissingPlus: options.fixMissingPlus,
     };
     // A dry run checks one system_id, two people in its one pass; a run that sends or predicts reads the file first.
-    const people = await createPersonCheck(spec.mode === 'dry-run' ? undefined : options, rules);
+    const people = await createPersonCheck(spec.mode === 'dry-run' ? undefined : options, rules, run.prepass);
     const preparer = createPreparer({ ...rules, people });
 
     await run.start();

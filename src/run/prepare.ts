@@ -28,6 +28,7 @@ import { cellRef } from '../xlsx/values.js';
 import { createEmailIndex } from './email-index.js';
 import type { RowRuleOptions } from './run-types.js';
 import type { PreparedRow } from './outcomes.js';
+import type { PrepassObserver } from './executor.js';
 import type { Override, ResultRow, RowOutcome } from './results.js';
 import { createPersonIndex, type PersonConflict, type PersonIndex } from './person-index.js';
 import { compileWhere } from './where.js';
@@ -287,10 +288,13 @@ export function csvOptions(options: {
  * checks is added, so the first row of a shared system_id is refused before anything is sent. A
  * dry run (no input here) sends nothing, so it checks in its one pass and corrects the earlier
  * rows after: a second read would cost it a third of its speed (BENCHMARKS.md, section 1).
+ * `observer` sees every record of this read (a sync lists the file's system_ids from it), so no
+ * run reads its file more than twice; a delete and a dry run have no pre-pass to observe.
  */
 export async function createPersonCheck(
   input: (Parameters<typeof csvOptions>[0] & { input: string; limit?: number | undefined }) | undefined,
   rules: Omit<PrepareOptions, 'people' | 'checkEmails'>,
+  observer?: PrepassObserver,
 ): Promise<PrepareOptions['people']> {
   if (rules.isDelete) return undefined;
   if (input === undefined) return { index: createPersonIndex({ trackEarlier: true }), complete: false };
@@ -302,6 +306,7 @@ export async function createPersonCheck(
     reading: for await (const batch of source.batches) {
       for (const record of batch) {
         if (input.limit !== undefined && seq >= input.limit) break reading;
+        observer?.record(record);
         const row = preparer.prepare(record, seq);
         if (isPrepared(row)) index.add(row.systemId, row.patch, row.line, seq);
         seq++;
@@ -310,5 +315,6 @@ export async function createPersonCheck(
   } finally {
     source.close();
   }
+  observer?.end();
   return { index, complete: true };
 }
