@@ -9,7 +9,16 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { ROW_ERRORS, ROW_PHRASES, ROW_WARNINGS } from '../src/contact/row-messages.js';
 import { createRowParser } from '../src/contact/schema.js';
-import { ANSWER_ERRORS, CREDENTIAL_CHECK, HINTS, NOT_THE_API_WHY, RUN_STOPS } from '../src/stop-messages.js';
+import {
+  ANSWER_ERRORS,
+  CREDENTIAL_CHECK,
+  FILE_ERRORS,
+  HINTS,
+  LISTING_ERRORS,
+  NOT_THE_API_WHY,
+  RUN_STOPS,
+  SETTINGS_ERRORS,
+} from '../src/error-messages.js';
 
 const ROOT = join(import.meta.dirname, '..');
 const CATALOGUE = join(ROOT, 'docs', 'MESSAGES.md');
@@ -133,6 +142,47 @@ const HINT_SAMPLES: FlatSamples<typeof HINTS> = {
   notFound: [],
   deadServer: [],
   writeFailed: [true, true],
+  chmod: ['chmod 600 .env'],
+  baseUrlExample: ['https://app.cio-pulse.com/api/v5'],
+  keyNotInUrl: [],
+  useHttps: [],
+  setMissing: [
+    ['CIOPULSE_PORTAL_CODE (or --portal-code)', 'CIOPULSE_API_KEY (or --api-key-file, a file only you can read)'],
+  ],
+  copyKeyAgain: [],
+  fileChanged: [],
+  resaveWorkbook: [],
+  resumeSameInput: [],
+  whereExample: [],
+  whereColumns: [['Name', 'Email', 'Suspended']],
+  separateOutputs: [],
+  quoteBareId: [],
+  exportAgain: [],
+  notJsonStart: ['<html><head><title>Sign in'],
+};
+
+const SETTINGS_SAMPLES: FlatSamples<typeof SETTINGS_ERRORS> = {
+  sharedKeyFile: ['env file', '.env', '644'],
+  notAUrl: ['app.cio-pulse.com/api/v5'],
+  userinfoInUrl: ['https://***@app.cio-pulse.com/api/v5'],
+  plainHttp: ['ciopulse.example.com'],
+  missing: [['the portal code', 'the API key']],
+  keyLength: [39, 40],
+};
+
+const FILE_SAMPLES: FlatSamples<typeof FILE_ERRORS> = {
+  changedWhileRead: ['contacts.csv'],
+  notAWorkbook: ['contacts.xlsx', 'it has no xl/workbook.xml'],
+  resultsOfAnotherInput: ['contacts.results.csv', "its header is not this input's"],
+  whereForm: ['Suspended'],
+  whereColumn: ['Active=true', 'Active'],
+  groupsNotJson: ['groups.json', "Unexpected token 'C'"],
+};
+
+const LISTING_SAMPLES: FlatSamples<typeof LISTING_ERRORS> = {
+  endedMidJson: [1048576, 'Unexpected end of JSON input'],
+  notRepairable: ['Unexpected token <', 'Unexpected character "<"'],
+  brokeOff: [1048576, 'the connection was reset (ECONNRESET)'],
 };
 
 /** A sentence in a table cell: code-spanned so that nothing in it reads as Markdown. */
@@ -212,16 +262,20 @@ export function renderCatalogue(): string {
     '|---|---|',
     ...phrases.map(([where, says]) => `| ${where} | ${cell(says)} |`),
     '',
-    '## Whole-run stops, errors and hints',
+    '## Whole-run and whole-file errors, and hints',
     '',
-    'From src/stop-messages.ts: why a run stopped (`stopped:`), what an answer that ends a run or a',
-    'command says (`error:`), the credential check, and the `hint:` lines (README,',
-    '[Failure behaviour](../README.md#failure-behaviour)).',
+    'From src/error-messages.ts: why a run stopped (`stopped:`), what an answer that ends a run or a',
+    'command says (`error:`), the credential check, the settings and file errors, and the `hint:`',
+    "lines (README, [Failure behaviour](../README.md#failure-behaviour)). The CSV reader's own",
+    'whole-file errors (encoding, quotes, headers, `--map`) are still written where each is found.',
     '',
     ...flat('Why a run stopped', RUN_STOPS, STOP_SAMPLES),
     ...flat('Answers that end a command or a run', ANSWER_ERRORS, ANSWER_SAMPLES),
     ...flat('Not the API: why', NOT_THE_API_WHY, NOT_THE_API_SAMPLES),
     ...flat('The credential check', CREDENTIAL_CHECK, CHECK_SAMPLES),
+    ...flat('Connection settings', SETTINGS_ERRORS, SETTINGS_SAMPLES),
+    ...flat('Files and flags', FILE_ERRORS, FILE_SAMPLES),
+    ...flat("An export's listing that did not arrive whole", LISTING_ERRORS, LISTING_SAMPLES),
     ...flat('Hints', HINTS, HINT_SAMPLES),
   ].join('\n');
 }

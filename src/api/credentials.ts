@@ -13,7 +13,7 @@ import { Secret, type Connection } from '../config.js';
 import { ApiError, type CiopulseError } from '../errors.js';
 import type { ApiClient, ApiClientOptions, ApiResult } from './client.js';
 import { authError, describeAnswer, isApiErrorBody, NOT_THE_API, NOT_THE_API_HINT, noAnswerError } from './failures.js';
-import { ANSWER_ERRORS, CREDENTIAL_CHECK, HINTS } from '../stop-messages.js';
+import { ANSWER_ERRORS, CREDENTIAL_CHECK, HINTS } from '../error-messages.js';
 import { withApiClient } from './with-client.js';
 
 /** How a failed check stops a run (the StopReason it maps to). */

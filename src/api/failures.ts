@@ -5,7 +5,7 @@
  */
 import { isLoopbackHost } from '../config.js';
 import { ApiError, AuthError, NotFoundError } from '../errors.js';
-import { ANSWER_ERRORS, HINTS } from '../stop-messages.js';
+import { ANSWER_ERRORS, HINTS } from '../error-messages.js';
 
 /** The `code` of an ApiError for a server that is not the CIOPulse API. */
 export const NOT_THE_API = 'not_the_api';

@@ -9,7 +9,7 @@
 import type { CiopulseError } from '../errors.js';
 import { attempt, type AttemptContext, type Outcome, type TransportFailure } from './attempt.js';
 import { isApiErrorBody, notTheApiError, redirectError, REDIRECTS } from './failures.js';
-import { NOT_THE_API_WHY } from '../stop-messages.js';
+import { NOT_THE_API_WHY } from '../error-messages.js';
 import type { RequestGate } from './gate.js';
 import { isRetryableStatus, retryWait, sleep } from './retry.js';
 

@@ -12,6 +12,7 @@
 import { lstatSync, readlinkSync, realpathSync, statSync, type Stats } from 'node:fs';
 import { basename, dirname, join, resolve } from 'node:path';
 import { FileError } from '../errors.js';
+import { HINTS } from '../error-messages.js';
 
 function statOf(path: string): Stats | undefined {
   try {
@@ -87,7 +88,7 @@ export function refuseSameFiles(input: NamedFile | undefined, outputs: readonly 
     const error = new FileError(problems.join('\n'), {
       file: outputs[0]?.path,
       problems,
-      hint: 'give each output its own path, away from the input',
+      hint: HINTS.separateOutputs(),
     });
     throw error;
   }

@@ -21,7 +21,7 @@ import { APPLIED_STATUSES } from '../run/statuses.js';
 import type { ResultsSink } from '../run/sink.js';
 import { mergeOverrides } from '../run/override-store.js';
 import { ROW_ERRORS } from '../contact/row-messages.js';
-import { HINTS, RUN_STOPS } from '../stop-messages.js';
+import { HINTS, RUN_STOPS } from '../error-messages.js';
 
 /** How to reach the API, and how hard to push it. */
 export interface ConnectionOptions {

@@ -7,7 +7,7 @@
 import { DEFAULTS } from '../defaults.js';
 import { setMaxListeners } from 'node:events';
 import type { StopReason } from './outcomes.js';
-import { RUN_STOPS } from '../stop-messages.js';
+import { RUN_STOPS } from '../error-messages.js';
 
 export interface Stopped {
   reason: StopReason;

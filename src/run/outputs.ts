@@ -16,7 +16,7 @@ import { FileError } from '../errors.js';
 import { isSpecialFile, refuseSameFiles, type NamedFile } from '../csv/targets.js';
 import { resolveErrorsPath, resolveJournalPath, resolveResultsPath, type RunMode } from './paths.js';
 import { writeFailure } from '../errno.js';
-import { HINTS } from '../stop-messages.js';
+import { HINTS } from '../error-messages.js';
 
 export interface RunOutputs {
   /** Where the user sees them (the summary names these). */

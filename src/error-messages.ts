@@ -1,12 +1,12 @@
 /**
- * The words of a run that stops, and of the errors that stop a run or a command: why it stopped
- * (`stopped:` on stderr), what the credential check found, what an API answer that ends a
- * command says, and the `hint:` that goes with each. In one place, next to the typed errors that
- * carry them (errors.ts), so that the words can be reviewed together: docs/MESSAGES.md lists them
- * for a sample input (test/row-messages.test.ts). The row messages are in
+ * The words of the typed errors (errors.ts) that stop a run or a command, and of a run that
+ * stops: why it stopped (`stopped:` on stderr), what the credential check found, what an API
+ * answer that ends a command says, the settings and file errors (`error:`), and the `hint:` that
+ * goes with each. In one place, so that the words can be reviewed together: docs/MESSAGES.md
+ * lists them for a sample input (test/row-messages.test.ts). The row messages are in
  * contact/row-messages.ts; the errno words in errno.ts.
  *
- * The code decides (api/failures.ts, api/credentials.ts, execute/send.ts, run/outputs.ts); these
+ * The code decides (api/, config.ts, execute/send.ts, run/, csv/, xlsx/, remote/walk.ts); these
  * functions only word.
  */
 
@@ -67,6 +67,38 @@ export const CREDENTIAL_CHECK = {
     'the API refused a deliberately wrong key with 401, and answered 404 to this key for a contact that does not exist',
 } as const;
 
+/** The connection settings (config.ts, README "Where settings come from"): each error, then its hint. */
+export const SETTINGS_ERRORS = {
+  sharedKeyFile: (what: string, path: string, mode: string) =>
+    `the ${what} ${path} holds the API key and can be read by other users (mode ${mode})`,
+  notAUrl: (shown: string) => `the base URL "${shown}" is not a URL`,
+  userinfoInUrl: (shown: string) => `the base URL holds a user name or password (${shown}); it must not`,
+  plainHttp: (host: string) => `refusing plain http to ${host}: the API key would cross the network unencrypted`,
+  missing: (settings: readonly string[]) => `missing ${settings.join(' and ')}`,
+  keyLength: (length: number, expected: number) =>
+    `the API key has ${length} characters; CIOPulse keys have ${expected}`,
+} as const;
+
+/** Whole-file errors outside the CSV reader's own (`error:`); their hints are in HINTS. */
+export const FILE_ERRORS = {
+  changedWhileRead: (path: string) => `${path}: the file changed while it was read`,
+  notAWorkbook: (path: string, why: string) => `${path} cannot be read as an Excel workbook (.xlsx): ${why}`,
+  resultsOfAnotherInput: (resultsPath: string, why: string) => `${resultsPath} does not belong to this input: ${why}`,
+  whereForm: (text: string) => `--where "${text}" needs the form COLUMN=VALUE or COLUMN!=VALUE`,
+  whereColumn: (text: string, column: string) => `--where "${text}": the file has no column "${column}"`,
+  groupsNotJson: (file: string, why: string) => `the support groups file ${file} is not valid JSON: ${why}`,
+} as const;
+
+/** An export's GET all that did not arrive whole (remote/walk.ts): nothing is written. */
+export const LISTING_ERRORS = {
+  endedMidJson: (bytes: number, why: string) =>
+    `the API's answer ended in the middle of its JSON after ${bytes} bytes (${why}); the listing is incomplete, so nothing was written`,
+  notRepairable: (strictWhy: string, repairWhy: string) =>
+    `the API's answer is not valid JSON and could not be repaired (${strictWhy}; then ${repairWhy})`,
+  brokeOff: (bytes: number, why: string) =>
+    `the API's answer broke off after ${bytes} bytes: ${why}; nothing was written`,
+} as const;
+
 /** The `hint:` lines: what to do next. */
 export const HINTS = {
   /** Every 401: the API document names the portal code, the key and the IP allow-list. */
@@ -87,6 +119,23 @@ export const HINTS = {
   notFound: () => 'system_id is matched exactly, case included; `export` lists every contact',
   deadServer: () => 'the server looks down; resume the run later',
   /** A results or errors file that could not be written; resume only when a journal can. */
+  chmod: (command: string) => `run: ${command}`,
+  baseUrlExample: (example: string) => `it looks like ${example}`,
+  keyNotInUrl: () => 'the key goes in CIOPULSE_API_KEY or --api-key-file, and the portal code in CIOPULSE_PORTAL_CODE',
+  useHttps: () => 'use https, or pass --allow-insecure if you really mean it',
+  setMissing: (ways: readonly string[]) =>
+    `set ${ways.join(' and ')} in the environment or in an --env-file; \`ciopulse-contacts check\` shows what is set and where from`,
+  copyKeyAgain: () => 'copy the key again from the bottom of the Preferences page in the CIOPulse Portal',
+  fileChanged: () => 'let whatever is writing it finish, or copy the file first, then run again',
+  resaveWorkbook: () =>
+    'open it in Excel or LibreOffice and save it again as "Excel Workbook (.xlsx)", or save it as "CSV UTF-8"',
+  resumeSameInput: () => 'resume with the same input file, or write the results of this one to another path',
+  whereExample: () => 'for example --where "active=true" or --where "Suspended!=TRUE"',
+  whereColumns: (columns: readonly string[]) => `its columns are ${columns.map((c) => `"${c}"`).join(', ')}`,
+  separateOutputs: () => 'give each output its own path, away from the input',
+  quoteBareId: () => 'if it was copied from the API document, quote the bare CONTACT456',
+  exportAgain: () => 'run the export again; if it keeps failing, the server may be cutting long answers',
+  notJsonStart: (start: string) => `it starts with "${start}": an error page from a proxy, or the wrong base URL?`,
   writeFailed: (diskFull: boolean, canResume: boolean) =>
     `${diskFull ? 'free some space or choose another path' : 'choose another path'}, then ${canResume ? 'resume the run' : 'run again'}`,
 } as const;
