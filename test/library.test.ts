@@ -1,5 +1,5 @@
 /**
- * The library as a TypeScript user sees it (README, "Using it as a library"): what src/index.ts
+ * The library as a TypeScript user sees it (docs/LIBRARY.md, "What it exports"): what src/index.ts
  * and the subpaths `ciopulse-contacts/emulator` and `ciopulse-contacts/report` export, that a
  * consumer compiles against the built package through its `exports` map, that importing it does
  * not load undici, and that its entry points work in-process against the emulator.
