@@ -13,6 +13,7 @@ import { placeOf, type InputFormat } from '../csv/source.js';
 import { createSpill } from '../spill.js';
 import { createKeyedWindow } from '../run/keyed-window.js';
 import type { LaterRows } from '../run/person-index.js';
+import { ROW_ERRORS } from '../contact/row-messages.js';
 import type { ApiClient } from '../api/client.js';
 import type { ContactPatch } from '../contact/schema.js';
 import { toResult, type PreparedRow } from '../run/outcomes.js';
@@ -179,7 +180,7 @@ function markSwap(
     .filter((r) => r !== row)
     .map((r) => `${placeOf(format, r.line)} (system_id ${r.systemId})`)
     .join(', ');
-  const message = `email swap with ${others}: each wants an email another holds, which the API cannot exchange in one import; give one contact a temporary email first, import, then import the final emails`;
+  const message = ROW_ERRORS.email_swap.cycle(others);
   overrides.update(row.seq, (override) => ({
     before: override.before,
     after: { ...override.after, errors: [{ code: 'email_swap', field: 'email', message }] },

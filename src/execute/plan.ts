@@ -25,6 +25,7 @@ import type { LaterRows } from '../run/person-index.js';
 import { createSpill } from '../spill.js';
 import { emptyFields } from '../contact/fields.js';
 import { findLossySave } from '../contact/lossy.js';
+import { ROW_ERRORS } from '../contact/row-messages.js';
 import { createSnapshotIndex, loadSnapshot, type SnapshotIndex, type SnapshotValues } from '../remote/snapshot.js';
 
 export { loadSnapshot, createSnapshotIndex, type SnapshotIndex } from '../remote/snapshot.js';
@@ -130,11 +131,15 @@ export function createPlanner(snapshot: Iterable<Contact> | SnapshotIndex, optio
     if (lossy !== undefined) return { prediction: { status: 'invalid', errors: [lossy] } };
     const holder = whoHolds(emailOwner, row.patch.email, row.systemId);
     if (holder !== undefined) {
-      const where = inFile.has(holder) ? 'after the rows before this one' : 'in the API';
       const error: RowError = {
         code: 'email_taken',
         field: 'email',
-        message: `${columnOf('email')} "${String(row.patch.email)}" is held by system_id ${holder} ${where}; the API would answer 422`,
+        message: ROW_ERRORS.email_taken.predicted(
+          columnOf('email'),
+          String(row.patch.email),
+          holder,
+          inFile.has(holder),
+        ),
       };
       return { prediction: { status: 'would-fail', errors: [error] }, holder };
     }
@@ -270,7 +275,7 @@ function predictCreate(row: PreparedRow, columnOf: (field: ContactField) => stri
   if (missing.length > 0) {
     const error: RowError = {
       code: 'missing_required',
-      message: `creating a contact needs ${missing.map(columnOf).join(', ')}; the API would answer 400`,
+      message: ROW_ERRORS.missing_required.predicted(missing.map(columnOf).join(', ')),
     };
     return { status: 'would-fail', errors: [error] };
   }

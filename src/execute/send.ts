@@ -22,6 +22,7 @@ import type { ResultsSink } from '../run/sink.js';
 import { createOverrideStore, mergeOverrides } from '../run/override-store.js';
 import type { LaterRows } from '../run/person-index.js';
 import { createKeyedWindow } from '../run/keyed-window.js';
+import { HINTS, RUN_STOPS } from '../error-messages.js';
 
 /** How to reach the API, and how hard to push it. */
 export interface ConnectionOptions {
@@ -69,17 +70,13 @@ export async function createRunClient(settings: ClientSettings, control: RunCont
     },
     onUnauthorized: () => {
       if (!credentialsChecked) return;
-      control.stop(
-        'auth',
-        'the API answered 401 Invalid security credentials mid-run; the key may have been revoked',
-        `${unauthorizedHint(client.baseUrl)}; then resume the run`,
-      );
+      control.stop('auth', RUN_STOPS.revokedKey(), HINTS.thenResume(unauthorizedHint(client.baseUrl)));
     },
     // A 2xx that is not the API's JSON, an HTML 404, a PUT answered 404: not the API (failures.ts).
     onFatal: (error) =>
       control.stop(
         'not_api',
-        `${error.message}; the run stopped`,
+        RUN_STOPS.notTheApi(error.message),
         error instanceof CiopulseError ? error.hint : undefined,
       ),
   });
@@ -92,7 +89,7 @@ export async function createRunClient(settings: ClientSettings, control: RunCont
       credentialsChecked = true;
       // Not the API: onFatal has stopped the run already.
       if (verdict.ok || control.stopped() !== undefined) return;
-      control.stop(verdict.reason, `${verdict.error.message}; nothing was sent`, verdict.error.hint);
+      control.stop(verdict.reason, RUN_STOPS.checkFailed(verdict.error.message), verdict.error.hint);
     },
   };
 }
@@ -162,11 +159,7 @@ function createFailFast(control: RunControl, max: number): (result: ApiResult) =
     if (result.retryable && !result.stoppedBeforeRetry) {
       consecutive++;
       if (consecutive >= max)
-        control.stop(
-          'dead_server',
-          `${consecutive} rows in a row used up their retries (last: ${describeAnswer(result)})`,
-          'the server looks down; resume the run later',
-        );
+        control.stop('dead_server', RUN_STOPS.deadServer(consecutive, describeAnswer(result)), HINTS.deadServer());
     } else if (!result.retryable) {
       consecutive = 0;
     }

@@ -150,7 +150,7 @@ export async function createSyncExecutor(settings: SyncSettings, ctx: ExecutorCo
   const collector = listingCollector(settings, header);
   const applied = new Set<string>();
   // Every row the send executor finishes passes here: the applied ones become owned, and so do the
-  // ones the file lists that already matched (docs/ARCHITECTURE.md, "sync"): the file governs them, so
+  // ones the file lists that already matched (docs/ARCHITECTURE.md, "Sync"): the file governs them, so
   // a contact imported before the first sync is still deleted once it leaves the helpdesk.
   const observed: ResultsSink = {
     ...sink,

@@ -1,5 +1,5 @@
 /**
- * One system_id, two people (README, "Order and uniqueness within the file"). Rows that share a
+ * One system_id, two people (README, "Uniqueness and order within the file"). Rows that share a
  * system_id but whose email or names differ hold different people: applied in file order, the
  * last would overwrite the others, which would vanish. They are all refused, each naming the
  * other's line. Repeats of the same person (a later row adding a job title) still apply. Values

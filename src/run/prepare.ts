@@ -23,6 +23,7 @@ import {
   type InputEncoding,
 } from '../csv/read.js';
 import { lostPlusHint } from '../contact/phone.js';
+import { ROW_ERRORS } from '../contact/row-messages.js';
 import { cellRef } from '../xlsx/values.js';
 import { createEmailIndex } from './email-index.js';
 import type { RowRuleOptions } from './run-types.js';
@@ -86,7 +87,7 @@ function numericMobile(header: CsvHeader, record: CsvRecord): RowError | undefin
   return {
     code: 'invalid_mobile',
     field: 'mobile',
-    message: `holds the number ${value}, not text, so its + is gone; ${lostPlusHint(value)}, and format the column as Text`,
+    message: ROW_ERRORS.invalid_mobile.numberCell(value, lostPlusHint(value)),
   };
 }
 
@@ -133,7 +134,7 @@ export function createPreparer(options: PrepareOptions): Preparer {
   const fullNameColumn = isDelete ? undefined : header.fields.full_name;
   const nameParts = FULL_NAME_PARTS.filter((f) => options.fields === undefined || options.fields.includes(f));
   // The columns the row parser does not read: a C1 control or U+FFFD there still means the file
-  // was decoded wrongly, and its results row would carry the damage (README, "Reading the file").
+  // was decoded wrongly, and its results row would carry the damage (README, "Encodings, delimiters, line endings").
   const checked = new Set<number>([
     header.fields.system_id ?? 0,
     ...(isDelete ? [] : fieldColumns.map(([, i]) => i)),
@@ -153,7 +154,11 @@ export function createPreparer(options: PrepareOptions): Preparer {
   const conflictError = (systemId: string, conflict: PersonConflict): RowError => ({
     code: 'conflicting_person',
     field: 'system_id',
-    message: `"${systemId}" is also used by ${placeOf(header.format, conflict.line)} for another person (${columnLabel(header, conflict.field)} differs): the later row would overwrite the earlier, so neither is sent; fix the id, or remove one of the rows`,
+    message: ROW_ERRORS.conflicting_person.twoPeople(
+      systemId,
+      placeOf(header.format, conflict.line),
+      columnLabel(header, conflict.field),
+    ),
   });
   const filter = compileWhere(options.where ?? [], header.columns);
 
@@ -238,7 +243,11 @@ export function createPreparer(options: PrepareOptions): Preparer {
             {
               code: 'duplicate_email',
               field: 'email',
-              message: `${columnLabel(header, 'email', record.line)} "${email}" is already used by ${placeOf(header.format, ownerLine)} for another system_id (emails are unique, compared case-insensitively)`,
+              message: ROW_ERRORS.duplicate_email.usedEarlier(
+                columnLabel(header, 'email', record.line),
+                email,
+                placeOf(header.format, ownerLine),
+              ),
             },
           ]);
         }
