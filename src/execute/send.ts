@@ -183,7 +183,7 @@ export function createSendExecutor(ctx: SendContext): Executor {
   const { client } = run;
   // Rows started but unfinished (sending, or sleeping out a backoff): at most 2 × concurrency, so a
   // dead server costs at most that many rows beyond --max-consecutive-failures. Rows sharing a
-  // system_id run in file order, never at once (README, "Order and uniqueness within the file").
+  // system_id run in file order, never at once (README, "Uniqueness and order within the file").
   const keyed = createKeyedWindow({ limit: 2 * client.gate.maxWindow });
   const deferred: DeferredList = createDeferredList(ctx.later);
   // A delete applies nothing that could supersede a row (APPLIED_STATUSES: created, updated).
