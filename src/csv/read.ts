@@ -16,6 +16,7 @@ import { statSync, type Stats } from 'node:fs';
 import { open } from 'node:fs/promises';
 import { extname } from 'node:path';
 import { FileError, UsageError } from '../errors.js';
+import { FILE_ERRORS, HINTS } from '../error-messages.js';
 import { INPUT_ENCODINGS, type InputEncoding } from './decode.js';
 import { parseMapFlags, type HeaderField } from './headers.js';
 import { readMapFile } from './mapping.js';
@@ -78,15 +79,15 @@ function refuseChanged(path: string, started: Stats, bytesRead: number): void {
     now = undefined;
   }
   if (bytesRead >= started.size && now?.size === started.size && now.mtimeMs === started.mtimeMs) return;
-  throw new FileError(`${path}: the file changed while it was read`, {
+  throw new FileError(FILE_ERRORS.changedWhileRead(path), {
     file: path,
-    hint: 'let whatever is writing it finish, or copy the file first, then run again',
+    hint: HINTS.fileChanged(),
   });
 }
 
 /**
  * The batches, then `check` at the end, never before: a file cut short or rewritten meanwhile
- * would otherwise read as a shorter file that went well (README, "Reading CSV").
+ * would otherwise read as a shorter file that went well (docs/ARCHITECTURE.md, "Reading CSV").
  */
 async function* checkedAtEnd<T>(batches: AsyncIterable<T>, check: () => void): AsyncGenerator<T> {
   yield* batches;

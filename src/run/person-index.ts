@@ -8,12 +8,16 @@
  *
  * Held in a fingerprint table (src/fingerprints.ts), keyed by a 64-bit fingerprint of the
  * system_id, holding the first row's line and a 32-bit fingerprint of each of its three values
- * (28 bytes a slot, 32 in a dry run). Two different values share a fingerprint with probability
- * 2⁻³²: such a pair is taken for the same person and sent, as before this check existed.
+ * (32 bytes a slot). Two different values share a fingerprint with probability 2⁻³²: such a
+ * pair is taken for the same person and sent, as before this check existed.
  *
  * Two ways to feed it. When the run sends or predicts, a pre-pass adds every row first, so the
  * first row of a conflicting system_id is refused before anything is sent. A dry run adds and
  * checks in one pass, and the rows it already wrote `valid` are corrected afterwards (`earlier`).
+ *
+ * The pre-pass also learns which rows have a later row with the same system_id (`laterRows`, one bit
+ * a row): only those can be superseded (run/supersede.ts), so the send executor keeps the outcome of
+ * no other failed row.
  */
 import type { ContactPatch } from '../contact/schema.js';
 import { FingerprintTable, PRESIZE_CAP, SEED_B, emailFingerprint, fnv1a, idFingerprint } from '../fingerprints.js';
@@ -49,12 +53,24 @@ export interface PersonIndex {
    * valid), oldest first. Call it once, after `add` returned true.
    */
   takeEarlier(systemId: string): { seq: number; line: number }[];
+  /** After a pre-pass: which rows a later row with the same system_id follows, without the table (a delete keeps only this). */
+  laterRows(): LaterRows;
+}
+
+/** Which rows of the file a later row with the same system_id follows: one bit a row. */
+export interface LaterRows {
+  hasLater(seq: number): boolean;
+}
+
+/** Made at module level, so it holds the bits and not the index's table. */
+function laterView(bits: Uint8Array): LaterRows {
+  return { hasLater: (seq) => ((bits[seq >> 3] ?? 0) & (1 << (seq & 7))) !== 0 };
 }
 
 /**
  * One slot: the system_id's two fingerprints, the first row's line (0: free), its three values, the
- * first conflicting line with the field that differed there (line × 4 + field; 0: none), and, in a
- * dry run only, the last row's seq + 1 (0: none).
+ * first conflicting line with the field that differed there (line × 4 + field; 0: none), and the
+ * last row's seq + 1 (0: none).
  */
 const [FIRST, VALUES, CONFLICT, LAST] = [2, 3, 6, 7];
 
@@ -63,9 +79,12 @@ const [FIRST, VALUES, CONFLICT, LAST] = [2, 3, 6, 7];
  * unknown; src/fingerprints.ts sizes the table for it once.
  */
 export function createPersonIndex(options: { trackEarlier: boolean }, expected = 0): PersonIndex {
-  const table = new FingerprintTable(options.trackEarlier ? 8 : 7, FIRST, expected);
+  const table = new FingerprintTable(8, FIRST, expected);
+  const rows = Math.max(64, Math.min(expected, PRESIZE_CAP));
   // One pass: for each seq, the previous seq + 1 of the same system_id (0: none), and its line, side by side.
-  let chain = new Int32Array(options.trackEarlier ? 2 * Math.max(64, Math.min(expected, PRESIZE_CAP)) : 0);
+  let chain = new Int32Array(options.trackEarlier ? 2 * rows : 0);
+  // A pre-pass: bit `seq` is set once a later row with the same system_id is added.
+  let later = new Uint8Array(options.trackEarlier ? 0 : (rows >> 3) + 1);
 
   /** The slot of a system_id, found or free. */
   const find = (systemId: string): number => {
@@ -102,6 +121,21 @@ export function createPersonIndex(options: { trackEarlier: boolean }, expected =
     slots[at + LAST] = seq + 1;
   }
 
+  /** A pre-pass: the system_id's last row so far has a later one now, and `seq` is its last. */
+  function follow(slots: Int32Array, at: number, seq: number): void {
+    const last = slots[at + LAST] as number;
+    if (last > 0) {
+      if (last - 1 >= later.length * 8) {
+        const grown = new Uint8Array(Math.max(later.length * 2, ((last - 1) >> 3) + 1));
+        grown.set(later);
+        later = grown;
+      }
+      const byte = (last - 1) >> 3;
+      later[byte] = (later[byte] as number) | (1 << ((last - 1) & 7));
+    }
+    slots[at + LAST] = seq + 1;
+  }
+
   let conflicts = 0;
   return {
     get conflicts() {
@@ -119,6 +153,7 @@ export function createPersonIndex(options: { trackEarlier: boolean }, expected =
         slots[at + FIRST] = line;
         slots.set(hashes, at + VALUES);
         if (options.trackEarlier) track(slots, at, seq, line);
+        else follow(slots, at, seq);
         table.added();
         return 'none';
       }
@@ -133,6 +168,7 @@ export function createPersonIndex(options: { trackEarlier: boolean }, expected =
       // Values the first row left empty are learnt from the first row that gives them.
       for (let f = 0; f < 3; f++) if (slots[at + VALUES + f] === 0) slots[at + VALUES + f] = hashes[f] as number;
       if (options.trackEarlier) track(slots, at, seq, line);
+      else follow(slots, at, seq);
       return 'none';
     },
 
@@ -160,5 +196,7 @@ export function createPersonIndex(options: { trackEarlier: boolean }, expected =
       slots[at + LAST] = 0;
       return earlier.reverse();
     },
+
+    laterRows: () => laterView(later),
   };
 }
