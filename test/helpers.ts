@@ -5,6 +5,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, statSync, watch, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
+import { createRequire, syncBuiltinESMExports } from 'node:module';
 import { basename, dirname, join, resolve } from 'node:path';
 import { parse } from 'csv-parse/sync';
 import { afterEach, inject } from 'vitest';
@@ -274,4 +275,25 @@ export async function runCliUntilFileGrows(
   finished.abort();
   await watching;
   return result;
+}
+
+/**
+ * How many times `run` opens `path` for reading: node:fs's createReadStream is wrapped for its
+ * duration (as test/in-process-only.ts wraps child_process), so the count is of real reads.
+ */
+export async function countReads<T>(path: string, run: () => Promise<T>): Promise<{ result: T; reads: number }> {
+  const fs = createRequire(import.meta.url)('node:fs') as typeof import('node:fs');
+  const original = fs.createReadStream;
+  let reads = 0;
+  fs.createReadStream = (file: Parameters<typeof original>[0], options?: Parameters<typeof original>[1]) => {
+    if (typeof file === 'string' && resolve(file) === resolve(path)) reads++;
+    return original(file, options);
+  };
+  syncBuiltinESMExports();
+  try {
+    return { result: await run(), reads };
+  } finally {
+    fs.createReadStream = original;
+    syncBuiltinESMExports();
+  }
 }

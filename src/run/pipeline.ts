@@ -148,8 +148,10 @@ export async function runPipeline(spec: PipelineSpec): Promise<RunSummary> {
       where: options.where,
       fixMissingPlus: options.fixMissingPlus,
     };
-    // A dry run checks one system_id, two people in its one pass; a run that sends or predicts reads the file first.
-    const people = await createPersonCheck(spec.mode === 'dry-run' ? undefined : options, rules, run.prepass);
+    // A dry run checks one system_id, two people in its one pass; a run that sends or predicts reads the file first,
+    // without pre-scanning it again: the first open's verdict holds while the file is the same one.
+    const prepassInput = spec.mode === 'dry-run' ? undefined : { ...options, prescanned: source.prescan };
+    const people = await createPersonCheck(prepassInput, rules, run.prepass);
     const preparer = createPreparer({ ...rules, people });
 
     await run.start();

@@ -257,14 +257,16 @@ export function createPreparer(options: PrepareOptions): Preparer {
   };
 }
 
-/** How a run opens its input (the pre-pass opens it the same way). */
+/** How a run opens its input (the pre-pass opens it the same way, with the first open's pre-scan). */
 export function csvOptions(options: {
   encoding?: InputEncoding | undefined;
   map?: readonly string[] | undefined;
   mapFile?: string | undefined;
   sheet?: string | undefined;
+  prescanned?: CsvReadOptions['prescanned'];
 }): CsvReadOptions {
   return {
+    ...(options.prescanned === undefined ? {} : { prescanned: options.prescanned }),
     ...(options.encoding === undefined ? {} : { encoding: options.encoding }),
     ...(options.map === undefined ? {} : { map: options.map }),
     mapFile: options.mapFile,
