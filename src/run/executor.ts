@@ -6,7 +6,16 @@
 import type { CsvRecord } from '../csv/read.js';
 import type { PreparedRow } from './outcomes.js';
 import type { OverrideLookup } from './override-store.js';
-import type { BackupSummary } from '../execute/backup.js';
+
+/** `--backup`'s part of the run summary (execute/backup.ts writes the files). */
+export interface BackupSummary {
+  backupPath: string;
+  createdPath: string;
+  updated: number;
+  created: number;
+  /** `sync --delete-missing`: contacts the run will delete, also in the backup file. */
+  deleted?: number | undefined;
+}
 
 /** The sync's own part of the run summary. */
 export interface SyncSummary {
