@@ -2,7 +2,7 @@
  * `sync <file>`: make the portal match the file (README, "Keeping CIOPulse in sync with your
  * helpdesk"). It is the run pipeline with two executors built from the existing parts:
  *
- *   before: the run's pre-pass over the file (run/prepare.ts) also lists its system_ids
+ *   before: the run's pre-pass over the file (run/prepare.ts) also lists its system_ids (and --backup's)
  *   start:  credential check ─► one GET all (snapshot) ─► deletes in scope ─► guards ─►
  *           confirmation ─► backup ─► the deletes start
  *   rows:   each row predicted against the snapshot, the deletes counted as done; only rows that

@@ -281,8 +281,9 @@ export function csvOptions(options: {
  * checks is added, so the first row of a shared system_id is refused before anything is sent. A
  * dry run (no input here) sends nothing, so it checks in its one pass and corrects the earlier
  * rows after: a second read would cost it a third of its speed (BENCHMARKS.md, section 1).
- * `observer` sees every record of this read (a sync lists the file's system_ids from it), so no
- * run reads its file more than twice; a delete and a dry run have no pre-pass to observe.
+ * `observer` sees every record of this read (a sync lists the file's system_ids from it, `--backup`
+ * the ids it saves), so neither reads the file again; a delete and a dry run have no pre-pass. The
+ * open takes `input.prescanned`, the run's first open's pre-scan, so the whole-file check is not redone.
  */
 export async function createPersonCheck(
   input: (Parameters<typeof csvOptions>[0] & { input: string; limit?: number | undefined }) | undefined,
