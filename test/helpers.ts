@@ -9,6 +9,7 @@ import { createRequire, syncBuiltinESMExports } from 'node:module';
 import { basename, dirname, join, resolve } from 'node:path';
 import { parse } from 'csv-parse/sync';
 import { afterEach, inject } from 'vitest';
+import { Secret, type Connection } from '../src/config.js';
 import { startEmulator, type Emulator, type EmulatorOptions } from '../src/emulator/server.js';
 import { TEST_API_KEY, TEST_PORTAL_CODE } from './fixtures.js';
 
@@ -86,6 +87,11 @@ export function runCli(args: readonly string[], options: CliOptions = {}): Promi
     if (options.stdin !== undefined) child.stdin.end(options.stdin);
     else child.stdin.end();
   });
+}
+
+/** The library's connection to an in-process emulator. */
+export function connectionOf(emu: Emulator): Connection {
+  return { baseUrl: emu.baseUrl, portalCode: emu.portalCode, apiKey: new Secret(emu.apiKey) };
 }
 
 /** Environment for the CLI that points at an emulator. */

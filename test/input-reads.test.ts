@@ -8,17 +8,11 @@
 import { utimesSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { Secret, type Connection } from '../src/config.js';
 import { FileError } from '../src/errors.js';
-import type { Emulator } from '../src/emulator/server.js';
 import { deleteContacts, importContacts, planImport, syncContacts, validateFile } from '../src/run/entry.js';
-import { countReads, readCsv, tempDir, useEmulators, writeFile } from './helpers.js';
+import { connectionOf, countReads, readCsv, tempDir, useEmulators, writeFile } from './helpers.js';
 
 const emulator = useEmulators();
-
-function connectionOf(emu: Emulator): Connection {
-  return { baseUrl: emu.baseUrl, portalCode: emu.portalCode, apiKey: new Secret(emu.apiKey) };
-}
 
 const contact = (id: string, job: string | null = null) => ({
   system_id: id,

@@ -9,21 +9,16 @@ import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { Secret, type Connection } from '../src/config.js';
 import type { Contact } from '../src/contact/schema.js';
 import { ConfigError, DeclinedError, SyncRefusedError } from '../src/errors.js';
 import { importContacts, syncContacts, type SyncOptions } from '../src/run/entry.js';
 import { resolveExitCode } from '../src/run/exit.js';
 import { parseWhere } from '../src/run/where.js';
 import type { Emulator } from '../src/emulator/server.js';
-import { countReads, readResults, tempDir, useEmulators, writeFile } from './helpers.js';
+import { connectionOf, countReads, readResults, tempDir, useEmulators, writeFile } from './helpers.js';
 
 const emulator = useEmulators();
 const HEADER = 'system_id,first_name,last_name,email,job_title';
-
-function connectionOf(emu: Emulator): Connection {
-  return { baseUrl: emu.baseUrl, portalCode: emu.portalCode, apiKey: new Secret(emu.apiKey) };
-}
 
 function contact(id: string, extra: Partial<Contact> = {}): Contact {
   return {
