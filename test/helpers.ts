@@ -10,6 +10,7 @@ import { basename, dirname, join, resolve } from 'node:path';
 import { parse } from 'csv-parse/sync';
 import { afterEach, inject } from 'vitest';
 import { Secret, type Connection } from '../src/config.js';
+import type { Contact } from '../src/contact/schema.js';
 import { startEmulator, type Emulator, type EmulatorOptions } from '../src/emulator/server.js';
 import { TEST_API_KEY, TEST_PORTAL_CODE } from './fixtures.js';
 
@@ -87,6 +88,19 @@ export function runCli(args: readonly string[], options: CliOptions = {}): Promi
     if (options.stdin !== undefined) child.stdin.end(options.stdin);
     else child.stdin.end();
   });
+}
+
+/** A contact with every field, named after its system_id (`FK1 LK1`, `k1@example.com`). */
+export function contact(id: string, extra: Partial<Contact> = {}): Contact {
+  return {
+    system_id: id,
+    first_name: `F${id}`,
+    last_name: `L${id}`,
+    email: `${id.toLowerCase()}@example.com`,
+    job_title: null,
+    mobile: null,
+    ...extra,
+  };
 }
 
 /** The library's connection to an in-process emulator. */

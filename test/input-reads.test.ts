@@ -10,18 +10,9 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { FileError } from '../src/errors.js';
 import { deleteContacts, importContacts, planImport, syncContacts, validateFile } from '../src/run/entry.js';
-import { connectionOf, countReads, readCsv, tempDir, useEmulators, writeFile } from './helpers.js';
+import { connectionOf, contact, countReads, readCsv, tempDir, useEmulators, writeFile } from './helpers.js';
 
 const emulator = useEmulators();
-
-const contact = (id: string, job: string | null = null) => ({
-  system_id: id,
-  first_name: `F${id}`,
-  last_name: `L${id}`,
-  email: `${id.toLowerCase()}@example.com`,
-  job_title: job,
-  mobile: null,
-});
 
 /** K1 twice (the backup lists it once), K2 new, and a row with no system_id. */
 const FILE = [
@@ -35,7 +26,7 @@ const FILE = [
 
 async function setUp(prefix: string) {
   const emu = await emulator();
-  emu.seedContacts([contact('K1', 'Dev'), contact('K3', 'Ops')]);
+  emu.seedContacts([contact('K1', { job_title: 'Dev' }), contact('K3', { job_title: 'Ops' })]);
   const dir = tempDir(prefix);
   return { emu, dir, input: writeFile(dir, 'people.csv', FILE), connection: connectionOf(emu) };
 }
@@ -84,7 +75,7 @@ describe('the reads of the input', () => {
     expect(readCsv(join(dir, 'undo.created.csv'))).toEqual([['system_id'], ['K2']]);
     // A sync's deletes are backed up after the file's own contacts.
     const syncBackup = join(dir, 'sync-undo.csv');
-    emu.seedContacts([contact('K4', 'Ops')]);
+    emu.seedContacts([contact('K4', { job_title: 'Ops' })]);
     const synced = await syncContacts({
       input,
       connection,

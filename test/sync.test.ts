@@ -15,22 +15,10 @@ import { importContacts, syncContacts, type SyncOptions } from '../src/run/entry
 import { resolveExitCode } from '../src/run/exit.js';
 import { parseWhere } from '../src/run/where.js';
 import type { Emulator } from '../src/emulator/server.js';
-import { connectionOf, countReads, readResults, tempDir, useEmulators, writeFile } from './helpers.js';
+import { connectionOf, contact, countReads, readResults, tempDir, useEmulators, writeFile } from './helpers.js';
 
 const emulator = useEmulators();
 const HEADER = 'system_id,first_name,last_name,email,job_title';
-
-function contact(id: string, extra: Partial<Contact> = {}): Contact {
-  return {
-    system_id: id,
-    first_name: `F${id}`,
-    last_name: `L${id}`,
-    email: `${id.toLowerCase()}@example.com`,
-    job_title: null,
-    mobile: null,
-    ...extra,
-  };
-}
 
 function line(c: Contact): string {
   return [c.system_id, c.first_name, c.last_name, c.email, c.job_title].map((v) => v ?? '').join(',');
