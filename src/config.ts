@@ -10,6 +10,7 @@ import { join, resolve } from 'node:path';
 import { parseEnv, inspect } from 'node:util';
 import { AuthError, ConfigError } from './errors.js';
 import { commandLine } from './shell.js';
+import { HINTS, SETTINGS_ERRORS } from './error-messages.js';
 
 export const DEFAULT_BASE_URL = 'https://app.cio-pulse.com/api/v5';
 
@@ -109,12 +110,9 @@ export function checkEnvFile(path: string): void {
 /** The refusal a key file and an env file share when group or others can read the key. */
 function refuseShared(what: string, path: string, mode: number): void {
   if ((mode & 0o077) === 0) return;
-  throw new ConfigError(
-    `the ${what} ${path} holds the API key and can be read by other users (mode ${(mode & 0o777).toString(8)})`,
-    {
-      hint: `run: ${commandLine(['chmod', '600', path])}`,
-    },
-  );
+  throw new ConfigError(SETTINGS_ERRORS.sharedKeyFile(what, path, (mode & 0o777).toString(8)), {
+    hint: HINTS.chmod(commandLine(['chmod', '600', path])),
+  });
 }
 
 /** Refuses a key file whose mode lets group or others read it (`mode & 0o077`). */
@@ -150,22 +148,22 @@ export function resolveBaseUrl(raw: string, allowInsecure = false): string {
   try {
     url = new URL(raw);
   } catch {
-    throw new ConfigError(`the base URL "${hideUserinfo(raw)}" is not a URL`, {
-      hint: `it looks like ${DEFAULT_BASE_URL}`,
+    throw new ConfigError(SETTINGS_ERRORS.notAUrl(hideUserinfo(raw)), {
+      hint: HINTS.baseUrlExample(DEFAULT_BASE_URL),
     });
   }
   // Anything in the URL is printed (check, hints, the report): a key there would leak.
   if (url.username !== '' || url.password !== '') {
-    throw new ConfigError(`the base URL holds a user name or password (${hideUserinfo(raw)}); it must not`, {
-      hint: 'the key goes in CIOPULSE_API_KEY or --api-key-file, and the portal code in CIOPULSE_PORTAL_CODE',
+    throw new ConfigError(SETTINGS_ERRORS.userinfoInUrl(hideUserinfo(raw)), {
+      hint: HINTS.keyNotInUrl(),
     });
   }
   if (url.protocol !== 'https:' && url.protocol !== 'http:') {
     throw new ConfigError(`the base URL must be http or https, not ${url.protocol}`);
   }
   if (url.protocol === 'http:' && !isLoopbackHost(url.hostname) && !allowInsecure) {
-    throw new ConfigError(`refusing plain http to ${url.hostname}: the API key would cross the network unencrypted`, {
-      hint: 'use https, or pass --allow-insecure if you really mean it',
+    throw new ConfigError(SETTINGS_ERRORS.plainHttp(url.hostname), {
+      hint: HINTS.useHttps(),
     });
   }
   return url.href.replace(/\/+$/, '');
@@ -291,8 +289,8 @@ export function resolveConnection(
     how.push('CIOPULSE_API_KEY (or --api-key-file, a file only you can read)');
   }
   if (missing.length > 0) {
-    throw new ConfigError(`missing ${missing.join(' and ')}`, {
-      hint: `set ${how.join(' and ')} in the environment or in an --env-file; \`ciopulse-contacts check\` shows what is set and where from`,
+    throw new ConfigError(SETTINGS_ERRORS.missing(missing), {
+      hint: HINTS.setMissing(how),
     });
   }
   let apiKey: Secret;
@@ -306,8 +304,8 @@ export function resolveConnection(
       refuseShared(origin.source === '.env' ? '.env file' : 'env file', origin.path, mode);
   }
   if (apiKey.length !== API_KEY_LENGTH) {
-    throw new AuthError(`the API key has ${apiKey.length} characters; CIOPulse keys have ${API_KEY_LENGTH}`, {
-      hint: 'copy the key again from the bottom of the Preferences page in the CIOPulse Portal',
+    throw new AuthError(SETTINGS_ERRORS.keyLength(apiKey.length, API_KEY_LENGTH), {
+      hint: HINTS.copyKeyAgain(),
     });
   }
   const fromDotEnv = [

@@ -2,7 +2,7 @@
  * ciopulse-contacts as a library: the same typed core the CLI uses. Nothing here prints or
  * exits; progress arrives through callbacks and whole-run problems throw typed errors.
  *
- * This is the public surface (README, "Using it as a library"): the entry points, their option
+ * This is the public surface (docs/LIBRARY.md, "What it exports"): the entry points, their option
  * and result types, the error classes and `Secret`. The emulator and the report have subpaths of
  * their own (`ciopulse-contacts/emulator`, `ciopulse-contacts/report`). Internals (the HTTP
  * client, the row parser, retry tuning) stay unexported so they can change. Nothing imported

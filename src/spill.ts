@@ -2,7 +2,7 @@
  * Spill files, in one place: what would otherwise grow with the input in memory (the 422 rows
  * awaiting their second chance, after-the-fact answers, a plan's predicted 422s, the export's
  * rows) goes to a JSON Lines file, one record a line, and is read back in order or by byte range
- * (docs/ARCHITECTURE.md, "Memory").
+ * (docs/ARCHITECTURE.md, "One concept, one place").
  *
  * The records are contact data, so a spill file is created at mode 600, hidden, and named
  * `.ciopulse-<kind>.<pid>-<random>.jsonl`: a run killed before it could remove its files leaves

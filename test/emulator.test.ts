@@ -555,7 +555,7 @@ describe('emulator', () => {
     });
 
     // The document sets no length; the emulator and the importer share a limit of 100 characters
-    // (docs/ARCHITECTURE.md, "Decisions where the document is silent").
+    // (docs/ARCHITECTURE.md, "Decisions where the API document is silent").
     it('takes a 100-character system_id and answers 400 to a 101-character one', async () => {
       const email = `long.${counter++}@example.com`;
       const body = `{"first_name":"L","last_name":"Id","email":"${email}"}`;

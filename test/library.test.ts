@@ -1,5 +1,5 @@
 /**
- * The library as a TypeScript user sees it (README, "Using it as a library"): what src/index.ts
+ * The library as a TypeScript user sees it (docs/LIBRARY.md, "What it exports"): what src/index.ts
  * and the subpaths `ciopulse-contacts/emulator` and `ciopulse-contacts/report` export, that a
  * consumer compiles against the built package through its `exports` map, that importing it does
  * not load undici, and that its entry points work in-process against the emulator.
@@ -123,33 +123,54 @@ export async function use(connection: Connection): Promise<RowStatus[]> {
   return [...STATUSES].filter((s) => summary.counts[s] > 0);
 }
 `;
-    const file = writeFile(dir, 'consumer.ts', consumer);
-    // The package as an installed dependency: resolved through package.json "exports" and its "types".
-    mkdirSync(join(dir, 'node_modules'));
-    symlinkSync(ROOT, join(dir, 'node_modules', 'ciopulse-contacts'), 'dir');
-    const tsconfig = {
-      compilerOptions: {
-        target: 'ES2023',
-        lib: ['ES2024'],
-        module: 'NodeNext',
-        moduleResolution: 'NodeNext',
-        strict: true,
-        noEmit: true,
-        // The declarations were checked when the build emitted them; this checks the consumer against them.
-        skipLibCheck: true,
-        types: ['node'],
-        typeRoots: [join(ROOT, 'node_modules', '@types')],
-      },
-      files: [file],
-    };
-    writeFileSync(join(dir, 'tsconfig.json'), JSON.stringify(tsconfig));
-    const tsc = spawnSync(
-      process.execPath,
-      [join(ROOT, 'node_modules', 'typescript', 'bin', 'tsc'), '-p', join(dir, 'tsconfig.json')],
-      { encoding: 'utf8', timeout: 60_000 },
-    );
-    expect(tsc.stdout + tsc.stderr).toBe('');
-    expect(tsc.status).toBe(0);
+    expectCompiles(dir, [writeFile(dir, 'consumer.ts', consumer)]);
+  }, 60_000);
+});
+
+/**
+ * Type-checks `files` as a user's project would: the package an installed dependency, resolved
+ * through package.json "exports" and its "types", beside the `also` packages the files import.
+ */
+function expectCompiles(dir: string, files: string[], also: string[] = []): void {
+  mkdirSync(join(dir, 'node_modules'));
+  symlinkSync(ROOT, join(dir, 'node_modules', 'ciopulse-contacts'), 'dir');
+  for (const name of also) symlinkSync(join(ROOT, 'node_modules', name), join(dir, 'node_modules', name), 'dir');
+  const tsconfig = {
+    compilerOptions: {
+      target: 'ES2023',
+      lib: ['ES2024'],
+      module: 'NodeNext',
+      moduleResolution: 'NodeNext',
+      strict: true,
+      noEmit: true,
+      // The declarations were checked when the build emitted them; this checks the consumer against them.
+      skipLibCheck: true,
+      types: ['node'],
+      typeRoots: [join(ROOT, 'node_modules', '@types')],
+    },
+    files,
+  };
+  writeFileSync(join(dir, 'tsconfig.json'), JSON.stringify(tsconfig));
+  const tsc = spawnSync(
+    process.execPath,
+    [join(ROOT, 'node_modules', 'typescript', 'bin', 'tsc'), '-p', join(dir, 'tsconfig.json')],
+    { encoding: 'utf8', timeout: 60_000 },
+  );
+  expect(tsc.stdout + tsc.stderr).toBe('');
+  expect(tsc.status).toBe(0);
+}
+
+describe('library: the examples in the docs', () => {
+  it('every TypeScript example of README.md and docs/LIBRARY.md compiles against the built package', () => {
+    const dir = tempDir('lib-docs-');
+    const files: string[] = [];
+    for (const doc of ['README.md', 'docs/LIBRARY.md']) {
+      const blocks = [...readFileSync(join(ROOT, doc), 'utf8').matchAll(/^```ts\n([\s\S]*?)^```$/gm)];
+      expect(blocks.length, doc).toBeGreaterThan(0);
+      // .mts: each example is an ES module of its own, with top-level await as a reader would paste it.
+      blocks.forEach((block, i) => files.push(writeFile(dir, `${doc.replace(/\W/g, '-')}-${i}.mts`, block[1] ?? '')));
+    }
+    expectCompiles(dir, files, ['vitest']);
   }, 60_000);
 });
 

@@ -133,7 +133,7 @@ describe('the packed package', () => {
       );
       expect(sample.stdout).toMatch(/invalid_email/);
 
-      // Shell completion from the installed bin (README, "Shell completion").
+      // Shell completion from the installed bin (README, "completion").
       const completion = run(bin, ['completion'], work, env);
       expect(completion.code).toBe(0);
       expect(completion.stdout).toMatch(/ciopulse-contacts/);

@@ -1,5 +1,5 @@
 /**
- * The credential check, and its verdict in one place (README, "Credentials first"). A run makes
+ * The credential check, and its verdict in one place (README, "Failure behaviour"). A run makes
  * one GET of a system_id that cannot exist before its first row: the API's JSON 404 ("A Contact
  * with this System ID was not found", API document, "Error Handling") means the key was taken.
  *
@@ -13,6 +13,7 @@ import { Secret, type Connection } from '../config.js';
 import { ApiError, type CiopulseError } from '../errors.js';
 import type { ApiClient, ApiClientOptions, ApiResult } from './client.js';
 import { authError, describeAnswer, isApiErrorBody, NOT_THE_API, NOT_THE_API_HINT, noAnswerError } from './failures.js';
+import { ANSWER_ERRORS, CREDENTIAL_CHECK, HINTS } from '../error-messages.js';
 import { withApiClient } from './with-client.js';
 
 /** How a failed check stops a run (the StopReason it maps to). */
@@ -44,7 +45,7 @@ function notTheApi(message: string, status: number | undefined): CredentialVerdi
   return {
     ok: false,
     reason: 'not_api',
-    error: new ApiError(`${message}: this does not look like the CIOPulse API`, {
+    error: new ApiError(ANSWER_ERRORS.notTheApi(message), {
       code: NOT_THE_API,
       hint: NOT_THE_API_HINT,
       ...(status === undefined ? {} : { status }),
@@ -52,13 +53,17 @@ function notTheApi(message: string, status: number | undefined): CredentialVerdi
   };
 }
 
-function unreachable(result: ApiResult, baseUrl: string, what: string): CredentialVerdict {
+function unreachable(
+  result: ApiResult,
+  baseUrl: string,
+  what: Parameters<typeof CREDENTIAL_CHECK.failed>[0],
+): CredentialVerdict {
   if (result.status === undefined) return { ok: false, reason: 'unreachable', error: noAnswerError(result, baseUrl) };
   return {
     ok: false,
     reason: 'unreachable',
-    error: new ApiError(`${what} failed: ${describeAnswer(result)}`, {
-      hint: `is ${baseUrl} the right base URL, and is the API up?`,
+    error: new ApiError(CREDENTIAL_CHECK.failed(what, describeAnswer(result)), {
+      hint: HINTS.unreachable(),
       status: result.status,
     }),
   };
@@ -76,26 +81,16 @@ export function judgeCredentialCheck(baseUrl: string, realKey: ApiResult, wrongK
   if (realKey.status !== 404) {
     const success = realKey.status !== undefined && realKey.status >= 200 && realKey.status < 300;
     // A run has always taken a 2xx: a contact by that name would be a coincidence, not a fault.
-    if (success && wrongKey === undefined) return { ok: true, proof: `the API answered ${realKey.status}` };
-    if (success)
-      return notTheApi(`the credential check found a contact that cannot exist (${realKey.status})`, realKey.status);
+    if (success && wrongKey === undefined) return { ok: true, proof: CREDENTIAL_CHECK.proofTook2xx(realKey.status) };
+    if (success) return notTheApi(CREDENTIAL_CHECK.foundImpossible(realKey.status), realKey.status);
     return unreachable(realKey, baseUrl, 'the credential check');
   }
-  if (!isApiErrorBody(realKey.body, 404))
-    return notTheApi("the credential check got a 404 without the API's JSON error body", 404);
-  if (wrongKey === undefined) return { ok: true, proof: 'the API answered 404 for a contact that does not exist' };
-  if (wrongKey.status === 401)
-    return {
-      ok: true,
-      proof:
-        'the API refused a deliberately wrong key with 401, and answered 404 to this key for a contact that does not exist',
-    };
+  if (!isApiErrorBody(realKey.body, 404)) return notTheApi(CREDENTIAL_CHECK.no404Body(), 404);
+  if (wrongKey === undefined) return { ok: true, proof: CREDENTIAL_CHECK.proof404() };
+  if (wrongKey.status === 401) return { ok: true, proof: CREDENTIAL_CHECK.proofBoth() };
   if (wrongKey.status === undefined || wrongKey.status >= 500 || wrongKey.status === 429)
     return unreachable(wrongKey, baseUrl, 'the check with a deliberately wrong key');
-  return notTheApi(
-    `the same URL answered ${wrongKey.status} to a deliberately wrong key instead of 401: the server does not check the key`,
-    wrongKey.status,
-  );
+  return notTheApi(CREDENTIAL_CHECK.wrongKeyTaken(wrongKey.status), wrongKey.status);
 }
 
 /** A 40-character key that is not the user's: the API must refuse it. */

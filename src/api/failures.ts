@@ -5,16 +5,15 @@
  */
 import { isLoopbackHost } from '../config.js';
 import { ApiError, AuthError, NotFoundError } from '../errors.js';
+import { ANSWER_ERRORS, HINTS } from '../error-messages.js';
 
 /** The `code` of an ApiError for a server that is not the CIOPulse API. */
 export const NOT_THE_API = 'not_the_api';
 
-export const NOT_THE_API_HINT = 'this base URL does not look like the CIOPulse API (it usually ends in /api/v5)';
+export const NOT_THE_API_HINT = HINTS.notTheApi();
 
 /** The hint for every 401: the API document names the portal code, the key and the IP allow-list. */
 export function unauthorizedHint(baseUrl: string): string {
-  const base =
-    'check the portal code, the API key (40 characters, from the Preferences page), and the Portal’s IP allow-list, which must include this machine’s address';
   let loopback: boolean;
   try {
     loopback = isLoopbackHost(new URL(baseUrl).hostname);
@@ -22,10 +21,8 @@ export function unauthorizedHint(baseUrl: string): string {
     loopback = false;
   }
   // A loopback URL is almost always the emulator, which makes up a new key each time it starts
-  // (README, "The emulator"), so a saved .env goes stale.
-  return loopback
-    ? `${base}; the base URL is loopback: if it is the emulator, it makes a new key each time it starts, so copy the three CIOPULSE_ lines it printed again`
-    : base;
+  // (README, "emulator"), so a saved .env goes stale.
+  return HINTS.unauthorized(loopback);
 }
 
 /** What the client knows about an answer, enough to word it. */
@@ -60,7 +57,7 @@ export function isApiErrorBody(body: unknown, status: number): boolean {
 
 /** The error that stops a run (or a command) whose server cannot be the API. */
 export function notTheApiError(what: string, status: number): ApiError {
-  return new ApiError(`${what}: this does not look like the CIOPulse API`, {
+  return new ApiError(ANSWER_ERRORS.notTheApi(what), {
     code: NOT_THE_API,
     hint: NOT_THE_API_HINT,
     status,
@@ -76,7 +73,7 @@ export const REDIRECTS: ReadonlySet<number> = new Set([301, 302, 303, 307, 308])
  */
 export function redirectError(url: string, what: string, location: string | undefined, status: number): ApiError {
   if (location === undefined)
-    return new ApiError(`${what}: the API answered with a redirect without a Location`, { code: 'redirect', status });
+    return new ApiError(ANSWER_ERRORS.redirectWithoutLocation(what), { code: 'redirect', status });
   let target = location;
   try {
     target = new URL(location, url).href;
@@ -84,31 +81,23 @@ export function redirectError(url: string, what: string, location: string | unde
     // kept as written: the message still shows it
   }
   const base = /^(.*?)\/contacts(?:\/[^/?#]*)?(?:[?#].*)?$/.exec(target)?.[1];
-  return new ApiError(`${what}: the API answered with a redirect to ${target}; set the base URL to ${base ?? 'it'}`, {
+  return new ApiError(ANSWER_ERRORS.redirectTo(what, target, base), {
     code: 'redirect',
     status,
-    hint: 'a redirect is never followed: it would send the API key to another address',
+    hint: HINTS.redirect(),
   });
 }
 
 export function authError(result: Pick<AnswerFacts, 'message'>, baseUrl: string, context = ''): AuthError {
-  return new AuthError(
-    `the API refused the credentials (401 ${result.message ?? 'Invalid security credentials'})${context}`,
-    {
-      hint: unauthorizedHint(baseUrl),
-    },
-  );
+  return new AuthError(ANSWER_ERRORS.refusedCredentials(result.message, context), { hint: unauthorizedHint(baseUrl) });
 }
 
 /** No HTTP answer at all, after every retry. */
 export function noAnswerError(result: Pick<AnswerFacts, 'message' | 'attempts'>, baseUrl: string): ApiError {
-  return new ApiError(
-    `no answer from ${baseUrl}: ${result.message ?? 'a network error'}${result.attempts > 1 ? ` (${result.attempts} attempts)` : ''}`,
-    {
-      code: 'no_answer',
-      hint: 'is the base URL right, and is the API up? --retries and --timeout set how hard to try',
-    },
-  );
+  return new ApiError(ANSWER_ERRORS.noAnswer(baseUrl, result.message, result.attempts), {
+    code: 'no_answer',
+    hint: HINTS.unreachable(),
+  });
 }
 
 /**
@@ -125,17 +114,15 @@ export function answerError(
       return authError(result, request.baseUrl);
     case 404:
       return new NotFoundError(
-        `${request.notFound ?? `${request.method} ${request.url}: not found`} (404 ${result.message ?? 'not found'})`,
-        {
-          hint: 'system_id is matched exactly, case included; `export` lists every contact',
-        },
+        ANSWER_ERRORS.notFound(request.notFound ?? `${request.method} ${request.url}: not found`, result.message),
+        { hint: HINTS.notFound() },
       );
     case undefined:
       return noAnswerError(result, request.baseUrl);
     default: {
-      const tries = result.retryable && result.attempts > 1 ? ` (${result.attempts} attempts)` : '';
+      const attempts = result.retryable ? result.attempts : 1;
       return new ApiError(
-        `${request.method} ${request.url} answered ${result.status}${result.message === undefined ? '' : `: ${result.message}`}${tries}`,
+        ANSWER_ERRORS.answered(`${request.method} ${request.url}`, result.status, result.message, attempts),
         { status: result.status },
       );
     }

@@ -9,6 +9,7 @@
 import type { CiopulseError } from '../errors.js';
 import { attempt, type AttemptContext, type Outcome, type TransportFailure } from './attempt.js';
 import { isApiErrorBody, notTheApiError, redirectError, REDIRECTS } from './failures.js';
+import { NOT_THE_API_WHY } from '../error-messages.js';
 import type { RequestGate } from './gate.js';
 import { isRetryableStatus, retryWait, sleep } from './retry.js';
 
@@ -92,13 +93,7 @@ function messageOf(body: unknown): string | undefined {
   return typeof body === 'string' && body.length > 0 ? body.slice(0, 200) : undefined;
 }
 
-const BODY_WORDS = {
-  html: 'an HTML page',
-  empty: 'an empty body',
-  text: 'a body that is not JSON',
-  json: 'JSON',
-  oversized: 'a body over 1 MB, more than any one answer of the API',
-} as const;
+const BODY_WORDS = NOT_THE_API_WHY.body;
 
 /**
  * A 2xx write with no body at all is the API's success: the API document promises JSON only for
@@ -125,15 +120,13 @@ function notTheApi(
   if (status >= 200 && status < 300)
     return stream || outcome.bodyKind === 'json' || isEmptySuccess(method, outcome)
       ? undefined
-      : notTheApiError(`${what} with ${BODY_WORDS[outcome.bodyKind]}`, status);
+      : notTheApiError(NOT_THE_API_WHY.withBody(what, BODY_WORDS[outcome.bodyKind]), status);
   if (status !== 404) return undefined;
   // An upsert creates what is missing, so the API never answers a PUT with 404.
-  if (method === 'PUT') return notTheApiError(`${what}, which the API never does for a PUT (an upsert)`, status);
+  if (method === 'PUT') return notTheApiError(NOT_THE_API_WHY.putAnswered404(what), status);
   // The document's only 404 is "A Contact with this System ID was not found": the list has no system_id.
-  if (stream) return notTheApiError(`${what}, which the API never does for the list of all contacts`, status);
-  return isApiErrorBody(outcome.body, 404)
-    ? undefined
-    : notTheApiError(`${what} without the API's JSON error body`, status);
+  if (stream) return notTheApiError(NOT_THE_API_WHY.listAnswered404(what), status);
+  return isApiErrorBody(outcome.body, 404) ? undefined : notTheApiError(NOT_THE_API_WHY.no404Body(what), status);
 }
 
 /** Sends one request through permit → attempt → classify → back off, until it is settled. */

@@ -28,7 +28,7 @@ function show(path: string): string {
 
 /**
  * The demo's emulator stops with it, so the commands to go on start one that stays up (README,
- * "Tour"): its three env lines saved to a private .env, then the same import by hand.
+ * "A 60-second tour"): its three env lines saved to a private .env, then the same import by hand.
  */
 function tryByHand(input: string, styles: ReturnType<typeof createStyles>): string {
   return [

@@ -117,12 +117,14 @@ export async function runRowsAndReport(
     );
   }
   // A results file that could not be written: the summary above says what was done; this line says why it stopped.
+  // The one hint is the stop's own (error-messages.ts, HINTS.writeFailed), already printed on the
+  // `stopped:` line unless --quiet or --json kept that line back.
   if (summary.stopped?.reason === 'write_failed')
     throw new FileError(summary.stopped.message, {
       hint:
-        summary.journalPath === undefined
+        summary.journalPath === undefined || (output.quiet !== true && output.json !== true)
           ? undefined
-          : `the journal ${summary.journalPath} is kept: free some space, then run again with --resume`,
+          : summary.stopped.hint,
     });
   if (lateFailure !== undefined) throw lateFailure;
   return code;

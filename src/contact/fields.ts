@@ -20,7 +20,7 @@ export function cannotCreate(missing: readonly ContactField[]): string {
   );
 }
 
-/** The first columns of every export, in this order (README, "Export"): the key, then the fields. */
+/** The first columns of every export, in this order (README, "export"): the key, then the fields. */
 export const EXPORT_COLUMNS = ['system_id', ...CONTACT_FIELDS] as const;
 export type ExportColumn = (typeof EXPORT_COLUMNS)[number];
 

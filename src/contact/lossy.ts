@@ -1,11 +1,12 @@
 /**
- * A spreadsheet's lossy save (README, "Order and uniqueness within the file"). Excel's "CSV (Comma
+ * A spreadsheet's lossy save (README, "Uniqueness and order within the file"). Excel's "CSV (Comma
  * delimited)" writes windows-1252, and every letter outside it becomes `?`: an exported file,
  * edited and saved that way, would overwrite `Łukasz` with `?ukasz` and `美咲` with `??`. Only
  * where the API's current value is known can the two be told apart from a real edit, so the
  * planner (`--plan`, `--changed-only`, `--backup`, and `sync`) asks this one rule.
  */
 import type { ContactField, ContactPatch, RowError } from './schema.js';
+import { ROW_ERRORS } from './row-messages.js';
 
 /** `to` matches `from` unit by unit, except that some non-ASCII units became `?`. */
 function sameButQuestionMarks(from: readonly string[], to: readonly string[]): boolean {
@@ -50,7 +51,7 @@ export function findLossySave(
     return {
       code: 'lossy_save',
       field,
-      message: `${column(field)} "${next}" would overwrite "${held}" in the API with question marks: the file was saved as "CSV (Comma delimited)", which turns every letter it cannot encode into "?"; save it as "CSV UTF-8", or use .xlsx`,
+      message: ROW_ERRORS.lossy_save.questionMarks(column(field), next, held),
     };
   }
   return undefined;

@@ -14,6 +14,7 @@
  * A maintained parser was considered (parse-full-name, humanparser); both drop particles into a
  * middle name or strip titles, which would change what people called themselves.
  */
+import { ROW_ERRORS } from './row-messages.js';
 
 /** Lower-cased words that belong to the last name when they come right before it. */
 const PARTICLES: ReadonlySet<string> = new Set([
@@ -74,10 +75,7 @@ export function splitFullName(text: string): NameSplit {
   // A trailing suffix ("King Jr") is kept with the word before it.
   while (end > 2 && isSuffix(words[end - 1]!.replace(/,$/, ''))) end--;
   if (end < 2) {
-    return {
-      ok: false,
-      message: `${JSON.stringify(name)} is one word, so it cannot be split into first_name and last_name; map separate name columns, or fix the name`,
-    };
+    return { ok: false, message: ROW_ERRORS.one_word_name.oneWord(name) };
   }
   let start = end - 1;
   while (start > 1 && PARTICLES.has(words[start - 1]!.toLowerCase())) start--;

@@ -7,6 +7,10 @@
 import { parsePhoneNumberFromString, type CountryCode } from 'libphonenumber-js/max';
 import { rulesFor, surelyValidType, type SureType } from './phone-plans.js';
 import type { RowWarning } from './row-issues.js';
+import { ROW_ERRORS, ROW_PHRASES, ROW_WARNINGS } from './row-messages.js';
+
+const MOBILE = ROW_ERRORS.invalid_mobile;
+const FIX = ROW_PHRASES.mobileFix;
 
 /**
  * "mobile … must start with a "+" followed by a country code and the phone number with the
@@ -20,28 +24,9 @@ export const MOBILE_PATTERN = /^\+[1-9]\d{6,14}$/;
 /** Types that can take a text message as far as libphonenumber knows; the rest are warned about. */
 const MOBILE_TYPES: ReadonlySet<SureType> = new Set(['MOBILE', 'FIXED_LINE_OR_MOBILE', 'UNKNOWN']);
 
-const TYPE_WORDS: Record<SureType, string> = {
-  FIXED_LINE: 'a fixed-line (landline)',
-  FIXED_LINE_OR_MOBILE: 'a fixed-line or mobile',
-  MOBILE: 'a mobile',
-  PREMIUM_RATE: 'a premium-rate',
-  TOLL_FREE: 'a toll-free',
-  SHARED_COST: 'a shared-cost',
-  VOIP: 'a VoIP',
-  PERSONAL_NUMBER: 'a personal (forwarding)',
-  PAGER: 'a pager',
-  UAN: 'a universal access (UAN)',
-  VOICEMAIL: 'a voicemail',
-  UNKNOWN: 'an',
-};
-
 function typeWarning(value: string, type: SureType): RowWarning | undefined {
   if (MOBILE_TYPES.has(type)) return undefined;
-  return {
-    code: 'not_a_mobile',
-    field: 'mobile',
-    message: `mobile ${value} is ${TYPE_WORDS[type]} number by libphonenumber, not a mobile; sent as the API allows it`,
-  };
+  return { code: 'not_a_mobile', field: 'mobile', message: ROW_WARNINGS.not_a_mobile.notAMobile(value, type) };
 }
 
 /**
@@ -57,23 +42,15 @@ export function mobileWarning(value: string): RowWarning | undefined {
     return {
       code: 'unrecognised_mobile',
       field: 'mobile',
-      message: `mobile ${value} is not a number libphonenumber can read; sent as the API allows it`,
+      message: ROW_WARNINGS.unrecognised_mobile.unreadable(value),
     };
   }
   // libphonenumber drops a trunk zero after the country code (+610411… → +61411…); the API stores what we send.
   if (phone.number !== value) {
-    return {
-      code: 'trunk_zero',
-      field: 'mobile',
-      message: `mobile ${value} has a trunk zero after the country code (libphonenumber reads ${phone.number}); sent as the API allows it`,
-    };
+    return { code: 'trunk_zero', field: 'mobile', message: ROW_WARNINGS.trunk_zero.trunkZero(value, phone.number) };
   }
   if (!phone.isValid()) {
-    return {
-      code: 'unrecognised_mobile',
-      field: 'mobile',
-      message: `mobile ${value} is not a valid number for its country (libphonenumber); sent as the API allows it`,
-    };
+    return { code: 'unrecognised_mobile', field: 'mobile', message: ROW_WARNINGS.unrecognised_mobile.notValid(value) };
   }
   return typeWarning(value, phone.getType() ?? 'UNKNOWN');
 }
@@ -138,11 +115,8 @@ export function readNationalFast(digits: string, country: CountryCode): string |
 
 /** Digits that lost their `+`: what to do, the same words for a CSV cell and a workbook's number cell. */
 export function lostPlusHint(digits: string): string {
-  if (!isValidAsWritten(`+${digits}`)) return 'write it as + then the country code and the number';
-  const opt = isValidMobile(`+${digits}`)
-    ? ', or pass --fix-missing-plus to add it to every mobile that lost it'
-    : ` (it is not a mobile, so --fix-missing-plus leaves it alone)`;
-  return `did you mean +${digits}? Write the + when the number starts with its country code${opt}`;
+  if (!isValidAsWritten(`+${digits}`)) return FIX.writeInFull();
+  return FIX.lostPlus(digits, isValidMobile(`+${digits}`));
 }
 
 /** Valid as written and a mobile by libphonenumber (a NANP number does not say, and counts). */
@@ -154,14 +128,12 @@ function isValidMobile(e164: string): boolean {
 
 /** The likely fix for a number that is not E.164: `+` in front, or the country code written in. */
 function fixFor(value: string, digits: string | undefined, country: CountryCode | undefined): string {
-  if (/^\d(\.\d+)?E\+\d+$/i.test(value)) return 'it looks like Excel scientific notation: format the column as Text';
+  if (/^\d(\.\d+)?E\+\d+$/i.test(value)) return FIX.scientific();
   if (digits !== undefined && isValidAsWritten(`+${digits}`)) return lostPlusHint(digits);
-  if (country !== undefined) return 'if it is from another country, write it with + and its country code';
-  if (digits !== undefined && digits.startsWith('0'))
-    return 'a local number needs --default-country, or the country code written in';
-  if (digits !== undefined)
-    return 'write it with + and its country code, or pass --default-country for national numbers';
-  return 'write it as + then the country code and the number';
+  if (country !== undefined) return FIX.otherCountry();
+  if (digits !== undefined && digits.startsWith('0')) return FIX.localNumber();
+  if (digits !== undefined) return FIX.countryCode();
+  return FIX.writeInFull();
 }
 
 /**
@@ -198,33 +170,28 @@ export function readMobile(
   const stripped = value.replace(BRACKETED_TRUNK, '$1').replace(FORMATTING, '');
   const plus = stripped.startsWith('+');
   const digits = /^\+?\d+$/.test(stripped) ? stripped.slice(plus ? 1 : 0) : undefined;
-  const apiRule = `"${value}" is not "+" then country code and number with no spaces or hyphens`;
   if (plus && digits !== undefined) {
     const e164 = `+${digits}`;
     if (MOBILE_PATTERN.test(e164)) {
       const why = trunk ? ' (the (0) is the trunk prefix, not dialled from abroad)' : '';
       return { ok: true, value: e164, change: `mobile: ${value} → ${e164}${why}` };
     }
-    return {
-      ok: false,
-      message: `${apiRule}, and without its spacing it is ${e164}, still not that; check the digits`,
-    };
+    return { ok: false, message: MOBILE.stillNotE164(value, e164) };
   }
-  if (digits === undefined) return { ok: false, message: `${apiRule}; ${fixFor(value, undefined, country)}` };
+  if (digits === undefined)
+    return { ok: false, message: MOBILE.notE164WithHint(value, fixFor(value, undefined, country)) };
   const national =
     country === undefined ? undefined : (readNationalFast(digits, country) ?? readNational(digits, country));
   if (national !== undefined) return { ok: true, value: national, change: `mobile: ${value} → ${national}` };
   if (options.fixMissingPlus === true && isValidMobile(`+${digits}`)) {
     return { ok: true, value: `+${digits}`, change: `mobile: ${value} → +${digits} (--fix-missing-plus)` };
   }
-  if (country === undefined) return { ok: false, message: `${apiRule}; ${fixFor(value, digits, country)}` };
+  if (country === undefined)
+    return { ok: false, message: MOBILE.notE164WithHint(value, fixFor(value, digits, country)) };
   // After the international dialling prefix (`0011` in AU), the digits start with a country code.
   const idd = rulesFor(country).idd?.exec(digits);
   const international = idd == null ? digits : digits.slice(idd[0].length - 1);
-  return {
-    ok: false,
-    message: `"${value}" is not a valid ${country} number in national form, so --default-country ${country} does not apply; ${fixFor(value, international, country)}`,
-  };
+  return { ok: false, message: MOBILE.notNational(value, country, fixFor(value, international, country)) };
 }
 
 /** "+61 411 112 233", or "0411 112 233" with `--default-country AU` → "+61411112233"; else as given. */

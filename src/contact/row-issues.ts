@@ -1,7 +1,7 @@
 /**
  * What can be wrong with a row, as data: the stable error and warning codes and their shapes.
  * Below both the schema and the phone rules, which produce them, so neither imports the other's
- * types back (docs/ARCHITECTURE.md, "No import cycles").
+ * types back (docs/ARCHITECTURE.md, "One concept, one place").
  */
 import type { ContactField } from './fields.js';
 
@@ -45,7 +45,7 @@ export interface RowError {
   code: RowErrorCode;
   /** The contact field, when the error is about one; `full_name` for the one name column that feeds two. */
   field?: ContactField | 'system_id' | 'full_name';
-  /** A sentence for people. The importer prefixes the CSV column name. */
+  /** A sentence for people, worded in row-messages.ts. The importer prefixes the CSV column name. */
   message: string;
 }
 

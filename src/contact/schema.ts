@@ -11,6 +11,7 @@ import { findMisdecoded, isValidEmail } from './text-rules.js';
 import { MOBILE_PATTERN, mobileWarning, readMobile, type MobileReading } from './phone.js';
 import { CONTACT_FIELDS, REQUIRED_ON_CREATE, type ContactField } from './fields.js';
 import { formatWarning, type RowError, type RowErrorCode, type RowWarning } from './row-issues.js';
+import { ROW_ERRORS, ROW_PHRASES } from './row-messages.js';
 
 export { CONTACT_FIELDS, REQUIRED_ON_CREATE, type ContactField } from './fields.js';
 export { findMisdecoded, isValidEmail } from './text-rules.js';
@@ -42,23 +43,11 @@ export const SPREADSHEET_ERRORS: ReadonlySet<string> = new Set([
   '#NULL!',
 ]);
 
-const CHAR_NAMES: Record<string, string> = {
-  '"': 'a double quote (")',
-  '\\': 'a backslash (\\)',
-  '\n': 'a line break',
-  '\r': 'a carriage return',
-  '\t': 'a tab',
-};
-
-function describeChar(ch: string): string {
-  return CHAR_NAMES[ch] ?? `the control character U+${ch.charCodeAt(0).toString(16).toUpperCase().padStart(4, '0')}`;
-}
-
 /** Names the first character of `value` that JSON would escape with a backslash, if any. */
 export function findEscapedChar(value: string): string | undefined {
   const match = NEEDS_ESCAPE.exec(value);
-  if (match) return describeChar(match[0]);
-  if (!value.isWellFormed()) return 'a lone UTF-16 surrogate (broken emoji or encoding)';
+  if (match) return ROW_PHRASES.escapedChar(match[0]);
+  if (!value.isWellFormed()) return ROW_PHRASES.loneSurrogate();
   return undefined;
 }
 
@@ -69,27 +58,20 @@ function issue(ctx: z.RefinementCtx, code: RowErrorCode, message: string): void 
 /** Any text value the API accepts: a string that JSON can carry without a backslash. */
 export const apiText = z.string().superRefine((value, ctx) => {
   const ch = findEscapedChar(value);
-  if (ch !== undefined)
-    issue(
-      ctx,
-      'backslash_char',
-      `contains ${ch}, which JSON must escape with a backslash; the API forbids backslashes`,
-    );
+  if (ch !== undefined) issue(ctx, 'backslash_char', ROW_ERRORS.backslash_char.needsEscape(ch));
 });
 
 export const emailValue = apiText.superRefine((value, ctx) => {
-  if (!isValidEmail(value)) issue(ctx, 'invalid_email', `"${value}" is not a valid email address`);
+  if (!isValidEmail(value)) issue(ctx, 'invalid_email', ROW_ERRORS.invalid_email.notAnAddress(value));
 });
 
 export const mobileValue = apiText.superRefine((value, ctx) => {
-  if (!MOBILE_PATTERN.test(value)) {
-    issue(ctx, 'invalid_mobile', `"${value}" is not "+" then country code and number with no spaces or hyphens`);
-  }
+  if (!MOBILE_PATTERN.test(value)) issue(ctx, 'invalid_mobile', ROW_ERRORS.invalid_mobile.notE164(value));
 });
 
 /** A field that is mandatory on create: present, not null, not empty. */
 const requiredText = apiText.superRefine((value, ctx) => {
-  if (value.length === 0) issue(ctx, 'missing_required', 'is required when creating a contact');
+  if (value.length === 0) issue(ctx, 'missing_required', ROW_ERRORS.missing_required.inBody());
 });
 
 /** Each field's own rule; the field names come from src/contact/fields.ts, the one list. */
@@ -132,7 +114,8 @@ export const contactCreateSchema = z.strictObject(
  * characters (`80a45geb4faec211f6a144g18110c73d`), and the ids it names (a helpdesk's agent ID, a
  * primary key: ServiceNow's 32-character sys_id, a 36-character GUID, numeric ids of up to 20
  * digits) are all far shorter. Longer text in that column is a merged cell or a pasted note,
- * never an id. The importer and the emulator share the limit (docs/ARCHITECTURE.md, "Decisions").
+ * never an id. The importer and the emulator share the limit (docs/ARCHITECTURE.md,
+ * "Decisions where the API document is silent").
  */
 export const MAX_SYSTEM_ID_LENGTH = 100;
 
@@ -142,14 +125,11 @@ export const MAX_SYSTEM_ID_LENGTH = 100;
  * `PUT /contacts/..` would hit `/contacts` (README, "system_id").
  */
 export const apiSystemId = z.string().superRefine((value, ctx) => {
-  if (value.length === 0) issue(ctx, 'missing_system_id', 'is empty; every row needs a system_id');
-  else if (value === '.' || value === '..') issue(ctx, 'invalid_system_id', `"${value}" cannot be a URL path segment`);
+  if (value.length === 0) issue(ctx, 'missing_system_id', ROW_ERRORS.missing_system_id.empty());
+  else if (value === '.' || value === '..')
+    issue(ctx, 'invalid_system_id', ROW_ERRORS.invalid_system_id.dotSegment(value));
   else if (value.length > MAX_SYSTEM_ID_LENGTH)
-    issue(
-      ctx,
-      'invalid_system_id',
-      `is ${value.length} characters long; a system_id has at most ${MAX_SYSTEM_ID_LENGTH} (is this the right column?)`,
-    );
+    issue(ctx, 'invalid_system_id', ROW_ERRORS.invalid_system_id.tooLong(value.length, MAX_SYSTEM_ID_LENGTH));
 });
 
 /**
@@ -167,20 +147,11 @@ const SCIENTIFIC_NUMBER = /^[+-]?(?:\d[.,]\d+[eE][+-]?\d+|\d+[eE][+-]\d+)$/;
  */
 export const systemIdSchema = apiSystemId.superRefine((value, ctx) => {
   const misdecoded = findMisdecoded(value);
-  if (SCIENTIFIC_NUMBER.test(value))
-    issue(
-      ctx,
-      'scientific_system_id',
-      `"${value}" is a number in scientific notation: the spreadsheet rounded the id and its last digits are lost, so rows of different contacts would share it; re-export the ids as text (format the column as Text, or export from the helpdesk again), or use the .xlsx file`,
-    );
+  if (SCIENTIFIC_NUMBER.test(value)) issue(ctx, 'scientific_system_id', ROW_ERRORS.scientific_system_id.rounded(value));
   else if (misdecoded !== undefined) issue(ctx, misdecoded.code, misdecoded.message);
   // eslint-disable-next-line no-control-regex
   else if (/[\u0000-\u001f\u007f]/.test(value))
-    issue(
-      ctx,
-      'invalid_system_id',
-      `${JSON.stringify(value)} holds a control character (a line break or tab); an id is one line of text`,
-    );
+    issue(ctx, 'invalid_system_id', ROW_ERRORS.invalid_system_id.controlChar(value));
 });
 
 function isContactField(key: unknown): key is ContactField {
@@ -201,15 +172,15 @@ export function toRowErrors(issues: readonly z.core.$ZodIssue[]): RowError[] {
       case 'unrecognized_keys':
         return {
           code: 'unknown_field',
-          message: `unknown field(s) ${iss.keys.join(', ')}; allowed: ${CONTACT_FIELDS.join(', ')}`,
+          message: ROW_ERRORS.unknown_field.notAllowed(iss.keys.join(', '), CONTACT_FIELDS.join(', ')),
         };
       case 'invalid_type':
         if (iss.input === undefined || iss.input === null) {
-          return { ...base, code: 'missing_required', message: 'is required when creating a contact' };
+          return { ...base, code: 'missing_required', message: ROW_ERRORS.missing_required.inBody() };
         }
         if (iss.expected === 'object')
-          return { ...base, code: 'not_an_object', message: 'the body must be a JSON object' };
-        return { ...base, code: 'invalid_type', message: 'must be a string or null' };
+          return { ...base, code: 'not_an_object', message: ROW_ERRORS.not_an_object.notAnObject() };
+        return { ...base, code: 'invalid_type', message: ROW_ERRORS.invalid_type.notText() };
       default:
         return { ...base, code: 'invalid_type', message: iss.message };
     }
@@ -256,11 +227,7 @@ const CELL_CODES: ReadonlySet<RowErrorCode> = new Set(['spreadsheet_error', 'rep
 
 function cellGuard(value: string, ctx: z.RefinementCtx): void {
   if (SPREADSHEET_ERRORS.has(value)) {
-    issue(
-      ctx,
-      'spreadsheet_error',
-      `holds the spreadsheet error ${value} (a broken formula?); fix it, or pass --null-token "${value}" to clear the field`,
-    );
+    issue(ctx, 'spreadsheet_error', ROW_ERRORS.spreadsheet_error.errorValue(value));
     return;
   }
   const misdecoded = findMisdecoded(value);

@@ -4,12 +4,13 @@
  */
 import { z } from 'zod';
 import { hasNonAscii } from '../csv/formula.js';
+import { ROW_ERRORS } from './row-messages.js';
 
 /**
  * The document only says "a valid email address". zod's own pattern decides for ASCII; an
  * internationalised address (RFC 6531: `Zoë@example.com`, `josé@exämple.com`) is valid by the
  * same shape with letters, marks and digits of any script, and a top-level domain of letters or
- * its punycode form. The emulator checks bodies with this same rule (README, "email and mobile").
+ * its punycode form. The emulator checks bodies with this same rule (README, "Error codes").
  */
 const ASCII_EMAIL = z.regexes.email;
 const UNICODE_EMAIL =
@@ -20,7 +21,10 @@ export function isValidEmail(value: string): boolean {
   return ASCII_EMAIL.test(value) || (hasNonAscii(value) && UNICODE_EMAIL.test(value));
 }
 
-/** A C1 control character (U+0080–U+009F) or U+FFFD: never in a name (README, "Reading the file"). */
+/**
+ * A C1 control character (U+0080–U+009F) or U+FFFD: never in a name (README, "Encodings,
+ * delimiters, line endings").
+ */
 const MISDECODED = /[\u0080-\u009f\ufffd]/;
 
 /** A C1 control character or U+FFFD in a cell: the code and the sentence, or undefined. */
@@ -30,15 +34,7 @@ export function findMisdecoded(
   const match = MISDECODED.exec(value);
   if (match === null) return undefined;
   const ch = match[0];
-  if (ch === '\uFFFD')
-    return {
-      code: 'replacement_char',
-      message:
-        'contains U+FFFD, the replacement character: the text was damaged before it reached this file (a tool could not decode it), and no --encoding brings it back; fix it at the source and export again',
-    };
+  if (ch === '\uFFFD') return { code: 'replacement_char', message: ROW_ERRORS.replacement_char.damaged() };
   const hex = ch.charCodeAt(0).toString(16).toUpperCase().padStart(4, '0');
-  return {
-    code: 'control_char',
-    message: `contains the invisible control character U+${hex}, which is never in a name: the file was read in the wrong encoding; a CSV from Excel for Mac needs --encoding macintosh, one from Excel on Windows --encoding windows-1252 (or save it as "CSV UTF-8")`,
-  };
+  return { code: 'control_char', message: ROW_ERRORS.control_char.wrongEncoding(hex) };
 }

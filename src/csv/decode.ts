@@ -9,7 +9,7 @@ import { ChunkCarry } from './chunks.js';
 
 /**
  * The encodings `--encoding` takes: `windows-1252` is what Excel on Windows writes as "CSV (Comma
- * delimited)", `macintosh` (MacRoman) what Excel for Mac writes (README, "Reading the file").
+ * delimited)", `macintosh` (MacRoman) what Excel for Mac writes (README, "Encodings, delimiters, line endings").
  */
 export const INPUT_ENCODINGS = ['utf8', 'windows-1252', 'macintosh', 'latin1', 'utf16le'] as const;
 export type InputEncoding = (typeof INPUT_ENCODINGS)[number];

@@ -250,7 +250,7 @@ function isAsciiLetter(byte: number | undefined): boolean {
 
 /**
  * Which legacy encoding the bytes of a file that is not UTF-8 fit: Excel on Windows writes
- * windows-1252, Excel for Mac MacRoman (README, "Reading the file"). An accented letter inside a
+ * windows-1252, Excel for Mac MacRoman (README, "Encodings, delimiters, line endings"). An accented letter inside a
  * word decodes to a lower-case letter in the right one: `Jos` + 0x8E is `José` in MacRoman and
  * `JosŽ` in windows-1252, `Jos` + 0xE9 the other way round. Bare-CR line ends, and bytes that
  * windows-1252 leaves undefined, point to MacRoman too. A tie is windows-1252, the common case.

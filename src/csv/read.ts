@@ -16,6 +16,7 @@ import { statSync, type Stats } from 'node:fs';
 import { open } from 'node:fs/promises';
 import { extname } from 'node:path';
 import { FileError, UsageError } from '../errors.js';
+import { FILE_ERRORS, HINTS } from '../error-messages.js';
 import { INPUT_ENCODINGS, type InputEncoding } from './decode.js';
 import { parseMapFlags, type HeaderField } from './headers.js';
 import { readMapFile } from './mapping.js';
@@ -77,10 +78,7 @@ export async function isWorkbookFile(path: string): Promise<boolean> {
 }
 
 function changedWhileRead(path: string): FileError {
-  return new FileError(`${path}: the file changed while it was read`, {
-    file: path,
-    hint: 'let whatever is writing it finish, or copy the file first, then run again',
-  });
+  return new FileError(FILE_ERRORS.changedWhileRead(path), { file: path, hint: HINTS.fileChanged() });
 }
 
 /** The end of the file came before the size it had at the start, or its size or mtime changed. */
@@ -97,7 +95,7 @@ function refuseChanged(path: string, started: Stats, bytesRead: number): void {
 
 /**
  * The batches, then `check` at the end, never before: a file cut short or rewritten meanwhile
- * would otherwise read as a shorter file that went well (README, "Reading CSV").
+ * would otherwise read as a shorter file that went well (docs/ARCHITECTURE.md, "Reading CSV").
  */
 async function* checkedAtEnd<T>(batches: AsyncIterable<T>, check: () => void): AsyncGenerator<T> {
   yield* batches;

@@ -12,6 +12,7 @@ import { FileError } from '../errors.js';
 import { createTranscoder } from './decode.js';
 import type { Plan } from './prescan.js';
 import { readFailure } from '../errno.js';
+import { ROW_ERRORS, ROW_PHRASES } from '../contact/row-messages.js';
 import { countByte, countChar, eolByte, foreignLineBreak, lenientCells, skipBlankLines, splitRecords } from './scan.js';
 
 export interface CsvRecord {
@@ -270,7 +271,6 @@ class RecordParser extends Parser {
       } satisfies CsvRecord);
     const extra = cells.slice(width);
     if (isBlankRow(extra)) return super.push({ line, cells: cells.slice(0, width) } satisfies CsvRecord);
-    const counts = `line ${line} has ${cells.length} cells but the header has ${width}`;
     const delimiter = this.plan.delimiter === '\t' ? '\\t' : this.plan.delimiter;
     return super.push({
       line,
@@ -278,7 +278,7 @@ class RecordParser extends Parser {
       extra,
       error: {
         code: 'ragged_row',
-        message: `${counts}; extra cells: ${quoteList(extra)} (a value holding "${delimiter}" must be quoted)`,
+        message: ROW_ERRORS.ragged_row.csv(line, cells.length, width, quoteList(extra), delimiter),
       },
     } satisfies CsvRecord);
   }
@@ -322,7 +322,7 @@ class RecordParser extends Parser {
         relax_column_count: true,
       });
       cells = rows.length === 1 ? rows[0] : undefined;
-      reason = 'it does not follow the CSV quoting rules';
+      reason = ROW_PHRASES.csvQuoting.notQuotingRules();
     } catch (error) {
       reason = describeCsvError(error as CsvError);
     }
@@ -332,7 +332,7 @@ class RecordParser extends Parser {
     }
     const where = lastLine > line ? `lines ${line}-${lastLine}` : `line ${line}`;
     const typed = text.replace(/\r?\n$|\r$/, '');
-    const message = `${where}: cannot read this row: ${reason}; quote a value that holds a quote and write the quote as "" (the row reads: ${shownAsTyped(typed)})`;
+    const message = ROW_ERRORS.malformed_row.quoting(where, reason, shownAsTyped(typed));
     return super.push({
       line,
       cells: this.fit(lenientCells(typed, this.plan.delimiter)),
@@ -344,9 +344,7 @@ class RecordParser extends Parser {
   private foreignBreak(line: number, raw: Buffer, at: number): boolean {
     const text = raw.toString('utf8').replace(/\r?\n$|\r$/, '');
     const [found, file] = this.plan.dialect.mac ? ['an LF line break', 'CR'] : ['a bare CR line break', 'LF or CRLF'];
-    const message =
-      `line ${line}: cannot read this row: it holds ${found} (byte ${at + 1} of the row) but the file's lines end with ${file}, ` +
-      `so the lines on either side would be read as one value; re-save the file with one kind of line ending (the row reads: ${shownAsTyped(text)})`;
+    const message = ROW_ERRORS.malformed_row.foreignLineBreak(line, found, at + 1, file, shownAsTyped(text));
     return super.push({
       line,
       cells: this.fit(lenientCells(text, this.plan.delimiter)),
@@ -376,11 +374,9 @@ class RecordParser extends Parser {
 function describeCsvError(error: CsvError): string {
   switch (error.code) {
     case 'CSV_INVALID_CLOSING_QUOTE':
-      return 'a closing quote is followed by more text instead of a delimiter or the end of the line';
-    case 'INVALID_OPENING_QUOTE': {
-      const column = typeof error.column === 'number' ? ` in cell ${error.column + 1}` : '';
-      return `a quote appears in the middle of an unquoted value${column}`;
-    }
+      return ROW_PHRASES.csvQuoting.closingQuote();
+    case 'INVALID_OPENING_QUOTE':
+      return ROW_PHRASES.csvQuoting.openingQuote(typeof error.column === 'number' ? error.column + 1 : undefined);
     default:
       return error.message;
   }

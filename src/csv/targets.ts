@@ -1,5 +1,5 @@
 /**
- * Where an output really goes, in one place for every command (README, "Files a run writes"):
+ * Where an output really goes, in one place for every command (README, "Default paths"):
  *
  * - An output that is not a regular file (a FIFO, a terminal, `/dev/stdout`, a device) is written
  *   straight: never renamed over (as root, a rename replaces the device node itself), and no
@@ -12,6 +12,7 @@
 import { lstatSync, readlinkSync, realpathSync, statSync, type Stats } from 'node:fs';
 import { basename, dirname, join, resolve } from 'node:path';
 import { FileError } from '../errors.js';
+import { HINTS } from '../error-messages.js';
 
 function statOf(path: string): Stats | undefined {
   try {
@@ -87,7 +88,7 @@ export function refuseSameFiles(input: NamedFile | undefined, outputs: readonly 
     const error = new FileError(problems.join('\n'), {
       file: outputs[0]?.path,
       problems,
-      hint: 'give each output its own path, away from the input',
+      hint: HINTS.separateOutputs(),
     });
     throw error;
   }

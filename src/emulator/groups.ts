@@ -7,6 +7,7 @@ import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { z } from 'zod';
 import { FileError } from '../errors.js';
+import { FILE_ERRORS, HINTS } from '../error-messages.js';
 
 /** The document's example has six Also Alert slots per group. */
 export const ALSO_ALERT_SLOTS = [1, 2, 3, 4, 5, 6] as const;
@@ -91,11 +92,11 @@ function readGroupsFile(file: string): unknown {
   try {
     return JSON.parse(text.replace(/^\uFEFF/, ''));
   } catch (error) {
-    throw new FileError(`the support groups file ${file} is not valid JSON: ${(error as Error).message}`, {
+    throw new FileError(FILE_ERRORS.groupsNotJson(file, (error as Error).message), {
       file,
       cause: error,
       // The document's own example has `"Also_Alert_1_System_ID":CONTACT456`, unquoted.
-      hint: 'if it was copied from the API document, quote the bare CONTACT456',
+      hint: HINTS.quoteBareId(),
     });
   }
 }

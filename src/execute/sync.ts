@@ -17,7 +17,6 @@
  */
 import type { CsvHeader } from '../csv/read.js';
 import { DeclinedError, SyncRefusedError } from '../errors.js';
-import type { RunControl } from '../run/control.js';
 import type { ResultRow } from '../run/results.js';
 import { APPLIED_STATUSES } from '../run/statuses.js';
 import type { ResultsSink } from '../run/sink.js';
@@ -27,7 +26,7 @@ import { CONTACT_FIELDS, type ContactPatch } from '../contact/schema.js';
 import type { PreparedRow } from '../run/outcomes.js';
 import { createBackupIds, withBackupIds, writeBackup, type BackupSummary } from './backup.js';
 import { createChangedFilter, withChangedFilter, type ChangedFilter } from './changed.js';
-import type { Executor } from '../run/executor.js';
+import type { Executor, ExecutorContext } from '../run/executor.js';
 import { createPlanExecutor, loadSnapshot } from './plan.js';
 import { createRunClient, createSendExecutor, type ClientSettings, type RunClient } from './send.js';
 import { previewDeletes, runDeletes } from './sync-deletes.js';
@@ -142,17 +141,14 @@ async function putAfterInput(sink: ResultsSink, rows: readonly ResultRow[]): Pro
 }
 
 /** A real sync: deletes, then the rows through --changed-only's filter, then the state. */
-export async function createSyncExecutor(
-  settings: SyncSettings,
-  ctx: { sink: ResultsSink; control: RunControl; header: CsvHeader },
-): Promise<Executor> {
+export async function createSyncExecutor(settings: SyncSettings, ctx: ExecutorContext): Promise<Executor> {
   const { sink, control, header } = ctx;
   const run: RunClient = await createRunClient(settings.client, control);
   const collector = listingCollector(settings, header);
   const backupIds = settings.backup === undefined ? undefined : createBackupIds(header);
   const applied = new Set<string>();
   // Every row the send executor finishes passes here: the applied ones become owned, and so do the
-  // ones the file lists that already matched (docs/ARCHITECTURE.md, "sync"): the file governs them, so
+  // ones the file lists that already matched (docs/ARCHITECTURE.md, "Sync"): the file governs them, so
   // a contact imported before the first sync is still deleted once it leaves the helpdesk.
   const observed: ResultsSink = {
     ...sink,
@@ -175,6 +171,7 @@ export async function createSyncExecutor(
     isDelete: false,
     ignoreMissing: false,
     maxConsecutiveFailures: settings.maxConsecutiveFailures,
+    later: ctx.later,
     beforeFirstRow: async () => {
       const snapshot = await loadSnapshot(run.client, { signal: control.stopSignal, onWarning: settings.onWarning });
       const listing = collector.listing();
@@ -267,10 +264,7 @@ export async function createSyncExecutor(
 }
 
 /** `sync --plan`: the same decisions, predicted; nothing is written to the API or the state. */
-export async function createSyncPlanExecutor(
-  settings: SyncSettings,
-  ctx: { sink: ResultsSink; control: RunControl; header: CsvHeader },
-): Promise<Executor> {
+export async function createSyncPlanExecutor(settings: SyncSettings, ctx: ExecutorContext): Promise<Executor> {
   const { sink, control, header } = ctx;
   const run = await createRunClient(settings.client, control);
   const collector = listingCollector(settings, header);
@@ -282,7 +276,7 @@ export async function createSyncPlanExecutor(
     control,
     checkCredentials: () => run.checkCredentials(),
     onWarning: settings.onWarning,
-    predictOptions: {},
+    predictOptions: { later: ctx.later },
     onSnapshot: (snapshot) => {
       decision = decide(settings, snapshot, collector.listing());
       if (decision.refusal !== undefined)

@@ -3,7 +3,7 @@
  * names become column names, and how a value becomes a cell. Shared by `export`, `get` and the
  * plan's snapshot, so the three read an answer the same way.
  *
- * Accepted shapes (README, "Export"): a bare array of records, or an object holding one array of
+ * Accepted shapes (README, "export"): a bare array of records, or an object holding one array of
  * records (other keys are ignored), each record bare or in a single-key wrapper such as the API
  * document's `{"support_group":{...}}`. Anything else is an ApiError, because guessing would
  * export the wrong thing.
@@ -12,7 +12,7 @@ import type { Contact } from '../contact/schema.js';
 import { ApiError, InternalError } from '../errors.js';
 import { EXPORT_COLUMNS } from '../contact/fields.js';
 
-/** The first columns of every export, in this order (README, "Export"); src/contact/fields.ts derives them. */
+/** The first columns of every export, in this order (README, "export"); src/contact/fields.ts derives them. */
 export { EXPORT_COLUMNS };
 
 /** Compressed spellings of the six export columns, so `SystemId`, `E-mail` and `FIRSTNAME` land on them. */

@@ -17,6 +17,7 @@ import Assembler from 'stream-json/assembler.js';
 import parser from 'stream-json/parser.js';
 import type { ApiClient } from '../api/client.js';
 import { ApiError, CiopulseError, InterruptedError } from '../errors.js';
+import { HINTS, LISTING_ERRORS } from '../error-messages.js';
 import { answerError } from '../api/failures.js';
 import { createBareIdScanner } from './bare-ids.js';
 import { createShapeTracker, type ShapeTracker } from './listing.js';
@@ -68,24 +69,16 @@ export async function walkListing(options: WalkOptions): Promise<WalkResult> {
     return { repaired: undefined, collisions: strict.tracker.collisions, bytes: strict.outcome.bytes };
   const first = strict.outcome;
   if (first.truncated) {
-    throw new ApiError(
-      `the API's answer ended in the middle of its JSON after ${first.bytes} bytes (${first.message}); the listing is incomplete, so nothing was written`,
-      {
-        hint: 'run the export again; if it keeps failing, the server may be cutting long answers',
-      },
-    );
+    throw new ApiError(LISTING_ERRORS.endedMidJson(first.bytes, first.message), { hint: HINTS.exportAgain() });
   }
   // "Also_Alert_1_System_ID":CONTACT456 in the document's own example: read it again through jsonrepair.
   const second = await attempt(true);
   if (!second.outcome.ok) {
     const { head, bytes, message } = second.outcome;
     const start = JSON.stringify(options.client.redact(head).replace(/\s+/g, ' ')).slice(1, -1);
-    throw new ApiError(
-      `the API's answer is not valid JSON and could not be repaired (${first.message}; then ${message})`,
-      {
-        hint: `it starts with "${start}${bytes > head.length ? '…' : ''}": an error page from a proxy, or the wrong base URL?`,
-      },
-    );
+    throw new ApiError(LISTING_ERRORS.notRepairable(first.message, message), {
+      hint: HINTS.notJsonStart(`${start}${bytes > head.length ? '…' : ''}`),
+    });
   }
   return { repaired: first.message, collisions: second.tracker.collisions, bytes: second.outcome.bytes };
 }
@@ -340,13 +333,10 @@ export function abortError(): CiopulseError {
 /** A body that broke off mid-answer: a typed error, never a silent second download. */
 export function answerBrokeOff(error: unknown, bytes: number): CiopulseError {
   if (error instanceof CiopulseError) return error;
-  return new ApiError(
-    `the API's answer broke off after ${bytes} bytes: ${transportMessage(error)}; nothing was written`,
-    {
-      cause: error,
-      hint: 'run the export again; if it keeps failing, the server may be cutting long answers',
-    },
-  );
+  return new ApiError(LISTING_ERRORS.brokeOff(bytes, transportMessage(error)), {
+    cause: error,
+    hint: HINTS.exportAgain(),
+  });
 }
 
 function unwrapStop(stop: StopRead, bytes: number, signal: AbortSignal | undefined): CiopulseError {

@@ -1,6 +1,6 @@
 /**
  * `ciopulse-contacts/report`: what the CLI prints and writes about a run, for callers that want
- * the same (README, "Using it as a library"): the summary text, its JSON, the next command to
+ * the same (docs/LIBRARY.md, "The HTML report"): the summary text, its JSON, the next command to
  * run, and the HTML report.
  */
 export { formatSummary, nextCommand, summaryToJson } from './summary.js';

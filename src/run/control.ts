@@ -7,6 +7,7 @@
 import { DEFAULTS } from '../defaults.js';
 import { setMaxListeners } from 'node:events';
 import type { StopReason } from './outcomes.js';
+import { RUN_STOPS } from '../error-messages.js';
 
 export interface Stopped {
   reason: StopReason;
@@ -41,7 +42,7 @@ export function createRunControl(signal: AbortSignal | undefined, graceMs: numbe
     stopController.abort();
   };
   const onAbort = (): void => {
-    stop('signal', 'interrupted');
+    stop('signal', RUN_STOPS.interrupted());
     // unref: a run that drains sooner must not wait for this timer to exit.
     timer = setTimeout(() => abortController.abort(), graceMs).unref();
   };

@@ -112,9 +112,9 @@ export function planImport(options: PlanOptions): Promise<RunSummary> {
     options,
     isDelete: false,
     sending: false,
-    createExecutor: async ({ sink, control, header }) => {
+    createExecutor: async ({ sink, control, header, later }) => {
       const run = await createRunClient({ ...options, onRetry: options.onRetry }, control);
-      const predictOptions = plannerOptions(header, options);
+      const predictOptions = { ...plannerOptions(header, options), later };
       return createPlanExecutor({
         client: run.client,
         sink,
@@ -148,7 +148,7 @@ export async function importContacts(options: ImportOptions): Promise<RunSummary
     resume: options.resume,
     restart: options.restart,
     outputs: undoFiles(backupPath),
-    createExecutor: async ({ sink, control, header }) => {
+    createExecutor: async ({ sink, control, header, later }) => {
       const run = await createRunClient(options, control);
       let changed: ChangedFilter | undefined;
       // Listed by the pipeline's pre-pass, which reads the file before the first row anyway.
@@ -161,6 +161,7 @@ export async function importContacts(options: ImportOptions): Promise<RunSummary
         ignoreMissing: false,
         maxConsecutiveFailures: options.maxConsecutiveFailures ?? DEFAULTS.maxConsecutiveFailures,
         format: header.format,
+        later,
         beforeFirstRow:
           backupPath === undefined && options.changedOnly !== true
             ? undefined
@@ -199,7 +200,7 @@ export function deleteContacts(options: DeleteOptions): Promise<RunSummary> {
     sending: true,
     resume: options.resume,
     restart: options.restart,
-    createExecutor: async ({ sink, control, header }) =>
+    createExecutor: async ({ sink, control, header, later }) =>
       createSendExecutor({
         run: await createRunClient(options, control),
         sink,
@@ -208,6 +209,7 @@ export function deleteContacts(options: DeleteOptions): Promise<RunSummary> {
         ignoreMissing: options.ignoreMissing === true,
         maxConsecutiveFailures: options.maxConsecutiveFailures ?? DEFAULTS.maxConsecutiveFailures,
         format: header.format,
+        later,
       }),
   });
 }

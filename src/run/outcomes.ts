@@ -6,6 +6,7 @@ import { describeAnswer } from '../api/failures.js';
 import type { ContactPatch, RowError, RowWarning } from '../contact/schema.js';
 import type { ResultRow } from './results.js';
 import type { RowStatus } from './statuses.js';
+import { ROW_DETAILS, ROW_ERRORS } from '../contact/row-messages.js';
 
 /** Why a run stopped before its last row (README, "Failure behaviour"). */
 export type StopReason = 'auth' | 'dead_server' | 'unreachable' | 'not_api' | 'signal' | 'write_failed';
@@ -34,6 +35,22 @@ export function skippedRow(row: Pick<ResultRow, 'seq' | 'line' | 'cells' | 'syst
     systemId: row.systemId,
     status: 'skipped',
     detail: 'not attempted: the run was stopped',
+  };
+}
+
+/** A row our own code failed on: a bug, not the network, said so in the row rather than blamed on the server. */
+export function internalErrorRow(
+  row: Pick<ResultRow, 'seq' | 'line' | 'cells' | 'systemId' | 'warnings'>,
+  error: unknown,
+): ResultRow {
+  return {
+    seq: row.seq,
+    line: row.line,
+    cells: row.cells,
+    systemId: row.systemId,
+    status: 'failed',
+    errors: [{ code: 'internal_error', message: ROW_ERRORS.internal_error.bug(error) }],
+    warnings: row.warnings,
   };
 }
 
@@ -72,7 +89,10 @@ export function toResult(
     };
   };
   // An answer from something that is not the API proves nothing about the row (a 200 login page).
-  if (result.fatal !== undefined) return row('failed', lost, [{ code: 'not_the_api', message: result.fatal.message }]);
+  if (result.fatal !== undefined)
+    return row('failed', lost, [
+      { code: 'not_the_api', message: ROW_ERRORS.not_the_api.stopped(result.fatal.message) },
+    ]);
   switch (result.status) {
     case 201:
       return row('created');
@@ -98,22 +118,17 @@ export function toResult(
           [
             {
               code: 'answer_lost',
-              message: `${describeAnswer(result)} after a lost answer: it may have been deleted by that attempt, or never existed`,
+              message: ROW_ERRORS.answer_lost.deleteThen404(describeAnswer(result)),
             },
           ],
         );
       }
       if (how.isDelete && how.ignoreMissing) return row('deleted', 'was not there (--ignore-missing)');
-      return row('failed', lost, [
-        { code: 'not_found', message: `no contact with this system_id (404 ${result.message ?? 'not found'})` },
-      ]);
+      return row('failed', lost, [{ code: 'not_found', message: ROW_ERRORS.not_found.noContact(result.message) }]);
     default:
       if (lost !== undefined && (result.retryable || result.stoppedBeforeRetry)) {
-        const what = how.isDelete
-          ? 'the contact may or may not have been deleted'
-          : 'the write may or may not have been applied';
-        return row('uncertain', `${lost}; no later attempt settled it: ${what}`, [
-          { code: 'answer_lost', message: `${describeAnswer(result)}; ${what}` },
+        return row('uncertain', `${lost}; no later attempt settled it: ${ROW_DETAILS.mayHaveLanded(how.isDelete)}`, [
+          { code: 'answer_lost', message: ROW_ERRORS.answer_lost.unsettled(describeAnswer(result), how.isDelete) },
         ]);
       }
       return row('failed', lost, [describeFailure(result, how.isDelete)]);
@@ -124,18 +139,18 @@ function describeFailure(result: ApiResult, isDelete: boolean): RowError {
   const message = describeAnswer(result);
   switch (result.status) {
     case 400:
-      if (isDelete && /support lead|also alert/i.test(result.message ?? '')) {
-        const hint = /reassign/i.test(message) ? '' : '; reassign the support group first';
-        return { code: 'protected_contact', message: `${message}${hint}` };
-      }
-      return { code: 'api_rejected', message };
+      if (isDelete && /support lead|also alert/i.test(result.message ?? ''))
+        return { code: 'protected_contact', message: ROW_ERRORS.protected_contact.answer(message) };
+      return { code: 'api_rejected', message: ROW_ERRORS.api_rejected.answer(message) };
     case 401:
-      return { code: 'auth_failed', message };
+      return { code: 'auth_failed', message: ROW_ERRORS.auth_failed.answer(message) };
     case 422:
-      return { code: 'email_taken', message };
+      return { code: 'email_taken', message: ROW_ERRORS.email_taken.answer(message) };
     case undefined:
-      return { code: 'network_error', message };
+      return { code: 'network_error', message: ROW_ERRORS.network_error.answer(message) };
     default:
-      return { code: result.retryable ? 'server_error' : 'api_rejected', message };
+      return result.retryable
+        ? { code: 'server_error', message: ROW_ERRORS.server_error.answer(message) }
+        : { code: 'api_rejected', message: ROW_ERRORS.api_rejected.answer(message) };
   }
 }

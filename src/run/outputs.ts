@@ -1,5 +1,5 @@
 /**
- * A run's output files, settled before the input is read (README, "Files a run writes"): where
+ * A run's output files, settled before the input is read (README, "Default paths"): where
  * each goes, that none is the input or another output, and how a FIFO or a device is written.
  *
  * A results or errors file that is not a regular file (a FIFO, `/dev/stdout`) cannot be read back
@@ -16,6 +16,7 @@ import { FileError } from '../errors.js';
 import { isSpecialFile, refuseSameFiles, type NamedFile } from '../csv/targets.js';
 import { resolveErrorsPath, resolveJournalPath, resolveResultsPath, type RunMode } from './paths.js';
 import { writeFailure } from '../errno.js';
+import { HINTS } from '../error-messages.js';
 
 export interface RunOutputs {
   /** Where the user sees them (the summary names these). */
@@ -111,7 +112,5 @@ async function copyStraight(from: string, to: string): Promise<void> {
 
 /** What to do about a results or errors file that could not be written; resume only when a journal can. */
 export function writeFailedHint(error: FileError, journalPath: string | undefined): string {
-  const full = /ENOSPC|EDQUOT/.test(error.message);
-  const fix = full ? 'free some space or choose another path' : 'choose another path';
-  return journalPath === undefined ? `${fix}, then run again` : `${fix}, then resume the run`;
+  return HINTS.writeFailed(/ENOSPC|EDQUOT/.test(error.message), journalPath !== undefined);
 }

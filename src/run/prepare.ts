@@ -23,13 +23,14 @@ import {
   type InputEncoding,
 } from '../csv/read.js';
 import { lostPlusHint } from '../contact/phone.js';
+import { ROW_ERRORS } from '../contact/row-messages.js';
 import { cellRef } from '../xlsx/values.js';
 import { createEmailIndex } from './email-index.js';
 import type { RowRuleOptions } from './run-types.js';
 import type { PreparedRow } from './outcomes.js';
 import type { PrepassObserver } from './executor.js';
 import type { Override, ResultRow, RowOutcome } from './results.js';
-import { createPersonIndex, type PersonConflict, type PersonIndex } from './person-index.js';
+import { createPersonIndex, type LaterRows, type PersonConflict, type PersonIndex } from './person-index.js';
 import { compileWhere } from './where.js';
 
 /** The row rules a run was given (`--fields`, `--empty`, `--where`, …; `--where` first of all), and what prepare needs besides. */
@@ -86,7 +87,7 @@ function numericMobile(header: CsvHeader, record: CsvRecord): RowError | undefin
   return {
     code: 'invalid_mobile',
     field: 'mobile',
-    message: `holds the number ${value}, not text, so its + is gone; ${lostPlusHint(value)}, and format the column as Text`,
+    message: ROW_ERRORS.invalid_mobile.numberCell(value, lostPlusHint(value)),
   };
 }
 
@@ -133,7 +134,7 @@ export function createPreparer(options: PrepareOptions): Preparer {
   const fullNameColumn = isDelete ? undefined : header.fields.full_name;
   const nameParts = FULL_NAME_PARTS.filter((f) => options.fields === undefined || options.fields.includes(f));
   // The columns the row parser does not read: a C1 control or U+FFFD there still means the file
-  // was decoded wrongly, and its results row would carry the damage (README, "Reading the file").
+  // was decoded wrongly, and its results row would carry the damage (README, "Encodings, delimiters, line endings").
   const checked = new Set<number>([
     header.fields.system_id ?? 0,
     ...(isDelete ? [] : fieldColumns.map(([, i]) => i)),
@@ -153,7 +154,11 @@ export function createPreparer(options: PrepareOptions): Preparer {
   const conflictError = (systemId: string, conflict: PersonConflict): RowError => ({
     code: 'conflicting_person',
     field: 'system_id',
-    message: `"${systemId}" is also used by ${placeOf(header.format, conflict.line)} for another person (${columnLabel(header, conflict.field)} differs): the later row would overwrite the earlier, so neither is sent; fix the id, or remove one of the rows`,
+    message: ROW_ERRORS.conflicting_person.twoPeople(
+      systemId,
+      placeOf(header.format, conflict.line),
+      columnLabel(header, conflict.field),
+    ),
   });
   const filter = compileWhere(options.where ?? [], header.columns);
 
@@ -238,7 +243,11 @@ export function createPreparer(options: PrepareOptions): Preparer {
             {
               code: 'duplicate_email',
               field: 'email',
-              message: `${columnLabel(header, 'email', record.line)} "${email}" is already used by ${placeOf(header.format, ownerLine)} for another system_id (emails are unique, compared case-insensitively)`,
+              message: ROW_ERRORS.duplicate_email.usedEarlier(
+                columnLabel(header, 'email', record.line),
+                email,
+                placeOf(header.format, ownerLine),
+              ),
             },
           ]);
         }
@@ -275,23 +284,34 @@ export function csvOptions(options: {
   };
 }
 
+/** What a run learns before its first row (runPrePass). */
+export interface PrePass {
+  /** The one-system_id-two-people check, for prepare; undefined for a delete. */
+  people: PrepareOptions['people'];
+  /** Which rows a later row with the same system_id follows; undefined without a pre-pass. */
+  later: LaterRows | undefined;
+}
+
 /**
  * The one-system_id-two-people check (person-index.ts). Given the input, a run that sends or
  * predicts reads the file once more first (up to `limit` rows): every row that passes the local
- * checks is added, so the first row of a shared system_id is refused before anything is sent. A
- * dry run (no input here) sends nothing, so it checks in its one pass and corrects the earlier
- * rows after: a second read would cost it a third of its speed (BENCHMARKS.md, section 1).
- * `observer` sees every record of this read (a sync lists the file's system_ids from it, `--backup`
- * the ids it saves), so neither reads the file again; a delete and a dry run have no pre-pass. The
- * open takes `input.prescanned`, the run's first open's pre-scan, so the whole-file check is not redone.
+ * checks is added, so the first row of a shared system_id is refused before anything is sent, and
+ * each row learns whether a later one shares its system_id. A dry run (no input here) sends
+ * nothing, so it checks in its one pass and corrects the earlier rows after: a second read would
+ * cost it a third of its speed (BENCHMARKS.md, section 1). `observer` sees every record of this
+ * read (a sync lists the file's system_ids from it, `--backup` the ids it saves), so neither reads
+ * the file again; a delete and a dry run have no pre-pass. The open takes `input.prescanned`, the
+ * run's first open's pre-scan, so the whole-file check is not redone.
  */
-export async function createPersonCheck(
+export async function runPrePass(
   input: (Parameters<typeof csvOptions>[0] & { input: string; limit?: number | undefined }) | undefined,
   rules: Omit<PrepareOptions, 'people' | 'checkEmails'>,
   observer?: PrepassObserver,
-): Promise<PrepareOptions['people']> {
-  if (rules.isDelete) return undefined;
-  if (input === undefined) return { index: createPersonIndex({ trackEarlier: true }), complete: false };
+): Promise<PrePass> {
+  // A delete applies nothing that could supersede a row (run/supersede.ts), and holds no people.
+  if (rules.isDelete) return { people: undefined, later: undefined };
+  if (input === undefined)
+    return { people: { index: createPersonIndex({ trackEarlier: true }), complete: false }, later: undefined };
   const source = await openCsv(input.input, csvOptions(input));
   const index = createPersonIndex({ trackEarlier: false });
   const preparer = createPreparer({ ...rules, checkEmails: false });
@@ -310,5 +330,5 @@ export async function createPersonCheck(
     source.close();
   }
   observer?.end();
-  return { index, complete: true };
+  return { people: { index, complete: true }, later: index.laterRows() };
 }

@@ -7,6 +7,7 @@
 import type { InputFormat } from '../csv/source.js';
 import { existsSync, statSync } from 'node:fs';
 import { FileError } from '../errors.js';
+import { FILE_ERRORS, HINTS } from '../error-messages.js';
 import { RESULT_COLUMNS, type ResultRow } from './results.js';
 import { APPLIED_STATUSES, FINAL_STATUSES, STATUSES, type RowStatus } from './statuses.js';
 import { isSuperseded, SUPERSEDABLE_STATUSES, supersededDetail, type LaterApplied } from './supersede.js';
@@ -43,9 +44,9 @@ export interface ResumeState {
 }
 
 function mismatch(resultsPath: string, why: string): FileError {
-  return new FileError(`${resultsPath} does not belong to this input: ${why}`, {
+  return new FileError(FILE_ERRORS.resultsOfAnotherInput(resultsPath, why), {
     file: resultsPath,
-    hint: 'resume with the same input file, or write the results of this one to another path',
+    hint: HINTS.resumeSameInput(),
   });
 }
 

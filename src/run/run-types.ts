@@ -1,5 +1,5 @@
 /**
- * What a run is given and what it returns (README, "Using it as a library"): the options every
+ * What a run is given and what it returns (docs/LIBRARY.md, "Import: importContacts"): the options every
  * entry point shares and the summary. Kept apart from the pipeline (docs/ARCHITECTURE.md, "The run
  * pipeline, file by file") so that the pipeline module holds only the run itself.
  */

@@ -6,6 +6,7 @@
  * sync it also counts as absent from the file.
  */
 import { UsageError } from '../errors.js';
+import { FILE_ERRORS, HINTS } from '../error-messages.js';
 
 export interface WhereCondition {
   column: string;
@@ -22,8 +23,8 @@ export function parseWhere(expressions: readonly string[]): WhereCondition[] {
     const negate = at > 0 && text[at - 1] === '!';
     const column = text.slice(0, negate ? at - 1 : at).trim();
     if (at < 0 || column === '')
-      throw new UsageError(`--where "${text}" needs the form COLUMN=VALUE or COLUMN!=VALUE`, {
-        hint: 'for example --where "active=true" or --where "Suspended!=TRUE"',
+      throw new UsageError(FILE_ERRORS.whereForm(text), {
+        hint: HINTS.whereExample(),
       });
     return { column, negate, value: text.slice(at + 1).trim(), text };
   });
@@ -39,8 +40,8 @@ export function compileWhere(conditions: readonly WhereCondition[], columns: rea
     const wanted = condition.column.toLowerCase();
     const index = columns.findIndex((c) => c.trim().toLowerCase() === wanted);
     if (index < 0)
-      throw new UsageError(`--where "${condition.text}": the file has no column "${condition.column}"`, {
-        hint: `its columns are ${columns.map((c) => `"${c}"`).join(', ')}`,
+      throw new UsageError(FILE_ERRORS.whereColumn(condition.text, condition.column), {
+        hint: HINTS.whereColumns(columns),
       });
     return { ...condition, index, value: condition.value.toLowerCase() };
   });

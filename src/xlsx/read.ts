@@ -12,6 +12,7 @@ import type { CsvRecord } from '../csv/record-parser.js';
 import { sourceFromBatches, type CsvSource } from '../csv/source.js';
 import { readSheetRows, type SheetRow } from './sheet.js';
 import { cellRef, columnLetters } from './values.js';
+import { ROW_ERRORS } from '../contact/row-messages.js';
 import { openWorkbook, type SheetInfo, type Workbook } from './workbook.js';
 
 export interface XlsxReadOptions {
@@ -44,13 +45,8 @@ function isBlank(row: SheetRow): boolean {
 }
 
 function uncachedError(row: SheetRow, columns: readonly number[]): NonNullable<CsvRecord['error']> {
-  const cells = columns.map((c) => cellRef(c, row.row)).join(', ');
-  return {
-    code: 'uncached_formula',
-    message:
-      `${columns.length === 1 ? 'cell' : 'cells'} ${cells} ${columns.length === 1 ? 'holds a formula' : 'hold formulas'} with no saved value ` +
-      '(the file was saved by a program that does not calculate formulas): open it in Excel or LibreOffice and save it again, or paste the values over the formulas',
-  };
+  const cells = columns.map((c) => cellRef(c, row.row));
+  return { code: 'uncached_formula', message: ROW_ERRORS.uncached_formula.noSavedValue(cells) };
 }
 
 /** Sheet rows → records of exactly the header's width; the first non-blank row is the header. */
@@ -89,7 +85,12 @@ function toRecords(rows: AsyncGenerator<SheetRow[]>): AsyncGenerator<CsvRecord[]
           record.extra = extra;
           record.error = {
             code: 'ragged_row',
-            message: `row ${row.row} has a value in ${cellRef(width + extraAt, row.row)}, right of the last header (column ${columnLetters(Math.max(width - 1, 0))}): "${extra[extraAt] ?? ''}"; give the column a header, or clear the cell`,
+            message: ROW_ERRORS.ragged_row.xlsx(
+              row.row,
+              cellRef(width + extraAt, row.row),
+              columnLetters(Math.max(width - 1, 0)),
+              extra[extraAt] ?? '',
+            ),
           };
         }
         records.push(record);

@@ -10,6 +10,7 @@ import type { Readable } from 'node:stream';
 import { SaxesParser, type SaxesTagPlain } from 'saxes';
 import yauzl, { type Entry, type ZipFile } from 'yauzl';
 import { FileError } from '../errors.js';
+import { FILE_ERRORS, HINTS } from '../error-messages.js';
 import { dateKindOf, decodeXstring, type DateKind } from './values.js';
 import { createStringTable, type StringTable } from './string-table.js';
 
@@ -41,9 +42,9 @@ export function localName(name: string): string {
 }
 
 export function notAWorkbook(path: string, why: string): FileError {
-  return new FileError(`${path} cannot be read as an Excel workbook (.xlsx): ${why}`, {
+  return new FileError(FILE_ERRORS.notAWorkbook(path, why), {
     file: path,
-    hint: 'open it in Excel or LibreOffice and save it again as "Excel Workbook (.xlsx)", or save it as "CSV UTF-8"',
+    hint: HINTS.resaveWorkbook(),
   });
 }
 

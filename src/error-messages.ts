@@ -1,0 +1,141 @@
+/**
+ * The words of the typed errors (errors.ts) that stop a run or a command, and of a run that
+ * stops: why it stopped (`stopped:` on stderr), what the credential check found, what an API
+ * answer that ends a command says, the settings and file errors (`error:`), and the `hint:` that
+ * goes with each. In one place, so that the words can be reviewed together: docs/MESSAGES.md
+ * lists them for a sample input (test/row-messages.test.ts). The row messages are in
+ * contact/row-messages.ts; the errno words in errno.ts.
+ *
+ * The code decides (api/, config.ts, execute/send.ts, run/, csv/, xlsx/, remote/walk.ts); these
+ * functions only word.
+ */
+
+/** Why a run stopped before its last row (README, "Failure behaviour"): the `stopped:` line. */
+export const RUN_STOPS = {
+  /** A 401 after the credential check passed. */
+  revokedKey: () => 'the API answered 401 Invalid security credentials mid-run; the key may have been revoked',
+  /** An answer that is not the API's (api/loop.ts), on any request. */
+  notTheApi: (reason: string) => `${reason}; the run stopped`,
+  /** The credential check failed: 401, not the API, or no answer. */
+  checkFailed: (reason: string) => `${reason}; nothing was sent`,
+  deadServer: (rows: number, lastAnswer: string) => `${rows} rows in a row used up their retries (last: ${lastAnswer})`,
+  interrupted: () => 'interrupted',
+} as const;
+
+/** What an API answer says when it ends a command or a run (the `error:` line). */
+export const ANSWER_ERRORS = {
+  refusedCredentials: (apiMessage: string | undefined, context: string) =>
+    `the API refused the credentials (401 ${apiMessage ?? 'Invalid security credentials'})${context}`,
+  noAnswer: (url: string, message: string | undefined, attempts: number) =>
+    `no answer from ${url}: ${message ?? 'a network error'}${attempts > 1 ? ` (${attempts} attempts)` : ''}`,
+  /** `what` is the request and its answer: `PUT /contacts/AGT-1 answered 200 with an HTML page`. */
+  notTheApi: (what: string) => `${what}: this does not look like the CIOPulse API`,
+  redirectWithoutLocation: (what: string) => `${what}: the API answered with a redirect without a Location`,
+  redirectTo: (what: string, target: string, baseUrl: string | undefined) =>
+    `${what}: the API answered with a redirect to ${target}; set the base URL to ${baseUrl ?? 'it'}`,
+  notFound: (what: string, apiMessage: string | undefined) => `${what} (404 ${apiMessage ?? 'not found'})`,
+  answered: (request: string, status: number, apiMessage: string | undefined, attempts: number) =>
+    `${request} answered ${status}${apiMessage === undefined ? '' : `: ${apiMessage}`}${attempts > 1 ? ` (${attempts} attempts)` : ''}`,
+} as const;
+
+/** How a request's answer shows it is not the API (api/loop.ts), after `PUT /contacts/X answered 404`. */
+export const NOT_THE_API_WHY = {
+  body: {
+    html: 'an HTML page',
+    empty: 'an empty body',
+    text: 'a body that is not JSON',
+    json: 'JSON',
+    oversized: 'a body over 1 MB, more than any one answer of the API',
+  },
+  withBody: (what: string, body: string) => `${what} with ${body}`,
+  putAnswered404: (what: string) => `${what}, which the API never does for a PUT (an upsert)`,
+  listAnswered404: (what: string) => `${what}, which the API never does for the list of all contacts`,
+  no404Body: (what: string) => `${what} without the API's JSON error body`,
+} as const;
+
+/** The credential check (api/credentials.ts): what failed, and for `check`, the proof it works. */
+export const CREDENTIAL_CHECK = {
+  foundImpossible: (status: number | undefined) => `the credential check found a contact that cannot exist (${status})`,
+  no404Body: () => "the credential check got a 404 without the API's JSON error body",
+  wrongKeyTaken: (status: number) =>
+    `the same URL answered ${status} to a deliberately wrong key instead of 401: the server does not check the key`,
+  failed: (what: 'the credential check' | 'the check with a deliberately wrong key', answer: string) =>
+    `${what} failed: ${answer}`,
+  proofTook2xx: (status: number | undefined) => `the API answered ${status}`,
+  proof404: () => 'the API answered 404 for a contact that does not exist',
+  proofBoth: () =>
+    'the API refused a deliberately wrong key with 401, and answered 404 to this key for a contact that does not exist',
+} as const;
+
+/** The connection settings (config.ts, README "Where settings come from"): each error, then its hint. */
+export const SETTINGS_ERRORS = {
+  sharedKeyFile: (what: string, path: string, mode: string) =>
+    `the ${what} ${path} holds the API key and can be read by other users (mode ${mode})`,
+  notAUrl: (shown: string) => `the base URL "${shown}" is not a URL`,
+  userinfoInUrl: (shown: string) => `the base URL holds a user name or password (${shown}); it must not`,
+  plainHttp: (host: string) => `refusing plain http to ${host}: the API key would cross the network unencrypted`,
+  missing: (settings: readonly string[]) => `missing ${settings.join(' and ')}`,
+  keyLength: (length: number, expected: number) =>
+    `the API key has ${length} characters; CIOPulse keys have ${expected}`,
+} as const;
+
+/** Whole-file errors outside the CSV reader's own (`error:`); their hints are in HINTS. */
+export const FILE_ERRORS = {
+  changedWhileRead: (path: string) => `${path}: the file changed while it was read`,
+  notAWorkbook: (path: string, why: string) => `${path} cannot be read as an Excel workbook (.xlsx): ${why}`,
+  resultsOfAnotherInput: (resultsPath: string, why: string) => `${resultsPath} does not belong to this input: ${why}`,
+  whereForm: (text: string) => `--where "${text}" needs the form COLUMN=VALUE or COLUMN!=VALUE`,
+  whereColumn: (text: string, column: string) => `--where "${text}": the file has no column "${column}"`,
+  groupsNotJson: (file: string, why: string) => `the support groups file ${file} is not valid JSON: ${why}`,
+} as const;
+
+/** An export's GET all that did not arrive whole (remote/walk.ts): nothing is written. */
+export const LISTING_ERRORS = {
+  endedMidJson: (bytes: number, why: string) =>
+    `the API's answer ended in the middle of its JSON after ${bytes} bytes (${why}); the listing is incomplete, so nothing was written`,
+  notRepairable: (strictWhy: string, repairWhy: string) =>
+    `the API's answer is not valid JSON and could not be repaired (${strictWhy}; then ${repairWhy})`,
+  brokeOff: (bytes: number, why: string) =>
+    `the API's answer broke off after ${bytes} bytes: ${why}; nothing was written`,
+} as const;
+
+/** The `hint:` lines: what to do next. */
+export const HINTS = {
+  /** Every 401: the API document names the portal code, the key and the IP allow-list. */
+  unauthorized: (loopback: boolean) =>
+    `check the portal code, the API key (40 characters, from the Preferences page), and the Portal’s IP allow-list, which must include this machine’s address${
+      loopback
+        ? '; the base URL is loopback: if it is the emulator, it makes a new key each time it starts, so copy the three CIOPULSE_ lines it printed again'
+        : ''
+    }`,
+  thenResume: (hint: string) => `${hint}; then resume the run`,
+  notTheApi: () => 'this base URL does not look like the CIOPulse API (it usually ends in /api/v5)',
+  /**
+   * No answer, or an answer the check cannot use (a 5xx, a 403): one sentence for both, which
+   * were two ("is the base URL right…", "is <url> the right base URL…") until they were merged.
+   */
+  unreachable: () => 'is the base URL right, and is the API up? --retries and --timeout set how hard to try',
+  redirect: () => 'a redirect is never followed: it would send the API key to another address',
+  notFound: () => 'system_id is matched exactly, case included; `export` lists every contact',
+  deadServer: () => 'the server looks down; resume the run later',
+  /** A results or errors file that could not be written; resume only when a journal can. */
+  chmod: (command: string) => `run: ${command}`,
+  baseUrlExample: (example: string) => `it looks like ${example}`,
+  keyNotInUrl: () => 'the key goes in CIOPULSE_API_KEY or --api-key-file, and the portal code in CIOPULSE_PORTAL_CODE',
+  useHttps: () => 'use https, or pass --allow-insecure if you really mean it',
+  setMissing: (ways: readonly string[]) =>
+    `set ${ways.join(' and ')} in the environment or in an --env-file; \`ciopulse-contacts check\` shows what is set and where from`,
+  copyKeyAgain: () => 'copy the key again from the bottom of the Preferences page in the CIOPulse Portal',
+  fileChanged: () => 'let whatever is writing it finish, or copy the file first, then run again',
+  resaveWorkbook: () =>
+    'open it in Excel or LibreOffice and save it again as "Excel Workbook (.xlsx)", or save it as "CSV UTF-8"',
+  resumeSameInput: () => 'resume with the same input file, or write the results of this one to another path',
+  whereExample: () => 'for example --where "active=true" or --where "Suspended!=TRUE"',
+  whereColumns: (columns: readonly string[]) => `its columns are ${columns.map((c) => `"${c}"`).join(', ')}`,
+  separateOutputs: () => 'give each output its own path, away from the input',
+  quoteBareId: () => 'if it was copied from the API document, quote the bare CONTACT456',
+  exportAgain: () => 'run the export again; if it keeps failing, the server may be cutting long answers',
+  notJsonStart: (start: string) => `it starts with "${start}": an error page from a proxy, or the wrong base URL?`,
+  writeFailed: (diskFull: boolean, canResume: boolean) =>
+    `${diskFull ? 'free some space or choose another path' : 'choose another path'}, then ${canResume ? 'resume the run' : 'run again'}`,
+} as const;
