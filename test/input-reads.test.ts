@@ -1,9 +1,9 @@
 /**
- * How often a run reads its input (docs/ARCHITECTURE.md, "The run pipeline"): a run that sends or
- * predicts pre-scans the file once, reads it once before anything is sent (the pre-pass) and once
- * for the rows. The second open takes the first one's pre-scan, and `--backup` gathers its
- * system_ids from the pre-pass, so neither reads the file again. The reads are real opens of the
- * file (countReads wraps node:fs), against the emulator.
+ * How often a run reads its input (docs/ARCHITECTURE.md, "The run pipeline, file by file"): a run
+ * that sends or predicts pre-scans the file once, reads it once before anything is sent (the
+ * pre-pass) and once for the rows. The second open takes the first one's pre-scan, and `--backup`
+ * gathers its system_ids from the pre-pass, so neither reads the file again. The reads are real
+ * opens of the file (countReads wraps node:fs), against the emulator.
  */
 import { utimesSync } from 'node:fs';
 import { join } from 'node:path';

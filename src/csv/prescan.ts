@@ -47,9 +47,9 @@ export type FileIdentity = Pick<Stats, 'dev' | 'ino' | 'size' | 'mtimeMs'>;
 
 /**
  * One open's verdict on the whole file (the sniff's plan and the pre-scan's problems). A run reads
- * its input more than once (docs/ARCHITECTURE.md, "The run pipeline"); a later open of the same
- * file is handed this verdict and skips the whole-file read, once `sameFile` shows the file is the
- * one that was scanned.
+ * its input more than once (docs/ARCHITECTURE.md, "The run pipeline, file by file"); a later open
+ * of the same file is handed this verdict and skips the whole-file read, once `sameFile` shows the
+ * file is the one that was scanned.
  */
 export interface Prescan {
   identity: FileIdentity;
