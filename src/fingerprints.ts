@@ -1,8 +1,9 @@
 /**
  * Large sets of strings kept only as 64-bit fingerprints, each with the caller's numbers, in one
  * typed array off the JS heap: the in-file email check (run/email-index.ts), the person check
- * (run/person-index.ts) and export's check for system_ids that GET all lists twice
- * (remote/repeated-ids.ts) each hold one entry per distinct key, up to a million and more. A Map
+ * (run/person-index.ts), export's check for system_ids that GET all lists twice
+ * (remote/repeated-ids.ts) and the ids a backup lists (execute/backup.ts) each hold one entry per
+ * distinct key, up to a million and more. A Map
  * of the strings was most of a dry run's memory at a million rows, and its growth kept the
  * garbage collector from returning memory (BENCHMARKS.md, section 1).
  *
@@ -141,6 +142,8 @@ export interface FingerprintMap {
    * under it and returns 0.
    */
   claim(a: number, b: number, value: number): number;
+  /** The value stored under the fingerprint (a, b), or 0 when there is none. */
+  get(a: number, b: number): number;
   /** Replaces the value (never 0) under a fingerprint that `claim` stored. */
   replace(a: number, b: number, value: number): void;
   /** Distinct fingerprints held. */
@@ -165,6 +168,10 @@ export function createFingerprintTable(expected = 0): FingerprintMap {
       size++;
       table.added();
       return 0;
+    },
+    get(a, b) {
+      // A free slot's value is 0.
+      return table.slots[table.find(a, b) + 2] as number;
     },
     replace(a, b, value) {
       table.slots[table.find(a, b) + 2] = value;

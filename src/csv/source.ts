@@ -7,6 +7,7 @@
 import { FileError } from '../errors.js';
 import { mapHeader, type HeaderField, type MapEntry } from './headers.js';
 import { describeMapping, type MappingDescription } from './mapping.js';
+import type { Prescan } from './prescan.js';
 import type { CsvRecord } from './record-parser.js';
 
 export type InputFormat = 'csv' | 'xlsx';
@@ -43,6 +44,8 @@ export interface CsvSource {
   rowsAtMost?: number | undefined;
   /** Stops reading and closes the file; for a caller that does not iterate to the end. Breaking out of for-await does this too. */
   close(): void;
+  /** A CSV file's whole-file verdict, for a later open of the same file (`CsvReadOptions.prescanned`). */
+  prescan?: Prescan | undefined;
 }
 
 /** A spreadsheet numbers rows, a CSV file lines. */
@@ -70,6 +73,7 @@ export async function sourceFromBatches(ctx: {
   bytesTotal: number;
   rowsAtMost?: number | undefined;
   close: () => void;
+  prescan?: Prescan | undefined;
 }): Promise<CsvSource> {
   const { path, problems } = ctx;
   const first = await ctx.batches.next();
@@ -118,5 +122,6 @@ export async function sourceFromBatches(ctx: {
     bytesTotal: ctx.bytesTotal,
     rowsAtMost: ctx.rowsAtMost,
     close: ctx.close,
+    prescan: ctx.prescan,
   };
 }
