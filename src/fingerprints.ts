@@ -3,9 +3,9 @@
  * typed array off the JS heap: the in-file email check (run/email-index.ts), the person check
  * (run/person-index.ts), export's check for system_ids that GET all lists twice
  * (remote/repeated-ids.ts) and the ids a backup lists (execute/backup.ts) each hold one entry per
- * distinct key, up to a million and more. A Map
- * of the strings was most of a dry run's memory at a million rows, and its growth kept the
- * garbage collector from returning memory (BENCHMARKS.md, section 1).
+ * distinct key, up to a million and more. A Map of the strings was most of a dry run's memory at
+ * a million rows, and its growth kept the garbage collector from returning memory (BENCHMARKS.md,
+ * section 1).
  *
  * Open addressing with linear probing over one Int32Array: a slot is `stride` ints, the
  * fingerprint's two halves first, then the caller's fields, one of which is never 0 in a used
@@ -135,7 +135,7 @@ export class FingerprintTable {
   }
 }
 
-/** One number under each key: the simple use of the table (remote/repeated-ids.ts). */
+/** One number under each key: the simple use of the table (remote/repeated-ids.ts, execute/backup.ts). */
 export interface FingerprintMap {
   /**
    * The value stored under the fingerprint (a, b); when there is none, stores `value` (never 0)
