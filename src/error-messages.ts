@@ -99,6 +99,29 @@ export const LISTING_ERRORS = {
     `the API's answer broke off after ${bytes} bytes: ${why}; nothing was written`,
 } as const;
 
+/** A sync's guards, flags and state file (execute/sync*.ts; README, "Keeping CIOPulse in sync with your helpdesk"). */
+export const SYNC_ERRORS = {
+  /** `why` is one of the guards below. */
+  refused: (why: string) => `sync refused: ${why}; nothing was sent`,
+  wouldBeRefused: (why: string) => `a real sync would be refused: ${why} (--max-delete <n|p%> allows it)`,
+  /** The file lists nothing, so every contact in scope would go. */
+  deletesAll: (noDataRows: boolean, count: number) =>
+    `the file ${noDataRows ? 'has no data rows' : 'has no rows left after --where and --scope'}: a sync would delete every one of the ${count} contacts in scope`,
+  /** `over` is the --max-delete it passes (`50`, `5%`), undefined for the default guard. */
+  deletesTooMany: (count: number, scopeSize: number, percent: string, over: string | undefined) =>
+    `it would delete ${count} of the ${scopeSize} contacts in scope (${percent}%)${over === undefined ? '' : `, more than --max-delete ${over}`}`,
+  declined: () => 'cancelled: nothing was sent',
+  notAScope: (text: string) => `--scope "${text}" is not a scope`,
+  notAMaxDelete: (text: string) => `--max-delete "${text}" is not a count or a percentage`,
+  stateUnreadable: (path: string, why: string) => `cannot read the sync state ${path}: ${why}`,
+  stateUnwritable: (path: string, why: string) => `cannot write the sync state ${path}: ${why}`,
+  notAState: (path: string) => `${path} is not a sync state file this version wrote`,
+  stateOfAnotherPortal: (path: string, held: string, portal: string) =>
+    `the sync state ${path} belongs to ${held}, not ${portal}`,
+  /** How the state names a portal, for `stateOfAnotherPortal`. */
+  portal: (portalCode: string, baseUrl: string) => `portal ${portalCode} at ${baseUrl}`,
+} as const;
+
 /** The `hint:` lines: what to do next. */
 export const HINTS = {
   /** Every 401: the API document names the portal code, the key and the IP allow-list. */
@@ -138,4 +161,13 @@ export const HINTS = {
   notJsonStart: (start: string) => `it starts with "${start}": an error page from a proxy, or the wrong base URL?`,
   writeFailed: (diskFull: boolean, canResume: boolean) =>
     `${diskFull ? 'free some space or choose another path' : 'choose another path'}, then ${canResume ? 'resume the run' : 'run again'}`,
+  syncScopes: () =>
+    'use owned (what syncs with this --state wrote), prefix:<text> (system_ids that start with it) or all',
+  maxDeleteExample: () => 'for example --max-delete 50 or --max-delete 5%',
+  syncEmptyFile: () => 'a cut-short or empty export must never empty the portal: check the export, and --where',
+  syncTooManyDeletes: () =>
+    'check the file; preview with --plan; --max-delete <n|p%> raises the limit when the deletes are meant',
+  restoreSyncState: () =>
+    'restore it from a backup, or name another --state (a new state owns nothing, so --scope owned deletes nothing)',
+  syncStatePerPortal: () => 'each portal needs its own state: pass --state <file> for this one',
 } as const;

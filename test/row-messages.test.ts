@@ -7,7 +7,7 @@
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { ROW_ERRORS, ROW_PHRASES, ROW_WARNINGS } from '../src/contact/row-messages.js';
+import { ROW_DETAILS, ROW_ERRORS, ROW_PHRASES, ROW_WARNINGS } from '../src/contact/row-messages.js';
 import { createRowParser } from '../src/contact/schema.js';
 import {
   ANSWER_ERRORS,
@@ -18,18 +18,24 @@ import {
   NOT_THE_API_WHY,
   RUN_STOPS,
   SETTINGS_ERRORS,
+  SYNC_ERRORS,
 } from '../src/error-messages.js';
+import {
+  ANSWER_SAMPLES,
+  CHECK_SAMPLES,
+  DETAIL_SAMPLES,
+  FILE_SAMPLES,
+  HINT_SAMPLES,
+  LISTING_SAMPLES,
+  NOT_THE_API_SAMPLES,
+  SETTINGS_SAMPLES,
+  STOP_SAMPLES,
+  SYNC_SAMPLES,
+  type Samples,
+} from './message-samples.js';
 
 const ROOT = join(import.meta.dirname, '..');
 const CATALOGUE = join(ROOT, 'docs', 'MESSAGES.md');
-
-type Samples<T> = { [C in keyof T]: { [V in keyof T[C]]: T[C][V] extends (...args: infer A) => string ? A : never } };
-
-type FlatSamples<T> = {
-  [K in keyof T as T[K] extends (...args: never[]) => string ? K : never]: T[K] extends (...args: infer A) => string
-    ? A
-    : never;
-};
 
 /** One sample input per variant; the values are the kind a real row would hold. */
 const ERROR_SAMPLES: Samples<typeof ROW_ERRORS> = {
@@ -98,93 +104,6 @@ const WARNING_SAMPLES: Samples<typeof ROW_WARNINGS> = {
   unrecognised_mobile: { unreadable: ['+999123456'], notValid: ['+6112345678'] },
 };
 
-const STOP_SAMPLES: FlatSamples<typeof RUN_STOPS> = {
-  revokedKey: [],
-  notTheApi: ['PUT /contacts/AGT-10001 answered 200 with an HTML page: this does not look like the CIOPulse API'],
-  checkFailed: ['the API refused the credentials (401 Invalid security credentials)'],
-  deadServer: [10, 'no answer after 6 attempts: connect ECONNREFUSED 127.0.0.1:8787'],
-  interrupted: [],
-};
-
-const ANSWER_SAMPLES: FlatSamples<typeof ANSWER_ERRORS> = {
-  refusedCredentials: ['Invalid security credentials', ''],
-  noAnswer: ['http://127.0.0.1:8787/api/v5', 'connect ECONNREFUSED 127.0.0.1:8787', 6],
-  notTheApi: ['GET /contacts/ciopulse-contacts-credential-check-1a2b answered 404 with an HTML page'],
-  redirectWithoutLocation: ['GET /contacts answered 301'],
-  redirectTo: ['GET /contacts answered 301', 'https://example.com/api/v5/contacts', 'https://example.com/api/v5'],
-  notFound: ['GET /contacts/AGT-404: not found', 'A Contact with this System ID was not found'],
-  answered: ['GET /contacts/AGT-10001', 503, 'Service Unavailable', 6],
-};
-
-const NOT_THE_API_SAMPLES: FlatSamples<typeof NOT_THE_API_WHY> = {
-  withBody: ['PUT /contacts/AGT-10001 answered 200', NOT_THE_API_WHY.body.html],
-  putAnswered404: ['PUT /contacts/AGT-10001 answered 404'],
-  listAnswered404: ['GET /contacts answered 404'],
-  no404Body: ['GET /contacts/AGT-10001 answered 404'],
-};
-
-const CHECK_SAMPLES: FlatSamples<typeof CREDENTIAL_CHECK> = {
-  foundImpossible: [200],
-  no404Body: [],
-  wrongKeyTaken: [404],
-  failed: ['the credential check', '503 Service Unavailable after 3 attempts'],
-  proofTook2xx: [200],
-  proof404: [],
-  proofBoth: [],
-};
-
-const HINT_SAMPLES: FlatSamples<typeof HINTS> = {
-  unauthorized: [true],
-  thenResume: ['check the portal code, the API key …'],
-  notTheApi: [],
-  unreachable: [],
-  redirect: [],
-  notFound: [],
-  deadServer: [],
-  writeFailed: [true, true],
-  chmod: ['chmod 600 .env'],
-  baseUrlExample: ['https://app.cio-pulse.com/api/v5'],
-  keyNotInUrl: [],
-  useHttps: [],
-  setMissing: [
-    ['CIOPULSE_PORTAL_CODE (or --portal-code)', 'CIOPULSE_API_KEY (or --api-key-file, a file only you can read)'],
-  ],
-  copyKeyAgain: [],
-  fileChanged: [],
-  resaveWorkbook: [],
-  resumeSameInput: [],
-  whereExample: [],
-  whereColumns: [['Name', 'Email', 'Suspended']],
-  separateOutputs: [],
-  quoteBareId: [],
-  exportAgain: [],
-  notJsonStart: ['<html><head><title>Sign in'],
-};
-
-const SETTINGS_SAMPLES: FlatSamples<typeof SETTINGS_ERRORS> = {
-  sharedKeyFile: ['env file', '.env', '644'],
-  notAUrl: ['app.cio-pulse.com/api/v5'],
-  userinfoInUrl: ['https://***@app.cio-pulse.com/api/v5'],
-  plainHttp: ['ciopulse.example.com'],
-  missing: [['the portal code', 'the API key']],
-  keyLength: [39, 40],
-};
-
-const FILE_SAMPLES: FlatSamples<typeof FILE_ERRORS> = {
-  changedWhileRead: ['contacts.csv'],
-  notAWorkbook: ['contacts.xlsx', 'it has no xl/workbook.xml'],
-  resultsOfAnotherInput: ['contacts.results.csv', "its header is not this input's"],
-  whereForm: ['Suspended'],
-  whereColumn: ['Active=true', 'Active'],
-  groupsNotJson: ['groups.json', "Unexpected token 'C'"],
-};
-
-const LISTING_SAMPLES: FlatSamples<typeof LISTING_ERRORS> = {
-  endedMidJson: [1048576, 'Unexpected end of JSON input'],
-  notRepairable: ['Unexpected token <', 'Unexpected character "<"'],
-  brokeOff: [1048576, 'the connection was reset (ECONNRESET)'],
-};
-
 /** A sentence in a table cell: code-spanned so that nothing in it reads as Markdown. */
 function cell(sentence: string): string {
   return `\`\` ${sentence.replace(/\|/g, '\\|')} \`\``;
@@ -207,7 +126,7 @@ function section<T extends Record<string, Record<string, (...args: never[]) => s
   return lines;
 }
 
-function flat<T extends object>(title: string, words: T, samples: FlatSamples<T>): string[] {
+function flat<T extends object>(title: string, words: T, samples: { [K in keyof T]?: unknown[] }): string[] {
   const lines = [`### ${title}`, '', '| name | says, for a sample input |', '|---|---|'];
   for (const [name, say] of Object.entries(words)) {
     if (typeof say !== 'function') continue;
@@ -256,6 +175,11 @@ export function renderCatalogue(): string {
     'The row is sent; `detail` starts with the code (README, [Phone numbers](../README.md#phone-numbers)).',
     '',
     ...section(ROW_WARNINGS, WARNING_SAMPLES),
+    '## Detail cells',
+    '',
+    'What a row that did not fail says in its `detail` (README, [Statuses](../README.md#statuses)).',
+    '',
+    ...flat('Row details', ROW_DETAILS, DETAIL_SAMPLES),
     '## Phrases the messages share',
     '',
     '| where | says |',
@@ -265,9 +189,9 @@ export function renderCatalogue(): string {
     '## Whole-run and whole-file errors, and hints',
     '',
     'From src/error-messages.ts: why a run stopped (`stopped:`), what an answer that ends a run or a',
-    'command says (`error:`), the credential check, the settings and file errors, and the `hint:`',
-    "lines (README, [Failure behaviour](../README.md#failure-behaviour)). The CSV reader's own",
-    'whole-file errors (encoding, quotes, headers, `--map`) are still written where each is found.',
+    "command says (`error:`), the credential check, the settings and file errors, a sync's guards,",
+    'and the `hint:` lines (README, [Failure behaviour](../README.md#failure-behaviour)). The CSV',
+    "reader's own whole-file errors (encoding, quotes, headers, `--map`) are still written where each is found.",
     '',
     ...flat('Why a run stopped', RUN_STOPS, STOP_SAMPLES),
     ...flat('Answers that end a command or a run', ANSWER_ERRORS, ANSWER_SAMPLES),
@@ -276,6 +200,7 @@ export function renderCatalogue(): string {
     ...flat('Connection settings', SETTINGS_ERRORS, SETTINGS_SAMPLES),
     ...flat('Files and flags', FILE_ERRORS, FILE_SAMPLES),
     ...flat("An export's listing that did not arrive whole", LISTING_ERRORS, LISTING_SAMPLES),
+    ...flat('Sync: its guards, flags and state file', SYNC_ERRORS, SYNC_SAMPLES),
     ...flat('Hints', HINTS, HINT_SAMPLES),
   ].join('\n');
 }

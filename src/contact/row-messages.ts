@@ -228,8 +228,18 @@ export const ROW_PHRASES = {
   },
 } as const;
 
-/** Words of a row's `detail` that an error shares. */
+/**
+ * The words of a row's `detail` cell: what the run did with a row it did not fail, and the
+ * reason. The superseded wording is in run/supersede.ts, with the rest of that rule.
+ */
 export const ROW_DETAILS = {
   mayHaveLanded: (isDelete: boolean) =>
     isDelete ? 'the contact may or may not have been deleted' : 'the write may or may not have been applied',
+  /** A sync's row whose system_id a `--scope prefix:` does not govern. */
+  outsideScope: (scope: string) => `outside --scope ${scope}; not sent`,
+  /** A sync's delete row: why, then what happened (`; ` between). */
+  noLongerInFile: () => 'no longer in the file',
+  wouldBeDeleted: () => 'would be deleted',
+  deleteRefused: () => 'the API refused the delete',
+  alreadyGone: () => 'already gone (404)',
 } as const;

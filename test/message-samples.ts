@@ -1,0 +1,148 @@
+/**
+ * Sample inputs for the whole-run sentences that docs/MESSAGES.md lists (test/row-messages.test.ts):
+ * one per function of src/error-messages.ts and of the row details, so that the type makes a new
+ * sentence name its sample, and a sentence cannot skip the catalogue.
+ */
+import { ROW_DETAILS } from '../src/contact/row-messages.js';
+import {
+  ANSWER_ERRORS,
+  CREDENTIAL_CHECK,
+  FILE_ERRORS,
+  HINTS,
+  LISTING_ERRORS,
+  NOT_THE_API_WHY,
+  RUN_STOPS,
+  SETTINGS_ERRORS,
+  SYNC_ERRORS,
+} from '../src/error-messages.js';
+
+export type Samples<T> = {
+  [C in keyof T]: { [V in keyof T[C]]: T[C][V] extends (...args: infer A) => string ? A : never };
+};
+
+export type FlatSamples<T> = {
+  [K in keyof T as T[K] extends (...args: never[]) => string ? K : never]: T[K] extends (...args: infer A) => string
+    ? A
+    : never;
+};
+
+export const STOP_SAMPLES: FlatSamples<typeof RUN_STOPS> = {
+  revokedKey: [],
+  notTheApi: ['PUT /contacts/AGT-10001 answered 200 with an HTML page: this does not look like the CIOPulse API'],
+  checkFailed: ['the API refused the credentials (401 Invalid security credentials)'],
+  deadServer: [10, 'no answer after 6 attempts: connect ECONNREFUSED 127.0.0.1:8787'],
+  interrupted: [],
+};
+
+export const ANSWER_SAMPLES: FlatSamples<typeof ANSWER_ERRORS> = {
+  refusedCredentials: ['Invalid security credentials', ''],
+  noAnswer: ['http://127.0.0.1:8787/api/v5', 'connect ECONNREFUSED 127.0.0.1:8787', 6],
+  notTheApi: ['GET /contacts/ciopulse-contacts-credential-check-1a2b answered 404 with an HTML page'],
+  redirectWithoutLocation: ['GET /contacts answered 301'],
+  redirectTo: ['GET /contacts answered 301', 'https://example.com/api/v5/contacts', 'https://example.com/api/v5'],
+  notFound: ['GET /contacts/AGT-404: not found', 'A Contact with this System ID was not found'],
+  answered: ['GET /contacts/AGT-10001', 503, 'Service Unavailable', 6],
+};
+
+export const NOT_THE_API_SAMPLES: FlatSamples<typeof NOT_THE_API_WHY> = {
+  withBody: ['PUT /contacts/AGT-10001 answered 200', NOT_THE_API_WHY.body.html],
+  putAnswered404: ['PUT /contacts/AGT-10001 answered 404'],
+  listAnswered404: ['GET /contacts answered 404'],
+  no404Body: ['GET /contacts/AGT-10001 answered 404'],
+};
+
+export const CHECK_SAMPLES: FlatSamples<typeof CREDENTIAL_CHECK> = {
+  foundImpossible: [200],
+  no404Body: [],
+  wrongKeyTaken: [404],
+  failed: ['the credential check', '503 Service Unavailable after 3 attempts'],
+  proofTook2xx: [200],
+  proof404: [],
+  proofBoth: [],
+};
+
+export const HINT_SAMPLES: FlatSamples<typeof HINTS> = {
+  unauthorized: [true],
+  thenResume: ['check the portal code, the API key …'],
+  notTheApi: [],
+  unreachable: [],
+  redirect: [],
+  notFound: [],
+  deadServer: [],
+  writeFailed: [true, true],
+  syncScopes: [],
+  maxDeleteExample: [],
+  syncEmptyFile: [],
+  syncTooManyDeletes: [],
+  restoreSyncState: [],
+  syncStatePerPortal: [],
+  chmod: ['chmod 600 .env'],
+  baseUrlExample: ['https://app.cio-pulse.com/api/v5'],
+  keyNotInUrl: [],
+  useHttps: [],
+  setMissing: [
+    ['CIOPULSE_PORTAL_CODE (or --portal-code)', 'CIOPULSE_API_KEY (or --api-key-file, a file only you can read)'],
+  ],
+  copyKeyAgain: [],
+  fileChanged: [],
+  resaveWorkbook: [],
+  resumeSameInput: [],
+  whereExample: [],
+  whereColumns: [['Name', 'Email', 'Suspended']],
+  separateOutputs: [],
+  quoteBareId: [],
+  exportAgain: [],
+  notJsonStart: ['<html><head><title>Sign in'],
+};
+
+export const SETTINGS_SAMPLES: FlatSamples<typeof SETTINGS_ERRORS> = {
+  sharedKeyFile: ['env file', '.env', '644'],
+  notAUrl: ['app.cio-pulse.com/api/v5'],
+  userinfoInUrl: ['https://***@app.cio-pulse.com/api/v5'],
+  plainHttp: ['ciopulse.example.com'],
+  missing: [['the portal code', 'the API key']],
+  keyLength: [39, 40],
+};
+
+export const FILE_SAMPLES: FlatSamples<typeof FILE_ERRORS> = {
+  changedWhileRead: ['contacts.csv'],
+  notAWorkbook: ['contacts.xlsx', 'it has no xl/workbook.xml'],
+  resultsOfAnotherInput: ['contacts.results.csv', "its header is not this input's"],
+  whereForm: ['Suspended'],
+  whereColumn: ['Active=true', 'Active'],
+  groupsNotJson: ['groups.json', "Unexpected token 'C'"],
+};
+
+export const LISTING_SAMPLES: FlatSamples<typeof LISTING_ERRORS> = {
+  endedMidJson: [1048576, 'Unexpected end of JSON input'],
+  notRepairable: ['Unexpected token <', 'Unexpected character "<"'],
+  brokeOff: [1048576, 'the connection was reset (ECONNRESET)'],
+};
+
+export const SYNC_SAMPLES: FlatSamples<typeof SYNC_ERRORS> = {
+  refused: [SYNC_ERRORS.deletesTooMany(40, 120, '33.3', undefined)],
+  wouldBeRefused: [SYNC_ERRORS.deletesTooMany(40, 120, '33.3', '5%')],
+  deletesAll: [false, 120],
+  deletesTooMany: [40, 120, '33.3', '25'],
+  declined: [],
+  notAScope: ['mine'],
+  notAMaxDelete: ['ten'],
+  stateUnreadable: ['contacts.sync-state.json', 'Unexpected end of JSON input'],
+  stateUnwritable: ['contacts.sync-state.json', 'ENOSPC: no space left on device'],
+  notAState: ['contacts.sync-state.json'],
+  stateOfAnotherPortal: [
+    'contacts.sync-state.json',
+    SYNC_ERRORS.portal('ACME', 'https://app.cio-pulse.com/api/v5'),
+    SYNC_ERRORS.portal('TEST', 'http://127.0.0.1:8787/api/v5'),
+  ],
+  portal: ['ACME', 'https://app.cio-pulse.com/api/v5'],
+};
+
+export const DETAIL_SAMPLES: FlatSamples<typeof ROW_DETAILS> = {
+  mayHaveLanded: [false],
+  outsideScope: ['prefix:AGT-'],
+  noLongerInFile: [],
+  wouldBeDeleted: [],
+  deleteRefused: [],
+  alreadyGone: [],
+};
