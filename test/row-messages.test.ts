@@ -9,6 +9,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { ROW_DETAILS, ROW_ERRORS, ROW_PHRASES, ROW_WARNINGS } from '../src/contact/row-messages.js';
 import { createRowParser } from '../src/contact/schema.js';
+import { SUPERSEDED_NOTE, supersededDetail } from '../src/run/supersede.js';
 import {
   ANSWER_ERRORS,
   CREDENTIAL_CHECK,
@@ -33,6 +34,9 @@ import {
   SYNC_SAMPLES,
   type Samples,
 } from './message-samples.js';
+
+/** The superseded words stay in run/supersede.ts (one module for that rule); listed from there. */
+const SUPERSEDED_WORDS = { note: () => SUPERSEDED_NOTE, detail: supersededDetail };
 
 const ROOT = join(import.meta.dirname, '..');
 const CATALOGUE = join(ROOT, 'docs', 'MESSAGES.md');
@@ -180,6 +184,10 @@ export function renderCatalogue(): string {
     'What a row that did not fail says in its `detail` (README, [Statuses](../README.md#statuses)).',
     '',
     ...flat('Row details', ROW_DETAILS, DETAIL_SAMPLES),
+    ...flat('Superseded (from src/run/supersede.ts, with the rest of that rule)', SUPERSEDED_WORDS, {
+      note: [],
+      detail: [{ seq: 11, line: 12 }, 'email_taken: 422 Another Contact already has this email address', 'csv'],
+    }),
     '## Phrases the messages share',
     '',
     '| where | says |',

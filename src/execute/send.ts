@@ -20,7 +20,7 @@ import { type Override, type ResultRow, type RowOutcome } from '../run/results.j
 import { APPLIED_STATUSES } from '../run/statuses.js';
 import type { ResultsSink } from '../run/sink.js';
 import { mergeOverrides } from '../run/override-store.js';
-import { ROW_ERRORS } from '../contact/row-messages.js';
+import { ROW_DETAILS, ROW_ERRORS } from '../contact/row-messages.js';
 import { HINTS, RUN_STOPS } from '../error-messages.js';
 
 /** How to reach the API, and how hard to push it. */
@@ -164,7 +164,7 @@ function sentRow(job: PreparedRow): ResultRow {
     cells: job.cells,
     systemId: job.systemId,
     status: 'uncertain',
-    detail: 'sent; the run ended before its answer was recorded',
+    detail: ROW_DETAILS.sentUnrecorded(),
   };
 }
 

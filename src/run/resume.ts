@@ -8,6 +8,7 @@ import type { InputFormat } from '../csv/source.js';
 import { existsSync, statSync } from 'node:fs';
 import { FileError } from '../errors.js';
 import { FILE_ERRORS, HINTS } from '../error-messages.js';
+import { ROW_DETAILS } from '../contact/row-messages.js';
 import { RESULT_COLUMNS, type ResultRow } from './results.js';
 import { APPLIED_STATUSES, FINAL_STATUSES, STATUSES, type RowStatus } from './statuses.js';
 import { isSuperseded, SUPERSEDABLE_STATUSES, supersededDetail, type LaterApplied } from './supersede.js';
@@ -69,7 +70,7 @@ function fromJournal(
     status: entry.status,
     httpStatus: entry.http ?? undefined,
     errors: entry.errors,
-    detail: entry.detail ?? 'answered in an earlier run (from its journal)',
+    detail: entry.detail ?? ROW_DETAILS.fromJournal(),
   };
 }
 
