@@ -111,6 +111,8 @@ export const SYNC_ERRORS = {
   deletesTooMany: (count: number, scopeSize: number, percent: string, over: string | undefined) =>
     `it would delete ${count} of the ${scopeSize} contacts in scope (${percent}%)${over === undefined ? '' : `, more than --max-delete ${over}`}`,
   declined: () => 'cancelled: nothing was sent',
+  /** Said by the library (run/entry.ts) and, before it loads, by the CLI (cli/sync.ts). */
+  noLimit: () => 'sync reads the whole file: with --limit every later row would look gone',
   notAScope: (text: string) => `--scope "${text}" is not a scope`,
   notAMaxDelete: (text: string) => `--max-delete "${text}" is not a count or a percentage`,
   stateUnreadable: (path: string, why: string) => `cannot read the sync state ${path}: ${why}`,

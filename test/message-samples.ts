@@ -4,6 +4,7 @@
  * sentence name its sample, and a sentence cannot skip the catalogue.
  */
 import { ROW_DETAILS } from '../src/contact/row-messages.js';
+import { CHECK_LINES, CLI_HINTS, CLI_LINES, USAGE_ERRORS } from '../src/cli/words.js';
 import {
   ANSWER_ERRORS,
   CREDENTIAL_CHECK,
@@ -20,10 +21,15 @@ export type Samples<T> = {
   [C in keyof T]: { [V in keyof T[C]]: T[C][V] extends (...args: infer A) => string ? A : never };
 };
 
+type Say = (...args: never[]) => string;
+
+/** A sample for each function, and for each function of a group of them (`needs.get`). */
 export type FlatSamples<T> = {
-  [K in keyof T as T[K] extends (...args: never[]) => string ? K : never]: T[K] extends (...args: infer A) => string
+  [K in keyof T as T[K] extends Say ? K : T[K] extends Record<string, Say> ? K : never]: T[K] extends (
+    ...args: infer A
+  ) => string
     ? A
-    : never;
+    : FlatSamples<T[K]>;
 };
 
 export const STOP_SAMPLES: FlatSamples<typeof RUN_STOPS> = {
@@ -125,6 +131,7 @@ export const SYNC_SAMPLES: FlatSamples<typeof SYNC_ERRORS> = {
   deletesAll: [false, 120],
   deletesTooMany: [40, 120, '33.3', '25'],
   declined: [],
+  noLimit: [],
   notAScope: ['mine'],
   notAMaxDelete: ['ten'],
   stateUnreadable: ['contacts.sync-state.json', 'Unexpected end of JSON input'],
@@ -167,4 +174,63 @@ export const DETAIL_SAMPLES: FlatSamples<typeof ROW_DETAILS> = {
   wouldBeDeleted: [],
   deleteRefused: [],
   alreadyGone: [],
+};
+
+export const USAGE_SAMPLES: FlatSamples<typeof USAGE_ERRORS> = {
+  apiKeyFlag: [],
+  unknownCommand: ['improt', 'import'],
+  unexpectedArgument: ['extra.csv'],
+  unknownOptions: [[USAGE_ERRORS.unknownFlag('dryrun', 'dry-run')]],
+  unknownFlag: ['concurency', 'concurrency'],
+  needs: { get: [], import: [], delete: [] },
+  deleteUnconfirmed: [],
+  syncUnconfirmed: [12],
+  notWholeNumber: ['concurrency', 10],
+  belowMinimum: ['concurrency', 1, 0],
+  maxRetryWait: [-1],
+  rate: [0],
+  notAField: ['title', ['first_name', 'last_name', 'email', 'job_title', 'mobile']],
+  notACountry: ['Australia'],
+  notASystemId: ['..'],
+  jsonNeedsOut: [],
+  outFolderMissing: ['out/contacts.csv', 'out'],
+};
+
+export const CLI_HINT_SAMPLES: FlatSamples<typeof CLI_HINTS> = {
+  apiKeyWays: [],
+  usage: [],
+  options: ['import'],
+  dryRunFirst: ['ciopulse-contacts delete leavers.csv --dry-run'],
+  planFirst: ['ciopulse-contacts sync agents.csv --plan'],
+  planInstead: [],
+  mkdir: ['mkdir -p out'],
+  resumeOrRestart: ['ciopulse-contacts import agents.csv --resume', 'ciopulse-contacts import agents.csv --restart'],
+  nothingToResume: [],
+  syncRefused: ['ciopulse-contacts sync agents.csv --plan'],
+  unexpected: [],
+};
+
+export const CHECK_LINE_SAMPLES: FlatSamples<typeof CHECK_LINES> = {
+  origin: { flag: [], envFile: ['.env.prod'], keyFile: ['ciopulse.key'], dotEnv: [], environment: [], default: [] },
+  notSet: [],
+  key: [40, 'from the environment'],
+  dotEnvRead: [],
+  dotEnvNotRead: ['--env-file names another file'],
+  credentialsWork: ['the API answered 404 for a contact that does not exist'],
+};
+
+export const CLI_LINE_SAMPLES: FlatSamples<typeof CLI_LINES> = {
+  deletePrompt: [false, 3, 'leavers.csv', 'https://app.cio-pulse.com/api/v5'],
+  syncPrompt: [
+    'agents.csv',
+    'https://app.cio-pulse.com/api/v5',
+    { rows: 120, listed: 118, creates: 2, existing: 116, deletes: 3, scopeSize: 119, scope: 'owned' },
+  ],
+  deleteCancelled: [],
+  stopping: [10],
+  secondInterruptRun: [],
+  secondInterruptExport: [],
+  badRows: [4],
+  internalError: ["Cannot read properties of undefined (reading 'email')"],
+  unexpectedFailure: ['EPIPE'],
 };

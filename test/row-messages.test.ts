@@ -10,6 +10,7 @@ import { describe, expect, it } from 'vitest';
 import { ROW_DETAILS, ROW_ERRORS, ROW_PHRASES, ROW_WARNINGS } from '../src/contact/row-messages.js';
 import { createRowParser } from '../src/contact/schema.js';
 import { SUPERSEDED_NOTE, supersededDetail } from '../src/run/supersede.js';
+import { CHECK_LINES, CLI_HINTS, CLI_LINES, USAGE_ERRORS } from '../src/cli/words.js';
 import {
   ANSWER_ERRORS,
   CREDENTIAL_CHECK,
@@ -23,7 +24,11 @@ import {
 } from '../src/error-messages.js';
 import {
   ANSWER_SAMPLES,
+  CHECK_LINE_SAMPLES,
   CHECK_SAMPLES,
+  CLI_HINT_SAMPLES,
+  CLI_LINE_SAMPLES,
+  USAGE_SAMPLES,
   DETAIL_SAMPLES,
   FILE_SAMPLES,
   HINT_SAMPLES,
@@ -130,14 +135,23 @@ function section<T extends Record<string, Record<string, (...args: never[]) => s
   return lines;
 }
 
-function flat<T extends object>(title: string, words: T, samples: { [K in keyof T]?: unknown[] }): string[] {
-  const lines = [`### ${title}`, '', '| name | says, for a sample input |', '|---|---|'];
+/** One row per function, and per function of a group of them (`needs.get`); other values are left out. */
+function rows(words: object, samples: object, prefix = ''): string[] {
+  const lines: string[] = [];
   for (const [name, say] of Object.entries(words)) {
-    if (typeof say !== 'function') continue;
-    const args = (samples as Record<string, unknown[]>)[name] ?? [];
-    lines.push(`| ${name} | ${cell((say as (...a: unknown[]) => string)(...args))} |`);
+    const sample: unknown = (samples as Record<string, unknown>)[name];
+    if (typeof say === 'function') {
+      const said = (say as (...a: unknown[]) => string)(...((sample as unknown[] | undefined) ?? []));
+      lines.push(`| ${prefix}${name} | ${cell(said.replace(/\n/g, ' ⏎ '))} |`);
+    } else if (Object.values(say as object).every((v) => typeof v === 'function')) {
+      lines.push(...rows(say as object, (sample as object | undefined) ?? {}, `${prefix}${name}.`));
+    }
   }
-  return [...lines, ''];
+  return lines;
+}
+
+function flat<T extends object>(title: string, words: T, samples: object): string[] {
+  return [`### ${title}`, '', '| name | says, for a sample input |', '|---|---|', ...rows(words, samples), ''];
 }
 
 export function renderCatalogue(): string {
@@ -210,6 +224,15 @@ export function renderCatalogue(): string {
     ...flat("An export's listing that did not arrive whole", LISTING_ERRORS, LISTING_SAMPLES),
     ...flat('Sync: its guards, flags and state file', SYNC_ERRORS, SYNC_SAMPLES),
     ...flat('Hints', HINTS, HINT_SAMPLES),
+    '## The command line',
+    '',
+    'From src/cli/words.ts: the usage errors (exit 2), their hints, what `check` prints, and the',
+    'questions and lines around a run. A line break in a sentence shows as ⏎.',
+    '',
+    ...flat('Usage errors', USAGE_ERRORS, USAGE_SAMPLES),
+    ...flat('Hints of the command line', CLI_HINTS, CLI_HINT_SAMPLES),
+    ...flat('check', CHECK_LINES, CHECK_LINE_SAMPLES),
+    ...flat('Questions and lines around a run', CLI_LINES, CLI_LINE_SAMPLES),
   ].join('\n');
 }
 
