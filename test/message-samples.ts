@@ -4,6 +4,7 @@
  * sentence name its sample, and a sentence cannot skip the catalogue.
  */
 import { ROW_DETAILS } from '../src/contact/row-messages.js';
+import { NEXT_STEPS } from '../src/report/words.js';
 import { CHECK_LINES, CLI_HINTS, CLI_LINES, USAGE_ERRORS } from '../src/cli/words.js';
 import {
   ANSWER_ERRORS,
@@ -233,4 +234,18 @@ export const CLI_LINE_SAMPLES: FlatSamples<typeof CLI_LINES> = {
   badRows: [4],
   internalError: ["Cannot read properties of undefined (reading 'email')"],
   unexpectedFailure: ['EPIPE'],
+};
+
+export const NEXT_STEP_SAMPLES: FlatSamples<typeof NEXT_STEPS> = {
+  stopped: { auth: [], not_api: [] },
+  fixErrors: ['agents.errors.csv', NEXT_STEPS.alsoUncertain(2)],
+  reassignGroups: ['leavers.delete.errors.csv', ''],
+  alsoUncertain: [1],
+  resendLost: [3, false],
+  fixListedRows: ['agents.plan.errors.csv', 'agents.csv'],
+  mapForCreate: [['first_name', 'last_name']],
+  syncFixAtSource: [2, 'agents.sync.errors.csv'],
+  syncReassignGroups: ['agents.sync.csv'],
+  syncLost: [1],
+  then: ['fix agents.errors.csv', 'ciopulse-contacts import agents.errors.csv'],
 };

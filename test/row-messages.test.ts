@@ -11,6 +11,7 @@ import { ROW_DETAILS, ROW_ERRORS, ROW_PHRASES, ROW_WARNINGS } from '../src/conta
 import { createRowParser } from '../src/contact/schema.js';
 import { SUPERSEDED_NOTE, supersededDetail } from '../src/run/supersede.js';
 import { CHECK_LINES, CLI_HINTS, CLI_LINES, USAGE_ERRORS } from '../src/cli/words.js';
+import { NEXT_STEPS } from '../src/report/words.js';
 import {
   ANSWER_ERRORS,
   CREDENTIAL_CHECK,
@@ -28,6 +29,7 @@ import {
   CHECK_SAMPLES,
   CLI_HINT_SAMPLES,
   CLI_LINE_SAMPLES,
+  NEXT_STEP_SAMPLES,
   USAGE_SAMPLES,
   DETAIL_SAMPLES,
   FILE_SAMPLES,
@@ -224,6 +226,12 @@ export function renderCatalogue(): string {
     ...flat("An export's listing that did not arrive whole", LISTING_ERRORS, LISTING_SAMPLES),
     ...flat('Sync: its guards, flags and state file', SYNC_ERRORS, SYNC_SAMPLES),
     ...flat('Hints', HINTS, HINT_SAMPLES),
+    '## The next step',
+    '',
+    'From src/report/words.ts: the advice of the `Next:` line, before the command to paste (README,',
+    '[Next steps](../README.md#next-steps)); the terminal summary, `--json` and the HTML report show it.',
+    '',
+    ...flat('Next:', NEXT_STEPS, NEXT_STEP_SAMPLES),
     '## The command line',
     '',
     'From src/cli/words.ts: the usage errors (exit 2), their hints, what `check` prints, and the',

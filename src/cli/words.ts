@@ -9,7 +9,7 @@
  * (`rerunCommand`, `commandLine`).
  */
 
-const plural = (count: number, noun: string): string => `${count} ${noun}${count === 1 ? '' : 's'}`;
+import { plural } from '../report/words.js';
 
 /** What was typed wrong (`error:`), exit 2. */
 export const USAGE_ERRORS = {
