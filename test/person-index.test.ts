@@ -13,6 +13,16 @@ const person = (i: number, variant = 0) => ({
 });
 
 describe('person index', () => {
+  it('after a pre-pass, marks exactly the rows that a later row with the same system_id follows', () => {
+    const index = createPersonIndex({ trackEarlier: false }, 16);
+    const rows = 10_000;
+    // Row seq holds id seq % 3000: ids 0-999 four times, the rest three times.
+    for (let seq = 0; seq < rows; seq++) index.add(`ID${seq % 3000}`, person(seq % 3000), seq + 2, seq);
+    const later = index.laterRows();
+    for (let seq = 0; seq < rows; seq++) expect(later.hasLater(seq), `seq ${seq}`).toBe(seq + 3000 < rows);
+    expect(later.hasLater(rows + 100)).toBe(false);
+  });
+
   it('keeps every id through its growths, and finds each conflict with its line and field', () => {
     const index = createPersonIndex({ trackEarlier: true }, 16);
     const ids = 20_000;

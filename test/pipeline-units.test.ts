@@ -10,7 +10,9 @@ import { createDeferredList } from '../src/execute/deferred.js';
 import { acquireLock } from '../src/run/guards.js';
 import { RunLockedError } from '../src/errors.js';
 import { toResult, type PreparedRow } from '../src/run/outcomes.js';
-import type { ApiResult } from '../src/api/client.js';
+import type { ApiClient, ApiResult } from '../src/api/client.js';
+import type { ResultRow } from '../src/run/results.js';
+import type { ResultsSink } from '../src/run/sink.js';
 import { tempDir } from './helpers.js';
 
 const job: PreparedRow = { seq: 0, line: 2, cells: ['A1'], systemId: 'A1', patch: {}, warnings: [], notes: [] };
@@ -127,5 +129,45 @@ describe('deferred 422 rows (issue 11 item 13: bounded memory)', () => {
       if (saved === undefined) delete process.env.TMPDIR;
       else process.env.TMPDIR = saved;
     }
+  });
+});
+
+describe('the send executor on a bug', () => {
+  it('writes the internal_error row, and the next row of the same system_id still runs, after it', async () => {
+    const { createSendExecutor } = await import('../src/execute/send.js');
+    const { createRequestGate } = await import('../src/api/gate.js');
+    const { createRunControl } = await import('../src/run/control.js');
+    const put: ResultRow[] = [];
+    const sink = { journal: () => undefined, put: (row: ResultRow) => void put.push(row) } as unknown as ResultsSink;
+    let calls = 0;
+    // A client whose first call throws: a bug in our code, not an answer from the network.
+    const client = {
+      gate: createRequestGate({ concurrency: 2 }),
+      put: (): Promise<ApiResult> => {
+        if (calls++ === 0) throw new TypeError('boom');
+        return Promise.resolve(answer(200, { attempts: 1, lostAttempts: [] }));
+      },
+      close: () => Promise.resolve(),
+    } as unknown as ApiClient;
+    const control = createRunControl(undefined);
+    const send = createSendExecutor({
+      run: { client, retries: () => 0, checkCredentials: () => Promise.resolve() },
+      sink,
+      control,
+      isDelete: false,
+      ignoreMissing: false,
+      maxConsecutiveFailures: 10,
+    });
+    for (const seq of [0, 1, 2]) await send.execute({ ...job, seq, line: seq + 2, systemId: seq === 2 ? 'B' : 'A' });
+    await send.finish();
+    control.dispose();
+    const bySeq = new Map(put.map((row) => [row.seq, row]));
+    expect(bySeq.get(0)?.status).toBe('failed');
+    expect(bySeq.get(0)?.errors?.[0]?.code).toBe('internal_error');
+    expect(bySeq.get(0)?.errors?.[0]?.message).toMatch(/a bug; please report it\): TypeError: boom/);
+    expect(bySeq.get(1)?.status).toBe('updated');
+    expect(bySeq.get(2)?.status).toBe('updated');
+    // Same system_id: the row after the bug ran after it, never beside it.
+    expect(put.findIndex((row) => row.seq === 0)).toBeLessThan(put.findIndex((row) => row.seq === 1));
   });
 });

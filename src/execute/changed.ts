@@ -33,7 +33,8 @@ export function createChangedFilter(
   snapshot: SnapshotIndex,
   options: PlannerOptions & { sendUnchanged?: boolean } = {},
 ): ChangedFilter {
-  const planner = createPlanner(snapshot, options);
+  // A predicted 422 is sent: the real second chance (deferred.ts) decides it, not a second look.
+  const planner = createPlanner(snapshot, { ...options, secondLook: false });
   return {
     get keptEmptyRows() {
       return planner.keptEmptyRows;

@@ -10,8 +10,9 @@
  * them back in order. A file whose every email is taken stays as small in memory as any other.
  */
 import { placeOf, type InputFormat } from '../csv/source.js';
-import pLimit from 'p-limit';
 import { createSpill } from '../spill.js';
+import { createKeyedWindow } from '../run/keyed-window.js';
+import type { LaterRows } from '../run/person-index.js';
 import { ROW_DETAILS, ROW_ERRORS } from '../contact/row-messages.js';
 import type { ApiClient } from '../api/client.js';
 import type { ContactPatch } from '../contact/schema.js';
@@ -42,7 +43,11 @@ export interface DeferredList {
   dispose(): void;
 }
 
-export function createDeferredList(): DeferredList {
+/**
+ * `later` (the pre-pass): which rows a later row of the same system_id follows. Only their
+ * system_ids need the rows applied after them; without it, every deferred row's id is kept.
+ */
+export function createDeferredList(later?: LaterRows): DeferredList {
   const spill = createSpill<DeferredRow>('deferred');
   const keys = new Set<string>();
   const appliedAfter = new Map<string, { seq: number; line: number }>();
@@ -60,7 +65,7 @@ export function createDeferredList(): DeferredList {
         detail: result.detail,
       };
       spill.append({ seq: job.seq, line: job.line, systemId: job.systemId, patch: job.patch, before });
-      keys.add(job.systemId);
+      if (later === undefined || later.hasLater(job.seq)) keys.add(job.systemId);
     },
     applied(job) {
       if (keys.has(job.systemId)) appliedAfter.set(job.systemId, { seq: job.seq, line: job.line });
@@ -84,10 +89,9 @@ export async function runDeferredPass(options: {
   const { client, deferred, stopSignal, format } = options;
   const overrides = createOverrideStore();
   const stillTaken: DeferredRow[] = [];
-  // Rows of one system_id stay in file order (a chain per key); different ones go concurrently,
-  // at most the gate's window at once, read from the file only as fast as they are sent.
-  const chains = new Map<string, Promise<void>>();
-  const running = new Set<Promise<void>>();
+  // Rows of one system_id stay in file order; different ones go concurrently, at most the gate's
+  // window at once, read from the spill only as fast as they are sent.
+  const keyed = createKeyedWindow({ limit: client.gate.maxWindow });
   const second = async (row: DeferredRow): Promise<void> => {
     const later = deferred.appliedAfter(row.systemId);
     if (isSuperseded(later, row.seq)) {
@@ -121,20 +125,8 @@ export async function runDeferredPass(options: {
     });
   };
   try {
-    for await (const row of deferred.drain()) {
-      const previous = chains.get(row.systemId);
-      const task: Promise<void> = (previous ?? Promise.resolve()).then(() => second(row));
-      chains.set(row.systemId, task);
-      running.add(task);
-      task
-        .finally(() => {
-          running.delete(task);
-          if (chains.get(row.systemId) === task) chains.delete(row.systemId);
-        })
-        .catch(() => undefined); // its failure is seen by Promise.all below
-      while (running.size >= client.gate.maxWindow) await Promise.race(running);
-    }
-    await Promise.all(running);
+    for await (const row of deferred.drain()) await keyed.add(row.systemId, () => second(row));
+    await keyed.idle();
   } finally {
     deferred.dispose();
   }
@@ -155,18 +147,14 @@ async function explainSwaps(
   if (rows.length < 2) return;
   const looked = rows.slice(0, SWAP_LOOKUP_LIMIT);
   const holder = new Map<string, DeferredRow>();
-  // A bounded list (SWAP_LOOKUP_LIMIT), so one p-limit task per row is fine here; the main loops
-  // stream instead (docs/ARCHITECTURE.md, "Data flow").
-  const limit = pLimit(client.gate.maxWindow);
-  await Promise.all(
-    looked.map((row) =>
-      limit(async () => {
-        const result = await client.getOne(row.systemId);
-        const email = currentEmail(result.body);
-        if (email !== undefined) holder.set(email.toLowerCase(), row);
-      }),
-    ),
-  );
+  const keyed = createKeyedWindow({ limit: client.gate.maxWindow });
+  for (const row of looked)
+    await keyed.add(row.systemId, async () => {
+      const result = await client.getOne(row.systemId);
+      const email = currentEmail(result.body);
+      if (email !== undefined) holder.set(email.toLowerCase(), row);
+    });
+  await keyed.idle();
   for (const row of looked) {
     const cycle: DeferredRow[] = [row];
     for (let at = row; ;) {

@@ -19,7 +19,10 @@ import type { RunControl } from '../run/control.js';
 import type { Executor } from '../run/executor.js';
 import type { ResultsSink } from '../run/sink.js';
 import { isSuperseded, supersededOutcome } from '../run/supersede.js';
-import type { FieldChange, Override, ResultRow } from '../run/results.js';
+import type { FieldChange, Override, ResultRow, RowOutcome } from '../run/results.js';
+import { createOverrideStore, type OverrideStore } from '../run/override-store.js';
+import type { LaterRows } from '../run/person-index.js';
+import { createSpill } from '../spill.js';
 import { emptyFields } from '../contact/fields.js';
 import { findLossySave } from '../contact/lossy.js';
 import { ROW_DETAILS, ROW_ERRORS } from '../contact/row-messages.js';
@@ -45,12 +48,21 @@ export interface PlannerOptions {
   columnOf?: ((field: ContactField) => string) | undefined;
   /** The input's kind: details name `line 7` of a CSV file, `row 7` of a workbook. */
   format?: InputFormat | undefined;
+  /**
+   * Keep predicted 422s for a second look after the last row (`--plan`). `--changed-only` sends
+   * them and lets the real second chance decide, so it keeps nothing.
+   */
+  secondLook?: boolean | undefined;
+  /** Which rows a later row with the same system_id follows (the pre-pass): no other can be superseded. */
+  later?: LaterRows | undefined;
 }
 
 export interface Planner {
   predict(row: PreparedRow): Prediction;
   /** After the last row: the second look at predicted 422s, as overrides of rows already written. */
-  finish(): Map<number, Override>;
+  finish(): Promise<OverrideStore>;
+  /** Removes the spill of predicted 422s, if `finish` never ran. */
+  dispose(): void;
   /** How many contacts the snapshot holds. */
   readonly snapshotSize: number;
   /** Rows predicted so far to create or change something, or to fail: what `--changed-only` sends. */
@@ -65,11 +77,20 @@ function show(value: string | null | undefined): string {
   return value === null || value === undefined || value === '' ? ROW_DETAILS.empty() : value;
 }
 
-interface Pending {
-  row: PreparedRow;
-  prediction: Prediction;
-  /** The system_id holding the wanted email when the row was predicted. */
-  holder: string;
+/**
+ * What the second look needs of a predicted 422, spilled to disk (src/spill.ts) as
+ * execute/deferred.ts does for real ones: a file whose every email is taken is no heavier than
+ * any other. Of the cells, only those of the `--empty omit` columns (the rest are '').
+ */
+interface PendingRow {
+  seq: number;
+  line: number;
+  systemId: string;
+  patch: PreparedRow['patch'];
+  notes: readonly string[];
+  cells: readonly string[];
+  /** What the results file says now. */
+  before: RowOutcome;
 }
 
 function isIndex(snapshot: Iterable<Contact> | SnapshotIndex): snapshot is SnapshotIndex {
@@ -88,8 +109,10 @@ export function createPlanner(snapshot: Iterable<Contact> | SnapshotIndex, optio
   const emptyCells = options.emptyCells ?? [];
   const columnOf = options.columnOf ?? ((field: ContactField) => `column ${field}`);
   let [toSend, keptEmptyRows] = [0, 0];
-  const pending: Pending[] = [];
-  // system_id → the latest row predicted to apply, for "superseded"; only for system_ids with a pending row.
+  const pending = createSpill<PendingRow>('plan');
+  const emptyColumns = new Set(emptyCells.map(([, column]) => column));
+  // system_id → the latest row predicted to apply, for "superseded"; only for system_ids with a
+  // pending row that a later row of the file follows.
   const lastApplied = new Map<string, { seq: number; line: number }>();
   const pendingIds = new Set<string>();
   /** system_ids that took an email from a row of the file, for the wording of a predicted 422. */
@@ -139,42 +162,65 @@ export function createPlanner(snapshot: Iterable<Contact> | SnapshotIndex, optio
       if (prediction.status !== 'unchanged') toSend++;
       if (prediction.kept !== undefined) keptEmptyRows++;
       if (prediction.status === 'would-fail' && holder !== undefined) {
-        pending.push({ row, prediction, holder });
-        pendingIds.add(row.systemId);
+        if (options.secondLook !== false) hold(row, prediction);
       } else if (prediction.status !== 'would-fail') {
         apply(row, contacts.get(row.systemId), prediction.status === 'unchanged');
       }
       return prediction;
     },
-    finish() {
-      const overrides = new Map<number, Override>();
-      for (const { row, prediction } of pending) {
-        const before: ResultRow = { ...row, ...prediction };
-        const later = lastApplied.get(row.systemId);
-        if (isSuperseded(later, row.seq)) {
-          overrides.set(row.seq, { before, after: supersededOutcome(before, later, options.format) });
-          continue;
-        }
-        const second = evaluate(row);
-        if (second.prediction.status === 'would-fail' || second.prediction.status === 'invalid') continue;
-        apply(row, contacts.get(row.systemId));
-        const note = ROW_DETAILS.secondChancePredicted();
-        overrides.set(row.seq, {
-          before,
-          after: {
-            ...before,
-            ...second.prediction,
-            errors: undefined,
-            detail: joinDetail(
-              [note, second.prediction.detail ?? ''].filter((d) => d !== ''),
-              [],
-            ),
-          },
-        });
+    async finish() {
+      const overrides = createOverrideStore();
+      try {
+        for await (const held of pending.records()) secondLook(held, overrides);
+      } finally {
+        pending.dispose();
       }
       return overrides;
     },
+    dispose: () => pending.dispose(),
   };
+
+  function hold(row: PreparedRow, prediction: Prediction): void {
+    const { status, errors, detail, changes } = prediction;
+    const before: RowOutcome = { line: row.line, systemId: row.systemId, status, errors, detail, changes };
+    const cells = emptyColumns.size === 0 ? [] : row.cells.map((cell, i) => (emptyColumns.has(i) ? cell : ''));
+    pending.append({
+      seq: row.seq,
+      line: row.line,
+      systemId: row.systemId,
+      patch: row.patch,
+      notes: row.notes,
+      cells,
+      before,
+    });
+    if (options.later === undefined || options.later.hasLater(row.seq)) pendingIds.add(row.systemId);
+  }
+
+  function secondLook(held: PendingRow, overrides: OverrideStore): void {
+    const { before } = held;
+    const row: PreparedRow = { ...held, warnings: [] };
+    const later = lastApplied.get(row.systemId);
+    if (isSuperseded(later, row.seq)) {
+      overrides.set(row.seq, { before, after: supersededOutcome(before, later, options.format) });
+      return;
+    }
+    const second = evaluate(row);
+    if (second.prediction.status === 'would-fail' || second.prediction.status === 'invalid') return;
+    apply(row, contacts.get(row.systemId));
+    const note = ROW_DETAILS.secondChancePredicted();
+    overrides.set(row.seq, {
+      before,
+      after: {
+        ...before,
+        ...second.prediction,
+        errors: undefined,
+        detail: joinDetail(
+          [note, second.prediction.detail ?? ''].filter((d) => d !== ''),
+          [],
+        ),
+      },
+    });
+  }
 }
 
 /** The contact as the row leaves it, in both maps. */
@@ -314,13 +360,15 @@ export function createPlanExecutor(ctx: {
         warnings: row.warnings,
       });
     },
-    finish: () =>
-      Promise.resolve({
-        overrides: planner?.finish() ?? new Map<number, Override>(),
-        keptEmptyRows: planner?.keptEmptyRows,
-        changedOnlyRequests: planner?.toSend,
-      }),
+    finish: async () => ({
+      overrides: planner === undefined ? new Map<number, Override>() : await planner.finish(),
+      keptEmptyRows: planner?.keptEmptyRows,
+      changedOnlyRequests: planner?.toSend,
+    }),
     stats: () => ({ retries: 0, inFlight: ctx.client.gate.stats().inFlight, window: ctx.client.gate.stats().window }),
-    close: () => ctx.client.close(),
+    close: () => {
+      planner?.dispose();
+      return ctx.client.close();
+    },
   };
 }

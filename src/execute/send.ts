@@ -1,6 +1,6 @@
 /**
  * The send executor behind `import` and `delete`: the credential check, the undo file, then each
- * row through the client. Rows sharing a system_id are chained in file order, never concurrent;
+ * row through the client. Rows sharing a system_id run in file order, never at once (keyed-window);
  * every attempt passes the client's gate (AIMD, --rate). After the last row come the after-the-
  * fact answers: the second chance for 422s (deferred.ts) and rows superseded by a later row for
  * the same system_id that was applied (README, "Statuses").
@@ -14,14 +14,16 @@ import { CiopulseError } from '../errors.js';
 import type { RunControl } from '../run/control.js';
 import { createDeferredList, runDeferredPass, type DeferredList } from './deferred.js';
 import type { Executor } from '../run/executor.js';
-import { skippedRow, toResult, type PreparedRow } from '../run/outcomes.js';
+import { internalErrorRow, skippedRow, toResult, type PreparedRow } from '../run/outcomes.js';
 import { isSuperseded, SUPERSEDABLE_STATUSES, supersededOutcome } from '../run/supersede.js';
-import { type Override, type ResultRow, type RowOutcome } from '../run/results.js';
+import { type ResultRow, type RowOutcome } from '../run/results.js';
 import { APPLIED_STATUSES } from '../run/statuses.js';
 import type { ResultsSink } from '../run/sink.js';
-import { mergeOverrides } from '../run/override-store.js';
-import { ROW_DETAILS, ROW_ERRORS } from '../contact/row-messages.js';
+import { createOverrideStore, mergeOverrides } from '../run/override-store.js';
+import type { LaterRows } from '../run/person-index.js';
+import { createKeyedWindow } from '../run/keyed-window.js';
 import { HINTS, RUN_STOPS } from '../error-messages.js';
+import { ROW_DETAILS } from '../contact/row-messages.js';
 
 /** How to reach the API, and how hard to push it. */
 export interface ConnectionOptions {
@@ -104,20 +106,27 @@ export interface SendContext {
   beforeFirstRow?: (() => Promise<void>) | undefined;
   /** The input's kind: details name `line 7` of a CSV file, `row 7` of a workbook. */
   format?: InputFormat | undefined;
+  /** Which rows a later row with the same system_id follows (the pre-pass): only those are tracked for "superseded". */
+  later?: LaterRows | undefined;
 }
 
 /**
  * Failed and uncertain rows per system_id, until a later row for it is applied: then they are
  * superseded (README, "Statuses"), and neither resumed nor in the errors file. Only outcomes are
- * kept, no cells.
+ * kept, no cells, and only of rows that a later row of the same system_id follows (`later`, from
+ * the pre-pass): any other failed row can never be superseded, so a file that fails row after row
+ * (a server that rejects everything) keeps nothing here. A system_id's list goes once its last row
+ * is noted. Without `later` (no pre-pass), every failed row is kept until its system_id applies.
  */
-function createSupersedeTracker(format: InputFormat | undefined) {
+function createSupersedeTracker(format: InputFormat | undefined, later: LaterRows | undefined) {
   const unsettled = new Map<string, { seq: number; outcome: RowOutcome }[]>();
-  const overrides = new Map<number, Override>();
+  const overrides = createOverrideStore();
   return {
     overrides,
-    note(row: ResultRow): void {
-      if (SUPERSEDABLE_STATUSES.has(row.status)) {
+    /** `waits`: a 422 that the second chance decides (deferred.ts), not this tracker. */
+    note(row: ResultRow, waits: boolean): void {
+      const last = later !== undefined && !later.hasLater(row.seq);
+      if (!waits && !last && SUPERSEDABLE_STATUSES.has(row.status)) {
         const outcome: RowOutcome = {
           line: row.line,
           systemId: row.systemId,
@@ -133,10 +142,12 @@ function createSupersedeTracker(format: InputFormat | undefined) {
         const list = unsettled.get(row.systemId);
         if (list === undefined) return;
         unsettled.delete(row.systemId);
-        const later = { seq: row.seq, line: row.line };
+        const applied = { seq: row.seq, line: row.line };
         for (const { seq, outcome } of list)
-          if (isSuperseded(later, seq))
-            overrides.set(seq, { before: outcome, after: supersededOutcome(outcome, later, format) });
+          if (isSuperseded(applied, seq))
+            overrides.set(seq, { before: outcome, after: supersededOutcome(outcome, applied, format) });
+      } else if (last) {
+        unsettled.delete(row.systemId);
       }
     },
   };
@@ -171,41 +182,46 @@ function sentRow(job: PreparedRow): ResultRow {
 export function createSendExecutor(ctx: SendContext): Executor {
   const { run, sink, control, isDelete } = ctx;
   const { client } = run;
-  const chains = new Map<string, Promise<void>>();
-  const pending = new Set<Promise<void>>();
-  const deferred: DeferredList = createDeferredList();
-  const supersede = createSupersedeTracker(ctx.format);
+  // Rows started but unfinished (sending, or sleeping out a backoff): at most 2 × concurrency, so a
+  // dead server costs at most that many rows beyond --max-consecutive-failures. Rows sharing a
+  // system_id run in file order, never at once (README, "Uniqueness and order within the file").
+  const keyed = createKeyedWindow({ limit: 2 * client.gate.maxWindow });
+  const deferred: DeferredList = createDeferredList(ctx.later);
+  // A delete applies nothing that could supersede a row (APPLIED_STATUSES: created, updated).
+  const supersede = isDelete ? undefined : createSupersedeTracker(ctx.format, ctx.later);
   const countFailure = createFailFast(control, ctx.maxConsecutiveFailures);
-  const maxPending = 2 * client.gate.maxWindow;
-  const roomWaiters: (() => void)[] = [];
 
-  async function finish(row: ResultRow, result: ApiResult | undefined, track = true): Promise<void> {
+  async function finish(row: ResultRow, result: ApiResult | undefined, is422 = false): Promise<void> {
     if (result !== undefined) sink.journal(row);
-    if (track) supersede.note(row);
+    supersede?.note(row, is422);
     await sink.put(row);
   }
 
   async function sendRow(job: PreparedRow): Promise<void> {
-    // Stopped before this row's turn, or while it waited for a permit (the client sent nothing).
-    // A DELETE is journaled as sent before it goes: if the run is killed before its answer, a
-    // resumed run knows a 404 may be its own doing (outcomes.ts), never "not found".
-    if (isDelete && !control.stopSignal.aborted) sink.journal(sentRow(job));
-    const result = control.stopSignal.aborted
-      ? undefined
-      : isDelete
-        ? await client.remove(job.systemId)
-        : await client.put(job.systemId, job.patch);
-    if (result === undefined || result.attempts === 0) {
-      await finish(skippedRow(job), undefined);
-      return;
+    try {
+      // Stopped before this row's turn, or while it waited for a permit (the client sent nothing).
+      // A DELETE is journaled as sent before it goes: if the run is killed before its answer, a
+      // resumed run knows a 404 may be its own doing (outcomes.ts), never "not found".
+      if (isDelete && !control.stopSignal.aborted) sink.journal(sentRow(job));
+      const result = control.stopSignal.aborted
+        ? undefined
+        : isDelete
+          ? await client.remove(job.systemId)
+          : await client.put(job.systemId, job.patch);
+      if (result === undefined || result.attempts === 0) {
+        await finish(skippedRow(job), undefined);
+        return;
+      }
+      const row = toResult(job, result, { isDelete, ignoreMissing: ctx.ignoreMissing });
+      countFailure(result);
+      // A 422 waits for its second chance (deferred.ts), which also decides whether it is superseded.
+      const is422 = !isDelete && result.status === 422;
+      if (is422) deferred.add(job, row);
+      else if (APPLIED_STATUSES.has(row.status)) deferred.applied(job);
+      await finish(row, result, is422);
+    } catch (error) {
+      await finish(internalErrorRow(job, error), undefined).catch(() => undefined);
     }
-    const row = toResult(job, result, { isDelete, ignoreMissing: ctx.ignoreMissing });
-    countFailure(result);
-    // A 422 waits for its second chance (deferred.ts), which also decides whether it is superseded.
-    const is422 = !isDelete && result.status === 422;
-    if (is422) deferred.add(job, row);
-    else if (APPLIED_STATUSES.has(row.status)) deferred.applied(job);
-    await finish(row, result, !is422);
   }
 
   return {
@@ -215,38 +231,16 @@ export function createSendExecutor(ctx: SendContext): Executor {
     },
     /** Starts the row; resolves when the loop may read the next one. */
     async execute(job) {
-      const previous = chains.get(job.systemId);
-      const task = previous === undefined ? sendRow(job) : previous.then(() => sendRow(job));
-      // One settle step per row, not a catch and a finally on top: this runs for every row.
-      const settle = (): void => {
-        pending.delete(tracked);
-        roomWaiters.shift()?.();
-        if (chains.get(job.systemId) === tracked) chains.delete(job.systemId);
-      };
-      const tracked: Promise<void> = task.then(settle, (error: unknown) =>
-        // A bug, not the network: say so in the row rather than blame the server.
-        finish(
-          {
-            ...job,
-            status: 'failed',
-            errors: [{ code: 'internal_error', message: ROW_ERRORS.internal_error.bug(error) }],
-          },
-          undefined,
-        ).then(settle, settle),
-      );
-      chains.set(job.systemId, tracked);
-      pending.add(tracked);
-      // Backpressure: read on only once a request permit is free again, and while rows started
-      // but unfinished (sending, or sleeping out a backoff) stay under 2 × concurrency, so a dead
-      // server costs at most that many rows beyond --max-consecutive-failures.
+      const room = keyed.add(job.systemId, () => sendRow(job));
+      // Backpressure: read on only once a request permit is free again, and while the window has room.
       await client.gate.whenFree();
-      while (pending.size >= maxPending) await new Promise<void>((resolve) => roomWaiters.push(resolve));
+      await room;
     },
     async finish() {
-      while (pending.size > 0) await Promise.all(pending);
+      await keyed.idle();
       // In a stopped run the second chance sends nothing; it still marks the superseded 422s.
       const second = await runDeferredPass({ client, deferred, stopSignal: control.stopSignal, format: ctx.format });
-      return { overrides: mergeOverrides(supersede.overrides, second) };
+      return { overrides: supersede === undefined ? second : mergeOverrides(supersede.overrides, second) };
     },
     stats: () => ({
       retries: run.retries(),

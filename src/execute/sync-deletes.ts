@@ -6,16 +6,16 @@
  * Also Alert cannot be deleted (API document, "Deleting a Contact"): the API's 400 names the group,
  * and the row is `delete-refused`.
  */
-import pLimit from 'p-limit';
 import type { CsvHeader } from '../csv/read.js';
 import { CONTACT_FIELDS } from '../contact/schema.js';
 import type { RunControl } from '../run/control.js';
-import { skippedRow, toResult, type PreparedRow } from '../run/outcomes.js';
+import { internalErrorRow, skippedRow, toResult, type PreparedRow } from '../run/outcomes.js';
 import type { ResultRow } from '../run/results.js';
 import type { ResultsSink } from '../run/sink.js';
 import type { SnapshotIndex } from '../remote/snapshot.js';
 import type { RunClient } from './send.js';
-import { ROW_DETAILS, ROW_ERRORS } from '../contact/row-messages.js';
+import { createKeyedWindow } from '../run/keyed-window.js';
+import { ROW_DETAILS } from '../contact/row-messages.js';
 
 const GONE = ROW_DETAILS.noLongerInFile();
 
@@ -59,30 +59,41 @@ export function runDeletes(ctx: {
   control: RunControl;
   sink: ResultsSink;
 }): Promise<ResultRow>[] {
-  const { client } = ctx.run;
-  const limit = pLimit(ctx.concurrency);
-  return ctx.ids.map((id, i) => {
-    // The last values now: the caller takes the contact out of the snapshot once the deletes start.
-    const job = deleteRowOf(ctx.header, ctx.snapshot, id, ctx.firstSeq + i);
-    return limit(async (): Promise<ResultRow> => {
-      const result = ctx.control.stopSignal.aborted ? undefined : await client.remove(id);
-      if (result === undefined || result.attempts === 0) return skippedRow(job);
-      // Gone already (someone else deleted it since the GET all) is what the sync wanted.
-      const row = toResult(job, result, { isDelete: true, ignoreMissing: true });
-      const refused = row.status === 'failed' && row.errors?.some((e) => e.code === 'protected_contact') === true;
-      const own = result.status === 404 && row.status === 'deleted' ? ROW_DETAILS.alreadyGone() : row.detail;
-      const done: ResultRow = refused
-        ? { ...row, status: 'delete-refused', detail: `${GONE}; ${ROW_DETAILS.deleteRefused()}` }
-        : { ...row, detail: [GONE, own].filter((d) => d !== undefined && d !== '').join('; ') };
-      ctx.sink.journal(done);
-      return done;
-    }).catch(
-      // A bug, not the network: said so in the row, never an unhandled rejection.
-      (error: unknown): ResultRow => ({
-        ...job,
-        status: 'failed',
-        errors: [{ code: 'internal_error', message: ROW_ERRORS.internal_error.bug(error) }],
+  const queue: { job: PreparedRow; answer: (row: ResultRow) => void }[] = [];
+  const answers = ctx.ids.map(
+    (id, i) =>
+      new Promise<ResultRow>((answer) => {
+        // The last values now: the caller takes the contact out of the snapshot once the deletes start.
+        queue.push({ job: deleteRowOf(ctx.header, ctx.snapshot, id, ctx.firstSeq + i), answer });
       }),
-    );
-  });
+  );
+  const keyed = createKeyedWindow({ limit: ctx.concurrency });
+  // Added as room frees up; deleteOne never rejects, so neither does this loop.
+  const adding = async (): Promise<void> => {
+    for (const { job, answer } of queue) await keyed.add(job.systemId, async () => answer(await deleteOne(ctx, job)));
+  };
+  adding().catch(() => undefined);
+  return answers;
+}
+
+async function deleteOne(
+  ctx: { run: RunClient; control: RunControl; sink: ResultsSink },
+  job: PreparedRow,
+): Promise<ResultRow> {
+  try {
+    const result = ctx.control.stopSignal.aborted ? undefined : await ctx.run.client.remove(job.systemId);
+    if (result === undefined || result.attempts === 0) return skippedRow(job);
+    // Gone already (someone else deleted it since the GET all) is what the sync wanted.
+    const row = toResult(job, result, { isDelete: true, ignoreMissing: true });
+    const refused = row.status === 'failed' && row.errors?.some((e) => e.code === 'protected_contact') === true;
+    const own = result.status === 404 && row.status === 'deleted' ? ROW_DETAILS.alreadyGone() : row.detail;
+    const done: ResultRow = refused
+      ? { ...row, status: 'delete-refused', detail: `${GONE}; ${ROW_DETAILS.deleteRefused()}` }
+      : { ...row, detail: [GONE, own].filter((d) => d !== undefined && d !== '').join('; ') };
+    ctx.sink.journal(done);
+    return done;
+  } catch (error) {
+    // Never an unhandled rejection.
+    return internalErrorRow(job, error);
+  }
 }

@@ -20,7 +20,6 @@ import type { csvOptions } from '../run/prepare.js';
 import { DeclinedError, SyncRefusedError } from '../errors.js';
 import { HINTS, SYNC_ERRORS } from '../error-messages.js';
 import { ROW_DETAILS } from '../contact/row-messages.js';
-import type { RunControl } from '../run/control.js';
 import type { ResultRow } from '../run/results.js';
 import { APPLIED_STATUSES } from '../run/statuses.js';
 import type { ResultsSink } from '../run/sink.js';
@@ -30,7 +29,7 @@ import { CONTACT_FIELDS, type ContactPatch } from '../contact/schema.js';
 import type { PreparedRow } from '../run/outcomes.js';
 import { writeBackup, type BackupSummary } from './backup.js';
 import { createChangedFilter, withChangedFilter, type ChangedFilter } from './changed.js';
-import type { Executor } from '../run/executor.js';
+import type { Executor, ExecutorContext } from '../run/executor.js';
 import { createPlanExecutor, loadSnapshot } from './plan.js';
 import { createRunClient, createSendExecutor, type ClientSettings, type RunClient } from './send.js';
 import { previewDeletes, runDeletes } from './sync-deletes.js';
@@ -147,10 +146,7 @@ async function putAfterInput(sink: ResultsSink, rows: readonly ResultRow[]): Pro
 }
 
 /** A real sync: deletes, then the rows through --changed-only's filter, then the state. */
-export async function createSyncExecutor(
-  settings: SyncSettings,
-  ctx: { sink: ResultsSink; control: RunControl; header: CsvHeader },
-): Promise<Executor> {
+export async function createSyncExecutor(settings: SyncSettings, ctx: ExecutorContext): Promise<Executor> {
   const { sink, control, header } = ctx;
   const run: RunClient = await createRunClient(settings.client, control);
   const collector = listingCollector(settings, header);
@@ -179,6 +175,7 @@ export async function createSyncExecutor(
     isDelete: false,
     ignoreMissing: false,
     maxConsecutiveFailures: settings.maxConsecutiveFailures,
+    later: ctx.later,
     beforeFirstRow: async () => {
       const snapshot = await loadSnapshot(run.client, { signal: control.stopSignal, onWarning: settings.onWarning });
       const listing = collector.listing();
@@ -273,10 +270,7 @@ export async function createSyncExecutor(
 }
 
 /** `sync --plan`: the same decisions, predicted; nothing is written to the API or the state. */
-export async function createSyncPlanExecutor(
-  settings: SyncSettings,
-  ctx: { sink: ResultsSink; control: RunControl; header: CsvHeader },
-): Promise<Executor> {
+export async function createSyncPlanExecutor(settings: SyncSettings, ctx: ExecutorContext): Promise<Executor> {
   const { sink, control, header } = ctx;
   const run = await createRunClient(settings.client, control);
   const collector = listingCollector(settings, header);
@@ -288,7 +282,7 @@ export async function createSyncPlanExecutor(
     control,
     checkCredentials: () => run.checkCredentials(),
     onWarning: settings.onWarning,
-    predictOptions: {},
+    predictOptions: { later: ctx.later },
     onSnapshot: (snapshot) => {
       decision = decide(settings, snapshot, collector.listing());
       if (decision.refusal !== undefined) settings.onWarning?.(SYNC_ERRORS.wouldBeRefused(decision.refusal));

@@ -107,9 +107,9 @@ export function planImport(options: PlanOptions): Promise<RunSummary> {
     options,
     isDelete: false,
     sending: false,
-    createExecutor: async ({ sink, control, header }) => {
+    createExecutor: async ({ sink, control, header, later }) => {
       const run = await createRunClient({ ...options, onRetry: options.onRetry }, control);
-      const predictOptions = plannerOptions(header, options);
+      const predictOptions = { ...plannerOptions(header, options), later };
       return createPlanExecutor({
         client: run.client,
         sink,
@@ -143,7 +143,7 @@ export async function importContacts(options: ImportOptions): Promise<RunSummary
     resume: options.resume,
     restart: options.restart,
     outputs: undoFiles(backupPath),
-    createExecutor: async ({ sink, control, header }) => {
+    createExecutor: async ({ sink, control, header, later }) => {
       const run = await createRunClient(options, control);
       let changed: ChangedFilter | undefined;
       const send = createSendExecutor({
@@ -154,6 +154,7 @@ export async function importContacts(options: ImportOptions): Promise<RunSummary
         ignoreMissing: false,
         maxConsecutiveFailures: options.maxConsecutiveFailures ?? DEFAULTS.maxConsecutiveFailures,
         format: header.format,
+        later,
         beforeFirstRow:
           backupPath === undefined && options.changedOnly !== true
             ? undefined
@@ -197,7 +198,7 @@ export function deleteContacts(options: DeleteOptions): Promise<RunSummary> {
     sending: true,
     resume: options.resume,
     restart: options.restart,
-    createExecutor: async ({ sink, control, header }) =>
+    createExecutor: async ({ sink, control, header, later }) =>
       createSendExecutor({
         run: await createRunClient(options, control),
         sink,
@@ -206,6 +207,7 @@ export function deleteContacts(options: DeleteOptions): Promise<RunSummary> {
         ignoreMissing: options.ignoreMissing === true,
         maxConsecutiveFailures: options.maxConsecutiveFailures ?? DEFAULTS.maxConsecutiveFailures,
         format: header.format,
+        later,
       }),
   });
 }

@@ -3,10 +3,22 @@
  * executors of execute/ that implement it, so the pipeline never imports execute/ (no import
  * cycle, not even of types: docs/ARCHITECTURE.md).
  */
-import type { CsvRecord } from '../csv/read.js';
+import type { CsvHeader, CsvRecord } from '../csv/read.js';
 import type { PreparedRow } from './outcomes.js';
 import type { OverrideLookup } from './override-store.js';
 import type { BackupSummary } from '../execute/backup.js';
+import type { RunControl } from './control.js';
+import type { LaterRows } from './person-index.js';
+import type { ResultsSink } from './sink.js';
+
+/** What an executor is made with. */
+export interface ExecutorContext {
+  sink: ResultsSink;
+  control: RunControl;
+  header: CsvHeader;
+  /** Which rows a later row with the same system_id follows (the pre-pass); undefined in a dry run. */
+  later?: LaterRows | undefined;
+}
 
 /** The sync's own part of the run summary. */
 export interface SyncSummary {

@@ -38,6 +38,22 @@ export function skippedRow(row: Pick<ResultRow, 'seq' | 'line' | 'cells' | 'syst
   };
 }
 
+/** A row our own code failed on: a bug, not the network, said so in the row rather than blamed on the server. */
+export function internalErrorRow(
+  row: Pick<ResultRow, 'seq' | 'line' | 'cells' | 'systemId' | 'warnings'>,
+  error: unknown,
+): ResultRow {
+  return {
+    seq: row.seq,
+    line: row.line,
+    cells: row.cells,
+    systemId: row.systemId,
+    status: 'failed',
+    errors: [{ code: 'internal_error', message: ROW_ERRORS.internal_error.bug(error) }],
+    warnings: row.warnings,
+  };
+}
+
 /**
  * Status code → result row (README, "Statuses"; API document, "Error Handling"). An attempt whose
  * answer was lost may have been applied; only a later answer that says what happened (2xx, or a

@@ -15,6 +15,10 @@
  * Two ways to feed it. When the run sends or predicts, a pre-pass adds every row first, so the
  * first row of a conflicting system_id is refused before anything is sent. A dry run adds and
  * checks in one pass, and the rows it already wrote `valid` are corrected afterwards (`earlier`).
+ *
+ * The pre-pass also learns which rows have a later row with the same system_id (`laterRows`, one bit
+ * a row): only those can be superseded (run/supersede.ts), so the send executor keeps the outcome of
+ * no other failed row.
  */
 import type { ContactPatch } from '../contact/schema.js';
 import { fnv1a, SEED_A, SEED_B } from '../fingerprints.js';
@@ -54,6 +58,18 @@ export interface PersonIndex {
    * valid), oldest first. Call it once, after `add` returned true.
    */
   takeEarlier(systemId: string): { seq: number; line: number }[];
+  /** After a pre-pass: which rows a later row with the same system_id follows, without the table (a delete keeps only this). */
+  laterRows(): LaterRows;
+}
+
+/** Which rows of the file a later row with the same system_id follows: one bit a row. */
+export interface LaterRows {
+  hasLater(seq: number): boolean;
+}
+
+/** Made at module level, so it holds the bits and not the index's table. */
+function laterView(bits: Uint8Array): LaterRows {
+  return { hasLater: (seq) => ((bits[seq >> 3] ?? 0) & (1 << (seq & 7))) !== 0 };
 }
 
 /**
@@ -78,6 +94,8 @@ export function createPersonIndex(options: { trackEarlier: boolean }, initialCap
   // One pass: for each seq, the previous seq + 1 of the same system_id (0: none), and its line.
   let previous = new Int32Array(options.trackEarlier ? 1 << 12 : 0);
   let lineOf = new Int32Array(options.trackEarlier ? 1 << 12 : 0);
+  // A pre-pass: bit `seq` is set once a later row with the same system_id is added.
+  let later = new Uint8Array(options.trackEarlier ? 0 : 1 << 9);
 
   /** The slot's offset in `slots`. */
   const slotOf = (a: number, b: number): number => {
@@ -128,6 +146,21 @@ export function createPersonIndex(options: { trackEarlier: boolean }, initialCap
     slots[at + LAST] = seq + 1;
   }
 
+  /** A pre-pass: the system_id's last row so far has a later one now, and `seq` is its last. */
+  function follow(at: number, seq: number): void {
+    const last = slots[at + LAST] as number;
+    if (last > 0) {
+      if (last - 1 >= later.length * 8) {
+        const grown = new Uint8Array(Math.max(later.length * 2, ((last - 1) >> 3) + 1));
+        grown.set(later);
+        later = grown;
+      }
+      const byte = (last - 1) >> 3;
+      later[byte] = (later[byte] as number) | (1 << ((last - 1) & 7));
+    }
+    slots[at + LAST] = seq + 1;
+  }
+
   let conflicts = 0;
   return {
     get conflicts() {
@@ -145,6 +178,7 @@ export function createPersonIndex(options: { trackEarlier: boolean }, initialCap
         slots[at + FIRST] = line;
         slots.set(hashes, at + VALUES);
         if (options.trackEarlier) track(at, seq, line);
+        else follow(at, seq);
         size++;
         if (size > capacity * MAX_LOAD) grow();
         return 'none';
@@ -160,6 +194,7 @@ export function createPersonIndex(options: { trackEarlier: boolean }, initialCap
       // Values the first row left empty are learnt from the first row that gives them.
       for (let f = 0; f < 3; f++) if (slots[at + VALUES + f] === 0) slots[at + VALUES + f] = hashes[f] as number;
       if (options.trackEarlier) track(at, seq, line);
+      else follow(at, seq);
       return 'none';
     },
 
@@ -185,5 +220,7 @@ export function createPersonIndex(options: { trackEarlier: boolean }, initialCap
       slots[at + LAST] = 0;
       return earlier.reverse();
     },
+
+    laterRows: () => laterView(later),
   };
 }

@@ -13,7 +13,7 @@ import { rm } from 'node:fs/promises';
 import { cannotCreate } from '../contact/fields.js';
 import { openCsv, type CsvHeader, type CsvRecord, type CsvSource } from '../csv/read.js';
 import { createRunControl, type RunControl, type Stopped } from './control.js';
-import type { Executor, ExecutorResult } from './executor.js';
+import type { Executor, ExecutorContext, ExecutorResult } from './executor.js';
 import { acquireLock, checkWritable, countAnswered, removeStaleTemporaries } from './guards.js';
 import { NothingToResumeError, UnfinishedRunError } from '../errors.js';
 import { skippedRow, type PreparedRow } from './outcomes.js';
@@ -21,19 +21,13 @@ import { resolveJournalPath, type RunMode } from './paths.js';
 import { inputFormat, resolveRunOutputs, writeFailedHint } from './outputs.js';
 import type { NamedFile } from '../csv/targets.js';
 import type { FileError } from '../errors.js';
-import {
-  createPersonCheck,
-  createPreparer,
-  csvOptions,
-  isPrepared,
-  missingForCreate,
-  systemIdCell,
-} from './prepare.js';
+import { runPrePass, createPreparer, csvOptions, isPrepared, missingForCreate, systemIdCell } from './prepare.js';
 import { mergeOverrides } from './override-store.js';
 import type { ResultRow } from './results.js';
 import { countBad } from './statuses.js';
 import { openResume, reusedRow, type ResumeState } from './resume.js';
 import { createResultsSink, type ResultsSink } from './sink.js';
+import type { LaterRows } from './person-index.js';
 
 import type { InputOptions, OutputOptions, RowRuleOptions, RunCallbacks, RunSummary } from './run-types.js';
 
@@ -50,7 +44,7 @@ export interface PipelineSpec {
   /** More files the run will write (the undo files): checked before anything is sent. */
   outputs?: readonly NamedFile[] | undefined;
   /** May load what it needs first: only executors that send load the HTTP client. */
-  createExecutor(ctx: { sink: ResultsSink; control: RunControl; header: CsvHeader }): Executor | Promise<Executor>;
+  createExecutor(ctx: ExecutorContext): Executor | Promise<Executor>;
 }
 
 /** The unfinished-run guard and resume (README, "Resume"). */
@@ -136,7 +130,12 @@ export async function runPipeline(spec: PipelineSpec): Promise<RunSummary> {
       },
       onFailure: (error) => runControl.stop('write_failed', error.message, writeFailedHint(error, outputs.journalPath)),
     }));
-    const run = (executor = await spec.createExecutor({ sink: runSink, control: runControl, header }));
+    // Which rows a later row of the same system_id follows: known once the pre-pass below has
+    // read the file, which is before the first row; until then every row counts as followed.
+    let learnt: LaterRows | undefined = undefined;
+    const later: LaterRows | undefined =
+      spec.mode === 'dry-run' ? undefined : { hasLater: (seq) => learnt?.hasLater(seq) ?? true };
+    const run = (executor = await spec.createExecutor({ sink: runSink, control: runControl, header, later }));
     const progress = createProgress(options, source, runSink, run);
     const rules = {
       header,
@@ -149,8 +148,9 @@ export async function runPipeline(spec: PipelineSpec): Promise<RunSummary> {
       fixMissingPlus: options.fixMissingPlus,
     };
     // A dry run checks one system_id, two people in its one pass; a run that sends or predicts reads the file first.
-    const people = await createPersonCheck(spec.mode === 'dry-run' ? undefined : options, rules, run.prepass);
-    const preparer = createPreparer({ ...rules, people });
+    const prepass = await runPrePass(spec.mode === 'dry-run' ? undefined : options, rules, run.prepass);
+    learnt = prepass.later;
+    const preparer = createPreparer({ ...rules, people: prepass.people });
 
     await run.start();
     const counts = await readRows({

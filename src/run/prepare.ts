@@ -30,7 +30,7 @@ import type { RowRuleOptions } from './run-types.js';
 import type { PreparedRow } from './outcomes.js';
 import type { PrepassObserver } from './executor.js';
 import type { Override, ResultRow, RowOutcome } from './results.js';
-import { createPersonIndex, type PersonConflict, type PersonIndex } from './person-index.js';
+import { createPersonIndex, type LaterRows, type PersonConflict, type PersonIndex } from './person-index.js';
 import { compileWhere } from './where.js';
 
 /** The row rules a run was given (`--fields`, `--empty`, `--where`, …; `--where` first of all), and what prepare needs besides. */
@@ -282,22 +282,33 @@ export function csvOptions(options: {
   };
 }
 
+/** What a run learns before its first row (runPrePass). */
+export interface PrePass {
+  /** The one-system_id-two-people check, for prepare; undefined for a delete. */
+  people: PrepareOptions['people'];
+  /** Which rows a later row with the same system_id follows; undefined without a pre-pass. */
+  later: LaterRows | undefined;
+}
+
 /**
  * The one-system_id-two-people check (person-index.ts). Given the input, a run that sends or
  * predicts reads the file once more first (up to `limit` rows): every row that passes the local
- * checks is added, so the first row of a shared system_id is refused before anything is sent. A
- * dry run (no input here) sends nothing, so it checks in its one pass and corrects the earlier
- * rows after: a second read would cost it a third of its speed (BENCHMARKS.md, section 1).
- * `observer` sees every record of this read (a sync lists the file's system_ids from it), so no
- * run reads its file more than twice; a delete and a dry run have no pre-pass to observe.
+ * checks is added, so the first row of a shared system_id is refused before anything is sent, and
+ * each row learns whether a later one shares its system_id. A dry run (no input here) sends
+ * nothing, so it checks in its one pass and corrects the earlier rows after: a second read would
+ * cost it a third of its speed (BENCHMARKS.md, section 1). `observer` sees every record of this
+ * read (a sync lists the file's system_ids from it), so no run reads its file more than twice; a
+ * delete and a dry run have no pre-pass to observe.
  */
-export async function createPersonCheck(
+export async function runPrePass(
   input: (Parameters<typeof csvOptions>[0] & { input: string; limit?: number | undefined }) | undefined,
   rules: Omit<PrepareOptions, 'people' | 'checkEmails'>,
   observer?: PrepassObserver,
-): Promise<PrepareOptions['people']> {
-  if (rules.isDelete) return undefined;
-  if (input === undefined) return { index: createPersonIndex({ trackEarlier: true }), complete: false };
+): Promise<PrePass> {
+  // A delete applies nothing that could supersede a row (run/supersede.ts), and holds no people.
+  if (rules.isDelete) return { people: undefined, later: undefined };
+  if (input === undefined)
+    return { people: { index: createPersonIndex({ trackEarlier: true }), complete: false }, later: undefined };
   const source = await openCsv(input.input, csvOptions(input));
   const index = createPersonIndex({ trackEarlier: false });
   const preparer = createPreparer({ ...rules, checkEmails: false });
@@ -316,5 +327,5 @@ export async function createPersonCheck(
     source.close();
   }
   observer?.end();
-  return { index, complete: true };
+  return { people: { index, complete: true }, later: index.laterRows() };
 }
