@@ -89,6 +89,77 @@ export const FILE_ERRORS = {
   groupsNotJson: (file: string, why: string) => `the support groups file ${file} is not valid JSON: ${why}`,
 } as const;
 
+/** Why an input must be a file: the whole file is checked before the first row is sent, so it is read twice. */
+const READ_TWICE =
+  'the whole file is checked before any row is sent, so it is read twice: save it to a file first and name that file';
+
+/**
+ * The input file as a whole, found before any row is sent (`error:`; README, "CSV rules"): the
+ * CSV reader's pre-scan (csv/prescan.ts), its header and `--map` (csv/headers.ts, mapping.ts),
+ * its flags (csv/read.ts), a workbook's sheets (xlsx/read.ts), and outputs that would overwrite it
+ * (csv/targets.ts). `place` is where the header is: `contacts.csv line 1`, `contacts.xlsx row 1`.
+ */
+export const INPUT_ERRORS = {
+  fromStdin: () => `the rows cannot come from standard input ("-"): ${READ_TWICE}`,
+  notAFile: (path: string) => `${path} is a pipe or a device, not a file: ${READ_TWICE}`,
+  empty: (path: string) => `${path} is empty: a CSV file needs a header row with a system_id column`,
+  /** `what` is one of `looksLike`. */
+  notCsv: (path: string, what: string) => `${path} is not a CSV file: it looks like ${what}`,
+  looksLike: {
+    xlsx: () => 'a zip file, probably an Excel workbook (.xlsx); save it from Excel as "CSV UTF-8"',
+    xls: () => 'an old Excel workbook (.xls); save it from Excel as "CSV UTF-8"',
+    pdf: () => 'a PDF file',
+    nulBytes: () => 'a binary file (it holds NUL bytes); if it is UTF-16 text without a BOM, pass --encoding utf16le',
+    nulCharacters: () => 'a binary file (it holds NUL characters)',
+    markup: () => 'HTML or XML',
+    json: () => 'JSON',
+  },
+  noHeaderRow: (path: string, kib: number) => `${path}: found no header row in the first ${kib} KiB`,
+  /** `what` is `cutCharacter` or `badByte`; `advice` one of `legacyEncoding`. */
+  notUtf8: (path: string, line: number, what: string, advice: string) =>
+    `${path} line ${line} is not valid UTF-8 (${what}); ${advice}, or save the file as "CSV UTF-8"`,
+  cutCharacter: () => 'the file ends inside a multi-byte character',
+  badByte: (hex: string, shown: string, encoding: string) => `byte 0x${hex} in ${shown}, shown as ${encoding}`,
+  legacyEncoding: {
+    'windows-1252': () =>
+      'the bytes fit windows-1252, which Excel on Windows writes: run again with --encoding windows-1252',
+    macintosh: () => 'the bytes fit MacRoman, which Excel for Mac writes: run again with --encoding macintosh',
+  },
+  notUtf16: (path: string, line: number, name: string) =>
+    `${path} line ${line} is not valid ${name} (a broken surrogate pair or a cut-off last character); re-save the file, for example as "CSV UTF-8"`,
+  unclosedQuote: (path: string, line: number) =>
+    `${path} line ${line}: a quoted value starts here and never ends, so it would swallow the rest of the file; fix the quotes, and write a quote inside a quoted value as ""`,
+  swallowingQuote: (path: string, line: number, mib: number) =>
+    `${path} line ${line}: a closing quote is followed by more text instead of a delimiter or the end of the line, and the CSV reader would read the next ${mib} MiB or more as part of this value; fix the quote (write a quote inside a quoted value as "")`,
+  encodingUnknown: (requested: string, encodings: readonly string[]) =>
+    `--encoding ${requested} is not supported; use one of ${encodings.join(', ')}`,
+  encodingOfWorkbook: (path: string) =>
+    `--encoding applies to CSV files; ${path} is an .xlsx workbook, which names its own`,
+  sheetOfCsv: (path: string) => `--sheet applies to .xlsx workbooks; ${path} is read as CSV`,
+  noSuchSheet: (wanted: string, path: string, sheets: readonly string[]) =>
+    `--sheet ${wanted}: ${path} has no such sheet; its sheets are ${sheets.map((name, i) => `${i + 1} "${name}"`).join(', ')}`,
+  emptySheet: (path: string, sheet: string) =>
+    `${path}: the sheet "${sheet}" is empty: it needs a header row with a system_id column`,
+  sheetUnreadable: (path: string, sheet: string, why: string) => `${path}: the sheet "${sheet}" cannot be read: ${why}`,
+  /** `--map` and `--map-file`: `source` is the flag (`--map "Email"`) or the line (`agents.map line 3`). */
+  mapForm: (source: string) => `${source} must look like "CSV header=field" (or "CSV header=" to ignore the column)`,
+  mapField: (source: string, field: string, fields: readonly string[]) =>
+    `${source}: unknown field "${field}"; the fields are ${fields.join(', ')} (or leave it empty to ignore the column)`,
+  mapColumn: (source: string, file: string, header: string, headers: string) =>
+    `${source}: ${file} has no column "${header}"; its headers are ${headers}`,
+  /** The header; `a`, `b` are numbered columns (`2 ("Email")`), `fix` a `--map` to paste. */
+  twoColumnsOneField: (place: string, a: string, b: string, field: string, fix: string) =>
+    `${place}: columns ${a} and ${b} both map to ${field}; keep one, e.g. ignore the other with ${fix}`,
+  fullNameAndPart: (place: string, fullName: string, own: string, part: string, fix: string) =>
+    `${place}: column ${fullName} (full_name) and column ${own} both give ${part}; map only one, e.g. ${fix}`,
+  noColumn: (place: string, field: string, headers: string, fix: string) =>
+    `${place}: no ${field} column; the headers are ${headers}. Rename the column, or pass ${fix}`,
+  /** Outputs (csv/targets.ts): each named by its label, `results file out.csv`. */
+  outputIsInput: (output: string, input: string) =>
+    `${output} is the input file ${input}: writing it would destroy the input`,
+  sameOutput: (output: string, other: string) => `${output} is the same file as ${other}`,
+} as const;
+
 /** An export's GET all that did not arrive whole (remote/walk.ts): nothing is written. */
 export const LISTING_ERRORS = {
   endedMidJson: (bytes: number, why: string) =>
