@@ -84,6 +84,16 @@ export const FILE_ERRORS = {
   changedWhileRead: (path: string) => `${path}: the file changed while it was read`,
   notAWorkbook: (path: string, why: string) => `${path} cannot be read as an Excel workbook (.xlsx): ${why}`,
   resultsOfAnotherInput: (resultsPath: string, why: string) => `${resultsPath} does not belong to this input: ${why}`,
+  /** Why, for `resultsOfAnotherInput` (run/resume.ts); `found` is the journal or the results. */
+  otherSystemId: (line: number, inInput: string, held: string, found: 'journal' | 'results') =>
+    `line ${line} has system_id "${inInput}" in the input but "${held}" in the ${found}`,
+  otherHeader: () => 'its header is not the input’s columns followed by status,http_status,error,detail',
+  unknownStatus: (row: number, status: string) => `row ${row} has the unknown status "${status}"`,
+  otherCommand: (isDelete: boolean, status: string) =>
+    `it comes from ${isDelete ? 'an import' : 'a delete'} (status "${status}")`,
+  changedWhileReading: () => 'it changed while being read',
+  previewResults: (resultsPath: string, status: string) =>
+    `${resultsPath} comes from a dry run or a plan (status "${status}"), which sent nothing`,
   whereForm: (text: string) => `--where "${text}" needs the form COLUMN=VALUE or COLUMN!=VALUE`,
   whereColumn: (text: string, column: string) => `--where "${text}": the file has no column "${column}"`,
   groupsNotJson: (file: string, why: string) => `the support groups file ${file} is not valid JSON: ${why}`,

@@ -23,6 +23,7 @@ const WORDED_ELSEWHERE = [
   'src/execute/plan.ts',
   'src/run/outcomes.ts',
   'src/run/where.ts',
+  'src/run/resume.ts',
   'src/csv/prescan.ts',
   'src/csv/headers.ts',
   'src/csv/mapping.ts',

@@ -119,6 +119,12 @@ export const FILE_SAMPLES: FlatSamples<typeof FILE_ERRORS> = {
   whereForm: ['Suspended'],
   whereColumn: ['Active=true', 'Active'],
   groupsNotJson: ['groups.json', "Unexpected token 'C'"],
+  otherSystemId: [12, 'AGT-12', 'AGT-13', 'journal'],
+  otherHeader: [],
+  unknownStatus: [7, 'done'],
+  otherCommand: [true, 'created'],
+  changedWhileReading: [],
+  previewResults: ['contacts.dryrun.csv', 'valid'],
 };
 
 export const LISTING_SAMPLES: FlatSamples<typeof LISTING_ERRORS> = {
@@ -229,6 +235,8 @@ export const CLI_LINE_SAMPLES: FlatSamples<typeof CLI_LINES> = {
     { rows: 120, listed: 118, creates: 2, existing: 116, deletes: 3, scopeSize: 119, scope: 'owned' },
   ],
   deleteCancelled: [],
+  noContact: ['AGT-404'],
+  retry: ['PUT AGT-10001', 2, 503, 1840],
   stopping: [10],
   secondInterruptRun: [],
   secondInterruptExport: [],

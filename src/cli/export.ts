@@ -133,9 +133,7 @@ export const exportCommand: Command<ExportArgs> = {
         onRetry:
           args.verbose === true
             ? (event) =>
-                process.stderr.write(
-                  `retry: GET all attempt ${event.attempt} got ${event.reason}; waiting ${event.waitMs} ms\n`,
-                )
+                process.stderr.write(`${CLI_LINES.retry('GET all', event.attempt, event.reason, event.waitMs)}\n`)
             : undefined,
         out: args.out,
         stream: args.out === undefined ? process.stdout : undefined,

@@ -12,7 +12,7 @@ import type { Command } from './command.js';
 import type { ApiResult } from '../api/client.js';
 import { answerError } from '../api/failures.js';
 import { ApiError, InterruptedError, UsageError } from '../errors.js';
-import { USAGE_ERRORS } from './words.js';
+import { CLI_LINES, USAGE_ERRORS } from './words.js';
 import type { extractRecords as ExtractRecords } from '../remote/listing.js';
 import { CONTACT_FIELDS } from '../contact/fields.js';
 import { checkMaxRetryWait, maxRetryWaitOption, positiveInt } from './import.js';
@@ -45,7 +45,7 @@ export function resolveContact(
   if (result.fatal !== undefined) throw result.fatal;
   const url = `${baseUrl}/contacts/${encodeURIComponent(systemId)}`;
   if (result.status !== 200) {
-    throw answerError(result, { method: 'GET', url, baseUrl, notFound: `no contact with system_id "${systemId}"` });
+    throw answerError(result, { method: 'GET', url, baseUrl, notFound: CLI_LINES.noContact(systemId) });
   }
   const body = result.body;
   if (typeof body !== 'object' || body === null || Array.isArray(body)) {

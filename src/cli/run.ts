@@ -74,10 +74,8 @@ export async function runRowsAndReport(
       ...(output.verbose === true
         ? {
             onRetry: (event) => {
-              const reason = typeof event.reason === 'number' ? `HTTP ${event.reason}` : event.reason;
-              process.stderr.write(
-                `retry: ${event.method} ${event.systemId ?? ''} attempt ${event.attempt} got ${reason}; waiting ${event.waitMs} ms\n`,
-              );
+              const request = `${event.method} ${event.systemId ?? ''}`;
+              process.stderr.write(`${CLI_LINES.retry(request, event.attempt, event.reason, event.waitMs)}\n`);
             },
           }
         : {}),

@@ -109,6 +109,11 @@ export const CLI_LINES = {
       `Delete ${plural(counts.deletes, 'contact')} and apply the rest? [y/N] `,
     ].join('\n'),
   deleteCancelled: () => 'cancelled: nothing was deleted',
+  /** `get`'s 404, before the API's own words. */
+  noContact: (systemId: string) => `no contact with system_id "${systemId}"`,
+  /** `--verbose`: a retry, for a run's rows and an export's GET all alike; `request` is `PUT AGT-1` or `GET all`. */
+  retry: (request: string, attempt: number, reason: number | string, waitMs: number) =>
+    `retry: ${request} attempt ${attempt} got ${typeof reason === 'number' ? `HTTP ${reason}` : reason}; waiting ${waitMs} ms`,
   stopping: (graceSeconds: number) =>
     `stopping: no new requests; those in flight get ${graceSeconds} s to finish (Ctrl-C again to quit at once)`,
   secondInterruptRun: () => 'second interrupt: exiting now; run again with --resume to continue',
