@@ -4,6 +4,7 @@
  * sentence name its sample, and a sentence cannot skip the catalogue.
  */
 import { ROW_DETAILS } from '../src/contact/row-messages.js';
+import { SUPERSEDED_NOTE, supersededDetail } from '../src/run/supersede.js';
 import { NEXT_STEPS } from '../src/report/words.js';
 import { CHECK_LINES, CLI_HINTS, CLI_LINES, USAGE_ERRORS } from '../src/cli/words.js';
 import {
@@ -34,7 +35,7 @@ export type FlatSamples<T> = {
     : FlatSamples<T[K]>;
 };
 
-export const STOP_SAMPLES: FlatSamples<typeof RUN_STOPS> = {
+const STOP_SAMPLES: FlatSamples<typeof RUN_STOPS> = {
   revokedKey: [],
   notTheApi: ['PUT /contacts/AGT-10001 answered 200 with an HTML page: this does not look like the CIOPulse API'],
   checkFailed: ['the API refused the credentials (401 Invalid security credentials)'],
@@ -42,7 +43,7 @@ export const STOP_SAMPLES: FlatSamples<typeof RUN_STOPS> = {
   interrupted: [],
 };
 
-export const ANSWER_SAMPLES: FlatSamples<typeof ANSWER_ERRORS> = {
+const ANSWER_SAMPLES: FlatSamples<typeof ANSWER_ERRORS> = {
   refusedCredentials: ['Invalid security credentials', ''],
   noAnswer: ['http://127.0.0.1:8787/api/v5', 'connect ECONNREFUSED 127.0.0.1:8787', 6],
   notTheApi: ['GET /contacts/ciopulse-contacts-credential-check-1a2b answered 404 with an HTML page'],
@@ -52,14 +53,14 @@ export const ANSWER_SAMPLES: FlatSamples<typeof ANSWER_ERRORS> = {
   answered: ['GET /contacts/AGT-10001', 503, 'Service Unavailable', 6],
 };
 
-export const NOT_THE_API_SAMPLES: FlatSamples<typeof NOT_THE_API_WHY> = {
+const NOT_THE_API_SAMPLES: FlatSamples<typeof NOT_THE_API_WHY> = {
   withBody: ['PUT /contacts/AGT-10001 answered 200', NOT_THE_API_WHY.body.html],
   putAnswered404: ['PUT /contacts/AGT-10001 answered 404'],
   listAnswered404: ['GET /contacts answered 404'],
   no404Body: ['GET /contacts/AGT-10001 answered 404'],
 };
 
-export const CHECK_SAMPLES: FlatSamples<typeof CREDENTIAL_CHECK> = {
+const CHECK_SAMPLES: FlatSamples<typeof CREDENTIAL_CHECK> = {
   foundImpossible: [200],
   no404Body: [],
   wrongKeyTaken: [404],
@@ -69,7 +70,7 @@ export const CHECK_SAMPLES: FlatSamples<typeof CREDENTIAL_CHECK> = {
   proofBoth: [],
 };
 
-export const HINT_SAMPLES: FlatSamples<typeof HINTS> = {
+const HINT_SAMPLES: FlatSamples<typeof HINTS> = {
   unauthorized: [true],
   thenResume: ['check the portal code, the API key …'],
   notTheApi: [],
@@ -103,7 +104,7 @@ export const HINT_SAMPLES: FlatSamples<typeof HINTS> = {
   notJsonStart: ['<html><head><title>Sign in'],
 };
 
-export const SETTINGS_SAMPLES: FlatSamples<typeof SETTINGS_ERRORS> = {
+const SETTINGS_SAMPLES: FlatSamples<typeof SETTINGS_ERRORS> = {
   sharedKeyFile: ['env file', '.env', '644'],
   notAUrl: ['app.cio-pulse.com/api/v5'],
   userinfoInUrl: ['https://***@app.cio-pulse.com/api/v5'],
@@ -112,7 +113,7 @@ export const SETTINGS_SAMPLES: FlatSamples<typeof SETTINGS_ERRORS> = {
   keyLength: [39, 40],
 };
 
-export const FILE_SAMPLES: FlatSamples<typeof FILE_ERRORS> = {
+const FILE_SAMPLES: FlatSamples<typeof FILE_ERRORS> = {
   changedWhileRead: ['contacts.csv'],
   notAWorkbook: ['contacts.xlsx', 'it has no xl/workbook.xml'],
   resultsOfAnotherInput: ['contacts.results.csv', "its header is not this input's"],
@@ -127,13 +128,13 @@ export const FILE_SAMPLES: FlatSamples<typeof FILE_ERRORS> = {
   previewResults: ['contacts.dryrun.csv', 'valid'],
 };
 
-export const LISTING_SAMPLES: FlatSamples<typeof LISTING_ERRORS> = {
+const LISTING_SAMPLES: FlatSamples<typeof LISTING_ERRORS> = {
   endedMidJson: [1048576, 'Unexpected end of JSON input'],
   notRepairable: ['Unexpected token <', 'Unexpected character "<"'],
   brokeOff: [1048576, 'the connection was reset (ECONNRESET)'],
 };
 
-export const SYNC_SAMPLES: FlatSamples<typeof SYNC_ERRORS> = {
+const SYNC_SAMPLES: FlatSamples<typeof SYNC_ERRORS> = {
   refused: [SYNC_ERRORS.deletesTooMany(40, 120, '33.3', undefined)],
   wouldBeRefused: [SYNC_ERRORS.deletesTooMany(40, 120, '33.3', '5%')],
   deletesAll: [false, 120],
@@ -153,7 +154,7 @@ export const SYNC_SAMPLES: FlatSamples<typeof SYNC_ERRORS> = {
   portal: ['ACME', 'https://app.cio-pulse.com/api/v5'],
 };
 
-export const DETAIL_SAMPLES: FlatSamples<typeof ROW_DETAILS> = {
+const DETAIL_SAMPLES: FlatSamples<typeof ROW_DETAILS> = {
   mayHaveLanded: [false],
   notAttempted: [],
   sentUnrecorded: [],
@@ -184,7 +185,7 @@ export const DETAIL_SAMPLES: FlatSamples<typeof ROW_DETAILS> = {
   alreadyGone: [],
 };
 
-export const USAGE_SAMPLES: FlatSamples<typeof USAGE_ERRORS> = {
+const USAGE_SAMPLES: FlatSamples<typeof USAGE_ERRORS> = {
   apiKeyFlag: [],
   unknownCommand: ['improt', 'import'],
   unexpectedArgument: ['extra.csv'],
@@ -204,7 +205,7 @@ export const USAGE_SAMPLES: FlatSamples<typeof USAGE_ERRORS> = {
   outFolderMissing: ['out/contacts.csv', 'out'],
 };
 
-export const CLI_HINT_SAMPLES: FlatSamples<typeof CLI_HINTS> = {
+const CLI_HINT_SAMPLES: FlatSamples<typeof CLI_HINTS> = {
   apiKeyWays: [],
   usage: [],
   options: ['import'],
@@ -218,7 +219,7 @@ export const CLI_HINT_SAMPLES: FlatSamples<typeof CLI_HINTS> = {
   unexpected: [],
 };
 
-export const CHECK_LINE_SAMPLES: FlatSamples<typeof CHECK_LINES> = {
+const CHECK_LINE_SAMPLES: FlatSamples<typeof CHECK_LINES> = {
   origin: { flag: [], envFile: ['.env.prod'], keyFile: ['ciopulse.key'], dotEnv: [], environment: [], default: [] },
   notSet: [],
   key: [40, 'from the environment'],
@@ -227,7 +228,7 @@ export const CHECK_LINE_SAMPLES: FlatSamples<typeof CHECK_LINES> = {
   credentialsWork: ['the API answered 404 for a contact that does not exist'],
 };
 
-export const CLI_LINE_SAMPLES: FlatSamples<typeof CLI_LINES> = {
+const CLI_LINE_SAMPLES: FlatSamples<typeof CLI_LINES> = {
   deletePrompt: [false, 3, 'leavers.csv', 'https://app.cio-pulse.com/api/v5'],
   syncPrompt: [
     'agents.csv',
@@ -245,7 +246,7 @@ export const CLI_LINE_SAMPLES: FlatSamples<typeof CLI_LINES> = {
   unexpectedFailure: ['EPIPE'],
 };
 
-export const NEXT_STEP_SAMPLES: FlatSamples<typeof NEXT_STEPS> = {
+const NEXT_STEP_SAMPLES: FlatSamples<typeof NEXT_STEPS> = {
   stopped: { auth: [], not_api: [] },
   fixErrors: ['agents.errors.csv', NEXT_STEPS.alsoUncertain(2)],
   reassignGroups: ['leavers.delete.errors.csv', ''],
@@ -259,7 +260,7 @@ export const NEXT_STEP_SAMPLES: FlatSamples<typeof NEXT_STEPS> = {
   then: ['fix agents.errors.csv', 'ciopulse-contacts import agents.errors.csv'],
 };
 
-export const INPUT_SAMPLES: FlatSamples<typeof INPUT_ERRORS> = {
+const INPUT_SAMPLES: FlatSamples<typeof INPUT_ERRORS> = {
   fromStdin: [],
   notAFile: ['/dev/stdin'],
   empty: ['contacts.csv'],
@@ -297,3 +298,47 @@ export const INPUT_SAMPLES: FlatSamples<typeof INPUT_ERRORS> = {
   outputIsInput: ['results file contacts.csv', 'contacts.csv'],
   sameOutput: ['errors file out.csv', 'results file out.csv'],
 };
+
+/** One table of docs/MESSAGES.md: a module's words, a sample for each. */
+export interface Section {
+  title: string;
+  words: object;
+  samples: object;
+}
+
+function section<T extends object>(title: string, words: T, samples: FlatSamples<T>): Section {
+  return { title, words, samples };
+}
+
+/** The superseded words stay in run/supersede.ts (one module for that rule); listed from there. */
+const SUPERSEDED_WORDS = { note: () => SUPERSEDED_NOTE, detail: supersededDetail };
+
+export const DETAIL_SECTIONS: readonly Section[] = [
+  section('Row details', ROW_DETAILS, DETAIL_SAMPLES),
+  section('Superseded (from src/run/supersede.ts, with the rest of that rule)', SUPERSEDED_WORDS, {
+    note: [],
+    detail: [{ seq: 11, line: 12 }, 'email_taken: 422 Another Contact already has this email address', 'csv'],
+  }),
+];
+
+export const WHOLE_RUN_SECTIONS: readonly Section[] = [
+  section('Why a run stopped', RUN_STOPS, STOP_SAMPLES),
+  section('Answers that end a command or a run', ANSWER_ERRORS, ANSWER_SAMPLES),
+  section('Not the API: why', NOT_THE_API_WHY, NOT_THE_API_SAMPLES),
+  section('The credential check', CREDENTIAL_CHECK, CHECK_SAMPLES),
+  section('Connection settings', SETTINGS_ERRORS, SETTINGS_SAMPLES),
+  section('Files and flags', FILE_ERRORS, FILE_SAMPLES),
+  section('The input file as a whole: CSV, workbook, header, --map, outputs', INPUT_ERRORS, INPUT_SAMPLES),
+  section("An export's listing that did not arrive whole", LISTING_ERRORS, LISTING_SAMPLES),
+  section('Sync: its guards, flags and state file', SYNC_ERRORS, SYNC_SAMPLES),
+  section('Hints', HINTS, HINT_SAMPLES),
+];
+
+export const NEXT_STEP_SECTIONS: readonly Section[] = [section('Next:', NEXT_STEPS, NEXT_STEP_SAMPLES)];
+
+export const CLI_SECTIONS: readonly Section[] = [
+  section('Usage errors', USAGE_ERRORS, USAGE_SAMPLES),
+  section('Hints of the command line', CLI_HINTS, CLI_HINT_SAMPLES),
+  section('check', CHECK_LINES, CHECK_LINE_SAMPLES),
+  section('Questions and lines around a run', CLI_LINES, CLI_LINE_SAMPLES),
+];

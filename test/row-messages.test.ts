@@ -1,51 +1,24 @@
 /**
- * The row messages, reviewed together: docs/MESSAGES.md lists every sentence of
- * src/contact/row-messages.ts for a sample input. This test renders it and fails when the
- * committed file is stale; `npm run messages` writes it again. Every variant of every code needs
- * a sample here (the type says so), so a new message cannot skip the catalogue.
+ * The messages, reviewed together: docs/MESSAGES.md lists every sentence of the message modules
+ * (src/contact/row-messages.ts, src/error-messages.ts, src/cli/words.ts, report/words.ts'
+ * NEXT_STEPS, run/supersede.ts) for a sample input. This test renders it and fails when the
+ * committed file is stale; `npm run messages` writes it again. Every variant of every code, and
+ * every function of the other modules (test/message-samples.ts), needs a sample (the types say
+ * so), so a new message cannot skip the catalogue.
  */
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { ROW_DETAILS, ROW_ERRORS, ROW_PHRASES, ROW_WARNINGS } from '../src/contact/row-messages.js';
+import { ROW_ERRORS, ROW_PHRASES, ROW_WARNINGS } from '../src/contact/row-messages.js';
 import { createRowParser } from '../src/contact/schema.js';
-import { SUPERSEDED_NOTE, supersededDetail } from '../src/run/supersede.js';
-import { CHECK_LINES, CLI_HINTS, CLI_LINES, USAGE_ERRORS } from '../src/cli/words.js';
-import { NEXT_STEPS } from '../src/report/words.js';
 import {
-  ANSWER_ERRORS,
-  CREDENTIAL_CHECK,
-  FILE_ERRORS,
-  HINTS,
-  INPUT_ERRORS,
-  LISTING_ERRORS,
-  NOT_THE_API_WHY,
-  RUN_STOPS,
-  SETTINGS_ERRORS,
-  SYNC_ERRORS,
-} from '../src/error-messages.js';
-import {
-  ANSWER_SAMPLES,
-  CHECK_LINE_SAMPLES,
-  CHECK_SAMPLES,
-  CLI_HINT_SAMPLES,
-  CLI_LINE_SAMPLES,
-  NEXT_STEP_SAMPLES,
-  USAGE_SAMPLES,
-  DETAIL_SAMPLES,
-  FILE_SAMPLES,
-  HINT_SAMPLES,
-  INPUT_SAMPLES,
-  LISTING_SAMPLES,
-  NOT_THE_API_SAMPLES,
-  SETTINGS_SAMPLES,
-  STOP_SAMPLES,
-  SYNC_SAMPLES,
+  CLI_SECTIONS,
+  DETAIL_SECTIONS,
+  NEXT_STEP_SECTIONS,
+  WHOLE_RUN_SECTIONS,
   type Samples,
+  type Section,
 } from './message-samples.js';
-
-/** The superseded words stay in run/supersede.ts (one module for that rule); listed from there. */
-const SUPERSEDED_WORDS = { note: () => SUPERSEDED_NOTE, detail: supersededDetail };
 
 const ROOT = join(import.meta.dirname, '..');
 const CATALOGUE = join(ROOT, 'docs', 'MESSAGES.md');
@@ -154,8 +127,15 @@ function rows(words: object, samples: object, prefix = ''): string[] {
   return lines;
 }
 
-function flat<T extends object>(title: string, words: T, samples: object): string[] {
-  return [`### ${title}`, '', '| name | says, for a sample input |', '|---|---|', ...rows(words, samples), ''];
+function flat(sections: readonly Section[]): string[] {
+  return sections.flatMap(({ title, words, samples }) => [
+    `### ${title}`,
+    '',
+    '| name | says, for a sample input |',
+    '|---|---|',
+    ...rows(words, samples),
+    '',
+  ]);
 }
 
 export function renderCatalogue(): string {
@@ -203,11 +183,7 @@ export function renderCatalogue(): string {
     '',
     'What a row that did not fail says in its `detail` (README, [Statuses](../README.md#statuses)).',
     '',
-    ...flat('Row details', ROW_DETAILS, DETAIL_SAMPLES),
-    ...flat('Superseded (from src/run/supersede.ts, with the rest of that rule)', SUPERSEDED_WORDS, {
-      note: [],
-      detail: [{ seq: 11, line: 12 }, 'email_taken: 422 Another Contact already has this email address', 'csv'],
-    }),
+    ...flat(DETAIL_SECTIONS),
     '## Phrases the messages share',
     '',
     '| where | says |',
@@ -221,31 +197,19 @@ export function renderCatalogue(): string {
     'the input file as a whole (encoding, quotes, header, `--map`, sheets), and the `hint:` lines',
     '(README, [Failure behaviour](../README.md#failure-behaviour)).',
     '',
-    ...flat('Why a run stopped', RUN_STOPS, STOP_SAMPLES),
-    ...flat('Answers that end a command or a run', ANSWER_ERRORS, ANSWER_SAMPLES),
-    ...flat('Not the API: why', NOT_THE_API_WHY, NOT_THE_API_SAMPLES),
-    ...flat('The credential check', CREDENTIAL_CHECK, CHECK_SAMPLES),
-    ...flat('Connection settings', SETTINGS_ERRORS, SETTINGS_SAMPLES),
-    ...flat('Files and flags', FILE_ERRORS, FILE_SAMPLES),
-    ...flat('The input file as a whole: CSV, workbook, header, --map, outputs', INPUT_ERRORS, INPUT_SAMPLES),
-    ...flat("An export's listing that did not arrive whole", LISTING_ERRORS, LISTING_SAMPLES),
-    ...flat('Sync: its guards, flags and state file', SYNC_ERRORS, SYNC_SAMPLES),
-    ...flat('Hints', HINTS, HINT_SAMPLES),
+    ...flat(WHOLE_RUN_SECTIONS),
     '## The next step',
     '',
     'From src/report/words.ts: the advice of the `Next:` line, before the command to paste (README,',
     '[Next steps](../README.md#next-steps)); the terminal summary, `--json` and the HTML report show it.',
     '',
-    ...flat('Next:', NEXT_STEPS, NEXT_STEP_SAMPLES),
+    ...flat(NEXT_STEP_SECTIONS),
     '## The command line',
     '',
     'From src/cli/words.ts: the usage errors (exit 2), their hints, what `check` prints, and the',
     'questions and lines around a run. A line break in a sentence shows as ⏎.',
     '',
-    ...flat('Usage errors', USAGE_ERRORS, USAGE_SAMPLES),
-    ...flat('Hints of the command line', CLI_HINTS, CLI_HINT_SAMPLES),
-    ...flat('check', CHECK_LINES, CHECK_LINE_SAMPLES),
-    ...flat('Questions and lines around a run', CLI_LINES, CLI_LINE_SAMPLES),
+    ...flat(CLI_SECTIONS),
   ].join('\n');
 }
 
