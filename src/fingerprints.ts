@@ -33,6 +33,8 @@ export interface FingerprintTable {
    * under it and returns 0.
    */
   claim(a: number, b: number, value: number): number;
+  /** The value stored under the fingerprint (a, b), or 0 when there is none. */
+  get(a: number, b: number): number;
   /** Replaces the value (never 0) under a fingerprint that `claim` stored. */
   replace(a: number, b: number, value: number): void;
   /** Distinct fingerprints held. */
@@ -88,6 +90,9 @@ export function createFingerprintTable(initialCapacity = 1 << 12): FingerprintTa
       size++;
       if (size * 2 > capacity) grow();
       return 0;
+    },
+    get(a, b) {
+      return values[slotOf(a, b)] ?? 0;
     },
     replace(a, b, value) {
       values[slotOf(a, b)] = value;

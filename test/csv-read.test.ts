@@ -15,7 +15,7 @@ import {
   type CsvSource,
 } from '../src/csv/read.js';
 import { FileError, UsageError } from '../src/errors.js';
-import { CSV_HEADER, createScratch } from './helpers.js';
+import { CSV_HEADER, countReads, createScratch } from './helpers.js';
 
 const scratch = createScratch('csv-');
 const write = scratch.write;
@@ -864,5 +864,41 @@ describe('a file that changes while it is read (issue 22 item 6)', () => {
 
   it('a file left alone reads to the end without complaint', async () => {
     expect(await readWhile(() => undefined)).toBeUndefined();
+  });
+
+  /** Every record of a second open handed the first one's pre-scan; how many times the file was read. */
+  async function reopen(file: string, change: () => void): Promise<{ rows: number; reads: number }> {
+    const first = await openCsv(file);
+    first.close();
+    change();
+    const { result, reads } = await countReads(file, async () => {
+      const second = await openCsv(file, { prescanned: first.prescan });
+      let rows = 0;
+      for await (const record of second.records) if (record.error === undefined) rows++;
+      return rows;
+    });
+    return { rows: result, reads };
+  }
+
+  it("a second open of the same file takes the first one's pre-scan: it reads the file once, for the rows", async () => {
+    const file = write(big());
+    expect(await reopen(file, () => undefined)).toEqual({ rows: 60_000, reads: 1 });
+    // Without it, the pre-scan reads the file again.
+    expect((await countReads(file, async () => (await openCsv(file)).close())).reads).toBe(2);
+  });
+
+  it('a file changed between the two opens is refused by the second, before a row is read', async () => {
+    const file = write(big());
+    const touched = reopen(file, () => fs.utimesSync(file, new Date(), new Date(Date.now() + 5000)));
+    await expect(touched).rejects.toThrow(/the file changed while it was read/);
+    const replaced = write(big());
+    const moved = reopen(replaced, () => {
+      // The same size and mtime, another inode: not the file that was scanned.
+      const stat = fs.statSync(replaced);
+      fs.copyFileSync(replaced, `${replaced}.new`);
+      fs.renameSync(`${replaced}.new`, replaced);
+      fs.utimesSync(replaced, stat.atime, stat.mtime);
+    });
+    await expect(moved).rejects.toThrow(/the file changed while it was read/);
   });
 });

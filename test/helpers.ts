@@ -5,9 +5,12 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, statSync, watch, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
+import { createRequire, syncBuiltinESMExports } from 'node:module';
 import { basename, dirname, join, resolve } from 'node:path';
 import { parse } from 'csv-parse/sync';
 import { afterEach, inject } from 'vitest';
+import { Secret, type Connection } from '../src/config.js';
+import type { Contact } from '../src/contact/schema.js';
 import { startEmulator, type Emulator, type EmulatorOptions } from '../src/emulator/server.js';
 import { TEST_API_KEY, TEST_PORTAL_CODE } from './fixtures.js';
 
@@ -85,6 +88,24 @@ export function runCli(args: readonly string[], options: CliOptions = {}): Promi
     if (options.stdin !== undefined) child.stdin.end(options.stdin);
     else child.stdin.end();
   });
+}
+
+/** A contact with every field, named after its system_id (`FK1 LK1`, `k1@example.com`). */
+export function contact(id: string, extra: Partial<Contact> = {}): Contact {
+  return {
+    system_id: id,
+    first_name: `F${id}`,
+    last_name: `L${id}`,
+    email: `${id.toLowerCase()}@example.com`,
+    job_title: null,
+    mobile: null,
+    ...extra,
+  };
+}
+
+/** The library's connection to an in-process emulator. */
+export function connectionOf(emu: Emulator): Connection {
+  return { baseUrl: emu.baseUrl, portalCode: emu.portalCode, apiKey: new Secret(emu.apiKey) };
 }
 
 /** Environment for the CLI that points at an emulator. */
@@ -274,4 +295,25 @@ export async function runCliUntilFileGrows(
   finished.abort();
   await watching;
   return result;
+}
+
+/**
+ * How many times `run` opens `path` for reading: node:fs's createReadStream is wrapped for its
+ * duration (as test/in-process-only.ts wraps child_process), so the count is of real reads.
+ */
+export async function countReads<T>(path: string, run: () => Promise<T>): Promise<{ result: T; reads: number }> {
+  const fs = createRequire(import.meta.url)('node:fs') as typeof import('node:fs');
+  const original = fs.createReadStream;
+  let reads = 0;
+  fs.createReadStream = (file: Parameters<typeof original>[0], options?: Parameters<typeof original>[1]) => {
+    if (typeof file === 'string' && resolve(file) === resolve(path)) reads++;
+    return original(file, options);
+  };
+  syncBuiltinESMExports();
+  try {
+    return { result: await run(), reads };
+  } finally {
+    fs.createReadStream = original;
+    syncBuiltinESMExports();
+  }
 }

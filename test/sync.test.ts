@@ -5,38 +5,20 @@
  */
 import { once } from 'node:events';
 import { readFileSync, statSync } from 'node:fs';
-import { createRequire, syncBuiltinESMExports } from 'node:module';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { Secret, type Connection } from '../src/config.js';
 import type { Contact } from '../src/contact/schema.js';
 import { ConfigError, DeclinedError, SyncRefusedError } from '../src/errors.js';
 import { importContacts, syncContacts, type SyncOptions } from '../src/run/entry.js';
 import { resolveExitCode } from '../src/run/exit.js';
 import { parseWhere } from '../src/run/where.js';
 import type { Emulator } from '../src/emulator/server.js';
-import { readResults, tempDir, useEmulators, writeFile } from './helpers.js';
+import { connectionOf, contact, countReads, readResults, tempDir, useEmulators, writeFile } from './helpers.js';
 
 const emulator = useEmulators();
 const HEADER = 'system_id,first_name,last_name,email,job_title';
-
-function connectionOf(emu: Emulator): Connection {
-  return { baseUrl: emu.baseUrl, portalCode: emu.portalCode, apiKey: new Secret(emu.apiKey) };
-}
-
-function contact(id: string, extra: Partial<Contact> = {}): Contact {
-  return {
-    system_id: id,
-    first_name: `F${id}`,
-    last_name: `L${id}`,
-    email: `${id.toLowerCase()}@example.com`,
-    job_title: null,
-    mobile: null,
-    ...extra,
-  };
-}
 
 function line(c: Contact): string {
   return [c.system_id, c.first_name, c.last_name, c.email, c.job_title].map((v) => v ?? '').join(',');
@@ -168,27 +150,6 @@ describe('sync: the mirror case', () => {
     expect(readFileSync(join(dir, 'agents.sync-state.json'), 'utf8')).toBe(state);
   });
 });
-
-/**
- * How many times `run` opens `path` for reading: node:fs's createReadStream is wrapped for its
- * duration (as test/in-process-only.ts wraps child_process), so the count is of real reads.
- */
-async function countReads<T>(path: string, run: () => Promise<T>): Promise<{ result: T; reads: number }> {
-  const fs = createRequire(import.meta.url)('node:fs') as typeof import('node:fs');
-  const original = fs.createReadStream;
-  let reads = 0;
-  fs.createReadStream = (file: Parameters<typeof original>[0], options?: Parameters<typeof original>[1]) => {
-    if (typeof file === 'string' && resolve(file) === resolve(path)) reads++;
-    return original(file, options);
-  };
-  syncBuiltinESMExports();
-  try {
-    return { result: await run(), reads };
-  } finally {
-    fs.createReadStream = original;
-    syncBuiltinESMExports();
-  }
-}
 
 describe('sync: reads of the file', () => {
   it('reads its file as often as an import does: the pre-pass lists the system_ids too (no third read)', async () => {

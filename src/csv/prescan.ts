@@ -5,7 +5,7 @@
  * quote (README, "CSV rules").
  */
 import { errnoError, readFailure } from '../errno.js';
-import { createReadStream } from 'node:fs';
+import { createReadStream, type Stats } from 'node:fs';
 import { open, stat } from 'node:fs/promises';
 import { FileError } from '../errors.js';
 import { INPUT_ERRORS } from '../error-messages.js';
@@ -41,6 +41,31 @@ export interface Plan {
   bomLength: number;
   delimiter: ',' | ';' | '\t';
   dialect: Dialect;
+}
+
+/** Which file a verdict is about: the same device and inode, at the same size and mtime. */
+export type FileIdentity = Pick<Stats, 'dev' | 'ino' | 'size' | 'mtimeMs'>;
+
+/**
+ * One open's verdict on the whole file (the sniff's plan and the pre-scan's problems). A run reads
+ * its input more than once (docs/ARCHITECTURE.md, "The run pipeline, file by file"); a later open
+ * of the same file is handed this verdict and skips the whole-file read, once `sameFile` shows the
+ * file is the one that was scanned.
+ */
+export interface Prescan {
+  identity: FileIdentity;
+  /** `--encoding` as it was asked for: the plan's encoding answers that question only. */
+  requested: InputEncoding | undefined;
+  plan: Plan;
+  problems: readonly FileError[];
+}
+
+export function identityOf(stats: Stats): FileIdentity {
+  return { dev: stats.dev, ino: stats.ino, size: stats.size, mtimeMs: stats.mtimeMs };
+}
+
+export function sameFile(a: FileIdentity, b: FileIdentity): boolean {
+  return a.dev === b.dev && a.ino === b.ino && a.size === b.size && a.mtimeMs === b.mtimeMs;
 }
 
 export function emptyFile(path: string): FileError {

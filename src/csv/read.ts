@@ -20,7 +20,7 @@ import { FILE_ERRORS, HINTS, INPUT_ERRORS } from '../error-messages.js';
 import { INPUT_ENCODINGS, type InputEncoding } from './decode.js';
 import { parseMapFlags, type HeaderField } from './headers.js';
 import { readMapFile } from './mapping.js';
-import { checkFile, emptyFile, prescan, sniff } from './prescan.js';
+import { checkFile, emptyFile, identityOf, prescan, sameFile, sniff, type Prescan } from './prescan.js';
 import { startReader } from './record-parser.js';
 import { sourceFromBatches, type CsvSource } from './source.js';
 
@@ -29,6 +29,7 @@ export type { HeaderField, MappedBy } from './headers.js';
 export type { FieldMapping, MappingDescription, UnsentColumn } from './mapping.js';
 export type { CsvRecord } from './record-parser.js';
 export type { CsvHeader, CsvSource, InputFormat } from './source.js';
+export type { Prescan } from './prescan.js';
 export { placeOf } from './source.js';
 export { describeColumn, detectDelimiter, normaliseHeader, resolveHeaderField } from './headers.js';
 export { nearField, readMapFile } from './mapping.js';
@@ -44,6 +45,12 @@ export interface CsvReadOptions {
   requiredFields?: readonly HeaderField[];
   /** .xlsx: `--sheet`, a sheet's name or its position from 1; default the first sheet. */
   sheet?: string | undefined;
+  /**
+   * An earlier open's verdict on this file in the same run (`CsvSource.prescan`): taken instead of
+   * pre-scanning the whole file again. A file that is no longer the one scanned (another inode,
+   * size or mtime) stops the run as a file that changed while it was read.
+   */
+  prescanned?: Prescan | undefined;
 }
 
 /** A zip file's first bytes (ECMA-376 part 2: an .xlsx is a zip package). */
@@ -70,6 +77,10 @@ export async function isWorkbookFile(path: string): Promise<boolean> {
   }
 }
 
+function changedWhileRead(path: string): FileError {
+  return new FileError(FILE_ERRORS.changedWhileRead(path), { file: path, hint: HINTS.fileChanged() });
+}
+
 /** The end of the file came before the size it had at the start, or its size or mtime changed. */
 function refuseChanged(path: string, started: Stats, bytesRead: number): void {
   let now: Stats | undefined;
@@ -79,10 +90,7 @@ function refuseChanged(path: string, started: Stats, bytesRead: number): void {
     now = undefined;
   }
   if (bytesRead >= started.size && now?.size === started.size && now.mtimeMs === started.mtimeMs) return;
-  throw new FileError(FILE_ERRORS.changedWhileRead(path), {
-    file: path,
-    hint: HINTS.fileChanged(),
-  });
+  throw changedWhileRead(path);
 }
 
 /**
@@ -109,15 +117,24 @@ export async function openCsv(path: string, options: CsvReadOptions = {}): Promi
 
   const size = await checkFile(path);
   const started = statSync(path);
-  if (await isWorkbookFile(path)) {
-    if (requested !== undefined) throw new UsageError(INPUT_ERRORS.encodingOfWorkbook(path));
-    // Loaded only for a workbook, so reading CSV never pays for the zip and XML parsers.
-    const { openXlsx } = await import('../xlsx/read.js');
-    return openXlsx(path, { mapEntries, requiredFields, sheet: options.sheet, size });
+  const earlier = options.prescanned;
+  let verdict: Prescan;
+  if (earlier !== undefined && earlier.plan.path === path && earlier.requested === requested) {
+    // Compared with the stat taken before the earlier scan: a change since then is a change meanwhile.
+    if (!sameFile(earlier.identity, started)) throw changedWhileRead(path);
+    verdict = earlier;
+  } else {
+    if (await isWorkbookFile(path)) {
+      if (requested !== undefined) throw new UsageError(INPUT_ERRORS.encodingOfWorkbook(path));
+      // Loaded only for a workbook, so reading CSV never pays for the zip and XML parsers.
+      const { openXlsx } = await import('../xlsx/read.js');
+      return openXlsx(path, { mapEntries, requiredFields, sheet: options.sheet, size });
+    }
+    if (options.sheet !== undefined) throw new UsageError(INPUT_ERRORS.sheetOfCsv(path));
+    const plan = await sniff(path, size, requested);
+    verdict = { identity: identityOf(started), requested, plan, problems: await prescan(plan) };
   }
-  if (options.sheet !== undefined) throw new UsageError(INPUT_ERRORS.sheetOfCsv(path));
-  const plan = await sniff(path, size, requested);
-  const problems = await prescan(plan);
+  const { plan } = verdict;
 
   const reader = startReader(plan);
   try {
@@ -127,12 +144,14 @@ export async function openCsv(path: string, options: CsvReadOptions = {}): Promi
       batches: checkedAtEnd(reader.batches, () => refuseChanged(path, started, reader.bytesRead())),
       mapEntries,
       requiredFields,
-      problems,
+      // A copy: the header's own problems are added to it.
+      problems: [...verdict.problems],
       emptyFile: () => emptyFile(path),
       meta: { delimiter: plan.delimiter, encoding: plan.encoding },
       bytesRead: reader.bytesRead,
       bytesTotal: size,
       close: reader.close,
+      prescan: verdict,
     });
   } catch (error) {
     reader.close();

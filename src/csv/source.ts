@@ -7,6 +7,7 @@
 import { FileError } from '../errors.js';
 import { mapHeader, type HeaderField, type MapEntry } from './headers.js';
 import { describeMapping, type MappingDescription } from './mapping.js';
+import type { Prescan } from './prescan.js';
 import type { CsvRecord } from './record-parser.js';
 
 export type InputFormat = 'csv' | 'xlsx';
@@ -41,6 +42,8 @@ export interface CsvSource {
   bytesTotal: number;
   /** Stops reading and closes the file; for a caller that does not iterate to the end. Breaking out of for-await does this too. */
   close(): void;
+  /** A CSV file's whole-file verdict, for a later open of the same file (`CsvReadOptions.prescanned`). */
+  prescan?: Prescan | undefined;
 }
 
 /** A spreadsheet numbers rows, a CSV file lines. */
@@ -67,6 +70,7 @@ export async function sourceFromBatches(ctx: {
   bytesRead: () => number;
   bytesTotal: number;
   close: () => void;
+  prescan?: Prescan | undefined;
 }): Promise<CsvSource> {
   const { path, problems } = ctx;
   const first = await ctx.batches.next();
@@ -114,5 +118,6 @@ export async function sourceFromBatches(ctx: {
     bytesRead: ctx.bytesRead,
     bytesTotal: ctx.bytesTotal,
     close: ctx.close,
+    prescan: ctx.prescan,
   };
 }

@@ -6,20 +6,83 @@
  * real workbook (every cell text, README ".xlsx round trips"), since it must import as it is.
  */
 import { CONTACT_FIELDS } from '../contact/schema.js';
-import { openCsv, type CsvReadOptions } from '../csv/read.js';
 import { cellText } from '../csv/formula.js';
+import type { CsvHeader } from '../csv/read.js';
 import { createTableWriter } from '../csv/table.js';
 import { createCsvWriter } from '../csv/write.js';
+import { InternalError } from '../errors.js';
+import { createFingerprintTable, fnv1a, SEED_A, SEED_B } from '../fingerprints.js';
 import { inputStem } from '../run/paths.js';
+import type { BackupSummary, Executor, PrepassObserver } from '../run/executor.js';
 import type { SnapshotIndex } from '../remote/snapshot.js';
+import { createSpill } from '../spill.js';
 
-export interface BackupSummary {
-  backupPath: string;
-  createdPath: string;
-  updated: number;
-  created: number;
-  /** `sync --delete-missing`: contacts the run will delete, also in the backup file. */
-  deleted?: number | undefined;
+export type { BackupSummary } from '../run/executor.js';
+
+/**
+ * The system_ids a backup covers, gathered by the run's pre-pass (run/executor.ts, `PrepassObserver`)
+ * instead of a read of the file of its own: each distinct id once, in file order, kept in a spill
+ * file (spill.ts), and in memory only its 64-bit fingerprint (fingerprints.ts), to tell a repeat.
+ */
+export interface BackupIds extends PrepassObserver {
+  /** Every distinct id, in the order the file first lists it; after the pre-pass only. */
+  ids(): AsyncGenerator<string>;
+  /** Whether the file listed `id`. */
+  listed(id: string): boolean;
+  dispose(): void;
+}
+
+export function createBackupIds(header: CsvHeader): BackupIds {
+  const idIndex = header.fields.system_id ?? 0;
+  const seen = createFingerprintTable();
+  const spill = createSpill<string>('backup-ids');
+  let complete = false;
+  return {
+    record(record) {
+      const id = cellText(record.cells[idIndex] ?? '');
+      // Two ids that share a fingerprint (about n²/2⁶⁵, fingerprints.ts) would leave the later one out.
+      if (id !== '' && seen.claim(fnv1a(id, SEED_A), fnv1a(id, SEED_B), 1) === 0) spill.append(id);
+    },
+    end() {
+      complete = true;
+    },
+    ids() {
+      // A backup short of the file would leave contacts the run changes with no undo.
+      if (!complete) throw new InternalError('backup: the file was not read through before the backup was written');
+      return spill.records();
+    },
+    listed(id) {
+      return seen.get(fnv1a(id, SEED_A), fnv1a(id, SEED_B)) !== 0;
+    },
+    dispose: () => spill.dispose(),
+  };
+}
+
+/** `executor` with the backup's ids gathered by the same pre-pass as its own observer's, and removed when it closes. */
+export function withBackupIds(executor: Executor, ids: BackupIds | undefined): Executor {
+  if (ids === undefined) return executor;
+  const own = executor.prepass;
+  const prepass: PrepassObserver =
+    own === undefined
+      ? ids
+      : {
+          record(record) {
+            own.record(record);
+            ids.record(record);
+          },
+          end() {
+            own.end();
+            ids.end();
+          },
+        };
+  return {
+    ...executor,
+    prepass,
+    async close() {
+      ids.dispose();
+      await executor.close();
+    },
+  };
 }
 
 export function resolveCreatedPath(backupPath: string): string {
@@ -27,33 +90,23 @@ export function resolveCreatedPath(backupPath: string): string {
 }
 
 export async function writeBackup(options: {
-  input: string;
-  csv: Pick<CsvReadOptions, 'encoding' | 'map' | 'mapFile' | 'sheet'>;
+  /** The pre-pass's ids (createBackupIds): the file, up to `--limit`, is not read again. */
+  ids: BackupIds;
   /** Read before any row is predicted: it must still hold the API's values. */
   snapshot: Pick<SnapshotIndex, 'get'>;
   backupPath: string;
-  limit?: number | undefined;
   /** system_ids the run will delete: their values go to the backup too, so importing it brings them back. */
   deletes?: readonly string[] | undefined;
 }): Promise<BackupSummary> {
-  const source = await openCsv(options.input, { ...stripUndefined(options.csv), requiredFields: ['system_id'] });
-  const idIndex = source.header.fields.system_id ?? 0;
   const createdPath = resolveCreatedPath(options.backupPath);
   const backup = createTableWriter(options.backupPath, { atomic: true });
   const created = createCsvWriter(createdPath, { atomic: true });
-  const seen = new Set<string>();
   let updated = 0;
   let creates = 0;
   try {
     await backup.write(['system_id', ...CONTACT_FIELDS]);
     await created.write(['system_id']);
-    let rows = 0;
-    for await (const record of source.records) {
-      if (options.limit !== undefined && rows >= options.limit) break;
-      rows++;
-      const id = cellText(record.cells[idIndex] ?? '');
-      if (id === '' || seen.has(id)) continue;
-      seen.add(id);
+    for await (const id of options.ids.ids()) {
       const current = options.snapshot.get(id);
       if (current === undefined) {
         creates++;
@@ -64,13 +117,15 @@ export async function writeBackup(options: {
       }
     }
     for (const id of options.deletes ?? []) {
-      const current = seen.has(id) ? undefined : options.snapshot.get(id);
+      const current = options.ids.listed(id) ? undefined : options.snapshot.get(id);
       if (current !== undefined) await backup.write([id, ...CONTACT_FIELDS.map((f) => current[f] ?? '')]);
     }
     await Promise.all([backup.end(), created.end()]);
   } catch (error) {
     await Promise.all([backup.abort(), created.abort()]);
     throw error;
+  } finally {
+    options.ids.dispose();
   }
   const deleted = options.deletes?.length;
   return {
@@ -80,8 +135,4 @@ export async function writeBackup(options: {
     created: creates,
     ...(deleted === undefined ? {} : { deleted }),
   };
-}
-
-function stripUndefined<T extends object>(value: T): T {
-  return Object.fromEntries(Object.entries(value).filter(([, v]) => v !== undefined)) as T;
 }

@@ -2,7 +2,7 @@
  * `sync <file>`: make the portal match the file (README, "Keeping CIOPulse in sync with your
  * helpdesk"). It is the run pipeline with two executors built from the existing parts:
  *
- *   before: the run's pre-pass over the file (run/prepare.ts) also lists its system_ids
+ *   before: the run's pre-pass over the file (run/prepare.ts) also lists its system_ids (and --backup's)
  *   start:  credential check ─► one GET all (snapshot) ─► deletes in scope ─► guards ─►
  *           confirmation ─► backup ─► the deletes start
  *   rows:   each row predicted against the snapshot, the deletes counted as done; only rows that
@@ -16,7 +16,6 @@
  * second chance.
  */
 import type { CsvHeader } from '../csv/read.js';
-import type { csvOptions } from '../run/prepare.js';
 import { DeclinedError, SyncRefusedError } from '../errors.js';
 import { HINTS, SYNC_ERRORS } from '../error-messages.js';
 import { ROW_DETAILS } from '../contact/row-messages.js';
@@ -27,7 +26,7 @@ import type { WhereCondition } from '../run/where.js';
 import type { SnapshotIndex, SnapshotValues } from '../remote/snapshot.js';
 import { CONTACT_FIELDS, type ContactPatch } from '../contact/schema.js';
 import type { PreparedRow } from '../run/outcomes.js';
-import { writeBackup, type BackupSummary } from './backup.js';
+import { createBackupIds, withBackupIds, writeBackup, type BackupSummary } from './backup.js';
 import { createChangedFilter, withChangedFilter, type ChangedFilter } from './changed.js';
 import type { Executor, ExecutorContext } from '../run/executor.js';
 import { createPlanExecutor, loadSnapshot } from './plan.js';
@@ -62,8 +61,6 @@ export interface SyncPlanCounts {
 export type { SyncSummary } from '../run/executor.js';
 
 export interface SyncSettings {
-  input: string;
-  csv: Parameters<typeof csvOptions>[0];
   where: readonly WhereCondition[];
   scope: SyncScope;
   deleteMissing: boolean;
@@ -150,6 +147,7 @@ export async function createSyncExecutor(settings: SyncSettings, ctx: ExecutorCo
   const { sink, control, header } = ctx;
   const run: RunClient = await createRunClient(settings.client, control);
   const collector = listingCollector(settings, header);
+  const backupIds = settings.backup === undefined ? undefined : createBackupIds(header);
   const applied = new Set<string>();
   // Every row the send executor finishes passes here: the applied ones become owned, and so do the
   // ones the file lists that already matched (docs/ARCHITECTURE.md, "Sync"): the file governs them, so
@@ -192,15 +190,8 @@ export async function createSyncExecutor(settings: SyncSettings, ctx: ExecutorCo
       const { ids } = decision.deletes;
       if (ids.length > 0 && settings.confirmDeletes !== undefined && !(await settings.confirmDeletes(decision.counts)))
         throw new DeclinedError(SYNC_ERRORS.declined());
-      if (settings.backup !== undefined) {
-        backup = await writeBackup({
-          input: settings.input,
-          csv: settings.csv,
-          snapshot,
-          backupPath: settings.backup,
-          deletes: ids,
-        });
-      }
+      if (settings.backup !== undefined && backupIds !== undefined)
+        backup = await writeBackup({ ids: backupIds, snapshot, backupPath: settings.backup, deletes: ids });
       for (const id of listing.listed) if (!snapshot.contacts.has(id)) settings.state.pending.add(id);
       if (settings.state.pending.size > 0) writeSyncState(settings.statePath, settings.state);
       // The deletes run beside the rows. A row that takes a leaver's email waits for that delete
@@ -226,47 +217,50 @@ export async function createSyncExecutor(settings: SyncSettings, ctx: ExecutorCo
     },
   });
   const changed = withChangedFilter(send, () => filter, observed);
-  return {
-    ...changed,
-    prepass: collector,
-    async execute(row) {
-      if (!rowInScope(settings.scope, row.systemId)) return sink.put(filteredByScope(row, settings.scope));
-      const email = row.patch.email;
-      const freeing = typeof email === 'string' ? freedBy.get(email.toLowerCase()) : undefined;
-      if (freeing !== undefined) await freeing;
-      return changed.execute(onlyChanged(row, index?.contacts.get(row.systemId)));
+  return withBackupIds(
+    {
+      ...changed,
+      prepass: collector,
+      async execute(row) {
+        if (!rowInScope(settings.scope, row.systemId)) return sink.put(filteredByScope(row, settings.scope));
+        const email = row.patch.email;
+        const freeing = typeof email === 'string' ? freedBy.get(email.toLowerCase()) : undefined;
+        if (freeing !== undefined) await freeing;
+        return changed.execute(onlyChanged(row, index?.contacts.get(row.systemId)));
+      },
+      async finish() {
+        // Every delete answered before the 422 second chance, which may need the emails they freed.
+        const deleteRows = await Promise.all(deletes);
+        const result = await changed.finish();
+        const { overrides } = result;
+        await putAfterInput(sink, deleteRows);
+        // A 422 that its second chance applied is owned too.
+        for (let seq = 0; overrides.size > 0 && seq < sink.written(); seq++) {
+          const after = overrides.get(seq)?.after;
+          if (after !== undefined && APPLIED_STATUSES.has(after.status)) applied.add(after.systemId);
+        }
+        const { owned } = settings.state;
+        for (const id of applied) owned.add(id);
+        for (const row of deleteRows) if (row.status === 'deleted') owned.delete(row.systemId);
+        // Creates without an answer (uncertain, skipped) stay pending: the next sync looks for them.
+        for (const id of owned) settings.state.pending.delete(id);
+        // Written before the pipeline removes the journal, so a crash in between loses nothing.
+        writeSyncState(settings.statePath, settings.state);
+        return {
+          ...result,
+          ...(backup === undefined ? {} : { backup }),
+          sync: {
+            statePath: settings.statePath,
+            scope: describeScope(settings.scope),
+            scopeSize,
+            owned: settings.state.owned.size,
+            deleteMissing: settings.deleteMissing,
+          },
+        };
+      },
     },
-    async finish() {
-      // Every delete answered before the 422 second chance, which may need the emails they freed.
-      const deleteRows = await Promise.all(deletes);
-      const result = await changed.finish();
-      const { overrides } = result;
-      await putAfterInput(sink, deleteRows);
-      // A 422 that its second chance applied is owned too.
-      for (let seq = 0; overrides.size > 0 && seq < sink.written(); seq++) {
-        const after = overrides.get(seq)?.after;
-        if (after !== undefined && APPLIED_STATUSES.has(after.status)) applied.add(after.systemId);
-      }
-      const { owned } = settings.state;
-      for (const id of applied) owned.add(id);
-      for (const row of deleteRows) if (row.status === 'deleted') owned.delete(row.systemId);
-      // Creates without an answer (uncertain, skipped) stay pending: the next sync looks for them.
-      for (const id of owned) settings.state.pending.delete(id);
-      // Written before the pipeline removes the journal, so a crash in between loses nothing.
-      writeSyncState(settings.statePath, settings.state);
-      return {
-        ...result,
-        ...(backup === undefined ? {} : { backup }),
-        sync: {
-          statePath: settings.statePath,
-          scope: describeScope(settings.scope),
-          scopeSize,
-          owned: settings.state.owned.size,
-          deleteMissing: settings.deleteMissing,
-        },
-      };
-    },
-  };
+    backupIds,
+  );
 }
 
 /** `sync --plan`: the same decisions, predicted; nothing is written to the API or the state. */

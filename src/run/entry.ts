@@ -7,7 +7,13 @@ import { DEFAULTS } from '../defaults.js';
 import type { Connection } from '../config.js';
 import { UsageError } from '../errors.js';
 import { SYNC_ERRORS } from '../error-messages.js';
-import { writeBackup, resolveCreatedPath, type BackupSummary } from '../execute/backup.js';
+import {
+  createBackupIds,
+  resolveCreatedPath,
+  withBackupIds,
+  writeBackup,
+  type BackupSummary,
+} from '../execute/backup.js';
 import { createPlanExecutor } from '../execute/plan.js';
 import { createValidateExecutor } from '../execute/validate.js';
 import type { RunMode } from './paths.js';
@@ -146,6 +152,8 @@ export async function importContacts(options: ImportOptions): Promise<RunSummary
     createExecutor: async ({ sink, control, header, later }) => {
       const run = await createRunClient(options, control);
       let changed: ChangedFilter | undefined;
+      // Listed by the pipeline's pre-pass, which reads the file before the first row anyway.
+      const backupIds = backupPath === undefined ? undefined : createBackupIds(header);
       const send = createSendExecutor({
         run,
         sink,
@@ -165,15 +173,8 @@ export async function importContacts(options: ImportOptions): Promise<RunSummary
                   onWarning: options.onWarning,
                 });
                 // The backup first: the filter's planner changes the index as it predicts.
-                if (backupPath !== undefined) {
-                  const csv = {
-                    encoding: options.encoding,
-                    map: options.map,
-                    mapFile: options.mapFile,
-                    sheet: options.sheet,
-                  };
-                  backup = await writeBackup({ input: options.input, csv, snapshot, backupPath, limit: options.limit });
-                }
+                if (backupPath !== undefined && backupIds !== undefined)
+                  backup = await writeBackup({ ids: backupIds, snapshot, backupPath });
                 // --backup alone sends every row, but the planner still refuses a lossy save.
                 changed = createChangedFilter(snapshot, {
                   ...plannerOptions(header, options),
@@ -181,9 +182,11 @@ export async function importContacts(options: ImportOptions): Promise<RunSummary
                 });
               },
       });
-      return options.changedOnly === true || backupPath !== undefined
-        ? withChangedFilter(send, () => changed, sink, options.changedOnly === true)
-        : send;
+      const executor =
+        options.changedOnly === true || backupPath !== undefined
+          ? withChangedFilter(send, () => changed, sink, options.changedOnly === true)
+          : send;
+      return withBackupIds(executor, backupIds);
     },
   });
   return backup === undefined ? summary : { ...summary, backup };
@@ -228,8 +231,6 @@ export async function syncContacts(options: SyncOptions): Promise<RunSummary> {
   const journalPath = resolveJournalPath(resolveResultsPath(options.input, mode, options.results));
   if (!plan && (await adoptJournal(state, journalPath)) > 0) writeSyncState(statePath, state);
   const settings: SyncSettings = {
-    input: options.input,
-    csv: { encoding: options.encoding, map: options.map, mapFile: options.mapFile, sheet: options.sheet },
     where: options.where ?? [],
     scope: options.scope ?? { kind: 'owned' },
     deleteMissing: options.deleteMissing === true,

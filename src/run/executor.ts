@@ -6,7 +6,6 @@
 import type { CsvHeader, CsvRecord } from '../csv/read.js';
 import type { PreparedRow } from './outcomes.js';
 import type { OverrideLookup } from './override-store.js';
-import type { BackupSummary } from '../execute/backup.js';
 import type { RunControl } from './control.js';
 import type { LaterRows } from './person-index.js';
 import type { ResultsSink } from './sink.js';
@@ -18,6 +17,16 @@ export interface ExecutorContext {
   header: CsvHeader;
   /** Which rows a later row with the same system_id follows (the pre-pass); undefined in a dry run. */
   later?: LaterRows | undefined;
+}
+
+/** `--backup`'s part of the run summary (execute/backup.ts writes the files). */
+export interface BackupSummary {
+  backupPath: string;
+  createdPath: string;
+  updated: number;
+  created: number;
+  /** `sync --delete-missing`: contacts the run will delete, also in the backup file. */
+  deleted?: number | undefined;
 }
 
 /** The sync's own part of the run summary. */

@@ -147,8 +147,10 @@ export async function runPipeline(spec: PipelineSpec): Promise<RunSummary> {
       where: options.where,
       fixMissingPlus: options.fixMissingPlus,
     };
-    // A dry run checks one system_id, two people in its one pass; a run that sends or predicts reads the file first.
-    const prepass = await runPrePass(spec.mode === 'dry-run' ? undefined : options, rules, run.prepass);
+    // A dry run checks one system_id, two people in its one pass; a run that sends or predicts reads the file first,
+    // without pre-scanning it again: the first open's verdict holds while the file is the same one.
+    const prepassInput = spec.mode === 'dry-run' ? undefined : { ...options, prescanned: source.prescan };
+    const prepass = await runPrePass(prepassInput, rules, run.prepass);
     learnt = prepass.later;
     const preparer = createPreparer({ ...rules, people: prepass.people });
 

@@ -266,14 +266,16 @@ export function createPreparer(options: PrepareOptions): Preparer {
   };
 }
 
-/** How a run opens its input (the pre-pass opens it the same way). */
+/** How a run opens its input (the pre-pass opens it the same way, with the first open's pre-scan). */
 export function csvOptions(options: {
   encoding?: InputEncoding | undefined;
   map?: readonly string[] | undefined;
   mapFile?: string | undefined;
   sheet?: string | undefined;
+  prescanned?: CsvReadOptions['prescanned'];
 }): CsvReadOptions {
   return {
+    ...(options.prescanned === undefined ? {} : { prescanned: options.prescanned }),
     ...(options.encoding === undefined ? {} : { encoding: options.encoding }),
     ...(options.map === undefined ? {} : { map: options.map }),
     mapFile: options.mapFile,
@@ -297,8 +299,9 @@ export interface PrePass {
  * each row learns whether a later one shares its system_id. A dry run (no input here) sends
  * nothing, so it checks in its one pass and corrects the earlier rows after: a second read would
  * cost it a third of its speed (BENCHMARKS.md, section 1). `observer` sees every record of this
- * read (a sync lists the file's system_ids from it), so no run reads its file more than twice; a
- * delete and a dry run have no pre-pass to observe.
+ * read (a sync lists the file's system_ids from it, `--backup` the ids it saves), so neither reads
+ * the file again; a delete and a dry run have no pre-pass. The open takes `input.prescanned`, the
+ * run's first open's pre-scan, so the whole-file check is not redone.
  */
 export async function runPrePass(
   input: (Parameters<typeof csvOptions>[0] & { input: string; limit?: number | undefined }) | undefined,

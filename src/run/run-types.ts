@@ -9,10 +9,9 @@ import type { CsvHeader, InputEncoding, InputFormat } from '../csv/read.js';
 import type { NamedFile } from '../csv/targets.js';
 import type { RunMode } from './paths.js';
 import type { Stopped } from './control.js';
-import type { SyncSummary } from './executor.js';
+import type { BackupSummary, SyncSummary } from './executor.js';
 import type { ErrorGroup, ResultRow, WarningGroup } from './results.js';
 import type { RowStatus } from './statuses.js';
-import type { BackupSummary } from '../execute/backup.js';
 import type { WhereCondition } from './where.js';
 import type { CountryCode } from 'libphonenumber-js/max';
 
