@@ -113,7 +113,7 @@ export const NEXT_STEPS = {
   syncReassignGroups: (resultsFile: string) =>
     `reassign the support groups named in ${resultsFile} (status delete-refused) in the CIOPulse Portal`,
   syncLost: (uncertain: number) =>
-    `${plural(uncertain, 'row')} lost ${uncertain === 1 ? 'its answer' : 'their answers'}; a sync again settles them`,
+    `${plural(uncertain, 'row')} lost ${uncertain === 1 ? 'its answer' : 'their answers'}; running the sync again settles ${uncertain === 1 ? 'it' : 'them'}`,
   /** The line itself: the advice, then the command. */
   then: (advice: string, command: string) => `${advice}, then: ${command}`,
 } as const;
