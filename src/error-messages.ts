@@ -84,9 +84,90 @@ export const FILE_ERRORS = {
   changedWhileRead: (path: string) => `${path}: the file changed while it was read`,
   notAWorkbook: (path: string, why: string) => `${path} cannot be read as an Excel workbook (.xlsx): ${why}`,
   resultsOfAnotherInput: (resultsPath: string, why: string) => `${resultsPath} does not belong to this input: ${why}`,
+  /** Why, for `resultsOfAnotherInput` (run/resume.ts); `found` is the journal or the results. */
+  otherSystemId: (line: number, inInput: string, held: string, found: 'journal' | 'results') =>
+    `line ${line} has system_id "${inInput}" in the input but "${held}" in the ${found}`,
+  otherHeader: () => 'its header is not the input’s columns followed by status,http_status,error,detail',
+  unknownStatus: (row: number, status: string) => `row ${row} has the unknown status "${status}"`,
+  otherCommand: (isDelete: boolean, status: string) =>
+    `it comes from ${isDelete ? 'an import' : 'a delete'} (status "${status}")`,
+  changedWhileReading: () => 'it changed while being read',
+  previewResults: (resultsPath: string, status: string) =>
+    `${resultsPath} comes from a dry run or a plan (status "${status}"), which sent nothing`,
   whereForm: (text: string) => `--where "${text}" needs the form COLUMN=VALUE or COLUMN!=VALUE`,
   whereColumn: (text: string, column: string) => `--where "${text}": the file has no column "${column}"`,
   groupsNotJson: (file: string, why: string) => `the support groups file ${file} is not valid JSON: ${why}`,
+} as const;
+
+/** Why an input must be a file: the whole file is checked before the first row is sent, so it is read twice. */
+const READ_TWICE =
+  'the whole file is checked before any row is sent, so it is read twice: save it to a file first and name that file';
+
+/**
+ * The input file as a whole, found before any row is sent (`error:`; README, "CSV rules"): the
+ * CSV reader's pre-scan (csv/prescan.ts), its header and `--map` (csv/headers.ts, mapping.ts),
+ * its flags (csv/read.ts), a workbook's sheets (xlsx/read.ts), and outputs that would overwrite it
+ * (csv/targets.ts). `place` is where the header is: `contacts.csv line 1`, `contacts.xlsx row 1`.
+ */
+export const INPUT_ERRORS = {
+  fromStdin: () => `the rows cannot come from standard input ("-"): ${READ_TWICE}`,
+  notAFile: (path: string) => `${path} is a pipe or a device, not a file: ${READ_TWICE}`,
+  empty: (path: string) => `${path} is empty: a CSV file needs a header row with a system_id column`,
+  /** `what` is one of `looksLike`. */
+  notCsv: (path: string, what: string) => `${path} is not a CSV file: it looks like ${what}`,
+  looksLike: {
+    xlsx: () => 'a zip file, probably an Excel workbook (.xlsx); save it from Excel as "CSV UTF-8"',
+    xls: () => 'an old Excel workbook (.xls); save it from Excel as "CSV UTF-8"',
+    pdf: () => 'a PDF file',
+    nulBytes: () => 'a binary file (it holds NUL bytes); if it is UTF-16 text without a BOM, pass --encoding utf16le',
+    nulCharacters: () => 'a binary file (it holds NUL characters)',
+    markup: () => 'HTML or XML',
+    json: () => 'JSON',
+  },
+  noHeaderRow: (path: string, kib: number) => `${path}: found no header row in the first ${kib} KiB`,
+  /** `what` is `cutCharacter` or `badByte`; `advice` one of `legacyEncoding`. */
+  notUtf8: (path: string, line: number, what: string, advice: string) =>
+    `${path} line ${line} is not valid UTF-8 (${what}); ${advice}, or save the file as "CSV UTF-8"`,
+  cutCharacter: () => 'the file ends inside a multi-byte character',
+  badByte: (hex: string, shown: string, encoding: string) => `byte 0x${hex} in ${shown}, shown as ${encoding}`,
+  legacyEncoding: {
+    'windows-1252': () =>
+      'the bytes fit windows-1252, which Excel on Windows writes: run again with --encoding windows-1252',
+    macintosh: () => 'the bytes fit MacRoman, which Excel for Mac writes: run again with --encoding macintosh',
+  },
+  notUtf16: (path: string, line: number, name: string) =>
+    `${path} line ${line} is not valid ${name} (a broken surrogate pair or a cut-off last character); re-save the file, for example as "CSV UTF-8"`,
+  unclosedQuote: (path: string, line: number) =>
+    `${path} line ${line}: a quoted value starts here and never ends, so it would swallow the rest of the file; fix the quotes, and write a quote inside a quoted value as ""`,
+  swallowingQuote: (path: string, line: number, mib: number) =>
+    `${path} line ${line}: a closing quote is followed by more text instead of a delimiter or the end of the line, and the CSV reader would read the next ${mib} MiB or more as part of this value; fix the quote (write a quote inside a quoted value as "")`,
+  encodingUnknown: (requested: string, encodings: readonly string[]) =>
+    `--encoding ${requested} is not supported; use one of ${encodings.join(', ')}`,
+  encodingOfWorkbook: (path: string) =>
+    `--encoding applies to CSV files; ${path} is an .xlsx workbook, which names its own`,
+  sheetOfCsv: (path: string) => `--sheet applies to .xlsx workbooks; ${path} is read as CSV`,
+  noSuchSheet: (wanted: string, path: string, sheets: readonly string[]) =>
+    `--sheet ${wanted}: ${path} has no such sheet; its sheets are ${sheets.map((name, i) => `${i + 1} "${name}"`).join(', ')}`,
+  emptySheet: (path: string, sheet: string) =>
+    `${path}: the sheet "${sheet}" is empty: it needs a header row with a system_id column`,
+  sheetUnreadable: (path: string, sheet: string, why: string) => `${path}: the sheet "${sheet}" cannot be read: ${why}`,
+  /** `--map` and `--map-file`: `source` is the flag (`--map "Email"`) or the line (`agents.map line 3`). */
+  mapForm: (source: string) => `${source} must look like "CSV header=field" (or "CSV header=" to ignore the column)`,
+  mapField: (source: string, field: string, fields: readonly string[]) =>
+    `${source}: unknown field "${field}"; the fields are ${fields.join(', ')} (or leave it empty to ignore the column)`,
+  mapColumn: (source: string, file: string, header: string, headers: string) =>
+    `${source}: ${file} has no column "${header}"; its headers are ${headers}`,
+  /** The header; `a`, `b` are numbered columns (`2 ("Email")`), `fix` a `--map` to paste. */
+  twoColumnsOneField: (place: string, a: string, b: string, field: string, fix: string) =>
+    `${place}: columns ${a} and ${b} both map to ${field}; keep one, e.g. ignore the other with ${fix}`,
+  fullNameAndPart: (place: string, fullName: string, own: string, part: string, fix: string) =>
+    `${place}: column ${fullName} (full_name) and column ${own} both give ${part}; map only one, e.g. ${fix}`,
+  noColumn: (place: string, field: string, headers: string, fix: string) =>
+    `${place}: no ${field} column; the headers are ${headers}. Rename the column, or pass ${fix}`,
+  /** Outputs (csv/targets.ts): each named by its label, `results file out.csv`. */
+  outputIsInput: (output: string, input: string) =>
+    `${output} is the input file ${input}: writing it would destroy the input`,
+  sameOutput: (output: string, other: string) => `${output} is the same file as ${other}`,
 } as const;
 
 /** An export's GET all that did not arrive whole (remote/walk.ts): nothing is written. */
@@ -97,6 +178,31 @@ export const LISTING_ERRORS = {
     `the API's answer is not valid JSON and could not be repaired (${strictWhy}; then ${repairWhy})`,
   brokeOff: (bytes: number, why: string) =>
     `the API's answer broke off after ${bytes} bytes: ${why}; nothing was written`,
+} as const;
+
+/** A sync's guards, flags and state file (execute/sync*.ts; README, "Keeping CIOPulse in sync with your helpdesk"). */
+export const SYNC_ERRORS = {
+  /** `why` is one of the guards below. */
+  refused: (why: string) => `sync refused: ${why}; nothing was sent`,
+  wouldBeRefused: (why: string) => `a real sync would be refused: ${why} (--max-delete <n|p%> allows it)`,
+  /** The file lists nothing, so every contact in scope would go. */
+  deletesAll: (noDataRows: boolean, count: number) =>
+    `the file ${noDataRows ? 'has no data rows' : 'has no rows left after --where and --scope'}: a sync would delete every one of the ${count} contacts in scope`,
+  /** `over` is the --max-delete it passes (`50`, `5%`), undefined for the default guard. */
+  deletesTooMany: (count: number, scopeSize: number, percent: string, over: string | undefined) =>
+    `it would delete ${count} of the ${scopeSize} contacts in scope (${percent}%)${over === undefined ? '' : `, more than --max-delete ${over}`}`,
+  declined: () => 'cancelled: nothing was sent',
+  /** Said by the library (run/entry.ts) and, before it loads, by the CLI (cli/sync.ts). */
+  noLimit: () => 'sync reads the whole file: with --limit every later row would look gone',
+  notAScope: (text: string) => `--scope "${text}" is not a scope`,
+  notAMaxDelete: (text: string) => `--max-delete "${text}" is not a count or a percentage`,
+  stateUnreadable: (path: string, why: string) => `cannot read the sync state ${path}: ${why}`,
+  stateUnwritable: (path: string, why: string) => `cannot write the sync state ${path}: ${why}`,
+  notAState: (path: string) => `${path} is not a sync state file this version wrote`,
+  stateOfAnotherPortal: (path: string, held: string, portal: string) =>
+    `the sync state ${path} belongs to ${held}, not ${portal}`,
+  /** How the state names a portal, for `stateOfAnotherPortal`. */
+  portal: (portalCode: string, baseUrl: string) => `portal ${portalCode} at ${baseUrl}`,
 } as const;
 
 /** The `hint:` lines: what to do next. */
@@ -138,4 +244,13 @@ export const HINTS = {
   notJsonStart: (start: string) => `it starts with "${start}": an error page from a proxy, or the wrong base URL?`,
   writeFailed: (diskFull: boolean, canResume: boolean) =>
     `${diskFull ? 'free some space or choose another path' : 'choose another path'}, then ${canResume ? 'resume the run' : 'run again'}`,
+  syncScopes: () =>
+    'use owned (what syncs with this --state wrote), prefix:<text> (system_ids that start with it) or all',
+  maxDeleteExample: () => 'for example --max-delete 50 or --max-delete 5%',
+  syncEmptyFile: () => 'a cut-short or empty export must never empty the portal: check the export, and --where',
+  syncTooManyDeletes: () =>
+    'check the file; preview with --plan; --max-delete <n|p%> raises the limit when the deletes are meant',
+  restoreSyncState: () =>
+    'restore it from a backup, or name another --state (a new state owns nothing, so --scope owned deletes nothing)',
+  syncStatePerPortal: () => 'each portal needs its own state: pass --state <file> for this one',
 } as const;

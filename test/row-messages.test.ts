@@ -1,8 +1,10 @@
 /**
- * The row messages, reviewed together: docs/MESSAGES.md lists every sentence of
- * src/contact/row-messages.ts for a sample input. This test renders it and fails when the
- * committed file is stale; `npm run messages` writes it again. Every variant of every code needs
- * a sample here (the type says so), so a new message cannot skip the catalogue.
+ * The messages, reviewed together: docs/MESSAGES.md lists every sentence of the message modules
+ * (src/contact/row-messages.ts, src/error-messages.ts, src/cli/words.ts, report/words.ts'
+ * NEXT_STEPS, run/supersede.ts) for a sample input. This test renders it and fails when the
+ * committed file is stale; `npm run messages` writes it again. Every variant of every code, and
+ * every function of the other modules (test/message-samples.ts), needs a sample (the types say
+ * so), so a new message cannot skip the catalogue.
  */
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -10,26 +12,16 @@ import { describe, expect, it } from 'vitest';
 import { ROW_ERRORS, ROW_PHRASES, ROW_WARNINGS } from '../src/contact/row-messages.js';
 import { createRowParser } from '../src/contact/schema.js';
 import {
-  ANSWER_ERRORS,
-  CREDENTIAL_CHECK,
-  FILE_ERRORS,
-  HINTS,
-  LISTING_ERRORS,
-  NOT_THE_API_WHY,
-  RUN_STOPS,
-  SETTINGS_ERRORS,
-} from '../src/error-messages.js';
+  CLI_SECTIONS,
+  DETAIL_SECTIONS,
+  NEXT_STEP_SECTIONS,
+  WHOLE_RUN_SECTIONS,
+  type Samples,
+  type Section,
+} from './message-samples.js';
 
 const ROOT = join(import.meta.dirname, '..');
 const CATALOGUE = join(ROOT, 'docs', 'MESSAGES.md');
-
-type Samples<T> = { [C in keyof T]: { [V in keyof T[C]]: T[C][V] extends (...args: infer A) => string ? A : never } };
-
-type FlatSamples<T> = {
-  [K in keyof T as T[K] extends (...args: never[]) => string ? K : never]: T[K] extends (...args: infer A) => string
-    ? A
-    : never;
-};
 
 /** One sample input per variant; the values are the kind a real row would hold. */
 const ERROR_SAMPLES: Samples<typeof ROW_ERRORS> = {
@@ -98,93 +90,6 @@ const WARNING_SAMPLES: Samples<typeof ROW_WARNINGS> = {
   unrecognised_mobile: { unreadable: ['+999123456'], notValid: ['+6112345678'] },
 };
 
-const STOP_SAMPLES: FlatSamples<typeof RUN_STOPS> = {
-  revokedKey: [],
-  notTheApi: ['PUT /contacts/AGT-10001 answered 200 with an HTML page: this does not look like the CIOPulse API'],
-  checkFailed: ['the API refused the credentials (401 Invalid security credentials)'],
-  deadServer: [10, 'no answer after 6 attempts: connect ECONNREFUSED 127.0.0.1:8787'],
-  interrupted: [],
-};
-
-const ANSWER_SAMPLES: FlatSamples<typeof ANSWER_ERRORS> = {
-  refusedCredentials: ['Invalid security credentials', ''],
-  noAnswer: ['http://127.0.0.1:8787/api/v5', 'connect ECONNREFUSED 127.0.0.1:8787', 6],
-  notTheApi: ['GET /contacts/ciopulse-contacts-credential-check-1a2b answered 404 with an HTML page'],
-  redirectWithoutLocation: ['GET /contacts answered 301'],
-  redirectTo: ['GET /contacts answered 301', 'https://example.com/api/v5/contacts', 'https://example.com/api/v5'],
-  notFound: ['GET /contacts/AGT-404: not found', 'A Contact with this System ID was not found'],
-  answered: ['GET /contacts/AGT-10001', 503, 'Service Unavailable', 6],
-};
-
-const NOT_THE_API_SAMPLES: FlatSamples<typeof NOT_THE_API_WHY> = {
-  withBody: ['PUT /contacts/AGT-10001 answered 200', NOT_THE_API_WHY.body.html],
-  putAnswered404: ['PUT /contacts/AGT-10001 answered 404'],
-  listAnswered404: ['GET /contacts answered 404'],
-  no404Body: ['GET /contacts/AGT-10001 answered 404'],
-};
-
-const CHECK_SAMPLES: FlatSamples<typeof CREDENTIAL_CHECK> = {
-  foundImpossible: [200],
-  no404Body: [],
-  wrongKeyTaken: [404],
-  failed: ['the credential check', '503 Service Unavailable after 3 attempts'],
-  proofTook2xx: [200],
-  proof404: [],
-  proofBoth: [],
-};
-
-const HINT_SAMPLES: FlatSamples<typeof HINTS> = {
-  unauthorized: [true],
-  thenResume: ['check the portal code, the API key …'],
-  notTheApi: [],
-  unreachable: [],
-  redirect: [],
-  notFound: [],
-  deadServer: [],
-  writeFailed: [true, true],
-  chmod: ['chmod 600 .env'],
-  baseUrlExample: ['https://app.cio-pulse.com/api/v5'],
-  keyNotInUrl: [],
-  useHttps: [],
-  setMissing: [
-    ['CIOPULSE_PORTAL_CODE (or --portal-code)', 'CIOPULSE_API_KEY (or --api-key-file, a file only you can read)'],
-  ],
-  copyKeyAgain: [],
-  fileChanged: [],
-  resaveWorkbook: [],
-  resumeSameInput: [],
-  whereExample: [],
-  whereColumns: [['Name', 'Email', 'Suspended']],
-  separateOutputs: [],
-  quoteBareId: [],
-  exportAgain: [],
-  notJsonStart: ['<html><head><title>Sign in'],
-};
-
-const SETTINGS_SAMPLES: FlatSamples<typeof SETTINGS_ERRORS> = {
-  sharedKeyFile: ['env file', '.env', '644'],
-  notAUrl: ['app.cio-pulse.com/api/v5'],
-  userinfoInUrl: ['https://***@app.cio-pulse.com/api/v5'],
-  plainHttp: ['ciopulse.example.com'],
-  missing: [['the portal code', 'the API key']],
-  keyLength: [39, 40],
-};
-
-const FILE_SAMPLES: FlatSamples<typeof FILE_ERRORS> = {
-  changedWhileRead: ['contacts.csv'],
-  notAWorkbook: ['contacts.xlsx', 'it has no xl/workbook.xml'],
-  resultsOfAnotherInput: ['contacts.results.csv', "its header is not this input's"],
-  whereForm: ['Suspended'],
-  whereColumn: ['Active=true', 'Active'],
-  groupsNotJson: ['groups.json', "Unexpected token 'C'"],
-};
-
-const LISTING_SAMPLES: FlatSamples<typeof LISTING_ERRORS> = {
-  endedMidJson: [1048576, 'Unexpected end of JSON input'],
-  notRepairable: ['Unexpected token <', 'Unexpected character "<"'],
-  brokeOff: [1048576, 'the connection was reset (ECONNRESET)'],
-};
-
 /** A sentence in a table cell: code-spanned so that nothing in it reads as Markdown. */
 function cell(sentence: string): string {
   return `\`\` ${sentence.replace(/\|/g, '\\|')} \`\``;
@@ -207,14 +112,30 @@ function section<T extends Record<string, Record<string, (...args: never[]) => s
   return lines;
 }
 
-function flat<T extends object>(title: string, words: T, samples: FlatSamples<T>): string[] {
-  const lines = [`### ${title}`, '', '| name | says, for a sample input |', '|---|---|'];
+/** One row per function, and per function of a group of them (`needs.get`); other values are left out. */
+function rows(words: object, samples: object, prefix = ''): string[] {
+  const lines: string[] = [];
   for (const [name, say] of Object.entries(words)) {
-    if (typeof say !== 'function') continue;
-    const args = (samples as Record<string, unknown[]>)[name] ?? [];
-    lines.push(`| ${name} | ${cell((say as (...a: unknown[]) => string)(...args))} |`);
+    const sample: unknown = (samples as Record<string, unknown>)[name];
+    if (typeof say === 'function') {
+      const said = (say as (...a: unknown[]) => string)(...((sample as unknown[] | undefined) ?? []));
+      lines.push(`| ${prefix}${name} | ${cell(said.replace(/\n/g, ' ⏎ '))} |`);
+    } else if (Object.values(say as object).every((v) => typeof v === 'function')) {
+      lines.push(...rows(say as object, (sample as object | undefined) ?? {}, `${prefix}${name}.`));
+    }
   }
-  return [...lines, ''];
+  return lines;
+}
+
+function flat(sections: readonly Section[]): string[] {
+  return sections.flatMap(({ title, words, samples }) => [
+    `### ${title}`,
+    '',
+    '| name | says, for a sample input |',
+    '|---|---|',
+    ...rows(words, samples),
+    '',
+  ]);
 }
 
 export function renderCatalogue(): string {
@@ -237,16 +158,18 @@ export function renderCatalogue(): string {
     ['backslash_char: a lone surrogate', ROW_PHRASES.loneSurrogate()],
   ];
   return [
-    '# Row messages',
+    '# Messages',
     '',
-    '<!-- Generated from src/contact/row-messages.ts by `npm run messages`; edit that file, not this one. -->',
+    '<!-- Generated by `npm run messages` from src/contact/row-messages.ts, src/error-messages.ts, src/cli/words.ts,',
+    'src/report/words.ts (NEXT_STEPS) and src/run/supersede.ts; edit those files, not this one. -->',
     '',
     'Every sentence a result row says in its `error` column, and every warning in its `detail`, by',
     'stable code (README, [Error codes](../README.md#error-codes)), for a sample input, so that the',
     'words can be reviewed together. A message about one field is written after its column, in the',
     'results file: `invalid_mobile: column "Mobile Phone" "0412 345 678" is not …` (a workbook names',
     'the cell: `cell F7 (column "mobile")`). A sentence that names another row says `line N` for a CSV',
-    'file and `row N` for a workbook.',
+    'file and `row N` for a workbook. After the rows come the words of a whole run or a whole file, the',
+    "`Next:` advice, and the command line's own sentences.",
     '',
     '## Errors',
     '',
@@ -256,6 +179,11 @@ export function renderCatalogue(): string {
     'The row is sent; `detail` starts with the code (README, [Phone numbers](../README.md#phone-numbers)).',
     '',
     ...section(ROW_WARNINGS, WARNING_SAMPLES),
+    '## Detail cells',
+    '',
+    'What a row that did not fail says in its `detail` (README, [Statuses](../README.md#statuses)).',
+    '',
+    ...flat(DETAIL_SECTIONS),
     '## Phrases the messages share',
     '',
     '| where | says |',
@@ -265,23 +193,28 @@ export function renderCatalogue(): string {
     '## Whole-run and whole-file errors, and hints',
     '',
     'From src/error-messages.ts: why a run stopped (`stopped:`), what an answer that ends a run or a',
-    'command says (`error:`), the credential check, the settings and file errors, and the `hint:`',
-    "lines (README, [Failure behaviour](../README.md#failure-behaviour)). The CSV reader's own",
-    'whole-file errors (encoding, quotes, headers, `--map`) are still written where each is found.',
+    "command says (`error:`), the credential check, the settings and file errors, a sync's guards,",
+    'the input file as a whole (encoding, quotes, header, `--map`, sheets), and the `hint:` lines',
+    '(README, [Failure behaviour](../README.md#failure-behaviour)).',
     '',
-    ...flat('Why a run stopped', RUN_STOPS, STOP_SAMPLES),
-    ...flat('Answers that end a command or a run', ANSWER_ERRORS, ANSWER_SAMPLES),
-    ...flat('Not the API: why', NOT_THE_API_WHY, NOT_THE_API_SAMPLES),
-    ...flat('The credential check', CREDENTIAL_CHECK, CHECK_SAMPLES),
-    ...flat('Connection settings', SETTINGS_ERRORS, SETTINGS_SAMPLES),
-    ...flat('Files and flags', FILE_ERRORS, FILE_SAMPLES),
-    ...flat("An export's listing that did not arrive whole", LISTING_ERRORS, LISTING_SAMPLES),
-    ...flat('Hints', HINTS, HINT_SAMPLES),
+    ...flat(WHOLE_RUN_SECTIONS),
+    '## The next step',
+    '',
+    'From src/report/words.ts: the advice of the `Next:` line, before the command to paste (README,',
+    '[Next steps](../README.md#next-steps)); the terminal summary, `--json` and the HTML report show it.',
+    '',
+    ...flat(NEXT_STEP_SECTIONS),
+    '## The command line',
+    '',
+    'From src/cli/words.ts: the usage errors (exit 2), their hints, what `check` prints, and the',
+    'questions and lines around a run. A line break in a sentence shows as ⏎.',
+    '',
+    ...flat(CLI_SECTIONS),
   ].join('\n');
 }
 
 describe('the row messages catalogue', () => {
-  it('docs/MESSAGES.md is the catalogue of src/contact/row-messages.ts (npm run messages writes it)', () => {
+  it('docs/MESSAGES.md is the catalogue of the message modules (npm run messages writes it)', () => {
     const rendered = renderCatalogue();
     if (process.env['UPDATE_MESSAGES'] === '1') writeFileSync(CATALOGUE, rendered);
     expect(readFileSync(CATALOGUE, 'utf8')).toBe(rendered);

@@ -8,6 +8,7 @@ import type { ArgumentsCamelCase } from 'yargs';
 import type { Command } from './command.js';
 import { inspectSettings, resolveConnection, type SettingOrigin, type SettingsReport } from '../config.js';
 import { positiveInt } from './import.js';
+import { CHECK_LINES } from './words.js';
 import { withConnectionOptions, type ConnectionArgs } from './options.js';
 
 export interface CheckArgs extends ConnectionArgs {
@@ -18,17 +19,17 @@ export interface CheckArgs extends ConnectionArgs {
 function origin(from: SettingOrigin): string {
   switch (from.source) {
     case 'flag':
-      return 'from a flag';
+      return CHECK_LINES.origin.flag();
     case 'env file':
-      return `from the env file ${from.path ?? ''}`;
+      return CHECK_LINES.origin.envFile(from.path ?? '');
     case 'key file':
-      return `from the key file ${from.path ?? ''}`;
+      return CHECK_LINES.origin.keyFile(from.path ?? '');
     case '.env':
-      return 'from .env in the current directory';
+      return CHECK_LINES.origin.dotEnv();
     case 'environment':
-      return 'from the environment';
+      return CHECK_LINES.origin.environment();
     case 'default':
-      return 'the default';
+      return CHECK_LINES.origin.default();
   }
 }
 
@@ -39,20 +40,23 @@ export function formatSettings(settings: SettingsReport): string {
     [
       'portal code',
       settings.portalCode === undefined
-        ? 'not set'
+        ? CHECK_LINES.notSet()
         : `${settings.portalCode.value}  (${origin(settings.portalCode.from)})`,
     ],
     [
       'API key',
       settings.apiKey === undefined
-        ? 'not set'
-        : `${settings.apiKey.length >= 0 ? `${settings.apiKey.length} characters, ` : ''}${origin(settings.apiKey.from)} (never shown)`,
+        ? CHECK_LINES.notSet()
+        : CHECK_LINES.key(
+            settings.apiKey.length >= 0 ? settings.apiKey.length : undefined,
+            origin(settings.apiKey.from),
+          ),
     ],
   ];
   if (settings.dotEnv !== undefined)
     rows.push([
       '.env',
-      settings.dotEnv.read ? 'read (it never overrides the environment)' : `not read: ${settings.dotEnv.reason ?? ''}`,
+      settings.dotEnv.read ? CHECK_LINES.dotEnvRead() : CHECK_LINES.dotEnvNotRead(settings.dotEnv.reason ?? ''),
     ]);
   return rows.map(([name, value]) => `${name.padEnd(12)} ${value}\n`).join('');
 }
@@ -90,7 +94,7 @@ export const checkCommand: Command<CheckArgs> = {
     const { runCredentialCheck } = await import('../api/credentials.js');
     const verdict = await runCredentialCheck({ connection, retries: args.retries, timeoutMs: args.timeout });
     if (!verdict.ok) throw verdict.error;
-    process.stdout.write(`${'credentials'.padEnd(12)} work (${verdict.proof})\n`);
+    process.stdout.write(`${'credentials'.padEnd(12)} ${CHECK_LINES.credentialsWork(verdict.proof)}\n`);
     return 0;
   },
 };

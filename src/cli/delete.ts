@@ -17,6 +17,7 @@ import { checkRunArgs, runOptionsFromArgs, withRunOptions, type RunArgs } from '
 import { checkEnvFile } from '../config.js';
 import { connectionFromArgs, rerunFromArgs, withConnectionOptions, withOutputOptions } from './options.js';
 import { rerunCommand } from '../shell.js';
+import { CLI_HINTS, CLI_LINES, USAGE_ERRORS } from './words.js';
 
 export interface DeleteArgs extends RunArgs {
   'ignore-missing'?: boolean | undefined;
@@ -64,9 +65,9 @@ export async function confirm(question: string): Promise<boolean> {
 async function confirmDelete(args: DeleteArgs, connection: Connection): Promise<boolean> {
   if (args.yes === true) return true;
   if (process.stdin.isTTY !== true) {
-    throw new UsageError('refusing to delete without confirmation: stdin is not a terminal; pass --yes', {
+    throw new UsageError(USAGE_ERRORS.deleteUnconfirmed(), {
       // The dry run must read the file as this run would: the same --map, --encoding and settings.
-      hint: `check the file first with: ${rerunCommand(rerunFromArgs(args), 'delete', args.file, ['--dry-run'])}`,
+      hint: CLI_HINTS.dryRunFirst(rerunCommand(rerunFromArgs(args), 'delete', args.file, ['--dry-run'])),
     });
   }
   const rows = await countRows(args.file, {
@@ -76,10 +77,7 @@ async function confirmDelete(args: DeleteArgs, connection: Connection): Promise<
     sheet: args.sheet,
   });
   const count = args.limit === undefined ? rows : Math.min(rows, args.limit);
-  const upTo = args.resume === true ? 'up to ' : '';
-  return confirm(
-    `Delete ${upTo}${count} contact${count === 1 ? '' : 's'} listed in ${args.file} from ${connection.baseUrl}? [y/N] `,
-  );
+  return confirm(CLI_LINES.deletePrompt(args.resume === true, count, args.file, connection.baseUrl));
 }
 
 export const deleteCommand: Command<DeleteArgs> = {
@@ -127,7 +125,7 @@ export const deleteCommand: Command<DeleteArgs> = {
     if (dryRun && args['env-file'] !== undefined) checkEnvFile(args['env-file']);
     const connection = dryRun ? undefined : connectionFromArgs(args);
     if (connection !== undefined && !(await confirmDelete(args, connection))) {
-      process.stderr.write('cancelled: nothing was deleted\n');
+      process.stderr.write(`${CLI_LINES.deleteCancelled()}\n`);
       return 1;
     }
     const { runRowsAndReport } = await import('./run.js');

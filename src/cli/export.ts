@@ -12,6 +12,7 @@ import type { ArgumentsCamelCase } from 'yargs';
 import type { Command } from './command.js';
 import { commandLine } from '../shell.js';
 import { UsageError } from '../errors.js';
+import { CLI_HINTS, CLI_LINES, USAGE_ERRORS } from './words.js';
 import type { ExportSummary } from '../export/index.js';
 import { EXPORT_COLUMNS } from '../contact/fields.js';
 import { checkMaxRetryWait, maxRetryWaitOption, positiveInt } from './import.js';
@@ -105,14 +106,14 @@ export const exportCommand: Command<ExportArgs> = {
     positiveInt('timeout', args.timeout);
     checkMaxRetryWait(args['max-retry-wait']);
     if (args.json === true && args.out === undefined) {
-      throw new UsageError('--json needs --out: without it, stdout carries the CSV itself');
+      throw new UsageError(USAGE_ERRORS.jsonNeedsOut());
     }
     if (args.out !== undefined) {
       // Named up front, before any request: "cannot write nodir: ENOENT" said neither what nor why.
       const folder = dirname(resolve(args.out));
       if (!existsSync(folder))
-        throw new UsageError(`--out ${args.out}: the folder ${dirname(args.out)} does not exist`, {
-          hint: `create it first: ${commandLine(['mkdir', '-p', dirname(args.out)])}`,
+        throw new UsageError(USAGE_ERRORS.outFolderMissing(args.out, dirname(args.out)), {
+          hint: CLI_HINTS.mkdir(commandLine(['mkdir', '-p', dirname(args.out)])),
         });
     }
     const connection = connectionFromArgs(args);
@@ -120,7 +121,7 @@ export const exportCommand: Command<ExportArgs> = {
     // Loaded when the command runs (it loads undici itself), so other commands' start-up does not pay for it.
     const { exportContacts } = await import('../export/index.js');
     // One stop signal for the GET's retries and for reading its body: Ctrl-C works in both.
-    const interrupt = createInterruptHandler({ secondMessage: 'second interrupt: exiting now; nothing was written' });
+    const interrupt = createInterruptHandler({ secondMessage: CLI_LINES.secondInterruptExport() });
     const warnings: string[] = [];
     let summary: ExportSummary;
     try {
@@ -132,9 +133,7 @@ export const exportCommand: Command<ExportArgs> = {
         onRetry:
           args.verbose === true
             ? (event) =>
-                process.stderr.write(
-                  `retry: GET all attempt ${event.attempt} got ${event.reason}; waiting ${event.waitMs} ms\n`,
-                )
+                process.stderr.write(`${CLI_LINES.retry('GET all', event.attempt, event.reason, event.waitMs)}\n`)
             : undefined,
         out: args.out,
         stream: args.out === undefined ? process.stdout : undefined,

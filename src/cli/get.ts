@@ -12,6 +12,7 @@ import type { Command } from './command.js';
 import type { ApiResult } from '../api/client.js';
 import { answerError } from '../api/failures.js';
 import { ApiError, InterruptedError, UsageError } from '../errors.js';
+import { CLI_LINES, USAGE_ERRORS } from './words.js';
 import type { extractRecords as ExtractRecords } from '../remote/listing.js';
 import { CONTACT_FIELDS } from '../contact/fields.js';
 import { checkMaxRetryWait, maxRetryWaitOption, positiveInt } from './import.js';
@@ -44,7 +45,7 @@ export function resolveContact(
   if (result.fatal !== undefined) throw result.fatal;
   const url = `${baseUrl}/contacts/${encodeURIComponent(systemId)}`;
   if (result.status !== 200) {
-    throw answerError(result, { method: 'GET', url, baseUrl, notFound: `no contact with system_id "${systemId}"` });
+    throw answerError(result, { method: 'GET', url, baseUrl, notFound: CLI_LINES.noContact(systemId) });
   }
   const body = result.body;
   if (typeof body !== 'object' || body === null || Array.isArray(body)) {
@@ -87,7 +88,7 @@ export const getCommand: Command<GetArgs> = {
     const systemId = String(args.system_id);
     // An empty segment, "." or ".." would address /contacts itself once URL parsers resolve dot segments (README, "system_id").
     if (systemId.trim() === '' || systemId === '.' || systemId === '..') {
-      throw new UsageError(`"${systemId}" cannot be a system_id`);
+      throw new UsageError(USAGE_ERRORS.notASystemId(systemId));
     }
     const connection = connectionFromArgs(args);
     // Loaded when the command runs, so that other commands' start-up does not pay for undici.

@@ -8,6 +8,7 @@ import type { CountryCode } from 'libphonenumber-js/max';
 import type { ContactField } from '../contact/schema.js';
 import { INPUT_ENCODINGS, type InputEncoding } from '../csv/decode.js';
 import { UsageError } from '../errors.js';
+import { USAGE_ERRORS } from './words.js';
 import type { Connection } from '../config.js';
 import type { RunMode } from '../run/paths.js';
 import type { RunOptions } from '../run/entry.js';
@@ -171,10 +172,8 @@ export function withRunOptions<T>(yargs: Argv<T>) {
 
 export function positiveInt(name: string, value: number | undefined, min = 1): void {
   if (value === undefined) return;
-  if (Number.isNaN(value))
-    throw new UsageError(`--${name} needs a whole number, such as --${name} ${Math.max(min, 1) * 10}`);
-  if (!Number.isInteger(value) || value < min)
-    throw new UsageError(`--${name} must be a whole number of at least ${min}, not ${value}`);
+  if (Number.isNaN(value)) throw new UsageError(USAGE_ERRORS.notWholeNumber(name, Math.max(min, 1) * 10));
+  if (!Number.isInteger(value) || value < min) throw new UsageError(USAGE_ERRORS.belowMinimum(name, min, value));
 }
 
 /** `--max-retry-wait <s>`: shared by every command that sends (README, "Retries and rate limits"). */
@@ -188,7 +187,7 @@ export const maxRetryWaitOption = {
 export function checkMaxRetryWait(value: number | undefined): void {
   if (value === undefined) return;
   if (!Number.isFinite(value) || value < 0 || value > 2_000_000) {
-    throw new UsageError(`--max-retry-wait must be a number of seconds from 0 to 2000000, not ${value}`);
+    throw new UsageError(USAGE_ERRORS.maxRetryWait(value));
   }
 }
 
@@ -207,8 +206,7 @@ export function checkRunArgs(args: {
   positiveInt('timeout', args.timeout);
   positiveInt('limit', args.limit);
   positiveInt('max-consecutive-failures', args['max-consecutive-failures']);
-  if (args.rate !== undefined && !(args.rate > 0))
-    throw new UsageError(`--rate must be a positive number of requests per second, not ${args.rate}`);
+  if (args.rate !== undefined && !(args.rate > 0)) throw new UsageError(USAGE_ERRORS.rate(args.rate));
 }
 
 /**
@@ -226,7 +224,7 @@ async function parseFields(list: string | undefined): Promise<ContactField[] | u
     .filter((f) => f !== '');
   for (const field of fields) {
     if (!(CONTACT_FIELDS as readonly string[]).includes(field)) {
-      throw new UsageError(`--fields: "${field}" is not a field; the fields are ${CONTACT_FIELDS.join(', ')}`);
+      throw new UsageError(USAGE_ERRORS.notAField(field, CONTACT_FIELDS));
     }
   }
   return fields as ContactField[];
@@ -260,8 +258,7 @@ export async function parseCountry(value: string | undefined): Promise<CountryCo
   if (value === undefined) return undefined;
   const { isSupportedCountry } = await import('libphonenumber-js/max');
   const code = value.toUpperCase();
-  if (!isSupportedCountry(code))
-    throw new UsageError(`--default-country: "${value}" is not an ISO 3166 country code such as AU, GB or US`);
+  if (!isSupportedCountry(code)) throw new UsageError(USAGE_ERRORS.notACountry(value));
   return code;
 }
 

@@ -3,11 +3,9 @@
  */
 import { FileError, InternalError, InterruptedError, isCiopulseError } from '../errors.js';
 import { createStyles, resolveColor, type Styles } from '../report/styles.js';
+import { CLI_HINTS, CLI_LINES } from './words.js';
 
 export const stderrStyles: Styles = createStyles(resolveColor(process.stderr));
-
-const BUG =
-  'this is a bug in ciopulse-contacts, please report it (run again with --verbose for the details to include)';
 
 /** Prints a whole-run error as one readable line (plus a hint) and returns the exit code. */
 export function reportFatal(error: unknown, options: { verbose: boolean; hint?: string | undefined }): number {
@@ -22,7 +20,7 @@ export function reportFatal(error: unknown, options: { verbose: boolean; hint?: 
     return error.exitCode;
   }
   if (error instanceof InternalError) {
-    process.stderr.write(`${s.red('error:')} internal error: ${error.message}; ${BUG}\n`);
+    process.stderr.write(`${s.red('error:')} ${CLI_LINES.internalError(error.message)}\n`);
     stack();
     return error.exitCode;
   }
@@ -36,9 +34,9 @@ export function reportFatal(error: unknown, options: { verbose: boolean; hint?: 
     return error.exitCode;
   }
   const message = error instanceof Error ? error.message : String(error);
-  process.stderr.write(`${s.red('error:')} unexpected failure: ${message}\n`);
+  process.stderr.write(`${s.red('error:')} ${CLI_LINES.unexpectedFailure(message)}\n`);
   if (options.verbose && error instanceof Error && error.stack !== undefined)
     process.stderr.write(`${s.dim(error.stack)}\n`);
-  else process.stderr.write(`${s.dim('hint:')} run again with --verbose for details, and report it if it persists\n`);
+  else process.stderr.write(`${s.dim('hint:')} ${CLI_HINTS.unexpected()}\n`);
   return 2;
 }

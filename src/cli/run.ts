@@ -18,6 +18,7 @@ import { createStyles, resolveColor } from '../report/styles.js';
 import { formatMapping } from './mapping.js';
 import type { OutputArgs } from './options.js';
 import { createInterruptHandler } from './signals.js';
+import { CLI_HINTS, CLI_LINES } from './words.js';
 
 export interface RunExtras {
   /** `--report`: also write the HTML report here. */
@@ -33,10 +34,8 @@ export interface RunExtras {
 export function runHint(code: string, verb: 'import' | 'delete', input: string, rerun: Rerun): string | undefined {
   const command = (extra: readonly string[]): string =>
     rerunCommand(rerun, verb, input, [...extra, ...(rerun.resumeFlags ?? [])]);
-  if (code === 'unfinished_run')
-    return `to continue it (only rows without an answer are sent): ${command(['--resume'])}\nto discard those answers and send every row again: ${command(['--restart'])}`;
-  if (code === 'nothing_to_resume')
-    return 'run without --resume to start; with --results, name the results file of the run to continue';
+  if (code === 'unfinished_run') return CLI_HINTS.resumeOrRestart(command(['--resume']), command(['--restart']));
+  if (code === 'nothing_to_resume') return CLI_HINTS.nothingToResume();
   return undefined;
 }
 
@@ -52,11 +51,9 @@ export async function runRowsAndReport(
   const interrupt = createInterruptHandler({
     onFirst: () => {
       progress.stop();
-      process.stderr.write(
-        `\nstopping: no new requests; those in flight get ${DEFAULTS.graceMs / 1000} s to finish (Ctrl-C again to quit at once)\n`,
-      );
+      process.stderr.write(`\n${CLI_LINES.stopping(DEFAULTS.graceMs / 1000)}\n`);
     },
-    secondMessage: 'second interrupt: exiting now; run again with --resume to continue',
+    secondMessage: CLI_LINES.secondInterruptRun(),
   });
   let summary: RunSummary;
   try {
@@ -77,10 +74,8 @@ export async function runRowsAndReport(
       ...(output.verbose === true
         ? {
             onRetry: (event) => {
-              const reason = typeof event.reason === 'number' ? `HTTP ${event.reason}` : event.reason;
-              process.stderr.write(
-                `retry: ${event.method} ${event.systemId ?? ''} attempt ${event.attempt} got ${reason}; waiting ${event.waitMs} ms\n`,
-              );
+              const request = `${event.method} ${event.systemId ?? ''}`;
+              process.stderr.write(`${CLI_LINES.retry(request, event.attempt, event.reason, event.waitMs)}\n`);
             },
           }
         : {}),
@@ -112,9 +107,7 @@ export async function runRowsAndReport(
     if (extra !== undefined) process.stdout.write(`${extra}\n`);
   } else if (code !== 0) {
     const bad = countBad(summary.counts);
-    process.stderr.write(
-      `${summary.stopped?.message ?? `${bad} rows invalid, failed or uncertain`}; see ${summary.resultsPath}\n`,
-    );
+    process.stderr.write(`${summary.stopped?.message ?? CLI_LINES.badRows(bad)}; see ${summary.resultsPath}\n`);
   }
   // A results file that could not be written: the summary above says what was done; this line says why it stopped.
   // The one hint is the stop's own (error-messages.ts, HINTS.writeFailed), already printed on the

@@ -6,11 +6,13 @@
 import type { ArgumentsCamelCase } from 'yargs';
 import type { Connection } from '../config.js';
 import { UsageError } from '../errors.js';
+import { SYNC_ERRORS } from '../error-messages.js';
 import type { SyncPlanCounts } from '../execute/sync.js';
 import { parseMaxDelete, parseScope } from '../execute/sync-scope.js';
 import { parseWhere } from '../run/where.js';
 import { rerunCommand, type Rerun } from '../shell.js';
 import type { Command } from './command.js';
+import { CLI_HINTS, CLI_LINES, USAGE_ERRORS } from './words.js';
 import { confirm } from './delete.js';
 import {
   checkRunArgs,
@@ -34,13 +36,7 @@ export interface SyncArgs extends RunArgs, CellRuleArgs {
 }
 
 function describeCounts(counts: SyncPlanCounts, file: string, connection: Connection): string {
-  return [
-    `Sync ${file} to ${connection.baseUrl}:`,
-    `  ${counts.rows} rows, ${counts.listed} system_ids kept`,
-    `  ${counts.creates} to create, ${counts.existing} already there (sent only where a field differs)`,
-    `  ${counts.deletes} to DELETE of the ${counts.scopeSize} contacts in scope ${counts.scope}`,
-    `Delete ${counts.deletes} contact${counts.deletes === 1 ? '' : 's'} and apply the rest? [y/N] `,
-  ].join('\n');
+  return CLI_LINES.syncPrompt(file, connection.baseUrl, counts);
 }
 
 /** The question before the first write, asked only when the sync would delete something. */
@@ -52,10 +48,9 @@ function confirmDeletes(
   if (args.yes === true || args.plan === true) return undefined;
   return async (counts) => {
     if (process.stdin.isTTY !== true)
-      throw new UsageError(
-        `refusing to delete ${counts.deletes} contacts without confirmation: stdin is not a terminal; pass --yes (nothing was sent)`,
-        { hint: `preview them first with: ${rerunCommand(rerun, 'sync', args.file, ['--plan'])}` },
-      );
+      throw new UsageError(USAGE_ERRORS.syncUnconfirmed(counts.deletes), {
+        hint: CLI_HINTS.planFirst(rerunCommand(rerun, 'sync', args.file, ['--plan'])),
+      });
     return confirm(describeCounts(counts, args.file, connection));
   };
 }
@@ -107,10 +102,7 @@ export const syncCommand: Command<SyncArgs> = {
     ),
   handler: async (args: ArgumentsCamelCase<SyncArgs>) => {
     checkRunArgs(args);
-    if (args.limit !== undefined)
-      throw new UsageError('sync reads the whole file: with --limit every later row would look gone', {
-        hint: 'preview with --plan instead',
-      });
+    if (args.limit !== undefined) throw new UsageError(SYNC_ERRORS.noLimit(), { hint: CLI_HINTS.planInstead() });
     const where = parseWhere(args.where ?? []);
     const scope = parseScope(args.scope);
     const maxDelete = parseMaxDelete(args['max-delete']);
@@ -144,8 +136,7 @@ export const syncCommand: Command<SyncArgs> = {
   hintFor: (code, args) =>
     Promise.resolve(
       code === 'sync_refused'
-        ? `preview every delete: ${rerunCommand(rerunFromArgs(args), 'sync', args.file, ['--plan'])}
-if every one is meant, raise the limit to that count with --max-delete <n|p%>`
+        ? CLI_HINTS.syncRefused(rerunCommand(rerunFromArgs(args), 'sync', args.file, ['--plan']))
         : undefined,
     ),
 };

@@ -3,6 +3,7 @@
  * (README, "Exit codes": every usage error is exit 2 with one line saying what to do).
  */
 import { UsageError } from '../errors.js';
+import { CLI_HINTS, USAGE_ERRORS } from './words.js';
 
 const KEY_FLAGS = new Set(['--api-key', '--apikey', '--key']);
 
@@ -15,12 +16,7 @@ export function refuseKeyFlag(argv: readonly string[]): void {
     if (arg === '--') return;
     const name = arg.split('=')[0]?.toLowerCase() ?? '';
     if (KEY_FLAGS.has(name)) {
-      throw new UsageError(
-        'the API key is never taken as a flag: it would sit in your shell history and show in `ps`',
-        {
-          hint: 'set CIOPULSE_API_KEY in the environment or in an --env-file, or pass --api-key-file <file> (a file only you can read: chmod 600)',
-        },
-      );
+      throw new UsageError(USAGE_ERRORS.apiKeyFlag(), { hint: CLI_HINTS.apiKeyWays() });
     }
   }
 }
@@ -54,18 +50,14 @@ export function closestFlag(unknown: string, known: readonly string[]): string |
   return best !== undefined && best.cost <= Math.max(1, Math.floor(unknown.length / 4)) ? best.flag : undefined;
 }
 
-const NEEDS: Record<string, string> = {
-  get: 'get needs the system_id of a contact: ciopulse-contacts get <system_id>',
-  import: 'import needs the CSV file to read: ciopulse-contacts import <file.csv>',
-  delete: 'delete needs a CSV file with a system_id column: ciopulse-contacts delete <file.csv>',
-};
+const NEEDS: Record<string, () => string> = USAGE_ERRORS.needs;
 
 /** Turns a yargs failure message into one line that says what to do. */
 export function explainUsage(message: string, argv: readonly string[], known: readonly string[]): UsageError {
-  const more = 'run "ciopulse-contacts --help" for usage';
+  const more = CLI_HINTS.usage();
   const suggested = /^Did you mean (\S+)\?$/.exec(message);
   if (suggested !== null) {
-    return new UsageError(`unknown command "${argv[0] ?? ''}" (did you mean ${suggested[1] ?? ''}?)`, { hint: more });
+    return new UsageError(USAGE_ERRORS.unknownCommand(argv[0] ?? '', suggested[1] ?? ''), { hint: more });
   }
   const unknown = /^Unknown arguments?: (.*)$/.exec(message);
   if (unknown !== null) {
@@ -77,23 +69,20 @@ export function explainUsage(message: string, argv: readonly string[], known: re
     const flags = names.filter(typed);
     const words = names.filter((name) => !typed(name) && argv.includes(name));
     if (flags.length === 0 && words.length > 0) {
-      const what = argv[0] === words[0] ? 'unknown command' : 'unexpected argument';
-      return new UsageError(`${what} "${words[0] ?? ''}"`, { hint: more });
+      const word = words[0] ?? '';
+      const said = argv[0] === words[0] ? USAGE_ERRORS.unknownCommand(word) : USAGE_ERRORS.unexpectedArgument(word);
+      return new UsageError(said, { hint: more });
     }
-    const parts = (flags.length > 0 ? flags : names).map((name) => {
-      const near = closestFlag(name, known);
-      return `--${name}${near === undefined ? '' : ` (did you mean --${near}?)`}`;
-    });
+    const parts = (flags.length > 0 ? flags : names).map((name) =>
+      USAGE_ERRORS.unknownFlag(name, closestFlag(name, known)),
+    );
     const command = argv.find((a) => !a.startsWith('-'));
-    return new UsageError(`unknown option${parts.length === 1 ? '' : 's'}: ${parts.join(', ')}`, {
-      hint: `run "ciopulse-contacts ${command === undefined ? '' : `${command} `}--help" for the options`,
-    });
+    return new UsageError(USAGE_ERRORS.unknownOptions(parts), { hint: CLI_HINTS.options(command) });
   }
   if (/^Not enough non-option arguments/.test(message)) {
     const command = argv.find((a) => !a.startsWith('-')) ?? '';
     const need = NEEDS[command];
-    if (need !== undefined)
-      return new UsageError(need, { hint: `run "ciopulse-contacts ${command} --help" for the options` });
+    if (need !== undefined) return new UsageError(need(), { hint: CLI_HINTS.options(command) });
   }
   return new UsageError(message, { hint: more });
 }

@@ -7,7 +7,7 @@
 import { parsePhoneNumberFromString, type CountryCode } from 'libphonenumber-js/max';
 import { rulesFor, surelyValidType, type SureType } from './phone-plans.js';
 import type { RowWarning } from './row-issues.js';
-import { ROW_ERRORS, ROW_PHRASES, ROW_WARNINGS } from './row-messages.js';
+import { ROW_DETAILS, ROW_ERRORS, ROW_PHRASES, ROW_WARNINGS } from './row-messages.js';
 
 const MOBILE = ROW_ERRORS.invalid_mobile;
 const FIX = ROW_PHRASES.mobileFix;
@@ -173,8 +173,8 @@ export function readMobile(
   if (plus && digits !== undefined) {
     const e164 = `+${digits}`;
     if (MOBILE_PATTERN.test(e164)) {
-      const why = trunk ? ' (the (0) is the trunk prefix, not dialled from abroad)' : '';
-      return { ok: true, value: e164, change: `mobile: ${value} → ${e164}${why}` };
+      const why = trunk ? ROW_DETAILS.trunkPrefix() : undefined;
+      return { ok: true, value: e164, change: ROW_DETAILS.change('mobile', value, e164, why) };
     }
     return { ok: false, message: MOBILE.stillNotE164(value, e164) };
   }
@@ -182,9 +182,14 @@ export function readMobile(
     return { ok: false, message: MOBILE.notE164WithHint(value, fixFor(value, undefined, country)) };
   const national =
     country === undefined ? undefined : (readNationalFast(digits, country) ?? readNational(digits, country));
-  if (national !== undefined) return { ok: true, value: national, change: `mobile: ${value} → ${national}` };
+  if (national !== undefined)
+    return { ok: true, value: national, change: ROW_DETAILS.change('mobile', value, national) };
   if (options.fixMissingPlus === true && isValidMobile(`+${digits}`)) {
-    return { ok: true, value: `+${digits}`, change: `mobile: ${value} → +${digits} (--fix-missing-plus)` };
+    return {
+      ok: true,
+      value: `+${digits}`,
+      change: ROW_DETAILS.change('mobile', value, `+${digits}`, ROW_DETAILS.addedPlus()),
+    };
   }
   if (country === undefined)
     return { ok: false, message: MOBILE.notE164WithHint(value, fixFor(value, digits, country)) };

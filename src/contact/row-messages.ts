@@ -228,8 +228,50 @@ export const ROW_PHRASES = {
   },
 } as const;
 
-/** Words of a row's `detail` that an error shares. */
+/**
+ * The words of a row's `detail` cell: what the run did with a row it did not fail, and the
+ * reason. The superseded wording is in run/supersede.ts, with the rest of that rule.
+ */
+const mayHaveLanded = (isDelete: boolean): string =>
+  isDelete ? 'the contact may or may not have been deleted' : 'the write may or may not have been applied';
+
 export const ROW_DETAILS = {
-  mayHaveLanded: (isDelete: boolean) =>
-    isDelete ? 'the contact may or may not have been deleted' : 'the write may or may not have been applied',
+  mayHaveLanded,
+  /** What the run did not do (run/outcomes.ts, execute/send.ts, execute/validate.ts). */
+  notAttempted: () => 'not attempted: the run was stopped',
+  sentUnrecorded: () => 'sent; the run ended before its answer was recorded',
+  matchesApi: () => 'matches the API; not sent',
+  leftOutByWhere: (condition: string) => `left out by --where "${condition}"`,
+  fromJournal: () => 'answered in an earlier run (from its journal)',
+  /** How the answer came (run/outcomes.ts): a `lost` one of the first two, then what settled it. */
+  lostOnAttempt: (attempts: readonly number[]) => `response lost on attempt ${attempts.join(', ')}`,
+  sentByEarlierRun: () => 'an earlier run sent this row and never recorded its answer',
+  attempts: (count: number) => `${count} attempts`,
+  mayHaveBeenCreate: (lost: string) => `${lost}; this update may have been the create`,
+  createdOrUpdated: () => 'the API did not say whether this created or updated the contact',
+  earlierDeleteThen404: (earlier: string) => `${earlier}; now 404: that attempt deleted it, unless it was already gone`,
+  lostDeleteThen404: (lost: string) =>
+    `${lost}; the retry found no such contact: the lost attempt may have deleted it, or it may never have existed`,
+  unsettled: (lost: string, isDelete: boolean) => `${lost}; no later attempt settled it: ${mayHaveLanded(isDelete)}`,
+  notThere: () => 'was not there (--ignore-missing)',
+  /** The 422 second chance: done (execute/deferred.ts), and predicted by a plan (execute/plan.ts). */
+  secondChance: () => 'second attempt after all other rows (the first got 422)',
+  secondChancePredicted: () => 'on the second attempt, once the rest of the file has freed the email',
+  /** A value the tool or the plan changes (contact/phone.ts, execute/plan.ts); `(empty)` for none. */
+  change: (field: string, from: string, to: string, why?: string) =>
+    `${field}: ${from} → ${to}${why === undefined ? '' : ` (${why})`}`,
+  /** Why a mobile changed (contact/phone.ts), after `change`. */
+  trunkPrefix: () => 'the (0) is the trunk prefix, not dialled from abroad',
+  addedPlus: () => '--fix-missing-plus',
+  sets: (field: string, value: string) => `${field}: ${value}`,
+  empty: () => '(empty)',
+  keptEmpty: (field: string, held: string) =>
+    `${field}: empty in the file, ${held} in the API: kept (--empty null clears it)`,
+  /** A sync's row whose system_id a `--scope prefix:` does not govern. */
+  outsideScope: (scope: string) => `outside --scope ${scope}; not sent`,
+  /** A sync's delete row: why, then what happened (`; ` between). */
+  noLongerInFile: () => 'no longer in the file',
+  wouldBeDeleted: () => 'would be deleted',
+  deleteRefused: () => 'the API refused the delete',
+  alreadyGone: () => 'already gone (404)',
 } as const;

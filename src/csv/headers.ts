@@ -6,6 +6,7 @@
  */
 import { CONTACT_FIELDS, type ContactField } from '../contact/fields.js';
 import { UsageError } from '../errors.js';
+import { INPUT_ERRORS } from '../error-messages.js';
 import { mapFlag } from '../shell.js';
 
 /**
@@ -108,13 +109,12 @@ export function parseMapFlags(map: readonly string[]): MapEntry[] {
 /** One `header=field` mapping, or the message saying what is wrong with it. */
 export function parseMapEntry(raw: string, source: string): MapEntry | string {
   const eq = raw.lastIndexOf('=');
-  if (eq <= 0) return `${source} must look like "CSV header=field" (or "CSV header=" to ignore the column)`;
+  if (eq <= 0) return INPUT_ERRORS.mapForm(source);
   const header = raw.slice(0, eq);
   const fieldText = raw.slice(eq + 1).trim();
   if (fieldText === '') return { header, field: undefined, raw, source };
   const field = FIELD_BY_NORMALISED.get(normaliseHeader(fieldText));
-  if (field === undefined)
-    return `${source}: unknown field "${fieldText}"; the fields are ${HEADER_FIELDS.join(', ')} (or leave it empty to ignore the column)`;
+  if (field === undefined) return INPUT_ERRORS.mapField(source, fieldText, HEADER_FIELDS);
   return { header, field, raw, source };
 }
 
@@ -202,7 +202,7 @@ export function mapHeader(
     const hits = columnsNamed(columns, entry.header);
     if (hits.length === 0) {
       throw new UsageError(
-        `${entry.source ?? `--map "${entry.raw}"`}: ${file} has no column "${entry.header}"; its headers are ${listHeaders(columns)}`,
+        INPUT_ERRORS.mapColumn(entry.source ?? `--map "${entry.raw}"`, file, entry.header, listHeaders(columns)),
       );
     }
     for (const i of hits) {
@@ -233,8 +233,13 @@ export function mapHeader(
       const ignore =
         columns[winner] === columns[other] || (columns[other] ?? '').trim() === '' ? `#${other + 1}` : columns[other]!;
       problems.push(
-        `${headerPlace}: columns ${numbered(columns, winner)} and ${numbered(columns, other)} both map to ${field}; ` +
-          `keep one, e.g. ignore the other with ${mapFlag(ignore, '')}`,
+        INPUT_ERRORS.twoColumnsOneField(
+          headerPlace,
+          numbered(columns, winner),
+          numbered(columns, other),
+          field,
+          mapFlag(ignore, ''),
+        ),
       );
     }
   }
@@ -245,8 +250,13 @@ export function mapHeader(
       const own = fields[part];
       if (own === undefined) continue;
       problems.push(
-        `${headerPlace}: column ${numbered(columns, fullName)} (full_name) and column ${numbered(columns, own)} both give ${part}; ` +
-          `map only one, e.g. ${mapFlag(columns[own] ?? `#${own + 1}`, '')}`,
+        INPUT_ERRORS.fullNameAndPart(
+          headerPlace,
+          numbered(columns, fullName),
+          numbered(columns, own),
+          part,
+          mapFlag(columns[own] ?? `#${own + 1}`, ''),
+        ),
       );
     }
   }
@@ -259,10 +269,7 @@ export function mapHeader(
         ? columns.find((c, i) => columnFields[i] === undefined && /\bid\b|id\s*$/i.test(c))
         : undefined;
     const suggestion = idLike ?? '<header>';
-    problems.push(
-      `${headerPlace}: no ${field} column; the headers are ${listHeaders(columns)}. ` +
-        `Rename the column, or pass ${mapFlag(suggestion, field)}`,
-    );
+    problems.push(INPUT_ERRORS.noColumn(headerPlace, field, listHeaders(columns), mapFlag(suggestion, field)));
   }
   return { fields, columnFields, how, shadowedBy, problems };
 }

@@ -8,6 +8,7 @@ import { errnoError, readFailure } from '../errno.js';
 import { createReadStream, type Stats } from 'node:fs';
 import { open, stat } from 'node:fs/promises';
 import { FileError } from '../errors.js';
+import { INPUT_ERRORS } from '../error-messages.js';
 import {
   chooseEncoding,
   decoderLabel,
@@ -70,25 +71,19 @@ export function sameFile(a: FileIdentity, b: FileIdentity): boolean {
 }
 
 export function emptyFile(path: string): FileError {
-  return new FileError(`${path} is empty: a CSV file needs a header row with a system_id column`, {
+  return new FileError(INPUT_ERRORS.empty(path), {
     file: path,
     line: 1,
   });
 }
 
-/** Why an input must be a file: the whole file is checked before the first row is sent, so it is read twice. */
-const READ_TWICE =
-  'the whole file is checked before any row is sent, so it is read twice: save it to a file first and name that file';
-
 export async function checkFile(path: string): Promise<number> {
-  if (path === '' || path === '-')
-    throw new FileError(`the rows cannot come from standard input ("-"): ${READ_TWICE}`, { file: path });
+  if (path === '' || path === '-') throw new FileError(INPUT_ERRORS.fromStdin(), { file: path });
   let size: number;
   try {
     const stats = await stat(path);
     if (stats.isDirectory()) throw errnoError('EISDIR');
-    if (!stats.isFile())
-      throw new FileError(`${path} is a pipe or a device, not a file: ${READ_TWICE}`, { file: path });
+    if (!stats.isFile()) throw new FileError(INPUT_ERRORS.notAFile(path), { file: path });
     size = stats.size;
   } catch (error) {
     throw readFailure(path, error);
@@ -115,17 +110,17 @@ async function readHead(path: string, size: number): Promise<Buffer> {
 const BINARY_SIGNATURES: readonly { magic: Buffer; what: string }[] = [
   {
     magic: Buffer.from('PK\x03\x04', 'latin1'),
-    what: 'a zip file, probably an Excel workbook (.xlsx); save it from Excel as "CSV UTF-8"',
+    what: INPUT_ERRORS.looksLike.xlsx(),
   },
   {
     magic: Buffer.from([0xd0, 0xcf, 0x11, 0xe0, 0xa1, 0xb1, 0x1a, 0xe1]),
-    what: 'an old Excel workbook (.xls); save it from Excel as "CSV UTF-8"',
+    what: INPUT_ERRORS.looksLike.xls(),
   },
-  { magic: Buffer.from('%PDF', 'latin1'), what: 'a PDF file' },
+  { magic: Buffer.from('%PDF', 'latin1'), what: INPUT_ERRORS.looksLike.pdf() },
 ];
 
 function notCsv(path: string, what: string): FileError {
-  return new FileError(`${path} is not a CSV file: it looks like ${what}`, { file: path, line: 1 });
+  return new FileError(INPUT_ERRORS.notCsv(path, what), { file: path, line: 1 });
 }
 
 /**
@@ -164,26 +159,23 @@ export async function sniff(path: string, size: number, requested: InputEncoding
     }
     // Text has no NUL bytes; UTF-16 without a BOM has plenty, every other byte.
     if (body.subarray(0, 1024).includes(0)) {
-      throw notCsv(
-        path,
-        `a binary file (it holds NUL bytes); if it is UTF-16 text without a BOM, pass --encoding utf16le`,
-      );
+      throw notCsv(path, INPUT_ERRORS.looksLike.nulBytes());
     }
   }
   // Not fatal: this is only a sniff; the pre-scan validates every byte.
   const text = new TextDecoder(encoding === 'utf8' ? 'utf-8' : decoderLabel(encoding), { ignoreBOM: true }).decode(
     body,
   );
-  if (utf16 && text.slice(0, 512).includes('\u0000')) throw notCsv(path, 'a binary file (it holds NUL characters)');
+  if (utf16 && text.slice(0, 512).includes('\u0000')) throw notCsv(path, INPUT_ERRORS.looksLike.nulCharacters());
 
   const header = findHeaderLine(text, head.length === size);
   if (header === undefined) {
     if (head.length === size) throw emptyFile(path);
-    throw new FileError(`${path}: found no header row in the first ${HEAD_BYTES / 1024} KiB`, { file: path, line: 1 });
+    throw new FileError(INPUT_ERRORS.noHeaderRow(path, HEAD_BYTES / 1024), { file: path, line: 1 });
   }
   const first = header.line.trimStart().charAt(0);
   if ((first === '{' || first === '[' || first === '<') && !normaliseHeader(header.line).includes('systemid')) {
-    throw notCsv(path, first === '<' ? 'HTML or XML' : 'JSON');
+    throw notCsv(path, first === '<' ? INPUT_ERRORS.looksLike.markup() : INPUT_ERRORS.looksLike.json());
   }
   const delimiter = detectDelimiter(header.line);
   return {
@@ -275,11 +267,6 @@ export async function guessLegacyEncoding(plan: Plan): Promise<'windows-1252' | 
   return score > 0 ? 'macintosh' : 'windows-1252';
 }
 
-const LEGACY_ADVICE = {
-  'windows-1252': 'the bytes fit windows-1252, which Excel on Windows writes: run again with --encoding windows-1252',
-  macintosh: 'the bytes fit MacRoman, which Excel for Mac writes: run again with --encoding macintosh',
-} as const;
-
 async function utf8Error(plan: Plan, offset: number): Promise<FileError> {
   const { line, byte, context } = await locate(plan, offset);
   const guess = await guessLegacyEncoding(plan);
@@ -287,12 +274,12 @@ async function utf8Error(plan: Plan, offset: number): Promise<FileError> {
   const text = JSON.stringify(new TextDecoder(guess).decode(context));
   const what =
     byte === undefined
-      ? 'the file ends inside a multi-byte character'
-      : `byte 0x${byte.toString(16).toUpperCase().padStart(2, '0')} in ${text}, shown as ${guess}`;
-  return new FileError(
-    `${plan.path} line ${line} is not valid UTF-8 (${what}); ${LEGACY_ADVICE[guess]}, or save the file as "CSV UTF-8"`,
-    { file: plan.path, line },
-  );
+      ? INPUT_ERRORS.cutCharacter()
+      : INPUT_ERRORS.badByte(byte.toString(16).toUpperCase().padStart(2, '0'), text, guess);
+  return new FileError(INPUT_ERRORS.notUtf8(plan.path, line, what, INPUT_ERRORS.legacyEncoding[guess]()), {
+    file: plan.path,
+    line,
+  });
 }
 
 /** Finds the first lone surrogate by reading the raw file again (error path only). */
@@ -332,10 +319,7 @@ function countUnits(buf: Buffer, unit: Buffer): number {
 
 function utf16Message(plan: Plan, line: number): FileError {
   const name = plan.encoding === 'utf16le' ? 'UTF-16LE' : 'UTF-16BE';
-  return new FileError(
-    `${plan.path} line ${line} is not valid ${name} (a broken surrogate pair or a cut-off last character); re-save the file, for example as "CSV UTF-8"`,
-    { file: plan.path, line },
-  );
+  return new FileError(INPUT_ERRORS.notUtf16(plan.path, line, name), { file: plan.path, line });
 }
 
 /**
@@ -372,23 +356,16 @@ export async function prescan(plan: Plan): Promise<{ problems: FileError[]; line
   const opened = quotes.finish();
   if (opened !== -1) {
     const { line } = await locate(plan, opened);
-    problems.push(
-      new FileError(
-        `${plan.path} line ${line}: a quoted value starts here and never ends, so it would swallow the rest of the file; ` +
-          `fix the quotes, and write a quote inside a quoted value as ""`,
-        { file: plan.path, line },
-      ),
-    );
+    problems.push(new FileError(INPUT_ERRORS.unclosedQuote(plan.path, line), { file: plan.path, line }));
   }
   const stray = opened === -1 ? swallow.finish() : -1;
   if (stray !== -1) {
     const { line } = await locate(plan, stray);
     problems.push(
-      new FileError(
-        `${plan.path} line ${line}: a closing quote is followed by more text instead of a delimiter or the end of the line, ` +
-          `and the CSV reader would read the next ${SWALLOW_LIMIT / 1024 / 1024} MiB or more as part of this value; fix the quote (write a quote inside a quoted value as "")`,
-        { file: plan.path, line },
-      ),
+      new FileError(INPUT_ERRORS.swallowingQuote(plan.path, line, SWALLOW_LIMIT / 1024 / 1024), {
+        file: plan.path,
+        line,
+      }),
     );
   }
   return { problems, lineEnds };

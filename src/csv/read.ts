@@ -16,7 +16,7 @@ import { statSync, type Stats } from 'node:fs';
 import { open } from 'node:fs/promises';
 import { extname } from 'node:path';
 import { FileError, UsageError } from '../errors.js';
-import { FILE_ERRORS, HINTS } from '../error-messages.js';
+import { FILE_ERRORS, HINTS, INPUT_ERRORS } from '../error-messages.js';
 import { INPUT_ENCODINGS, type InputEncoding } from './decode.js';
 import { parseMapFlags, type HeaderField } from './headers.js';
 import { readMapFile } from './mapping.js';
@@ -107,7 +107,7 @@ export async function openCsv(path: string, options: CsvReadOptions = {}): Promi
   // Flag problems first: they need no file.
   const requested = options.encoding;
   if (requested !== undefined && !(INPUT_ENCODINGS as readonly string[]).includes(requested)) {
-    throw new UsageError(`--encoding ${String(requested)} is not supported; use one of ${INPUT_ENCODINGS.join(', ')}`);
+    throw new UsageError(INPUT_ERRORS.encodingUnknown(String(requested), INPUT_ENCODINGS));
   }
   const mapEntries = [
     ...(options.mapFile === undefined ? [] : await readMapFile(options.mapFile)),
@@ -125,13 +125,12 @@ export async function openCsv(path: string, options: CsvReadOptions = {}): Promi
     verdict = earlier;
   } else {
     if (await isWorkbookFile(path)) {
-      if (requested !== undefined)
-        throw new UsageError(`--encoding applies to CSV files; ${path} is an .xlsx workbook, which names its own`);
+      if (requested !== undefined) throw new UsageError(INPUT_ERRORS.encodingOfWorkbook(path));
       // Loaded only for a workbook, so reading CSV never pays for the zip and XML parsers.
       const { openXlsx } = await import('../xlsx/read.js');
       return openXlsx(path, { mapEntries, requiredFields, sheet: options.sheet, size });
     }
-    if (options.sheet !== undefined) throw new UsageError(`--sheet applies to .xlsx workbooks; ${path} is read as CSV`);
+    if (options.sheet !== undefined) throw new UsageError(INPUT_ERRORS.sheetOfCsv(path));
     const plan = await sniff(path, size, requested);
     verdict = { identity: identityOf(started), requested, plan, ...(await prescan(plan)) };
   }

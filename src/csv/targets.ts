@@ -12,7 +12,7 @@
 import { lstatSync, readlinkSync, realpathSync, statSync, type Stats } from 'node:fs';
 import { basename, dirname, join, resolve } from 'node:path';
 import { FileError } from '../errors.js';
-import { HINTS } from '../error-messages.js';
+import { HINTS, INPUT_ERRORS } from '../error-messages.js';
 
 function statOf(path: string): Stats | undefined {
   try {
@@ -75,13 +75,13 @@ export function refuseSameFiles(input: NamedFile | undefined, outputs: readonly 
   for (const file of outputs) {
     const { key, stat } = identityOf(file.path);
     if (input !== undefined && inputId?.key === key) {
-      problems.push(`${file.label} ${file.path} is the input file ${input.path}: writing it would destroy the input`);
+      problems.push(INPUT_ERRORS.outputIsInput(`${file.label} ${file.path}`, input.path));
       continue;
     }
     const shareable = stat?.isCharacterDevice() === true;
     const twin = seen.find((other) => other.key === key && !(shareable && other.shareable));
     if (twin !== undefined)
-      problems.push(`${file.label} ${file.path} is the same file as ${twin.file.label} ${twin.file.path}`);
+      problems.push(INPUT_ERRORS.sameOutput(`${file.label} ${file.path}`, `${twin.file.label} ${twin.file.path}`));
     else seen.push({ file, key, shareable });
   }
   if (problems.length > 0) {

@@ -10,13 +10,14 @@
  * `sendUnchanged`: every row is sent as before, except the ones the planner refuses.
  */
 import type { PreparedRow } from '../run/outcomes.js';
+import { ROW_DETAILS } from '../contact/row-messages.js';
 import { createPlanner, type PlannerOptions } from './plan.js';
 import type { ResultRow } from '../run/results.js';
 import type { SnapshotIndex } from '../remote/snapshot.js';
 import type { Executor } from '../run/executor.js';
 import type { ResultsSink } from '../run/sink.js';
 
-export const NOT_SENT = 'matches the API; not sent';
+export const NOT_SENT = ROW_DETAILS.matchesApi();
 
 export type ChangedVerdict = { send: true; row: PreparedRow } | { send: false; row: ResultRow };
 

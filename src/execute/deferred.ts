@@ -13,7 +13,7 @@ import { placeOf, type InputFormat } from '../csv/source.js';
 import { createSpill } from '../spill.js';
 import { createKeyedWindow } from '../run/keyed-window.js';
 import type { LaterRows } from '../run/person-index.js';
-import { ROW_ERRORS } from '../contact/row-messages.js';
+import { ROW_DETAILS, ROW_ERRORS } from '../contact/row-messages.js';
 import type { ApiClient } from '../api/client.js';
 import type { ContactPatch } from '../contact/schema.js';
 import { toResult, type PreparedRow } from '../run/outcomes.js';
@@ -110,7 +110,7 @@ export async function runDeferredPass(options: {
       notes: [],
     };
     const after = toResult(job, result, { isDelete: false, ignoreMissing: false });
-    const note = 'second attempt after all other rows (the first got 422)';
+    const note = ROW_DETAILS.secondChance();
     if (result.status === 422 && stillTaken.length < SWAP_LOOKUP_LIMIT) stillTaken.push(row);
     overrides.set(row.seq, {
       before: row.before,

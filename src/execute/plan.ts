@@ -25,7 +25,7 @@ import type { LaterRows } from '../run/person-index.js';
 import { createSpill } from '../spill.js';
 import { emptyFields } from '../contact/fields.js';
 import { findLossySave } from '../contact/lossy.js';
-import { ROW_ERRORS } from '../contact/row-messages.js';
+import { ROW_DETAILS, ROW_ERRORS } from '../contact/row-messages.js';
 import { createSnapshotIndex, loadSnapshot, type SnapshotIndex, type SnapshotValues } from '../remote/snapshot.js';
 
 export { loadSnapshot, createSnapshotIndex, type SnapshotIndex } from '../remote/snapshot.js';
@@ -74,7 +74,7 @@ export interface Planner {
 type Values = SnapshotValues;
 
 function show(value: string | null | undefined): string {
-  return value === null || value === undefined || value === '' ? '(empty)' : value;
+  return value === null || value === undefined || value === '' ? ROW_DETAILS.empty() : value;
 }
 
 /**
@@ -207,7 +207,7 @@ export function createPlanner(snapshot: Iterable<Contact> | SnapshotIndex, optio
     const second = evaluate(row);
     if (second.prediction.status === 'would-fail' || second.prediction.status === 'invalid') return;
     apply(row, contacts.get(row.systemId));
-    const note = 'on the second attempt, once the rest of the file has freed the email';
+    const note = ROW_DETAILS.secondChancePredicted();
     overrides.set(row.seq, {
       before,
       after: {
@@ -261,7 +261,7 @@ function predictUpdate(
   const changes = diffFields(row, current);
   const kept = keptEmpty(row, current, emptyCells);
   const status = changes.length === 0 ? 'unchanged' : 'would-update';
-  const worded = changes.map((c) => `${c.field}: ${show(c.from)} → ${show(c.to)}`);
+  const worded = changes.map((c) => ROW_DETAILS.change(c.field, show(c.from), show(c.to)));
   const detail = joinDetail([...worded, ...(kept ?? [])], row.notes);
   return { status, detail, kept, changes: changes.length === 0 ? undefined : changes };
 }
@@ -285,7 +285,7 @@ function predictCreate(row: PreparedRow, columnOf: (field: ContactField) => stri
     status: 'would-create',
     changes,
     detail: joinDetail(
-      set.map((f) => `${f}: ${show(row.patch[f])}`),
+      set.map((f) => ROW_DETAILS.sets(f, show(row.patch[f]))),
       row.notes,
     ),
   };
@@ -315,7 +315,7 @@ function keptEmpty(
     const held = current[field];
     if (row.patch[field] !== undefined || held === null || held === '' || (row.cells[column] ?? '').trim() !== '')
       continue;
-    (kept ??= []).push(`${field}: empty in the file, ${held} in the API: kept (--empty null clears it)`);
+    (kept ??= []).push(ROW_DETAILS.keptEmpty(field, held));
   }
   return kept;
 }

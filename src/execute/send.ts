@@ -23,6 +23,7 @@ import { createOverrideStore, mergeOverrides } from '../run/override-store.js';
 import type { LaterRows } from '../run/person-index.js';
 import { createKeyedWindow } from '../run/keyed-window.js';
 import { HINTS, RUN_STOPS } from '../error-messages.js';
+import { ROW_DETAILS } from '../contact/row-messages.js';
 
 /** How to reach the API, and how hard to push it. */
 export interface ConnectionOptions {
@@ -174,7 +175,7 @@ function sentRow(job: PreparedRow): ResultRow {
     cells: job.cells,
     systemId: job.systemId,
     status: 'uncertain',
-    detail: 'sent; the run ended before its answer was recorded',
+    detail: ROW_DETAILS.sentUnrecorded(),
   };
 }
 

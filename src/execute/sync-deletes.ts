@@ -15,8 +15,9 @@ import type { ResultsSink } from '../run/sink.js';
 import type { SnapshotIndex } from '../remote/snapshot.js';
 import type { RunClient } from './send.js';
 import { createKeyedWindow } from '../run/keyed-window.js';
+import { ROW_DETAILS } from '../contact/row-messages.js';
 
-const GONE = 'no longer in the file';
+const GONE = ROW_DETAILS.noLongerInFile();
 
 /** The contact's last values in the input's columns; columns that map to no field stay empty. */
 function deleteRowOf(header: CsvHeader, snapshot: Pick<SnapshotIndex, 'get'>, id: string, seq: number): PreparedRow {
@@ -43,7 +44,7 @@ export function previewDeletes(
   return ids.map((id, i) => ({
     ...deleteRowOf(header, snapshot, id, firstSeq + i),
     status: 'would-delete',
-    detail: `${GONE}; would be deleted`,
+    detail: `${GONE}; ${ROW_DETAILS.wouldBeDeleted()}`,
   }));
 }
 
@@ -85,9 +86,9 @@ async function deleteOne(
     // Gone already (someone else deleted it since the GET all) is what the sync wanted.
     const row = toResult(job, result, { isDelete: true, ignoreMissing: true });
     const refused = row.status === 'failed' && row.errors?.some((e) => e.code === 'protected_contact') === true;
-    const own = result.status === 404 && row.status === 'deleted' ? 'already gone (404)' : row.detail;
+    const own = result.status === 404 && row.status === 'deleted' ? ROW_DETAILS.alreadyGone() : row.detail;
     const done: ResultRow = refused
-      ? { ...row, status: 'delete-refused', detail: `${GONE}; the API refused the delete` }
+      ? { ...row, status: 'delete-refused', detail: `${GONE}; ${ROW_DETAILS.deleteRefused()}` }
       : { ...row, detail: [GONE, own].filter((d) => d !== undefined && d !== '').join('; ') };
     ctx.sink.journal(done);
     return done;

@@ -7,6 +7,7 @@ import { stripExcelSafe } from '../csv/formula.js';
 import type { CsvHeader } from '../csv/read.js';
 import type { PrepassObserver } from '../run/executor.js';
 import { InternalError, UsageError } from '../errors.js';
+import { HINTS, SYNC_ERRORS } from '../error-messages.js';
 import type { SnapshotIndex } from '../remote/snapshot.js';
 import { compileWhere, type WhereCondition } from '../run/where.js';
 
@@ -17,9 +18,7 @@ export function parseScope(text: string | undefined): SyncScope {
   if (text === 'all') return { kind: 'all' };
   if (text.startsWith('prefix:') && text.length > 'prefix:'.length)
     return { kind: 'prefix', prefix: text.slice('prefix:'.length) };
-  throw new UsageError(`--scope "${text}" is not a scope`, {
-    hint: 'use owned (what syncs with this --state wrote), prefix:<text> (system_ids that start with it) or all',
-  });
+  throw new UsageError(SYNC_ERRORS.notAScope(text), { hint: HINTS.syncScopes() });
 }
 
 export function describeScope(scope: SyncScope): string {
@@ -45,9 +44,7 @@ export function parseMaxDelete(text: string | undefined): MaxDelete | undefined 
   if (text === undefined) return undefined;
   const match = /^(\d+(?:\.\d+)?)(%?)$/.exec(text.trim());
   if (match === null || (match[2] === '' && !/^\d+$/.test(match[1] ?? '')))
-    throw new UsageError(`--max-delete "${text}" is not a count or a percentage`, {
-      hint: 'for example --max-delete 50 or --max-delete 5%',
-    });
+    throw new UsageError(SYNC_ERRORS.notAMaxDelete(text), { hint: HINTS.maxDeleteExample() });
   const value = Number(match[1]);
   return match[2] === '%' ? { percent: value } : { count: value };
 }
@@ -118,14 +115,11 @@ export function planDeletes(
 /** Why this many deletes is refused, or undefined when it is allowed. */
 export function deleteGuard(plan: DeletePlan, listing: FileListing, max: MaxDelete | undefined): string | undefined {
   const count = plan.ids.length;
-  if (listing.listed.size === 0 && count > 0) {
-    const why = listing.rows === 0 ? 'has no data rows' : 'has no rows left after --where and --scope';
-    return `the file ${why}: a sync would delete every one of the ${count} contacts in scope`;
-  }
+  if (listing.listed.size === 0 && count > 0) return SYNC_ERRORS.deletesAll(listing.rows === 0, count);
   const share = plan.scopeSize === 0 ? 0 : (100 * count) / plan.scopeSize;
-  const words = `${count} of the ${plan.scopeSize} contacts in scope (${share.toFixed(1)}%)`;
-  if (max === undefined) return count > 10 && share > 25 ? `it would delete ${words}` : undefined;
-  if ('count' in max)
-    return count > max.count ? `it would delete ${words}, more than --max-delete ${max.count}` : undefined;
-  return share > max.percent ? `it would delete ${words}, more than --max-delete ${max.percent}%` : undefined;
+  const refuse = (over: string | undefined): string =>
+    SYNC_ERRORS.deletesTooMany(count, plan.scopeSize, share.toFixed(1), over);
+  if (max === undefined) return count > 10 && share > 25 ? refuse(undefined) : undefined;
+  if ('count' in max) return count > max.count ? refuse(String(max.count)) : undefined;
+  return share > max.percent ? refuse(`${max.percent}%`) : undefined;
 }

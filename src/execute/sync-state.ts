@@ -18,6 +18,7 @@ import {
 } from 'node:fs';
 import { temporaryPathFor } from '../csv/write.js';
 import { ConfigError, FileError } from '../errors.js';
+import { HINTS, SYNC_ERRORS } from '../error-messages.js';
 import { inputStem } from '../run/paths.js';
 import { lastAnswers } from '../run/journal.js';
 
@@ -56,20 +57,21 @@ export function readSyncState(path: string, portal: { baseUrl: string; portalCod
   try {
     data = JSON.parse(readFileSync(path, 'utf8')) as StateFile;
   } catch (error) {
-    throw new FileError(
-      `cannot read the sync state ${path}: ${error instanceof Error ? error.message : String(error)}`,
-      {
-        file: path,
-        hint: 'restore it from a backup, or name another --state (a new state owns nothing, so --scope owned deletes nothing)',
-      },
-    );
+    throw new FileError(SYNC_ERRORS.stateUnreadable(path, error instanceof Error ? error.message : String(error)), {
+      file: path,
+      hint: HINTS.restoreSyncState(),
+    });
   }
   if (data.version !== 1 || !Array.isArray(data.owned) || typeof data.portalCode !== 'string')
-    throw new FileError(`${path} is not a sync state file this version wrote`, { file: path });
+    throw new FileError(SYNC_ERRORS.notAState(path), { file: path });
   if (data.portalCode !== portal.portalCode || !sameUrl(data.baseUrl, portal.baseUrl))
     throw new ConfigError(
-      `the sync state ${path} belongs to portal ${data.portalCode} at ${data.baseUrl}, not ${portal.portalCode} at ${portal.baseUrl}`,
-      { hint: 'each portal needs its own state: pass --state <file> for this one' },
+      SYNC_ERRORS.stateOfAnotherPortal(
+        path,
+        SYNC_ERRORS.portal(data.portalCode, data.baseUrl),
+        SYNC_ERRORS.portal(portal.portalCode, portal.baseUrl),
+      ),
+      { hint: HINTS.syncStatePerPortal() },
     );
   return {
     baseUrl: data.baseUrl,
@@ -101,12 +103,9 @@ export function writeSyncState(path: string, state: SyncState): void {
     renameSync(temporary, path);
   } catch (error) {
     rmSync(temporary, { force: true });
-    throw new FileError(
-      `cannot write the sync state ${path}: ${error instanceof Error ? error.message : String(error)}`,
-      {
-        file: path,
-      },
-    );
+    throw new FileError(SYNC_ERRORS.stateUnwritable(path, error instanceof Error ? error.message : String(error)), {
+      file: path,
+    });
   }
 }
 

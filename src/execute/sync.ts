@@ -17,6 +17,8 @@
  */
 import type { CsvHeader } from '../csv/read.js';
 import { DeclinedError, SyncRefusedError } from '../errors.js';
+import { HINTS, SYNC_ERRORS } from '../error-messages.js';
+import { ROW_DETAILS } from '../contact/row-messages.js';
 import type { ResultRow } from '../run/results.js';
 import { APPLIED_STATUSES } from '../run/statuses.js';
 import type { ResultsSink } from '../run/sink.js';
@@ -112,7 +114,7 @@ function filteredByScope(row: PreparedRow, scope: SyncScope): ResultRow {
     cells: row.cells,
     systemId: row.systemId,
     status: 'filtered',
-    detail: `outside --scope ${describeScope(scope)}; not sent`,
+    detail: ROW_DETAILS.outsideScope(describeScope(scope)),
   };
 }
 
@@ -180,16 +182,14 @@ export async function createSyncExecutor(settings: SyncSettings, ctx: ExecutorCo
       scopeSize = decision.counts.scopeSize;
       if (decision.refusal !== undefined)
         throw listing.listed.size === 0
-          ? new SyncRefusedError(`sync refused: ${decision.refusal}; nothing was sent`, {
+          ? new SyncRefusedError(SYNC_ERRORS.refused(decision.refusal), {
               code: 'sync_empty_file',
-              hint: 'a cut-short or empty export must never empty the portal: check the export, and --where',
+              hint: HINTS.syncEmptyFile(),
             })
-          : new SyncRefusedError(`sync refused: ${decision.refusal}; nothing was sent`, {
-              hint: 'check the file; preview with --plan; --max-delete <n|p%> raises the limit when the deletes are meant',
-            });
+          : new SyncRefusedError(SYNC_ERRORS.refused(decision.refusal), { hint: HINTS.syncTooManyDeletes() });
       const { ids } = decision.deletes;
       if (ids.length > 0 && settings.confirmDeletes !== undefined && !(await settings.confirmDeletes(decision.counts)))
-        throw new DeclinedError('cancelled: nothing was sent');
+        throw new DeclinedError(SYNC_ERRORS.declined());
       if (settings.backup !== undefined && backupIds !== undefined)
         backup = await writeBackup({ ids: backupIds, snapshot, backupPath: settings.backup, deletes: ids });
       for (const id of listing.listed) if (!snapshot.contacts.has(id)) settings.state.pending.add(id);
@@ -279,8 +279,7 @@ export async function createSyncPlanExecutor(settings: SyncSettings, ctx: Execut
     predictOptions: { later: ctx.later },
     onSnapshot: (snapshot) => {
       decision = decide(settings, snapshot, collector.listing());
-      if (decision.refusal !== undefined)
-        settings.onWarning?.(`a real sync would be refused: ${decision.refusal} (--max-delete <n|p%> allows it)`);
+      if (decision.refusal !== undefined) settings.onWarning?.(SYNC_ERRORS.wouldBeRefused(decision.refusal));
       previews = previewDeletes(header, snapshot, decision.deletes.ids, decision.listing.rows);
       // Predicted as the real run goes: the deletes first, so their emails are free for the rows.
       for (const id of decision.deletes.ids) snapshot.remove(id);

@@ -3,13 +3,14 @@
  */
 import { NO_STATS, type Executor } from '../run/executor.js';
 import type { ResultsSink } from '../run/sink.js';
+import { ROW_DETAILS } from '../contact/row-messages.js';
 
 /** A dry run: every row that passed the local checks is `valid`. */
 export function createValidateExecutor(sink: ResultsSink, isDelete: boolean): Executor {
   return {
     start: () => Promise.resolve(),
     execute(row) {
-      const detail = row.notes.length > 0 ? row.notes.join('; ') : isDelete ? 'would be deleted' : undefined;
+      const detail = row.notes.length > 0 ? row.notes.join('; ') : isDelete ? ROW_DETAILS.wouldBeDeleted() : undefined;
       return sink.put({
         seq: row.seq,
         line: row.line,

@@ -9,13 +9,11 @@ import { resolveResultsPath } from '../run/paths.js';
 import { BAD_STATUSES, countBad, STATUSES } from '../run/statuses.js';
 import { cannotCreate } from '../contact/fields.js';
 import type { RunSummary } from '../run/run-types.js';
+import { SYNC_ERRORS } from '../error-messages.js';
+import { NEXT_STEPS, plural } from './words.js';
 
 function seconds(ms: number): string {
   return ms < 10_000 ? `${(ms / 1000).toFixed(2)} s` : `${Math.round(ms / 1000)} s`;
-}
-
-function plural(count: number, noun: string): string {
-  return `${count} ${noun}${count === 1 ? '' : 's'}`;
 }
 
 function truncate(text: string, width: number): string {
@@ -62,23 +60,18 @@ function afterBadRows(
   const guarded = isDelete ? rowsWithCode(summary, 'protected_contact') : 0;
   // Uncertain rows are bad, but there is nothing in them to fix.
   const toFix = countBad(summary.counts) - uncertain - notFound - guarded;
-  const uncertainNote =
-    uncertain === 0
-      ? ''
-      : ` (its ${plural(uncertain, 'uncertain row')} ${uncertain === 1 ? 'is' : 'are'} sent again as ${uncertain === 1 ? 'it is' : 'they are'})`;
+  const uncertainNote = NEXT_STEPS.alsoUncertain(uncertain);
   // The errors file is the tool's own, written in UTF-8: no --encoding for it.
-  if (toFix > 0) return { advice: `fix ${errors}${uncertainNote}`, command: command(summary.errorsPath, ignore, true) };
+  if (toFix > 0)
+    return { advice: NEXT_STEPS.fixErrors(errors, uncertainNote), command: command(summary.errorsPath, ignore, true) };
   if (guarded > 0)
     return {
-      advice: `reassign the support groups named in ${errors} in the CIOPulse Portal${uncertainNote}`,
+      advice: NEXT_STEPS.reassignGroups(errors, uncertainNote),
       command: command(summary.errorsPath, ignore, true),
     };
   if (uncertain > 0) {
-    const safe = isDelete
-      ? 'a delete of a contact already gone counts as deleted with --ignore-missing'
-      : 'a PUT is an upsert';
     return {
-      advice: `${plural(uncertain, 'row')} lost ${uncertain === 1 ? 'its answer' : 'their answers'} (maybe applied); sending again is safe (${safe}), and --resume sends only those`,
+      advice: NEXT_STEPS.resendLost(uncertain, isDelete),
       command: command(summary.input, [...resumeArgs(summary, rerun), ...ignore]),
     };
   }
@@ -91,11 +84,7 @@ export function verbOf(mode: RunSummary['mode']): RunVerb {
 }
 
 /** What to do by hand before a stopped run can go on; undefined: nothing (a signal, a server back up). */
-const STOP_ADVICE: Partial<Record<NonNullable<RunSummary['stopped']>['reason'], string>> = {
-  auth: 'fix the credentials (`check` shows what is in use)',
-  // Resuming against the same URL would stop again at once: the URL is what needs fixing.
-  not_api: 'fix the base URL (it usually ends in /api/v5); `check` shows what is in use',
-};
+const STOP_ADVICE: Partial<Record<NonNullable<RunSummary['stopped']>['reason'], () => string>> = NEXT_STEPS.stopped;
 
 /**
  * `--plan`'s next command: with `--changed-only` when that sends fewer requests than a plain
@@ -128,7 +117,7 @@ export function nextCommand(summary: RunSummary, rerun: Rerun = DEFAULT_RERUN): 
     // A sync needs no --resume: it starts again from one GET all, and rows already applied are unchanged.
     const again =
       summary.journalPath === undefined || verbOf(summary.mode) === 'sync' ? [] : resumeArgs(summary, rerun);
-    return { advice: STOP_ADVICE[summary.stopped.reason], command: command(summary.input, again) };
+    return { advice: STOP_ADVICE[summary.stopped.reason]?.(), command: command(summary.input, again) };
   }
   if (summary.rows === 0) return undefined;
   const preview =
@@ -141,9 +130,9 @@ export function nextCommand(summary: RunSummary, rerun: Rerun = DEFAULT_RERUN): 
     const advice =
       [
         countBad(summary.counts) > 0
-          ? `fix the rows listed in ${display(summary.errorsPath)} in ${display(summary.input)}`
+          ? NEXT_STEPS.fixListedRows(display(summary.errorsPath), display(summary.input))
           : '',
-        missing.length > 0 ? `map columns to ${missing.join(', ')} if the file adds new people` : '',
+        missing.length > 0 ? NEXT_STEPS.mapForCreate(missing) : '',
       ]
         .filter((a) => a !== '')
         .join('; ') || undefined;
@@ -163,15 +152,9 @@ function afterSync(summary: RunSummary, command: (input: string) => string): Nex
   const bad = countBad(summary.counts) - refused - uncertain;
   if (bad + refused + uncertain === 0) return undefined;
   const advice = [
-    bad > 0
-      ? `fix the ${plural(bad, 'row')} listed as invalid or failed in ${display(summary.errorsPath)} at their source`
-      : undefined,
-    refused > 0
-      ? `reassign the support groups named in ${display(summary.resultsPath)} (status delete-refused) in the CIOPulse Portal`
-      : undefined,
-    uncertain > 0
-      ? `${plural(uncertain, 'row')} lost ${uncertain === 1 ? 'its answer' : 'their answers'}; a sync again settles them`
-      : undefined,
+    bad > 0 ? NEXT_STEPS.syncFixAtSource(bad, display(summary.errorsPath)) : undefined,
+    refused > 0 ? NEXT_STEPS.syncReassignGroups(display(summary.resultsPath)) : undefined,
+    uncertain > 0 ? NEXT_STEPS.syncLost(uncertain) : undefined,
   ].filter((part) => part !== undefined);
   return { advice: advice.join('; '), command: command(summary.input) };
 }
@@ -197,7 +180,7 @@ function groupLines(
 
 /** One line: "fix X, then: <command>", or the command alone. */
 export function formatNextStep(next: NextStep): string {
-  return next.advice === undefined ? next.command : `${next.advice}, then: ${next.command}`;
+  return next.advice === undefined ? next.command : NEXT_STEPS.then(next.advice, next.command);
 }
 
 export function formatSummary(
@@ -306,9 +289,7 @@ export function formatSummary(
       `State:   ${display(sync.statePath)} (owns ${plural(sync.owned, 'system_id')}; scope ${sync.scope}: ${plural(sync.scopeSize, 'contact')}${deletes})`,
     );
     if (sync.wouldRefuse !== undefined)
-      lines.push(
-        `${s.red('Refused:')} a real sync would be refused: ${sync.wouldRefuse} (--max-delete <n|p%> allows it)`,
-      );
+      lines.push(`${s.red('Refused:')} ${SYNC_ERRORS.wouldBeRefused(sync.wouldRefuse)}`);
   }
   // `next: false`: the caller says what comes next itself (the demo, whose emulator is gone when it exits).
   const next = options.next === false ? undefined : nextCommand(summary, rerun);

@@ -76,6 +76,48 @@ export const WARNING_TITLES: Readonly<Record<string, string>> = {
   not_a_mobile: 'The mobile column holds a number that is not a mobile (a fixed line, say)',
 };
 
+/** `1 row`, `3 rows`: plain text, for the terminal (the HTML report's `plural` groups thousands). */
+export function plural(count: number, noun: string): string {
+  return `${count} ${noun}${count === 1 ? '' : 's'}`;
+}
+
+/**
+ * The advice of the `Next:` line (report/summary.ts, `nextCommand`): what to do by hand before the
+ * command to paste, which the terminal summary, `--json` and the HTML report all show.
+ */
+export const NEXT_STEPS = {
+  /** Before a stopped run can go on; a stop with no advice here needs nothing by hand. */
+  stopped: {
+    auth: () => 'fix the credentials (`check` shows what is in use)',
+    // Resuming against the same URL would stop again at once: the URL is what needs fixing.
+    not_api: () => 'fix the base URL (it usually ends in /api/v5); `check` shows what is in use',
+  },
+  /** After a real run with bad rows; `alsoUncertain` goes at the end of the first two. */
+  fixErrors: (errorsFile: string, alsoUncertain: string) => `fix ${errorsFile}${alsoUncertain}`,
+  reassignGroups: (errorsFile: string, alsoUncertain: string) =>
+    `reassign the support groups named in ${errorsFile} in the CIOPulse Portal${alsoUncertain}`,
+  alsoUncertain: (uncertain: number) =>
+    uncertain === 0
+      ? ''
+      : ` (its ${plural(uncertain, 'uncertain row')} ${uncertain === 1 ? 'is' : 'are'} sent again as ${uncertain === 1 ? 'it is' : 'they are'})`,
+  resendLost: (uncertain: number, isDelete: boolean) =>
+    `${plural(uncertain, 'row')} lost ${uncertain === 1 ? 'its answer' : 'their answers'} (maybe applied); sending again is safe (${
+      isDelete ? 'a delete of a contact already gone counts as deleted with --ignore-missing' : 'a PUT is an upsert'
+    }), and --resume sends only those`,
+  /** After a dry run or a plan. */
+  fixListedRows: (errorsFile: string, input: string) => `fix the rows listed in ${errorsFile} in ${input}`,
+  mapForCreate: (fields: readonly string[]) => `map columns to ${fields.join(', ')} if the file adds new people`,
+  /** After a sync: rows are fixed in the helpdesk, and the same sync runs again. */
+  syncFixAtSource: (bad: number, errorsFile: string) =>
+    `fix the ${plural(bad, 'row')} listed as invalid or failed in ${errorsFile} at their source`,
+  syncReassignGroups: (resultsFile: string) =>
+    `reassign the support groups named in ${resultsFile} (status delete-refused) in the CIOPulse Portal`,
+  syncLost: (uncertain: number) =>
+    `${plural(uncertain, 'row')} lost ${uncertain === 1 ? 'its answer' : 'their answers'}; running the sync again settles ${uncertain === 1 ? 'it' : 'them'}`,
+  /** The line itself: the advice, then the command. */
+  then: (advice: string, command: string) => `${advice}, then: ${command}`,
+} as const;
+
 export function titleOf(code: string, titles: Readonly<Record<string, string>>): string {
   return titles[code] ?? code.replace(/_/g, ' ');
 }

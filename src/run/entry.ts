@@ -6,6 +6,7 @@
 import { DEFAULTS } from '../defaults.js';
 import type { Connection } from '../config.js';
 import { UsageError } from '../errors.js';
+import { SYNC_ERRORS } from '../error-messages.js';
 import {
   createBackupIds,
   resolveCreatedPath,
@@ -221,8 +222,7 @@ export function deleteContacts(options: DeleteOptions): Promise<RunSummary> {
  * unfinished run's journal only tells it which contacts it wrote (they become owned).
  */
 export async function syncContacts(options: SyncOptions): Promise<RunSummary> {
-  if (options.limit !== undefined)
-    throw new UsageError('sync reads the whole file: with --limit every later row would look gone');
+  if (options.limit !== undefined) throw new UsageError(SYNC_ERRORS.noLimit());
   const plan = options.plan === true;
   const mode = plan ? 'sync-plan' : 'sync';
   const statePath = resolveStatePath(options.input, options.state);

@@ -34,7 +34,7 @@ export function skippedRow(row: Pick<ResultRow, 'seq' | 'line' | 'cells' | 'syst
     cells: row.cells,
     systemId: row.systemId,
     status: 'skipped',
-    detail: 'not attempted: the run was stopped',
+    detail: ROW_DETAILS.notAttempted(),
   };
 }
 
@@ -66,12 +66,11 @@ export function toResult(
   how: { isDelete: boolean; ignoreMissing: boolean },
 ): ResultRow {
   const notes: string[] = [...job.notes];
-  const lostHere =
-    result.lostAttempts.length > 0 ? `response lost on attempt ${result.lostAttempts.join(', ')}` : undefined;
+  const lostHere = result.lostAttempts.length > 0 ? ROW_DETAILS.lostOnAttempt(result.lostAttempts) : undefined;
   // An earlier run's attempt whose answer was never recorded (`--resume`) may have been applied too.
-  const earlier = job.sentBefore === true ? 'an earlier run sent this row and never recorded its answer' : undefined;
+  const earlier = job.sentBefore === true ? ROW_DETAILS.sentByEarlierRun() : undefined;
   const lost = lostHere ?? earlier;
-  if (result.attempts > 1) notes.push(`${result.attempts} attempts`);
+  if (result.attempts > 1) notes.push(ROW_DETAILS.attempts(result.attempts));
   if (result.notes !== undefined) notes.push(...result.notes);
   // One object literal, not a spread: this runs once per row.
   const row = (status: RowStatus, extra?: string, errors?: RowError[]): ResultRow => {
@@ -99,35 +98,29 @@ export function toResult(
     case 200:
       return how.isDelete
         ? row('deleted')
-        : row('updated', lost === undefined ? undefined : `${lost}; this update may have been the create`);
+        : row('updated', lost === undefined ? undefined : ROW_DETAILS.mayHaveBeenCreate(lost));
     case 202:
       return row('deleted', lost);
     case 204:
       // Applied, with no body (an empty-body note is in `notes`); a PUT's 204 does not say which.
-      return how.isDelete
-        ? row('deleted', lost)
-        : row('updated', 'the API did not say whether this created or updated the contact');
+      return how.isDelete ? row('deleted', lost) : row('updated', ROW_DETAILS.createdOrUpdated());
     case 404:
       // The earlier run's DELETE reached the API before it was killed: the contact is gone, as asked.
       if (how.isDelete && lostHere === undefined && earlier !== undefined)
-        return row('deleted', `${earlier}; now 404: that attempt deleted it, unless it was already gone`);
+        return row('deleted', ROW_DETAILS.earlierDeleteThen404(earlier));
       if (how.isDelete && lost !== undefined) {
-        return row(
-          'uncertain',
-          `${lost}; the retry found no such contact: the lost attempt may have deleted it, or it may never have existed`,
-          [
-            {
-              code: 'answer_lost',
-              message: ROW_ERRORS.answer_lost.deleteThen404(describeAnswer(result)),
-            },
-          ],
-        );
+        return row('uncertain', ROW_DETAILS.lostDeleteThen404(lost), [
+          {
+            code: 'answer_lost',
+            message: ROW_ERRORS.answer_lost.deleteThen404(describeAnswer(result)),
+          },
+        ]);
       }
-      if (how.isDelete && how.ignoreMissing) return row('deleted', 'was not there (--ignore-missing)');
+      if (how.isDelete && how.ignoreMissing) return row('deleted', ROW_DETAILS.notThere());
       return row('failed', lost, [{ code: 'not_found', message: ROW_ERRORS.not_found.noContact(result.message) }]);
     default:
       if (lost !== undefined && (result.retryable || result.stoppedBeforeRetry)) {
-        return row('uncertain', `${lost}; no later attempt settled it: ${ROW_DETAILS.mayHaveLanded(how.isDelete)}`, [
+        return row('uncertain', ROW_DETAILS.unsettled(lost, how.isDelete), [
           { code: 'answer_lost', message: ROW_ERRORS.answer_lost.unsettled(describeAnswer(result), how.isDelete) },
         ]);
       }

@@ -8,6 +8,7 @@ import type { InputFormat } from '../csv/source.js';
 import { existsSync, statSync } from 'node:fs';
 import { FileError } from '../errors.js';
 import { FILE_ERRORS, HINTS } from '../error-messages.js';
+import { ROW_DETAILS } from '../contact/row-messages.js';
 import { RESULT_COLUMNS, type ResultRow } from './results.js';
 import { APPLIED_STATUSES, FINAL_STATUSES, STATUSES, type RowStatus } from './statuses.js';
 import { isSuperseded, SUPERSEDABLE_STATUSES, supersededDetail, type LaterApplied } from './supersede.js';
@@ -60,16 +61,13 @@ function fromJournal(
   const entry = journal.get(seq);
   if (entry === undefined || !FINAL_STATUSES.has(entry.status)) return undefined;
   if (entry.system_id !== systemIdCell.trim()) {
-    throw mismatch(
-      journalPath,
-      `line ${line} has system_id "${systemIdCell}" in the input but "${entry.system_id}" in the journal`,
-    );
+    throw mismatch(journalPath, FILE_ERRORS.otherSystemId(line, systemIdCell, entry.system_id, 'journal'));
   }
   return {
     status: entry.status,
     httpStatus: entry.http ?? undefined,
     errors: entry.errors,
-    detail: entry.detail ?? 'answered in an earlier run (from its journal)',
+    detail: entry.detail ?? ROW_DETAILS.fromJournal(),
   };
 }
 
@@ -163,7 +161,7 @@ export async function openResume(options: {
   }
   const header = await readResultsHeader(resultsPath);
   if (header.length !== expected.length || header.some((h, i) => h !== expected[i])) {
-    throw mismatch(resultsPath, 'its header is not the input’s columns followed by status,http_status,error,detail');
+    throw mismatch(resultsPath, FILE_ERRORS.otherHeader());
   }
 
   // First pass: count the rows, and refuse a preview's results (a dry run or a plan sent nothing).
@@ -171,17 +169,13 @@ export async function openResume(options: {
   for await (const record of readResultRows(resultsPath, width)) {
     const status = record[statusIndex] ?? '';
     if (PREVIEW_STATUSES.has(status)) {
-      throw new FileError(`${resultsPath} comes from a dry run or a plan (status "${status}"), which sent nothing`, {
+      throw new FileError(FILE_ERRORS.previewResults(resultsPath, status), {
         file: resultsPath,
       });
     }
-    if (!KNOWN_STATUSES.has(status))
-      throw mismatch(resultsPath, `row ${previousRows + 1} has the unknown status "${status}"`);
+    if (!KNOWN_STATUSES.has(status)) throw mismatch(resultsPath, FILE_ERRORS.unknownStatus(previousRows + 1, status));
     if (OTHER_KIND_STATUSES[options.kind].has(status)) {
-      throw mismatch(
-        resultsPath,
-        `it comes from ${options.kind === 'delete' ? 'an import' : 'a delete'} (status "${status}")`,
-      );
+      throw mismatch(resultsPath, FILE_ERRORS.otherCommand(options.kind === 'delete', status));
     }
     previousRows++;
   }
@@ -198,11 +192,11 @@ export async function openResume(options: {
       if (seq < previousRows) {
         const next = await rows.next();
         const record = next.done === true ? undefined : next.value;
-        if (record === undefined) throw mismatch(resultsPath, 'it changed while being read');
+        if (record === undefined) throw mismatch(resultsPath, FILE_ERRORS.changedWhileReading());
         if (record[systemIdIndex] !== systemIdCell) {
           throw mismatch(
             resultsPath,
-            `line ${line} has system_id "${systemIdCell}" in the input but "${record[systemIdIndex] ?? ''}" in the results`,
+            FILE_ERRORS.otherSystemId(line, systemIdCell, record[systemIdIndex] ?? '', 'results'),
           );
         }
         const status = record[statusIndex] as RowStatus;

@@ -7,6 +7,7 @@
  */
 import { UsageError } from '../errors.js';
 import { FILE_ERRORS, HINTS } from '../error-messages.js';
+import { ROW_DETAILS } from '../contact/row-messages.js';
 
 export interface WhereCondition {
   column: string;
@@ -48,7 +49,7 @@ export function compileWhere(conditions: readonly WhereCondition[], columns: rea
   return (cells) => {
     for (const condition of bound) {
       const equal = (cells[condition.index] ?? '').trim().toLowerCase() === condition.value;
-      if (equal === condition.negate) return `left out by --where "${condition.text}"`;
+      if (equal === condition.negate) return ROW_DETAILS.leftOutByWhere(condition.text);
     }
     return undefined;
   };

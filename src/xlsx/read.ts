@@ -7,6 +7,7 @@
  *   → stream the sheet (sheet.ts) → records: blank rows left out, the first row is the header
  */
 import { FileError, UsageError } from '../errors.js';
+import { INPUT_ERRORS } from '../error-messages.js';
 import type { HeaderField, MapEntry } from '../csv/headers.js';
 import type { CsvRecord } from '../csv/record-parser.js';
 import { sourceFromBatches, type CsvSource } from '../csv/source.js';
@@ -34,8 +35,13 @@ export function pickSheet(path: string, sheets: readonly SheetInfo[], wanted: st
   const position = /^\d+$/.test(wanted) ? Number(wanted) : undefined;
   const numbered = position === undefined ? undefined : sheets[position - 1];
   if (numbered !== undefined) return numbered;
-  const list = sheets.map((s, i) => `${i + 1} "${s.name}"`).join(', ');
-  throw new UsageError(`--sheet ${wanted}: ${path} has no such sheet; its sheets are ${list}`);
+  throw new UsageError(
+    INPUT_ERRORS.noSuchSheet(
+      wanted,
+      path,
+      sheets.map((s) => s.name),
+    ),
+  );
 }
 
 function isBlank(row: SheetRow): boolean {
@@ -118,7 +124,7 @@ export async function openXlsx(path: string, options: XlsxReadOptions): Promise<
         yield* toRecords(rows);
       } catch (error) {
         if (error instanceof FileError) throw error;
-        throw new FileError(`${path}: the sheet "${sheet.name}" cannot be read: ${(error as Error).message}`, {
+        throw new FileError(INPUT_ERRORS.sheetUnreadable(path, sheet.name, (error as Error).message), {
           file: path,
           cause: error,
         });
@@ -134,7 +140,7 @@ export async function openXlsx(path: string, options: XlsxReadOptions): Promise<
       requiredFields: options.requiredFields,
       problems: [],
       emptyFile: () =>
-        new FileError(`${path}: the sheet "${sheet.name}" is empty: it needs a header row with a system_id column`, {
+        new FileError(INPUT_ERRORS.emptySheet(path, sheet.name), {
           file: path,
           line: 1,
         }),
