@@ -24,7 +24,25 @@
 export function fnv1a(text: string, seed: number): number {
   let h = seed;
   for (let i = 0; i < text.length; i++) h = Math.imul(h ^ text.charCodeAt(i), 0x01000193);
-  // A final avalanche (murmur3's fmix32), so that nearby keys spread across the table.
+  return avalanche(h);
+}
+
+/**
+ * `fnv1a` of the text lower-cased, without allocating a lower-cased copy of ASCII text: the
+ * person check compares names case-insensitively on every row of a dry run.
+ */
+export function fnv1aCaseless(text: string, seed: number): number {
+  let h = seed;
+  for (let i = 0; i < text.length; i++) {
+    const unit = text.charCodeAt(i);
+    if (unit > 0x7f) return fnv1a(text.toLowerCase(), seed);
+    h = Math.imul(h ^ (unit >= 0x41 && unit <= 0x5a ? unit | 0x20 : unit), 0x01000193);
+  }
+  return avalanche(h);
+}
+
+/** murmur3's fmix32, so that nearby keys spread across the table. */
+function avalanche(h: number): number {
   h ^= h >>> 16;
   h = Math.imul(h, 0x85ebca6b);
   h ^= h >>> 13;

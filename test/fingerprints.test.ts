@@ -3,8 +3,9 @@
  * count a run expects, it never grows (a growth holds two tables at once, the dry run's peak
  * memory); without a count it grows and still finds every key; the size given up front is capped.
  */
+import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { FingerprintTable, PRESIZE_CAP, fnv1a } from '../src/fingerprints.js';
+import { FingerprintTable, PRESIZE_CAP, fnv1a, fnv1aCaseless } from '../src/fingerprints.js';
 
 /** Adds keys 0..n-1 (value at offset 2: key + 1, never 0) and returns the tables the slots lived in. */
 function fill(table: FingerprintTable, n: number): Set<Int32Array> {
@@ -49,5 +50,18 @@ describe('fingerprint table', () => {
   it('caps the size given up front, and grows past it', () => {
     const table = new FingerprintTable(2, 1, 50 * PRESIZE_CAP);
     expect(table.slots.length).toBeLessThanOrEqual(2 * Math.ceil(PRESIZE_CAP / 0.7));
+  });
+});
+
+describe('fnv1aCaseless', () => {
+  it('is fnv1a of the lower-cased text, for ASCII and any other text', () => {
+    expect(fnv1aCaseless('Sam LEE', 7)).toBe(fnv1a('sam lee', 7));
+    expect(fnv1aCaseless('JOSÉ', 7)).toBe(fnv1a('josé', 7));
+    expect(fnv1aCaseless('Sam', 7)).not.toBe(fnv1a('Sam', 7));
+    fc.assert(
+      fc.property(fc.string({ unit: 'binary' }), fc.integer(), (text, seed) => {
+        expect(fnv1aCaseless(text, seed)).toBe(fnv1a(text.toLowerCase(), seed));
+      }),
+    );
   });
 });

@@ -13,6 +13,20 @@ const person = (i: number, variant = 0) => ({
 });
 
 describe('person index', () => {
+  it('takes names that differ only in case for one person, and names that differ for two', () => {
+    const index = createPersonIndex({ trackEarlier: false }, 16);
+    expect(index.add('S1', { email: 'sam@example.com', first_name: 'Sam', last_name: 'de la Cruz' }, 2, 0)).toBe(
+      'none',
+    );
+    expect(index.add('S1', { email: 'SAM@example.com', first_name: 'SAM', last_name: 'De La Cruz' }, 3, 1)).toBe(
+      'none',
+    );
+    expect(index.add('S1', { first_name: 'josé', last_name: 'DE LA CRUZ' }, 4, 2)).toBe('made');
+    expect(index.add('S2', { first_name: 'José', last_name: 'Núñez' }, 5, 3)).toBe('none');
+    expect(index.add('S2', { first_name: 'JOSÉ', last_name: 'NÚÑEZ' }, 6, 4)).toBe('none');
+    expect(index.conflicts).toBe(1);
+  });
+
   it('after a pre-pass, marks exactly the rows that a later row with the same system_id follows', () => {
     const index = createPersonIndex({ trackEarlier: false }, 16);
     const rows = 10_000;

@@ -2,9 +2,9 @@
  * One system_id, two people (README, "Uniqueness and order within the file"). Rows that share a
  * system_id but whose email or names differ hold different people: applied in file order, the
  * last would overwrite the others, which would vanish. They are all refused, each naming the
- * other's line. Repeats of the same person (a later row adding a job title) still apply. Values
- * are compared as they would be sent (trimmed, NFC), the email case-insensitively; a field that
- * is empty in either row says nothing.
+ * other's line. Repeats of the same person (a later row adding a job title, or fixing a name's
+ * case) still apply. Values are compared as they would be sent (trimmed, NFC) and case-insensitively
+ * (`Sam Lee` and `SAM LEE` are one person); a field that is empty in either row says nothing.
  *
  * Held in a fingerprint table (src/fingerprints.ts), keyed by a 64-bit fingerprint of the
  * system_id, holding the first row's line and a 32-bit fingerprint of each of its three values
@@ -20,7 +20,14 @@
  * no other failed row.
  */
 import type { ContactPatch } from '../contact/schema.js';
-import { FingerprintTable, PRESIZE_CAP, SEED_B, emailFingerprint, fnv1a, idFingerprint } from '../fingerprints.js';
+import {
+  FingerprintTable,
+  PRESIZE_CAP,
+  SEED_B,
+  emailFingerprint,
+  fnv1aCaseless,
+  idFingerprint,
+} from '../fingerprints.js';
 
 /** The fields that tell one person from another, as bits. */
 export type PersonField = 'email' | 'first_name' | 'last_name';
@@ -29,7 +36,7 @@ const FIELDS: readonly PersonField[] = ['email', 'first_name', 'last_name'];
 /** 0 means "no value"; a value that hashes to 0 becomes 1. The email's is its fingerprint's second half, lower-cased. */
 function valueHash(value: string | null | undefined, email: boolean): number {
   if (typeof value !== 'string' || value === '') return 0;
-  return (email ? emailFingerprint(value).b : fnv1a(value, SEED_B)) || 1;
+  return (email ? emailFingerprint(value).b : fnv1aCaseless(value, SEED_B)) || 1;
 }
 
 /** A row that shares a system_id with another person: the other row's line, and a field that differs. */
