@@ -277,6 +277,17 @@ describe('one system_id, two people (issue 23, item 2)', () => {
     expect(errors.map((r) => r['First Name'])).toEqual(['Ben', 'Cy', 'Ben']);
   });
 
+  it('a dry run of 3,000 shared ids corrects each earlier row, past the in-memory thousand (spilled)', async () => {
+    const ids = 3000;
+    const lines = ['Agent ID,First Name,Last Name,Email'];
+    for (let i = 0; i < ids; i++) lines.push(`S${i},Ann${i},Lee,a${i}@example.com`);
+    for (let i = 0; i < ids; i++) lines.push(`S${i},Bob${i},Ray,b${i}@example.com`);
+    const { summary, rows } = await dryRun(scratch.write(`${lines.join('\n')}\n`), { map });
+    expect(summary.counts).toMatchObject({ valid: 0, invalid: 2 * ids });
+    expect(rows.every((r) => r.status === 'invalid' && r.error?.startsWith('conflicting_person:'))).toBe(true);
+    expect(rows[ids - 1]?.error).toContain(`"S${ids - 1}" is also used by line ${2 * ids + 1} `);
+  });
+
   it('an import never sends either person, and a plan predicts the same', async () => {
     const emu = await emulator();
     const connection = { baseUrl: emu.baseUrl, portalCode: emu.portalCode, apiKey: new Secret(emu.apiKey) };

@@ -29,7 +29,8 @@ import { createEmailIndex } from './email-index.js';
 import type { RowRuleOptions } from './run-types.js';
 import type { PreparedRow } from './outcomes.js';
 import type { PrepassObserver } from './executor.js';
-import type { Override, ResultRow, RowOutcome } from './results.js';
+import type { ResultRow, RowOutcome } from './results.js';
+import { createOverrideStore, type OverrideLookup } from './override-store.js';
 import { createPersonIndex, type LaterRows, type PersonConflict, type PersonIndex } from './person-index.js';
 import { compileWhere } from './where.js';
 
@@ -50,8 +51,11 @@ export interface PrepareOptions extends RowRuleOptions {
 
 export interface Preparer {
   prepare(record: CsvRecord, seq: number): PreparedRow | ResultRow;
-  /** A one-pass person check: rows already written `valid` that a later row showed to conflict. */
-  overrides(): Map<number, Override>;
+  /**
+   * A one-pass person check: rows already written `valid` that a later row showed to conflict.
+   * Spilled past a thousand (override-store.ts): a file of conflicting ids has one per row.
+   */
+  overrides(): OverrideLookup;
 }
 
 /**
@@ -152,7 +156,7 @@ export function createPreparer(options: PrepareOptions): Preparer {
   };
   const emailOwner = isDelete || options.checkEmails === false ? undefined : createEmailIndex(options.rowsAtMost);
   const people = isDelete ? undefined : options.people;
-  const corrected = new Map<number, Override>();
+  const corrected = createOverrideStore();
   const conflictError = (systemId: string, conflict: PersonConflict): RowError => ({
     code: 'conflicting_person',
     field: 'system_id',
