@@ -34,6 +34,12 @@ export const ANSWER_ERRORS = {
   redirectTo: (what: string, target: string, baseUrl: string | undefined) =>
     `${what}: the API answered with a redirect to ${target}; set the base URL to ${baseUrl ?? 'it'}`,
   notFound: (what: string, apiMessage: string | undefined) => `${what} (404 ${apiMessage ?? 'not found'})`,
+  /** `get`: an id no request can address (an empty segment, `.` or `..` would name /contacts itself). */
+  notASystemId: (systemId: string) => `"${systemId}" cannot be a system_id`,
+  /** `get`'s 404, before the API's own words. */
+  noContact: (systemId: string) => `no contact with system_id "${systemId}"`,
+  notAContact: (url: string, empty: boolean) =>
+    `GET ${url} answered 200 with ${empty ? 'no body' : 'something that is not a contact'}`,
   answered: (request: string, status: number, apiMessage: string | undefined, attempts: number) =>
     `${request} answered ${status}${apiMessage === undefined ? '' : `: ${apiMessage}`}${attempts > 1 ? ` (${attempts} attempts)` : ''}`,
 } as const;

@@ -42,6 +42,8 @@ export type { RetryEvent } from './api/client.js';
 
 export { exportContacts } from './export/index.js';
 export type { ExportOptions, ExportSource, ExportCommonOptions, ExportSummary } from './export/index.js';
+export { getContact } from './remote/get-contact.js';
+export type { GetContactOptions } from './remote/get-contact.js';
 
 // Results: a row's status, errors and warnings, and the run's exit code.
 export { STATUSES } from './run/statuses.js';

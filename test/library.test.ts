@@ -59,6 +59,7 @@ const RUNTIME_EXPORTS = [
   'UsageError',
   'deleteContacts',
   'exportContacts',
+  'getContact',
   'importContacts',
   'planImport',
   'resolveConnection',
@@ -291,6 +292,22 @@ describe('library: the entry points in-process', () => {
       );
       expect(failure).toBeInstanceOf(AuthError);
       expect(failure).toBeInstanceOf(CiopulseError);
+
+      // get's library call: the six fields first, snake_case; a 404 and an id no URL can hold are typed errors.
+      const contact = await lib.getContact('A2', { connection });
+      expect(Object.keys(contact).slice(0, 6)).toEqual([
+        'system_id',
+        'first_name',
+        'last_name',
+        'email',
+        'job_title',
+        'mobile',
+      ]);
+      expect(contact).toMatchObject({ system_id: 'A2', job_title: 'Chef', mobile: '+61412345678' });
+      const missing = await lib.getContact('NOPE', { connection }).catch((error: unknown) => error);
+      expect(missing).toBeInstanceOf(lib.NotFoundError);
+      expect((missing as Error).message).toContain('no contact with system_id "NOPE"');
+      await expect(lib.getContact('..', { connection })).rejects.toBeInstanceOf(lib.UsageError);
     } finally {
       await emulator.close();
     }

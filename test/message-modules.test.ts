@@ -33,6 +33,7 @@ const WORDED_ELSEWHERE = [
   'src/contact/phone.ts',
   'src/cli/usage.ts',
   'src/cli/output.ts',
+  'src/remote/get-contact.ts',
 ];
 
 /** Not a user's sentence: a bug's own words (InternalError), and `completion --help`, a help page. */

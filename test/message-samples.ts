@@ -50,6 +50,9 @@ const ANSWER_SAMPLES: FlatSamples<typeof ANSWER_ERRORS> = {
   redirectWithoutLocation: ['GET /contacts answered 301'],
   redirectTo: ['GET /contacts answered 301', 'https://example.com/api/v5/contacts', 'https://example.com/api/v5'],
   notFound: ['GET /contacts/AGT-404: not found', 'A Contact with this System ID was not found'],
+  notASystemId: ['..'],
+  noContact: ['AGT-404'],
+  notAContact: ['http://127.0.0.1:8787/api/v5/contacts/AGT-1', false],
   answered: ['GET /contacts/AGT-10001', 503, 'Service Unavailable', 6],
 };
 
@@ -200,7 +203,6 @@ const USAGE_SAMPLES: FlatSamples<typeof USAGE_ERRORS> = {
   rate: [0],
   notAField: ['title', ['first_name', 'last_name', 'email', 'job_title', 'mobile']],
   notACountry: ['Australia'],
-  notASystemId: ['..'],
   jsonNeedsOut: [],
   outFolderMissing: ['out/contacts.csv', 'out'],
 };
@@ -236,7 +238,6 @@ const CLI_LINE_SAMPLES: FlatSamples<typeof CLI_LINES> = {
     { rows: 120, listed: 118, creates: 2, existing: 116, deletes: 3, scopeSize: 119, scope: 'owned' },
   ],
   deleteCancelled: [],
-  noContact: ['AGT-404'],
   retry: ['PUT AGT-10001', 2, 503, 1840],
   stopping: [10],
   secondInterruptRun: [],

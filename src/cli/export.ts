@@ -19,6 +19,7 @@ import { checkMaxRetryWait, maxRetryWaitOption, positiveInt } from './import.js'
 import { createInterruptHandler } from './signals.js';
 import {
   connectionFromArgs,
+  oneShotRetryOptions,
   withConnectionOptions,
   withOutputOptions,
   type ConnectionArgs,
@@ -127,9 +128,7 @@ export const exportCommand: Command<ExportArgs> = {
     try {
       summary = await exportContacts({
         connection,
-        retries: args.retries,
-        timeoutMs: args.timeout,
-        maxRetryWaitMs: args['max-retry-wait'] * 1000,
+        ...oneShotRetryOptions(args),
         onRetry:
           args.verbose === true
             ? (event) =>

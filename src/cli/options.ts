@@ -3,7 +3,6 @@
  */
 import { basename, relative } from 'node:path';
 import type { Argv } from 'yargs';
-import type { ApiClientOptions } from '../api/client.js';
 import { resolveConnection, type Connection } from '../config.js';
 import type { Rerun } from '../shell.js';
 
@@ -82,20 +81,9 @@ export interface OneShotArgs {
   'max-retry-wait': number;
 }
 
-/** The API client settings of a one-shot command (export, get): one request at a time, stopped by `stopSignal`. */
-export function oneShotClientOptions(
-  connection: Connection,
-  args: OneShotArgs,
-  stopSignal: AbortSignal,
-): ApiClientOptions {
-  return {
-    connection,
-    concurrency: 1,
-    retries: args.retries,
-    timeoutMs: args.timeout,
-    maxRetryWaitMs: args['max-retry-wait'] * 1000,
-    stopSignal,
-  };
+/** The retry settings of a one-shot command (export, get), as `exportContacts` and `getContact` take them. */
+export function oneShotRetryOptions(args: OneShotArgs): { retries: number; timeoutMs: number; maxRetryWaitMs: number } {
+  return { retries: args.retries, timeoutMs: args.timeout, maxRetryWaitMs: args['max-retry-wait'] * 1000 };
 }
 
 /**

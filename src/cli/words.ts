@@ -40,7 +40,6 @@ export const USAGE_ERRORS = {
   notAField: (field: string, fields: readonly string[]) =>
     `--fields: "${field}" is not a field; the fields are ${fields.join(', ')}`,
   notACountry: (value: string) => `--default-country: "${value}" is not an ISO 3166 country code such as AU, GB or US`,
-  notASystemId: (systemId: string) => `"${systemId}" cannot be a system_id`,
   jsonNeedsOut: () => '--json needs --out: without it, stdout carries the CSV itself',
   outFolderMissing: (out: string, folder: string) => `--out ${out}: the folder ${folder} does not exist`,
 } as const;
@@ -109,8 +108,6 @@ export const CLI_LINES = {
       `Delete ${plural(counts.deletes, 'contact')} and apply the rest? [y/N] `,
     ].join('\n'),
   deleteCancelled: () => 'cancelled: nothing was deleted',
-  /** `get`'s 404, before the API's own words. */
-  noContact: (systemId: string) => `no contact with system_id "${systemId}"`,
   /** `--verbose`: a retry, for a run's rows and an export's GET all alike; `request` is `PUT AGT-1` or `GET all`. */
   retry: (request: string, attempt: number, reason: number | string, waitMs: number) =>
     `retry: ${request} attempt ${attempt} got ${typeof reason === 'number' ? `HTTP ${reason}` : reason}; waiting ${waitMs} ms`,
