@@ -64,10 +64,19 @@ export interface Fingerprint {
  * Fingerprints text, keeping the last text's: both in-file checks ask for the same row's system_id
  * and email, one after the other, and each is hashed once. The object returned is reused: read it at once.
  */
-function createFingerprinter(seedA: number, seedB: number, normalise: (text: string) => string) {
+export interface Fingerprinter {
+  (text: string): Readonly<Fingerprint>;
+  /**
+   * Remembers a fingerprint computed ahead (run/warm-tables.ts) as the last text's, so the row's
+   * checks do not hash it again.
+   */
+  prime(text: string, a: number, b: number): void;
+}
+
+function createFingerprinter(seedA: number, seedB: number, normalise: (text: string) => string): Fingerprinter {
   let lastText: string | undefined;
   const last: Fingerprint = { a: 0, b: 0 };
-  return (text: string): Readonly<Fingerprint> => {
+  const fingerprint = (text: string): Readonly<Fingerprint> => {
     if (text !== lastText) {
       const key = normalise(text);
       last.a = fnv1a(key, seedA);
@@ -76,6 +85,13 @@ function createFingerprinter(seedA: number, seedB: number, normalise: (text: str
     }
     return last;
   };
+  return Object.assign(fingerprint, {
+    prime(text: string, a: number, b: number): void {
+      lastText = text;
+      last.a = a;
+      last.b = b;
+    },
+  });
 }
 
 /** Emails are compared case-insensitively (README, "Uniqueness and order within the file"). */
@@ -127,6 +143,14 @@ export class FingerprintTable {
       if (slots[at + usedAt] === 0 || (slots[at] === a && slots[at + 1] === b)) return at;
       slot = slot + 1 === capacity ? 0 : slot + 1;
     }
+  }
+
+  /**
+   * Reads the first int of the slot where the search for this fingerprint starts, to bring its
+   * memory into the cache ahead of `find` (run/warm-tables.ts).
+   */
+  touch(a: number): number {
+    return this.slots[((a >>> 0) % this.capacity) * this.stride] as number;
   }
 
   isFree(at: number): boolean {

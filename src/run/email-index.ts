@@ -13,7 +13,11 @@
 import { FingerprintTable, emailFingerprint, idFingerprint } from '../fingerprints.js';
 
 /** Returns the line of an earlier row that holds this email for another system_id, if any. */
-export type EmailIndex = (email: string, systemId: string, line: number) => number | undefined;
+export interface EmailIndex {
+  (email: string, systemId: string, line: number): number | undefined;
+  /** Brings the slot of an email fingerprint's first half into the cache (run/warm-tables.ts). */
+  touch(a: number): number;
+}
 
 /** One slot: the email's two fingerprints, the line that first used it (0: free), its system_id's fingerprint. */
 const [LINE, ID] = [2, 3];
@@ -21,7 +25,7 @@ const [LINE, ID] = [2, 3];
 /** `expected`: about how many rows will be checked (the pre-scan's count of line ends), 0 when unknown. */
 export function createEmailIndex(expected = 0): EmailIndex {
   const table = new FingerprintTable(4, LINE, expected);
-  return (email, systemId, line) => {
+  const check = (email: string, systemId: string, line: number): number | undefined => {
     const id = idFingerprint(systemId).a;
     const { a, b } = emailFingerprint(email);
     const at = table.find(a, b);
@@ -35,4 +39,5 @@ export function createEmailIndex(expected = 0): EmailIndex {
     table.added();
     return undefined;
   };
+  return Object.assign(check, { touch: (a: number) => table.touch(a) });
 }

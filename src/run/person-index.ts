@@ -51,6 +51,8 @@ export interface PersonIndex {
    * holds one person, `made` when this row is the first to hold another, `shared` after that.
    */
   add(systemId: string, patch: ContactPatch, line: number, seq: number): 'none' | 'made' | 'shared';
+  /** Brings the slot of a system_id fingerprint's first half into the cache (run/warm-tables.ts). */
+  touch(a: number): number;
   /** How many system_ids are held by more than one person so far. */
   readonly conflicts: number;
   /** The conflict of this row, given what has been added so far. */
@@ -145,6 +147,7 @@ export function createPersonIndex(options: { trackEarlier: boolean }, expected =
 
   let conflicts = 0;
   return {
+    touch: (a) => table.touch(a),
     get conflicts() {
       return conflicts;
     },

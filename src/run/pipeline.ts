@@ -165,6 +165,7 @@ export async function runPipeline(spec: PipelineSpec): Promise<RunSummary> {
       executor: run,
       resume,
       prepare: (record, seq) => preparer.prepare(record, seq),
+      warm: (batch) => preparer.warm(batch),
     });
     const { overrides: executorOverrides, ...facts } = await run.finish();
     const overrides = mergeOverrides(executorOverrides, preparer.overrides());
@@ -263,6 +264,7 @@ async function readRows(ctx: {
   executor: Executor;
   resume: ResumeState | undefined;
   prepare: (record: CsvRecord, seq: number) => PreparedRow | ResultRow;
+  warm: (batch: readonly CsvRecord[]) => void;
 }): Promise<{ reused: number }> {
   const { options, sink, control, executor, resume } = ctx;
   let seq = 0;
@@ -271,6 +273,7 @@ async function readRows(ctx: {
   // none for a step that has nothing to wait for (an await of nothing still costs a turn).
   let wait: Promise<void> | undefined;
   reading: for await (const batch of ctx.source.batches) {
+    ctx.warm(batch);
     for (const record of batch) {
       if (options.limit !== undefined && seq >= options.limit) break reading;
       // A results file that cannot be written ends the reading: no row could be recorded.

@@ -33,6 +33,7 @@ import type { ResultRow, RowOutcome } from './results.js';
 import { createOverrideStore, type OverrideLookup } from './override-store.js';
 import { createPersonIndex, type LaterRows, type PersonConflict, type PersonIndex } from './person-index.js';
 import { compileWhere } from './where.js';
+import { createTableWarmer } from './warm-tables.js';
 
 /** The row rules a run was given (`--fields`, `--empty`, `--where`, …; `--where` first of all), and what prepare needs besides. */
 export interface PrepareOptions extends RowRuleOptions {
@@ -51,6 +52,8 @@ export interface PrepareOptions extends RowRuleOptions {
 
 export interface Preparer {
   prepare(record: CsvRecord, seq: number): PreparedRow | ResultRow;
+  /** Before the batch's rows are prepared, in order: reads ahead what their in-file checks look up (warm-tables.ts). */
+  warm(batch: readonly CsvRecord[]): void;
   /**
    * A one-pass person check: rows already written `valid` that a later row showed to conflict.
    * Spilled past a thousand (override-store.ts): a file of conflicting ids has one per row.
@@ -156,6 +159,12 @@ export function createPreparer(options: PrepareOptions): Preparer {
   };
   const emailOwner = isDelete || options.checkEmails === false ? undefined : createEmailIndex(options.rowsAtMost);
   const people = isDelete ? undefined : options.people;
+  // A pre-pass's complete person index is not looked up per row.
+  const warmer = createTableWarmer(
+    { systemId: header.fields.system_id ?? 0, email: header.fields.email },
+    people === undefined || people.complete ? undefined : people.index,
+    emailOwner,
+  );
   const corrected = createOverrideStore();
   const conflictError = (systemId: string, conflict: PersonConflict): RowError => ({
     code: 'conflicting_person',
@@ -217,6 +226,7 @@ export function createPreparer(options: PrepareOptions): Preparer {
       }
       const damaged = otherColumns.length === 0 ? undefined : misdecodedCell(record);
       if (damaged !== undefined) return invalid(record, seq, parsed.systemId, [damaged]);
+      warmer.prime(record);
       if (people !== undefined) {
         const { systemId, patch } = parsed;
         // The common case, one person per system_id, costs one lookup (a dry run) or none.
@@ -268,6 +278,7 @@ export function createPreparer(options: PrepareOptions): Preparer {
         notes: parsed.notes,
       };
     },
+    warm: (batch) => warmer.warm(batch),
     overrides: () => corrected,
   };
 }
