@@ -73,14 +73,33 @@ export interface Fingerprinter {
   prime(text: string, a: number, b: number): void;
 }
 
-function createFingerprinter(seedA: number, seedB: number, normalise: (text: string) => string): Fingerprinter {
+function createFingerprinter(seedA: number, seedB: number, caseless: boolean): Fingerprinter {
   let lastText: string | undefined;
   const last: Fingerprint = { a: 0, b: 0 };
+  /** Both halves in one pass over the text; lower-cases ASCII letters as it goes when `caseless`. */
+  const hash = (text: string): void => {
+    let a = seedA;
+    let b = seedB;
+    for (let i = 0; i < text.length; i++) {
+      let unit = text.charCodeAt(i);
+      if (caseless) {
+        // Other text is lower-cased whole, as String.prototype.toLowerCase does it.
+        if (unit > 0x7f) return hash2(text.toLowerCase());
+        if (unit >= 0x41 && unit <= 0x5a) unit |= 0x20;
+      }
+      a = Math.imul(a ^ unit, 0x01000193);
+      b = Math.imul(b ^ unit, 0x01000193);
+    }
+    last.a = avalanche(a);
+    last.b = avalanche(b);
+  };
+  const hash2 = (key: string): void => {
+    last.a = fnv1a(key, seedA);
+    last.b = fnv1a(key, seedB);
+  };
   const fingerprint = (text: string): Readonly<Fingerprint> => {
     if (text !== lastText) {
-      const key = normalise(text);
-      last.a = fnv1a(key, seedA);
-      last.b = fnv1a(key, seedB);
+      hash(text);
       lastText = text;
     }
     return last;
@@ -94,14 +113,9 @@ function createFingerprinter(seedA: number, seedB: number, normalise: (text: str
   });
 }
 
+export const idFingerprint = createFingerprinter(SEED_A, 0x3c6ef372, false);
 /** Emails are compared case-insensitively (README, "Uniqueness and order within the file"). */
-function lowerCase(email: string): string {
-  // Only allocates when there is something to change.
-  return /[A-Z\u0080-\uFFFF]/.test(email) ? email.toLowerCase() : email;
-}
-
-export const idFingerprint = createFingerprinter(SEED_A, 0x3c6ef372, (id) => id);
-export const emailFingerprint = createFingerprinter(SEED_A, SEED_B, lowerCase);
+export const emailFingerprint = createFingerprinter(SEED_A, SEED_B, true);
 
 /** At most this share of the slots is used: linear probing stays at about two probes a lookup. */
 const MAX_LOAD = 0.7;

@@ -5,7 +5,16 @@
  */
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { FingerprintTable, PRESIZE_CAP, fnv1a, fnv1aCaseless } from '../src/fingerprints.js';
+import {
+  FingerprintTable,
+  PRESIZE_CAP,
+  SEED_A,
+  SEED_B,
+  emailFingerprint,
+  fnv1a,
+  fnv1aCaseless,
+  idFingerprint,
+} from '../src/fingerprints.js';
 
 /** Adds keys 0..n-1 (value at offset 2: key + 1, never 0) and returns the tables the slots lived in. */
 function fill(table: FingerprintTable, n: number): Set<Int32Array> {
@@ -63,5 +72,23 @@ describe('fnv1aCaseless', () => {
         expect(fnv1aCaseless(text, seed)).toBe(fnv1a(text.toLowerCase(), seed));
       }),
     );
+  });
+});
+
+describe('fingerprinters', () => {
+  it('hash both halves in one pass as fnv1a does each: an email lower-cased, a system_id as it is', () => {
+    const check = (text: string): void => {
+      // Another text first: the fingerprinter keeps the last text's.
+      emailFingerprint('-');
+      expect({ ...emailFingerprint(text) }).toEqual({
+        a: fnv1a(text.toLowerCase(), SEED_A),
+        b: fnv1a(text.toLowerCase(), SEED_B),
+      });
+      idFingerprint('-');
+      expect({ ...idFingerprint(text) }).toEqual({ a: fnv1a(text, SEED_A), b: fnv1a(text, 0x3c6ef372) });
+    };
+    check('Sam.Lee@Example.COM');
+    check('josé@EXAMPLE.com');
+    fc.assert(fc.property(fc.string({ unit: 'binary' }), check));
   });
 });
