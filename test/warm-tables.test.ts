@@ -49,6 +49,17 @@ describe('table warmer', () => {
     expect({ ...idFingerprint('C2') }).toEqual({ a: fnv1a('C2', SEED_A), b: fnv1a('C2', 0x3c6ef372) });
   });
 
+  it('goes on priming past the rows refused before their in-file checks', () => {
+    const warmer = createTableWarmer({ systemId: 0, email: 2 }, recorder(), recorder());
+    const batch = [record(2, 'C1', 'a@example.com'), record(3, 'C2', 'b@example.com')];
+    warmer.warm(batch);
+    idFingerprint.prime('marker', 7, 8);
+    // The first row was refused (say, a bad mobile): only the second reaches the checks.
+    warmer.prime(batch[1] as CsvRecord);
+    // Primed: the fingerprinter now holds C2's, and hashes 'marker' afresh.
+    expect({ ...idFingerprint('marker') }).toEqual({ a: fnv1a('marker', SEED_A), b: fnv1a('marker', 0x3c6ef372) });
+  });
+
   it('reads no email slot without an email column', () => {
     const people = recorder();
     const emails = recorder();

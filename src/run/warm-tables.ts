@@ -20,7 +20,7 @@ interface Touchable {
 export interface TableWarmer {
   /** Reads ahead the slots this batch's rows will look up. */
   warm(batch: readonly CsvRecord[]): void;
-  /** Before a row of the last warmed batch is checked, in order: its fingerprints, computed in `warm`. */
+  /** Before a row of the last warmed batch is checked (in order, some passed over): its fingerprints, computed in `warm`. */
   prime(record: CsvRecord): void;
 }
 
@@ -63,8 +63,10 @@ export function createTableWarmer(
       sink = read;
     },
     prime(record) {
-      // A row that did not come from the last batch, in order, is simply hashed again by its checks.
-      if (batch[next] !== record) return;
+      // Rows refused before their in-file checks are passed over. A row that did not come from the
+      // last batch, in order, is simply hashed again by its checks.
+      while (next < batch.length && batch[next] !== record) next++;
+      if (next === batch.length) return;
       const at = STRIDE * next++;
       idFingerprint.prime(
         record.cells[columns.systemId] ?? '',
