@@ -16,7 +16,6 @@
  * Like the rest of the library, this module never prints and never exits: warnings go through
  * `onWarning`, failures are thrown as typed errors.
  */
-import { DEFAULTS } from '../defaults.js';
 import { access, constants } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { isSpecialFile } from '../csv/targets.js';
@@ -33,7 +32,7 @@ import { writeToFile, writeToStream } from './output.js';
 import { createSpool, type Spool } from './spool.js';
 import { localWriteFailure } from '../errno.js';
 import { abortError, walkListing } from '../remote/walk.js';
-import { withApiClient } from '../api/with-client.js';
+import { oneShotClientOptions, withApiClient } from '../api/with-client.js';
 import { countChar } from '../csv/scan.js';
 import { createTableWriter, isXlsxPath } from '../csv/table.js';
 import { lineWord } from '../csv/source.js';
@@ -198,16 +197,7 @@ function warnAboutRows(
 
 /** The library's entry point for export: every contact, as CSV, to a file or a stream. */
 export async function exportContacts(options: ExportOptions): Promise<ExportSummary> {
-  const client = {
-    connection: options.connection,
-    concurrency: 1,
-    retries: options.retries ?? DEFAULTS.retries,
-    timeoutMs: options.timeoutMs ?? DEFAULTS.timeoutMs,
-    maxRetryWaitMs: options.maxRetryWaitMs,
-    stopSignal: options.signal,
-    onRetry: options.onRetry,
-  };
-  return withApiClient(client, (api) => exportWith(api, options));
+  return withApiClient(oneShotClientOptions(options), (api) => exportWith(api, options));
 }
 
 async function exportWith(client: ApiClient, options: ExportCommonOptions): Promise<ExportSummary> {

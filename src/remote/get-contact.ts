@@ -7,41 +7,22 @@
  */
 import type { ApiResult } from '../api/client.js';
 import { answerError } from '../api/failures.js';
-import { withApiClient } from '../api/with-client.js';
-import type { Connection } from '../config.js';
+import { oneShotClientOptions, withApiClient, type OneShotOptions } from '../api/with-client.js';
 import { CONTACT_FIELDS } from '../contact/fields.js';
-import { DEFAULTS } from '../defaults.js';
 import { ANSWER_ERRORS } from '../error-messages.js';
 import { ApiError, InterruptedError, UsageError } from '../errors.js';
 import { extractRecords } from './listing.js';
 
-export interface GetContactOptions {
-  connection: Connection;
-  retries?: number | undefined;
-  /** Time limit per attempt, in ms. */
-  timeoutMs?: number | undefined;
-  /** The longest wait before a retry, whatever Retry-After asks, in ms. */
-  maxRetryWaitMs?: number | undefined;
-  /** Stops the request; the call then throws InterruptedError. */
-  signal?: AbortSignal | undefined;
-}
+/** `signal` stops the request; the call then throws InterruptedError. */
+export type GetContactOptions = Omit<OneShotOptions, 'onRetry'>;
 
 /** The contact's fields, snake_case, the six contact fields first. */
 export async function getContact(systemId: string, options: GetContactOptions): Promise<Record<string, unknown>> {
   // An empty segment, "." or ".." would address /contacts itself once URL parsers resolve dot segments (README, "system_id").
   if (systemId.trim() === '' || systemId === '.' || systemId === '..')
     throw new UsageError(ANSWER_ERRORS.notASystemId(systemId));
-  const result = await withApiClient(
-    {
-      connection: options.connection,
-      concurrency: 1,
-      retries: options.retries ?? DEFAULTS.retries,
-      timeoutMs: options.timeoutMs ?? DEFAULTS.timeoutMs,
-      maxRetryWaitMs: options.maxRetryWaitMs,
-      stopSignal: options.signal,
-      graceMs: 0,
-    },
-    (client) => client.getOne(systemId),
+  const result = await withApiClient({ ...oneShotClientOptions(options), graceMs: 0 }, (client) =>
+    client.getOne(systemId),
   );
   if (options.signal?.aborted === true) throw new InterruptedError('interrupted');
   return resolveContact(systemId, result, options.connection.baseUrl);
