@@ -132,7 +132,7 @@ export class FingerprintTable {
   /** Slot after slot; replaced by a growth, so read it again after `added`. */
   slots: Int32Array;
   private capacity: number;
-  private size = 0;
+  private used = 0;
 
   /**
    * @param stride ints a slot
@@ -167,14 +167,19 @@ export class FingerprintTable {
     return this.slots[((a >>> 0) % this.capacity) * this.stride] as number;
   }
 
+  /** Used slots. */
+  get size(): number {
+    return this.used;
+  }
+
   isFree(at: number): boolean {
     return this.slots[at + this.usedAt] === 0;
   }
 
   /** A free slot from `find` was filled (fingerprint and fields): count it, and grow when full. */
   added(): void {
-    this.size++;
-    if (this.size > this.capacity * MAX_LOAD) this.grow();
+    this.used++;
+    if (this.used > this.capacity * MAX_LOAD) this.grow();
   }
 
   private grow(): void {
@@ -211,7 +216,6 @@ export interface FingerprintMap {
 /** `expected`: how many keys to size for, 0 when unknown. */
 export function createFingerprintTable(expected = 0): FingerprintMap {
   const table = new FingerprintTable(3, 2, expected);
-  let size = 0;
   return {
     claim(a, b, value) {
       const at = table.find(a, b);
@@ -221,7 +225,6 @@ export function createFingerprintTable(expected = 0): FingerprintMap {
       slots[at] = a;
       slots[at + 1] = b;
       slots[at + 2] = value;
-      size++;
       table.added();
       return 0;
     },
@@ -233,7 +236,7 @@ export function createFingerprintTable(expected = 0): FingerprintMap {
       table.slots[table.find(a, b) + 2] = value;
     },
     get size() {
-      return size;
+      return table.size;
     },
     get bytes() {
       return table.slots.byteLength;

@@ -11,7 +11,7 @@ import type { CsvHeader } from '../csv/read.js';
 import { createTableWriter } from '../csv/table.js';
 import { createCsvWriter } from '../csv/write.js';
 import { InternalError } from '../errors.js';
-import { createFingerprintTable, fnv1a, SEED_A, SEED_B } from '../fingerprints.js';
+import { createFingerprintTable, idFingerprint } from '../fingerprints.js';
 import { inputStem } from '../run/paths.js';
 import type { BackupSummary, Executor, PrepassObserver } from '../run/executor.js';
 import type { SnapshotIndex } from '../remote/snapshot.js';
@@ -41,7 +41,9 @@ export function createBackupIds(header: CsvHeader): BackupIds {
     record(record) {
       const id = cellText(record.cells[idIndex] ?? '');
       // Two ids that share a fingerprint (about n²/2⁶⁵, fingerprints.ts) would leave the later one out.
-      if (id !== '' && seen.claim(fnv1a(id, SEED_A), fnv1a(id, SEED_B), 1) === 0) spill.append(id);
+      if (id === '') return;
+      const { a, b } = idFingerprint(id);
+      if (seen.claim(a, b, 1) === 0) spill.append(id);
     },
     end() {
       complete = true;
@@ -52,7 +54,8 @@ export function createBackupIds(header: CsvHeader): BackupIds {
       return spill.records();
     },
     listed(id) {
-      return seen.get(fnv1a(id, SEED_A), fnv1a(id, SEED_B)) !== 0;
+      const { a, b } = idFingerprint(id);
+      return seen.get(a, b) !== 0;
     },
     dispose: () => spill.dispose(),
   };

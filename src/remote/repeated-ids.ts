@@ -10,7 +10,7 @@
  * the line of its first copy. Two different ids share a fingerprint with probability about
  * n²/2⁶⁵; such a pair would be named as repeated, and `get` shows the truth.
  */
-import { createFingerprintTable, fnv1a, SEED_A, SEED_B } from '../fingerprints.js';
+import { createFingerprintTable, idFingerprint } from '../fingerprints.js';
 
 /** How many repeated system_ids a warning names; the rest are counted. */
 export const NAMED_REPEATS = 3;
@@ -49,8 +49,7 @@ export function createRepeatTracker(): RepeatTracker {
       return firstLines.bytes;
     },
     add(systemId, line) {
-      const a = fnv1a(systemId, SEED_A);
-      const b = fnv1a(systemId, SEED_B);
+      const { a, b } = idFingerprint(systemId);
       const first = firstLines.claim(a, b, line);
       if (first === 0) return;
       if (first > 0) {
