@@ -231,6 +231,17 @@ describe('sync: scope', () => {
     expect([...byId(emu).keys()].sort()).toEqual(['zd-1', 'zd-2', 'zd-3']);
   });
 
+  it('a system_id written decomposed (NFD, as macOS may save it) is listed as its row is sent, so it is never deleted', async () => {
+    const emu = await emulator();
+    const sync = syncer(emu, tempDir('sync-nfd-'));
+    const file = `${HEADER}\nZoe\u0308-1,Zoë,Ng,zoe@example.com,\nkeep-1,Kim,Ode,kim@example.com,\n`;
+    await sync(file, { scope: { kind: 'all' } });
+    expect([...byId(emu).keys()].sort()).toEqual(['Zo\u00eb-1', 'keep-1']);
+    const again = await sync(file, { deleteMissing: true, scope: { kind: 'all' } });
+    expect(again.summary.counts.deleted).toBe(0);
+    expect([...byId(emu).keys()].sort()).toEqual(['Zo\u00eb-1', 'keep-1']);
+  });
+
   it('without --delete-missing nothing is deleted, whatever the scope', async () => {
     const { emu, sync } = await setUp();
     await sync(KEEP, { scope: { kind: 'all' } });

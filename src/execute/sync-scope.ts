@@ -3,7 +3,7 @@
  * stop a truncated export from wiping the portal (README, "Keeping CIOPulse in sync with your
  * helpdesk"). All of it is decided before the first write, from the file and one GET all.
  */
-import { stripExcelSafe } from '../csv/formula.js';
+import { cellText } from '../csv/formula.js';
 import type { CsvHeader } from '../csv/read.js';
 import type { PrepassObserver } from '../run/executor.js';
 import { InternalError, UsageError } from '../errors.js';
@@ -75,7 +75,8 @@ export function createListingCollector(options: {
     record(record) {
       rows++;
       if (record.error === undefined && filter?.(record.cells) !== undefined) return;
-      const id = stripExcelSafe((record.cells[idIndex] ?? '').trim());
+      // The id as its row is sent (trimmed, unguarded, NFC): a listing that kept another form would take the contact for gone.
+      const id = cellText(record.cells[idIndex] ?? '');
       if (id !== '' && rowInScope(options.scope, id)) listed.add(id);
     },
     end() {
