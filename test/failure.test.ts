@@ -212,6 +212,31 @@ describe('resume and interruption', () => {
     expect(existsSync(join(dir, 'c.results.csv.journal'))).toBe(false);
   });
 
+  it("after kill -9, --resume takes the journal of excel-safe ('-1) and decomposed ids as their rows", async () => {
+    const emu = await emulator({ latencyMs: 4 });
+    const dir = tempDir('kill-ids-');
+    const rows = 1500;
+    // An --excel-safe export guards an id that starts with "-"; a Mac may save "Zoë" decomposed.
+    const lines = ['system_id,first_name,last_name,email'];
+    for (let i = 0; i < rows; i++) lines.push(`${i % 2 === 0 ? `'-${i}` : `Zoe\u0308-${i}`},A,B,k${i}@example.com`);
+    const file = writeFile(dir, 'ids.csv', `${lines.join('\n')}\n`);
+    const env = emulatorEnv(emu);
+    const first = await runCliUntilFileGrows(
+      ['import', file, '--concurrency', '4', '--quiet'],
+      env,
+      join(dir, 'ids.results.csv.journal'),
+      20_000,
+      'SIGKILL',
+    );
+    expect(first.signal).toBe('SIGKILL');
+    const resumed = await runCli(['import', file, '--resume', '--concurrency', '4'], { env, timeoutMs: 120_000 });
+    expect(resumed.stderr).not.toMatch(/another system_id/);
+    expect(resumed.code).toBe(0);
+    expect(emu.contacts()).toHaveLength(rows);
+    expect(emu.contacts().some((c) => c.system_id === '-0')).toBe(true);
+    expect(emu.contacts().some((c) => c.system_id === 'Zo\u00eb-1')).toBe(true);
+  });
+
   it('SIGINT drains, writes every row (the rest skipped), says how to resume, and exits 130', async () => {
     const emu = await emulator({ latencyMs: 20 });
     const dir = tempDir('sigint-');

@@ -6,6 +6,7 @@
  */
 import type { InputFormat } from '../csv/source.js';
 import { existsSync, statSync } from 'node:fs';
+import { cellText } from '../csv/formula.js';
 import { FileError } from '../errors.js';
 import { FILE_ERRORS, HINTS } from '../error-messages.js';
 import { ROW_DETAILS } from '../contact/row-messages.js';
@@ -60,7 +61,7 @@ function fromJournal(
 ): PreviousAnswer | undefined {
   const entry = journal.get(seq);
   if (entry === undefined || !FINAL_STATUSES.has(entry.status)) return undefined;
-  if (entry.system_id !== systemIdCell.trim()) {
+  if (entry.system_id !== cellText(systemIdCell)) {
     throw mismatch(journalPath, FILE_ERRORS.otherSystemId(line, systemIdCell, entry.system_id, 'journal'));
   }
   return {
@@ -93,7 +94,7 @@ async function findSuperseding(
   if (resultsPath !== undefined) {
     let seq = 0;
     for await (const record of readResultRows(resultsPath, width))
-      consider(seq++, (record[systemIdIndex] ?? '').trim(), record[statusIndex] ?? '');
+      consider(seq++, cellText(record[systemIdIndex] ?? ''), record[statusIndex] ?? '');
   }
   for (const [seq, entry] of journal) consider(seq, entry.system_id, entry.status);
   const latest = new Map<string, LaterApplied>();
@@ -111,7 +112,7 @@ async function findSuperseding(
   if (resultsPath !== undefined) {
     let seq = 0;
     for await (const record of readResultRows(resultsPath, width))
-      applied(seq++, (record[systemIdIndex] ?? '').trim(), record[statusIndex] ?? '', undefined);
+      applied(seq++, cellText(record[systemIdIndex] ?? ''), record[statusIndex] ?? '', undefined);
   }
   for (const [seq, entry] of journal) applied(seq, entry.system_id, entry.status, entry.line);
   return latest;
@@ -153,7 +154,7 @@ export async function openResume(options: {
         const answer = fromJournal(journal, journalPath, seq, systemIdCell, line);
         return Promise.resolve(
           answer ??
-            supersededAnswer(later.get(systemIdCell.trim()), seq, journal.get(seq)?.status ?? '', options.format),
+            supersededAnswer(later.get(cellText(systemIdCell)), seq, journal.get(seq)?.status ?? '', options.format),
         );
       },
       close() {},
@@ -203,7 +204,7 @@ export async function openResume(options: {
         if (status === 'uncertain') uncertain.add(seq);
         else uncertain.delete(seq);
         if (!FINAL_STATUSES.has(status))
-          return supersededAnswer(later.get(systemIdCell.trim()), seq, status, options.format);
+          return supersededAnswer(later.get(cellText(systemIdCell)), seq, status, options.format);
         const http = record[statusIndex + 1] ?? '';
         // Final rows carry no error the run needs as data: invalid rows are judged again.
         return {
@@ -218,7 +219,7 @@ export async function openResume(options: {
         answer ??
         (entry === undefined
           ? undefined
-          : supersededAnswer(later.get(systemIdCell.trim()), seq, entry.status, options.format))
+          : supersededAnswer(later.get(cellText(systemIdCell)), seq, entry.status, options.format))
       );
     },
     close() {
