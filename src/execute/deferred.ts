@@ -17,7 +17,7 @@ import { ROW_DETAILS, ROW_ERRORS } from '../contact/row-messages.js';
 import type { ApiClient } from '../api/client.js';
 import type { ContactPatch } from '../contact/schema.js';
 import { toResult, type PreparedRow } from '../run/outcomes.js';
-import type { ResultRow, RowOutcome } from '../run/results.js';
+import { outcomeOf, type ResultRow, type RowOutcome } from '../run/results.js';
 import { isSuperseded, supersededOutcome } from '../run/supersede.js';
 import { createOverrideStore, type OverrideStore } from '../run/override-store.js';
 
@@ -56,15 +56,13 @@ export function createDeferredList(later?: LaterRows): DeferredList {
       return spill.count;
     },
     add(job, result) {
-      const before: RowOutcome = {
-        line: result.line,
-        systemId: result.systemId,
-        status: result.status,
-        httpStatus: result.httpStatus,
-        errors: result.errors,
-        detail: result.detail,
-      };
-      spill.append({ seq: job.seq, line: job.line, systemId: job.systemId, patch: job.patch, before });
+      spill.append({
+        seq: job.seq,
+        line: job.line,
+        systemId: job.systemId,
+        patch: job.patch,
+        before: outcomeOf(result),
+      });
       if (later === undefined || later.hasLater(job.seq)) keys.add(job.systemId);
     },
     applied(job) {
@@ -114,14 +112,7 @@ export async function runDeferredPass(options: {
     if (result.status === 422 && stillTaken.length < SWAP_LOOKUP_LIMIT) stillTaken.push(row);
     overrides.set(row.seq, {
       before: row.before,
-      after: {
-        line: row.line,
-        systemId: row.systemId,
-        status: after.status,
-        httpStatus: after.httpStatus,
-        errors: after.errors,
-        detail: after.detail === undefined ? note : `${note}; ${after.detail}`,
-      },
+      after: { ...outcomeOf(after), detail: after.detail === undefined ? note : `${note}; ${after.detail}` },
     });
   };
   try {

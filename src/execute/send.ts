@@ -16,7 +16,7 @@ import { createDeferredList, runDeferredPass, type DeferredList } from './deferr
 import type { Executor } from '../run/executor.js';
 import { internalErrorRow, skippedRow, toResult, type PreparedRow } from '../run/outcomes.js';
 import { isSuperseded, SUPERSEDABLE_STATUSES, supersededOutcome } from '../run/supersede.js';
-import { type ResultRow, type RowOutcome } from '../run/results.js';
+import { outcomeOf, type ResultRow, type RowOutcome } from '../run/results.js';
 import { APPLIED_STATUSES } from '../run/statuses.js';
 import type { ResultsSink } from '../run/sink.js';
 import { createOverrideStore, mergeOverrides } from '../run/override-store.js';
@@ -127,14 +127,7 @@ function createSupersedeTracker(format: InputFormat | undefined, later: LaterRow
     note(row: ResultRow, waits: boolean): void {
       const last = later !== undefined && !later.hasLater(row.seq);
       if (!waits && !last && SUPERSEDABLE_STATUSES.has(row.status)) {
-        const outcome: RowOutcome = {
-          line: row.line,
-          systemId: row.systemId,
-          status: row.status,
-          httpStatus: row.httpStatus,
-          errors: row.errors,
-          detail: row.detail,
-        };
+        const outcome = outcomeOf(row);
         const list = unsettled.get(row.systemId);
         if (list === undefined) unsettled.set(row.systemId, [{ seq: row.seq, outcome }]);
         else list.push({ seq: row.seq, outcome });

@@ -45,6 +45,19 @@ export type RowOutcome = Pick<
   'line' | 'systemId' | 'status' | 'httpStatus' | 'errors' | 'changes' | 'detail'
 >;
 
+/** A results row's outcome: what an override keeps as `before`, or puts in its place. */
+export function outcomeOf(row: RowOutcome): RowOutcome {
+  return {
+    line: row.line,
+    systemId: row.systemId,
+    status: row.status,
+    httpStatus: row.httpStatus,
+    errors: row.errors,
+    changes: row.changes,
+    detail: row.detail,
+  };
+}
+
 export interface Override {
   before: RowOutcome;
   after: RowOutcome;
