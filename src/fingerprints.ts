@@ -132,6 +132,8 @@ export class FingerprintTable {
   /** Slot after slot; replaced by a growth, so read it again after `added`. */
   slots: Int32Array;
   private capacity: number;
+  /** capacity / 2³²: a fingerprint's first half times this is its home slot. */
+  private scale: number;
   private used = 0;
 
   /**
@@ -145,13 +147,14 @@ export class FingerprintTable {
     expected: number,
   ) {
     this.capacity = capacityFor(Math.min(expected, PRESIZE_CAP));
+    this.scale = this.capacity / 2 ** 32;
     this.slots = new Int32Array(this.capacity * stride);
   }
 
   /** The offset in `slots` of the slot that holds this fingerprint, or of the free slot where it goes. */
   find(a: number, b: number): number {
     const { slots, stride, usedAt, capacity } = this;
-    let slot = (a >>> 0) % capacity;
+    let slot = this.home(a);
     for (;;) {
       const at = slot * stride;
       if (slots[at + usedAt] === 0 || (slots[at] === a && slots[at + 1] === b)) return at;
@@ -164,7 +167,17 @@ export class FingerprintTable {
    * memory into the cache ahead of `find` (run/warm-tables.ts).
    */
   touch(a: number): number {
-    return this.slots[((a >>> 0) % this.capacity) * this.stride] as number;
+    return this.slots[this.home(a) * this.stride] as number;
+  }
+
+  /**
+   * The slot where the search for a fingerprint starts: its first half scaled to the capacity, a
+   * multiplication where `%` on an unsigned 32-bit number is a floating-point remainder in V8, in
+   * the hot loop of every row's check. Always below the capacity: the product is at most
+   * capacity − capacity / 2³², far above a double's rounding step there.
+   */
+  private home(a: number): number {
+    return Math.floor((a >>> 0) * this.scale);
   }
 
   /** Used slots. */
@@ -186,6 +199,7 @@ export class FingerprintTable {
     const old = this.slots;
     const { stride, usedAt } = this;
     this.capacity = Math.ceil(this.capacity * GROWTH);
+    this.scale = this.capacity / 2 ** 32;
     this.slots = new Int32Array(this.capacity * stride);
     for (let from = 0; from < old.length; from += stride) {
       if (old[from + usedAt] === 0) continue;

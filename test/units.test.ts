@@ -17,6 +17,7 @@ import {
   contactPatchSchema,
   createRowParser,
   findEscapedChar,
+  SPREADSHEET_ERRORS,
   toRowErrors,
 } from '../src/contact/schema.js';
 import { apiKey, emptyFields, EXPORT_COLUMNS } from '../src/contact/fields.js';
@@ -179,6 +180,21 @@ describe('cell rules', () => {
     const row = parse({ system_id: 'x', first_name: 'Caf\uFFFD' });
     expect(row.ok).toBe(false);
     expect(!row.ok && row.errors[0]?.code).toBe('replacement_char');
+  });
+
+  it('refuses every spreadsheet error value in every field as that error alone, not also the field’s own rule', () => {
+    for (const value of SPREADSHEET_ERRORS) {
+      for (const field of CONTACT_FIELDS) {
+        const cells = { system_id: 'x', first_name: 'A', last_name: 'B', email: 'a@example.com', [field]: value };
+        const row = parse(cells);
+        expect(row.ok ? [] : row.errors.map((e) => [e.code, e.field]), `${value} in ${field}`).toEqual([
+          ['spreadsheet_error', field],
+        ]);
+      }
+    }
+    // Beside a cell error in one field, another field still reports its own.
+    const both = parse({ system_id: 'x', email: 'not-an-address', mobile: '#N/A' });
+    expect(both.ok ? [] : both.errors.map((e) => e.code)).toEqual(['invalid_email', 'spreadsheet_error']);
   });
 
   it('an excel-safe prefix round-trips through export and import for any formula-like text', () => {

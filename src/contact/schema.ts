@@ -51,43 +51,90 @@ export function findEscapedChar(value: string): string | undefined {
   return undefined;
 }
 
-function issue(ctx: z.RefinementCtx, code: RowErrorCode, message: string): void {
-  ctx.addIssue({ code: 'custom', message, params: { code } });
+/** What a rule found wrong with a value: its stable code and its sentence. */
+interface Finding {
+  code: RowErrorCode;
+  message: string;
+}
+
+/** One rule of a field: what is wrong with the value, or undefined. */
+type Rule = (value: string) => Finding | undefined;
+
+/**
+ * Rules as one zod check: the value goes through each in order, and every finding is an issue. A
+ * `guard` that finds something is the only issue: "#N/A" in email is not also "an invalid email".
+ * One plain check rather than a superRefine per rule, because zod's superRefine allocates a
+ * closure for each value it checks, and the importer checks every cell of a million-row file
+ * (BENCHMARKS.md, section 1).
+ */
+function checkOf(rules: readonly Rule[], guard?: Rule): z.core.$ZodCheck<string> {
+  const check: z.core.$ZodCheck<string> = z.check<string>((payload): void => {
+    const value = payload.value;
+    const guarded = guard?.(value);
+    if (guarded !== undefined) return report(payload, check, guarded);
+    for (const rule of rules) {
+      const found = rule(value);
+      if (found !== undefined) report(payload, check, found);
+    }
+  });
+  return check;
+}
+
+/** A finding as a zod issue, as superRefine would add it: `continue` lets the later checks run too. */
+function report(payload: z.core.ParsePayload<string>, inst: z.core.$ZodCheck<string>, found: Finding): void {
+  payload.issues.push({
+    code: 'custom',
+    message: found.message,
+    params: { code: found.code },
+    input: payload.value,
+    inst,
+    continue: true,
+  });
 }
 
 /** Any text value the API accepts: a string that JSON can carry without a backslash. */
-export const apiText = z.string().superRefine((value, ctx) => {
+const noEscapes: Rule = (value) => {
   const ch = findEscapedChar(value);
-  if (ch !== undefined) issue(ctx, 'backslash_char', ROW_ERRORS.backslash_char.needsEscape(ch));
-});
+  return ch === undefined ? undefined : { code: 'backslash_char', message: ROW_ERRORS.backslash_char.needsEscape(ch) };
+};
 
-export const emailValue = apiText.superRefine((value, ctx) => {
-  if (!isValidEmail(value)) issue(ctx, 'invalid_email', ROW_ERRORS.invalid_email.notAnAddress(value));
-});
+const anEmail: Rule = (value) =>
+  isValidEmail(value) ? undefined : { code: 'invalid_email', message: ROW_ERRORS.invalid_email.notAnAddress(value) };
 
-export const mobileValue = apiText.superRefine((value, ctx) => {
-  if (!MOBILE_PATTERN.test(value)) issue(ctx, 'invalid_mobile', ROW_ERRORS.invalid_mobile.notE164(value));
-});
+const aMobile: Rule = (value) =>
+  MOBILE_PATTERN.test(value)
+    ? undefined
+    : { code: 'invalid_mobile', message: ROW_ERRORS.invalid_mobile.notE164(value) };
 
 /** A field that is mandatory on create: present, not null, not empty. */
-const requiredText = apiText.superRefine((value, ctx) => {
-  if (value.length === 0) issue(ctx, 'missing_required', ROW_ERRORS.missing_required.inBody());
-});
+const notEmpty: Rule = (value) =>
+  value.length === 0 ? { code: 'missing_required', message: ROW_ERRORS.missing_required.inBody() } : undefined;
 
-/** Each field's own rule; the field names come from src/contact/fields.ts, the one list. */
+/** Each field's own rules; the field names come from src/contact/fields.ts, the one list. */
+const FIELD_RULES: Record<ContactField, readonly Rule[]> = {
+  first_name: [noEscapes],
+  last_name: [noEscapes],
+  email: [noEscapes, anEmail],
+  job_title: [noEscapes],
+  mobile: [noEscapes, aMobile],
+};
+
+/** A string checked by these rules. */
+const textOf = (rules: readonly Rule[]): z.ZodType<string> => z.string().check(checkOf(rules));
+
 const FIELD_SCHEMAS: Record<ContactField, z.ZodType<string>> = {
-  first_name: apiText,
-  last_name: apiText,
-  email: emailValue,
-  job_title: apiText,
-  mobile: mobileValue,
+  first_name: textOf(FIELD_RULES.first_name),
+  last_name: textOf(FIELD_RULES.last_name),
+  email: textOf(FIELD_RULES.email),
+  job_title: textOf(FIELD_RULES.job_title),
+  mobile: textOf(FIELD_RULES.mobile),
 };
 
 /** The mandatory fields' rules on create; email's own rule already refuses an empty value. */
 const REQUIRED_SCHEMAS: Record<(typeof REQUIRED_ON_CREATE)[number], z.ZodType<string>> = {
-  first_name: requiredText,
-  last_name: requiredText,
-  email: emailValue,
+  first_name: textOf([noEscapes, notEmpty]),
+  last_name: textOf([noEscapes, notEmpty]),
+  email: FIELD_SCHEMAS.email,
 };
 
 type FieldShape = Record<ContactField, z.ZodType<string | null | undefined>>;
@@ -124,13 +171,21 @@ export const MAX_SYSTEM_ID_LENGTH = 100;
  * first. Empty, `.` and `..` cannot be one: URL parsers resolve dot segments, so
  * `PUT /contacts/..` would hit `/contacts` (README, "system_id").
  */
-export const apiSystemId = z.string().superRefine((value, ctx) => {
-  if (value.length === 0) issue(ctx, 'missing_system_id', ROW_ERRORS.missing_system_id.empty());
-  else if (value === '.' || value === '..')
-    issue(ctx, 'invalid_system_id', ROW_ERRORS.invalid_system_id.dotSegment(value));
-  else if (value.length > MAX_SYSTEM_ID_LENGTH)
-    issue(ctx, 'invalid_system_id', ROW_ERRORS.invalid_system_id.tooLong(value.length, MAX_SYSTEM_ID_LENGTH));
-});
+export const apiSystemId = z.string().check(
+  checkOf([
+    (value) => {
+      if (value.length === 0) return { code: 'missing_system_id', message: ROW_ERRORS.missing_system_id.empty() };
+      if (value === '.' || value === '..')
+        return { code: 'invalid_system_id', message: ROW_ERRORS.invalid_system_id.dotSegment(value) };
+      if (value.length > MAX_SYSTEM_ID_LENGTH)
+        return {
+          code: 'invalid_system_id',
+          message: ROW_ERRORS.invalid_system_id.tooLong(value.length, MAX_SYSTEM_ID_LENGTH),
+        };
+      return undefined;
+    },
+  ]),
+);
 
 /**
  * How Excel writes a long number it has rounded: `4.30123E+10`, `1.23E+11` (and `4,30123E+10` in
@@ -145,14 +200,20 @@ const SCIENTIFIC_NUMBER = /^[+-]?(?:\d[.,]\d+[eE][+-]?\d+|\d+[eE][+-]\d+)$/;
  * row would overwrite the contact the one before it wrote. A control character: a line break or
  * tab that merged two cells (issue 11).
  */
-export const systemIdSchema = apiSystemId.superRefine((value, ctx) => {
-  const misdecoded = findMisdecoded(value);
-  if (SCIENTIFIC_NUMBER.test(value)) issue(ctx, 'scientific_system_id', ROW_ERRORS.scientific_system_id.rounded(value));
-  else if (misdecoded !== undefined) issue(ctx, misdecoded.code, misdecoded.message);
-  // eslint-disable-next-line no-control-regex
-  else if (/[\u0000-\u001f\u007f]/.test(value))
-    issue(ctx, 'invalid_system_id', ROW_ERRORS.invalid_system_id.controlChar(value));
-});
+export const systemIdSchema = apiSystemId.check(
+  checkOf([
+    (value) => {
+      if (SCIENTIFIC_NUMBER.test(value))
+        return { code: 'scientific_system_id', message: ROW_ERRORS.scientific_system_id.rounded(value) };
+      const misdecoded = findMisdecoded(value);
+      if (misdecoded !== undefined) return misdecoded;
+      // eslint-disable-next-line no-control-regex
+      if (/[\u0000-\u001f\u007f]/.test(value))
+        return { code: 'invalid_system_id', message: ROW_ERRORS.invalid_system_id.controlChar(value) };
+      return undefined;
+    },
+  ]),
+);
 
 function isContactField(key: unknown): key is ContactField {
   return typeof key === 'string' && (CONTACT_FIELDS as readonly string[]).includes(key);
@@ -223,25 +284,16 @@ export type ParsedRow =
  * such as Excel for Mac's MacRoman read as windows-1252). They are reported instead of the
  * field's own rule (README, "Cells: empty, `null`, `#N/A`").
  */
-const CELL_CODES: ReadonlySet<RowErrorCode> = new Set(['spreadsheet_error', 'replacement_char', 'control_char']);
+const cellGuard: Rule = (value) =>
+  // Every error value starts with `#`: most cells are answered without hashing them for the set.
+  value.charCodeAt(0) === 0x23 && SPREADSHEET_ERRORS.has(value)
+    ? { code: 'spreadsheet_error', message: ROW_ERRORS.spreadsheet_error.errorValue(value) }
+    : findMisdecoded(value);
 
-function cellGuard(value: string, ctx: z.RefinementCtx): void {
-  if (SPREADSHEET_ERRORS.has(value)) {
-    issue(ctx, 'spreadsheet_error', ROW_ERRORS.spreadsheet_error.errorValue(value));
-    return;
-  }
-  const misdecoded = findMisdecoded(value);
-  if (misdecoded !== undefined) issue(ctx, misdecoded.code, misdecoded.message);
-}
-
-/** A row's fields as the importer checks them: each field's API rule, plus the cell guard. */
-const importPatchSchema = z.object(fieldShape((f) => FIELD_SCHEMAS[f].superRefine(cellGuard).nullable().optional()));
-
-/** A field with a cell error reports only that: "#N/A" in email is not also "an invalid email". */
-function preferCellErrors(errors: RowError[]): RowError[] {
-  const guarded = new Set(errors.filter((e) => CELL_CODES.has(e.code)).map((e) => e.field));
-  return guarded.size === 0 ? errors : errors.filter((e) => CELL_CODES.has(e.code) || !guarded.has(e.field));
-}
+/** A row's fields as the importer checks them: the cell guard, then each field's API rules. */
+const importPatchSchema = z.object(
+  fieldShape((f) => z.string().check(checkOf(FIELD_RULES[f], cellGuard)).nullable().optional()),
+);
 
 /**
  * Builds the cell → value conversion once per run. Each cell is trimmed and has an Excel-safe
@@ -278,7 +330,7 @@ export function createRowParser(options: RowParserOptions = {}): (cells: RowCell
       const idErrors = id.success
         ? []
         : toRowErrors(id.error.issues).map((e): RowError => ({ ...e, field: 'system_id' }));
-      const errors = [...idErrors, ...(fields.success ? [] : preferCellErrors(toRowErrors(fields.error.issues)))];
+      const errors = [...idErrors, ...(fields.success ? [] : toRowErrors(fields.error.issues))];
       for (const error of errors) {
         if (error.code === 'invalid_mobile' && mobile?.ok === false) error.message = mobile.message;
       }
