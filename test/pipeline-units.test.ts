@@ -13,6 +13,7 @@ import { toResult, type PreparedRow } from '../src/run/outcomes.js';
 import type { ApiClient, ApiResult } from '../src/api/client.js';
 import type { ResultRow } from '../src/run/results.js';
 import type { ResultsSink } from '../src/run/sink.js';
+import { validateFile, type RunProgress } from '../src/index.js';
 import { tempDir } from './helpers.js';
 
 const job: PreparedRow = { seq: 0, line: 2, cells: ['A1'], systemId: 'A1', patch: {}, warnings: [], notes: [] };
@@ -169,5 +170,23 @@ describe('the send executor on a bug', () => {
     expect(bySeq.get(2)?.status).toBe('updated');
     // Same system_id: the row after the bug ran after it, never beside it.
     expect(put.findIndex((row) => row.seq === 0)).toBeLessThan(put.findIndex((row) => row.seq === 1));
+  });
+});
+
+describe('progress', () => {
+  it('reports at most every 100 ms while the rows go by, and once at the end with every row', async () => {
+    const dir = tempDir('progress-');
+    const input = join(dir, 'in.csv');
+    const lines = ['system_id,first_name,last_name,email'];
+    for (let i = 0; i < 20_000; i++) lines.push(`P${i},Ann,Lee,p${i}@example.com`);
+    writeFileSync(input, `${lines.join('\n')}\n`);
+    const seen: RunProgress[] = [];
+    const summary = await validateFile({ input, results: join(dir, 'r.csv'), onProgress: (p) => seen.push(p) });
+    expect(summary.rows).toBe(20_000);
+    expect(seen.at(-1)).toMatchObject({ rowsWritten: 20_000, failed: 0 });
+    // The first report is due at once; after it, one per 100 ms at most, plus the last.
+    expect(seen.length).toBeLessThanOrEqual(2 + Math.ceil(summary.elapsedMs / 100));
+    for (let i = 1; i < seen.length; i++)
+      expect(seen[i]?.rowsWritten).toBeGreaterThanOrEqual(seen[i - 1]?.rowsWritten ?? 0);
   });
 });
