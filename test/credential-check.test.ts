@@ -4,11 +4,17 @@
  * at the same URL. A root URL, `/api/v4`, or a server that answers 404 whatever the key fails.
  */
 import { createServer } from 'node:http';
+import { utimesSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { createRunClient } from '../src/execute/send.js';
+import { createRunControl } from '../src/run/control.js';
+import { importContacts } from '../src/index.js';
+import { FileError } from '../src/errors.js';
 import { runCredentialCheck } from '../src/api/credentials.js';
 import { Secret, type Connection } from '../src/config.js';
 import { json, useLoopbackServers } from './loopback-servers.js';
-import { emulatorEnv, runCli, TEST_API_KEY, TEST_PORTAL_CODE, useEmulators } from './helpers.js';
+import { emulatorEnv, runCli, tempDir, TEST_API_KEY, TEST_PORTAL_CODE, useEmulators } from './helpers.js';
 
 const emulator = useEmulators();
 const listen = useLoopbackServers();
@@ -121,5 +127,61 @@ describe('export against a wrong base URL (issue 23, item 12)', () => {
       );
       expect(result.stderr).not.toMatch(/system_id is matched exactly/);
     }
+  });
+});
+
+describe('a run asks its credential check beside the pre-pass (issue 21)', () => {
+  /** A server that counts each GET and holds its answer until `answer` is called. */
+  async function holdingServer() {
+    const held: (() => void)[] = [];
+    let gets = 0;
+    let arrived: () => void = () => undefined;
+    const firstGet = new Promise<void>((resolve) => (arrived = resolve));
+    const url = await listen(
+      createServer((req, res) => {
+        if (req.method === 'GET') gets++;
+        arrived();
+        held.push(() => json(res, 404, { message: 'A Contact with this System ID was not found', status: 404 }));
+      }),
+    );
+    return { url, firstGet, gets: () => gets, answer: () => held.splice(0).forEach((send) => send()) };
+  }
+
+  it('sends the check as the client is made, and judges that one answer', async () => {
+    const server = await holdingServer();
+    const control = createRunControl(undefined);
+    const run = await createRunClient({ connection: connection(`${server.url}/api/v5`), retries: 0 }, control);
+    try {
+      // Nobody has asked for a verdict yet: the GET is already on its way.
+      await server.firstGet;
+      expect(server.gets()).toBe(1);
+      const judged = run.checkCredentials();
+      server.answer();
+      await judged;
+      expect(control.stopped()).toBeUndefined();
+      expect(server.gets()).toBe(1);
+    } finally {
+      await run.close();
+      control.dispose();
+    }
+  });
+
+  it('a run that fails before its first row ends at once, without waiting for an unanswered check', async () => {
+    const server = await holdingServer();
+    const dir = tempDir('check-beside-');
+    const input = join(dir, 'in.csv');
+    writeFileSync(input, 'system_id,first_name,last_name,email\nH1,Ann,Lee,h1@example.com\n');
+    const started = performance.now();
+    const error = await importContacts({
+      input,
+      connection: connection(`${server.url}/api/v5`),
+      results: join(dir, 'r.csv'),
+      timeoutMs: 60_000,
+      // Between the first open and the pre-pass: the file changes, and the pre-pass refuses it.
+      onStart: () => utimesSync(input, new Date(), new Date(Date.now() + 5000)),
+    }).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(FileError);
+    // The check was cut off, on its way or held by the server, not waited for: its time limit is a minute.
+    expect(performance.now() - started).toBeLessThan(10_000);
   });
 });

@@ -152,7 +152,7 @@ describe('the send executor on a bug', () => {
     } as unknown as ApiClient;
     const control = createRunControl(undefined);
     const send = createSendExecutor({
-      run: { client, retries: () => 0, checkCredentials: () => Promise.resolve() },
+      run: { client, retries: () => 0, checkCredentials: () => Promise.resolve(), close: () => Promise.resolve() },
       sink,
       control,
       isDelete: false,

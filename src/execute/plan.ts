@@ -14,7 +14,7 @@ import {
   type RowError,
 } from '../contact/schema.js';
 import { skippedRow, type PreparedRow } from '../run/outcomes.js';
-import type { ApiClient } from '../api/client.js';
+import type { RunClient } from './send.js';
 import type { RunControl } from '../run/control.js';
 import type { Executor } from '../run/executor.js';
 import type { ResultsSink } from '../run/sink.js';
@@ -327,10 +327,9 @@ function joinDetail(parts: readonly string[], warnings: readonly string[]): stri
 
 /** `--plan`: one GET all, then each row predicted against it; nothing is written to the API. */
 export function createPlanExecutor(ctx: {
-  client: ApiClient;
+  run: RunClient;
   sink: ResultsSink;
   control: RunControl;
-  checkCredentials: () => Promise<void>;
   onWarning?: ((message: string) => void) | undefined;
   predictOptions: PlannerOptions;
   /** Between the GET all and the first prediction (a sync plan takes its deletes out). */
@@ -339,9 +338,9 @@ export function createPlanExecutor(ctx: {
   let planner: Planner | undefined;
   return {
     async start() {
-      await ctx.checkCredentials();
+      await ctx.run.checkCredentials();
       if (ctx.control.stopped() !== undefined) return;
-      const snapshot = await loadSnapshot(ctx.client, { signal: ctx.control.stopSignal, onWarning: ctx.onWarning });
+      const snapshot = await loadSnapshot(ctx.run.client, { signal: ctx.control.stopSignal, onWarning: ctx.onWarning });
       await ctx.onSnapshot?.(snapshot);
       planner = createPlanner(snapshot, ctx.predictOptions);
     },
@@ -365,10 +364,14 @@ export function createPlanExecutor(ctx: {
       keptEmptyRows: planner?.keptEmptyRows,
       changedOnlyRequests: planner?.toSend,
     }),
-    stats: () => ({ retries: 0, inFlight: ctx.client.gate.stats().inFlight, window: ctx.client.gate.stats().window }),
+    stats: () => ({
+      retries: 0,
+      inFlight: ctx.run.client.gate.stats().inFlight,
+      window: ctx.run.client.gate.stats().window,
+    }),
     close: () => {
       planner?.dispose();
-      return ctx.client.close();
+      return ctx.run.close();
     },
   };
 }

@@ -45,8 +45,13 @@ export interface ClientSettings extends ConnectionOptions {
 export interface RunClient {
   client: ApiClient;
   retries(): number;
-  /** Checks the credentials with one GET; stops the run through `control` when they do not work. */
+  /**
+   * Judges the credential check, one GET asked when the client was made; stops the run through
+   * `control` when the credentials do not work.
+   */
   checkCredentials(): Promise<void>;
+  /** Closes the client. A check still unanswered (the run ended before its first row) is cut off, not waited for. */
+  close(): Promise<void>;
 }
 
 /** The client of a run: stopped by the run's control, a mid-run 401 stops the run. */
@@ -81,16 +86,27 @@ export async function createRunClient(settings: ClientSettings, control: RunCont
         error instanceof CiopulseError ? error.hint : undefined,
       ),
   });
+  // The check needs nothing from the file, so it is asked now: its round trip overlaps the pre-pass
+  // that reads the file before the first row (run/pipeline.ts), and checkCredentials judges it.
+  let answered = false;
+  const asked = askCredentialCheck(client).finally(() => (answered = true));
+  // Judged, or its failure thrown, in checkCredentials; a run that never gets there closes without it.
+  asked.catch(() => undefined);
   return {
     client,
     retries: () => retries,
     async checkCredentials() {
       if (control.stopped() !== undefined) return;
-      const verdict = judgeCredentialCheck(client.baseUrl, await askCredentialCheck(client));
+      const verdict = judgeCredentialCheck(client.baseUrl, await asked);
       credentialsChecked = true;
       // Not the API: onFatal has stopped the run already.
       if (verdict.ok || control.stopped() !== undefined) return;
       control.stop(verdict.reason, RUN_STOPS.checkFailed(verdict.error.message), verdict.error.hint);
+    },
+    close() {
+      // Rows are sent only after the check's answer, so an unanswered check is all that is in flight.
+      if (!answered) client.abortInFlight();
+      return client.close();
     },
   };
 }
@@ -240,6 +256,6 @@ export function createSendExecutor(ctx: SendContext): Executor {
       inFlight: client.gate.stats().inFlight,
       window: client.gate.stats().window,
     }),
-    close: () => client.close(),
+    close: () => run.close(),
   };
 }

@@ -145,9 +145,10 @@ async function putAfterInput(sink: ResultsSink, rows: readonly ResultRow[]): Pro
 /** A real sync: deletes, then the rows through --changed-only's filter, then the state. */
 export async function createSyncExecutor(settings: SyncSettings, ctx: ExecutorContext): Promise<Executor> {
   const { sink, control, header } = ctx;
-  const run: RunClient = await createRunClient(settings.client, control);
   const collector = listingCollector(settings, header);
   const backupIds = settings.backup === undefined ? undefined : createBackupIds(header);
+  // Made last: its credential check goes out at once (send.ts), and nothing after it may throw.
+  const run: RunClient = await createRunClient(settings.client, control);
   const applied = new Set<string>();
   // Every row the send executor finishes passes here: the applied ones become owned, and so do the
   // ones the file lists that already matched (docs/ARCHITECTURE.md, "Sync"): the file governs them, so
@@ -266,15 +267,14 @@ export async function createSyncExecutor(settings: SyncSettings, ctx: ExecutorCo
 /** `sync --plan`: the same decisions, predicted; nothing is written to the API or the state. */
 export async function createSyncPlanExecutor(settings: SyncSettings, ctx: ExecutorContext): Promise<Executor> {
   const { sink, control, header } = ctx;
-  const run = await createRunClient(settings.client, control);
   const collector = listingCollector(settings, header);
+  const run = await createRunClient(settings.client, control);
   let previews: ResultRow[] = [];
   let decision: Decision | undefined;
   const plan = createPlanExecutor({
-    client: run.client,
+    run,
     sink,
     control,
-    checkCredentials: () => run.checkCredentials(),
     onWarning: settings.onWarning,
     predictOptions: { later: ctx.later },
     onSnapshot: (snapshot) => {

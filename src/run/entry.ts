@@ -117,10 +117,9 @@ export function planImport(options: PlanOptions): Promise<RunSummary> {
       const run = await createRunClient({ ...options, onRetry: options.onRetry }, control);
       const predictOptions = { ...plannerOptions(header, options), later };
       return createPlanExecutor({
-        client: run.client,
+        run,
         sink,
         control,
-        checkCredentials: () => run.checkCredentials(),
         onWarning: options.onWarning,
         predictOptions,
       });
@@ -150,10 +149,11 @@ export async function importContacts(options: ImportOptions): Promise<RunSummary
     restart: options.restart,
     outputs: undoFiles(backupPath),
     createExecutor: async ({ sink, control, header, later }) => {
-      const run = await createRunClient(options, control);
       let changed: ChangedFilter | undefined;
       // Listed by the pipeline's pre-pass, which reads the file before the first row anyway.
       const backupIds = backupPath === undefined ? undefined : createBackupIds(header);
+      // Made last: its credential check goes out at once (send.ts), and nothing after it may throw.
+      const run = await createRunClient(options, control);
       const send = createSendExecutor({
         run,
         sink,
