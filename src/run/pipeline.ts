@@ -96,7 +96,7 @@ export async function runPipeline(spec: PipelineSpec): Promise<RunSummary> {
   let executor: Executor | undefined;
   let resume: ResumeState | undefined;
   let control: RunControl | undefined;
-  let reporter: ReturnType<typeof createProgress> | undefined;
+  let progress: ReturnType<typeof createProgress> | undefined;
   try {
     const { header } = source;
     const { resultsPath, errorsPath } = outputs;
@@ -127,7 +127,7 @@ export async function runPipeline(spec: PipelineSpec): Promise<RunSummary> {
       atomic: resume !== undefined,
       onRow: (row, replaces) => {
         options.onRow?.(row, replaces);
-        progress.maybe();
+        progress?.maybe();
       },
       onFailure: (error) => runControl.stop('write_failed', error.message, writeFailedHint(error, outputs.journalPath)),
     }));
@@ -137,7 +137,7 @@ export async function runPipeline(spec: PipelineSpec): Promise<RunSummary> {
     const later: LaterRows | undefined =
       spec.mode === 'dry-run' ? undefined : { hasLater: (seq) => learnt?.hasLater(seq) ?? true };
     const run = (executor = await spec.createExecutor({ sink: runSink, control: runControl, header, later }));
-    const progress = (reporter = createProgress(options, source, runSink, run));
+    progress = createProgress(options, source, runSink, run);
     const rules = {
       header,
       isDelete: spec.isDelete,
@@ -207,7 +207,7 @@ export async function runPipeline(spec: PipelineSpec): Promise<RunSummary> {
     return summary;
   } finally {
     control?.dispose();
-    reporter?.dispose();
+    progress?.dispose();
     source.close();
     resume?.close();
     await executor?.close();
