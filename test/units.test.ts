@@ -4,8 +4,8 @@
  */
 import { describe, expect, it } from 'vitest';
 import { inspect } from 'node:util';
-import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
 import fc from 'fast-check';
 import { backoffDelay, parseRetryAfter, BACKOFF_CAP_MS } from '../src/api/retry.js';
 import { createRequestGate } from '../src/api/gate.js';
@@ -243,6 +243,19 @@ describe('CSV writer', () => {
     expect(waits).toHaveLength(0);
     await writer.end();
     expect(readFileSync(path, 'utf8').split('\r\n')).toHaveLength(4001);
+  });
+
+  it('an atomic writer goes into place at once when published, even before its stream has opened the file', async () => {
+    // A run publishes its results at the first answer, which can come before the stream's own
+    // open has had its turn: the rename then found no file and the run stopped (write_failed).
+    const path = join(tempDir('writer-publish-'), 'results.csv');
+    const writer = createCsvWriter(path, { atomic: true });
+    expect(() => writer.publish()).not.toThrow();
+    expect(existsSync(path)).toBe(true);
+    await writer.write(['S1', 'valid']);
+    await writer.end();
+    expect(readFileSync(path, 'utf8')).toBe('S1,valid\r\n');
+    expect(readdirSync(dirname(path))).toEqual(['results.csv']);
   });
 });
 

@@ -70,7 +70,16 @@ export function createCsvWriter(path: string, options: CsvWriterOptions = {}): C
   const atomic = options.atomic === true && !isSpecialFile(path);
   const final = atomic ? renameTarget(path) : path;
   const target = atomic ? temporaryPathFor(final) : path;
-  const file: WriteStream = createWriteStream(target, { highWaterMark: WRITE_BUFFER });
+  // A temporary file is created now, not when the stream's own open gets its turn: `publish` may
+  // rename it at once (a run's first answer can come before that), and renaming a file that does
+  // not exist yet failed the run. Should this open fail, the stream's own open fails again and
+  // reports it as every write failure is reported. (A FIFO or a device is never opened here: an
+  // open for writing waits for a reader.)
+  const fd = atomic ? openNow(target) : undefined;
+  const file: WriteStream = createWriteStream(target, {
+    highWaterMark: WRITE_BUFFER,
+    ...(fd === undefined ? {} : { fd }),
+  });
   let published = false;
   let failure: Error | undefined;
   file.on('error', (error) => {
@@ -138,6 +147,15 @@ export function createCsvWriter(path: string, options: CsvWriterOptions = {}): C
       if (!published && !isSpecialFile(target)) rmSync(target, { force: true });
     },
   };
+}
+
+/** The file opened for writing (created or emptied), or undefined when that fails. */
+function openNow(path: string): number | undefined {
+  try {
+    return openSync(path, 'w');
+  } catch {
+    return undefined;
+  }
 }
 
 /**
